@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#pragma once
+
+#if !defined(COMLINK_INSIDE) && !defined(COMLINK_COMPILATION)
+#error "Only <comlink-glib/comlink.h> can be included directly."
+#endif
+
+#include "comlink-exposable.h"
+
+G_BEGIN_DECLS
+
+#define COMLINK_TYPE_CALLBACK (comlink_callback_get_type ())
+
+COMLINK_AVAILABLE_IN_ALL
+G_DECLARE_FINAL_TYPE (ComlinkCallback, comlink_callback, COMLINK, CALLBACK, GObject)
+
+COMLINK_AVAILABLE_IN_ALL
+ComlinkCallback *comlink_callback_new                  (GClosure *closure);
+COMLINK_AVAILABLE_IN_ALL
+ComlinkCallback *comlink_callback_new_with_return_type (GClosure *closure,
+                                                        GType     return_type);
+
+G_END_DECLS

@@ -1,0 +1,424 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/**
+ * ComlinkChannel:
+ *
+ * Two connected in-process endpoints, the counterpart of a Web
+ * `MessageChannel`.
+ *
+ * A message sent on one port arrives on the other, in the thread-default
+ * main context of the thread that started that port, as the same
+ * [struct@GLib.Variant] reference: nothing is copied or serialised.
+ *
+ * Each port queues what it receives and is woken by a [struct@GLib.Source]
+ * of its own only when its queue goes from empty to non-empty, so a burst
+ * of messages costs one wakeup.
+ *
+ * Lifetime: the two ports share a small reference-counted state that holds
+ * the queues. The channel object only holds the two ports; it may be
+ * dropped as soon as each port has an owner. A port that is finalized
+ * without being closed counts as closed for its peer. Release a port in the
+ * thread that started it.
+ *
+ * Since: 1.0
+ */
+
+#include "config.h"
+
+#include "comlink-channel.h"
+#include "comlink-error.h"
+#include "comlink-private.h"
+
+#define COMLINK_TYPE_CHANNEL_PORT (comlink_channel_port_get_type ())
+G_DECLARE_FINAL_TYPE (ComlinkChannelPort, comlink_channel_port, COMLINK, CHANNEL_PORT, ComlinkEndpoint)
+
+typedef struct _PortSource PortSource;
+
+typedef struct
+{
+  gatomicrefcount     ref_count;
+  GMutex              mutex;
+  ComlinkChannelPort *ports[2];
+} ChannelShared;
+
+struct _ComlinkChannelPort
+{
+  ComlinkEndpoint  parent_instance;
+
+  ChannelShared   *shared;
+  guint            side;
+
+  /* Protected by shared->mutex */
+  GQueue           queue;
+  PortSource      *source;
+  guint            wakeup_pending : 1;
+  guint            peer_closed : 1;
+  guint            local_closed : 1;
+};
+
+struct _PortSource
+{
+  GSource  source;
+  GWeakRef port;
+};
+
+struct _ComlinkChannel
+{
+  GObject          parent_instance;
+  ComlinkEndpoint *ports[2];
+};
+
+G_DEFINE_FINAL_TYPE (ComlinkChannelPort, comlink_channel_port, COMLINK_TYPE_ENDPOINT)
+G_DEFINE_FINAL_TYPE (ComlinkChannel, comlink_channel, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_PORT1,
+  PROP_PORT2,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static ChannelShared *
+channel_shared_ref (ChannelShared *shared)
+{
+  g_atomic_ref_count_inc (&shared->ref_count);
+  return shared;
+}
+
+static void
+channel_shared_unref (ChannelShared *shared)
+{
+  if (g_atomic_ref_count_dec (&shared->ref_count))
+    {
+      g_mutex_clear (&shared->mutex);
+      g_free (shared);
+    }
+}
+
+/* Called with shared->mutex held. */
+static void
+port_wake_locked (ComlinkChannelPort *port)
+{
+  if (port->source != NULL && !port->wakeup_pending)
+    {
+      port->wakeup_pending = TRUE;
+      g_source_set_ready_time ((GSource *) port->source, 0);
+    }
+}
+
+static gboolean
+port_source_dispatch (GSource     *source,
+                      GSourceFunc  callback,
+                      gpointer     user_data)
+{
+  PortSource *port_source = (PortSource *) source;
+  g_autoptr(ComlinkChannelPort) port = g_weak_ref_get (&port_source->port);
+  GQueue batch = G_QUEUE_INIT;
+  gboolean peer_closed;
+  GVariant *message;
+
+  g_source_set_ready_time (source, -1);
+
+  if (port == NULL)
+    return G_SOURCE_CONTINUE;
+
+  g_mutex_lock (&port->shared->mutex);
+  batch = port->queue;
+  g_queue_init (&port->queue);
+  port->wakeup_pending = FALSE;
+  peer_closed = port->peer_closed;
+  g_mutex_unlock (&port->shared->mutex);
+
+  while ((message = g_queue_pop_head (&batch)))
+    {
+      if (!comlink_endpoint_is_closed (COMLINK_ENDPOINT (port)))
+        comlink_endpoint_receive (COMLINK_ENDPOINT (port), message);
+      g_variant_unref (message);
+    }
+
+  if (peer_closed)
+    {
+      g_autoptr(GError) error = g_error_new_literal (COMLINK_ERROR, COMLINK_ERROR_CLOSED,
+                                                     _("The peer closed the channel"));
+      comlink_endpoint_close_with_error (COMLINK_ENDPOINT (port), error);
+    }
+
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+port_source_finalize (GSource *source)
+{
+  g_weak_ref_clear (&((PortSource *) source)->port);
+}
+
+static GSourceFuncs port_source_funcs = {
+  .dispatch = port_source_dispatch,
+  .finalize = port_source_finalize,
+};
+
+static void
+comlink_channel_port_start (ComlinkEndpoint *endpoint)
+{
+  ComlinkChannelPort *self = COMLINK_CHANNEL_PORT (endpoint);
+  PortSource *source;
+
+  source = (PortSource *) g_source_new (&port_source_funcs, sizeof (PortSource));
+  g_weak_ref_init (&source->port, self);
+  g_source_set_static_name ((GSource *) source, "[comlink] channel port");
+  /* Delivering a message may run a nested main loop (a _sync call made from
+   * a handler); the port must keep delivering inside it. */
+  g_source_set_can_recurse ((GSource *) source, TRUE);
+  g_source_attach ((GSource *) source, comlink_endpoint_get_context (endpoint));
+
+  g_mutex_lock (&self->shared->mutex);
+  self->source = source;
+  if (self->queue.length > 0 || self->peer_closed)
+    port_wake_locked (self);
+  g_mutex_unlock (&self->shared->mutex);
+}
+
+static gboolean
+comlink_channel_port_send (ComlinkEndpoint  *endpoint,
+                           GVariant         *message,
+                           GError          **error)
+{
+  ComlinkChannelPort *self = COMLINK_CHANNEL_PORT (endpoint);
+  ComlinkChannelPort *peer;
+  gboolean ret = FALSE;
+
+  g_mutex_lock (&self->shared->mutex);
+  peer = self->shared->ports[!self->side];
+  if (self->local_closed || self->peer_closed || peer == NULL)
+    g_set_error_literal (error, COMLINK_ERROR, COMLINK_ERROR_CLOSED,
+                         _("The peer closed the channel"));
+  else
+    {
+      g_queue_push_tail (&peer->queue, g_variant_ref (message));
+      port_wake_locked (peer);
+      ret = TRUE;
+    }
+  g_mutex_unlock (&self->shared->mutex);
+
+  return ret;
+}
+
+/* Called with shared->mutex held. Marks this side closed, tells the peer
+ * and returns what is left in this side's queue, to be freed unlocked. */
+static void
+port_detach_locked (ComlinkChannelPort *self,
+                    GQueue             *leftover,
+                    PortSource        **source)
+{
+  ComlinkChannelPort *peer = self->shared->ports[!self->side];
+
+  self->local_closed = TRUE;
+  if (peer != NULL && !peer->peer_closed)
+    {
+      peer->peer_closed = TRUE;
+      port_wake_locked (peer);
+    }
+  *leftover = self->queue;
+  g_queue_init (&self->queue);
+  *source = g_steal_pointer (&self->source);
+}
+
+static void
+port_release_detached (GQueue     *leftover,
+                       PortSource *source)
+{
+  g_queue_clear_full (leftover, (GDestroyNotify) g_variant_unref);
+  if (source != NULL)
+    {
+      g_source_destroy ((GSource *) source);
+      g_source_unref ((GSource *) source);
+    }
+}
+
+static void
+comlink_channel_port_close (ComlinkEndpoint *endpoint)
+{
+  ComlinkChannelPort *self = COMLINK_CHANNEL_PORT (endpoint);
+  GQueue leftover;
+  PortSource *source;
+
+  g_mutex_lock (&self->shared->mutex);
+  port_detach_locked (self, &leftover, &source);
+  g_mutex_unlock (&self->shared->mutex);
+
+  port_release_detached (&leftover, source);
+}
+
+static void
+comlink_channel_port_finalize (GObject *object)
+{
+  ComlinkChannelPort *self = COMLINK_CHANNEL_PORT (object);
+  GQueue leftover;
+  PortSource *source;
+
+  g_mutex_lock (&self->shared->mutex);
+  port_detach_locked (self, &leftover, &source);
+  self->shared->ports[self->side] = NULL;
+  g_mutex_unlock (&self->shared->mutex);
+
+  port_release_detached (&leftover, source);
+  channel_shared_unref (self->shared);
+
+  G_OBJECT_CLASS (comlink_channel_port_parent_class)->finalize (object);
+}
+
+static void
+comlink_channel_port_class_init (ComlinkChannelPortClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  ComlinkEndpointClass *endpoint_class = COMLINK_ENDPOINT_CLASS (klass);
+
+  object_class->finalize = comlink_channel_port_finalize;
+
+  endpoint_class->start = comlink_channel_port_start;
+  endpoint_class->send = comlink_channel_port_send;
+  endpoint_class->close = comlink_channel_port_close;
+}
+
+static void
+comlink_channel_port_init (ComlinkChannelPort *self)
+{
+  g_queue_init (&self->queue);
+}
+
+static void
+comlink_channel_finalize (GObject *object)
+{
+  ComlinkChannel *self = COMLINK_CHANNEL (object);
+
+  g_clear_object (&self->ports[0]);
+  g_clear_object (&self->ports[1]);
+
+  G_OBJECT_CLASS (comlink_channel_parent_class)->finalize (object);
+}
+
+static void
+comlink_channel_get_property (GObject    *object,
+                              guint       prop_id,
+                              GValue     *value,
+                              GParamSpec *pspec)
+{
+  ComlinkChannel *self = COMLINK_CHANNEL (object);
+
+  switch (prop_id)
+    {
+    case PROP_PORT1:
+      g_value_set_object (value, self->ports[0]);
+      break;
+
+    case PROP_PORT2:
+      g_value_set_object (value, self->ports[1]);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+comlink_channel_class_init (ComlinkChannelClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = comlink_channel_finalize;
+  object_class->get_property = comlink_channel_get_property;
+
+  /**
+   * ComlinkChannel:port1:
+   *
+   * The first port.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_PORT1] =
+    g_param_spec_object ("port1", NULL, NULL,
+                         COMLINK_TYPE_ENDPOINT,
+                         (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * ComlinkChannel:port2:
+   *
+   * The second port.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_PORT2] =
+    g_param_spec_object ("port2", NULL, NULL,
+                         COMLINK_TYPE_ENDPOINT,
+                         (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+comlink_channel_init (ComlinkChannel *self)
+{
+  ChannelShared *shared = g_new0 (ChannelShared, 1);
+
+  g_atomic_ref_count_init (&shared->ref_count);
+  g_mutex_init (&shared->mutex);
+
+  for (guint i = 0; i < 2; i++)
+    {
+      ComlinkChannelPort *port = g_object_new (COMLINK_TYPE_CHANNEL_PORT, NULL);
+
+      port->shared = i == 0 ? shared : channel_shared_ref (shared);
+      port->side = i;
+      shared->ports[i] = port;
+      self->ports[i] = COMLINK_ENDPOINT (port);
+    }
+}
+
+/**
+ * comlink_channel_new:
+ *
+ * Creates two connected in-process endpoints.
+ *
+ * Returns: (transfer full): a new #ComlinkChannel
+ *
+ * Since: 1.0
+ */
+ComlinkChannel *
+comlink_channel_new (void)
+{
+  return g_object_new (COMLINK_TYPE_CHANNEL, NULL);
+}
+
+/**
+ * comlink_channel_get_port1:
+ * @self: a #ComlinkChannel
+ *
+ * Returns: (transfer none): the first port of @self
+ *
+ * Since: 1.0
+ */
+ComlinkEndpoint *
+comlink_channel_get_port1 (ComlinkChannel *self)
+{
+  g_return_val_if_fail (COMLINK_IS_CHANNEL (self), NULL);
+
+  return self->ports[0];
+}
+
+/**
+ * comlink_channel_get_port2:
+ * @self: a #ComlinkChannel
+ *
+ * Returns: (transfer none): the second port of @self
+ *
+ * Since: 1.0
+ */
+ComlinkEndpoint *
+comlink_channel_get_port2 (ComlinkChannel *self)
+{
+  g_return_val_if_fail (COMLINK_IS_CHANNEL (self), NULL);
+
+  return self->ports[1];
+}

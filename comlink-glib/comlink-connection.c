@@ -1,0 +1,1519 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/**
+ * ComlinkConnection:
+ *
+ * The RPC state of one endpoint, the same object on both sides: either
+ * side may expose an object and wrap the peer's.
+ *
+ * A connection holds the table of calls waiting for a reply, the table of
+ * objects exported to the peer (with a count of the references sent), the
+ * table of proxies of the peer's objects, and the requests being served.
+ * It is created for an endpoint by [func@Comlink.expose],
+ * [func@Comlink.wrap] or [func@Comlink.Connection.get_for_endpoint], and
+ * lives in the thread-default main context of the thread that created it.
+ *
+ * Lifetime: while open, a connection holds a reference to itself, and to
+ * its endpoint, its exposed object and the objects exported to the peer;
+ * proxies hold the connection. Closing it (by hand, because the endpoint
+ * closed, on a protocol error, or when its worker is terminated) fails
+ * every pending call, cancels every request being served, turns every
+ * proxy defunct, drops every exported object, and drops the self
+ * reference. Whatever releases the last reference from another thread
+ * hands it to the connection's context, so that a connection is always
+ * finalized in its own thread.
+ *
+ * Since: 1.0
+ */
+
+#include "config.h"
+
+#include "comlink-connection-private.h"
+#include "comlink-error.h"
+#include "comlink-exposable-private.h"
+#include "comlink-invocation-private.h"
+#include "comlink-private.h"
+#include "comlink-proxy-private.h"
+#include "comlink-value-private.h"
+
+typedef struct
+{
+  guint64  id;
+  GTask   *task;
+} PendingCall;
+
+typedef struct
+{
+  guint64  id;
+  guint64  count;
+  GObject *object;
+} ExportRecord;
+
+struct _ComlinkConnection
+{
+  GObject            parent_instance;
+
+  ComlinkEndpoint   *endpoint;
+  GMainContext      *context;
+  gulong             message_handler;
+  gulong             closed_handler;
+
+  GMutex             mutex;
+  /* Everything below is protected by mutex */
+  GObject           *root;
+  GQueue             early_requests;
+  GQueue             outgoing;
+  GError            *close_error;
+  guint64            next_call_id;
+  guint64            next_export_id;
+  GHashTable        *pending;      /* id -> PendingCall */
+  GHashTable        *invocations;  /* id -> ComlinkInvocation */
+  GHashTable        *exports;      /* id -> ExportRecord */
+  GHashTable        *export_ids;   /* GObject -> ExportRecord */
+  GHashTable        *imports;      /* id -> ComlinkProxyRecord */
+  GHashTable        *proxies;      /* set of ComlinkProxyRecord */
+  GArray            *releases;
+  GSource           *release_source;
+  guint              closed : 1;
+  guint              ready : 1;
+  guint              had_proxies : 1;
+  guint              holds_self : 1;
+};
+
+G_DEFINE_FINAL_TYPE (ComlinkConnection, comlink_connection, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_ENDPOINT,
+  PROP_READY,
+  PROP_CLOSED,
+  PROP_N_PROXIES,
+  PROP_N_EXPORTS,
+  N_PROPS
+};
+
+enum {
+  CLOSED,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+static GQuark connection_quark;
+G_LOCK_DEFINE_STATIC (endpoint_connection);
+
+static void handle_message (ComlinkConnection *self,
+                            GVariant          *variant);
+
+static void
+pending_call_free (gpointer data)
+{
+  PendingCall *pending = data;
+
+  g_clear_object (&pending->task);
+  g_free (pending);
+}
+
+static void
+export_record_free (gpointer data)
+{
+  ExportRecord *record = data;
+
+  g_clear_object (&record->object);
+  g_free (record);
+}
+
+static void
+value_free (gpointer value)
+{
+  g_boxed_free (G_TYPE_VALUE, value);
+}
+
+static GHashTable *
+new_id_table (GDestroyNotify value_destroy)
+{
+  return g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, value_destroy);
+}
+
+/* The work of these sources is done by their destroy notify, which also
+ * runs if the context goes away before they are dispatched. */
+static gboolean
+do_nothing (gpointer data)
+{
+  return G_SOURCE_REMOVE;
+}
+
+/* Drops a reference to @self in the connection's own context, so that the
+ * connection is finalized in its own thread whoever drops it last. */
+void
+_comlink_connection_unref_in_context (ComlinkConnection *self)
+{
+  GMainContext *current = g_main_context_get_thread_default ();
+
+  if (current == NULL)
+    current = g_main_context_default ();
+
+  if (current == self->context)
+    g_object_unref (self);
+  else
+    g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, do_nothing,
+                                self, g_object_unref);
+}
+
+/* Called with the mutex held. Send errors are not reported here: a closed
+ * endpoint tells the connection through ::closed, which fails the calls. */
+static void
+send_locked (ComlinkConnection *self,
+             GVariant          *message)
+{
+  g_variant_ref_sink (message);
+  if (!self->ready)
+    g_queue_push_tail (&self->outgoing, message);
+  else
+    {
+      comlink_endpoint_send (self->endpoint, message, NULL);
+      g_variant_unref (message);
+    }
+}
+
+static void
+send_unlocked (ComlinkConnection *self,
+               GVariant          *message)
+{
+  g_mutex_lock (&self->mutex);
+  if (!self->closed)
+    send_locked (self, message);
+  else
+    g_variant_unref (g_variant_ref_sink (message));
+  g_mutex_unlock (&self->mutex);
+}
+
+static GError *
+close_error_copy_locked (ComlinkConnection *self)
+{
+  if (self->close_error != NULL)
+    return g_error_copy (self->close_error);
+
+  return g_error_new_literal (COMLINK_ERROR, COMLINK_ERROR_CLOSED,
+                              _("The connection is closed"));
+}
+
+const GError *
+_comlink_connection_get_close_error (ComlinkConnection *self)
+{
+  return self->close_error;
+}
+
+static void
+free_queue_of_variants (GQueue *queue)
+{
+  g_queue_clear_full (queue, (GDestroyNotify) g_variant_unref);
+}
+
+void
+_comlink_connection_close_with_error (ComlinkConnection *self,
+                                      const GError      *error)
+{
+  g_autoptr(GHashTable) pending = NULL;
+  g_autoptr(GHashTable) invocations = NULL;
+  g_autoptr(GHashTable) exports = NULL;
+  g_autoptr(GPtrArray) live_proxies = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GObject) root = NULL;
+  GQueue early = G_QUEUE_INIT;
+  GQueue outgoing = G_QUEUE_INIT;
+  GSource *release_source;
+  GHashTableIter iter;
+  gpointer value;
+  gboolean held_self;
+
+  g_return_if_fail (COMLINK_IS_CONNECTION (self));
+  g_return_if_fail (error != NULL);
+
+  g_object_ref (self);
+
+  g_mutex_lock (&self->mutex);
+  if (self->closed)
+    {
+      g_mutex_unlock (&self->mutex);
+      g_object_unref (self);
+      return;
+    }
+  self->closed = TRUE;
+  self->close_error = g_error_copy (error);
+
+  pending = g_steal_pointer (&self->pending);
+  self->pending = new_id_table (pending_call_free);
+  invocations = g_steal_pointer (&self->invocations);
+  self->invocations = new_id_table (NULL);
+  /* The table does not own its invocations; one that is being disposed in
+   * another thread may be taken here and lives on until abandoned. */
+  g_hash_table_iter_init (&iter, invocations);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    g_object_ref (value);
+  exports = g_steal_pointer (&self->exports);
+  self->exports = new_id_table (export_record_free);
+  g_hash_table_remove_all (self->export_ids);
+  g_hash_table_remove_all (self->imports);
+
+  g_hash_table_iter_init (&iter, self->proxies);
+  while (g_hash_table_iter_next (&iter, &value, NULL))
+    {
+      ComlinkProxyRecord *record = value;
+      ComlinkProxy *proxy = g_weak_ref_get (&record->proxy);
+
+      record->registered = FALSE;
+      if (proxy != NULL)
+        g_ptr_array_add (live_proxies, proxy);
+    }
+  g_hash_table_remove_all (self->proxies);
+
+  root = g_steal_pointer (&self->root);
+  early = self->early_requests;
+  g_queue_init (&self->early_requests);
+  outgoing = self->outgoing;
+  g_queue_init (&self->outgoing);
+  g_array_set_size (self->releases, 0);
+  release_source = g_steal_pointer (&self->release_source);
+  held_self = self->holds_self;
+  self->holds_self = FALSE;
+  g_mutex_unlock (&self->mutex);
+
+  if (release_source != NULL)
+    {
+      g_source_destroy (release_source);
+      g_source_unref (release_source);
+    }
+
+  /* Proxies first, so that a callback of a failed call that runs at once
+   * already finds its proxy defunct. */
+  for (guint i = 0; i < live_proxies->len; i++)
+    _comlink_proxy_defunct (g_ptr_array_index (live_proxies, i), error);
+
+  g_hash_table_iter_init (&iter, pending);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      PendingCall *call = value;
+
+      g_task_return_error (call->task, g_error_copy (error));
+    }
+
+  g_hash_table_iter_init (&iter, invocations);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      _comlink_invocation_abandon (value);
+      g_object_unref (value);
+    }
+
+  free_queue_of_variants (&early);
+  free_queue_of_variants (&outgoing);
+
+  g_clear_signal_handler (&self->message_handler, self->endpoint);
+  g_clear_signal_handler (&self->closed_handler, self->endpoint);
+  comlink_endpoint_close (self->endpoint);
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CLOSED]);
+  g_signal_emit (self, signals[CLOSED], 0, error);
+
+  /* The self reference goes in an idle, so that whoever closed the
+   * connection may still look at it until the next iteration. */
+  if (held_self)
+    {
+      GSource *source = g_idle_source_new ();
+
+      g_source_set_static_name (source, "[comlink] connection closed");
+      g_source_set_callback (source, do_nothing, self, g_object_unref);
+      g_source_attach (source, self->context);
+      g_source_unref (source);
+    }
+  g_object_unref (self);
+}
+
+static void
+protocol_error (ComlinkConnection *self,
+                GError            *error)
+{
+  g_debug ("Closing connection on protocol error: %s", error->message);
+  _comlink_connection_close_with_error (self, error);
+  g_error_free (error);
+}
+
+static void
+on_endpoint_closed (ComlinkEndpoint *endpoint,
+                    const GError    *error,
+                    gpointer         user_data)
+{
+  _comlink_connection_close_with_error (user_data, error);
+}
+
+static void
+on_endpoint_message (ComlinkEndpoint *endpoint,
+                     GVariant        *message,
+                     gpointer         user_data)
+{
+  handle_message (user_data, message);
+}
+
+static void
+reply_error (ComlinkConnection *self,
+             guint64            call_id,
+             const GError      *error)
+{
+  send_unlocked (self, _comlink_message_new_error (call_id, error));
+}
+
+static gboolean
+decode_args (ComlinkConnection  *self,
+             ComlinkMessage     *message,
+             GValue            **args_out,
+             guint              *n_args_out,
+             GError            **error)
+{
+  GValue *args;
+  guint n_args;
+
+  if (message->type == COMLINK_MESSAGE_CALL)
+    n_args = g_variant_n_children (message->body);
+  else if (message->type == COMLINK_MESSAGE_SET)
+    n_args = 1;
+  else
+    n_args = 0;
+
+  args = g_new0 (GValue, MAX (n_args, 1));
+  for (guint i = 0; i < n_args; i++)
+    {
+      g_autoptr(GVariant) wire = NULL;
+
+      if (message->type == COMLINK_MESSAGE_CALL)
+        {
+          g_autoptr(GVariant) boxed = g_variant_get_child_value (message->body, i);
+          wire = g_variant_get_variant (boxed);
+        }
+      else
+        wire = g_variant_ref (message->body);
+
+      if (!_comlink_value_from_wire (self, wire, &args[i], error))
+        {
+          for (guint j = 0; j <= i; j++)
+            if (G_IS_VALUE (&args[j]))
+              g_value_unset (&args[j]);
+          g_free (args);
+          return FALSE;
+        }
+    }
+
+  *args_out = args;
+  *n_args_out = n_args;
+  return TRUE;
+}
+
+static void
+split_path (GVariant  *path,
+            char    ***prefix,
+            char     **member)
+{
+  gsize n = g_variant_n_children (path);
+  char **strv = g_new0 (char *, n);
+
+  for (gsize i = 0; i + 1 < n; i++)
+    g_variant_get_child (path, i, "s", &strv[i]);
+  g_variant_get_child (path, n - 1, "s", member);
+  *prefix = strv;
+}
+
+static void
+handle_request (ComlinkConnection *self,
+                ComlinkMessage    *message,
+                GVariant          *variant)
+{
+  g_autoptr(GObject) target = NULL;
+  g_autoptr(ComlinkInvocation) invocation = NULL;
+  GError *error = NULL;
+  GValue *args = NULL;
+  guint n_args = 0;
+  gboolean duplicate;
+  char **prefix;
+  char *member;
+  ComlinkInvocationKind kind;
+
+  if (message->id == 0)
+    {
+      protocol_error (self, g_error_new_literal (COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
+                                                 _("A request without a call id")));
+      return;
+    }
+
+  g_mutex_lock (&self->mutex);
+  if (message->target == 0)
+    {
+      if (self->root == NULL)
+        {
+          /* The peer called before this side exposed its object: keep the
+           * request until comlink_connection_expose(). */
+          g_queue_push_tail (&self->early_requests, g_variant_ref (variant));
+          g_mutex_unlock (&self->mutex);
+          return;
+        }
+      target = g_object_ref (self->root);
+    }
+  else
+    {
+      ExportRecord *record = g_hash_table_lookup (self->exports, &message->target);
+
+      if (record != NULL)
+        target = g_object_ref (record->object);
+    }
+  duplicate = g_hash_table_contains (self->invocations, &message->id);
+  g_mutex_unlock (&self->mutex);
+
+  if (duplicate)
+    {
+      protocol_error (self, g_error_new (COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
+                                         _("Call id %" G_GUINT64_FORMAT " is already in use"),
+                                         message->id));
+      return;
+    }
+
+  if (target == NULL)
+    {
+      g_autoptr(GError) local_error =
+        g_error_new (COMLINK_ERROR, COMLINK_ERROR_NO_SUCH_OBJECT,
+                     _("Object %" G_GUINT64_FORMAT " does not exist"), message->target);
+      reply_error (self, message->id, local_error);
+      return;
+    }
+
+  if (!decode_args (self, message, &args, &n_args, &error))
+    {
+      protocol_error (self, error);
+      return;
+    }
+
+  switch (message->type)
+    {
+    case COMLINK_MESSAGE_GET: kind = COMLINK_INVOCATION_GET; break;
+    case COMLINK_MESSAGE_SET: kind = COMLINK_INVOCATION_SET; break;
+    case COMLINK_MESSAGE_CALL:
+    case COMLINK_MESSAGE_HELLO:
+    case COMLINK_MESSAGE_RELEASE:
+    case COMLINK_MESSAGE_CANCEL:
+    case COMLINK_MESSAGE_REPLY:
+    case COMLINK_MESSAGE_ERROR:
+    default:
+      kind = COMLINK_INVOCATION_CALL;
+      break;
+    }
+
+  split_path (message->path, &prefix, &member);
+  invocation = _comlink_invocation_new (self, message->id, kind, target,
+                                        prefix, member, args, n_args);
+
+  g_mutex_lock (&self->mutex);
+  if (self->closed)
+    {
+      g_mutex_unlock (&self->mutex);
+      _comlink_invocation_abandon (invocation);
+      return;
+    }
+  g_hash_table_insert (self->invocations,
+                       (gpointer) _comlink_invocation_get_id_ptr (invocation),
+                       invocation);
+  g_mutex_unlock (&self->mutex);
+
+  _comlink_dispatch (invocation);
+}
+
+static void
+handle_reply (ComlinkConnection *self,
+              ComlinkMessage    *message)
+{
+  PendingCall *call = NULL;
+  gboolean known;
+  GError *error = NULL;
+  GValue value = G_VALUE_INIT;
+
+  g_mutex_lock (&self->mutex);
+  g_hash_table_steal_extended (self->pending, &message->id, NULL, (gpointer *) &call);
+  known = message->id != 0 && message->id <= self->next_call_id;
+  g_mutex_unlock (&self->mutex);
+
+  if (!known)
+    {
+      protocol_error (self, g_error_new (COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
+                                         _("Reply to call %" G_GUINT64_FORMAT " that was never made"),
+                                         message->id));
+      return;
+    }
+
+  if (message->type == COMLINK_MESSAGE_ERROR)
+    {
+      if (call != NULL)
+        g_task_return_error (call->task, _comlink_wire_error_parse (message->body));
+      g_clear_pointer (&call, pending_call_free);
+      return;
+    }
+
+  /* A reply to a call that completed already (it was cancelled) is still
+   * decoded, so that the objects it references are released again. */
+  if (!_comlink_value_from_wire (self, message->body, &value, &error))
+    {
+      if (call != NULL)
+        g_task_return_error (call->task, g_error_copy (error));
+      g_clear_pointer (&call, pending_call_free);
+      protocol_error (self, error);
+      return;
+    }
+
+  if (call != NULL)
+    {
+      if (G_IS_VALUE (&value))
+        g_task_return_pointer (call->task, g_boxed_copy (G_TYPE_VALUE, &value), value_free);
+      else
+        g_task_return_pointer (call->task, NULL, NULL);
+    }
+
+  if (G_IS_VALUE (&value))
+    g_value_unset (&value);
+  g_clear_pointer (&call, pending_call_free);
+}
+
+static void
+handle_release (ComlinkConnection *self,
+                ComlinkMessage    *message)
+{
+  g_autoptr(GPtrArray) dropped = g_ptr_array_new_with_free_func (export_record_free);
+  GError *error = NULL;
+  GVariantIter iter;
+  guint64 id;
+  guint32 count;
+
+  g_mutex_lock (&self->mutex);
+  g_variant_iter_init (&iter, message->body);
+  while (error == NULL && g_variant_iter_next (&iter, "(tu)", &id, &count))
+    {
+      ExportRecord *record;
+
+      /* The exposed object lives as long as the connection */
+      if (id == 0)
+        continue;
+
+      record = g_hash_table_lookup (self->exports, &id);
+      if (record == NULL || count == 0 || count > record->count)
+        {
+          error = g_error_new (COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
+                               _("Release of object %" G_GUINT64_FORMAT " that holds no such reference"),
+                               id);
+          break;
+        }
+
+      record->count -= count;
+      if (record->count == 0)
+        {
+          g_hash_table_remove (self->export_ids, record->object);
+          g_hash_table_steal (self->exports, &id);
+          g_ptr_array_add (dropped, record);
+        }
+    }
+  g_mutex_unlock (&self->mutex);
+
+  /* The objects are dropped here, in the connection's thread */
+  g_clear_pointer (&dropped, g_ptr_array_unref);
+
+  if (error != NULL)
+    {
+      protocol_error (self, error);
+      return;
+    }
+
+  if (message->id != 0)
+    send_unlocked (self, _comlink_message_new_reply (message->id,
+                                                     _comlink_wire_tag (COMLINK_TAG_NONE,
+                                                                        g_variant_new ("()"))));
+}
+
+static void
+handle_cancel (ComlinkConnection *self,
+               ComlinkMessage    *message)
+{
+  g_autoptr(ComlinkInvocation) invocation = NULL;
+
+  g_mutex_lock (&self->mutex);
+  invocation = g_hash_table_lookup (self->invocations, &message->id);
+  if (invocation != NULL)
+    g_object_ref (invocation);
+  g_mutex_unlock (&self->mutex);
+
+  /* A cancel that crosses the reply finds nothing, which is fine */
+  if (invocation != NULL)
+    _comlink_invocation_cancel (invocation);
+}
+
+static void
+handle_hello (ComlinkConnection *self,
+              ComlinkMessage    *message)
+{
+  GError *error = NULL;
+  GQueue outgoing;
+  GVariant *queued;
+
+  if (!_comlink_message_check_hello (message, &error))
+    {
+      protocol_error (self, error);
+      return;
+    }
+
+  g_mutex_lock (&self->mutex);
+  self->ready = TRUE;
+  outgoing = self->outgoing;
+  g_queue_init (&self->outgoing);
+  while ((queued = g_queue_pop_head (&outgoing)))
+    {
+      comlink_endpoint_send (self->endpoint, queued, NULL);
+      g_variant_unref (queued);
+    }
+  g_mutex_unlock (&self->mutex);
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_READY]);
+}
+
+static void
+handle_message (ComlinkConnection *self,
+                GVariant          *variant)
+{
+  g_autoptr(ComlinkConnection) hold = g_object_ref (self);
+  ComlinkMessage message;
+  GError *error = NULL;
+  gboolean ready;
+
+  if (!_comlink_message_parse (variant, &message, &error))
+    {
+      protocol_error (self, error);
+      return;
+    }
+
+  g_mutex_lock (&self->mutex);
+  ready = self->ready;
+  g_mutex_unlock (&self->mutex);
+
+  if (!ready)
+    handle_hello (self, &message);
+  else
+    switch (message.type)
+      {
+      case COMLINK_MESSAGE_CALL:
+      case COMLINK_MESSAGE_GET:
+      case COMLINK_MESSAGE_SET:
+        handle_request (self, &message, variant);
+        break;
+
+      case COMLINK_MESSAGE_REPLY:
+      case COMLINK_MESSAGE_ERROR:
+        handle_reply (self, &message);
+        break;
+
+      case COMLINK_MESSAGE_RELEASE:
+        handle_release (self, &message);
+        break;
+
+      case COMLINK_MESSAGE_CANCEL:
+        handle_cancel (self, &message);
+        break;
+
+      case COMLINK_MESSAGE_HELLO:
+      default:
+        protocol_error (self, g_error_new_literal (COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
+                                                   _("A second handshake")));
+        break;
+      }
+
+  _comlink_message_clear (&message);
+}
+
+void
+_comlink_connection_request (ComlinkConnection  *self,
+                             ComlinkMessageType  type,
+                             guint64             target,
+                             const char * const *path,
+                             const char         *member,
+                             const GValue       *args,
+                             guint               n_args,
+                             GTask              *task)
+{
+  g_autoptr(GVariant) body = NULL;
+  GError *error = NULL;
+  PendingCall *call;
+  guint n_path = g_strv_length ((char **) path);
+
+  if (n_path + 1 > COMLINK_MAX_PATH_LENGTH)
+    {
+      g_task_return_new_error (task, COMLINK_ERROR, COMLINK_ERROR_NO_SUCH_OBJECT,
+                               _("A path may have at most %d elements"),
+                               COMLINK_MAX_PATH_LENGTH - 1);
+      return;
+    }
+
+  if (type == COMLINK_MESSAGE_CALL)
+    body = _comlink_values_to_wire (self, args, n_args, &error);
+  else if (type == COMLINK_MESSAGE_SET)
+    body = _comlink_value_to_wire (self, &args[0], &error);
+  else
+    body = g_variant_new ("()");
+
+  if (body == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  g_variant_ref_sink (body);
+
+  g_mutex_lock (&self->mutex);
+  if (self->closed)
+    {
+      error = close_error_copy_locked (self);
+      g_mutex_unlock (&self->mutex);
+      g_task_return_error (task, error);
+      return;
+    }
+
+  call = g_new0 (PendingCall, 1);
+  call->id = ++self->next_call_id;
+  call->task = g_object_ref (task);
+  g_hash_table_insert (self->pending, &call->id, call);
+  send_locked (self, _comlink_message_new (type, call->id, target, path, n_path, member, body));
+  g_mutex_unlock (&self->mutex);
+}
+
+void
+_comlink_connection_return (ComlinkConnection *self,
+                            ComlinkInvocation *invocation,
+                            const GValue      *value,
+                            const GError      *error)
+{
+  g_autoptr(GError) local_error = NULL;
+  const guint64 *id = _comlink_invocation_get_id_ptr (invocation);
+  GVariant *message;
+  gboolean current;
+
+  if (error != NULL)
+    message = _comlink_message_new_error (*id, error);
+  else
+    {
+      GVariant *body = _comlink_value_to_wire (self, value, &local_error);
+
+      if (body != NULL)
+        message = _comlink_message_new_reply (*id, body);
+      else
+        message = _comlink_message_new_error (*id, local_error);
+    }
+  g_variant_ref_sink (message);
+
+  g_mutex_lock (&self->mutex);
+  current = g_hash_table_lookup (self->invocations, id) == invocation;
+  if (current)
+    {
+      g_hash_table_remove (self->invocations, id);
+      send_locked (self, g_variant_ref (message));
+    }
+  g_mutex_unlock (&self->mutex);
+
+  g_variant_unref (message);
+}
+
+static gboolean
+release_idle_cb (gpointer user_data)
+{
+  ComlinkConnection *self = user_data;
+  gboolean should_close;
+
+  g_mutex_lock (&self->mutex);
+  g_clear_pointer (&self->release_source, g_source_unref);
+  if (!self->closed && self->releases->len > 0)
+    send_locked (self, _comlink_message_new_release (0, self->releases));
+  g_array_set_size (self->releases, 0);
+  /* A connection that only wrapped closes with its last proxy, as the
+   * port of a released Comlink proxy does. */
+  should_close = !self->closed &&
+                 self->had_proxies &&
+                 self->root == NULL &&
+                 g_hash_table_size (self->proxies) == 0 &&
+                 g_hash_table_size (self->exports) == 0 &&
+                 g_hash_table_size (self->pending) == 0 &&
+                 g_hash_table_size (self->invocations) == 0;
+  g_mutex_unlock (&self->mutex);
+
+  if (should_close)
+    comlink_connection_close (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Called with the mutex held */
+static void
+schedule_release_locked (ComlinkConnection *self)
+{
+  if (self->release_source != NULL || self->closed)
+    return;
+
+  self->release_source = g_idle_source_new ();
+  g_source_set_static_name (self->release_source, "[comlink] release");
+  g_source_set_callback (self->release_source, release_idle_cb,
+                         g_object_ref (self), g_object_unref);
+  g_source_attach (self->release_source, self->context);
+}
+
+void
+_comlink_connection_register_proxy (ComlinkConnection  *self,
+                                    ComlinkProxyRecord *record)
+{
+  g_mutex_lock (&self->mutex);
+  if (!self->closed)
+    {
+      record->registered = TRUE;
+      self->had_proxies = TRUE;
+      g_hash_table_add (self->proxies, record);
+    }
+  g_mutex_unlock (&self->mutex);
+}
+
+void
+_comlink_connection_unregister_proxy (ComlinkConnection  *self,
+                                      ComlinkProxyRecord *record,
+                                      GTask              *release_task)
+{
+  guint32 count = 0;
+
+  g_mutex_lock (&self->mutex);
+  if (record->registered)
+    {
+      record->registered = FALSE;
+      g_hash_table_remove (self->proxies, record);
+      if (g_hash_table_lookup (self->imports, &record->object_id) == record)
+        g_hash_table_remove (self->imports, &record->object_id);
+      count = record->import_count;
+      record->import_count = 0;
+    }
+
+  if (self->closed)
+    count = 0;
+  else if (count > 0 && release_task != NULL)
+    {
+      PendingCall *call = g_new0 (PendingCall, 1);
+      g_autoptr(GArray) releases = g_array_new (FALSE, FALSE, sizeof (ComlinkRelease));
+      ComlinkRelease release = { record->object_id, count };
+
+      g_array_append_val (releases, release);
+      call->id = ++self->next_call_id;
+      call->task = g_object_ref (release_task);
+      g_hash_table_insert (self->pending, &call->id, call);
+      send_locked (self, _comlink_message_new_release (call->id, releases));
+    }
+  else if (count > 0)
+    {
+      ComlinkRelease release = { record->object_id, count };
+      g_array_append_val (self->releases, release);
+    }
+  schedule_release_locked (self);
+  g_mutex_unlock (&self->mutex);
+
+  if (release_task != NULL && count == 0)
+    g_task_return_pointer (release_task, NULL, NULL);
+}
+
+guint64
+_comlink_connection_export (ComlinkConnection  *self,
+                            GObject            *object,
+                            GError            **error)
+{
+  ExportRecord *record;
+  guint64 id = 0;
+
+  g_mutex_lock (&self->mutex);
+  if (self->closed)
+    g_propagate_error (error, close_error_copy_locked (self));
+  else
+    {
+      record = g_hash_table_lookup (self->export_ids, object);
+      if (record == NULL)
+        {
+          record = g_new0 (ExportRecord, 1);
+          record->id = self->next_export_id++;
+          record->object = g_object_ref (object);
+          g_hash_table_insert (self->exports, &record->id, record);
+          g_hash_table_insert (self->export_ids, object, record);
+        }
+      record->count++;
+      id = record->id;
+    }
+  g_mutex_unlock (&self->mutex);
+
+  return id;
+}
+
+void
+_comlink_connection_unexport (ComlinkConnection *self,
+                              guint64            id)
+{
+  ExportRecord *record;
+
+  g_mutex_lock (&self->mutex);
+  record = g_hash_table_lookup (self->exports, &id);
+  if (record != NULL && --record->count == 0)
+    {
+      g_hash_table_remove (self->export_ids, record->object);
+      g_hash_table_steal (self->exports, &id);
+    }
+  else
+    record = NULL;
+  g_mutex_unlock (&self->mutex);
+
+  g_clear_pointer (&record, export_record_free);
+}
+
+GObject *
+_comlink_connection_lookup_export (ComlinkConnection *self,
+                                   guint64            id)
+{
+  GObject *object = NULL;
+
+  g_mutex_lock (&self->mutex);
+  if (id == 0)
+    object = self->root ? g_object_ref (self->root) : NULL;
+  else
+    {
+      ExportRecord *record = g_hash_table_lookup (self->exports, &id);
+
+      if (record != NULL)
+        object = g_object_ref (record->object);
+    }
+  g_mutex_unlock (&self->mutex);
+
+  return object;
+}
+
+GObject *
+_comlink_connection_import (ComlinkConnection *self,
+                            guint64            id)
+{
+  ComlinkProxyRecord *record;
+  ComlinkProxy *proxy = NULL;
+  GError *error = NULL;
+
+  g_mutex_lock (&self->mutex);
+  record = g_hash_table_lookup (self->imports, &id);
+  if (record != NULL)
+    proxy = g_weak_ref_get (&record->proxy);
+  if (proxy != NULL)
+    record->import_count++;
+  g_mutex_unlock (&self->mutex);
+
+  if (proxy != NULL)
+    return G_OBJECT (proxy);
+
+  proxy = _comlink_proxy_new (self, id);
+  record = _comlink_proxy_get_record (proxy);
+
+  g_mutex_lock (&self->mutex);
+  if (self->closed)
+    error = close_error_copy_locked (self);
+  else
+    {
+      record->import_count = 1;
+      record->registered = TRUE;
+      self->had_proxies = TRUE;
+      g_hash_table_add (self->proxies, record);
+      /* A dying proxy of the same object may still be registered: it
+       * releases its own count when it goes. */
+      g_hash_table_replace (self->imports, &record->object_id, record);
+    }
+  g_mutex_unlock (&self->mutex);
+
+  if (error != NULL)
+    {
+      _comlink_proxy_defunct (proxy, error);
+      g_error_free (error);
+    }
+
+  return G_OBJECT (proxy);
+}
+
+static void
+comlink_connection_dispose (GObject *object)
+{
+  ComlinkConnection *self = COMLINK_CONNECTION (object);
+
+  G_LOCK (endpoint_connection);
+  if (self->endpoint != NULL &&
+      g_object_get_qdata (G_OBJECT (self->endpoint), connection_quark) == self)
+    g_object_set_qdata (G_OBJECT (self->endpoint), connection_quark, NULL);
+  G_UNLOCK (endpoint_connection);
+
+  if (self->endpoint != NULL)
+    {
+      g_clear_signal_handler (&self->message_handler, self->endpoint);
+      g_clear_signal_handler (&self->closed_handler, self->endpoint);
+    }
+
+  G_OBJECT_CLASS (comlink_connection_parent_class)->dispose (object);
+}
+
+static void
+comlink_connection_finalize (GObject *object)
+{
+  ComlinkConnection *self = COMLINK_CONNECTION (object);
+
+  g_clear_object (&self->root);
+  free_queue_of_variants (&self->early_requests);
+  free_queue_of_variants (&self->outgoing);
+  g_clear_error (&self->close_error);
+  g_clear_pointer (&self->pending, g_hash_table_unref);
+  g_clear_pointer (&self->invocations, g_hash_table_unref);
+  g_clear_pointer (&self->export_ids, g_hash_table_unref);
+  g_clear_pointer (&self->exports, g_hash_table_unref);
+  g_clear_pointer (&self->imports, g_hash_table_unref);
+  g_clear_pointer (&self->proxies, g_hash_table_unref);
+  g_clear_pointer (&self->releases, g_array_unref);
+  g_clear_object (&self->endpoint);
+  g_clear_pointer (&self->context, g_main_context_unref);
+  g_mutex_clear (&self->mutex);
+
+  G_OBJECT_CLASS (comlink_connection_parent_class)->finalize (object);
+}
+
+static void
+comlink_connection_get_property (GObject    *object,
+                                 guint       prop_id,
+                                 GValue     *value,
+                                 GParamSpec *pspec)
+{
+  ComlinkConnection *self = COMLINK_CONNECTION (object);
+
+  switch (prop_id)
+    {
+    case PROP_ENDPOINT:
+      g_value_set_object (value, self->endpoint);
+      break;
+
+    case PROP_READY:
+      g_value_set_boolean (value, comlink_connection_is_ready (self));
+      break;
+
+    case PROP_CLOSED:
+      g_value_set_boolean (value, comlink_connection_is_closed (self));
+      break;
+
+    case PROP_N_PROXIES:
+      g_value_set_uint (value, comlink_connection_get_n_proxies (self));
+      break;
+
+    case PROP_N_EXPORTS:
+      g_value_set_uint (value, comlink_connection_get_n_exports (self));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+comlink_connection_class_init (ComlinkConnectionClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  _comlink_init_i18n ();
+  connection_quark = g_quark_from_static_string ("comlink-connection");
+
+  object_class->dispose = comlink_connection_dispose;
+  object_class->finalize = comlink_connection_finalize;
+  object_class->get_property = comlink_connection_get_property;
+
+  /**
+   * ComlinkConnection:endpoint:
+   *
+   * The endpoint that the connection speaks over.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_ENDPOINT] =
+    g_param_spec_object ("endpoint", NULL, NULL,
+                         COMLINK_TYPE_ENDPOINT,
+                         (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * ComlinkConnection:ready:
+   *
+   * Whether the handshake with the peer is done. Calls made before are
+   * queued and sent then.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_READY] =
+    g_param_spec_boolean ("ready", NULL, NULL,
+                          FALSE,
+                          (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * ComlinkConnection:closed:
+   *
+   * Whether the connection is closed.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_CLOSED] =
+    g_param_spec_boolean ("closed", NULL, NULL,
+                          FALSE,
+                          (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * ComlinkConnection:n-proxies:
+   *
+   * The number of live proxies of the peer's objects (root and path
+   * proxies included). Useful to hunt leaks; it is not notified.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_N_PROXIES] =
+    g_param_spec_uint ("n-proxies", NULL, NULL,
+                       0, G_MAXUINT, 0,
+                       (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * ComlinkConnection:n-exports:
+   *
+   * The number of local objects the peer holds references to (the exposed
+   * object not counted). It is not notified.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_N_EXPORTS] =
+    g_param_spec_uint ("n-exports", NULL, NULL,
+                       0, G_MAXUINT, 0,
+                       (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * ComlinkConnection::closed:
+   * @self: the connection
+   * @error: why it closed
+   *
+   * Emitted once, in the connection's context, when the connection
+   * closes, after every pending call has failed with @error.
+   *
+   * Since: 1.0
+   */
+  signals[CLOSED] =
+    g_signal_new ("closed",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0,
+                  NULL, NULL,
+                  g_cclosure_marshal_VOID__BOXED,
+                  G_TYPE_NONE, 1, G_TYPE_ERROR | G_SIGNAL_TYPE_STATIC_SCOPE);
+}
+
+static void
+comlink_connection_init (ComlinkConnection *self)
+{
+  self->holds_self = TRUE;
+  g_mutex_init (&self->mutex);
+  g_queue_init (&self->early_requests);
+  g_queue_init (&self->outgoing);
+  self->pending = new_id_table (pending_call_free);
+  self->invocations = new_id_table (NULL);
+  self->exports = new_id_table (export_record_free);
+  self->export_ids = g_hash_table_new (NULL, NULL);
+  self->imports = new_id_table (NULL);
+  self->proxies = g_hash_table_new (NULL, NULL);
+  self->releases = g_array_new (FALSE, FALSE, sizeof (ComlinkRelease));
+  /* Ids are not guessable across connections and never reused in one */
+  self->next_export_id = ((((guint64) g_random_int ()) << 32 | g_random_int ()) >> 2) + 1;
+}
+
+static void
+connection_setup (ComlinkConnection *self,
+                  ComlinkEndpoint   *endpoint)
+{
+  self->endpoint = g_object_ref (endpoint);
+  comlink_endpoint_start (endpoint);
+  self->context = g_main_context_ref (comlink_endpoint_get_context (endpoint));
+
+  if (comlink_endpoint_is_closed (endpoint))
+    {
+      g_autoptr(GError) error = g_error_new_literal (COMLINK_ERROR, COMLINK_ERROR_CLOSED,
+                                                     _("The endpoint is closed"));
+      _comlink_connection_close_with_error (self, error);
+      return;
+    }
+
+  self->message_handler = g_signal_connect (endpoint, "message",
+                                            G_CALLBACK (on_endpoint_message), self);
+  self->closed_handler = g_signal_connect (endpoint, "closed",
+                                           G_CALLBACK (on_endpoint_closed), self);
+  comlink_endpoint_send (endpoint, _comlink_message_new_hello (), NULL);
+}
+
+/**
+ * comlink_connection_get_for_endpoint:
+ * @endpoint: a #ComlinkEndpoint
+ *
+ * Returns the connection of @endpoint, creating it if needed. A new
+ * connection starts @endpoint (if it was not started yet) in the
+ * thread-default main context, and sends the handshake.
+ *
+ * The connection keeps itself alive while it is open.
+ *
+ * Returns: (transfer none): the connection of @endpoint
+ *
+ * Since: 1.0
+ */
+ComlinkConnection *
+comlink_connection_get_for_endpoint (ComlinkEndpoint *endpoint)
+{
+  ComlinkConnection *self;
+  ComlinkConnection *created = NULL;
+
+  g_return_val_if_fail (COMLINK_IS_ENDPOINT (endpoint), NULL);
+
+  /* Make sure the quark exists */
+  g_type_ensure (COMLINK_TYPE_CONNECTION);
+
+  G_LOCK (endpoint_connection);
+  self = g_object_get_qdata (G_OBJECT (endpoint), connection_quark);
+  if (self == NULL)
+    {
+      created = self = g_object_new (COMLINK_TYPE_CONNECTION, NULL);
+      g_object_set_qdata (G_OBJECT (endpoint), connection_quark, self);
+    }
+  G_UNLOCK (endpoint_connection);
+
+  /* The reference from g_object_new() is the one the open connection
+   * holds on itself. */
+  if (created != NULL)
+    connection_setup (created, endpoint);
+
+  return self;
+}
+
+/**
+ * comlink_connection_get_endpoint:
+ * @self: a #ComlinkConnection
+ *
+ * Returns: (transfer none): the endpoint of @self
+ *
+ * Since: 1.0
+ */
+ComlinkEndpoint *
+comlink_connection_get_endpoint (ComlinkConnection *self)
+{
+  g_return_val_if_fail (COMLINK_IS_CONNECTION (self), NULL);
+
+  return self->endpoint;
+}
+
+/**
+ * comlink_connection_get_context:
+ * @self: a #ComlinkConnection
+ *
+ * Returns: (transfer none): the main context that @self lives in: requests
+ *   from the peer are served there
+ *
+ * Since: 1.0
+ */
+GMainContext *
+comlink_connection_get_context (ComlinkConnection *self)
+{
+  g_return_val_if_fail (COMLINK_IS_CONNECTION (self), NULL);
+
+  return self->context;
+}
+
+/**
+ * comlink_connection_expose:
+ * @self: a #ComlinkConnection
+ * @object: the object to expose to the peer
+ *
+ * Makes @object the object that the peer's root proxy stands for. Requests
+ * that the peer sent earlier are served now, in order. An object can be
+ * exposed once per connection; call it in the connection's context.
+ *
+ * Since: 1.0
+ */
+void
+comlink_connection_expose (ComlinkConnection *self,
+                           GObject           *object)
+{
+  GQueue early;
+  GVariant *variant;
+
+  g_return_if_fail (COMLINK_IS_CONNECTION (self));
+  g_return_if_fail (G_IS_OBJECT (object));
+
+  g_mutex_lock (&self->mutex);
+  if (self->root != NULL)
+    {
+      g_mutex_unlock (&self->mutex);
+      g_critical ("An object is already exposed on this connection");
+      return;
+    }
+  if (self->closed)
+    {
+      g_mutex_unlock (&self->mutex);
+      return;
+    }
+  self->root = g_object_ref (object);
+  early = self->early_requests;
+  g_queue_init (&self->early_requests);
+  g_mutex_unlock (&self->mutex);
+
+  g_object_ref (self);
+  while ((variant = g_queue_pop_head (&early)))
+    {
+      handle_message (self, variant);
+      g_variant_unref (variant);
+    }
+  g_object_unref (self);
+}
+
+/**
+ * comlink_expose:
+ * @object: the object to expose
+ * @endpoint: a #ComlinkEndpoint
+ *
+ * Exposes @object to the peer of @endpoint, the counterpart of Comlink's
+ * `expose()`: the peer's [func@Comlink.wrap] returns a proxy of it.
+ *
+ * Its readable properties answer gets, its writable ones sets, and its
+ * action signals are its methods; an object implementing
+ * [iface@Comlink.Exposable] answers every request itself.
+ *
+ * Returns: (transfer none): the connection of @endpoint, which keeps
+ *   itself alive while it is open
+ *
+ * Since: 1.0
+ */
+ComlinkConnection *
+comlink_expose (GObject         *object,
+                ComlinkEndpoint *endpoint)
+{
+  ComlinkConnection *self;
+
+  g_return_val_if_fail (G_IS_OBJECT (object), NULL);
+  g_return_val_if_fail (COMLINK_IS_ENDPOINT (endpoint), NULL);
+
+  self = comlink_connection_get_for_endpoint (endpoint);
+  comlink_connection_expose (self, object);
+
+  return self;
+}
+
+/**
+ * comlink_connection_close:
+ * @self: a #ComlinkConnection
+ *
+ * Closes @self and its endpoint: every pending call fails with
+ * %COMLINK_ERROR_CLOSED, every request being served has its cancellable
+ * cancelled, every proxy turns defunct and every exported object is
+ * dropped. Closing twice does nothing. Call it in the connection's context.
+ *
+ * Since: 1.0
+ */
+void
+comlink_connection_close (ComlinkConnection *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_return_if_fail (COMLINK_IS_CONNECTION (self));
+
+  error = g_error_new_literal (COMLINK_ERROR, COMLINK_ERROR_CLOSED,
+                               _("The connection was closed"));
+  _comlink_connection_close_with_error (self, error);
+}
+
+/**
+ * comlink_connection_is_closed:
+ * @self: a #ComlinkConnection
+ *
+ * Returns: whether @self is closed
+ *
+ * Since: 1.0
+ */
+gboolean
+comlink_connection_is_closed (ComlinkConnection *self)
+{
+  gboolean ret;
+
+  g_return_val_if_fail (COMLINK_IS_CONNECTION (self), TRUE);
+
+  g_mutex_lock (&self->mutex);
+  ret = self->closed;
+  g_mutex_unlock (&self->mutex);
+
+  return ret;
+}
+
+/**
+ * comlink_connection_is_ready:
+ * @self: a #ComlinkConnection
+ *
+ * Returns: whether the handshake with the peer is done
+ *
+ * Since: 1.0
+ */
+gboolean
+comlink_connection_is_ready (ComlinkConnection *self)
+{
+  gboolean ret;
+
+  g_return_val_if_fail (COMLINK_IS_CONNECTION (self), FALSE);
+
+  g_mutex_lock (&self->mutex);
+  ret = self->ready;
+  g_mutex_unlock (&self->mutex);
+
+  return ret;
+}
+
+/**
+ * comlink_connection_get_n_proxies:
+ * @self: a #ComlinkConnection
+ *
+ * Returns: the number of live proxies of @self; see
+ *   [property@Comlink.Connection:n-proxies]
+ *
+ * Since: 1.0
+ */
+guint
+comlink_connection_get_n_proxies (ComlinkConnection *self)
+{
+  guint ret;
+
+  g_return_val_if_fail (COMLINK_IS_CONNECTION (self), 0);
+
+  g_mutex_lock (&self->mutex);
+  ret = g_hash_table_size (self->proxies);
+  g_mutex_unlock (&self->mutex);
+
+  return ret;
+}
+
+/**
+ * comlink_connection_get_n_exports:
+ * @self: a #ComlinkConnection
+ *
+ * Returns: the number of local objects the peer holds references to; see
+ *   [property@Comlink.Connection:n-exports]
+ *
+ * Since: 1.0
+ */
+guint
+comlink_connection_get_n_exports (ComlinkConnection *self)
+{
+  guint ret;
+
+  g_return_val_if_fail (COMLINK_IS_CONNECTION (self), 0);
+
+  g_mutex_lock (&self->mutex);
+  ret = g_hash_table_size (self->exports);
+  g_mutex_unlock (&self->mutex);
+
+  return ret;
+}

@@ -1,0 +1,303 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/*
+ * ComlinkEndpoint moves messages and knows nothing of RPC.
+ *
+ * Lifetime: an endpoint is bound to the thread-default main context of
+ * the thread that starts it; received messages and the single ::closed
+ * emission happen in that context. It holds no reference to its users;
+ * whoever listens (a ComlinkConnection) holds the endpoint.
+ */
+
+#include "config.h"
+
+#include "comlink-endpoint.h"
+#include "comlink-error.h"
+#include "comlink-private.h"
+
+typedef struct
+{
+  GMainContext *context;
+  gint          closed;
+  gint          started;
+} ComlinkEndpointPrivate;
+
+G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (ComlinkEndpoint, comlink_endpoint, G_TYPE_OBJECT)
+
+enum {
+  MESSAGE,
+  CLOSED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static void
+comlink_endpoint_finalize (GObject *object)
+{
+  ComlinkEndpoint *self = COMLINK_ENDPOINT (object);
+  ComlinkEndpointPrivate *priv = comlink_endpoint_get_instance_private (self);
+
+  g_clear_pointer (&priv->context, g_main_context_unref);
+
+  G_OBJECT_CLASS (comlink_endpoint_parent_class)->finalize (object);
+}
+
+static void
+comlink_endpoint_class_init (ComlinkEndpointClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  _comlink_init_i18n ();
+
+  object_class->finalize = comlink_endpoint_finalize;
+
+  /**
+   * ComlinkEndpoint::message:
+   * @self: the endpoint
+   * @message: the message received
+   *
+   * Emitted in the endpoint's context for each message that arrives.
+   *
+   * Since: 1.0
+   */
+  signals[MESSAGE] =
+    g_signal_new ("message",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0,
+                  NULL, NULL,
+                  g_cclosure_marshal_VOID__VARIANT,
+                  G_TYPE_NONE, 1, G_TYPE_VARIANT);
+  g_signal_set_va_marshaller (signals[MESSAGE],
+                              G_TYPE_FROM_CLASS (klass),
+                              g_cclosure_marshal_VOID__VARIANTv);
+
+  /**
+   * ComlinkEndpoint::closed:
+   * @self: the endpoint
+   * @error: why the endpoint closed
+   *
+   * Emitted once, in the endpoint's context, when the endpoint closes:
+   * closed locally, by the peer, or because the transport failed.
+   *
+   * Since: 1.0
+   */
+  signals[CLOSED] =
+    g_signal_new ("closed",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  G_STRUCT_OFFSET (ComlinkEndpointClass, closed),
+                  NULL, NULL,
+                  g_cclosure_marshal_VOID__BOXED,
+                  G_TYPE_NONE, 1, G_TYPE_ERROR | G_SIGNAL_TYPE_STATIC_SCOPE);
+}
+
+static void
+comlink_endpoint_init (ComlinkEndpoint *self)
+{
+}
+
+/**
+ * comlink_endpoint_start:
+ * @self: a #ComlinkEndpoint
+ *
+ * Binds @self to the thread-default main context of the calling thread
+ * and begins delivering received messages there, through
+ * [signal@Comlink.Endpoint::message]. Messages that arrived before are
+ * delivered then, in order. Calling it again does nothing.
+ *
+ * A [class@Comlink.Connection] starts its endpoint itself.
+ *
+ * Since: 1.0
+ */
+void
+comlink_endpoint_start (ComlinkEndpoint *self)
+{
+  ComlinkEndpointPrivate *priv = comlink_endpoint_get_instance_private (self);
+
+  g_return_if_fail (COMLINK_IS_ENDPOINT (self));
+
+  if (!g_atomic_int_compare_and_exchange (&priv->started, 0, 1))
+    return;
+
+  priv->context = g_main_context_ref_thread_default ();
+
+  if (COMLINK_ENDPOINT_GET_CLASS (self)->start)
+    COMLINK_ENDPOINT_GET_CLASS (self)->start (self);
+}
+
+/**
+ * comlink_endpoint_is_started:
+ * @self: a #ComlinkEndpoint
+ *
+ * Returns: whether [method@Comlink.Endpoint.start] was called
+ *
+ * Since: 1.0
+ */
+gboolean
+comlink_endpoint_is_started (ComlinkEndpoint *self)
+{
+  ComlinkEndpointPrivate *priv = comlink_endpoint_get_instance_private (self);
+
+  g_return_val_if_fail (COMLINK_IS_ENDPOINT (self), FALSE);
+
+  return g_atomic_int_get (&priv->started) != 0;
+}
+
+/**
+ * comlink_endpoint_get_context:
+ * @self: a #ComlinkEndpoint
+ *
+ * Returns: (transfer none) (nullable): the main context that @self
+ *   delivers messages in, or %NULL if it was not started yet
+ *
+ * Since: 1.0
+ */
+GMainContext *
+comlink_endpoint_get_context (ComlinkEndpoint *self)
+{
+  ComlinkEndpointPrivate *priv = comlink_endpoint_get_instance_private (self);
+
+  g_return_val_if_fail (COMLINK_IS_ENDPOINT (self), NULL);
+
+  return priv->context;
+}
+
+/**
+ * comlink_endpoint_send:
+ * @self: a #ComlinkEndpoint
+ * @message: the message to send; a floating reference is sunk
+ * @error: return location for a #GError
+ *
+ * Queues @message for the peer. It may be called from any thread; the
+ * messages sent from one thread arrive in the order they were sent.
+ *
+ * Returns: %TRUE if the message was queued, %FALSE with
+ *   %COMLINK_ERROR_CLOSED if the endpoint or its peer is closed
+ *
+ * Since: 1.0
+ */
+gboolean
+comlink_endpoint_send (ComlinkEndpoint  *self,
+                       GVariant         *message,
+                       GError          **error)
+{
+  ComlinkEndpointPrivate *priv = comlink_endpoint_get_instance_private (self);
+  g_autoptr(GVariant) owned = NULL;
+
+  g_return_val_if_fail (COMLINK_IS_ENDPOINT (self), FALSE);
+  g_return_val_if_fail (message != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  owned = g_variant_ref_sink (message);
+
+  if (g_atomic_int_get (&priv->closed))
+    {
+      g_set_error_literal (error, COMLINK_ERROR, COMLINK_ERROR_CLOSED,
+                           _("The endpoint is closed"));
+      return FALSE;
+    }
+
+  return COMLINK_ENDPOINT_GET_CLASS (self)->send (self, owned, error);
+}
+
+/**
+ * comlink_endpoint_receive:
+ * @self: a #ComlinkEndpoint
+ * @message: a message that arrived
+ *
+ * For implementations of endpoints: delivers @message to the listeners
+ * of [signal@Comlink.Endpoint::message]. Call it in the endpoint's
+ * context. Messages that arrive after the endpoint closed are dropped.
+ *
+ * Since: 1.0
+ */
+void
+comlink_endpoint_receive (ComlinkEndpoint *self,
+                          GVariant        *message)
+{
+  ComlinkEndpointPrivate *priv = comlink_endpoint_get_instance_private (self);
+
+  g_return_if_fail (COMLINK_IS_ENDPOINT (self));
+  g_return_if_fail (message != NULL);
+
+  if (g_atomic_int_get (&priv->closed))
+    return;
+
+  g_signal_emit (self, signals[MESSAGE], 0, message);
+}
+
+/**
+ * comlink_endpoint_close_with_error:
+ * @self: a #ComlinkEndpoint
+ * @error: why the endpoint closes
+ *
+ * Closes @self, releasing its transport, and emits
+ * [signal@Comlink.Endpoint::closed] with @error. Implementations call it
+ * when the peer goes away or the transport fails. It does nothing if
+ * @self is already closed. Call it in the endpoint's context.
+ *
+ * Since: 1.0
+ */
+void
+comlink_endpoint_close_with_error (ComlinkEndpoint *self,
+                                   const GError    *error)
+{
+  ComlinkEndpointPrivate *priv = comlink_endpoint_get_instance_private (self);
+
+  g_return_if_fail (COMLINK_IS_ENDPOINT (self));
+  g_return_if_fail (error != NULL);
+
+  if (!g_atomic_int_compare_and_exchange (&priv->closed, 0, 1))
+    return;
+
+  g_object_ref (self);
+  if (COMLINK_ENDPOINT_GET_CLASS (self)->close)
+    COMLINK_ENDPOINT_GET_CLASS (self)->close (self);
+  g_signal_emit (self, signals[CLOSED], 0, error);
+  g_object_unref (self);
+}
+
+/**
+ * comlink_endpoint_close:
+ * @self: a #ComlinkEndpoint
+ *
+ * Closes @self: the peer learns that it closed, messages not yet
+ * delivered here are dropped, and [signal@Comlink.Endpoint::closed] is
+ * emitted with %COMLINK_ERROR_CLOSED. Closing twice does nothing.
+ *
+ * Since: 1.0
+ */
+void
+comlink_endpoint_close (ComlinkEndpoint *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_return_if_fail (COMLINK_IS_ENDPOINT (self));
+
+  if (comlink_endpoint_is_closed (self))
+    return;
+
+  error = g_error_new_literal (COMLINK_ERROR, COMLINK_ERROR_CLOSED,
+                               _("The endpoint was closed"));
+  comlink_endpoint_close_with_error (self, error);
+}
+
+/**
+ * comlink_endpoint_is_closed:
+ * @self: a #ComlinkEndpoint
+ *
+ * Returns: whether @self is closed
+ *
+ * Since: 1.0
+ */
+gboolean
+comlink_endpoint_is_closed (ComlinkEndpoint *self)
+{
+  ComlinkEndpointPrivate *priv = comlink_endpoint_get_instance_private (self);
+
+  g_return_val_if_fail (COMLINK_IS_ENDPOINT (self), TRUE);
+
+  return g_atomic_int_get (&priv->closed) != 0;
+}

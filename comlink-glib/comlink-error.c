@@ -1,0 +1,7 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include "config.h"
+
+#include "comlink-error.h"
+
+G_DEFINE_QUARK (comlink-error-quark, comlink_error)

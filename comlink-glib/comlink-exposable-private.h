@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#pragma once
+
+#include "comlink-exposable.h"
+
+G_BEGIN_DECLS
+
+void _comlink_dispatch (ComlinkInvocation *invocation);
+
+G_END_DECLS

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#pragma once
+
+#if !defined(COMLINK_INSIDE) && !defined(COMLINK_COMPILATION)
+#error "Only <comlink-glib/comlink.h> can be included directly."
+#endif
+
+#include "comlink-invocation.h"
+
+G_BEGIN_DECLS
+
+#define COMLINK_TYPE_EXPOSABLE (comlink_exposable_get_type ())
+
+COMLINK_AVAILABLE_IN_ALL
+G_DECLARE_INTERFACE (ComlinkExposable, comlink_exposable, COMLINK, EXPOSABLE, GObject)
+
+/**
+ * ComlinkExposableInterface:
+ * @parent_iface: the parent interface
+ * @invoke: serves one request; must eventually answer it with
+ *   [method@Comlink.Invocation.return_value] or
+ *   [method@Comlink.Invocation.return_gerror], now or later
+ *
+ * The interface of objects that serve remote requests themselves.
+ *
+ * Since: 1.0
+ */
+struct _ComlinkExposableInterface
+{
+  GTypeInterface parent_iface;
+
+  void (*invoke) (ComlinkExposable  *self,
+                  ComlinkInvocation *invocation);
+};
+
+COMLINK_AVAILABLE_IN_ALL
+void comlink_exposable_invoke (ComlinkExposable  *self,
+                               ComlinkInvocation *invocation);
+
+G_END_DECLS

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#pragma once
+
+#if !defined(COMLINK_INSIDE) && !defined(COMLINK_COMPILATION)
+#error "Only <comlink-glib/comlink.h> can be included directly."
+#endif
+
+#include <gio/gio.h>
+
+#include "comlink-connection.h"
+
+G_BEGIN_DECLS
+
+/**
+ * ComlinkInvocationKind:
+ * @COMLINK_INVOCATION_CALL: a method call; the arguments are the method's
+ * @COMLINK_INVOCATION_GET: a property read; there are no arguments
+ * @COMLINK_INVOCATION_SET: a property write; the one argument is the value
+ *
+ * What a [class@Comlink.Invocation] asks for.
+ *
+ * Since: 1.0
+ */
+typedef enum
+{
+  COMLINK_INVOCATION_CALL,
+  COMLINK_INVOCATION_GET,
+  COMLINK_INVOCATION_SET,
+} ComlinkInvocationKind;
+
+#define COMLINK_TYPE_INVOCATION (comlink_invocation_get_type ())
+
+COMLINK_AVAILABLE_IN_ALL
+G_DECLARE_FINAL_TYPE (ComlinkInvocation, comlink_invocation, COMLINK, INVOCATION, GObject)
+
+COMLINK_AVAILABLE_IN_ALL
+ComlinkInvocationKind comlink_invocation_get_kind        (ComlinkInvocation *self);
+COMLINK_AVAILABLE_IN_ALL
+const char * const   *comlink_invocation_get_path        (ComlinkInvocation *self);
+COMLINK_AVAILABLE_IN_ALL
+const char           *comlink_invocation_get_member      (ComlinkInvocation *self);
+COMLINK_AVAILABLE_IN_ALL
+GObject              *comlink_invocation_get_target      (ComlinkInvocation *self);
+COMLINK_AVAILABLE_IN_ALL
+const GValue         *comlink_invocation_get_args        (ComlinkInvocation *self,
+                                                          guint             *n_args);
+COMLINK_AVAILABLE_IN_ALL
+guint                 comlink_invocation_get_n_args      (ComlinkInvocation *self);
+COMLINK_AVAILABLE_IN_ALL
+const GValue         *comlink_invocation_get_arg         (ComlinkInvocation *self,
+                                                          guint              index);
+COMLINK_AVAILABLE_IN_ALL
+GCancellable         *comlink_invocation_get_cancellable (ComlinkInvocation *self);
+COMLINK_AVAILABLE_IN_ALL
+ComlinkConnection    *comlink_invocation_get_connection  (ComlinkInvocation *self);
+COMLINK_AVAILABLE_IN_ALL
+void                  comlink_invocation_return_value    (ComlinkInvocation *self,
+                                                          const GValue      *value);
+COMLINK_AVAILABLE_IN_ALL
+void                  comlink_invocation_return_gerror   (ComlinkInvocation *self,
+                                                          const GError      *error);
+COMLINK_AVAILABLE_IN_ALL
+void                  comlink_invocation_take_error      (ComlinkInvocation *self,
+                                                          GError            *error);
+COMLINK_AVAILABLE_IN_ALL
+void                  comlink_invocation_return_error    (ComlinkInvocation *self,
+                                                          GQuark             domain,
+                                                          gint               code,
+                                                          const char        *format,
+                                                          ...) G_GNUC_PRINTF (4, 5);
+
+G_END_DECLS

@@ -1,0 +1,913 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/**
+ * ComlinkProxy:
+ *
+ * A local stand-in for a remote object, or for a path on one.
+ *
+ * Every remote operation is an `_async`/`_finish` pair with a `_sync`
+ * form: [method@Comlink.Proxy.call_async] calls a method (an action signal
+ * of the remote object, or what its [iface@Comlink.Exposable]
+ * implementation answers), [method@Comlink.Proxy.get_async] and
+ * [method@Comlink.Proxy.set_async] read and write properties, and
+ * [method@Comlink.Proxy.get_child] navigates to an object-valued property
+ * without a round trip (`proxy.a.b` in Comlink).
+ *
+ * Results arrive in the thread-default main context of the thread that
+ * made the call, as with every GIO call; calls may be made from any thread.
+ *
+ * Lifetime: a proxy holds a reference to its connection and, for a path
+ * proxy, to the proxy of the object it navigates from; the connection
+ * holds only a weak reference to the proxy. When the connection closes
+ * (the worker is terminated or dies), every proxy turns defunct: it drops
+ * what it holds and every later call on it fails at once with the reason.
+ * A proxy of a remote object that is released by hand or finalized tells
+ * the peer, which drops its reference to the object.
+ *
+ * Since: 1.0
+ */
+
+#include "config.h"
+
+#include "comlink-error.h"
+#include "comlink-private.h"
+#include "comlink-proxy-private.h"
+
+struct _ComlinkProxy
+{
+  GObject             parent_instance;
+
+  GMutex              mutex;
+  ComlinkConnection  *connection;  /* NULL once defunct or released */
+  ComlinkProxy       *parent;      /* the object proxy a path proxy navigates from */
+  GError             *defunct_error;
+  guint64             object_id;
+  char              **path;
+  ComlinkProxyRecord  record;
+};
+
+G_DEFINE_FINAL_TYPE (ComlinkProxy, comlink_proxy, G_TYPE_OBJECT)
+
+static const char *empty_path[] = { NULL };
+
+static void
+comlink_proxy_dispose (GObject *object)
+{
+  ComlinkProxy *self = COMLINK_PROXY (object);
+  ComlinkConnection *connection;
+  ComlinkProxy *parent;
+
+  g_mutex_lock (&self->mutex);
+  connection = g_steal_pointer (&self->connection);
+  parent = g_steal_pointer (&self->parent);
+  g_mutex_unlock (&self->mutex);
+
+  if (connection != NULL)
+    {
+      _comlink_connection_unregister_proxy (connection, &self->record, NULL);
+      _comlink_connection_unref_in_context (connection);
+    }
+  g_clear_object (&parent);
+
+  G_OBJECT_CLASS (comlink_proxy_parent_class)->dispose (object);
+}
+
+static void
+comlink_proxy_finalize (GObject *object)
+{
+  ComlinkProxy *self = COMLINK_PROXY (object);
+
+  g_weak_ref_clear (&self->record.proxy);
+  g_clear_error (&self->defunct_error);
+  g_strfreev (self->path);
+  g_mutex_clear (&self->mutex);
+
+  G_OBJECT_CLASS (comlink_proxy_parent_class)->finalize (object);
+}
+
+static void
+comlink_proxy_class_init (ComlinkProxyClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  _comlink_init_i18n ();
+
+  object_class->dispose = comlink_proxy_dispose;
+  object_class->finalize = comlink_proxy_finalize;
+}
+
+static void
+comlink_proxy_init (ComlinkProxy *self)
+{
+  g_mutex_init (&self->mutex);
+  g_weak_ref_init (&self->record.proxy, self);
+}
+
+static ComlinkProxy *
+proxy_new (ComlinkConnection *connection,
+           guint64            object_id,
+           ComlinkProxy      *parent,
+           char             **path)
+{
+  ComlinkProxy *self = g_object_new (COMLINK_TYPE_PROXY, NULL);
+
+  self->object_id = object_id;
+  self->record.object_id = object_id;
+  self->path = path ? path : g_new0 (char *, 1);
+  self->parent = parent ? g_object_ref (parent) : NULL;
+  self->connection = g_object_ref (connection);
+
+  return self;
+}
+
+/* Creates a proxy for object @object_id; the caller registers it. */
+ComlinkProxy *
+_comlink_proxy_new (ComlinkConnection *connection,
+                    guint64            object_id)
+{
+  return proxy_new (connection, object_id, NULL, NULL);
+}
+
+ComlinkProxyRecord *
+_comlink_proxy_get_record (ComlinkProxy *self)
+{
+  return &self->record;
+}
+
+/* Called by the connection when it closes: @self drops what it holds and
+ * fails every later call with @error. */
+void
+_comlink_proxy_defunct (ComlinkProxy *self,
+                        const GError *error)
+{
+  ComlinkConnection *connection;
+  ComlinkProxy *parent;
+
+  g_mutex_lock (&self->mutex);
+  connection = g_steal_pointer (&self->connection);
+  parent = g_steal_pointer (&self->parent);
+  if (connection != NULL && self->defunct_error == NULL)
+    self->defunct_error = g_error_copy (error);
+  g_mutex_unlock (&self->mutex);
+
+  if (connection != NULL)
+    _comlink_connection_unref_in_context (connection);
+  g_clear_object (&parent);
+}
+
+gboolean
+_comlink_proxy_get_remote_id (ComlinkProxy       *self,
+                              ComlinkConnection  *connection,
+                              guint64            *id,
+                              GError            **error)
+{
+  gboolean ret = FALSE;
+
+  g_mutex_lock (&self->mutex);
+  if (self->connection != connection)
+    g_set_error_literal (error, COMLINK_ERROR, COMLINK_ERROR_NOT_TRANSFERABLE,
+                         _("A proxy can only be sent back over its own connection"));
+  else if (self->path[0] != NULL)
+    g_set_error_literal (error, COMLINK_ERROR, COMLINK_ERROR_NOT_TRANSFERABLE,
+                         _("A proxy of a path cannot be sent; get the object first"));
+  else
+    {
+      *id = self->object_id;
+      ret = TRUE;
+    }
+  g_mutex_unlock (&self->mutex);
+
+  return ret;
+}
+
+static ComlinkConnection *
+proxy_dup_connection (ComlinkProxy  *self,
+                      GError       **error)
+{
+  ComlinkConnection *connection;
+
+  g_mutex_lock (&self->mutex);
+  connection = self->connection ? g_object_ref (self->connection) : NULL;
+  if (connection == NULL)
+    {
+      if (self->defunct_error != NULL)
+        g_propagate_error (error, g_error_copy (self->defunct_error));
+      else
+        g_set_error_literal (error, COMLINK_ERROR, COMLINK_ERROR_CLOSED,
+                             _("The proxy was released"));
+    }
+  g_mutex_unlock (&self->mutex);
+
+  return connection;
+}
+
+/**
+ * comlink_proxy_dup_connection:
+ * @self: a #ComlinkProxy
+ *
+ * Returns: (transfer full) (nullable): the connection of @self, or %NULL
+ *   once @self was released or its connection closed
+ *
+ * Since: 1.0
+ */
+ComlinkConnection *
+comlink_proxy_dup_connection (ComlinkProxy *self)
+{
+  g_return_val_if_fail (COMLINK_IS_PROXY (self), NULL);
+
+  return proxy_dup_connection (self, NULL);
+}
+
+/**
+ * comlink_proxy_get_path:
+ * @self: a #ComlinkProxy
+ *
+ * Returns: (transfer none) (array zero-terminated=1): the path that @self
+ *   navigates from its remote object; empty for the proxy of an object
+ *
+ * Since: 1.0
+ */
+const char * const *
+comlink_proxy_get_path (ComlinkProxy *self)
+{
+  g_return_val_if_fail (COMLINK_IS_PROXY (self), empty_path);
+
+  return (const char * const *) self->path;
+}
+
+/**
+ * comlink_proxy_is_released:
+ * @self: a #ComlinkProxy
+ *
+ * Returns: %TRUE if @self was released or its connection closed, so that
+ *   every call on it fails at once
+ *
+ * Since: 1.0
+ */
+gboolean
+comlink_proxy_is_released (ComlinkProxy *self)
+{
+  gboolean ret;
+
+  g_return_val_if_fail (COMLINK_IS_PROXY (self), TRUE);
+
+  g_mutex_lock (&self->mutex);
+  ret = self->connection == NULL;
+  g_mutex_unlock (&self->mutex);
+
+  return ret;
+}
+
+/**
+ * comlink_proxy_get_child:
+ * @self: a #ComlinkProxy
+ * @name: the name of an object-valued property of the remote object
+ *
+ * Navigates to the object that the property @name of the remote object
+ * (or of the path @self stands for) holds, without a round trip: the
+ * property is read by the peer only when the returned proxy is used.
+ *
+ * The returned proxy keeps the remote object of @self alive.
+ *
+ * Returns: (transfer full): a proxy for the path of @self followed by @name
+ *
+ * Since: 1.0
+ */
+ComlinkProxy *
+comlink_proxy_get_child (ComlinkProxy *self,
+                         const char   *name)
+{
+  g_autoptr(ComlinkConnection) connection = NULL;
+  g_autoptr(GError) error = NULL;
+  ComlinkProxy *child;
+  guint len;
+  char **path;
+
+  g_return_val_if_fail (COMLINK_IS_PROXY (self), NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  len = g_strv_length (self->path);
+  path = g_new0 (char *, len + 2);
+  for (guint i = 0; i < len; i++)
+    path[i] = g_strdup (self->path[i]);
+  path[len] = g_strdup (name);
+
+  connection = proxy_dup_connection (self, &error);
+  if (connection == NULL)
+    {
+      child = g_object_new (COMLINK_TYPE_PROXY, NULL);
+      child->object_id = self->object_id;
+      child->path = path;
+      child->defunct_error = g_steal_pointer (&error);
+      return child;
+    }
+
+  child = proxy_new (connection, self->object_id,
+                     self->parent ? self->parent : self, path);
+  _comlink_connection_register_proxy (connection, &child->record);
+
+  return child;
+}
+
+static void
+proxy_request (ComlinkProxy       *self,
+               ComlinkMessageType  type,
+               const char         *member,
+               const GValue       *args,
+               guint               n_args,
+               GTask              *task)
+{
+  g_autoptr(GError) error = NULL;
+  ComlinkConnection *connection = proxy_dup_connection (self, &error);
+
+  if (connection == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  _comlink_connection_request (connection, type, self->object_id,
+                               (const char * const *) self->path, member,
+                               args, n_args, task);
+  _comlink_connection_unref_in_context (connection);
+}
+
+/* The _sync forms run the call's context until the result arrives: the
+ * connection's own context when the caller is in it (its messages must
+ * keep flowing), a private one otherwise. */
+typedef struct
+{
+  GMainContext *context;
+  GAsyncResult *result;
+  gboolean      pushed;
+} SyncCall;
+
+static void
+sync_call_begin (ComlinkProxy *self,
+                 SyncCall     *sync)
+{
+  g_autoptr(ComlinkConnection) connection = proxy_dup_connection (self, NULL);
+  GMainContext *current = g_main_context_get_thread_default ();
+
+  if (current == NULL)
+    current = g_main_context_default ();
+
+  sync->result = NULL;
+  if (connection == NULL || comlink_connection_get_context (connection) == current)
+    {
+      sync->context = g_main_context_ref (current);
+      sync->pushed = FALSE;
+    }
+  else
+    {
+      sync->context = g_main_context_new ();
+      sync->pushed = TRUE;
+      g_main_context_push_thread_default (sync->context);
+    }
+}
+
+static void
+sync_call_done (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  SyncCall *sync = user_data;
+
+  sync->result = g_object_ref (result);
+}
+
+static void
+sync_call_wait (SyncCall *sync)
+{
+  while (sync->result == NULL)
+    g_main_context_iteration (sync->context, TRUE);
+}
+
+static void
+sync_call_end (SyncCall *sync)
+{
+  if (sync->pushed)
+    g_main_context_pop_thread_default (sync->context);
+  g_clear_object (&sync->result);
+  g_main_context_unref (sync->context);
+}
+
+static void
+value_free (gpointer value)
+{
+  g_boxed_free (G_TYPE_VALUE, value);
+}
+
+static GValue *
+propagate_value (ComlinkProxy  *self,
+                 GAsyncResult  *result,
+                 gpointer       source_tag,
+                 GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == source_tag, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * comlink_proxy_call_async:
+ * @self: a #ComlinkProxy
+ * @method: (nullable): the name of the method, or %NULL to call the
+ *   remote object itself (a callback made with [ctor@Comlink.Callback.new])
+ * @args: (array length=n_args) (nullable): the arguments
+ * @n_args: the number of arguments
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the call completes
+ * @user_data: data for @callback
+ *
+ * Calls @method on the remote object. A method is an action signal of the
+ * remote object (its parameters and return value are the method's), or
+ * whatever its [iface@Comlink.Exposable] implementation answers.
+ *
+ * Objects among @args travel by reference: the peer receives a
+ * #ComlinkProxy for them, or the original object for a proxy of the peer's
+ * own object.
+ *
+ * Since: 1.0
+ */
+void
+comlink_proxy_call_async (ComlinkProxy        *self,
+                          const char          *method,
+                          const GValue        *args,
+                          guint                n_args,
+                          GCancellable        *cancellable,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (COMLINK_IS_PROXY (self));
+  g_return_if_fail (args != NULL || n_args == 0);
+  g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, comlink_proxy_call_async);
+
+  proxy_request (self, COMLINK_MESSAGE_CALL, method ? method : "", args, n_args, task);
+}
+
+/**
+ * comlink_proxy_call_finish:
+ * @self: a #ComlinkProxy
+ * @result: the #GAsyncResult given to the callback
+ * @error: return location for a #GError
+ *
+ * Completes a call started with [method@Comlink.Proxy.call_async].
+ *
+ * A #GError raised by the remote method arrives with its domain, code and
+ * message when the domain is known in this process, or as
+ * %COMLINK_ERROR_REMOTE otherwise. A method that does not exist fails with
+ * %COMLINK_ERROR_NO_SUCH_METHOD, wrong arguments with
+ * %COMLINK_ERROR_INVALID_ARGUMENTS or %COMLINK_ERROR_TYPE_MISMATCH, a
+ * terminated or dead worker with %COMLINK_ERROR_TERMINATED or
+ * %COMLINK_ERROR_WORKER_EXITED.
+ *
+ * Returns: (transfer full) (nullable): the return value of the method, or
+ *   %NULL for a method that returns nothing or on error
+ *
+ * Since: 1.0
+ */
+GValue *
+comlink_proxy_call_finish (ComlinkProxy  *self,
+                           GAsyncResult  *result,
+                           GError       **error)
+{
+  return propagate_value (self, result, comlink_proxy_call_async, error);
+}
+
+/**
+ * comlink_proxy_call_sync:
+ * @self: a #ComlinkProxy
+ * @method: (nullable): the name of the method, or %NULL to call the
+ *   remote object itself
+ * @args: (array length=n_args) (nullable): the arguments
+ * @n_args: the number of arguments
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * The blocking form of [method@Comlink.Proxy.call_async]. Called from the
+ * thread of the connection, it runs the connection's main context until
+ * the reply arrives, so other sources of that context may be dispatched
+ * meanwhile.
+ *
+ * Returns: (transfer full) (nullable): the return value of the method, or
+ *   %NULL for a method that returns nothing or on error
+ *
+ * Since: 1.0
+ */
+GValue *
+comlink_proxy_call_sync (ComlinkProxy  *self,
+                         const char    *method,
+                         const GValue  *args,
+                         guint          n_args,
+                         GCancellable  *cancellable,
+                         GError       **error)
+{
+  SyncCall sync;
+  GValue *ret;
+
+  g_return_val_if_fail (COMLINK_IS_PROXY (self), NULL);
+
+  sync_call_begin (self, &sync);
+  comlink_proxy_call_async (self, method, args, n_args, cancellable, sync_call_done, &sync);
+  sync_call_wait (&sync);
+  ret = comlink_proxy_call_finish (self, sync.result, error);
+  sync_call_end (&sync);
+
+  return ret;
+}
+
+/**
+ * comlink_proxy_get_async:
+ * @self: a #ComlinkProxy
+ * @property: the name of a readable property of the remote object
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the value arrives
+ * @user_data: data for @callback
+ *
+ * Reads the property @property of the remote object.
+ *
+ * Since: 1.0
+ */
+void
+comlink_proxy_get_async (ComlinkProxy        *self,
+                         const char          *property,
+                         GCancellable        *cancellable,
+                         GAsyncReadyCallback  callback,
+                         gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (COMLINK_IS_PROXY (self));
+  g_return_if_fail (property != NULL);
+  g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, comlink_proxy_get_async);
+
+  proxy_request (self, COMLINK_MESSAGE_GET, property, NULL, 0, task);
+}
+
+/**
+ * comlink_proxy_get_finish:
+ * @self: a #ComlinkProxy
+ * @result: the #GAsyncResult given to the callback
+ * @error: return location for a #GError
+ *
+ * Completes [method@Comlink.Proxy.get_async]. A property that does not
+ * exist or is not readable fails with %COMLINK_ERROR_NO_SUCH_PROPERTY.
+ *
+ * Returns: (transfer full) (nullable): the value of the property, or
+ *   %NULL on error
+ *
+ * Since: 1.0
+ */
+GValue *
+comlink_proxy_get_finish (ComlinkProxy  *self,
+                          GAsyncResult  *result,
+                          GError       **error)
+{
+  return propagate_value (self, result, comlink_proxy_get_async, error);
+}
+
+/**
+ * comlink_proxy_get_sync:
+ * @self: a #ComlinkProxy
+ * @property: the name of a readable property of the remote object
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * The blocking form of [method@Comlink.Proxy.get_async].
+ *
+ * Returns: (transfer full) (nullable): the value of the property, or
+ *   %NULL on error
+ *
+ * Since: 1.0
+ */
+GValue *
+comlink_proxy_get_sync (ComlinkProxy  *self,
+                        const char    *property,
+                        GCancellable  *cancellable,
+                        GError       **error)
+{
+  SyncCall sync;
+  GValue *ret;
+
+  g_return_val_if_fail (COMLINK_IS_PROXY (self), NULL);
+
+  sync_call_begin (self, &sync);
+  comlink_proxy_get_async (self, property, cancellable, sync_call_done, &sync);
+  sync_call_wait (&sync);
+  ret = comlink_proxy_get_finish (self, sync.result, error);
+  sync_call_end (&sync);
+
+  return ret;
+}
+
+/**
+ * comlink_proxy_set_async:
+ * @self: a #ComlinkProxy
+ * @property: the name of a writable property of the remote object
+ * @value: the new value
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the property was set
+ * @user_data: data for @callback
+ *
+ * Writes the property @property of the remote object. The value is
+ * converted to the type of the property, with range checks.
+ *
+ * Since: 1.0
+ */
+void
+comlink_proxy_set_async (ComlinkProxy        *self,
+                         const char          *property,
+                         const GValue        *value,
+                         GCancellable        *cancellable,
+                         GAsyncReadyCallback  callback,
+                         gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (COMLINK_IS_PROXY (self));
+  g_return_if_fail (property != NULL);
+  g_return_if_fail (value != NULL);
+  g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, comlink_proxy_set_async);
+
+  proxy_request (self, COMLINK_MESSAGE_SET, property, value, 1, task);
+}
+
+/**
+ * comlink_proxy_set_finish:
+ * @self: a #ComlinkProxy
+ * @result: the #GAsyncResult given to the callback
+ * @error: return location for a #GError
+ *
+ * Completes [method@Comlink.Proxy.set_async]. A property that does not
+ * exist or is not writable fails with %COMLINK_ERROR_NO_SUCH_PROPERTY, a
+ * value that does not fit it with %COMLINK_ERROR_TYPE_MISMATCH.
+ *
+ * Returns: %TRUE if the property was set
+ *
+ * Since: 1.0
+ */
+gboolean
+comlink_proxy_set_finish (ComlinkProxy  *self,
+                          GAsyncResult  *result,
+                          GError       **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  GValue *value = propagate_value (self, result, comlink_proxy_set_async, &local_error);
+
+  g_clear_pointer (&value, value_free);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/**
+ * comlink_proxy_set_sync:
+ * @self: a #ComlinkProxy
+ * @property: the name of a writable property of the remote object
+ * @value: the new value
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * The blocking form of [method@Comlink.Proxy.set_async].
+ *
+ * Returns: %TRUE if the property was set
+ *
+ * Since: 1.0
+ */
+gboolean
+comlink_proxy_set_sync (ComlinkProxy  *self,
+                        const char    *property,
+                        const GValue  *value,
+                        GCancellable  *cancellable,
+                        GError       **error)
+{
+  SyncCall sync;
+  gboolean ret;
+
+  g_return_val_if_fail (COMLINK_IS_PROXY (self), FALSE);
+
+  sync_call_begin (self, &sync);
+  comlink_proxy_set_async (self, property, value, cancellable, sync_call_done, &sync);
+  sync_call_wait (&sync);
+  ret = comlink_proxy_set_finish (self, sync.result, error);
+  sync_call_end (&sync);
+
+  return ret;
+}
+
+/* Takes @self out of service and returns its connection reference. */
+static ComlinkConnection *
+proxy_take_out_of_service (ComlinkProxy  *self,
+                           ComlinkProxy **parent)
+{
+  ComlinkConnection *connection;
+
+  g_mutex_lock (&self->mutex);
+  connection = g_steal_pointer (&self->connection);
+  *parent = g_steal_pointer (&self->parent);
+  if (connection != NULL && self->defunct_error == NULL)
+    self->defunct_error = g_error_new_literal (COMLINK_ERROR, COMLINK_ERROR_CLOSED,
+                                               _("The proxy was released"));
+  g_mutex_unlock (&self->mutex);
+
+  return connection;
+}
+
+/**
+ * comlink_proxy_release:
+ * @self: a #ComlinkProxy
+ *
+ * Releases @self at once: every later call on it fails with
+ * %COMLINK_ERROR_CLOSED, and the peer is told (in a batch, from an idle
+ * source of the connection's context) to drop its reference to the
+ * remote object. Finalizing the last reference to a proxy does the same.
+ *
+ * When the last proxy of a connection that exposes nothing is released,
+ * the connection closes, and with it its endpoint.
+ *
+ * Since: 1.0
+ */
+void
+comlink_proxy_release (ComlinkProxy *self)
+{
+  ComlinkConnection *connection;
+  ComlinkProxy *parent = NULL;
+
+  g_return_if_fail (COMLINK_IS_PROXY (self));
+
+  connection = proxy_take_out_of_service (self, &parent);
+  if (connection != NULL)
+    {
+      _comlink_connection_unregister_proxy (connection, &self->record, NULL);
+      _comlink_connection_unref_in_context (connection);
+    }
+  g_clear_object (&parent);
+}
+
+/**
+ * comlink_proxy_release_async:
+ * @self: a #ComlinkProxy
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the peer dropped the object
+ * @user_data: data for @callback
+ *
+ * Releases @self as [method@Comlink.Proxy.release] does, at once, and
+ * completes when the peer has dropped its reference to the remote object.
+ *
+ * Since: 1.0
+ */
+void
+comlink_proxy_release_async (ComlinkProxy        *self,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+  ComlinkConnection *connection;
+  ComlinkProxy *parent = NULL;
+
+  g_return_if_fail (COMLINK_IS_PROXY (self));
+  g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, comlink_proxy_release_async);
+
+  connection = proxy_take_out_of_service (self, &parent);
+  if (connection == NULL)
+    {
+      g_task_return_pointer (task, NULL, NULL);
+      return;
+    }
+
+  _comlink_connection_unregister_proxy (connection, &self->record, task);
+  _comlink_connection_unref_in_context (connection);
+  g_clear_object (&parent);
+}
+
+/**
+ * comlink_proxy_release_finish:
+ * @self: a #ComlinkProxy
+ * @result: the #GAsyncResult given to the callback
+ * @error: return location for a #GError
+ *
+ * Completes [method@Comlink.Proxy.release_async].
+ *
+ * Returns: %TRUE once the peer dropped the object; %FALSE if the
+ *   connection closed first (the peer dropped it then too)
+ *
+ * Since: 1.0
+ */
+gboolean
+comlink_proxy_release_finish (ComlinkProxy  *self,
+                              GAsyncResult  *result,
+                              GError       **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  GValue *value = propagate_value (self, result, comlink_proxy_release_async, &local_error);
+
+  g_clear_pointer (&value, value_free);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/**
+ * comlink_proxy_release_sync:
+ * @self: a #ComlinkProxy
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * The blocking form of [method@Comlink.Proxy.release_async].
+ *
+ * Returns: %TRUE once the peer dropped the object
+ *
+ * Since: 1.0
+ */
+gboolean
+comlink_proxy_release_sync (ComlinkProxy  *self,
+                            GCancellable  *cancellable,
+                            GError       **error)
+{
+  SyncCall sync;
+  gboolean ret;
+
+  g_return_val_if_fail (COMLINK_IS_PROXY (self), FALSE);
+
+  sync_call_begin (self, &sync);
+  comlink_proxy_release_async (self, cancellable, sync_call_done, &sync);
+  sync_call_wait (&sync);
+  ret = comlink_proxy_release_finish (self, sync.result, error);
+  sync_call_end (&sync);
+
+  return ret;
+}
+
+/**
+ * comlink_wrap:
+ * @endpoint: a #ComlinkEndpoint
+ *
+ * Returns a proxy for the object that the peer of @endpoint exposes, the
+ * counterpart of Comlink's `wrap()`. The endpoint gets a
+ * [class@Comlink.Connection] if it has none yet (the same one that
+ * [func@Comlink.expose] uses), bound to the thread-default main context.
+ *
+ * Calls made before the peer has exposed its object are queued.
+ *
+ * Returns: (transfer full): a new root proxy
+ *
+ * Since: 1.0
+ */
+ComlinkProxy *
+comlink_wrap (ComlinkEndpoint *endpoint)
+{
+  g_return_val_if_fail (COMLINK_IS_ENDPOINT (endpoint), NULL);
+
+  return comlink_connection_wrap (comlink_connection_get_for_endpoint (endpoint));
+}
+
+/**
+ * comlink_connection_wrap:
+ * @self: a #ComlinkConnection
+ *
+ * Returns a proxy for the object that the peer exposes.
+ *
+ * Returns: (transfer full): a new root proxy
+ *
+ * Since: 1.0
+ */
+ComlinkProxy *
+comlink_connection_wrap (ComlinkConnection *self)
+{
+  ComlinkProxy *proxy;
+
+  g_return_val_if_fail (COMLINK_IS_CONNECTION (self), NULL);
+
+  proxy = _comlink_proxy_new (self, 0);
+  _comlink_connection_register_proxy (self, &proxy->record);
+  if (comlink_connection_is_closed (self))
+    _comlink_proxy_defunct (proxy, _comlink_connection_get_close_error (self));
+
+  return proxy;
+}

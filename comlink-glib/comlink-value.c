@@ -1,0 +1,722 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/*
+ * The value mapping: GValue on the API side, GVariant on the wire.
+ *
+ * Sending (_comlink_value_to_wire) turns a GValue into a plain basic
+ * GVariant or a tagged one (see comlink-wire-private.h). An object is
+ * exported on the connection and travels as its id; a proxy of this same
+ * connection travels back as the id of the original object.
+ *
+ * Receiving is two steps: _comlink_value_from_wire gives the value its
+ * natural GValue type (a received object becomes a ComlinkProxy, a
+ * reference back becomes the original object), and _comlink_value_convert
+ * converts it to the type the receiver declares, with range checks.
+ */
+
+#include "config.h"
+
+#include <math.h>
+
+#include "comlink-connection-private.h"
+#include "comlink-error.h"
+#include "comlink-private.h"
+#include "comlink-proxy-private.h"
+#include "comlink-value-private.h"
+#include "comlink-wire-private.h"
+
+static GVariant *
+value_to_wire (ComlinkConnection  *connection,
+               const GValue       *value,
+               GArray             *exported,
+               GError            **error);
+
+static gboolean
+check_utf8 (const char  *str,
+            GError     **error)
+{
+  if (str == NULL || g_utf8_validate (str, -1, NULL))
+    return TRUE;
+
+  g_set_error_literal (error, COMLINK_ERROR, COMLINK_ERROR_NOT_TRANSFERABLE,
+                       _("A string that is not valid UTF-8 cannot be sent"));
+  return FALSE;
+}
+
+static GVariant *
+string_to_wire (const char *str)
+{
+  return g_variant_new_maybe (G_VARIANT_TYPE_STRING,
+                              str ? g_variant_new_string (str) : NULL);
+}
+
+static GVariant *
+enum_to_wire (const GValue  *value,
+              GError       **error)
+{
+  g_autoptr(GEnumClass) klass = g_type_class_ref (G_VALUE_TYPE (value));
+  GEnumValue *enum_value = g_enum_get_value (klass, g_value_get_enum (value));
+
+  if (enum_value == NULL)
+    {
+      g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_NOT_TRANSFERABLE,
+                   _("%d is not a value of the enumeration %s"),
+                   g_value_get_enum (value), G_VALUE_TYPE_NAME (value));
+      return NULL;
+    }
+
+  return _comlink_wire_tag (COMLINK_TAG_ENUM,
+                            g_variant_new ("(ss)", G_VALUE_TYPE_NAME (value),
+                                           enum_value->value_nick));
+}
+
+static GVariant *
+flags_to_wire (const GValue  *value,
+               GError       **error)
+{
+  g_autoptr(GFlagsClass) klass = g_type_class_ref (G_VALUE_TYPE (value));
+  guint flags = g_value_get_flags (value);
+  GVariantBuilder builder;
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE_STRING_ARRAY);
+  while (flags != 0)
+    {
+      GFlagsValue *flags_value = g_flags_get_first_value (klass, flags);
+
+      if (flags_value == NULL || flags_value->value == 0)
+        {
+          g_variant_builder_clear (&builder);
+          g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_NOT_TRANSFERABLE,
+                       _("0x%x holds bits that are not flags of %s"),
+                       flags, G_VALUE_TYPE_NAME (value));
+          return NULL;
+        }
+      g_variant_builder_add (&builder, "s", flags_value->value_nick);
+      flags &= ~flags_value->value;
+    }
+
+  return _comlink_wire_tag (COMLINK_TAG_FLAGS,
+                            g_variant_new ("(sas)", G_VALUE_TYPE_NAME (value), &builder));
+}
+
+static GVariant *
+object_to_wire (ComlinkConnection  *connection,
+                GObject            *object,
+                GArray             *exported,
+                GError            **error)
+{
+  guint64 id;
+
+  if (object == NULL)
+    return _comlink_wire_tag (COMLINK_TAG_OBJECT, g_variant_new_uint64 (0));
+
+  if (COMLINK_IS_PROXY (object))
+    {
+      if (!_comlink_proxy_get_remote_id (COMLINK_PROXY (object), connection, &id, error))
+        return NULL;
+      return _comlink_wire_tag (COMLINK_TAG_PEER, g_variant_new_uint64 (id));
+    }
+
+  id = _comlink_connection_export (connection, object, error);
+  if (id == 0)
+    return NULL;
+  g_array_append_val (exported, id);
+
+  return _comlink_wire_tag (COMLINK_TAG_OBJECT, g_variant_new_uint64 (id));
+}
+
+static GVariant *
+boxed_to_wire (const GValue  *value,
+               GError       **error)
+{
+  GType type = G_VALUE_TYPE (value);
+  gpointer boxed = g_value_get_boxed (value);
+
+  if (type == G_TYPE_STRV)
+    {
+      const char * const *strv = boxed;
+
+      for (guint i = 0; strv != NULL && strv[i] != NULL; i++)
+        if (!check_utf8 (strv[i], error))
+          return NULL;
+      return g_variant_new_strv (strv, -1);
+    }
+
+  if (type == G_TYPE_BYTES)
+    {
+      if (boxed == NULL)
+        return _comlink_wire_tag (COMLINK_TAG_NONE, g_variant_new ("()"));
+      return _comlink_wire_tag (COMLINK_TAG_BYTES,
+                                g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING, boxed, TRUE));
+    }
+
+  if (type == G_TYPE_ERROR)
+    {
+      if (boxed == NULL)
+        return _comlink_wire_tag (COMLINK_TAG_NONE, g_variant_new ("()"));
+      return _comlink_wire_tag (COMLINK_TAG_ERROR, _comlink_wire_error_new (boxed));
+    }
+
+  g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_NOT_TRANSFERABLE,
+               _("A value of type %s cannot be sent"), g_type_name (type));
+  return NULL;
+}
+
+static GVariant *
+value_to_wire (ComlinkConnection  *connection,
+               const GValue       *value,
+               GArray             *exported,
+               GError            **error)
+{
+  GType type;
+
+  if (value == NULL || !G_IS_VALUE (value))
+    return _comlink_wire_tag (COMLINK_TAG_NONE, g_variant_new ("()"));
+
+  type = G_VALUE_TYPE (value);
+
+  switch (G_TYPE_FUNDAMENTAL (type))
+    {
+    case G_TYPE_BOOLEAN:
+      return g_variant_new_boolean (g_value_get_boolean (value));
+    case G_TYPE_CHAR:
+      return g_variant_new_int16 (g_value_get_schar (value));
+    case G_TYPE_UCHAR:
+      return g_variant_new_byte (g_value_get_uchar (value));
+    case G_TYPE_INT:
+      return g_variant_new_int32 (g_value_get_int (value));
+    case G_TYPE_UINT:
+      return g_variant_new_uint32 (g_value_get_uint (value));
+    case G_TYPE_LONG:
+      return g_variant_new_int64 (g_value_get_long (value));
+    case G_TYPE_ULONG:
+      return g_variant_new_uint64 (g_value_get_ulong (value));
+    case G_TYPE_INT64:
+      return g_variant_new_int64 (g_value_get_int64 (value));
+    case G_TYPE_UINT64:
+      return g_variant_new_uint64 (g_value_get_uint64 (value));
+    case G_TYPE_FLOAT:
+      return _comlink_wire_tag (COMLINK_TAG_FLOAT, g_variant_new_double (g_value_get_float (value)));
+    case G_TYPE_DOUBLE:
+      return g_variant_new_double (g_value_get_double (value));
+    case G_TYPE_STRING:
+      if (!check_utf8 (g_value_get_string (value), error))
+        return NULL;
+      return string_to_wire (g_value_get_string (value));
+    case G_TYPE_ENUM:
+      return enum_to_wire (value, error);
+    case G_TYPE_FLAGS:
+      return flags_to_wire (value, error);
+    case G_TYPE_VARIANT:
+      if (g_value_get_variant (value) == NULL)
+        return _comlink_wire_tag (COMLINK_TAG_NONE, g_variant_new ("()"));
+      return _comlink_wire_tag (COMLINK_TAG_VARIANT, g_value_get_variant (value));
+    case G_TYPE_OBJECT:
+      return object_to_wire (connection, g_value_get_object (value), exported, error);
+    case G_TYPE_BOXED:
+      return boxed_to_wire (value, error);
+    default:
+      g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_NOT_TRANSFERABLE,
+                   _("A value of type %s cannot be sent"), g_type_name (type));
+      return NULL;
+    }
+}
+
+static void
+rollback_exports (ComlinkConnection *connection,
+                  GArray            *exported)
+{
+  for (guint i = 0; i < exported->len; i++)
+    _comlink_connection_unexport (connection, g_array_index (exported, guint64, i));
+}
+
+GVariant *
+_comlink_value_to_wire (ComlinkConnection  *connection,
+                        const GValue       *value,
+                        GError            **error)
+{
+  g_autoptr(GArray) exported = g_array_new (FALSE, FALSE, sizeof (guint64));
+  GVariant *ret = value_to_wire (connection, value, exported, error);
+
+  if (ret == NULL)
+    rollback_exports (connection, exported);
+
+  return ret;
+}
+
+GVariant *
+_comlink_values_to_wire (ComlinkConnection  *connection,
+                         const GValue       *values,
+                         guint               n_values,
+                         GError            **error)
+{
+  g_autoptr(GArray) exported = g_array_new (FALSE, FALSE, sizeof (guint64));
+  g_autofree GVariant **children = g_new (GVariant *, MAX (n_values, 1));
+
+  for (guint i = 0; i < n_values; i++)
+    {
+      GVariant *child = value_to_wire (connection, &values[i], exported, error);
+
+      if (child == NULL)
+        {
+          for (guint j = 0; j < i; j++)
+            g_variant_unref (g_variant_ref_sink (children[j]));
+          rollback_exports (connection, exported);
+          g_prefix_error (error, _("Argument %u: "), i + 1);
+          return NULL;
+        }
+      children[i] = g_variant_new_variant (child);
+    }
+
+  return g_variant_new_array (G_VARIANT_TYPE_VARIANT, children, n_values);
+}
+
+static gboolean
+tagged_from_wire (ComlinkConnection  *connection,
+                  GVariant           *wire,
+                  GValue             *value,
+                  GError            **error)
+{
+  g_autoptr(GVariant) content = NULL;
+  ComlinkTag tag = _comlink_wire_untag (wire, &content, error);
+
+  switch (tag)
+    {
+    case COMLINK_TAG_NONE:
+      return TRUE;
+
+    case COMLINK_TAG_VARIANT:
+      g_value_init (value, G_TYPE_VARIANT);
+      g_value_set_variant (value, content);
+      return TRUE;
+
+    case COMLINK_TAG_BYTES:
+      g_value_init (value, G_TYPE_BYTES);
+      g_value_take_boxed (value, g_variant_get_data_as_bytes (content));
+      return TRUE;
+
+    case COMLINK_TAG_FLOAT:
+      g_value_init (value, G_TYPE_FLOAT);
+      g_value_set_float (value, (gfloat) g_variant_get_double (content));
+      return TRUE;
+
+    case COMLINK_TAG_ENUM:
+      {
+        const char *type_name, *nick;
+        GType type;
+
+        g_variant_get (content, "(&s&s)", &type_name, &nick);
+        type = g_type_from_name (type_name);
+        if (type != 0 && G_TYPE_IS_ENUM (type))
+          {
+            g_autoptr(GEnumClass) klass = g_type_class_ref (type);
+            GEnumValue *enum_value = g_enum_get_value_by_nick (klass, nick);
+
+            if (enum_value != NULL)
+              {
+                g_value_init (value, type);
+                g_value_set_enum (value, enum_value->value);
+                return TRUE;
+              }
+          }
+        g_value_init (value, G_TYPE_STRING);
+        g_value_set_string (value, nick);
+        return TRUE;
+      }
+
+    case COMLINK_TAG_FLAGS:
+      {
+        g_autofree const char **nicks = NULL;
+        const char *type_name;
+        GType type;
+
+        g_variant_get (content, "(&s^a&s)", &type_name, &nicks);
+        type = g_type_from_name (type_name);
+        if (type != 0 && G_TYPE_IS_FLAGS (type))
+          {
+            g_autoptr(GFlagsClass) klass = g_type_class_ref (type);
+            guint flags = 0;
+            guint i;
+
+            for (i = 0; nicks[i] != NULL; i++)
+              {
+                GFlagsValue *flags_value = g_flags_get_value_by_nick (klass, nicks[i]);
+                if (flags_value == NULL)
+                  break;
+                flags |= flags_value->value;
+              }
+            if (nicks[i] == NULL)
+              {
+                g_value_init (value, type);
+                g_value_set_flags (value, flags);
+                return TRUE;
+              }
+          }
+        g_value_init (value, G_TYPE_STRV);
+        g_value_set_boxed (value, nicks);
+        return TRUE;
+      }
+
+    case COMLINK_TAG_ERROR:
+      g_value_init (value, G_TYPE_ERROR);
+      g_value_take_boxed (value, _comlink_wire_error_parse (content));
+      return TRUE;
+
+    case COMLINK_TAG_OBJECT:
+      {
+        guint64 id = g_variant_get_uint64 (content);
+
+        if (id == 0)
+          {
+            g_value_init (value, G_TYPE_OBJECT);
+            return TRUE;
+          }
+        g_value_init (value, COMLINK_TYPE_PROXY);
+        g_value_take_object (value, _comlink_connection_import (connection, id));
+        return TRUE;
+      }
+
+    case COMLINK_TAG_PEER:
+      {
+        guint64 id = g_variant_get_uint64 (content);
+        g_autoptr(GObject) object = _comlink_connection_lookup_export (connection, id);
+
+        if (object == NULL)
+          {
+            g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
+                         _("Reference to object %" G_GUINT64_FORMAT " that was not exported"), id);
+            return FALSE;
+          }
+        g_value_init (value, G_OBJECT_TYPE (object));
+        g_value_set_object (value, object);
+        return TRUE;
+      }
+
+    default:
+      return FALSE;
+    }
+}
+
+gboolean
+_comlink_value_from_wire (ComlinkConnection  *connection,
+                          GVariant           *wire,
+                          GValue             *value,
+                          GError            **error)
+{
+  const GVariantType *type = g_variant_get_type (wire);
+
+  if (g_variant_type_is_basic (type))
+    {
+      switch (g_variant_classify (wire))
+        {
+        case G_VARIANT_CLASS_BOOLEAN:
+          g_value_init (value, G_TYPE_BOOLEAN);
+          g_value_set_boolean (value, g_variant_get_boolean (wire));
+          return TRUE;
+        case G_VARIANT_CLASS_BYTE:
+          g_value_init (value, G_TYPE_UCHAR);
+          g_value_set_uchar (value, g_variant_get_byte (wire));
+          return TRUE;
+        case G_VARIANT_CLASS_INT16:
+          {
+            gint16 v = g_variant_get_int16 (wire);
+            if (v < G_MININT8 || v > G_MAXINT8)
+              break;
+            g_value_init (value, G_TYPE_CHAR);
+            g_value_set_schar (value, (gint8) v);
+            return TRUE;
+          }
+        case G_VARIANT_CLASS_INT32:
+          g_value_init (value, G_TYPE_INT);
+          g_value_set_int (value, g_variant_get_int32 (wire));
+          return TRUE;
+        case G_VARIANT_CLASS_UINT32:
+          g_value_init (value, G_TYPE_UINT);
+          g_value_set_uint (value, g_variant_get_uint32 (wire));
+          return TRUE;
+        case G_VARIANT_CLASS_INT64:
+          g_value_init (value, G_TYPE_INT64);
+          g_value_set_int64 (value, g_variant_get_int64 (wire));
+          return TRUE;
+        case G_VARIANT_CLASS_UINT64:
+          g_value_init (value, G_TYPE_UINT64);
+          g_value_set_uint64 (value, g_variant_get_uint64 (wire));
+          return TRUE;
+        case G_VARIANT_CLASS_DOUBLE:
+          g_value_init (value, G_TYPE_DOUBLE);
+          g_value_set_double (value, g_variant_get_double (wire));
+          return TRUE;
+        case G_VARIANT_CLASS_UINT16:
+        case G_VARIANT_CLASS_HANDLE:
+        case G_VARIANT_CLASS_STRING:
+        case G_VARIANT_CLASS_OBJECT_PATH:
+        case G_VARIANT_CLASS_SIGNATURE:
+        case G_VARIANT_CLASS_VARIANT:
+        case G_VARIANT_CLASS_MAYBE:
+        case G_VARIANT_CLASS_ARRAY:
+        case G_VARIANT_CLASS_TUPLE:
+        case G_VARIANT_CLASS_DICT_ENTRY:
+        default:
+          break;
+        }
+    }
+  else if (g_variant_type_equal (type, G_VARIANT_TYPE ("ms")))
+    {
+      g_autoptr(GVariant) child = g_variant_get_maybe (wire);
+
+      g_value_init (value, G_TYPE_STRING);
+      if (child != NULL)
+        g_value_set_string (value, g_variant_get_string (child, NULL));
+      return TRUE;
+    }
+  else if (g_variant_type_equal (type, G_VARIANT_TYPE_STRING_ARRAY))
+    {
+      g_value_init (value, G_TYPE_STRV);
+      g_value_take_boxed (value, g_variant_dup_strv (wire, NULL));
+      return TRUE;
+    }
+  else if (_comlink_wire_is_tagged (wire))
+    return tagged_from_wire (connection, wire, value, error);
+
+  g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
+               _("Value of type “%s” is not part of the protocol"),
+               g_variant_get_type_string (wire));
+  return FALSE;
+}
+
+/* Numbers convert between types when the value fits the target. */
+static gboolean
+number_get (const GValue *src,
+            gint64       *as_int,
+            guint64      *as_uint,
+            gdouble      *as_double,
+            gboolean     *is_signed,
+            gboolean     *is_float)
+{
+  *is_signed = TRUE;
+  *is_float = FALSE;
+
+  switch (G_TYPE_FUNDAMENTAL (G_VALUE_TYPE (src)))
+    {
+    case G_TYPE_CHAR: *as_int = g_value_get_schar (src); break;
+    case G_TYPE_INT: *as_int = g_value_get_int (src); break;
+    case G_TYPE_LONG: *as_int = g_value_get_long (src); break;
+    case G_TYPE_INT64: *as_int = g_value_get_int64 (src); break;
+    case G_TYPE_UCHAR: *as_uint = g_value_get_uchar (src); *is_signed = FALSE; break;
+    case G_TYPE_UINT: *as_uint = g_value_get_uint (src); *is_signed = FALSE; break;
+    case G_TYPE_ULONG: *as_uint = g_value_get_ulong (src); *is_signed = FALSE; break;
+    case G_TYPE_UINT64: *as_uint = g_value_get_uint64 (src); *is_signed = FALSE; break;
+    case G_TYPE_FLOAT: *as_double = g_value_get_float (src); *is_float = TRUE; break;
+    case G_TYPE_DOUBLE: *as_double = g_value_get_double (src); *is_float = TRUE; break;
+    default:
+      return FALSE;
+    }
+
+  if (*is_float)
+    {
+      /* A whole number in a double (as JavaScript sends) converts to an
+       * integer type; anything else does not. */
+      if (isfinite (*as_double) && *as_double == floor (*as_double) &&
+          *as_double >= -9223372036854775808.0 && *as_double < 18446744073709551616.0)
+        {
+          if (*as_double < 0)
+            *as_int = (gint64) *as_double;
+          else
+            {
+              *as_uint = (guint64) *as_double;
+              *is_signed = FALSE;
+            }
+        }
+      else
+        *is_signed = -1;
+    }
+  else if (*is_signed)
+    *as_double = (gdouble) *as_int;
+  else
+    *as_double = (gdouble) *as_uint;
+
+  return TRUE;
+}
+
+static gboolean
+in_range (gboolean is_signed,
+          gint64   as_int,
+          guint64  as_uint,
+          gint64   min,
+          guint64  max)
+{
+  if (is_signed == TRUE)
+    return as_int >= min && (as_int < 0 || (guint64) as_int <= max);
+  if (is_signed == FALSE)
+    return as_uint <= max;
+  return FALSE;
+}
+
+static gboolean
+convert_number (const GValue *src,
+                GType         type,
+                GValue       *dest)
+{
+  gint64 i = 0;
+  guint64 u = 0;
+  gdouble d = 0;
+  gboolean is_signed, is_float;
+  gint64 v;
+
+  if (!number_get (src, &i, &u, &d, &is_signed, &is_float))
+    return FALSE;
+
+  v = is_signed == TRUE ? i : (gint64) u;
+
+  switch (G_TYPE_FUNDAMENTAL (type))
+    {
+    case G_TYPE_CHAR:
+      if (!in_range (is_signed, i, u, G_MININT8, G_MAXINT8)) return FALSE;
+      g_value_init (dest, type); g_value_set_schar (dest, (gint8) v); return TRUE;
+    case G_TYPE_UCHAR:
+      if (!in_range (is_signed, i, u, 0, G_MAXUINT8)) return FALSE;
+      g_value_init (dest, type); g_value_set_uchar (dest, (guchar) v); return TRUE;
+    case G_TYPE_INT:
+      if (!in_range (is_signed, i, u, G_MININT32, G_MAXINT32)) return FALSE;
+      g_value_init (dest, type); g_value_set_int (dest, (gint) v); return TRUE;
+    case G_TYPE_UINT:
+      if (!in_range (is_signed, i, u, 0, G_MAXUINT32)) return FALSE;
+      g_value_init (dest, type); g_value_set_uint (dest, (guint) v); return TRUE;
+    case G_TYPE_LONG:
+      if (!in_range (is_signed, i, u, G_MINLONG, G_MAXLONG)) return FALSE;
+      g_value_init (dest, type); g_value_set_long (dest, (glong) v); return TRUE;
+    case G_TYPE_ULONG:
+      if (!in_range (is_signed, i, u, 0, G_MAXULONG)) return FALSE;
+      g_value_init (dest, type); g_value_set_ulong (dest, is_signed == TRUE ? (gulong) i : (gulong) u); return TRUE;
+    case G_TYPE_INT64:
+      if (!in_range (is_signed, i, u, G_MININT64, G_MAXINT64)) return FALSE;
+      g_value_init (dest, type); g_value_set_int64 (dest, v); return TRUE;
+    case G_TYPE_UINT64:
+      if (!in_range (is_signed, i, u, 0, G_MAXUINT64)) return FALSE;
+      g_value_init (dest, type); g_value_set_uint64 (dest, is_signed == TRUE ? (guint64) i : u); return TRUE;
+    case G_TYPE_FLOAT:
+      if (isfinite (d) && (d > G_MAXFLOAT || d < -G_MAXFLOAT)) return FALSE;
+      g_value_init (dest, type); g_value_set_float (dest, (gfloat) d); return TRUE;
+    case G_TYPE_DOUBLE:
+      g_value_init (dest, type); g_value_set_double (dest, d); return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+static gboolean
+convert_enum (const GValue *src,
+              GType         type,
+              GValue       *dest)
+{
+  g_autoptr(GEnumClass) klass = g_type_class_ref (type);
+  GEnumValue *enum_value = NULL;
+
+  if (G_VALUE_HOLDS_STRING (src) && g_value_get_string (src) != NULL)
+    {
+      enum_value = g_enum_get_value_by_nick (klass, g_value_get_string (src));
+      if (enum_value == NULL)
+        enum_value = g_enum_get_value_by_name (klass, g_value_get_string (src));
+    }
+  else if (G_VALUE_HOLDS_ENUM (src))
+    {
+      g_autoptr(GEnumClass) src_class = g_type_class_ref (G_VALUE_TYPE (src));
+      GEnumValue *src_value = g_enum_get_value (src_class, g_value_get_enum (src));
+
+      if (src_value != NULL)
+        enum_value = g_enum_get_value_by_nick (klass, src_value->value_nick);
+    }
+
+  if (enum_value == NULL)
+    return FALSE;
+
+  g_value_init (dest, type);
+  g_value_set_enum (dest, enum_value->value);
+  return TRUE;
+}
+
+static gboolean
+convert_flags (const GValue *src,
+               GType         type,
+               GValue       *dest)
+{
+  g_autoptr(GFlagsClass) klass = g_type_class_ref (type);
+  const char * const *nicks;
+  guint flags = 0;
+
+  if (!G_VALUE_HOLDS (src, G_TYPE_STRV))
+    return FALSE;
+
+  nicks = g_value_get_boxed (src);
+  for (guint i = 0; nicks != NULL && nicks[i] != NULL; i++)
+    {
+      GFlagsValue *flags_value = g_flags_get_value_by_nick (klass, nicks[i]);
+
+      if (flags_value == NULL)
+        return FALSE;
+      flags |= flags_value->value;
+    }
+
+  g_value_init (dest, type);
+  g_value_set_flags (dest, flags);
+  return TRUE;
+}
+
+gboolean
+_comlink_value_convert (const GValue  *src,
+                        GType          type,
+                        GValue        *dest,
+                        GError       **error)
+{
+  GType src_type = G_VALUE_TYPE (src);
+
+  g_assert (!G_IS_VALUE (dest));
+
+  if (src_type == G_TYPE_INVALID)
+    {
+      /* Nothing (void, a NULL boxed) converts to a NULL of any pointer type */
+      if (G_TYPE_IS_OBJECT (type) || G_TYPE_IS_INTERFACE (type) ||
+          G_TYPE_FUNDAMENTAL (type) == G_TYPE_BOXED ||
+          G_TYPE_FUNDAMENTAL (type) == G_TYPE_VARIANT ||
+          G_TYPE_FUNDAMENTAL (type) == G_TYPE_STRING)
+        {
+          g_value_init (dest, type);
+          return TRUE;
+        }
+    }
+  else if (g_value_type_compatible (src_type, type))
+    {
+      g_value_init (dest, type);
+      g_value_copy (src, dest);
+      return TRUE;
+    }
+  else if (G_TYPE_IS_OBJECT (src_type) &&
+           (G_TYPE_IS_OBJECT (type) || G_TYPE_IS_INTERFACE (type)))
+    {
+      GObject *object = g_value_get_object (src);
+
+      if (object == NULL || g_type_is_a (G_OBJECT_TYPE (object), type))
+        {
+          g_value_init (dest, type);
+          g_value_set_object (dest, object);
+          return TRUE;
+        }
+    }
+  else if (G_TYPE_IS_ENUM (type))
+    {
+      if (convert_enum (src, type, dest))
+        return TRUE;
+    }
+  else if (G_TYPE_IS_FLAGS (type))
+    {
+      if (convert_flags (src, type, dest))
+        return TRUE;
+    }
+  else if (convert_number (src, type, dest))
+    return TRUE;
+
+  g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_TYPE_MISMATCH,
+               _("A value of type %s does not convert to %s"),
+               src_type ? g_type_name (src_type) : "void", g_type_name (type));
+  return FALSE;
+}

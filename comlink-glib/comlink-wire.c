@@ -1,0 +1,305 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/*
+ * The wire layer: building and checking messages.
+ *
+ * A message is a GVariant of type (yttasv): message type, call id, target
+ * object id, path (navigation path and member name), body. Values inside a
+ * body are either plain basic values (b y n i u x t d ms as) or tagged
+ * values (yv). doc/protocol.md describes every message.
+ *
+ * Messages from the peer are never trusted: _comlink_message_parse() checks
+ * the type, the message type, the path and the body type of each kind
+ * before anything above uses them.
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "comlink-error.h"
+#include "comlink-private.h"
+#include "comlink-wire-private.h"
+
+static const char *body_types[COMLINK_MESSAGE_LAST + 1] = {
+  [COMLINK_MESSAGE_HELLO] = "(us)",
+  [COMLINK_MESSAGE_CALL] = "av",
+  [COMLINK_MESSAGE_GET] = "()",
+  [COMLINK_MESSAGE_SET] = NULL,
+  [COMLINK_MESSAGE_RELEASE] = "a(tu)",
+  [COMLINK_MESSAGE_CANCEL] = "()",
+  [COMLINK_MESSAGE_REPLY] = NULL,
+  [COMLINK_MESSAGE_ERROR] = "(sis)",
+};
+
+static const char *tag_types[COMLINK_TAG_LAST + 1] = {
+  [COMLINK_TAG_NONE] = "()",
+  [COMLINK_TAG_VARIANT] = NULL,
+  [COMLINK_TAG_BYTES] = "ay",
+  [COMLINK_TAG_FLOAT] = "d",
+  [COMLINK_TAG_ENUM] = "(ss)",
+  [COMLINK_TAG_FLAGS] = "(sas)",
+  [COMLINK_TAG_ERROR] = "(sis)",
+  [COMLINK_TAG_OBJECT] = "t",
+  [COMLINK_TAG_PEER] = "t",
+};
+
+void
+_comlink_message_clear (ComlinkMessage *message)
+{
+  g_clear_pointer (&message->path, g_variant_unref);
+  g_clear_pointer (&message->body, g_variant_unref);
+}
+
+static gboolean
+message_has_path (ComlinkMessageType type)
+{
+  return type == COMLINK_MESSAGE_CALL ||
+         type == COMLINK_MESSAGE_GET ||
+         type == COMLINK_MESSAGE_SET;
+}
+
+gboolean
+_comlink_message_parse (GVariant        *variant,
+                        ComlinkMessage  *message,
+                        GError         **error)
+{
+  g_autoptr(GVariant) type = NULL;
+  g_autoptr(GVariant) id = NULL;
+  g_autoptr(GVariant) target = NULL;
+  g_autoptr(GVariant) boxed = NULL;
+  gsize n_path;
+
+  memset (message, 0, sizeof *message);
+
+  if (!g_variant_is_of_type (variant, G_VARIANT_TYPE (COMLINK_MESSAGE_TYPE_STRING)))
+    {
+      g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
+                   _("Message of type “%s” instead of “%s”"),
+                   g_variant_get_type_string (variant), COMLINK_MESSAGE_TYPE_STRING);
+      return FALSE;
+    }
+
+  type = g_variant_get_child_value (variant, 0);
+  id = g_variant_get_child_value (variant, 1);
+  target = g_variant_get_child_value (variant, 2);
+  message->path = g_variant_get_child_value (variant, 3);
+  boxed = g_variant_get_child_value (variant, 4);
+  message->body = g_variant_get_variant (boxed);
+  message->type = g_variant_get_byte (type);
+  message->id = g_variant_get_uint64 (id);
+  message->target = g_variant_get_uint64 (target);
+
+  if (message->type < COMLINK_MESSAGE_HELLO || message->type > COMLINK_MESSAGE_LAST)
+    {
+      g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
+                   _("Unknown message type %u"), message->type);
+      goto fail;
+    }
+
+  /* A NULL body type is a value, which the value layer checks */
+  if (body_types[message->type] != NULL &&
+      !g_variant_is_of_type (message->body, G_VARIANT_TYPE (body_types[message->type])))
+    {
+      g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
+                   _("Message type %u with a body of type “%s”"),
+                   message->type, g_variant_get_type_string (message->body));
+      goto fail;
+    }
+
+  n_path = g_variant_n_children (message->path);
+  if (message_has_path (message->type) ? (n_path == 0 || n_path > COMLINK_MAX_PATH_LENGTH) : n_path != 0)
+    {
+      g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
+                   _("Message type %u with a path of %" G_GSIZE_FORMAT " elements"),
+                   message->type, n_path);
+      goto fail;
+    }
+
+  return TRUE;
+
+fail:
+  _comlink_message_clear (message);
+  return FALSE;
+}
+
+GVariant *
+_comlink_message_new (ComlinkMessageType  type,
+                      guint64             id,
+                      guint64             target,
+                      const char * const *path,
+                      gsize               n_path,
+                      const char         *member,
+                      GVariant           *body)
+{
+  GVariant *children[5];
+  GVariant *path_elements[COMLINK_MAX_PATH_LENGTH + 1];
+  gsize n = 0;
+
+  g_assert (n_path < COMLINK_MAX_PATH_LENGTH);
+
+  for (gsize i = 0; i < n_path; i++)
+    path_elements[n++] = g_variant_new_string (path[i]);
+  if (member != NULL)
+    path_elements[n++] = g_variant_new_string (member);
+
+  children[0] = g_variant_new_byte (type);
+  children[1] = g_variant_new_uint64 (id);
+  children[2] = g_variant_new_uint64 (target);
+  children[3] = g_variant_new_array (G_VARIANT_TYPE_STRING, path_elements, n);
+  children[4] = g_variant_new_variant (body);
+
+  return g_variant_new_tuple (children, G_N_ELEMENTS (children));
+}
+
+GVariant *
+_comlink_message_new_hello (void)
+{
+  return _comlink_message_new (COMLINK_MESSAGE_HELLO, 0, 0, NULL, 0, NULL,
+                               g_variant_new ("(us)", COMLINK_PROTOCOL_VERSION, "comlink-glib"));
+}
+
+gboolean
+_comlink_message_check_hello (const ComlinkMessage  *message,
+                              GError               **error)
+{
+  guint32 version;
+
+  if (message->type != COMLINK_MESSAGE_HELLO)
+    {
+      g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
+                   _("Message type %u before the handshake"), message->type);
+      return FALSE;
+    }
+
+  g_variant_get (message->body, "(u&s)", &version, NULL);
+  if (version != COMLINK_PROTOCOL_VERSION)
+    {
+      g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
+                   _("The peer speaks protocol version %u, not %u"),
+                   version, COMLINK_PROTOCOL_VERSION);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+GVariant *
+_comlink_message_new_reply (guint64   id,
+                            GVariant *value)
+{
+  return _comlink_message_new (COMLINK_MESSAGE_REPLY, id, 0, NULL, 0, NULL, value);
+}
+
+GVariant *
+_comlink_message_new_error (guint64       id,
+                            const GError *error)
+{
+  return _comlink_message_new (COMLINK_MESSAGE_ERROR, id, 0, NULL, 0, NULL,
+                               _comlink_wire_error_new (error));
+}
+
+GVariant *
+_comlink_message_new_release (guint64  id,
+                              GArray  *releases)
+{
+  GVariantBuilder builder;
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(tu)"));
+  for (guint i = 0; i < releases->len; i++)
+    {
+      const ComlinkRelease *release = &g_array_index (releases, ComlinkRelease, i);
+      g_variant_builder_add (&builder, "(tu)", release->id, release->count);
+    }
+
+  return _comlink_message_new (COMLINK_MESSAGE_RELEASE, id, 0, NULL, 0, NULL,
+                               g_variant_builder_end (&builder));
+}
+
+GVariant *
+_comlink_message_new_cancel (guint64 id)
+{
+  return _comlink_message_new (COMLINK_MESSAGE_CANCEL, id, 0, NULL, 0, NULL,
+                               g_variant_new ("()"));
+}
+
+GVariant *
+_comlink_wire_tag (ComlinkTag  tag,
+                   GVariant   *content)
+{
+  GVariant *children[2];
+
+  children[0] = g_variant_new_byte (tag);
+  children[1] = g_variant_new_variant (content);
+
+  return g_variant_new_tuple (children, 2);
+}
+
+gboolean
+_comlink_wire_is_tagged (GVariant *value)
+{
+  return g_variant_is_of_type (value, G_VARIANT_TYPE ("(yv)"));
+}
+
+ComlinkTag
+_comlink_wire_untag (GVariant  *value,
+                     GVariant **content,
+                     GError   **error)
+{
+  g_autoptr(GVariant) tag_value = g_variant_get_child_value (value, 0);
+  g_autoptr(GVariant) boxed = g_variant_get_child_value (value, 1);
+  g_autoptr(GVariant) inner = g_variant_get_variant (boxed);
+  guint8 tag = g_variant_get_byte (tag_value);
+
+  if (tag < COMLINK_TAG_NONE || tag > COMLINK_TAG_LAST)
+    {
+      g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
+                   _("Unknown value tag %u"), tag);
+      return 0;
+    }
+
+  if (tag_types[tag] != NULL &&
+      !g_variant_is_of_type (inner, G_VARIANT_TYPE (tag_types[tag])))
+    {
+      g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
+                   _("Value tag %u with content of type “%s”"),
+                   tag, g_variant_get_type_string (inner));
+      return 0;
+    }
+
+  *content = g_steal_pointer (&inner);
+  return tag;
+}
+
+GVariant *
+_comlink_wire_error_new (const GError *error)
+{
+  const char *domain = g_quark_to_string (error->domain);
+  const char *message = error->message ? error->message : "";
+
+  if (!g_utf8_validate (message, -1, NULL))
+    message = "(invalid UTF-8 in error message)";
+
+  return g_variant_new ("(sis)", domain, error->code, message);
+}
+
+/* Maps a peer's error back to a GError. A domain is used only when its
+ * quark already exists in this process: no quark is ever created from
+ * what the peer sent. */
+GError *
+_comlink_wire_error_parse (GVariant *content)
+{
+  const char *domain;
+  const char *message;
+  gint32 code;
+  GQuark quark;
+
+  g_variant_get (content, "(&si&s)", &domain, &code, &message);
+
+  quark = g_quark_try_string (domain);
+  if (quark == 0)
+    return g_error_new (COMLINK_ERROR, COMLINK_ERROR_REMOTE,
+                        "%s (%s, %d)", message, domain, code);
+
+  return g_error_new_literal (quark, code, message);
+}
