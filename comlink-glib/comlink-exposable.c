@@ -79,7 +79,11 @@ call_action_signal (GObject           *object,
     }
 
   g_signal_query (signal_id, &query);
-  if (!(query.signal_flags & G_SIGNAL_ACTION))
+  /* GObject's own "notify" is an action signal, and "destroy" of widgets
+   * must never be reachable either: only a type's own methods are. */
+  if (!(query.signal_flags & G_SIGNAL_ACTION) ||
+      query.itype == G_TYPE_OBJECT || query.itype == G_TYPE_INITIALLY_UNOWNED ||
+      g_str_equal (query.signal_name, "destroy"))
     {
       comlink_invocation_return_error (invocation, COMLINK_ERROR, COMLINK_ERROR_NO_SUCH_METHOD,
                                        _("The signal “%s” of %s is not an action signal and cannot be called"),

@@ -1,0 +1,490 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/* Objects exposed by the tests: TestCalc has properties, action signals
+ * (its methods), a plain signal, and methods that answer later through
+ * their invocation; TestDynamic answers every request itself. */
+
+#include <gobject/gvaluecollector.h>
+
+#include "test-objects.h"
+
+struct _TestCalc
+{
+  GObject            parent_instance;
+  int                value;
+  char              *name;
+  TestCalc          *child;
+  ComlinkInvocation *held;
+};
+
+G_DEFINE_FINAL_TYPE (TestCalc, test_calc, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_VALUE,
+  PROP_NAME,
+  PROP_CHILD,
+  PROP_READ_ONLY,
+  PROP_CONSTRUCT_ONLY,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint n_finalized;
+
+guint
+test_calc_get_n_finalized (void)
+{
+  return g_atomic_int_get (&n_finalized);
+}
+
+static int
+calc_add (TestCalc *self, int a, int b)
+{
+  return a + b;
+}
+
+static double
+calc_scale (TestCalc *self, double x, guint8 factor)
+{
+  return x * factor;
+}
+
+static char *
+calc_echo_string (TestCalc *self, const char *s)
+{
+  return g_strdup (s);
+}
+
+static GStrv
+calc_echo_strv (TestCalc *self, GStrv v)
+{
+  return g_strdupv (v);
+}
+
+static GBytes *
+calc_echo_bytes (TestCalc *self, GBytes *b)
+{
+  return b ? g_bytes_ref (b) : NULL;
+}
+
+gconstpointer test_last_bytes_data;
+
+static guint64
+calc_bytes_size (TestCalc *self, GBytes *b)
+{
+  test_last_bytes_data = g_bytes_get_data (b, NULL);
+  return g_bytes_get_size (b);
+}
+
+static gpointer
+calc_bytes_data (TestCalc *self, GBytes *b)
+{
+  return (gpointer) g_bytes_get_data (b, NULL);
+}
+
+static GVariant *
+calc_echo_variant (TestCalc *self, GVariant *v)
+{
+  return v ? g_variant_ref (v) : NULL;
+}
+
+static GObject *
+calc_echo_object (TestCalc *self, GObject *o)
+{
+  return o ? g_object_ref (o) : NULL;
+}
+
+static gboolean
+calc_is_self (TestCalc *self, GObject *o)
+{
+  return o == (GObject *) self;
+}
+
+static GFileType
+calc_echo_enum (TestCalc *self, GFileType t)
+{
+  return t;
+}
+
+static GApplicationFlags
+calc_echo_flags (TestCalc *self, GApplicationFlags f)
+{
+  return f;
+}
+
+static guint64
+calc_echo_uint64 (TestCalc *self, guint64 v)
+{
+  return v;
+}
+
+static gint64
+calc_echo_int64 (TestCalc *self, gint64 v)
+{
+  return v;
+}
+
+static gboolean
+calc_echo_boolean (TestCalc *self, gboolean v)
+{
+  return v;
+}
+
+static float
+calc_echo_float (TestCalc *self, float v)
+{
+  return v;
+}
+
+static gchar
+calc_echo_char (TestCalc *self, gchar v)
+{
+  return v;
+}
+
+static GError *
+calc_echo_error (TestCalc *self, GError *e)
+{
+  return e ? g_error_copy (e) : NULL;
+}
+
+static TestCalc *
+calc_make_child (TestCalc *self, int value)
+{
+  TestCalc *child = test_calc_new ();
+
+  child->value = value;
+  return child;
+}
+
+static void
+calc_ping (TestCalc *self)
+{
+}
+
+static void
+calc_drop (TestCalc *self, ComlinkInvocation *invocation)
+{
+}
+
+/* Answers with an error: in GIO's domain when code >= 0, in a domain that
+ * does not exist on the caller's side otherwise. */
+static void
+calc_fail (TestCalc *self, int code, ComlinkInvocation *invocation)
+{
+  if (code >= 0)
+    comlink_invocation_return_error (invocation, G_IO_ERROR, code, "failed with %d", code);
+  else
+    comlink_invocation_return_error (invocation, g_quark_from_static_string ("test-calc-private-error-domain"),
+                                     -code, "private failure");
+}
+
+/* Answers later, when test_calc_get_held() is answered or the call's
+ * cancellable fires */
+static void
+hold_cancelled (GCancellable *cancellable, gpointer user_data)
+{
+  TestCalc *self = user_data;
+  ComlinkInvocation *invocation = g_steal_pointer (&self->held);
+
+  if (invocation != NULL)
+    {
+      comlink_invocation_return_error (invocation, G_IO_ERROR, G_IO_ERROR_CANCELLED, "cancelled");
+      g_object_unref (invocation);
+    }
+}
+
+static void
+calc_hold (TestCalc *self, ComlinkInvocation *invocation)
+{
+  g_assert_null (self->held);
+  self->held = g_object_ref (invocation);
+  g_signal_connect_object (comlink_invocation_get_cancellable (invocation), "cancelled",
+                           G_CALLBACK (hold_cancelled), self, 0);
+}
+
+/* Calls the callback proxy @callback @n times with (i, "tick") */
+static void
+calc_call_back (TestCalc *self, GObject *callback, int n)
+{
+  for (int i = 0; i < n; i++)
+    {
+      GValue args[2] = { G_VALUE_INIT, G_VALUE_INIT };
+
+      g_value_init (&args[0], G_TYPE_INT);
+      g_value_set_int (&args[0], i);
+      g_value_init (&args[1], G_TYPE_STRING);
+      g_value_set_static_string (&args[1], "tick");
+      comlink_proxy_call_async (COMLINK_PROXY (callback), NULL, args, 2, NULL, NULL, NULL);
+      g_value_unset (&args[0]);
+      g_value_unset (&args[1]);
+    }
+}
+
+/* Blocks its thread until the cond is signalled */
+static GMutex block_mutex;
+static GCond block_cond;
+static gboolean block_released;
+static gboolean block_entered;
+
+static void
+calc_block (TestCalc *self)
+{
+  g_mutex_lock (&block_mutex);
+  block_entered = TRUE;
+  g_cond_broadcast (&block_cond);
+  while (!block_released)
+    g_cond_wait (&block_cond, &block_mutex);
+  g_mutex_unlock (&block_mutex);
+}
+
+ComlinkInvocation *
+test_calc_get_held (TestCalc *self)
+{
+  return self->held;
+}
+
+void
+test_calc_clear_held (TestCalc *self)
+{
+  g_clear_object (&self->held);
+}
+
+static void
+test_calc_finalize (GObject *object)
+{
+  TestCalc *self = TEST_CALC (object);
+
+  g_clear_object (&self->child);
+  g_clear_object (&self->held);
+  g_free (self->name);
+  g_atomic_int_inc (&n_finalized);
+
+  G_OBJECT_CLASS (test_calc_parent_class)->finalize (object);
+}
+
+static void
+test_calc_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  TestCalc *self = TEST_CALC (object);
+
+  switch (prop_id)
+    {
+    case PROP_VALUE: g_value_set_int (value, self->value); break;
+    case PROP_NAME: g_value_set_string (value, self->name); break;
+    case PROP_CHILD: g_value_set_object (value, self->child); break;
+    case PROP_READ_ONLY: g_value_set_int (value, 42); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+test_calc_set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
+{
+  TestCalc *self = TEST_CALC (object);
+
+  switch (prop_id)
+    {
+    case PROP_VALUE: self->value = g_value_get_int (value); break;
+    case PROP_NAME: g_free (self->name); self->name = g_value_dup_string (value); break;
+    case PROP_CHILD: g_set_object (&self->child, g_value_get_object (value)); break;
+    case PROP_CONSTRUCT_ONLY: break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+#define ACTION(name, handler, ret, n, ...) \
+  g_signal_new_class_handler (name, G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION, \
+                              G_CALLBACK (handler), NULL, NULL, NULL, ret, n, __VA_ARGS__)
+
+static void
+test_calc_class_init (TestCalcClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = test_calc_finalize;
+  object_class->get_property = test_calc_get_property;
+  object_class->set_property = test_calc_set_property;
+
+  properties[PROP_VALUE] = g_param_spec_int ("value", NULL, NULL, -1000, 1000, 0,
+                                             G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_NAME] = g_param_spec_string ("name", NULL, NULL, NULL,
+                                               G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_CHILD] = g_param_spec_object ("child", NULL, NULL, G_TYPE_OBJECT,
+                                                G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_READ_ONLY] = g_param_spec_int ("read-only", NULL, NULL, 0, 100, 42,
+                                                 G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_CONSTRUCT_ONLY] = g_param_spec_string ("construct-only", NULL, NULL, NULL,
+                                                         G_PARAM_WRITABLE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  ACTION ("add", calc_add, G_TYPE_INT, 2, G_TYPE_INT, G_TYPE_INT);
+  ACTION ("scale", calc_scale, G_TYPE_DOUBLE, 2, G_TYPE_DOUBLE, G_TYPE_UCHAR);
+  ACTION ("echo-string", calc_echo_string, G_TYPE_STRING, 1, G_TYPE_STRING);
+  ACTION ("echo-strv", calc_echo_strv, G_TYPE_STRV, 1, G_TYPE_STRV);
+  ACTION ("echo-bytes", calc_echo_bytes, G_TYPE_BYTES, 1, G_TYPE_BYTES);
+  ACTION ("bytes-size", calc_bytes_size, G_TYPE_UINT64, 1, G_TYPE_BYTES);
+  ACTION ("bytes-data", calc_bytes_data, G_TYPE_POINTER, 1, G_TYPE_BYTES);
+  ACTION ("echo-variant", calc_echo_variant, G_TYPE_VARIANT, 1, G_TYPE_VARIANT);
+  ACTION ("echo-object", calc_echo_object, G_TYPE_OBJECT, 1, G_TYPE_OBJECT);
+  ACTION ("is-self", calc_is_self, G_TYPE_BOOLEAN, 1, G_TYPE_OBJECT);
+  ACTION ("echo-enum", calc_echo_enum, G_TYPE_FILE_TYPE, 1, G_TYPE_FILE_TYPE);
+  ACTION ("echo-flags", calc_echo_flags, G_TYPE_APPLICATION_FLAGS, 1, G_TYPE_APPLICATION_FLAGS);
+  ACTION ("echo-uint64", calc_echo_uint64, G_TYPE_UINT64, 1, G_TYPE_UINT64);
+  ACTION ("echo-int64", calc_echo_int64, G_TYPE_INT64, 1, G_TYPE_INT64);
+  ACTION ("echo-boolean", calc_echo_boolean, G_TYPE_BOOLEAN, 1, G_TYPE_BOOLEAN);
+  ACTION ("echo-float", calc_echo_float, G_TYPE_FLOAT, 1, G_TYPE_FLOAT);
+  ACTION ("echo-char", calc_echo_char, G_TYPE_CHAR, 1, G_TYPE_CHAR);
+  ACTION ("echo-error", calc_echo_error, G_TYPE_ERROR, 1, G_TYPE_ERROR);
+  ACTION ("make-child", calc_make_child, TEST_TYPE_CALC, 1, G_TYPE_INT);
+  g_signal_new_class_handler ("ping", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+                              G_CALLBACK (calc_ping), NULL, NULL, NULL, G_TYPE_NONE, 0);
+  ACTION ("drop", calc_drop, G_TYPE_NONE, 1, COMLINK_TYPE_INVOCATION);
+  ACTION ("fail", calc_fail, G_TYPE_NONE, 2, G_TYPE_INT, COMLINK_TYPE_INVOCATION);
+  ACTION ("hold", calc_hold, G_TYPE_NONE, 1, COMLINK_TYPE_INVOCATION);
+  ACTION ("call-back", calc_call_back, G_TYPE_NONE, 2, G_TYPE_OBJECT, G_TYPE_INT);
+  g_signal_new_class_handler ("block", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+                              G_CALLBACK (calc_block), NULL, NULL, NULL, G_TYPE_NONE, 0);
+  g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_INT);
+}
+
+static void
+test_calc_init (TestCalc *self)
+{
+}
+
+TestCalc *
+test_calc_new (void)
+{
+  return g_object_new (TEST_TYPE_CALC, NULL);
+}
+
+
+void
+test_block_reset (void)
+{
+  g_mutex_lock (&block_mutex);
+  block_released = FALSE;
+  block_entered = FALSE;
+  g_mutex_unlock (&block_mutex);
+}
+
+void
+test_block_wait_entered (void)
+{
+  g_mutex_lock (&block_mutex);
+  while (!block_entered)
+    g_cond_wait (&block_cond, &block_mutex);
+  g_mutex_unlock (&block_mutex);
+}
+
+void
+test_block_release (void)
+{
+  g_mutex_lock (&block_mutex);
+  block_released = TRUE;
+  g_cond_broadcast (&block_cond);
+  g_mutex_unlock (&block_mutex);
+}
+
+/* TestDynamic answers every call with "path/member:n_args" */
+struct _TestDynamic
+{
+  GObject parent_instance;
+};
+
+static void test_dynamic_iface_init (ComlinkExposableInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (TestDynamic, test_dynamic, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (COMLINK_TYPE_EXPOSABLE, test_dynamic_iface_init))
+
+static void
+test_dynamic_invoke (ComlinkExposable *exposable, ComlinkInvocation *invocation)
+{
+  g_autofree char *path = g_strjoinv ("/", (char **) comlink_invocation_get_path (invocation));
+  g_autofree char *answer = NULL;
+  GValue value = G_VALUE_INIT;
+
+  if (g_str_equal (comlink_invocation_get_member (invocation), "missing"))
+    {
+      comlink_invocation_return_error (invocation, COMLINK_ERROR, COMLINK_ERROR_NO_SUCH_METHOD,
+                                       "no method “missing”");
+      return;
+    }
+
+  answer = g_strdup_printf ("%d:%s/%s:%u", comlink_invocation_get_kind (invocation), path,
+                            comlink_invocation_get_member (invocation),
+                            comlink_invocation_get_n_args (invocation));
+  g_value_init (&value, G_TYPE_STRING);
+  g_value_take_string (&value, g_steal_pointer (&answer));
+  comlink_invocation_return_value (invocation, &value);
+  g_value_unset (&value);
+}
+
+static void
+test_dynamic_iface_init (ComlinkExposableInterface *iface)
+{
+  iface->invoke = test_dynamic_invoke;
+}
+
+static void
+test_dynamic_class_init (TestDynamicClass *klass)
+{
+}
+
+static void
+test_dynamic_init (TestDynamic *self)
+{
+}
+
+void
+test_iterate_pending (void)
+{
+  for (guint i = 0; i < 100 && g_main_context_iteration (g_main_context_get_thread_default (), FALSE); i++)
+    ;
+}
+
+guint
+test_count_threads (void)
+{
+  g_autoptr(GDir) dir = g_dir_open ("/proc/self/task", 0, NULL);
+  guint n = 0;
+
+  g_assert_nonnull (dir);
+  while (g_dir_read_name (dir) != NULL)
+    n++;
+
+  return n;
+}
+
+/* test_args_new (2, G_TYPE_INT, 1, G_TYPE_STRING, "a") */
+GValue *
+test_args_new (guint n, ...)
+{
+  GValue *args = g_new0 (GValue, MAX (n, 1));
+  va_list ap;
+
+  va_start (ap, n);
+  for (guint i = 0; i < n; i++)
+    {
+      GType type = va_arg (ap, GType);
+      g_autofree char *error = NULL;
+
+      G_VALUE_COLLECT_INIT (&args[i], type, ap, 0, &error);
+      g_assert_null (error);
+    }
+  va_end (ap);
+
+  return args;
+}
+
+void
+test_args_free (GValue *args, guint n)
+{
+  for (guint i = 0; i < n; i++)
+    if (G_IS_VALUE (&args[i]))
+      g_value_unset (&args[i]);
+  g_free (args);
+}
