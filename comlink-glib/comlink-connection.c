@@ -166,7 +166,8 @@ static void
 send_locked (ComlinkConnection *self,
              GVariant          *message)
 {
-  g_variant_ref_sink (message);
+  /* Takes the floating or full reference it is given */
+  g_variant_take_ref (message);
   if (!self->ready)
     g_queue_push_tail (&self->outgoing, message);
   else

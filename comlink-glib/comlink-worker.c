@@ -183,8 +183,17 @@ worker_thread_main (gpointer data)
   g_main_context_pop_thread_default (context);
   g_main_context_unref (context);
 
-  g_main_context_invoke_full (state->owner_context, G_PRIORITY_DEFAULT,
-                              do_nothing, state, thread_state_join);
+  /* Not g_main_context_invoke(): it could run the join right here, in
+   * the thread being joined. */
+  {
+    GSource *source = g_idle_source_new ();
+
+    g_source_set_priority (source, G_PRIORITY_DEFAULT);
+    g_source_set_static_name (source, "[comlink] join worker thread");
+    g_source_set_callback (source, do_nothing, state, thread_state_join);
+    g_source_attach (source, state->owner_context);
+    g_source_unref (source);
+  }
 
   return NULL;
 }

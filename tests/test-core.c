@@ -179,6 +179,7 @@ result_clear (Result *r)
 {
   value_free (r->value);
   g_clear_error (&r->error);
+  r->n_calls = 0;
 }
 
 static void
@@ -189,16 +190,6 @@ on_call_done (GObject *source, GAsyncResult *res, gpointer user_data)
   r->n_calls++;
   r->context = g_main_context_get_thread_default ();
   r->value = comlink_proxy_call_finish (COMLINK_PROXY (source), res, &r->error);
-}
-
-static void
-on_get_done (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  Result *r = user_data;
-
-  r->n_calls++;
-  r->context = g_main_context_get_thread_default ();
-  r->value = comlink_proxy_get_finish (COMLINK_PROXY (source), res, &r->error);
 }
 
 static void

@@ -14,7 +14,7 @@ struct _TestCalc
   int                value;
   char              *name;
   TestCalc          *child;
-  ComlinkInvocation *held;
+  GPtrArray         *held;
 };
 
 G_DEFINE_FINAL_TYPE (TestCalc, test_calc, G_TYPE_OBJECT)
@@ -31,6 +31,7 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 static guint n_finalized;
+GThread *test_calc_last_finalize_thread;
 
 guint
 test_calc_get_n_finalized (void)
@@ -168,6 +169,13 @@ calc_drop (TestCalc *self, ComlinkInvocation *invocation)
 {
 }
 
+/* Closes the connection the call came over, as a worker that quits would */
+static void
+calc_quit (TestCalc *self, ComlinkInvocation *invocation)
+{
+  comlink_connection_close (comlink_invocation_get_connection (invocation));
+}
+
 /* Answers with an error: in GIO's domain when code >= 0, in a domain that
  * does not exist on the caller's side otherwise. */
 static void
@@ -186,20 +194,24 @@ static void
 hold_cancelled (GCancellable *cancellable, gpointer user_data)
 {
   TestCalc *self = user_data;
-  ComlinkInvocation *invocation = g_steal_pointer (&self->held);
 
-  if (invocation != NULL)
+  for (guint i = 0; i < self->held->len; i++)
     {
-      comlink_invocation_return_error (invocation, G_IO_ERROR, G_IO_ERROR_CANCELLED, "cancelled");
-      g_object_unref (invocation);
+      ComlinkInvocation *invocation = g_ptr_array_index (self->held, i);
+
+      if (comlink_invocation_get_cancellable (invocation) == cancellable)
+        {
+          comlink_invocation_return_error (invocation, G_IO_ERROR, G_IO_ERROR_CANCELLED, "cancelled");
+          g_ptr_array_remove_index (self->held, i);
+          return;
+        }
     }
 }
 
 static void
 calc_hold (TestCalc *self, ComlinkInvocation *invocation)
 {
-  g_assert_null (self->held);
-  self->held = g_object_ref (invocation);
+  g_ptr_array_add (self->held, g_object_ref (invocation));
   g_signal_connect_object (comlink_invocation_get_cancellable (invocation), "cancelled",
                            G_CALLBACK (hold_cancelled), self, 0);
 }
@@ -242,13 +254,13 @@ calc_block (TestCalc *self)
 ComlinkInvocation *
 test_calc_get_held (TestCalc *self)
 {
-  return self->held;
+  return self->held->len ? g_ptr_array_index (self->held, self->held->len - 1) : NULL;
 }
 
 void
 test_calc_clear_held (TestCalc *self)
 {
-  g_clear_object (&self->held);
+  g_ptr_array_set_size (self->held, 0);
 }
 
 static void
@@ -257,8 +269,9 @@ test_calc_finalize (GObject *object)
   TestCalc *self = TEST_CALC (object);
 
   g_clear_object (&self->child);
-  g_clear_object (&self->held);
+  g_ptr_array_unref (self->held);
   g_free (self->name);
+  g_atomic_pointer_set (&test_calc_last_finalize_thread, g_thread_self ());
   g_atomic_int_inc (&n_finalized);
 
   G_OBJECT_CLASS (test_calc_parent_class)->finalize (object);
@@ -341,6 +354,7 @@ test_calc_class_init (TestCalcClass *klass)
   g_signal_new_class_handler ("ping", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
                               G_CALLBACK (calc_ping), NULL, NULL, NULL, G_TYPE_NONE, 0);
   ACTION ("drop", calc_drop, G_TYPE_NONE, 1, COMLINK_TYPE_INVOCATION);
+  ACTION ("quit", calc_quit, G_TYPE_NONE, 1, COMLINK_TYPE_INVOCATION);
   ACTION ("fail", calc_fail, G_TYPE_NONE, 2, G_TYPE_INT, COMLINK_TYPE_INVOCATION);
   ACTION ("hold", calc_hold, G_TYPE_NONE, 1, COMLINK_TYPE_INVOCATION);
   ACTION ("call-back", calc_call_back, G_TYPE_NONE, 2, G_TYPE_OBJECT, G_TYPE_INT);
@@ -353,6 +367,7 @@ test_calc_class_init (TestCalcClass *klass)
 static void
 test_calc_init (TestCalc *self)
 {
+  self->held = g_ptr_array_new_with_free_func (g_object_unref);
 }
 
 TestCalc *
@@ -371,13 +386,23 @@ test_block_reset (void)
   g_mutex_unlock (&block_mutex);
 }
 
+static gboolean
+block_is_entered (void)
+{
+  gboolean ret;
+
+  g_mutex_lock (&block_mutex);
+  ret = block_entered;
+  g_mutex_unlock (&block_mutex);
+
+  return ret;
+}
+
+/* Runs the thread-default context meanwhile: the call has to get there */
 void
 test_block_wait_entered (void)
 {
-  g_mutex_lock (&block_mutex);
-  while (!block_entered)
-    g_cond_wait (&block_cond, &block_mutex);
-  g_mutex_unlock (&block_mutex);
+  test_wait_until (block_is_entered ());
 }
 
 void
@@ -487,4 +512,21 @@ test_args_free (GValue *args, guint n)
     if (G_IS_VALUE (&args[i]))
       g_value_unset (&args[i]);
   g_free (args);
+}
+
+static void
+watch_notify (gpointer data, GObject *where_the_object_was)
+{
+  TestWatch *watch = data;
+
+  g_atomic_pointer_set (&watch->thread, g_thread_self ());
+  g_atomic_int_set (&watch->finalized, TRUE);
+}
+
+void
+test_watch (TestWatch *watch, gpointer object)
+{
+  watch->finalized = FALSE;
+  watch->thread = NULL;
+  g_object_weak_ref (object, watch_notify, watch);
 }

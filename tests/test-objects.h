@@ -35,6 +35,19 @@ void     test_block_release      (void);
 GValue  *test_args_new           (guint n, ...);
 void     test_args_free          (GValue *args, guint n);
 
+/* The thread that finalized the last TestCalc */
+extern GThread *test_calc_last_finalize_thread;
+
+/* Records, from any thread, that an object was finalized and where */
+typedef struct
+{
+  gint     finalized;
+  GThread *thread;
+} TestWatch;
+
+void test_watch (TestWatch *watch, gpointer object);
+#define test_watch_done(w) (g_atomic_int_get (&(w)->finalized) != 0)
+
 /* The data pointer of the last GBytes that the "bytes-size" method saw */
 extern gconstpointer test_last_bytes_data;
 guint    test_count_threads   (void);
