@@ -680,7 +680,6 @@ static void
 handle_message (ComlinkConnection *self,
                 GVariant          *variant)
 {
-  g_autoptr(ComlinkConnection) hold = g_object_ref (self);
   ComlinkMessage message;
   GError *error = NULL;
   gboolean ready;
@@ -690,6 +689,9 @@ handle_message (ComlinkConnection *self,
       protocol_error (self, error);
       return;
     }
+
+  /* A request may close the connection and drop its last reference */
+  g_object_ref (self);
 
   g_mutex_lock (&self->mutex);
   ready = self->ready;
@@ -727,6 +729,7 @@ handle_message (ComlinkConnection *self,
       }
 
   _comlink_message_clear (&message);
+  g_object_unref (self);
 }
 
 void

@@ -780,7 +780,6 @@ comlink_proxy_release_async (ComlinkProxy        *self,
                              gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  g_autoptr(GError) error = NULL;
   ComlinkConnection *connection;
   ComlinkProxy *parent = NULL;
 

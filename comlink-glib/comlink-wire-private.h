@@ -14,23 +14,24 @@ G_BEGIN_DECLS
 #define COMLINK_MESSAGE_TYPE_STRING "(yttasv)"
 #define COMLINK_MAX_PATH_LENGTH 64
 
+/* The numbers are part of the protocol: new kinds get new numbers */
 typedef enum
 {
   COMLINK_MESSAGE_HELLO = 1,
-  COMLINK_MESSAGE_CALL,
-  COMLINK_MESSAGE_GET,
-  COMLINK_MESSAGE_SET,
-  COMLINK_MESSAGE_RELEASE,
-  COMLINK_MESSAGE_CANCEL,
-  COMLINK_MESSAGE_REPLY,
-  COMLINK_MESSAGE_ERROR,
+  COMLINK_MESSAGE_CALL = 2,
+  COMLINK_MESSAGE_GET = 3,
+  COMLINK_MESSAGE_SET = 4,
+  COMLINK_MESSAGE_RELEASE = 5,
+  COMLINK_MESSAGE_CANCEL = 6,
+  COMLINK_MESSAGE_REPLY = 7,
+  COMLINK_MESSAGE_ERROR = 8,
   COMLINK_MESSAGE_LAST = COMLINK_MESSAGE_ERROR,
 } ComlinkMessageType;
 
 /* Tags of values that are not plain basic values: (yv) */
 typedef enum
 {
-  COMLINK_TAG_NONE = 1,  /* ()      a void result or a NULL object */
+  COMLINK_TAG_NONE = 1,  /* ()      no value: void, a NULL boxed or GVariant */
   COMLINK_TAG_VARIANT,   /* any     a GVariant carried as is */
   COMLINK_TAG_BYTES,     /* ay      GBytes */
   COMLINK_TAG_FLOAT,     /* d       a gfloat */

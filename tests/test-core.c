@@ -790,6 +790,7 @@ test_release_crossing (Fixture *f, gconstpointer data)
   {
     g_autoptr(GValue) value = comlink_proxy_get_sync (COMLINK_PROXY (g_value_get_object (r.value)), "value", NULL, &error);
     g_assert_no_error (error);
+    g_assert_cmpint (g_value_get_int (value), ==, 0);
   }
   result_clear (&r);
   test_wait_until (weak == NULL);
