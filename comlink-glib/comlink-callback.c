@@ -27,7 +27,7 @@
 
 struct _ComlinkCallback
 {
-  GObject       parent_instance;
+  GObject parent_instance;
 
   GClosure     *closure;
   GMainContext *context;
@@ -36,18 +36,20 @@ struct _ComlinkCallback
 
 static void exposable_iface_init (ComlinkExposableInterface *iface);
 
+/* clang-format off */
 G_DEFINE_FINAL_TYPE_WITH_CODE (ComlinkCallback, comlink_callback, G_TYPE_OBJECT,
                                G_IMPLEMENT_INTERFACE (COMLINK_TYPE_EXPOSABLE, exposable_iface_init))
+/* clang-format on */
 
 static gboolean
 run_closure (gpointer user_data)
 {
   ComlinkInvocation *invocation = user_data;
-  ComlinkCallback *self = COMLINK_CALLBACK (comlink_invocation_get_target (invocation));
+  ComlinkCallback   *self = COMLINK_CALLBACK (comlink_invocation_get_target (invocation));
   g_autofree GValue *params = NULL;
-  GValue return_value = G_VALUE_INIT;
-  const GValue *args;
-  guint n_args;
+  GValue             return_value = G_VALUE_INIT;
+  const GValue      *args;
+  guint              n_args;
 
   args = comlink_invocation_get_args (invocation, &n_args);
   params = g_new0 (GValue, n_args + 1);
@@ -86,13 +88,13 @@ comlink_callback_invoke (ComlinkExposable  *exposable,
                          ComlinkInvocation *invocation)
 {
   ComlinkCallback *self = COMLINK_CALLBACK (exposable);
-  const char *member = comlink_invocation_get_member (invocation);
+  const char      *member = comlink_invocation_get_member (invocation);
 
   if (comlink_invocation_get_kind (invocation) != COMLINK_INVOCATION_CALL ||
       member[0] != '\0' || comlink_invocation_get_path (invocation)[0] != NULL)
     {
       comlink_invocation_return_error (invocation, COMLINK_ERROR, COMLINK_ERROR_NO_SUCH_METHOD,
-                                       _("A callback can only be called itself, it has no member “%s”"),
+                                       _ ("A callback can only be called itself, it has no member “%s”"),
                                        member);
       return;
     }

@@ -16,7 +16,7 @@ COMLINK_AVAILABLE_IN_ALL
 G_DECLARE_FINAL_TYPE (ComlinkCallback, comlink_callback, COMLINK, CALLBACK, GObject)
 
 COMLINK_AVAILABLE_IN_ALL
-ComlinkCallback *comlink_callback_new                  (GClosure *closure);
+ComlinkCallback *comlink_callback_new (GClosure *closure);
 COMLINK_AVAILABLE_IN_ALL
 ComlinkCallback *comlink_callback_new_with_return_type (GClosure *closure,
                                                         GType     return_type);

@@ -43,17 +43,17 @@ typedef struct
 
 struct _ComlinkChannelPort
 {
-  ComlinkEndpoint  parent_instance;
+  ComlinkEndpoint parent_instance;
 
-  ChannelShared   *shared;
-  guint            side;
+  ChannelShared *shared;
+  guint          side;
 
   /* Protected by shared->mutex */
-  GQueue           queue;
-  PortSource      *source;
-  guint            wakeup_pending : 1;
-  guint            peer_closed : 1;
-  guint            local_closed : 1;
+  GQueue      queue;
+  PortSource *source;
+  guint       wakeup_pending : 1;
+  guint       peer_closed : 1;
+  guint       local_closed : 1;
 };
 
 struct _PortSource
@@ -71,7 +71,8 @@ struct _ComlinkChannel
 G_DEFINE_FINAL_TYPE (ComlinkChannelPort, comlink_channel_port, COMLINK_TYPE_ENDPOINT)
 G_DEFINE_FINAL_TYPE (ComlinkChannel, comlink_channel, G_TYPE_OBJECT)
 
-enum {
+enum
+{
   PROP_0,
   PROP_PORT1,
   PROP_PORT2,
@@ -109,14 +110,14 @@ port_wake_locked (ComlinkChannelPort *port)
 }
 
 static gboolean
-port_source_dispatch (GSource     *source,
-                      GSourceFunc  callback,
-                      gpointer     user_data)
+port_source_dispatch (GSource    *source,
+                      GSourceFunc callback,
+                      gpointer    user_data)
 {
   PortSource *port_source = (PortSource *) source;
   g_autoptr(ComlinkChannelPort) port = g_weak_ref_get (&port_source->port);
-  GQueue batch = G_QUEUE_INIT;
-  gboolean peer_closed;
+  GQueue    batch = G_QUEUE_INIT;
+  gboolean  peer_closed;
   GVariant *message;
 
   g_source_set_ready_time (source, -1);
@@ -141,7 +142,7 @@ port_source_dispatch (GSource     *source,
   if (peer_closed)
     {
       g_autoptr(GError) error = g_error_new_literal (COMLINK_ERROR, COMLINK_ERROR_CLOSED,
-                                                     _("The peer closed the channel"));
+                                                      _ ("The peer closed the channel"));
       comlink_endpoint_close_with_error (COMLINK_ENDPOINT (port), error);
     }
 
@@ -163,7 +164,7 @@ static void
 comlink_channel_port_start (ComlinkEndpoint *endpoint)
 {
   ComlinkChannelPort *self = COMLINK_CHANNEL_PORT (endpoint);
-  PortSource *source;
+  PortSource         *source;
 
   source = (PortSource *) g_source_new (&port_source_funcs, sizeof (PortSource));
   g_weak_ref_init (&source->port, self);
@@ -181,19 +182,19 @@ comlink_channel_port_start (ComlinkEndpoint *endpoint)
 }
 
 static gboolean
-comlink_channel_port_send (ComlinkEndpoint  *endpoint,
-                           GVariant         *message,
-                           GError          **error)
+comlink_channel_port_send (ComlinkEndpoint *endpoint,
+                           GVariant        *message,
+                           GError         **error)
 {
   ComlinkChannelPort *self = COMLINK_CHANNEL_PORT (endpoint);
   ComlinkChannelPort *peer;
-  gboolean ret = FALSE;
+  gboolean            ret = FALSE;
 
   g_mutex_lock (&self->shared->mutex);
   peer = self->shared->ports[!self->side];
   if (self->local_closed || self->peer_closed || peer == NULL)
     g_set_error_literal (error, COMLINK_ERROR, COMLINK_ERROR_CLOSED,
-                         _("The peer closed the channel"));
+                         _ ("The peer closed the channel"));
   else
     {
       g_queue_push_tail (&peer->queue, g_variant_ref (message));
@@ -241,8 +242,8 @@ static void
 comlink_channel_port_close (ComlinkEndpoint *endpoint)
 {
   ComlinkChannelPort *self = COMLINK_CHANNEL_PORT (endpoint);
-  GQueue leftover;
-  PortSource *source;
+  GQueue              leftover;
+  PortSource         *source;
 
   g_mutex_lock (&self->shared->mutex);
   port_detach_locked (self, &leftover, &source);
@@ -255,8 +256,8 @@ static void
 comlink_channel_port_finalize (GObject *object)
 {
   ComlinkChannelPort *self = COMLINK_CHANNEL_PORT (object);
-  GQueue leftover;
-  PortSource *source;
+  GQueue              leftover;
+  PortSource         *source;
 
   g_mutex_lock (&self->shared->mutex);
   port_detach_locked (self, &leftover, &source);
@@ -272,7 +273,7 @@ comlink_channel_port_finalize (GObject *object)
 static void
 comlink_channel_port_class_init (ComlinkChannelPortClass *klass)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GObjectClass         *object_class = G_OBJECT_CLASS (klass);
   ComlinkEndpointClass *endpoint_class = COMLINK_ENDPOINT_CLASS (klass);
 
   object_class->finalize = comlink_channel_port_finalize;

@@ -16,7 +16,7 @@ COMLINK_AVAILABLE_IN_ALL
 G_DECLARE_FINAL_TYPE (ComlinkChannel, comlink_channel, COMLINK, CHANNEL, GObject)
 
 COMLINK_AVAILABLE_IN_ALL
-ComlinkChannel  *comlink_channel_new       (void);
+ComlinkChannel *comlink_channel_new (void);
 COMLINK_AVAILABLE_IN_ALL
 ComlinkEndpoint *comlink_channel_get_port1 (ComlinkChannel *self);
 COMLINK_AVAILABLE_IN_ALL

@@ -21,37 +21,37 @@ typedef struct
   guint    registered : 1;
 } ComlinkProxyRecord;
 
-void      _comlink_connection_close_with_error   (ComlinkConnection   *self,
-                                                  const GError        *error);
-const GError *_comlink_connection_get_close_error (ComlinkConnection  *self);
-void      _comlink_connection_request            (ComlinkConnection   *self,
-                                                  ComlinkMessageType   type,
-                                                  guint64              target,
-                                                  const char * const  *path,
-                                                  const char          *member,
-                                                  const GValue        *args,
-                                                  guint                n_args,
-                                                  GTask               *task);
-void      _comlink_connection_return             (ComlinkConnection   *self,
-                                                  ComlinkInvocation   *invocation,
-                                                  const GValue        *value,
-                                                  const GError        *error);
-void      _comlink_connection_register_proxy     (ComlinkConnection   *self,
-                                                  ComlinkProxyRecord  *record);
-void      _comlink_connection_unregister_proxy   (ComlinkConnection   *self,
-                                                  ComlinkProxyRecord  *record,
-                                                  GTask               *release_task);
-void      _comlink_connection_unref_in_context   (ComlinkConnection   *self);
+void          _comlink_connection_close_with_error (ComlinkConnection *self,
+                                                    const GError      *error);
+const GError *_comlink_connection_get_close_error (ComlinkConnection *self);
+void          _comlink_connection_request (ComlinkConnection  *self,
+                                           ComlinkMessageType  type,
+                                           guint64             target,
+                                           const char          *const *path,
+                                           const char         *member,
+                                           const GValue       *args,
+                                           guint               n_args,
+                                           GTask              *task);
+void          _comlink_connection_return (ComlinkConnection *self,
+                                          ComlinkInvocation *invocation,
+                                          const GValue      *value,
+                                          const GError      *error);
+void          _comlink_connection_register_proxy (ComlinkConnection  *self,
+                                                  ComlinkProxyRecord *record);
+void          _comlink_connection_unregister_proxy (ComlinkConnection  *self,
+                                                    ComlinkProxyRecord *record,
+                                                    GTask              *release_task);
+void          _comlink_connection_unref_in_context (ComlinkConnection *self);
 
 /* Used by the value conversion (comlink-value.c) */
-guint64   _comlink_connection_export             (ComlinkConnection   *self,
-                                                  GObject             *object,
-                                                  GError             **error);
-void      _comlink_connection_unexport           (ComlinkConnection   *self,
-                                                  guint64              id);
-GObject  *_comlink_connection_lookup_export      (ComlinkConnection   *self,
-                                                  guint64              id);
-GObject  *_comlink_connection_import             (ComlinkConnection   *self,
-                                                  guint64              id);
+guint64  _comlink_connection_export (ComlinkConnection *self,
+                                     GObject           *object,
+                                     GError           **error);
+void     _comlink_connection_unexport (ComlinkConnection *self,
+                                       guint64            id);
+GObject *_comlink_connection_lookup_export (ComlinkConnection *self,
+                                            guint64            id);
+GObject *_comlink_connection_import (ComlinkConnection *self,
+                                     guint64            id);
 
 G_END_DECLS

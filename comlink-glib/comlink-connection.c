@@ -38,8 +38,8 @@
 
 typedef struct
 {
-  guint64  id;
-  GTask   *task;
+  guint64 id;
+  GTask  *task;
 } PendingCall;
 
 typedef struct
@@ -51,38 +51,39 @@ typedef struct
 
 struct _ComlinkConnection
 {
-  GObject            parent_instance;
+  GObject parent_instance;
 
-  ComlinkEndpoint   *endpoint;
-  GMainContext      *context;
-  gulong             message_handler;
-  gulong             closed_handler;
+  ComlinkEndpoint *endpoint;
+  GMainContext    *context;
+  gulong           message_handler;
+  gulong           closed_handler;
 
-  GMutex             mutex;
+  GMutex mutex;
   /* Everything below is protected by mutex */
-  GObject           *root;
-  GQueue             early_requests;
-  GQueue             outgoing;
-  GError            *close_error;
-  guint64            next_call_id;
-  guint64            next_export_id;
-  GHashTable        *pending;      /* id -> PendingCall */
-  GHashTable        *invocations;  /* id -> ComlinkInvocation */
-  GHashTable        *exports;      /* id -> ExportRecord */
-  GHashTable        *export_ids;   /* GObject -> ExportRecord */
-  GHashTable        *imports;      /* id -> ComlinkProxyRecord */
-  GHashTable        *proxies;      /* set of ComlinkProxyRecord */
-  GArray            *releases;
-  GSource           *release_source;
-  guint              closed : 1;
-  guint              ready : 1;
-  guint              had_proxies : 1;
-  guint              holds_self : 1;
+  GObject    *root;
+  GQueue      early_requests;
+  GQueue      outgoing;
+  GError     *close_error;
+  guint64     next_call_id;
+  guint64     next_export_id;
+  GHashTable *pending;     /* id -> PendingCall */
+  GHashTable *invocations; /* id -> ComlinkInvocation */
+  GHashTable *exports;     /* id -> ExportRecord */
+  GHashTable *export_ids;  /* GObject -> ExportRecord */
+  GHashTable *imports;     /* id -> ComlinkProxyRecord */
+  GHashTable *proxies;     /* set of ComlinkProxyRecord */
+  GArray     *releases;
+  GSource    *release_source;
+  guint       closed : 1;
+  guint       ready : 1;
+  guint       had_proxies : 1;
+  guint       holds_self : 1;
 };
 
 G_DEFINE_FINAL_TYPE (ComlinkConnection, comlink_connection, G_TYPE_OBJECT)
 
-enum {
+enum
+{
   PROP_0,
   PROP_ENDPOINT,
   PROP_READY,
@@ -92,14 +93,15 @@ enum {
   N_PROPS
 };
 
-enum {
+enum
+{
   CLOSED,
   N_SIGNALS
 };
 
 static GParamSpec *properties[N_PROPS];
-static guint signals[N_SIGNALS];
-static GQuark connection_quark;
+static guint       signals[N_SIGNALS];
+static GQuark      connection_quark;
 G_LOCK_DEFINE_STATIC (endpoint_connection);
 
 static void handle_message (ComlinkConnection *self,
@@ -196,7 +198,7 @@ close_error_copy_locked (ComlinkConnection *self)
     return g_error_copy (self->close_error);
 
   return g_error_new_literal (COMLINK_ERROR, COMLINK_ERROR_CLOSED,
-                              _("The connection is closed"));
+                              _ ("The connection is closed"));
 }
 
 const GError *
@@ -220,12 +222,12 @@ _comlink_connection_close_with_error (ComlinkConnection *self,
   g_autoptr(GHashTable) exports = NULL;
   g_autoptr(GPtrArray) live_proxies = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GObject) root = NULL;
-  GQueue early = G_QUEUE_INIT;
-  GQueue outgoing = G_QUEUE_INIT;
-  GSource *release_source;
+  GQueue         early = G_QUEUE_INIT;
+  GQueue         outgoing = G_QUEUE_INIT;
+  GSource       *release_source;
   GHashTableIter iter;
-  gpointer value;
-  gboolean held_self;
+  gpointer       value;
+  gboolean       held_self;
 
   g_return_if_fail (COMLINK_IS_CONNECTION (self));
   g_return_if_fail (error != NULL);
@@ -260,7 +262,7 @@ _comlink_connection_close_with_error (ComlinkConnection *self,
   while (g_hash_table_iter_next (&iter, &value, NULL))
     {
       ComlinkProxyRecord *record = value;
-      ComlinkProxy *proxy = g_weak_ref_get (&record->proxy);
+      ComlinkProxy       *proxy = g_weak_ref_get (&record->proxy);
 
       record->registered = FALSE;
       if (proxy != NULL)
@@ -363,14 +365,14 @@ reply_error (ComlinkConnection *self,
 }
 
 static gboolean
-decode_args (ComlinkConnection  *self,
-             ComlinkMessage     *message,
-             GValue            **args_out,
-             guint              *n_args_out,
-             GError            **error)
+decode_args (ComlinkConnection *self,
+             ComlinkMessage    *message,
+             GValue           **args_out,
+             guint             *n_args_out,
+             GError           **error)
 {
   GValue *args;
-  guint n_args;
+  guint   n_args;
 
   if (message->type == COMLINK_MESSAGE_CALL)
     n_args = g_variant_n_children (message->body);
@@ -408,11 +410,11 @@ decode_args (ComlinkConnection  *self,
 }
 
 static void
-split_path (GVariant  *path,
-            char    ***prefix,
-            char     **member)
+split_path (GVariant *path,
+            char   ***prefix,
+            char    **member)
 {
-  gsize n = g_variant_n_children (path);
+  gsize  n = g_variant_n_children (path);
   char **strv = g_new0 (char *, n);
 
   for (gsize i = 0; i + 1 < n; i++)
@@ -428,18 +430,18 @@ handle_request (ComlinkConnection *self,
 {
   g_autoptr(GObject) target = NULL;
   g_autoptr(ComlinkInvocation) invocation = NULL;
-  GError *error = NULL;
-  GValue *args = NULL;
-  guint n_args = 0;
-  gboolean duplicate;
-  char **prefix;
-  char *member;
+  GError               *error = NULL;
+  GValue               *args = NULL;
+  guint                 n_args = 0;
+  gboolean              duplicate;
+  char                **prefix;
+  char                 *member;
   ComlinkInvocationKind kind;
 
   if (message->id == 0)
     {
       protocol_error (self, g_error_new_literal (COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
-                                                 _("A request without a call id")));
+                                                 _ ("A request without a call id")));
       return;
     }
 
@@ -469,7 +471,7 @@ handle_request (ComlinkConnection *self,
   if (duplicate)
     {
       protocol_error (self, g_error_new (COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
-                                         _("Call id %" G_GUINT64_FORMAT " is already in use"),
+                                         _ ("Call id %" G_GUINT64_FORMAT " is already in use"),
                                          message->id));
       return;
     }
@@ -477,8 +479,8 @@ handle_request (ComlinkConnection *self,
   if (target == NULL)
     {
       g_autoptr(GError) local_error =
-        g_error_new (COMLINK_ERROR, COMLINK_ERROR_NO_SUCH_OBJECT,
-                     _("Object %" G_GUINT64_FORMAT " does not exist"), message->target);
+                   g_error_new (COMLINK_ERROR, COMLINK_ERROR_NO_SUCH_OBJECT,
+                                _ ("Object %" G_GUINT64_FORMAT " does not exist"), message->target);
       reply_error (self, message->id, local_error);
       return;
     }
@@ -528,9 +530,9 @@ handle_reply (ComlinkConnection *self,
               ComlinkMessage    *message)
 {
   PendingCall *call = NULL;
-  gboolean known;
-  GError *error = NULL;
-  GValue value = G_VALUE_INIT;
+  gboolean     known;
+  GError      *error = NULL;
+  GValue       value = G_VALUE_INIT;
 
   g_mutex_lock (&self->mutex);
   g_hash_table_steal_extended (self->pending, &message->id, NULL, (gpointer *) &call);
@@ -540,7 +542,7 @@ handle_reply (ComlinkConnection *self,
   if (!known)
     {
       protocol_error (self, g_error_new (COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
-                                         _("Reply to call %" G_GUINT64_FORMAT " that was never made"),
+                                         _ ("Reply to call %" G_GUINT64_FORMAT " that was never made"),
                                          message->id));
       return;
     }
@@ -582,10 +584,10 @@ handle_release (ComlinkConnection *self,
                 ComlinkMessage    *message)
 {
   g_autoptr(GPtrArray) dropped = g_ptr_array_new_with_free_func (export_record_free);
-  GError *error = NULL;
+  GError      *error = NULL;
   GVariantIter iter;
-  guint64 id;
-  guint32 count;
+  guint64      id;
+  guint32      count;
 
   g_mutex_lock (&self->mutex);
   g_variant_iter_init (&iter, message->body);
@@ -601,7 +603,7 @@ handle_release (ComlinkConnection *self,
       if (record == NULL || count == 0 || count > record->count)
         {
           error = g_error_new (COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
-                               _("Release of object %" G_GUINT64_FORMAT " that holds no such reference"),
+                               _ ("Release of object %" G_GUINT64_FORMAT " that holds no such reference"),
                                id);
           break;
         }
@@ -652,8 +654,8 @@ static void
 handle_hello (ComlinkConnection *self,
               ComlinkMessage    *message)
 {
-  GError *error = NULL;
-  GQueue outgoing;
+  GError   *error = NULL;
+  GQueue    outgoing;
   GVariant *queued;
 
   if (!_comlink_message_check_hello (message, &error))
@@ -681,8 +683,8 @@ handle_message (ComlinkConnection *self,
                 GVariant          *variant)
 {
   ComlinkMessage message;
-  GError *error = NULL;
-  gboolean ready;
+  GError        *error = NULL;
+  gboolean       ready;
 
   if (!_comlink_message_parse (variant, &message, &error))
     {
@@ -724,7 +726,7 @@ handle_message (ComlinkConnection *self,
       case COMLINK_MESSAGE_HELLO:
       default:
         protocol_error (self, g_error_new_literal (COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
-                                                   _("A second handshake")));
+                                                   _ ("A second handshake")));
         break;
       }
 
@@ -743,14 +745,14 @@ _comlink_connection_request (ComlinkConnection  *self,
                              GTask              *task)
 {
   g_autoptr(GVariant) body = NULL;
-  GError *error = NULL;
+  GError      *error = NULL;
   PendingCall *call;
-  guint n_path = g_strv_length ((char **) path);
+  guint        n_path = g_strv_length ((char **) path);
 
   if (n_path + 1 > COMLINK_MAX_PATH_LENGTH)
     {
       g_task_return_new_error (task, COMLINK_ERROR, COMLINK_ERROR_NO_SUCH_OBJECT,
-                               _("A path may have at most %d elements"),
+                               _ ("A path may have at most %d elements"),
                                COMLINK_MAX_PATH_LENGTH - 1);
       return;
     }
@@ -794,8 +796,8 @@ _comlink_connection_return (ComlinkConnection *self,
 {
   g_autoptr(GError) local_error = NULL;
   const guint64 *id = _comlink_invocation_get_id_ptr (invocation);
-  GVariant *message;
-  gboolean current;
+  GVariant      *message;
+  gboolean       current;
 
   if (error != NULL)
     message = _comlink_message_new_error (*id, error);
@@ -826,7 +828,7 @@ static gboolean
 release_idle_cb (gpointer user_data)
 {
   ComlinkConnection *self = user_data;
-  gboolean should_close;
+  gboolean           should_close;
 
   g_mutex_lock (&self->mutex);
   g_clear_pointer (&self->release_source, g_source_unref);
@@ -923,12 +925,12 @@ _comlink_connection_unregister_proxy (ComlinkConnection  *self,
 }
 
 guint64
-_comlink_connection_export (ComlinkConnection  *self,
-                            GObject            *object,
-                            GError            **error)
+_comlink_connection_export (ComlinkConnection *self,
+                            GObject           *object,
+                            GError           **error)
 {
   ExportRecord *record;
-  guint64 id = 0;
+  guint64       id = 0;
 
   g_mutex_lock (&self->mutex);
   if (self->closed)
@@ -998,8 +1000,8 @@ _comlink_connection_import (ComlinkConnection *self,
                             guint64            id)
 {
   ComlinkProxyRecord *record;
-  ComlinkProxy *proxy = NULL;
-  GError *error = NULL;
+  ComlinkProxy       *proxy = NULL;
+  GError             *error = NULL;
 
   g_mutex_lock (&self->mutex);
   record = g_hash_table_lookup (self->imports, &id);
@@ -1243,7 +1245,7 @@ connection_setup (ComlinkConnection *self,
   if (comlink_endpoint_is_closed (endpoint))
     {
       g_autoptr(GError) error = g_error_new_literal (COMLINK_ERROR, COMLINK_ERROR_CLOSED,
-                                                     _("The endpoint is closed"));
+                                                      _ ("The endpoint is closed"));
       _comlink_connection_close_with_error (self, error);
       return;
     }
@@ -1345,7 +1347,7 @@ void
 comlink_connection_expose (ComlinkConnection *self,
                            GObject           *object)
 {
-  GQueue early;
+  GQueue    early;
   GVariant *variant;
 
   g_return_if_fail (COMLINK_IS_CONNECTION (self));
@@ -1428,7 +1430,7 @@ comlink_connection_close (ComlinkConnection *self)
   g_return_if_fail (COMLINK_IS_CONNECTION (self));
 
   error = g_error_new_literal (COMLINK_ERROR, COMLINK_ERROR_CLOSED,
-                               _("The connection was closed"));
+                               _ ("The connection was closed"));
   _comlink_connection_close_with_error (self, error);
 }
 

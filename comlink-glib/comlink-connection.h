@@ -16,27 +16,27 @@ COMLINK_AVAILABLE_IN_ALL
 G_DECLARE_FINAL_TYPE (ComlinkConnection, comlink_connection, COMLINK, CONNECTION, GObject)
 
 COMLINK_AVAILABLE_IN_ALL
-ComlinkConnection *comlink_connection_get_for_endpoint (ComlinkEndpoint   *endpoint);
+ComlinkConnection *comlink_connection_get_for_endpoint (ComlinkEndpoint *endpoint);
 COMLINK_AVAILABLE_IN_ALL
-ComlinkEndpoint   *comlink_connection_get_endpoint     (ComlinkConnection *self);
+ComlinkEndpoint *comlink_connection_get_endpoint (ComlinkConnection *self);
 COMLINK_AVAILABLE_IN_ALL
-GMainContext      *comlink_connection_get_context      (ComlinkConnection *self);
+GMainContext *comlink_connection_get_context (ComlinkConnection *self);
 COMLINK_AVAILABLE_IN_ALL
-void               comlink_connection_expose           (ComlinkConnection *self,
-                                                        GObject           *object);
+void comlink_connection_expose (ComlinkConnection *self,
+                                GObject           *object);
 COMLINK_AVAILABLE_IN_ALL
-void               comlink_connection_close            (ComlinkConnection *self);
+void comlink_connection_close (ComlinkConnection *self);
 COMLINK_AVAILABLE_IN_ALL
-gboolean           comlink_connection_is_closed        (ComlinkConnection *self);
+gboolean comlink_connection_is_closed (ComlinkConnection *self);
 COMLINK_AVAILABLE_IN_ALL
-gboolean           comlink_connection_is_ready         (ComlinkConnection *self);
+gboolean comlink_connection_is_ready (ComlinkConnection *self);
 COMLINK_AVAILABLE_IN_ALL
-guint              comlink_connection_get_n_proxies    (ComlinkConnection *self);
+guint comlink_connection_get_n_proxies (ComlinkConnection *self);
 COMLINK_AVAILABLE_IN_ALL
-guint              comlink_connection_get_n_exports    (ComlinkConnection *self);
+guint comlink_connection_get_n_exports (ComlinkConnection *self);
 
 COMLINK_AVAILABLE_IN_ALL
-ComlinkConnection *comlink_expose                      (GObject           *object,
-                                                        ComlinkEndpoint   *endpoint);
+ComlinkConnection *comlink_expose (GObject         *object,
+                                   ComlinkEndpoint *endpoint);
 
 G_END_DECLS

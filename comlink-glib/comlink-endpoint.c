@@ -24,7 +24,8 @@ typedef struct
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (ComlinkEndpoint, comlink_endpoint, G_TYPE_OBJECT)
 
-enum {
+enum
+{
   MESSAGE,
   CLOSED,
   N_SIGNALS
@@ -35,7 +36,7 @@ static guint signals[N_SIGNALS];
 static void
 comlink_endpoint_finalize (GObject *object)
 {
-  ComlinkEndpoint *self = COMLINK_ENDPOINT (object);
+  ComlinkEndpoint        *self = COMLINK_ENDPOINT (object);
   ComlinkEndpointPrivate *priv = comlink_endpoint_get_instance_private (self);
 
   g_clear_pointer (&priv->context, g_main_context_unref);
@@ -179,9 +180,9 @@ comlink_endpoint_get_context (ComlinkEndpoint *self)
  * Since: 1.0
  */
 gboolean
-comlink_endpoint_send (ComlinkEndpoint  *self,
-                       GVariant         *message,
-                       GError          **error)
+comlink_endpoint_send (ComlinkEndpoint *self,
+                       GVariant        *message,
+                       GError         **error)
 {
   ComlinkEndpointPrivate *priv = comlink_endpoint_get_instance_private (self);
   g_autoptr(GVariant) owned = NULL;
@@ -195,7 +196,7 @@ comlink_endpoint_send (ComlinkEndpoint  *self,
   if (g_atomic_int_get (&priv->closed))
     {
       g_set_error_literal (error, COMLINK_ERROR, COMLINK_ERROR_CLOSED,
-                           _("The endpoint is closed"));
+                           _ ("The endpoint is closed"));
       return FALSE;
     }
 
@@ -280,7 +281,7 @@ comlink_endpoint_close (ComlinkEndpoint *self)
     return;
 
   error = g_error_new_literal (COMLINK_ERROR, COMLINK_ERROR_CLOSED,
-                               _("The endpoint was closed"));
+                               _ ("The endpoint was closed"));
   comlink_endpoint_close_with_error (self, error);
 }
 

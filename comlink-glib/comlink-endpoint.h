@@ -35,37 +35,37 @@ struct _ComlinkEndpointClass
 {
   GObjectClass parent_class;
 
-  void     (*start)  (ComlinkEndpoint  *self);
-  gboolean (*send)   (ComlinkEndpoint  *self,
-                      GVariant         *message,
-                      GError          **error);
-  void     (*close)  (ComlinkEndpoint  *self);
-  void     (*closed) (ComlinkEndpoint  *self,
-                      const GError     *error);
+  void (*start) (ComlinkEndpoint *self);
+  gboolean (*send) (ComlinkEndpoint *self,
+                    GVariant        *message,
+                    GError         **error);
+  void (*close) (ComlinkEndpoint *self);
+  void (*closed) (ComlinkEndpoint *self,
+                  const GError    *error);
 
   /*< private >*/
   gpointer _reserved[8];
 };
 
 COMLINK_AVAILABLE_IN_ALL
-void          comlink_endpoint_start        (ComlinkEndpoint  *self);
+void comlink_endpoint_start (ComlinkEndpoint *self);
 COMLINK_AVAILABLE_IN_ALL
-gboolean      comlink_endpoint_send         (ComlinkEndpoint  *self,
-                                             GVariant         *message,
-                                             GError          **error);
+gboolean comlink_endpoint_send (ComlinkEndpoint *self,
+                                GVariant        *message,
+                                GError         **error);
 COMLINK_AVAILABLE_IN_ALL
-void          comlink_endpoint_close        (ComlinkEndpoint  *self);
+void comlink_endpoint_close (ComlinkEndpoint *self);
 COMLINK_AVAILABLE_IN_ALL
-gboolean      comlink_endpoint_is_closed    (ComlinkEndpoint  *self);
+gboolean comlink_endpoint_is_closed (ComlinkEndpoint *self);
 COMLINK_AVAILABLE_IN_ALL
-gboolean      comlink_endpoint_is_started   (ComlinkEndpoint  *self);
+gboolean comlink_endpoint_is_started (ComlinkEndpoint *self);
 COMLINK_AVAILABLE_IN_ALL
-GMainContext *comlink_endpoint_get_context  (ComlinkEndpoint  *self);
+GMainContext *comlink_endpoint_get_context (ComlinkEndpoint *self);
 COMLINK_AVAILABLE_IN_ALL
-void          comlink_endpoint_receive      (ComlinkEndpoint  *self,
-                                             GVariant         *message);
+void comlink_endpoint_receive (ComlinkEndpoint *self,
+                               GVariant        *message);
 COMLINK_AVAILABLE_IN_ALL
-void          comlink_endpoint_close_with_error (ComlinkEndpoint *self,
-                                                 const GError    *error);
+void comlink_endpoint_close_with_error (ComlinkEndpoint *self,
+                                        const GError    *error);
 
 G_END_DECLS

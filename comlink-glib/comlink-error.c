@@ -4,4 +4,6 @@
 
 #include "comlink-error.h"
 
+/* clang-format off */
 G_DEFINE_QUARK (comlink-error-quark, comlink_error)
+/* clang-format on */

@@ -58,22 +58,22 @@ static void
 call_action_signal (GObject           *object,
                     ComlinkInvocation *invocation)
 {
-  const char *member = comlink_invocation_get_member (invocation);
-  g_autofree char *name = g_strdelimit (g_strdup (member), "_", '-');
+  const char        *member = comlink_invocation_get_member (invocation);
+  g_autofree char   *name = g_strdelimit (g_strdup (member), "_", '-');
   g_autofree GValue *params = NULL;
-  GValue return_value = G_VALUE_INIT;
-  const GValue *args;
-  GSignalQuery query;
-  gboolean takes_invocation;
-  guint n_args, n_expected, signal_id = 0;
-  GError *error = NULL;
+  GValue             return_value = G_VALUE_INIT;
+  const GValue      *args;
+  GSignalQuery       query;
+  gboolean           takes_invocation;
+  guint              n_args, n_expected, signal_id = 0;
+  GError            *error = NULL;
 
   if (name[0] != '\0' && g_signal_is_valid_name (name))
     signal_id = g_signal_lookup (name, G_OBJECT_TYPE (object));
   if (signal_id == 0)
     {
       comlink_invocation_return_error (invocation, COMLINK_ERROR, COMLINK_ERROR_NO_SUCH_METHOD,
-                                       _("%s has no method “%s”"),
+                                       _ ("%s has no method “%s”"),
                                        G_OBJECT_TYPE_NAME (object), member);
       return;
     }
@@ -86,20 +86,20 @@ call_action_signal (GObject           *object,
       g_str_equal (query.signal_name, "destroy"))
     {
       comlink_invocation_return_error (invocation, COMLINK_ERROR, COMLINK_ERROR_NO_SUCH_METHOD,
-                                       _("The signal “%s” of %s is not an action signal and cannot be called"),
+                                       _ ("The signal “%s” of %s is not an action signal and cannot be called"),
                                        member, G_OBJECT_TYPE_NAME (object));
       return;
     }
 
   takes_invocation = query.n_params > 0 &&
-    (query.param_types[query.n_params - 1] & ~G_SIGNAL_TYPE_STATIC_SCOPE) == COMLINK_TYPE_INVOCATION;
+                     (query.param_types[query.n_params - 1] & ~G_SIGNAL_TYPE_STATIC_SCOPE) == COMLINK_TYPE_INVOCATION;
   n_expected = query.n_params - (takes_invocation ? 1 : 0);
   args = comlink_invocation_get_args (invocation, &n_args);
 
   if (n_args != n_expected)
     {
       comlink_invocation_return_error (invocation, COMLINK_ERROR, COMLINK_ERROR_INVALID_ARGUMENTS,
-                                       _("“%s” takes %u arguments, not %u"),
+                                       _ ("“%s” takes %u arguments, not %u"),
                                        member, n_expected, n_args);
       return;
     }
@@ -114,7 +114,7 @@ call_action_signal (GObject           *object,
 
       if (!_comlink_value_convert (&args[i], type, &params[i + 1], &error))
         {
-          g_prefix_error (&error, _("Argument %u of “%s”: "), i + 1, member);
+          g_prefix_error (&error, _ ("Argument %u of “%s”: "), i + 1, member);
           comlink_invocation_take_error (invocation, error);
           goto out;
         }
@@ -155,8 +155,8 @@ find_property (GObject           *object,
     {
       comlink_invocation_return_error (invocation, COMLINK_ERROR, COMLINK_ERROR_NO_SUCH_PROPERTY,
                                        (needed & G_PARAM_WRITABLE)
-                                         ? _("%s has no writable property “%s”")
-                                         : _("%s has no readable property “%s”"),
+                                         ? _ ("%s has no writable property “%s”")
+                                         : _ ("%s has no readable property “%s”"),
                                        G_OBJECT_TYPE_NAME (object), name);
       return NULL;
     }
@@ -169,7 +169,7 @@ get_property (GObject           *object,
               ComlinkInvocation *invocation)
 {
   const char *name = comlink_invocation_get_member (invocation);
-  GValue value = G_VALUE_INIT;
+  GValue      value = G_VALUE_INIT;
   GParamSpec *pspec;
 
   if (!(pspec = find_property (object, invocation, name, G_PARAM_READABLE)))
@@ -186,9 +186,9 @@ set_property (GObject           *object,
               ComlinkInvocation *invocation)
 {
   const char *name = comlink_invocation_get_member (invocation);
-  GValue value = G_VALUE_INIT;
-  GValue checked = G_VALUE_INIT;
-  GError *error = NULL;
+  GValue      value = G_VALUE_INIT;
+  GValue      checked = G_VALUE_INIT;
+  GError     *error = NULL;
   GParamSpec *pspec;
 
   if (!(pspec = find_property (object, invocation, name, G_PARAM_WRITABLE)))
@@ -197,7 +197,7 @@ set_property (GObject           *object,
   if (!_comlink_value_convert (comlink_invocation_get_arg (invocation, 0),
                                pspec->value_type, &value, &error))
     {
-      g_prefix_error (&error, _("Property “%s”: "), name);
+      g_prefix_error (&error, _ ("Property “%s”: "), name);
       comlink_invocation_take_error (invocation, error);
       return;
     }
@@ -207,7 +207,7 @@ set_property (GObject           *object,
   g_value_copy (&value, &checked);
   if (g_param_value_validate (pspec, &checked))
     comlink_invocation_return_error (invocation, COMLINK_ERROR, COMLINK_ERROR_TYPE_MISMATCH,
-                                     _("The value is not valid for the property “%s”"), name);
+                                     _ ("The value is not valid for the property “%s”"), name);
   else
     {
       g_object_set_property (object, pspec->name, &value);
@@ -238,7 +238,7 @@ _comlink_dispatch (ComlinkInvocation *invocation)
       if (!G_TYPE_IS_OBJECT (pspec->value_type) && !G_TYPE_IS_INTERFACE (pspec->value_type))
         {
           comlink_invocation_return_error (invocation, COMLINK_ERROR, COMLINK_ERROR_NO_SUCH_OBJECT,
-                                           _("The property “%s” of %s does not hold an object"),
+                                           _ ("The property “%s” of %s does not hold an object"),
                                            name, G_OBJECT_TYPE_NAME (object));
           return;
         }
@@ -247,7 +247,7 @@ _comlink_dispatch (ComlinkInvocation *invocation)
       if (child == NULL)
         {
           comlink_invocation_return_error (invocation, COMLINK_ERROR, COMLINK_ERROR_NO_SUCH_OBJECT,
-                                           _("The property “%s” of %s holds no object"),
+                                           _ ("The property “%s” of %s holds no object"),
                                            name, G_OBJECT_TYPE_NAME (object));
           return;
         }

@@ -6,18 +6,18 @@
 
 G_BEGIN_DECLS
 
-ComlinkInvocation *_comlink_invocation_new    (ComlinkConnection     *connection,
-                                               guint64                id,
-                                               ComlinkInvocationKind  kind,
-                                               GObject               *target,
-                                               char                 **path,
-                                               char                  *member,
-                                               GValue                *args,
-                                               guint                  n_args);
+ComlinkInvocation *_comlink_invocation_new (ComlinkConnection    *connection,
+                                            guint64               id,
+                                            ComlinkInvocationKind kind,
+                                            GObject              *target,
+                                            char                **path,
+                                            char                 *member,
+                                            GValue               *args,
+                                            guint                 n_args);
 const guint64     *_comlink_invocation_get_id_ptr (ComlinkInvocation *self);
-void               _comlink_invocation_cancel (ComlinkInvocation     *self);
-void               _comlink_invocation_abandon (ComlinkInvocation    *self);
-void               _comlink_invocation_navigate (ComlinkInvocation   *self,
-                                                 GObject             *target);
+void               _comlink_invocation_cancel (ComlinkInvocation *self);
+void               _comlink_invocation_abandon (ComlinkInvocation *self);
+void               _comlink_invocation_navigate (ComlinkInvocation *self,
+                                                 GObject           *target);
 
 G_END_DECLS

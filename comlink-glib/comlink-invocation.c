@@ -28,19 +28,19 @@
 
 struct _ComlinkInvocation
 {
-  GObject                parent_instance;
+  GObject parent_instance;
 
-  ComlinkConnection     *connection;
-  GObject               *target;
-  GCancellable          *cancellable;
-  char                 **path;
-  char                  *member;
-  GValue                *args;
-  guint64                id;
-  guint                  n_args;
-  guint                  path_offset;
-  ComlinkInvocationKind  kind;
-  gint                   answered;
+  ComlinkConnection    *connection;
+  GObject              *target;
+  GCancellable         *cancellable;
+  char                **path;
+  char                 *member;
+  GValue               *args;
+  guint64               id;
+  guint                 n_args;
+  guint                 path_offset;
+  ComlinkInvocationKind kind;
+  gint                  answered;
 };
 
 G_DEFINE_FINAL_TYPE (ComlinkInvocation, comlink_invocation, G_TYPE_OBJECT)
@@ -56,9 +56,9 @@ comlink_invocation_dispose (GObject *object)
   if (g_atomic_int_compare_and_exchange (&self->answered, 0, 1))
     {
       g_autoptr(GError) error =
-        g_error_new (COMLINK_ERROR, COMLINK_ERROR_NO_REPLY,
-                     _("The handler of “%s” returned no value and no error"),
-                     self->member);
+                   g_error_new (COMLINK_ERROR, COMLINK_ERROR_NO_REPLY,
+                                _ ("The handler of “%s” returned no value and no error"),
+                                self->member);
       _comlink_connection_return (self->connection, self, NULL, error);
     }
 
@@ -101,14 +101,14 @@ comlink_invocation_init (ComlinkInvocation *self)
 
 /* Takes @path, @member and @args */
 ComlinkInvocation *
-_comlink_invocation_new (ComlinkConnection     *connection,
-                         guint64                id,
-                         ComlinkInvocationKind  kind,
-                         GObject               *target,
-                         char                 **path,
-                         char                  *member,
-                         GValue                *args,
-                         guint                  n_args)
+_comlink_invocation_new (ComlinkConnection    *connection,
+                         guint64               id,
+                         ComlinkInvocationKind kind,
+                         GObject              *target,
+                         char                **path,
+                         char                 *member,
+                         GValue               *args,
+                         guint                 n_args)
 {
   ComlinkInvocation *self = g_object_new (COMLINK_TYPE_INVOCATION, NULL);
 

@@ -35,39 +35,39 @@ COMLINK_AVAILABLE_IN_ALL
 G_DECLARE_FINAL_TYPE (ComlinkInvocation, comlink_invocation, COMLINK, INVOCATION, GObject)
 
 COMLINK_AVAILABLE_IN_ALL
-ComlinkInvocationKind comlink_invocation_get_kind        (ComlinkInvocation *self);
+ComlinkInvocationKind comlink_invocation_get_kind (ComlinkInvocation *self);
 COMLINK_AVAILABLE_IN_ALL
-const char * const   *comlink_invocation_get_path        (ComlinkInvocation *self);
+const char * const *comlink_invocation_get_path (ComlinkInvocation *self);
 COMLINK_AVAILABLE_IN_ALL
-const char           *comlink_invocation_get_member      (ComlinkInvocation *self);
+const char *comlink_invocation_get_member (ComlinkInvocation *self);
 COMLINK_AVAILABLE_IN_ALL
-GObject              *comlink_invocation_get_target      (ComlinkInvocation *self);
+GObject *comlink_invocation_get_target (ComlinkInvocation *self);
 COMLINK_AVAILABLE_IN_ALL
-const GValue         *comlink_invocation_get_args        (ComlinkInvocation *self,
-                                                          guint             *n_args);
+const GValue *comlink_invocation_get_args (ComlinkInvocation *self,
+                                           guint             *n_args);
 COMLINK_AVAILABLE_IN_ALL
-guint                 comlink_invocation_get_n_args      (ComlinkInvocation *self);
+guint comlink_invocation_get_n_args (ComlinkInvocation *self);
 COMLINK_AVAILABLE_IN_ALL
-const GValue         *comlink_invocation_get_arg         (ComlinkInvocation *self,
-                                                          guint              index);
+const GValue *comlink_invocation_get_arg (ComlinkInvocation *self,
+                                          guint              index);
 COMLINK_AVAILABLE_IN_ALL
-GCancellable         *comlink_invocation_get_cancellable (ComlinkInvocation *self);
+GCancellable *comlink_invocation_get_cancellable (ComlinkInvocation *self);
 COMLINK_AVAILABLE_IN_ALL
-ComlinkConnection    *comlink_invocation_get_connection  (ComlinkInvocation *self);
+ComlinkConnection *comlink_invocation_get_connection (ComlinkInvocation *self);
 COMLINK_AVAILABLE_IN_ALL
-void                  comlink_invocation_return_value    (ComlinkInvocation *self,
-                                                          const GValue      *value);
+void comlink_invocation_return_value (ComlinkInvocation *self,
+                                      const GValue      *value);
 COMLINK_AVAILABLE_IN_ALL
-void                  comlink_invocation_return_gerror   (ComlinkInvocation *self,
-                                                          const GError      *error);
+void comlink_invocation_return_gerror (ComlinkInvocation *self,
+                                       const GError      *error);
 COMLINK_AVAILABLE_IN_ALL
-void                  comlink_invocation_take_error      (ComlinkInvocation *self,
-                                                          GError            *error);
+void comlink_invocation_take_error (ComlinkInvocation *self,
+                                    GError            *error);
 COMLINK_AVAILABLE_IN_ALL
-void                  comlink_invocation_return_error    (ComlinkInvocation *self,
-                                                          GQuark             domain,
-                                                          gint               code,
-                                                          const char        *format,
-                                                          ...) G_GNUC_PRINTF (4, 5);
+void comlink_invocation_return_error (ComlinkInvocation *self,
+                                      GQuark             domain,
+                                      gint               code,
+                                      const char        *format,
+                                      ...) G_GNUC_PRINTF (4, 5);
 
 G_END_DECLS

@@ -7,14 +7,14 @@
 
 G_BEGIN_DECLS
 
-ComlinkProxy *_comlink_proxy_new             (ComlinkConnection  *connection,
-                                              guint64             object_id);
-ComlinkProxyRecord *_comlink_proxy_get_record (ComlinkProxy      *self);
-void          _comlink_proxy_defunct         (ComlinkProxy       *self,
-                                              const GError       *error);
-gboolean      _comlink_proxy_get_remote_id   (ComlinkProxy       *self,
-                                              ComlinkConnection  *connection,
-                                              guint64            *id,
-                                              GError            **error);
+ComlinkProxy       *_comlink_proxy_new (ComlinkConnection *connection,
+                                        guint64            object_id);
+ComlinkProxyRecord *_comlink_proxy_get_record (ComlinkProxy *self);
+void                _comlink_proxy_defunct (ComlinkProxy *self,
+                                            const GError *error);
+gboolean            _comlink_proxy_get_remote_id (ComlinkProxy      *self,
+                                                  ComlinkConnection *connection,
+                                                  guint64           *id,
+                                                  GError           **error);
 
 G_END_DECLS

@@ -35,15 +35,15 @@
 
 struct _ComlinkProxy
 {
-  GObject             parent_instance;
+  GObject parent_instance;
 
-  GMutex              mutex;
-  ComlinkConnection  *connection;  /* NULL once defunct or released */
-  ComlinkProxy       *parent;      /* the object proxy a path proxy navigates from */
-  GError             *defunct_error;
-  guint64             object_id;
-  char              **path;
-  ComlinkProxyRecord  record;
+  GMutex             mutex;
+  ComlinkConnection *connection; /* NULL once defunct or released */
+  ComlinkProxy      *parent;     /* the object proxy a path proxy navigates from */
+  GError            *defunct_error;
+  guint64            object_id;
+  char             **path;
+  ComlinkProxyRecord record;
 };
 
 G_DEFINE_FINAL_TYPE (ComlinkProxy, comlink_proxy, G_TYPE_OBJECT)
@@ -53,9 +53,9 @@ static const char *empty_path[] = { NULL };
 static void
 comlink_proxy_dispose (GObject *object)
 {
-  ComlinkProxy *self = COMLINK_PROXY (object);
+  ComlinkProxy      *self = COMLINK_PROXY (object);
   ComlinkConnection *connection;
-  ComlinkProxy *parent;
+  ComlinkProxy      *parent;
 
   g_mutex_lock (&self->mutex);
   connection = g_steal_pointer (&self->connection);
@@ -141,7 +141,7 @@ _comlink_proxy_defunct (ComlinkProxy *self,
                         const GError *error)
 {
   ComlinkConnection *connection;
-  ComlinkProxy *parent;
+  ComlinkProxy      *parent;
 
   g_mutex_lock (&self->mutex);
   connection = g_steal_pointer (&self->connection);
@@ -156,20 +156,20 @@ _comlink_proxy_defunct (ComlinkProxy *self,
 }
 
 gboolean
-_comlink_proxy_get_remote_id (ComlinkProxy       *self,
-                              ComlinkConnection  *connection,
-                              guint64            *id,
-                              GError            **error)
+_comlink_proxy_get_remote_id (ComlinkProxy      *self,
+                              ComlinkConnection *connection,
+                              guint64           *id,
+                              GError           **error)
 {
   gboolean ret = FALSE;
 
   g_mutex_lock (&self->mutex);
   if (self->connection != connection)
     g_set_error_literal (error, COMLINK_ERROR, COMLINK_ERROR_NOT_TRANSFERABLE,
-                         _("A proxy can only be sent back over its own connection"));
+                         _ ("A proxy can only be sent back over its own connection"));
   else if (self->path[0] != NULL)
     g_set_error_literal (error, COMLINK_ERROR, COMLINK_ERROR_NOT_TRANSFERABLE,
-                         _("A proxy of a path cannot be sent; get the object first"));
+                         _ ("A proxy of a path cannot be sent; get the object first"));
   else
     {
       *id = self->object_id;
@@ -181,8 +181,8 @@ _comlink_proxy_get_remote_id (ComlinkProxy       *self,
 }
 
 static ComlinkConnection *
-proxy_dup_connection (ComlinkProxy  *self,
-                      GError       **error)
+proxy_dup_connection (ComlinkProxy *self,
+                      GError      **error)
 {
   ComlinkConnection *connection;
 
@@ -194,7 +194,7 @@ proxy_dup_connection (ComlinkProxy  *self,
         g_propagate_error (error, g_error_copy (self->defunct_error));
       else
         g_set_error_literal (error, COMLINK_ERROR, COMLINK_ERROR_CLOSED,
-                             _("The proxy was released"));
+                             _ ("The proxy was released"));
     }
   g_mutex_unlock (&self->mutex);
 
@@ -280,8 +280,8 @@ comlink_proxy_get_child (ComlinkProxy *self,
   g_autoptr(ComlinkConnection) connection = NULL;
   g_autoptr(GError) error = NULL;
   ComlinkProxy *child;
-  guint len;
-  char **path;
+  guint         len;
+  char        **path;
 
   g_return_val_if_fail (COMLINK_IS_PROXY (self), NULL);
   g_return_val_if_fail (name != NULL, NULL);
@@ -310,12 +310,12 @@ comlink_proxy_get_child (ComlinkProxy *self,
 }
 
 static void
-proxy_request (ComlinkProxy       *self,
-               ComlinkMessageType  type,
-               const char         *member,
-               const GValue       *args,
-               guint               n_args,
-               GTask              *task)
+proxy_request (ComlinkProxy      *self,
+               ComlinkMessageType type,
+               const char        *member,
+               const GValue      *args,
+               guint              n_args,
+               GTask             *task)
 {
   g_autoptr(GError) error = NULL;
   ComlinkConnection *connection = proxy_dup_connection (self, &error);
@@ -399,10 +399,10 @@ value_free (gpointer value)
 }
 
 static GValue *
-propagate_value (ComlinkProxy  *self,
-                 GAsyncResult  *result,
-                 gpointer       source_tag,
-                 GError       **error)
+propagate_value (ComlinkProxy *self,
+                 GAsyncResult *result,
+                 gpointer      source_tag,
+                 GError      **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == source_tag, NULL);
@@ -432,13 +432,13 @@ propagate_value (ComlinkProxy  *self,
  * Since: 1.0
  */
 void
-comlink_proxy_call_async (ComlinkProxy        *self,
-                          const char          *method,
-                          const GValue        *args,
-                          guint                n_args,
-                          GCancellable        *cancellable,
-                          GAsyncReadyCallback  callback,
-                          gpointer             user_data)
+comlink_proxy_call_async (ComlinkProxy       *self,
+                          const char         *method,
+                          const GValue       *args,
+                          guint               n_args,
+                          GCancellable       *cancellable,
+                          GAsyncReadyCallback callback,
+                          gpointer            user_data)
 {
   g_autoptr(GTask) task = NULL;
 
@@ -474,9 +474,9 @@ comlink_proxy_call_async (ComlinkProxy        *self,
  * Since: 1.0
  */
 GValue *
-comlink_proxy_call_finish (ComlinkProxy  *self,
-                           GAsyncResult  *result,
-                           GError       **error)
+comlink_proxy_call_finish (ComlinkProxy *self,
+                           GAsyncResult *result,
+                           GError      **error)
 {
   return propagate_value (self, result, comlink_proxy_call_async, error);
 }
@@ -502,15 +502,15 @@ comlink_proxy_call_finish (ComlinkProxy  *self,
  * Since: 1.0
  */
 GValue *
-comlink_proxy_call_sync (ComlinkProxy  *self,
-                         const char    *method,
-                         const GValue  *args,
-                         guint          n_args,
-                         GCancellable  *cancellable,
-                         GError       **error)
+comlink_proxy_call_sync (ComlinkProxy *self,
+                         const char   *method,
+                         const GValue *args,
+                         guint         n_args,
+                         GCancellable *cancellable,
+                         GError      **error)
 {
   SyncCall sync;
-  GValue *ret;
+  GValue  *ret;
 
   g_return_val_if_fail (COMLINK_IS_PROXY (self), NULL);
 
@@ -536,11 +536,11 @@ comlink_proxy_call_sync (ComlinkProxy  *self,
  * Since: 1.0
  */
 void
-comlink_proxy_get_async (ComlinkProxy        *self,
-                         const char          *property,
-                         GCancellable        *cancellable,
-                         GAsyncReadyCallback  callback,
-                         gpointer             user_data)
+comlink_proxy_get_async (ComlinkProxy       *self,
+                         const char         *property,
+                         GCancellable       *cancellable,
+                         GAsyncReadyCallback callback,
+                         gpointer            user_data)
 {
   g_autoptr(GTask) task = NULL;
 
@@ -569,9 +569,9 @@ comlink_proxy_get_async (ComlinkProxy        *self,
  * Since: 1.0
  */
 GValue *
-comlink_proxy_get_finish (ComlinkProxy  *self,
-                          GAsyncResult  *result,
-                          GError       **error)
+comlink_proxy_get_finish (ComlinkProxy *self,
+                          GAsyncResult *result,
+                          GError      **error)
 {
   return propagate_value (self, result, comlink_proxy_get_async, error);
 }
@@ -591,13 +591,13 @@ comlink_proxy_get_finish (ComlinkProxy  *self,
  * Since: 1.0
  */
 GValue *
-comlink_proxy_get_sync (ComlinkProxy  *self,
-                        const char    *property,
-                        GCancellable  *cancellable,
-                        GError       **error)
+comlink_proxy_get_sync (ComlinkProxy *self,
+                        const char   *property,
+                        GCancellable *cancellable,
+                        GError      **error)
 {
   SyncCall sync;
-  GValue *ret;
+  GValue  *ret;
 
   g_return_val_if_fail (COMLINK_IS_PROXY (self), NULL);
 
@@ -625,12 +625,12 @@ comlink_proxy_get_sync (ComlinkProxy  *self,
  * Since: 1.0
  */
 void
-comlink_proxy_set_async (ComlinkProxy        *self,
-                         const char          *property,
-                         const GValue        *value,
-                         GCancellable        *cancellable,
-                         GAsyncReadyCallback  callback,
-                         gpointer             user_data)
+comlink_proxy_set_async (ComlinkProxy       *self,
+                         const char         *property,
+                         const GValue       *value,
+                         GCancellable       *cancellable,
+                         GAsyncReadyCallback callback,
+                         gpointer            user_data)
 {
   g_autoptr(GTask) task = NULL;
 
@@ -660,9 +660,9 @@ comlink_proxy_set_async (ComlinkProxy        *self,
  * Since: 1.0
  */
 gboolean
-comlink_proxy_set_finish (ComlinkProxy  *self,
-                          GAsyncResult  *result,
-                          GError       **error)
+comlink_proxy_set_finish (ComlinkProxy *self,
+                          GAsyncResult *result,
+                          GError      **error)
 {
   g_autoptr(GError) local_error = NULL;
   GValue *value = propagate_value (self, result, comlink_proxy_set_async, &local_error);
@@ -692,11 +692,11 @@ comlink_proxy_set_finish (ComlinkProxy  *self,
  * Since: 1.0
  */
 gboolean
-comlink_proxy_set_sync (ComlinkProxy  *self,
-                        const char    *property,
-                        const GValue  *value,
-                        GCancellable  *cancellable,
-                        GError       **error)
+comlink_proxy_set_sync (ComlinkProxy *self,
+                        const char   *property,
+                        const GValue *value,
+                        GCancellable *cancellable,
+                        GError      **error)
 {
   SyncCall sync;
   gboolean ret;
@@ -724,7 +724,7 @@ proxy_take_out_of_service (ComlinkProxy  *self,
   *parent = g_steal_pointer (&self->parent);
   if (connection != NULL && self->defunct_error == NULL)
     self->defunct_error = g_error_new_literal (COMLINK_ERROR, COMLINK_ERROR_CLOSED,
-                                               _("The proxy was released"));
+                                               _ ("The proxy was released"));
   g_mutex_unlock (&self->mutex);
 
   return connection;
@@ -748,7 +748,7 @@ void
 comlink_proxy_release (ComlinkProxy *self)
 {
   ComlinkConnection *connection;
-  ComlinkProxy *parent = NULL;
+  ComlinkProxy      *parent = NULL;
 
   g_return_if_fail (COMLINK_IS_PROXY (self));
 
@@ -774,14 +774,14 @@ comlink_proxy_release (ComlinkProxy *self)
  * Since: 1.0
  */
 void
-comlink_proxy_release_async (ComlinkProxy        *self,
-                             GCancellable        *cancellable,
-                             GAsyncReadyCallback  callback,
-                             gpointer             user_data)
+comlink_proxy_release_async (ComlinkProxy       *self,
+                             GCancellable       *cancellable,
+                             GAsyncReadyCallback callback,
+                             gpointer            user_data)
 {
   g_autoptr(GTask) task = NULL;
   ComlinkConnection *connection;
-  ComlinkProxy *parent = NULL;
+  ComlinkProxy      *parent = NULL;
 
   g_return_if_fail (COMLINK_IS_PROXY (self));
   g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
@@ -815,9 +815,9 @@ comlink_proxy_release_async (ComlinkProxy        *self,
  * Since: 1.0
  */
 gboolean
-comlink_proxy_release_finish (ComlinkProxy  *self,
-                              GAsyncResult  *result,
-                              GError       **error)
+comlink_proxy_release_finish (ComlinkProxy *self,
+                              GAsyncResult *result,
+                              GError      **error)
 {
   g_autoptr(GError) local_error = NULL;
   GValue *value = propagate_value (self, result, comlink_proxy_release_async, &local_error);
@@ -845,9 +845,9 @@ comlink_proxy_release_finish (ComlinkProxy  *self,
  * Since: 1.0
  */
 gboolean
-comlink_proxy_release_sync (ComlinkProxy  *self,
-                            GCancellable  *cancellable,
-                            GError       **error)
+comlink_proxy_release_sync (ComlinkProxy *self,
+                            GCancellable *cancellable,
+                            GError      **error)
 {
   SyncCall sync;
   gboolean ret;

@@ -18,88 +18,88 @@ COMLINK_AVAILABLE_IN_ALL
 G_DECLARE_FINAL_TYPE (ComlinkProxy, comlink_proxy, COMLINK, PROXY, GObject)
 
 COMLINK_AVAILABLE_IN_ALL
-ComlinkProxy       *comlink_wrap                   (ComlinkEndpoint      *endpoint);
+ComlinkProxy *comlink_wrap (ComlinkEndpoint *endpoint);
 COMLINK_AVAILABLE_IN_ALL
-ComlinkProxy       *comlink_connection_wrap        (ComlinkConnection    *self);
+ComlinkProxy *comlink_connection_wrap (ComlinkConnection *self);
 
 COMLINK_AVAILABLE_IN_ALL
-ComlinkConnection  *comlink_proxy_dup_connection   (ComlinkProxy         *self);
+ComlinkConnection *comlink_proxy_dup_connection (ComlinkProxy *self);
 COMLINK_AVAILABLE_IN_ALL
-const char * const *comlink_proxy_get_path         (ComlinkProxy         *self);
+const char * const *comlink_proxy_get_path (ComlinkProxy *self);
 COMLINK_AVAILABLE_IN_ALL
-gboolean            comlink_proxy_is_released      (ComlinkProxy         *self);
+gboolean comlink_proxy_is_released (ComlinkProxy *self);
 COMLINK_AVAILABLE_IN_ALL
-ComlinkProxy       *comlink_proxy_get_child        (ComlinkProxy         *self,
-                                                    const char           *name);
+ComlinkProxy *comlink_proxy_get_child (ComlinkProxy *self,
+                                       const char   *name);
 
 COMLINK_AVAILABLE_IN_ALL
-void                comlink_proxy_call_async       (ComlinkProxy         *self,
-                                                    const char           *method,
-                                                    const GValue         *args,
-                                                    guint                 n_args,
-                                                    GCancellable         *cancellable,
-                                                    GAsyncReadyCallback   callback,
-                                                    gpointer              user_data);
+void comlink_proxy_call_async (ComlinkProxy       *self,
+                               const char         *method,
+                               const GValue       *args,
+                               guint               n_args,
+                               GCancellable       *cancellable,
+                               GAsyncReadyCallback callback,
+                               gpointer            user_data);
 COMLINK_AVAILABLE_IN_ALL
-GValue             *comlink_proxy_call_finish      (ComlinkProxy         *self,
-                                                    GAsyncResult         *result,
-                                                    GError              **error);
+GValue *comlink_proxy_call_finish (ComlinkProxy *self,
+                                   GAsyncResult *result,
+                                   GError      **error);
 COMLINK_AVAILABLE_IN_ALL
-GValue             *comlink_proxy_call_sync        (ComlinkProxy         *self,
-                                                    const char           *method,
-                                                    const GValue         *args,
-                                                    guint                 n_args,
-                                                    GCancellable         *cancellable,
-                                                    GError              **error);
+GValue *comlink_proxy_call_sync (ComlinkProxy *self,
+                                 const char   *method,
+                                 const GValue *args,
+                                 guint         n_args,
+                                 GCancellable *cancellable,
+                                 GError      **error);
 
 COMLINK_AVAILABLE_IN_ALL
-void                comlink_proxy_get_async        (ComlinkProxy         *self,
-                                                    const char           *property,
-                                                    GCancellable         *cancellable,
-                                                    GAsyncReadyCallback   callback,
-                                                    gpointer              user_data);
+void comlink_proxy_get_async (ComlinkProxy       *self,
+                              const char         *property,
+                              GCancellable       *cancellable,
+                              GAsyncReadyCallback callback,
+                              gpointer            user_data);
 COMLINK_AVAILABLE_IN_ALL
-GValue             *comlink_proxy_get_finish       (ComlinkProxy         *self,
-                                                    GAsyncResult         *result,
-                                                    GError              **error);
+GValue *comlink_proxy_get_finish (ComlinkProxy *self,
+                                  GAsyncResult *result,
+                                  GError      **error);
 COMLINK_AVAILABLE_IN_ALL
-GValue             *comlink_proxy_get_sync         (ComlinkProxy         *self,
-                                                    const char           *property,
-                                                    GCancellable         *cancellable,
-                                                    GError              **error);
+GValue *comlink_proxy_get_sync (ComlinkProxy *self,
+                                const char   *property,
+                                GCancellable *cancellable,
+                                GError      **error);
 
 COMLINK_AVAILABLE_IN_ALL
-void                comlink_proxy_set_async        (ComlinkProxy         *self,
-                                                    const char           *property,
-                                                    const GValue         *value,
-                                                    GCancellable         *cancellable,
-                                                    GAsyncReadyCallback   callback,
-                                                    gpointer              user_data);
+void comlink_proxy_set_async (ComlinkProxy       *self,
+                              const char         *property,
+                              const GValue       *value,
+                              GCancellable       *cancellable,
+                              GAsyncReadyCallback callback,
+                              gpointer            user_data);
 COMLINK_AVAILABLE_IN_ALL
-gboolean            comlink_proxy_set_finish       (ComlinkProxy         *self,
-                                                    GAsyncResult         *result,
-                                                    GError              **error);
+gboolean comlink_proxy_set_finish (ComlinkProxy *self,
+                                   GAsyncResult *result,
+                                   GError      **error);
 COMLINK_AVAILABLE_IN_ALL
-gboolean            comlink_proxy_set_sync         (ComlinkProxy         *self,
-                                                    const char           *property,
-                                                    const GValue         *value,
-                                                    GCancellable         *cancellable,
-                                                    GError              **error);
+gboolean comlink_proxy_set_sync (ComlinkProxy *self,
+                                 const char   *property,
+                                 const GValue *value,
+                                 GCancellable *cancellable,
+                                 GError      **error);
 
 COMLINK_AVAILABLE_IN_ALL
-void                comlink_proxy_release          (ComlinkProxy         *self);
+void comlink_proxy_release (ComlinkProxy *self);
 COMLINK_AVAILABLE_IN_ALL
-void                comlink_proxy_release_async    (ComlinkProxy         *self,
-                                                    GCancellable         *cancellable,
-                                                    GAsyncReadyCallback   callback,
-                                                    gpointer              user_data);
+void comlink_proxy_release_async (ComlinkProxy       *self,
+                                  GCancellable       *cancellable,
+                                  GAsyncReadyCallback callback,
+                                  gpointer            user_data);
 COMLINK_AVAILABLE_IN_ALL
-gboolean            comlink_proxy_release_finish   (ComlinkProxy         *self,
-                                                    GAsyncResult         *result,
-                                                    GError              **error);
+gboolean comlink_proxy_release_finish (ComlinkProxy *self,
+                                       GAsyncResult *result,
+                                       GError      **error);
 COMLINK_AVAILABLE_IN_ALL
-gboolean            comlink_proxy_release_sync     (ComlinkProxy         *self,
-                                                    GCancellable         *cancellable,
-                                                    GError              **error);
+gboolean comlink_proxy_release_sync (ComlinkProxy *self,
+                                     GCancellable *cancellable,
+                                     GError      **error);
 
 G_END_DECLS

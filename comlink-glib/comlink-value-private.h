@@ -6,20 +6,20 @@
 
 G_BEGIN_DECLS
 
-GVariant *_comlink_value_to_wire    (ComlinkConnection  *connection,
-                                     const GValue       *value,
-                                     GError            **error);
-GVariant *_comlink_values_to_wire   (ComlinkConnection  *connection,
-                                     const GValue       *values,
-                                     guint               n_values,
-                                     GError            **error);
-gboolean  _comlink_value_from_wire  (ComlinkConnection  *connection,
-                                     GVariant           *wire,
-                                     GValue             *value,
-                                     GError            **error);
-gboolean  _comlink_value_convert    (const GValue       *src,
-                                     GType               type,
-                                     GValue             *dest,
-                                     GError            **error);
+GVariant *_comlink_value_to_wire (ComlinkConnection *connection,
+                                  const GValue      *value,
+                                  GError           **error);
+GVariant *_comlink_values_to_wire (ComlinkConnection *connection,
+                                   const GValue      *values,
+                                   guint              n_values,
+                                   GError           **error);
+gboolean  _comlink_value_from_wire (ComlinkConnection *connection,
+                                    GVariant          *wire,
+                                    GValue            *value,
+                                    GError           **error);
+gboolean  _comlink_value_convert (const GValue *src,
+                                  GType         type,
+                                  GValue       *dest,
+                                  GError      **error);
 
 G_END_DECLS

@@ -26,20 +26,20 @@
 #include "comlink-wire-private.h"
 
 static GVariant *
-value_to_wire (ComlinkConnection  *connection,
-               const GValue       *value,
-               GArray             *exported,
-               GError            **error);
+value_to_wire (ComlinkConnection *connection,
+               const GValue      *value,
+               GArray            *exported,
+               GError           **error);
 
 static gboolean
-check_utf8 (const char  *str,
-            GError     **error)
+check_utf8 (const char *str,
+            GError    **error)
 {
   if (str == NULL || g_utf8_validate (str, -1, NULL))
     return TRUE;
 
   g_set_error_literal (error, COMLINK_ERROR, COMLINK_ERROR_NOT_TRANSFERABLE,
-                       _("A string that is not valid UTF-8 cannot be sent"));
+                       _ ("A string that is not valid UTF-8 cannot be sent"));
   return FALSE;
 }
 
@@ -51,8 +51,8 @@ string_to_wire (const char *str)
 }
 
 static GVariant *
-enum_to_wire (const GValue  *value,
-              GError       **error)
+enum_to_wire (const GValue *value,
+              GError      **error)
 {
   g_autoptr(GEnumClass) klass = g_type_class_ref (G_VALUE_TYPE (value));
   GEnumValue *enum_value = g_enum_get_value (klass, g_value_get_enum (value));
@@ -60,7 +60,7 @@ enum_to_wire (const GValue  *value,
   if (enum_value == NULL)
     {
       g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_NOT_TRANSFERABLE,
-                   _("%d is not a value of the enumeration %s"),
+                   _ ("%d is not a value of the enumeration %s"),
                    g_value_get_enum (value), G_VALUE_TYPE_NAME (value));
       return NULL;
     }
@@ -71,11 +71,11 @@ enum_to_wire (const GValue  *value,
 }
 
 static GVariant *
-flags_to_wire (const GValue  *value,
-               GError       **error)
+flags_to_wire (const GValue *value,
+               GError      **error)
 {
   g_autoptr(GFlagsClass) klass = g_type_class_ref (G_VALUE_TYPE (value));
-  guint flags = g_value_get_flags (value);
+  guint           flags = g_value_get_flags (value);
   GVariantBuilder builder;
 
   g_variant_builder_init (&builder, G_VARIANT_TYPE_STRING_ARRAY);
@@ -87,7 +87,7 @@ flags_to_wire (const GValue  *value,
         {
           g_variant_builder_clear (&builder);
           g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_NOT_TRANSFERABLE,
-                       _("0x%x holds bits that are not flags of %s"),
+                       _ ("0x%x holds bits that are not flags of %s"),
                        flags, G_VALUE_TYPE_NAME (value));
           return NULL;
         }
@@ -100,10 +100,10 @@ flags_to_wire (const GValue  *value,
 }
 
 static GVariant *
-object_to_wire (ComlinkConnection  *connection,
-                GObject            *object,
-                GArray             *exported,
-                GError            **error)
+object_to_wire (ComlinkConnection *connection,
+                GObject           *object,
+                GArray            *exported,
+                GError           **error)
 {
   guint64 id;
 
@@ -126,10 +126,10 @@ object_to_wire (ComlinkConnection  *connection,
 }
 
 static GVariant *
-boxed_to_wire (const GValue  *value,
-               GError       **error)
+boxed_to_wire (const GValue *value,
+               GError      **error)
 {
-  GType type = G_VALUE_TYPE (value);
+  GType    type = G_VALUE_TYPE (value);
   gpointer boxed = g_value_get_boxed (value);
 
   if (type == G_TYPE_STRV)
@@ -158,15 +158,15 @@ boxed_to_wire (const GValue  *value,
     }
 
   g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_NOT_TRANSFERABLE,
-               _("A value of type %s cannot be sent"), g_type_name (type));
+               _ ("A value of type %s cannot be sent"), g_type_name (type));
   return NULL;
 }
 
 static GVariant *
-value_to_wire (ComlinkConnection  *connection,
-               const GValue       *value,
-               GArray             *exported,
-               GError            **error)
+value_to_wire (ComlinkConnection *connection,
+               const GValue      *value,
+               GArray            *exported,
+               GError           **error)
 {
   GType type;
 
@@ -217,7 +217,7 @@ value_to_wire (ComlinkConnection  *connection,
       return boxed_to_wire (value, error);
     default:
       g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_NOT_TRANSFERABLE,
-                   _("A value of type %s cannot be sent"), g_type_name (type));
+                   _ ("A value of type %s cannot be sent"), g_type_name (type));
       return NULL;
     }
 }
@@ -231,9 +231,9 @@ rollback_exports (ComlinkConnection *connection,
 }
 
 GVariant *
-_comlink_value_to_wire (ComlinkConnection  *connection,
-                        const GValue       *value,
-                        GError            **error)
+_comlink_value_to_wire (ComlinkConnection *connection,
+                        const GValue      *value,
+                        GError           **error)
 {
   g_autoptr(GArray) exported = g_array_new (FALSE, FALSE, sizeof (guint64));
   GVariant *ret = value_to_wire (connection, value, exported, error);
@@ -245,10 +245,10 @@ _comlink_value_to_wire (ComlinkConnection  *connection,
 }
 
 GVariant *
-_comlink_values_to_wire (ComlinkConnection  *connection,
-                         const GValue       *values,
-                         guint               n_values,
-                         GError            **error)
+_comlink_values_to_wire (ComlinkConnection *connection,
+                         const GValue      *values,
+                         guint              n_values,
+                         GError           **error)
 {
   g_autoptr(GArray) exported = g_array_new (FALSE, FALSE, sizeof (guint64));
   g_autofree GVariant **children = g_new (GVariant *, MAX (n_values, 1));
@@ -262,7 +262,7 @@ _comlink_values_to_wire (ComlinkConnection  *connection,
           for (guint j = 0; j < i; j++)
             g_variant_unref (g_variant_ref_sink (children[j]));
           rollback_exports (connection, exported);
-          g_prefix_error (error, _("Argument %u: "), i + 1);
+          g_prefix_error (error, _ ("Argument %u: "), i + 1);
           return NULL;
         }
       children[i] = g_variant_new_variant (child);
@@ -272,10 +272,10 @@ _comlink_values_to_wire (ComlinkConnection  *connection,
 }
 
 static gboolean
-tagged_from_wire (ComlinkConnection  *connection,
-                  GVariant           *wire,
-                  GValue             *value,
-                  GError            **error)
+tagged_from_wire (ComlinkConnection *connection,
+                  GVariant          *wire,
+                  GValue            *value,
+                  GError           **error)
 {
   g_autoptr(GVariant) content = NULL;
   ComlinkTag tag = _comlink_wire_untag (wire, &content, error);
@@ -303,7 +303,7 @@ tagged_from_wire (ComlinkConnection  *connection,
     case COMLINK_TAG_ENUM:
       {
         const char *type_name, *nick;
-        GType type;
+        GType       type;
 
         g_variant_get (content, "(&s&s)", &type_name, &nick);
         type = g_type_from_name (type_name);
@@ -327,8 +327,8 @@ tagged_from_wire (ComlinkConnection  *connection,
     case COMLINK_TAG_FLAGS:
       {
         g_autofree const char **nicks = NULL;
-        const char *type_name;
-        GType type;
+        const char             *type_name;
+        GType                   type;
 
         g_variant_get (content, "(&s^a&s)", &type_name, &nicks);
         type = g_type_from_name (type_name);
@@ -384,7 +384,7 @@ tagged_from_wire (ComlinkConnection  *connection,
         if (object == NULL)
           {
             g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
-                         _("Reference to object %" G_GUINT64_FORMAT " that was not exported"), id);
+                         _ ("Reference to object %" G_GUINT64_FORMAT " that was not exported"), id);
             return FALSE;
           }
         g_value_init (value, G_OBJECT_TYPE (object));
@@ -398,10 +398,10 @@ tagged_from_wire (ComlinkConnection  *connection,
 }
 
 gboolean
-_comlink_value_from_wire (ComlinkConnection  *connection,
-                          GVariant           *wire,
-                          GValue             *value,
-                          GError            **error)
+_comlink_value_from_wire (ComlinkConnection *connection,
+                          GVariant          *wire,
+                          GValue            *value,
+                          GError           **error)
 {
   const GVariantType *type = g_variant_get_type (wire);
 
@@ -479,7 +479,7 @@ _comlink_value_from_wire (ComlinkConnection  *connection,
     return tagged_from_wire (connection, wire, value, error);
 
   g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
-               _("Value of type “%s” is not part of the protocol"),
+               _ ("Value of type “%s” is not part of the protocol"),
                g_variant_get_type_string (wire));
   return FALSE;
 }
@@ -502,12 +502,30 @@ number_get (const GValue *src,
     case G_TYPE_INT: *as_int = g_value_get_int (src); break;
     case G_TYPE_LONG: *as_int = g_value_get_long (src); break;
     case G_TYPE_INT64: *as_int = g_value_get_int64 (src); break;
-    case G_TYPE_UCHAR: *as_uint = g_value_get_uchar (src); *is_signed = FALSE; break;
-    case G_TYPE_UINT: *as_uint = g_value_get_uint (src); *is_signed = FALSE; break;
-    case G_TYPE_ULONG: *as_uint = g_value_get_ulong (src); *is_signed = FALSE; break;
-    case G_TYPE_UINT64: *as_uint = g_value_get_uint64 (src); *is_signed = FALSE; break;
-    case G_TYPE_FLOAT: *as_double = g_value_get_float (src); *is_float = TRUE; break;
-    case G_TYPE_DOUBLE: *as_double = g_value_get_double (src); *is_float = TRUE; break;
+    case G_TYPE_UCHAR:
+      *as_uint = g_value_get_uchar (src);
+      *is_signed = FALSE;
+      break;
+    case G_TYPE_UINT:
+      *as_uint = g_value_get_uint (src);
+      *is_signed = FALSE;
+      break;
+    case G_TYPE_ULONG:
+      *as_uint = g_value_get_ulong (src);
+      *is_signed = FALSE;
+      break;
+    case G_TYPE_UINT64:
+      *as_uint = g_value_get_uint64 (src);
+      *is_signed = FALSE;
+      break;
+    case G_TYPE_FLOAT:
+      *as_double = g_value_get_float (src);
+      *is_float = TRUE;
+      break;
+    case G_TYPE_DOUBLE:
+      *as_double = g_value_get_double (src);
+      *is_float = TRUE;
+      break;
     default:
       return FALSE;
     }
@@ -557,11 +575,11 @@ convert_number (const GValue *src,
                 GType         type,
                 GValue       *dest)
 {
-  gint64 i = 0;
-  guint64 u = 0;
-  gdouble d = 0;
+  gint64   i = 0;
+  guint64  u = 0;
+  gdouble  d = 0;
   gboolean is_signed, is_float;
-  gint64 v;
+  gint64   v;
 
   if (!number_get (src, &i, &u, &d, &is_signed, &is_float))
     return FALSE;
@@ -571,34 +589,63 @@ convert_number (const GValue *src,
   switch (G_TYPE_FUNDAMENTAL (type))
     {
     case G_TYPE_CHAR:
-      if (!in_range (is_signed, i, u, G_MININT8, G_MAXINT8)) return FALSE;
-      g_value_init (dest, type); g_value_set_schar (dest, (gint8) v); return TRUE;
+      if (!in_range (is_signed, i, u, G_MININT8, G_MAXINT8))
+        return FALSE;
+      g_value_init (dest, type);
+      g_value_set_schar (dest, (gint8) v);
+      return TRUE;
     case G_TYPE_UCHAR:
-      if (!in_range (is_signed, i, u, 0, G_MAXUINT8)) return FALSE;
-      g_value_init (dest, type); g_value_set_uchar (dest, (guchar) v); return TRUE;
+      if (!in_range (is_signed, i, u, 0, G_MAXUINT8))
+        return FALSE;
+      g_value_init (dest, type);
+      g_value_set_uchar (dest, (guchar) v);
+      return TRUE;
     case G_TYPE_INT:
-      if (!in_range (is_signed, i, u, G_MININT32, G_MAXINT32)) return FALSE;
-      g_value_init (dest, type); g_value_set_int (dest, (gint) v); return TRUE;
+      if (!in_range (is_signed, i, u, G_MININT32, G_MAXINT32))
+        return FALSE;
+      g_value_init (dest, type);
+      g_value_set_int (dest, (gint) v);
+      return TRUE;
     case G_TYPE_UINT:
-      if (!in_range (is_signed, i, u, 0, G_MAXUINT32)) return FALSE;
-      g_value_init (dest, type); g_value_set_uint (dest, (guint) v); return TRUE;
+      if (!in_range (is_signed, i, u, 0, G_MAXUINT32))
+        return FALSE;
+      g_value_init (dest, type);
+      g_value_set_uint (dest, (guint) v);
+      return TRUE;
     case G_TYPE_LONG:
-      if (!in_range (is_signed, i, u, G_MINLONG, G_MAXLONG)) return FALSE;
-      g_value_init (dest, type); g_value_set_long (dest, (glong) v); return TRUE;
+      if (!in_range (is_signed, i, u, G_MINLONG, G_MAXLONG))
+        return FALSE;
+      g_value_init (dest, type);
+      g_value_set_long (dest, (glong) v);
+      return TRUE;
     case G_TYPE_ULONG:
-      if (!in_range (is_signed, i, u, 0, G_MAXULONG)) return FALSE;
-      g_value_init (dest, type); g_value_set_ulong (dest, is_signed == TRUE ? (gulong) i : (gulong) u); return TRUE;
+      if (!in_range (is_signed, i, u, 0, G_MAXULONG))
+        return FALSE;
+      g_value_init (dest, type);
+      g_value_set_ulong (dest, is_signed == TRUE ? (gulong) i : (gulong) u);
+      return TRUE;
     case G_TYPE_INT64:
-      if (!in_range (is_signed, i, u, G_MININT64, G_MAXINT64)) return FALSE;
-      g_value_init (dest, type); g_value_set_int64 (dest, v); return TRUE;
+      if (!in_range (is_signed, i, u, G_MININT64, G_MAXINT64))
+        return FALSE;
+      g_value_init (dest, type);
+      g_value_set_int64 (dest, v);
+      return TRUE;
     case G_TYPE_UINT64:
-      if (!in_range (is_signed, i, u, 0, G_MAXUINT64)) return FALSE;
-      g_value_init (dest, type); g_value_set_uint64 (dest, is_signed == TRUE ? (guint64) i : u); return TRUE;
+      if (!in_range (is_signed, i, u, 0, G_MAXUINT64))
+        return FALSE;
+      g_value_init (dest, type);
+      g_value_set_uint64 (dest, is_signed == TRUE ? (guint64) i : u);
+      return TRUE;
     case G_TYPE_FLOAT:
-      if (isfinite (d) && (d > G_MAXFLOAT || d < -G_MAXFLOAT)) return FALSE;
-      g_value_init (dest, type); g_value_set_float (dest, (gfloat) d); return TRUE;
+      if (isfinite (d) && (d > G_MAXFLOAT || d < -G_MAXFLOAT))
+        return FALSE;
+      g_value_init (dest, type);
+      g_value_set_float (dest, (gfloat) d);
+      return TRUE;
     case G_TYPE_DOUBLE:
-      g_value_init (dest, type); g_value_set_double (dest, d); return TRUE;
+      g_value_init (dest, type);
+      g_value_set_double (dest, d);
+      return TRUE;
     default:
       return FALSE;
     }
@@ -642,7 +689,7 @@ convert_flags (const GValue *src,
 {
   g_autoptr(GFlagsClass) klass = g_type_class_ref (type);
   const char * const *nicks;
-  guint flags = 0;
+  guint               flags = 0;
 
   if (!G_VALUE_HOLDS (src, G_TYPE_STRV))
     return FALSE;
@@ -663,10 +710,10 @@ convert_flags (const GValue *src,
 }
 
 gboolean
-_comlink_value_convert (const GValue  *src,
-                        GType          type,
-                        GValue        *dest,
-                        GError       **error)
+_comlink_value_convert (const GValue *src,
+                        GType         type,
+                        GValue       *dest,
+                        GError      **error)
 {
   GType src_type = G_VALUE_TYPE (src);
 
@@ -716,7 +763,7 @@ _comlink_value_convert (const GValue  *src,
     return TRUE;
 
   g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_TYPE_MISMATCH,
-               _("A value of type %s does not convert to %s"),
+               _ ("A value of type %s does not convert to %s"),
                src_type ? g_type_name (src_type) : "void", g_type_name (type));
   return FALSE;
 }

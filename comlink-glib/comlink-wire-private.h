@@ -31,48 +31,48 @@ typedef enum
 /* Tags of values that are not plain basic values: (yv) */
 typedef enum
 {
-  COMLINK_TAG_NONE = 1,  /* ()      no value: void, a NULL boxed or GVariant */
-  COMLINK_TAG_VARIANT,   /* any     a GVariant carried as is */
-  COMLINK_TAG_BYTES,     /* ay      GBytes */
-  COMLINK_TAG_FLOAT,     /* d       a gfloat */
-  COMLINK_TAG_ENUM,      /* (ss)    type name, nick */
-  COMLINK_TAG_FLAGS,     /* (sas)   type name, nicks */
-  COMLINK_TAG_ERROR,     /* (sis)   domain, code, message */
-  COMLINK_TAG_OBJECT,    /* t       an object exported by the sender */
-  COMLINK_TAG_PEER,      /* t       an object the receiver exported */
+  COMLINK_TAG_NONE = 1, /* ()      no value: void, a NULL boxed or GVariant */
+  COMLINK_TAG_VARIANT,  /* any     a GVariant carried as is */
+  COMLINK_TAG_BYTES,    /* ay      GBytes */
+  COMLINK_TAG_FLOAT,    /* d       a gfloat */
+  COMLINK_TAG_ENUM,     /* (ss)    type name, nick */
+  COMLINK_TAG_FLAGS,    /* (sas)   type name, nicks */
+  COMLINK_TAG_ERROR,    /* (sis)   domain, code, message */
+  COMLINK_TAG_OBJECT,   /* t       an object exported by the sender */
+  COMLINK_TAG_PEER,     /* t       an object the receiver exported */
   COMLINK_TAG_LAST = COMLINK_TAG_PEER,
 } ComlinkTag;
 
 typedef struct
 {
-  ComlinkMessageType  type;
-  guint64             id;
-  guint64             target;
-  GVariant           *path;  /* as */
-  GVariant           *body;  /* the content of the v */
+  ComlinkMessageType type;
+  guint64            id;
+  guint64            target;
+  GVariant          *path; /* as */
+  GVariant          *body; /* the content of the v */
 } ComlinkMessage;
 
-void      _comlink_message_clear   (ComlinkMessage      *message);
-gboolean  _comlink_message_parse   (GVariant            *variant,
-                                    ComlinkMessage      *message,
-                                    GError             **error);
-GVariant *_comlink_message_new     (ComlinkMessageType   type,
-                                    guint64              id,
-                                    guint64              target,
-                                    const char * const  *path,
-                                    gsize                n_path,
-                                    const char          *member,
-                                    GVariant            *body);
-GVariant *_comlink_message_new_hello     (void);
-gboolean  _comlink_message_check_hello   (const ComlinkMessage *message,
-                                          GError              **error);
-GVariant *_comlink_message_new_reply     (guint64              id,
-                                          GVariant            *value);
-GVariant *_comlink_message_new_error     (guint64              id,
-                                          const GError        *error);
-GVariant *_comlink_message_new_release   (guint64              id,
-                                          GArray              *releases);
-GVariant *_comlink_message_new_cancel    (guint64              id);
+void      _comlink_message_clear (ComlinkMessage *message);
+gboolean  _comlink_message_parse (GVariant       *variant,
+                                  ComlinkMessage *message,
+                                  GError        **error);
+GVariant *_comlink_message_new (ComlinkMessageType  type,
+                                guint64             id,
+                                guint64             target,
+                                const char * const *path,
+                                gsize               n_path,
+                                const char         *member,
+                                GVariant           *body);
+GVariant *_comlink_message_new_hello (void);
+gboolean  _comlink_message_check_hello (const ComlinkMessage *message,
+                                        GError              **error);
+GVariant *_comlink_message_new_reply (guint64   id,
+                                      GVariant *value);
+GVariant *_comlink_message_new_error (guint64       id,
+                                      const GError *error);
+GVariant *_comlink_message_new_release (guint64 id,
+                                        GArray *releases);
+GVariant *_comlink_message_new_cancel (guint64 id);
 
 typedef struct
 {
@@ -80,13 +80,13 @@ typedef struct
   guint32 count;
 } ComlinkRelease;
 
-GVariant *_comlink_wire_tag          (ComlinkTag    tag,
-                                      GVariant     *content);
-gboolean  _comlink_wire_is_tagged    (GVariant     *value);
-ComlinkTag _comlink_wire_untag       (GVariant     *value,
-                                      GVariant    **content,
-                                      GError      **error);
-GVariant *_comlink_wire_error_new    (const GError *error);
-GError   *_comlink_wire_error_parse  (GVariant     *content);
+GVariant  *_comlink_wire_tag (ComlinkTag tag,
+                              GVariant  *content);
+gboolean   _comlink_wire_is_tagged (GVariant *value);
+ComlinkTag _comlink_wire_untag (GVariant  *value,
+                                GVariant **content,
+                                GError   **error);
+GVariant  *_comlink_wire_error_new (const GError *error);
+GError    *_comlink_wire_error_parse (GVariant *content);
 
 G_END_DECLS

@@ -60,9 +60,9 @@ message_has_path (ComlinkMessageType type)
 }
 
 gboolean
-_comlink_message_parse (GVariant        *variant,
-                        ComlinkMessage  *message,
-                        GError         **error)
+_comlink_message_parse (GVariant       *variant,
+                        ComlinkMessage *message,
+                        GError        **error)
 {
   g_autoptr(GVariant) type = NULL;
   g_autoptr(GVariant) id = NULL;
@@ -75,7 +75,7 @@ _comlink_message_parse (GVariant        *variant,
   if (!g_variant_is_of_type (variant, G_VARIANT_TYPE (COMLINK_MESSAGE_TYPE_STRING)))
     {
       g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
-                   _("Message of type “%s” instead of “%s”"),
+                   _ ("Message of type “%s” instead of “%s”"),
                    g_variant_get_type_string (variant), COMLINK_MESSAGE_TYPE_STRING);
       return FALSE;
     }
@@ -93,7 +93,7 @@ _comlink_message_parse (GVariant        *variant,
   if (message->type < COMLINK_MESSAGE_HELLO || message->type > COMLINK_MESSAGE_LAST)
     {
       g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
-                   _("Unknown message type %u"), message->type);
+                   _ ("Unknown message type %u"), message->type);
       goto fail;
     }
 
@@ -102,7 +102,7 @@ _comlink_message_parse (GVariant        *variant,
       !g_variant_is_of_type (message->body, G_VARIANT_TYPE (body_types[message->type])))
     {
       g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
-                   _("Message type %u with a body of type “%s”"),
+                   _ ("Message type %u with a body of type “%s”"),
                    message->type, g_variant_get_type_string (message->body));
       goto fail;
     }
@@ -111,7 +111,7 @@ _comlink_message_parse (GVariant        *variant,
   if (message_has_path (message->type) ? (n_path == 0 || n_path > COMLINK_MAX_PATH_LENGTH) : n_path != 0)
     {
       g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
-                   _("Message type %u with a path of %" G_GSIZE_FORMAT " elements"),
+                   _ ("Message type %u with a path of %" G_GSIZE_FORMAT " elements"),
                    message->type, n_path);
       goto fail;
     }
@@ -134,7 +134,7 @@ _comlink_message_new (ComlinkMessageType  type,
 {
   GVariant *children[5];
   GVariant *path_elements[COMLINK_MAX_PATH_LENGTH + 1];
-  gsize n = 0;
+  gsize     n = 0;
 
   g_assert (n_path < COMLINK_MAX_PATH_LENGTH);
 
@@ -160,15 +160,15 @@ _comlink_message_new_hello (void)
 }
 
 gboolean
-_comlink_message_check_hello (const ComlinkMessage  *message,
-                              GError               **error)
+_comlink_message_check_hello (const ComlinkMessage *message,
+                              GError              **error)
 {
   guint32 version;
 
   if (message->type != COMLINK_MESSAGE_HELLO)
     {
       g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
-                   _("Message type %u before the handshake"), message->type);
+                   _ ("Message type %u before the handshake"), message->type);
       return FALSE;
     }
 
@@ -176,7 +176,7 @@ _comlink_message_check_hello (const ComlinkMessage  *message,
   if (version != COMLINK_PROTOCOL_VERSION)
     {
       g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
-                   _("The peer speaks protocol version %u, not %u"),
+                   _ ("The peer speaks protocol version %u, not %u"),
                    version, COMLINK_PROTOCOL_VERSION);
       return FALSE;
     }
@@ -200,8 +200,8 @@ _comlink_message_new_error (guint64       id,
 }
 
 GVariant *
-_comlink_message_new_release (guint64  id,
-                              GArray  *releases)
+_comlink_message_new_release (guint64 id,
+                              GArray *releases)
 {
   GVariantBuilder builder;
 
@@ -224,8 +224,8 @@ _comlink_message_new_cancel (guint64 id)
 }
 
 GVariant *
-_comlink_wire_tag (ComlinkTag  tag,
-                   GVariant   *content)
+_comlink_wire_tag (ComlinkTag tag,
+                   GVariant  *content)
 {
   GVariant *children[2];
 
@@ -254,7 +254,7 @@ _comlink_wire_untag (GVariant  *value,
   if (tag < COMLINK_TAG_NONE || tag > COMLINK_TAG_LAST)
     {
       g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
-                   _("Unknown value tag %u"), tag);
+                   _ ("Unknown value tag %u"), tag);
       return 0;
     }
 
@@ -262,7 +262,7 @@ _comlink_wire_untag (GVariant  *value,
       !g_variant_is_of_type (inner, G_VARIANT_TYPE (tag_types[tag])))
     {
       g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
-                   _("Value tag %u with content of type “%s”"),
+                   _ ("Value tag %u with content of type “%s”"),
                    tag, g_variant_get_type_string (inner));
       return 0;
     }
@@ -291,8 +291,8 @@ _comlink_wire_error_parse (GVariant *content)
 {
   const char *domain;
   const char *message;
-  gint32 code;
-  GQuark quark;
+  gint32      code;
+  GQuark      quark;
 
   g_variant_get (content, "(&si&s)", &domain, &code, &message);
 

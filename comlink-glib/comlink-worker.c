@@ -45,34 +45,35 @@
 /* Shared by the worker and its thread; freed by the join */
 typedef struct
 {
-  gatomicrefcount         ref_count;
-  GMutex                  mutex;
-  GThread                *thread;
-  GMainContext           *owner_context;
-  ComlinkEndpoint        *endpoint;
-  ComlinkWorkerSetupFunc  setup;
-  gpointer                user_data;
-  GDestroyNotify          destroy;
-  GError                 *exit_error;
+  gatomicrefcount        ref_count;
+  GMutex                 mutex;
+  GThread               *thread;
+  GMainContext          *owner_context;
+  ComlinkEndpoint       *endpoint;
+  ComlinkWorkerSetupFunc setup;
+  gpointer               user_data;
+  GDestroyNotify         destroy;
+  GError                *exit_error;
 } ThreadState;
 
 struct _ComlinkWorker
 {
-  GObject             parent_instance;
+  GObject parent_instance;
 
-  char               *name;
-  ComlinkEndpoint    *endpoint;
-  ComlinkConnection  *connection;
-  ComlinkProxy       *proxy;
-  ThreadState        *thread_state;
-  gulong              closed_handler;
-  gulong              ready_handler;
-  ComlinkWorkerState  state;
+  char              *name;
+  ComlinkEndpoint   *endpoint;
+  ComlinkConnection *connection;
+  ComlinkProxy      *proxy;
+  ThreadState       *thread_state;
+  gulong             closed_handler;
+  gulong             ready_handler;
+  ComlinkWorkerState state;
 };
 
 G_DEFINE_FINAL_TYPE (ComlinkWorker, comlink_worker, G_TYPE_OBJECT)
 
-enum {
+enum
+{
   PROP_0,
   PROP_NAME,
   PROP_STATE,
@@ -81,13 +82,14 @@ enum {
   N_PROPS
 };
 
-enum {
+enum
+{
   EXITED,
   N_SIGNALS
 };
 
 static GParamSpec *properties[N_PROPS];
-static guint signals[N_SIGNALS];
+static guint       signals[N_SIGNALS];
 
 static gboolean
 do_nothing (gpointer data)
@@ -112,7 +114,7 @@ static void
 thread_state_join (gpointer data)
 {
   ThreadState *state = data;
-  GThread *thread;
+  GThread     *thread;
 
   g_mutex_lock (&state->mutex);
   thread = g_steal_pointer (&state->thread);
@@ -133,13 +135,13 @@ on_thread_endpoint_closed (ComlinkEndpoint *endpoint,
 static gpointer
 worker_thread_main (gpointer data)
 {
-  ThreadState *state = data;
+  ThreadState  *state = data;
   GMainContext *context = g_main_context_new ();
   g_autoptr(GError) error = NULL;
   ComlinkEndpoint *endpoint;
-  GObject *object;
-  gboolean closed = FALSE;
-  gulong handler;
+  GObject         *object;
+  gboolean         closed = FALSE;
+  gulong           handler;
 
   g_main_context_push_thread_default (context);
 
@@ -163,7 +165,7 @@ worker_thread_main (gpointer data)
         state->exit_error = g_steal_pointer (&error);
       else
         state->exit_error = g_error_new_literal (COMLINK_ERROR, COMLINK_ERROR_FAILED,
-                                                 _("The setup function returned no object"));
+                                                 _ ("The setup function returned no object"));
       g_mutex_unlock (&state->mutex);
       comlink_endpoint_close (endpoint);
     }
@@ -199,8 +201,8 @@ worker_thread_main (gpointer data)
 }
 
 static void
-set_state (ComlinkWorker      *self,
-           ComlinkWorkerState  state)
+set_state (ComlinkWorker     *self,
+           ComlinkWorkerState state)
 {
   if (self->state == state)
     return;
@@ -243,13 +245,13 @@ on_endpoint_closed (ComlinkEndpoint *endpoint,
   g_mutex_lock (&self->thread_state->mutex);
   if (self->thread_state->exit_error != NULL)
     error = g_error_new (COMLINK_ERROR, COMLINK_ERROR_WORKER_EXITED,
-                         _("The worker “%s” failed to start: %s"),
+                         _ ("The worker “%s” failed to start: %s"),
                          self->name, self->thread_state->exit_error->message);
   g_mutex_unlock (&self->thread_state->mutex);
 
   if (error == NULL)
     error = g_error_new (COMLINK_ERROR, COMLINK_ERROR_WORKER_EXITED,
-                         _("The worker “%s” closed its side: %s"),
+                         _ ("The worker “%s” closed its side: %s"),
                          self->name, reason->message);
 
   set_state (self, COMLINK_WORKER_STATE_EXITED);
@@ -424,14 +426,14 @@ comlink_worker_init (ComlinkWorker *self)
  * Since: 1.0
  */
 ComlinkWorker *
-comlink_worker_new_thread (const char             *name,
-                           ComlinkWorkerSetupFunc  setup,
-                           gpointer                user_data,
-                           GDestroyNotify          destroy)
+comlink_worker_new_thread (const char            *name,
+                           ComlinkWorkerSetupFunc setup,
+                           gpointer               user_data,
+                           GDestroyNotify         destroy)
 {
   g_autoptr(ComlinkChannel) channel = NULL;
   ComlinkWorker *self;
-  ThreadState *state;
+  ThreadState   *state;
 
   g_return_val_if_fail (setup != NULL, NULL);
 
@@ -564,7 +566,7 @@ comlink_worker_terminate (ComlinkWorker *self)
   set_state (self, COMLINK_WORKER_STATE_TERMINATED);
 
   error = g_error_new (COMLINK_ERROR, COMLINK_ERROR_TERMINATED,
-                       _("The worker “%s” was terminated"), self->name);
+                       _ ("The worker “%s” was terminated"), self->name);
   _comlink_connection_close_with_error (self->connection, error);
   g_object_unref (self);
 }

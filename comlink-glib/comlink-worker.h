@@ -45,8 +45,8 @@ typedef enum
  *
  * Since: 1.0
  */
-typedef GObject *(*ComlinkWorkerSetupFunc) (gpointer   user_data,
-                                            GError   **error);
+typedef GObject *(*ComlinkWorkerSetupFunc) (gpointer user_data,
+                                            GError **error);
 
 #define COMLINK_TYPE_WORKER (comlink_worker_get_type ())
 
@@ -54,19 +54,19 @@ COMLINK_AVAILABLE_IN_ALL
 G_DECLARE_FINAL_TYPE (ComlinkWorker, comlink_worker, COMLINK, WORKER, GObject)
 
 COMLINK_AVAILABLE_IN_ALL
-ComlinkWorker      *comlink_worker_new_thread      (const char             *name,
-                                                    ComlinkWorkerSetupFunc  setup,
-                                                    gpointer                user_data,
-                                                    GDestroyNotify          destroy);
+ComlinkWorker *comlink_worker_new_thread (const char            *name,
+                                          ComlinkWorkerSetupFunc setup,
+                                          gpointer               user_data,
+                                          GDestroyNotify         destroy);
 COMLINK_AVAILABLE_IN_ALL
-ComlinkProxy       *comlink_worker_get_proxy       (ComlinkWorker          *self);
+ComlinkProxy *comlink_worker_get_proxy (ComlinkWorker *self);
 COMLINK_AVAILABLE_IN_ALL
-ComlinkConnection  *comlink_worker_get_connection  (ComlinkWorker          *self);
+ComlinkConnection *comlink_worker_get_connection (ComlinkWorker *self);
 COMLINK_AVAILABLE_IN_ALL
-ComlinkWorkerState  comlink_worker_get_state       (ComlinkWorker          *self);
+ComlinkWorkerState comlink_worker_get_state (ComlinkWorker *self);
 COMLINK_AVAILABLE_IN_ALL
-const char         *comlink_worker_get_name        (ComlinkWorker          *self);
+const char *comlink_worker_get_name (ComlinkWorker *self);
 COMLINK_AVAILABLE_IN_ALL
-void                comlink_worker_terminate       (ComlinkWorker          *self);
+void comlink_worker_terminate (ComlinkWorker *self);
 
 G_END_DECLS

@@ -52,7 +52,7 @@ job_free (Job *job)
 static gboolean
 job_step (gpointer data)
 {
-  Job *job = data;
+  Job   *job = data;
   GValue arg = G_VALUE_INIT;
 
   job->step++;
@@ -174,7 +174,7 @@ on_task_finalized (gpointer data, GObject *where)
 static void
 on_process_done (GObject *source, GAsyncResult *result, gpointer data)
 {
-  App *app = data;
+  App    *app = data;
   GValue *value;
 
   app->n_done++;
@@ -196,12 +196,12 @@ all_gone (gpointer *watched, guint n)
 int
 main (int argc, char *argv[])
 {
-  App app = { 0 };
+  App              app = { 0 };
   ComlinkCallback *progress;
-  gpointer watched[4];
-  GValue args[2] = { G_VALUE_INIT, G_VALUE_INIT };
-  gint64 deadline;
-  gboolean ok;
+  gpointer         watched[4];
+  GValue           args[2] = { G_VALUE_INIT, G_VALUE_INIT };
+  gint64           deadline;
+  gboolean         ok;
 
   setlocale (LC_ALL, "");
   app.worker = comlink_worker_new_thread ("processor", setup_processor, NULL, NULL);

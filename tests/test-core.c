@@ -26,7 +26,7 @@ fixture_teardown (Fixture *f, gconstpointer data)
 {
   g_autoptr(ComlinkConnection) connection = comlink_proxy_dup_connection (f->proxy);
   ComlinkConnection *exposing = comlink_connection_get_for_endpoint (comlink_channel_get_port1 (f->channel));
-  GObject *calc = G_OBJECT (f->calc);
+  GObject           *calc = G_OBJECT (f->calc);
 
   g_object_add_weak_pointer (G_OBJECT (exposing), (gpointer *) &exposing);
   if (connection != NULL)
@@ -149,9 +149,9 @@ test_channel_across_threads (void)
 static void
 test_channel_port_finalized (void)
 {
-  ComlinkChannel *channel = comlink_channel_new ();
+  ComlinkChannel  *channel = comlink_channel_new ();
   ComlinkEndpoint *port1 = g_object_ref (comlink_channel_get_port1 (channel));
-  Listener l = { g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref), 0, NULL, g_thread_self () };
+  Listener         l = { g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref), 0, NULL, g_thread_self () };
 
   g_signal_connect (port1, "closed", G_CALLBACK (on_closed), &l);
   comlink_endpoint_start (port1);
@@ -195,7 +195,7 @@ on_call_done (GObject *source, GAsyncResult *res, gpointer user_data)
 static void
 test_call_async (Fixture *f, gconstpointer data)
 {
-  Result r = { 0 };
+  Result  r = { 0 };
   GValue *args = test_args_new (2, G_TYPE_INT, 2, G_TYPE_INT, 40);
 
   comlink_proxy_call_async (f->proxy, "add", args, 2, NULL, on_call_done, &r);
@@ -229,7 +229,7 @@ test_queued_before_expose (void)
   g_autoptr(ComlinkProxy) proxy = comlink_wrap (comlink_channel_get_port2 (channel));
   g_autoptr(TestCalc) calc = test_calc_new ();
   GValue *args = test_args_new (2, G_TYPE_INT, 1, G_TYPE_INT, 2);
-  Result r = { 0 };
+  Result  r = { 0 };
 
   comlink_proxy_call_async (proxy, "add", args, 2, NULL, on_call_done, &r);
   test_args_free (args, 2);
@@ -331,7 +331,7 @@ test_navigate (Fixture *f, gconstpointer data)
 
   p_child = comlink_proxy_get_child (f->proxy, "child");
   p_grandchild = comlink_proxy_get_child (p_child, "child");
-  g_assert_cmpstrv (comlink_proxy_get_path (p_grandchild), ((const char *[]) { "child", "child", NULL }));
+  g_assert_cmpstrv (comlink_proxy_get_path (p_grandchild), ((const char *[]){ "child", "child", NULL }));
 
   ret = comlink_proxy_get_sync (p_child, "value", NULL, &error);
   g_assert_no_error (error);
@@ -372,14 +372,14 @@ static void
 test_values_basic (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
-  GValue *ret;
+  GValue     *ret;
   const char *strv[] = { "a", "bé", "", NULL };
 
-#define ECHO(method, type, in, getter, cmp, expected) \
+#define ECHO(method, type, in, getter, cmp, expected)                    \
   ret = call (f->proxy, method, &error, 1, test_args_new (1, type, in)); \
-  g_assert_no_error (error); \
-  g_assert_true (G_VALUE_HOLDS (ret, type)); \
-  cmp (getter (ret), ==, expected); \
+  g_assert_no_error (error);                                             \
+  g_assert_true (G_VALUE_HOLDS (ret, type));                             \
+  cmp (getter (ret), ==, expected);                                      \
   value_free (ret);
 
   ECHO ("echo-string", G_TYPE_STRING, "héllo", g_value_get_string, g_assert_cmpstr, "héllo");
@@ -471,7 +471,7 @@ test_values_objects (Fixture *f, gconstpointer data)
   g_autoptr(GValue) child = NULL;
   g_autoptr(GValue) is_self = NULL;
   ComlinkConnection *exposing = comlink_connection_get_for_endpoint (comlink_channel_get_port1 (f->channel));
-  GObject *remote_child = NULL;
+  GObject           *remote_child = NULL;
 
   /* A local object sent and sent back is the same object again */
   ret = call (f->proxy, "echo-object", &error, 1, test_args_new (1, G_TYPE_OBJECT, local));
@@ -516,7 +516,7 @@ test_values_not_transferable (Fixture *f, gconstpointer data)
   g_autoptr(GError) error = NULL;
   g_autoptr(TestCalc) local = test_calc_new ();
   ComlinkConnection *wrapping = comlink_connection_get_for_endpoint (comlink_channel_get_port2 (f->channel));
-  GValue *args = g_new0 (GValue, 2);
+  GValue            *args = g_new0 (GValue, 2);
 
   /* An exported object is rolled back when a later argument fails */
   g_value_init (&args[0], G_TYPE_OBJECT);
@@ -691,7 +691,7 @@ test_callback (Fixture *f, gconstpointer data)
 {
   CallbackLog log = { 0, NULL, g_string_new ("") };
   g_autoptr(ComlinkCallback) callback =
-    comlink_callback_new (g_cclosure_new (G_CALLBACK (on_callback), &log, NULL));
+               comlink_callback_new (g_cclosure_new (G_CALLBACK (on_callback), &log, NULL));
   ComlinkConnection *wrapping = comlink_connection_get_for_endpoint (comlink_channel_get_port2 (f->channel));
   ComlinkConnection *exposing = comlink_connection_get_for_endpoint (comlink_channel_get_port1 (f->channel));
   g_autoptr(GError) error = NULL;
@@ -722,7 +722,7 @@ test_release_counts (Fixture *f, gconstpointer data)
   ComlinkConnection *exposing = comlink_connection_get_for_endpoint (comlink_channel_get_port1 (f->channel));
   g_autoptr(TestCalc) child = test_calc_new ();
   GObject *weak = G_OBJECT (child);
-  GValue *first, *second;
+  GValue  *first, *second;
 
   g_object_add_weak_pointer (weak, (gpointer *) &weak);
   g_object_set (f->calc, "child", child, NULL);
@@ -755,8 +755,8 @@ test_release_crossing (Fixture *f, gconstpointer data)
   g_autoptr(TestCalc) child = test_calc_new ();
   GObject *weak = G_OBJECT (child);
   GObject *first_proxy;
-  GValue *first;
-  Result r = { 0 };
+  GValue  *first;
+  Result   r = { 0 };
 
   g_object_add_weak_pointer (weak, (gpointer *) &weak);
   g_object_set (f->calc, "child", child, NULL);
@@ -803,7 +803,7 @@ test_wrap_only_closes_with_last_proxy (void)
   g_autoptr(ComlinkChannel) channel = comlink_channel_new ();
   g_autoptr(TestCalc) calc = test_calc_new ();
   ComlinkConnection *exposing = comlink_expose (G_OBJECT (calc), comlink_channel_get_port1 (channel));
-  ComlinkProxy *proxy = comlink_wrap (comlink_channel_get_port2 (channel));
+  ComlinkProxy      *proxy = comlink_wrap (comlink_channel_get_port2 (channel));
   ComlinkConnection *wrapping = comlink_proxy_dup_connection (proxy);
 
   g_object_add_weak_pointer (G_OBJECT (wrapping), (gpointer *) &wrapping);
@@ -819,6 +819,41 @@ test_wrap_only_closes_with_last_proxy (void)
   g_assert_true (comlink_endpoint_is_closed (comlink_channel_get_port1 (channel)));
 }
 
+/* Both sides of one channel expose an object and wrap the other's */
+static void
+test_both_directions (void)
+{
+  g_autoptr(ComlinkChannel) channel = comlink_channel_new ();
+  g_autoptr(TestCalc) left = test_calc_new ();
+  g_autoptr(TestCalc) right = test_calc_new ();
+  g_autoptr(ComlinkProxy) to_right = NULL;
+  g_autoptr(ComlinkProxy) to_left = NULL;
+  g_autoptr(GError) error = NULL;
+  GValue *ret;
+
+  g_object_set (left, "value", 1, NULL);
+  g_object_set (right, "value", 2, NULL);
+  to_right = comlink_wrap (comlink_channel_get_port1 (channel));
+  /* One connection per endpoint, whichever comes first */
+  g_assert_true (comlink_expose (G_OBJECT (left), comlink_channel_get_port1 (channel)) ==
+                 comlink_connection_get_for_endpoint (comlink_channel_get_port1 (channel)));
+  comlink_expose (G_OBJECT (right), comlink_channel_get_port2 (channel));
+  to_left = comlink_wrap (comlink_channel_get_port2 (channel));
+
+  ret = comlink_proxy_get_sync (to_right, "value", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_value_get_int (ret), ==, 2);
+  g_boxed_free (G_TYPE_VALUE, ret);
+  ret = comlink_proxy_get_sync (to_left, "value", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_value_get_int (ret), ==, 1);
+  g_boxed_free (G_TYPE_VALUE, ret);
+
+  comlink_connection_close (comlink_connection_get_for_endpoint (comlink_channel_get_port1 (channel)));
+  g_assert_true (comlink_proxy_is_released (to_right));
+  test_wait_until (comlink_proxy_is_released (to_left));
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -830,6 +865,7 @@ main (int argc, char *argv[])
   ADD ("/Comlink/Proxy/call-async", test_call_async);
   ADD ("/Comlink/Proxy/call-sync", test_call_sync);
   g_test_add_func ("/Comlink/Proxy/queued-before-expose", test_queued_before_expose);
+  g_test_add_func ("/Comlink/Proxy/both-directions", test_both_directions);
   ADD ("/Comlink/Proxy/get-set", test_get_set);
   ADD ("/Comlink/Proxy/navigate", test_navigate);
   ADD ("/Comlink/Values/basic", test_values_basic);

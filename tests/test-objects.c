@@ -10,16 +10,17 @@
 
 struct _TestCalc
 {
-  GObject            parent_instance;
-  int                value;
-  char              *name;
-  TestCalc          *child;
-  GPtrArray         *held;
+  GObject    parent_instance;
+  int        value;
+  char      *name;
+  TestCalc  *child;
+  GPtrArray *held;
 };
 
 G_DEFINE_FINAL_TYPE (TestCalc, test_calc, G_TYPE_OBJECT)
 
-enum {
+enum
+{
   PROP_0,
   PROP_VALUE,
   PROP_NAME,
@@ -30,8 +31,8 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
-static guint n_finalized;
-GThread *test_calc_last_finalize_thread;
+static guint       n_finalized;
+GThread           *test_calc_last_finalize_thread;
 
 guint
 test_calc_get_n_finalized (void)
@@ -235,8 +236,8 @@ calc_call_back (TestCalc *self, GObject *callback, int n)
 }
 
 /* Blocks its thread until the cond is signalled */
-static GMutex block_mutex;
-static GCond block_cond;
+static GMutex   block_mutex;
+static GCond    block_cond;
 static gboolean block_released;
 static gboolean block_entered;
 
@@ -300,14 +301,17 @@ test_calc_set_property (GObject *object, guint prop_id, const GValue *value, GPa
   switch (prop_id)
     {
     case PROP_VALUE: self->value = g_value_get_int (value); break;
-    case PROP_NAME: g_free (self->name); self->name = g_value_dup_string (value); break;
+    case PROP_NAME:
+      g_free (self->name);
+      self->name = g_value_dup_string (value);
+      break;
     case PROP_CHILD: g_set_object (&self->child, g_value_get_object (value)); break;
     case PROP_CONSTRUCT_ONLY: break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
 
-#define ACTION(name, handler, ret, n, ...) \
+#define ACTION(name, handler, ret, n, ...)                                                          \
   g_signal_new_class_handler (name, G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION, \
                               G_CALLBACK (handler), NULL, NULL, NULL, ret, n, __VA_ARGS__)
 
@@ -422,15 +426,17 @@ struct _TestDynamic
 
 static void test_dynamic_iface_init (ComlinkExposableInterface *iface);
 
+/* clang-format off */
 G_DEFINE_FINAL_TYPE_WITH_CODE (TestDynamic, test_dynamic, G_TYPE_OBJECT,
                                G_IMPLEMENT_INTERFACE (COMLINK_TYPE_EXPOSABLE, test_dynamic_iface_init))
+/* clang-format on */
 
 static void
 test_dynamic_invoke (ComlinkExposable *exposable, ComlinkInvocation *invocation)
 {
   g_autofree char *path = g_strjoinv ("/", (char **) comlink_invocation_get_path (invocation));
   g_autofree char *answer = NULL;
-  GValue value = G_VALUE_INIT;
+  GValue           value = G_VALUE_INIT;
 
   if (g_str_equal (comlink_invocation_get_member (invocation), "missing"))
     {
@@ -494,7 +500,7 @@ test_args_new (guint n, ...)
   va_start (ap, n);
   for (guint i = 0; i < n; i++)
     {
-      GType type = va_arg (ap, GType);
+      GType            type = va_arg (ap, GType);
       g_autofree char *error = NULL;
 
       G_VALUE_COLLECT_INIT (&args[i], type, ap, 0, &error);

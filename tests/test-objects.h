@@ -12,28 +12,30 @@ G_DECLARE_FINAL_TYPE (TestCalc, test_calc, TEST, CALC, GObject)
 #define TEST_TYPE_DYNAMIC (test_dynamic_get_type ())
 G_DECLARE_FINAL_TYPE (TestDynamic, test_dynamic, TEST, DYNAMIC, GObject)
 
-TestCalc          *test_calc_new              (void);
+TestCalc *test_calc_new (void);
 /* The invocation that the "hold" method keeps, if any */
-ComlinkInvocation *test_calc_get_held         (TestCalc *self);
-void               test_calc_clear_held       (TestCalc *self);
-guint              test_calc_get_n_finalized  (void);
+ComlinkInvocation *test_calc_get_held (TestCalc *self);
+void               test_calc_clear_held (TestCalc *self);
+guint              test_calc_get_n_finalized (void);
 
 /* Runs the thread-default main context until @condition holds or 10 s pass */
-#define test_wait_until(condition)                                              \
-  G_STMT_START {                                                                \
-    gint64 _deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;           \
-    while (!(condition) && g_get_monotonic_time () < _deadline)                 \
+#define test_wait_until(condition)                                                 \
+  G_STMT_START                                                                     \
+  {                                                                                \
+    gint64 _deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;              \
+    while (!(condition) && g_get_monotonic_time () < _deadline)                    \
       if (!g_main_context_iteration (g_main_context_get_thread_default (), FALSE)) \
-        g_usleep (500);                                                         \
-    g_assert_true (condition);                                                  \
-  } G_STMT_END
+        g_usleep (500);                                                            \
+    g_assert_true (condition);                                                     \
+  }                                                                                \
+  G_STMT_END
 
-void     test_iterate_pending (void);
-void     test_block_reset        (void);
-void     test_block_wait_entered (void);
-void     test_block_release      (void);
-GValue  *test_args_new           (guint n, ...);
-void     test_args_free          (GValue *args, guint n);
+void    test_iterate_pending (void);
+void    test_block_reset (void);
+void    test_block_wait_entered (void);
+void    test_block_release (void);
+GValue *test_args_new (guint n, ...);
+void    test_args_free (GValue *args, guint n);
 
 /* The thread that finalized the last TestCalc */
 extern GThread *test_calc_last_finalize_thread;
@@ -50,6 +52,6 @@ void test_watch (TestWatch *watch, gpointer object);
 
 /* The data pointer of the last GBytes that the "bytes-size" method saw */
 extern gconstpointer test_last_bytes_data;
-guint    test_count_threads   (void);
+guint                test_count_threads (void);
 
 G_END_DECLS

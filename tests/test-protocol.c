@@ -91,8 +91,8 @@ static void
 test_unknown_error_domain (void)
 {
   const char *domain = "comlink-test-domain-that-exists-nowhere";
-  Fake fake;
-  Result r = { 0 };
+  Fake        fake;
+  Result      r = { 0 };
 
   fake_init (&fake, TRUE);
   comlink_proxy_call_async (fake.proxy, "work", NULL, 0, NULL, on_done, &r);
@@ -120,8 +120,8 @@ test_unknown_object (void)
 {
   g_autoptr(TestCalc) calc = test_calc_new ();
   g_autoptr(ComlinkChannel) channel = comlink_channel_new ();
-  Fake fake = { channel, comlink_channel_get_port1 (channel), NULL,
-                g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref) };
+  Fake           fake = { channel, comlink_channel_get_port1 (channel), NULL,
+                          g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref) };
   ComlinkMessage message;
 
   g_signal_connect (fake.peer, "message", G_CALLBACK (on_peer_message), &fake);
@@ -150,10 +150,11 @@ test_unknown_object (void)
 
 /* Each of these, sent by the peer while a call is pending, closes the
  * connection with COMLINK_ERROR_PROTOCOL */
-static const struct {
+static const struct
+{
   const char *name;
   gboolean    hello_first;
-  const char *message;  /* %t is the id of the pending call */
+  const char *message; /* %t is the id of the pending call */
 } bad_messages[] = {
   { "not-a-message", TRUE, "uint32 7" },
   { "wrong-tuple", TRUE, "(byte 2, uint64 1, uint64 0, @as [])" },
@@ -177,9 +178,9 @@ static const struct {
 static void
 test_bad_message (gconstpointer data)
 {
-  guint i = GPOINTER_TO_UINT (data);
-  Fake fake;
-  Result r = { 0 };
+  guint            i = GPOINTER_TO_UINT (data);
+  Fake             fake;
+  Result           r = { 0 };
   g_autofree char *text = NULL;
   g_autoptr(GVariant) bad = NULL;
   g_autoptr(GError) parse_error = NULL;

@@ -80,7 +80,7 @@ test_thread_call (void)
   ComlinkProxy *proxy = comlink_worker_get_proxy (worker);
   g_autoptr(GError) error = NULL;
   GValue *ret;
-  Result r = { 0 };
+  Result  r = { 0 };
 
   g_assert_cmpstr (comlink_worker_get_name (worker), ==, "calc");
   g_assert_cmpint (comlink_worker_get_state (worker), ==, COMLINK_WORKER_STATE_STARTING);
@@ -155,8 +155,8 @@ test_worker_quits (void)
 {
   g_autoptr(ComlinkWorker) worker = comlink_worker_new_thread (NULL, setup_calc, NULL, NULL);
   ComlinkProxy *proxy = comlink_worker_get_proxy (worker);
-  Exited e = { 0 };
-  Result held = { 0 }, quit = { 0 };
+  Exited        e = { 0 };
+  Result        held = { 0 }, quit = { 0 };
 
   g_signal_connect (worker, "exited", G_CALLBACK (on_exited), &e);
   call_async (proxy, "hold", &held, 0, NULL);
@@ -179,10 +179,10 @@ test_worker_quits (void)
 static void
 test_terminate_seed (void)
 {
-  TestWatch calc_watch, worker_watch, connection_watch, proxy_watch;
-  guint threads_before = test_count_threads ();
+  TestWatch      calc_watch, worker_watch, connection_watch, proxy_watch;
+  guint          threads_before = test_count_threads ();
   ComlinkWorker *worker = comlink_worker_new_thread ("seed", setup_calc, &calc_watch, NULL);
-  Result r = { 0 };
+  Result         r = { 0 };
 
   test_watch (&worker_watch, worker);
   test_watch (&connection_watch, comlink_worker_get_connection (worker));
@@ -223,10 +223,10 @@ test_terminate_seed (void)
 static void
 test_terminate_blocked_thread (void)
 {
-  TestWatch calc_watch;
-  guint threads_before = test_count_threads ();
+  TestWatch      calc_watch;
+  guint          threads_before = test_count_threads ();
   ComlinkWorker *worker = comlink_worker_new_thread (NULL, setup_calc, &calc_watch, NULL);
-  Result r = { 0 };
+  Result         r = { 0 };
 
   test_block_reset ();
   call_async (comlink_worker_get_proxy (worker), "block", &r, 0, NULL);
@@ -275,12 +275,12 @@ test_call_after_terminate (void)
 static void
 test_exported_objects_released (void)
 {
-  TestWatch child_watch;
-  guint finalized_before = test_calc_get_n_finalized ();
+  TestWatch      child_watch;
+  guint          finalized_before = test_calc_get_n_finalized ();
   ComlinkWorker *worker = comlink_worker_new_thread (NULL, setup_calc, NULL, NULL);
   g_autoptr(GError) error = NULL;
-  GValue *args = test_args_new (1, G_TYPE_INT, 3);
-  GValue *child = comlink_proxy_call_sync (comlink_worker_get_proxy (worker), "make-child", args, 1, NULL, &error);
+  GValue       *args = test_args_new (1, G_TYPE_INT, 3);
+  GValue       *child = comlink_proxy_call_sync (comlink_worker_get_proxy (worker), "make-child", args, 1, NULL, &error);
   ComlinkProxy *child_proxy;
 
   test_args_free (args, 1);
@@ -304,7 +304,7 @@ static void
 test_dispose_terminates (void)
 {
   ComlinkWorker *worker = comlink_worker_new_thread (NULL, setup_calc, NULL, NULL);
-  Result r = { 0 };
+  Result         r = { 0 };
 
   call_async (comlink_worker_get_proxy (worker), "hold", &r, 0, NULL);
   g_object_unref (worker);
@@ -356,7 +356,7 @@ static void
 test_other_thread_caller (void)
 {
   g_autoptr(ComlinkWorker) worker = comlink_worker_new_thread (NULL, setup_calc, NULL, NULL);
-  Caller c = { comlink_worker_get_proxy (worker), { 0 }, NULL, 0 };
+  Caller   c = { comlink_worker_get_proxy (worker), { 0 }, NULL, 0 };
   GThread *thread = g_thread_new ("caller", caller_thread, &c);
 
   /* This thread runs the connection's context meanwhile */
@@ -376,17 +376,17 @@ test_other_thread_caller (void)
 static void
 test_stress (void)
 {
-  guint cycles = g_getenv ("COMLINK_TEST_SLOW") ? 100 : 1000;
-  guint threads_before = test_count_threads ();
-  guint finalized_before = test_calc_get_n_finalized ();
+  guint  cycles = g_getenv ("COMLINK_TEST_SLOW") ? 100 : 1000;
+  guint  threads_before = test_count_threads ();
+  guint  finalized_before = test_calc_get_n_finalized ();
   GRand *rand = g_rand_new_with_seed (42);
-  guint n_ok = 0, n_terminated = 0;
+  guint  n_ok = 0, n_terminated = 0;
 
   for (guint cycle = 0; cycle < cycles; cycle++)
     {
       ComlinkWorker *worker = comlink_worker_new_thread (NULL, setup_calc, NULL, NULL);
-      Result r[10] = { 0 };
-      guint spins = g_rand_int_range (rand, 0, 20);
+      Result         r[10] = { 0 };
+      guint          spins = g_rand_int_range (rand, 0, 20);
 
       for (guint i = 0; i < G_N_ELEMENTS (r); i++)
         {
@@ -403,7 +403,8 @@ test_stress (void)
       comlink_worker_terminate (worker);
       g_object_unref (worker);
       test_wait_until (r[0].n_calls + r[1].n_calls + r[2].n_calls + r[3].n_calls + r[4].n_calls +
-                       r[5].n_calls + r[6].n_calls + r[7].n_calls + r[8].n_calls + r[9].n_calls == 10);
+                         r[5].n_calls + r[6].n_calls + r[7].n_calls + r[8].n_calls + r[9].n_calls ==
+                       10);
 
       for (guint i = 0; i < G_N_ELEMENTS (r); i++)
         {
@@ -444,8 +445,8 @@ main (int argc, char *argv[])
    * so that the tests can count their own threads */
   {
     ComlinkWorker *worker = comlink_worker_new_thread (NULL, setup_calc, NULL, NULL);
-    GError *error = NULL;
-    GValue *ret = comlink_proxy_call_sync (comlink_worker_get_proxy (worker), "ping", NULL, 0, NULL, &error);
+    GError        *error = NULL;
+    GValue        *ret = comlink_proxy_call_sync (comlink_worker_get_proxy (worker), "ping", NULL, 0, NULL, &error);
 
     g_assert_no_error (error);
     g_assert_null (ret);
