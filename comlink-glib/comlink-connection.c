@@ -471,8 +471,8 @@ handle_request (ComlinkConnection *self,
   if (duplicate)
     {
       protocol_error (self, g_error_new (COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
-                                         _ ("Call id %" G_GUINT64_FORMAT " is already in use"),
-                                         message->id));
+                                         _ ("Call id %llu is already in use"),
+                                         (unsigned long long) message->id));
       return;
     }
 
@@ -480,7 +480,7 @@ handle_request (ComlinkConnection *self,
     {
       g_autoptr(GError) local_error =
                    g_error_new (COMLINK_ERROR, COMLINK_ERROR_NO_SUCH_OBJECT,
-                                _ ("Object %" G_GUINT64_FORMAT " does not exist"), message->target);
+                                _ ("Object %llu does not exist"), (unsigned long long) message->target);
       reply_error (self, message->id, local_error);
       return;
     }
@@ -542,8 +542,8 @@ handle_reply (ComlinkConnection *self,
   if (!known)
     {
       protocol_error (self, g_error_new (COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
-                                         _ ("Reply to call %" G_GUINT64_FORMAT " that was never made"),
-                                         message->id));
+                                         _ ("Reply to call %llu that was never made"),
+                                         (unsigned long long) message->id));
       return;
     }
 
@@ -603,8 +603,8 @@ handle_release (ComlinkConnection *self,
       if (record == NULL || count == 0 || count > record->count)
         {
           error = g_error_new (COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
-                               _ ("Release of object %" G_GUINT64_FORMAT " that holds no such reference"),
-                               id);
+                               _ ("Release of object %llu that holds no such reference"),
+                               (unsigned long long) id);
           break;
         }
 

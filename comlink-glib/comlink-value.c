@@ -384,7 +384,7 @@ tagged_from_wire (ComlinkConnection *connection,
         if (object == NULL)
           {
             g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
-                         _ ("Reference to object %" G_GUINT64_FORMAT " that was not exported"), id);
+                         _ ("Reference to object %llu that was not exported"), (unsigned long long) id);
             return FALSE;
           }
         g_value_init (value, G_OBJECT_TYPE (object));

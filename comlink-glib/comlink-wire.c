@@ -111,8 +111,8 @@ _comlink_message_parse (GVariant       *variant,
   if (message_has_path (message->type) ? (n_path == 0 || n_path > COMLINK_MAX_PATH_LENGTH) : n_path != 0)
     {
       g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
-                   _ ("Message type %u with a path of %" G_GSIZE_FORMAT " elements"),
-                   message->type, n_path);
+                   _ ("Message type %u with a path of %u elements"),
+                   message->type, (guint) MIN (n_path, G_MAXUINT));
       goto fail;
     }
 
