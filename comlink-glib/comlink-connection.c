@@ -38,9 +38,18 @@
 
 typedef struct
 {
-  guint64 id;
-  GTask  *task;
+  guint64       id;
+  GTask        *task;
+  GCancellable *cancellable;
+  gulong        cancelled_id;
 } PendingCall;
+
+/* What a call's GCancellable handler knows: it may outlive the call */
+typedef struct
+{
+  GWeakRef connection;
+  guint64  id;
+} CancelData;
 
 typedef struct
 {
@@ -108,11 +117,47 @@ static void handle_message (ComlinkConnection *self,
                             GVariant          *variant);
 
 static void
+cancel_data_free (gpointer data)
+{
+  CancelData *cancel = data;
+
+  g_weak_ref_clear (&cancel->connection);
+  g_free (cancel);
+}
+
+static gboolean
+disconnect_cancellable (gpointer data)
+{
+  PendingCall *pending = data;
+
+  g_cancellable_disconnect (pending->cancellable, pending->cancelled_id);
+  g_object_unref (pending->cancellable);
+  g_free (pending);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
 pending_call_free (gpointer data)
 {
   PendingCall *pending = data;
 
   g_clear_object (&pending->task);
+  if (pending->cancelled_id != 0)
+    {
+      /* g_cancellable_disconnect() deadlocks when it runs inside the
+       * emission of ::cancelled, which a completed call's callback may do:
+       * disconnect from an idle of the thread-default context instead. */
+      GSource *source = g_idle_source_new ();
+
+      g_source_set_priority (source, G_PRIORITY_DEFAULT);
+      g_source_set_static_name (source, "[comlink] disconnect cancellable");
+      g_source_set_callback (source, disconnect_cancellable, pending, NULL);
+      g_source_attach (source, g_main_context_get_thread_default ());
+      g_source_unref (source);
+      return;
+    }
+  g_clear_object (&pending->cancellable);
   g_free (pending);
 }
 
@@ -734,6 +779,71 @@ handle_message (ComlinkConnection *self,
   g_object_unref (self);
 }
 
+/* Completes call @id with G_IO_ERROR_CANCELLED if it is still pending and
+ * tells the peer, whose invocation's cancellable fires. Any thread. */
+static void
+cancel_pending (ComlinkConnection *self,
+                guint64            id)
+{
+  PendingCall *call = NULL;
+
+  g_mutex_lock (&self->mutex);
+  g_hash_table_steal_extended (self->pending, &id, NULL, (gpointer *) &call);
+  if (call != NULL && !self->closed)
+    send_locked (self, _comlink_message_new_cancel (id));
+  g_mutex_unlock (&self->mutex);
+
+  if (call != NULL)
+    {
+      g_task_return_error_if_cancelled (call->task);
+      pending_call_free (call);
+    }
+}
+
+static void
+on_call_cancelled (GCancellable *cancellable,
+                   gpointer      data)
+{
+  CancelData *cancel = data;
+  ComlinkConnection *self = g_weak_ref_get (&cancel->connection);
+
+  if (self != NULL)
+    {
+      cancel_pending (self, cancel->id);
+      _comlink_connection_unref_in_context (self);
+    }
+}
+
+static void
+watch_cancellable (ComlinkConnection *self,
+                   guint64            id,
+                   GCancellable      *cancellable)
+{
+  CancelData *cancel = g_new0 (CancelData, 1);
+  PendingCall *call;
+  gulong handler;
+
+  g_weak_ref_init (&cancel->connection, self);
+  cancel->id = id;
+  /* Runs the handler at once if the cancellable fired meanwhile */
+  handler = g_cancellable_connect (cancellable, G_CALLBACK (on_call_cancelled),
+                                   cancel, cancel_data_free);
+
+  g_mutex_lock (&self->mutex);
+  call = g_hash_table_lookup (self->pending, &id);
+  if (call != NULL)
+    {
+      call->cancellable = g_object_ref (cancellable);
+      call->cancelled_id = handler;
+      handler = 0;
+    }
+  g_mutex_unlock (&self->mutex);
+
+  /* The call completed before the handler was recorded */
+  if (handler != 0)
+    g_cancellable_disconnect (cancellable, handler);
+}
+
 void
 _comlink_connection_request (ComlinkConnection  *self,
                              ComlinkMessageType  type,
@@ -747,6 +857,7 @@ _comlink_connection_request (ComlinkConnection  *self,
   g_autoptr(GVariant) body = NULL;
   GError      *error = NULL;
   PendingCall *call;
+  guint64      id;
   guint        n_path = g_strv_length ((char **) path);
 
   if (n_path + 1 > COMLINK_MAX_PATH_LENGTH)
@@ -771,6 +882,9 @@ _comlink_connection_request (ComlinkConnection  *self,
     }
   g_variant_ref_sink (body);
 
+  if (g_task_return_error_if_cancelled (task))
+    return;
+
   g_mutex_lock (&self->mutex);
   if (self->closed)
     {
@@ -781,11 +895,14 @@ _comlink_connection_request (ComlinkConnection  *self,
     }
 
   call = g_new0 (PendingCall, 1);
-  call->id = ++self->next_call_id;
+  call->id = id = ++self->next_call_id;
   call->task = g_object_ref (task);
   g_hash_table_insert (self->pending, &call->id, call);
   send_locked (self, _comlink_message_new (type, call->id, target, path, n_path, member, body));
   g_mutex_unlock (&self->mutex);
+
+  if (g_task_get_cancellable (task) != NULL)
+    watch_cancellable (self, id, g_task_get_cancellable (task));
 }
 
 void
