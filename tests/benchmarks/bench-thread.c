@@ -1,0 +1,1224 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/* Cross-thread call cost, side by side:
+ *
+ *  - comlink-glib: a thread worker exposing an object with the action
+ *    signals echo-int (int) -> int, ping () and size (GBytes) -> guint64;
+ *  - the floor: a bare g_main_context_invoke() ping-pong between the main
+ *    thread and a thread running its own GMainContext;
+ *  - GDBus peer to peer over a socketpair, the server in its own thread,
+ *    with EchoInt(i) -> i, Ping() and Size(ay) -> t.
+ *
+ * For each: round-trip latency of one call at a time (median, p99),
+ * pipelined throughput with a fixed number of calls in flight, and the
+ * latency of a call carrying a 1 MiB byte array against a small one.
+ *
+ * On a virtual machine, a wakeup across CPUs can cost ten times one on
+ * the same CPU, and left to itself the scheduler switches between the two
+ * from one second to the next. So every figure is taken twice, with the
+ * threads pinned: the main thread on one CPU and every other thread on
+ * another ("spread"), then all of them on one CPU ("shared"). The
+ * contenders take turns, round after round, within each placement.
+ *
+ * Usage: bench-thread [--quick] [--verbose]
+ *   --quick    fewer calls, for a smoke run
+ *   --verbose  the figures of every round, on stderr
+ */
+
+#define _GNU_SOURCE
+
+#include <comlink-glib/comlink.h>
+
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BIG_SIZE (1024 * 1024)
+#define SMALL_SIZE 16
+#define ECHO_VALUE 42
+
+typedef struct
+{
+  guint  latency_warmup;
+  guint  latency_calls;
+  guint  pipeline_depth;
+  guint  pipeline_max_calls;
+  double pipeline_seconds;
+  guint  size_warmup;
+  guint  size_calls;
+} Params;
+
+static Params params = {
+  .latency_warmup = 2000,
+  .latency_calls = 20000,
+  .pipeline_depth = 1000,
+  .pipeline_max_calls = 200000,
+  .pipeline_seconds = 2.0,
+  .size_warmup = 20,
+  .size_calls = 300,
+};
+
+static gboolean verbose;
+
+static const Params quick_params = {
+  .latency_warmup = 200,
+  .latency_calls = 2000,
+  .pipeline_depth = 1000,
+  .pipeline_max_calls = 20000,
+  .pipeline_seconds = 0.3,
+  .size_warmup = 5,
+  .size_calls = 40,
+};
+
+static gint64
+now_ns (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (gint64) ts.tv_sec * G_GINT64_CONSTANT (1000000000) + ts.tv_nsec;
+}
+
+static guint
+count_threads (void)
+{
+  GDir *dir = g_dir_open ("/proc/self/task", 0, NULL);
+  guint n = 0;
+
+  if (dir == NULL)
+    return 0;
+  while (g_dir_read_name (dir) != NULL)
+    n++;
+  g_dir_close (dir);
+  return n;
+}
+
+/* Runs the main context until only @n threads are left, or 5 s pass */
+static void
+wait_for_threads (guint n)
+{
+  gint64 deadline = now_ns () + 5 * G_GINT64_CONSTANT (1000000000);
+
+  while (count_threads () > n && now_ns () < deadline)
+    if (!g_main_context_iteration (NULL, FALSE))
+      g_usleep (1000);
+  if (count_threads () > n)
+    {
+      GDir       *dir = g_dir_open ("/proc/self/task", 0, NULL);
+      const char *tid;
+
+      g_printerr ("warning: %u threads left, expected %u:", count_threads (), n);
+      while (dir != NULL && (tid = g_dir_read_name (dir)) != NULL)
+        {
+          char *path = g_build_filename ("/proc/self/task", tid, "comm", NULL);
+          char *comm = NULL;
+
+          if (g_file_get_contents (path, &comm, NULL, NULL))
+            g_printerr (" %s", g_strstrip (comm));
+          g_free (comm);
+          g_free (path);
+        }
+      g_printerr ("\n");
+      g_clear_pointer (&dir, g_dir_close);
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* The driver, common to the three contenders                          */
+
+typedef enum
+{
+  OP_ECHO,
+  OP_PING,
+  OP_SIZE_SMALL,
+  OP_SIZE_BIG,
+} Op;
+
+typedef struct _Backend Backend;
+
+struct _Backend
+{
+  const char *name;
+  void (*issue) (Backend *be,
+                 Op       op);
+
+  guint64 n_issued;
+  guint64 n_done;
+  guint   in_flight;
+
+  /* pipelined mode */
+  gboolean pipelined;
+  Op       pipeline_op;
+  guint64  pipeline_target;
+  gint64   pipeline_deadline;
+};
+
+/* Every completion, of every contender, ends here */
+static void
+backend_done (Backend *be)
+{
+  be->n_done++;
+  be->in_flight--;
+
+  if (be->pipelined &&
+      be->n_issued < be->pipeline_target &&
+      now_ns () < be->pipeline_deadline)
+    {
+      be->n_issued++;
+      be->in_flight++;
+      be->issue (be, be->pipeline_op);
+    }
+}
+
+typedef struct
+{
+  double   median;
+  double   p99;
+  gboolean valid;
+} Stats;
+
+static int
+compare_doubles (const void *a, const void *b)
+{
+  double x = *(const double *) a;
+  double y = *(const double *) b;
+
+  return (x > y) - (x < y);
+}
+
+static Stats
+compute_stats (GArray *samples)
+{
+  Stats   stats = { 0 };
+  double *v = (double *) (gpointer) samples->data;
+  guint   n = samples->len;
+
+  if (n == 0)
+    return stats;
+
+  qsort (v, n, sizeof (double), compare_doubles);
+  stats.median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
+  stats.p99 = v[MIN ((guint) (n * 0.99), n - 1)];
+  stats.valid = TRUE;
+
+  return stats;
+}
+
+/* Round trips of one call at a time, in microseconds, added to @samples */
+static void
+measure_latency (Backend *be, Op op, guint n_warmup, guint n, GArray *samples)
+{
+  guint i;
+
+  be->pipelined = FALSE;
+  for (i = 0; i < n_warmup + n; i++)
+    {
+      guint64 target = be->n_done + 1;
+      gint64  t0 = now_ns ();
+
+      be->n_issued++;
+      be->in_flight++;
+      be->issue (be, op);
+      while (be->n_done < target)
+        g_main_context_iteration (NULL, TRUE);
+
+      if (i >= n_warmup)
+        {
+          double us = (double) (now_ns () - t0) / 1000.0;
+
+          g_array_append_val (samples, us);
+        }
+    }
+}
+
+/* Keeps @depth calls in flight until @max_calls are done or @seconds
+ * pass; adds the calls made and the time taken to @calls and @ns */
+static void
+measure_throughput (Backend *be, Op op, guint depth, guint64 max_calls, double seconds, guint64 *calls, gint64 *ns)
+{
+  guint64 done_before = be->n_done;
+  gint64  t0;
+  guint   i;
+
+  be->pipelined = TRUE;
+  be->pipeline_op = op;
+  be->pipeline_target = be->n_issued + max_calls;
+
+  t0 = now_ns ();
+  be->pipeline_deadline = t0 + (gint64) (seconds * 1e9);
+  for (i = 0; i < depth && be->n_issued < be->pipeline_target; i++)
+    {
+      be->n_issued++;
+      be->in_flight++;
+      be->issue (be, op);
+    }
+  while (be->in_flight > 0)
+    g_main_context_iteration (NULL, TRUE);
+
+  *ns += now_ns () - t0;
+  *calls += be->n_done - done_before;
+  be->pipelined = FALSE;
+}
+
+typedef struct
+{
+  Backend *backend;
+  gboolean has_size;
+  GArray  *echo;
+  GArray  *ping;
+  GArray  *size_small;
+  GArray  *size_big;
+  guint64  pipelined_calls;
+  gint64   pipelined_ns;
+} Contender;
+
+static void
+contender_init (Contender *c, Backend *be, gboolean has_size)
+{
+  c->backend = be;
+  c->has_size = has_size;
+  c->echo = g_array_new (FALSE, FALSE, sizeof (double));
+  c->ping = g_array_new (FALSE, FALSE, sizeof (double));
+  c->size_small = g_array_new (FALSE, FALSE, sizeof (double));
+  c->size_big = g_array_new (FALSE, FALSE, sizeof (double));
+  c->pipelined_calls = 0;
+  c->pipelined_ns = 0;
+}
+
+static void
+contender_clear (Contender *c)
+{
+  g_array_unref (c->echo);
+  g_array_unref (c->ping);
+  g_array_unref (c->size_small);
+  g_array_unref (c->size_big);
+}
+
+#define N_ROUNDS 10
+
+/* ------------------------------------------------------------------ */
+/* Where the threads run                                                */
+
+typedef enum
+{
+  PLACEMENT_SPREAD,
+  PLACEMENT_SHARED,
+  N_PLACEMENTS,
+} Placement;
+
+static cpu_set_t original_cpus;
+static int       first_cpu = -1;
+static int       second_cpu = -1;
+
+static void
+find_cpus (void)
+{
+  int cpu;
+
+  CPU_ZERO (&original_cpus);
+  if (sched_getaffinity (0, sizeof original_cpus, &original_cpus) != 0)
+    return;
+  for (cpu = 0; cpu < CPU_SETSIZE; cpu++)
+    if (CPU_ISSET (cpu, &original_cpus))
+      {
+        if (first_cpu < 0)
+          first_cpu = cpu;
+        else if (second_cpu < 0)
+          second_cpu = cpu;
+      }
+}
+
+static void
+describe_placement (Placement placement, char *buf, gsize size)
+{
+  if (placement == PLACEMENT_SPREAD)
+    g_snprintf (buf, size, "spread: main thread on CPU %d, the other threads on CPU %d",
+                first_cpu, second_cpu);
+  else
+    g_snprintf (buf, size, "shared: every thread on CPU %d", first_cpu);
+}
+
+/* Pins every thread of the process; with @restore, gives them back the
+ * CPUs that the process started with */
+static void
+place_threads (Placement placement, gboolean restore)
+{
+  GDir       *dir = g_dir_open ("/proc/self/task", 0, NULL);
+  pid_t       main_tid = getpid ();
+  const char *name;
+
+  if (dir == NULL || first_cpu < 0)
+    {
+      g_clear_pointer (&dir, g_dir_close);
+      return;
+    }
+
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      pid_t     tid = (pid_t) g_ascii_strtoll (name, NULL, 10);
+      cpu_set_t cpus;
+
+      CPU_ZERO (&cpus);
+      if (restore)
+        cpus = original_cpus;
+      else if (placement == PLACEMENT_SHARED || tid == main_tid)
+        CPU_SET (first_cpu, &cpus);
+      else
+        CPU_SET (second_cpu, &cpus);
+
+      /* a thread may end meanwhile: ESRCH is fine */
+      if (sched_setaffinity (tid, sizeof cpus, &cpus) != 0 && errno != ESRCH)
+        g_printerr ("warning: cannot pin thread %d: %s\n", (int) tid, g_strerror (errno));
+    }
+  g_dir_close (dir);
+}
+
+/* With --verbose, the median of each chunk of samples, to see drift */
+static void
+report_chunk (const char *contender, const char *what, GArray *samples, guint from)
+{
+  GArray *chunk;
+  Stats   stats;
+
+  if (!verbose || samples->len <= from)
+    return;
+
+  chunk = g_array_new (FALSE, FALSE, sizeof (double));
+  g_array_append_vals (chunk, &g_array_index (samples, double, from), samples->len - from);
+  stats = compute_stats (chunk);
+  g_printerr ("  %-14s %-10s median %8.1f us  p99 %8.1f us\n", contender, what, stats.median, stats.p99);
+  g_array_unref (chunk);
+}
+
+static void
+run_warmup (Contender *contenders, guint n_contenders)
+{
+  guint i;
+
+  g_printerr ("warming up...\n");
+  for (i = 0; i < n_contenders; i++)
+    {
+      Contender *c = &contenders[i];
+      GArray    *scratch = g_array_new (FALSE, FALSE, sizeof (double));
+      guint64    calls = 0;
+      gint64     ns = 0;
+
+      measure_latency (c->backend, OP_ECHO, params.latency_warmup, 0, scratch);
+      measure_throughput (c->backend, OP_ECHO, params.pipeline_depth,
+                          params.pipeline_max_calls / 10, params.pipeline_seconds / 10,
+                          &calls, &ns);
+      if (c->has_size)
+        measure_latency (c->backend, OP_SIZE_BIG, params.size_warmup, 0, scratch);
+      g_array_unref (scratch);
+    }
+}
+
+/* The contenders take turns, round after round, so that a drift of the
+ * machine touches them all alike */
+static void
+run_rounds (Contender *contenders, guint n_contenders, Placement placement)
+{
+  guint round, i;
+
+  for (round = 0; round < N_ROUNDS; round++)
+    {
+      /* again each round, for any thread started meanwhile */
+      place_threads (placement, FALSE);
+      g_printerr ("%s round %u/%u\n", placement == PLACEMENT_SPREAD ? "spread" : "shared",
+                  round + 1, N_ROUNDS);
+      for (i = 0; i < n_contenders; i++)
+        {
+          Contender *c = &contenders[i];
+          Backend   *be = c->backend;
+          guint64    calls = 0;
+          gint64     ns = 0;
+          guint      from;
+
+          from = c->echo->len;
+          measure_latency (be, OP_ECHO, 20, params.latency_calls / N_ROUNDS, c->echo);
+          report_chunk (be->name, "echo", c->echo, from);
+          from = c->ping->len;
+          measure_latency (be, OP_PING, 20, params.latency_calls / N_ROUNDS / 4, c->ping);
+          report_chunk (be->name, "ping", c->ping, from);
+          measure_throughput (be, OP_ECHO, params.pipeline_depth,
+                              params.pipeline_max_calls / N_ROUNDS,
+                              params.pipeline_seconds / N_ROUNDS,
+                              &calls, &ns);
+          if (verbose)
+            g_printerr ("  %-14s %-10s %8.0f calls/s\n", be->name, "pipelined",
+                        (double) calls / ((double) ns / 1e9));
+          c->pipelined_calls += calls;
+          c->pipelined_ns += ns;
+          if (c->has_size)
+            {
+              from = c->size_small->len;
+              measure_latency (be, OP_SIZE_SMALL, 2, params.size_calls / N_ROUNDS, c->size_small);
+              report_chunk (be->name, "size 16 B", c->size_small, from);
+              from = c->size_big->len;
+              measure_latency (be, OP_SIZE_BIG, 2, params.size_calls / N_ROUNDS, c->size_big);
+              report_chunk (be->name, "size 1 MiB", c->size_big, from);
+            }
+        }
+    }
+}
+
+static GBytes *small_bytes;
+static GBytes *big_bytes;
+
+/* ------------------------------------------------------------------ */
+/* comlink-glib                                                         */
+
+typedef struct
+{
+  GObject parent_instance;
+} BenchObject;
+
+typedef struct
+{
+  GObjectClass parent_class;
+} BenchObjectClass;
+
+static GType bench_object_get_type (void);
+
+G_DEFINE_TYPE (BenchObject, bench_object, G_TYPE_OBJECT)
+
+static int
+bench_object_echo_int (BenchObject *self, int value)
+{
+  return value;
+}
+
+static void
+bench_object_ping (BenchObject *self)
+{
+}
+
+static guint64
+bench_object_size (BenchObject *self, GBytes *bytes)
+{
+  return g_bytes_get_size (bytes);
+}
+
+static void
+bench_object_class_init (BenchObjectClass *klass)
+{
+  GType type = G_TYPE_FROM_CLASS (klass);
+
+  g_signal_new_class_handler ("echo-int", type, G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+                              G_CALLBACK (bench_object_echo_int), NULL, NULL, NULL,
+                              G_TYPE_INT, 1, G_TYPE_INT);
+  g_signal_new_class_handler ("ping", type, G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+                              G_CALLBACK (bench_object_ping), NULL, NULL, NULL,
+                              G_TYPE_NONE, 0);
+  g_signal_new_class_handler ("size", type, G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+                              G_CALLBACK (bench_object_size), NULL, NULL, NULL,
+                              G_TYPE_UINT64, 1, G_TYPE_BYTES);
+}
+
+static void
+bench_object_init (BenchObject *self)
+{
+}
+
+static GObject *
+setup_bench_object (gpointer user_data, GError **error)
+{
+  return g_object_new (bench_object_get_type (), NULL);
+}
+
+typedef struct
+{
+  Backend        backend;
+  ComlinkWorker *worker;
+  ComlinkProxy  *proxy;
+  GValue         echo_arg;
+  GValue         small_arg;
+  GValue         big_arg;
+} ComlinkBackend;
+
+typedef struct
+{
+  ComlinkBackend *cb;
+  Op              op;
+} ComlinkCall;
+
+static void
+comlink_call_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  ComlinkCall *call = user_data;
+  GError      *error = NULL;
+  GValue      *value = comlink_proxy_call_finish (COMLINK_PROXY (source), result, &error);
+
+  if (error != NULL)
+    g_error ("comlink call failed: %s", error->message);
+
+  switch (call->op)
+    {
+    case OP_ECHO:
+      if (value == NULL || g_value_get_int (value) != ECHO_VALUE)
+        g_error ("comlink echo-int returned a wrong value");
+      break;
+    case OP_PING:
+      break;
+    case OP_SIZE_SMALL:
+      if (value == NULL || g_value_get_uint64 (value) != SMALL_SIZE)
+        g_error ("comlink size returned a wrong value");
+      break;
+    case OP_SIZE_BIG:
+      if (value == NULL || g_value_get_uint64 (value) != BIG_SIZE)
+        g_error ("comlink size returned a wrong value");
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+
+  if (value != NULL)
+    g_boxed_free (G_TYPE_VALUE, value);
+  backend_done (&call->cb->backend);
+}
+
+static ComlinkCall comlink_calls[] = {
+  [OP_ECHO] = { NULL, OP_ECHO },
+  [OP_PING] = { NULL, OP_PING },
+  [OP_SIZE_SMALL] = { NULL, OP_SIZE_SMALL },
+  [OP_SIZE_BIG] = { NULL, OP_SIZE_BIG },
+};
+
+static void
+comlink_issue (Backend *be, Op op)
+{
+  ComlinkBackend *cb = (ComlinkBackend *) be;
+  ComlinkCall    *call = &comlink_calls[op];
+
+  call->cb = cb;
+  switch (op)
+    {
+    case OP_ECHO:
+      comlink_proxy_call_async (cb->proxy, "echo-int", &cb->echo_arg, 1, NULL, comlink_call_done, call);
+      break;
+    case OP_PING:
+      comlink_proxy_call_async (cb->proxy, "ping", NULL, 0, NULL, comlink_call_done, call);
+      break;
+    case OP_SIZE_SMALL:
+      comlink_proxy_call_async (cb->proxy, "size", &cb->small_arg, 1, NULL, comlink_call_done, call);
+      break;
+    case OP_SIZE_BIG:
+      comlink_proxy_call_async (cb->proxy, "size", &cb->big_arg, 1, NULL, comlink_call_done, call);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static ComlinkBackend comlink_backend = {
+  { "comlink", comlink_issue },
+  NULL,
+  NULL,
+  G_VALUE_INIT,
+  G_VALUE_INIT,
+  G_VALUE_INIT
+};
+
+static Backend *
+start_comlink (void)
+{
+  ComlinkBackend *cb = &comlink_backend;
+
+  g_value_init (&cb->echo_arg, G_TYPE_INT);
+  g_value_set_int (&cb->echo_arg, ECHO_VALUE);
+  g_value_init (&cb->small_arg, G_TYPE_BYTES);
+  g_value_set_boxed (&cb->small_arg, small_bytes);
+  g_value_init (&cb->big_arg, G_TYPE_BYTES);
+  g_value_set_boxed (&cb->big_arg, big_bytes);
+
+  cb->worker = comlink_worker_new_thread ("bench", setup_bench_object, NULL, NULL);
+  cb->proxy = comlink_worker_get_proxy (cb->worker);
+
+  return &cb->backend;
+}
+
+static void
+stop_comlink (void)
+{
+  ComlinkBackend *cb = &comlink_backend;
+
+  if (comlink_worker_get_state (cb->worker) != COMLINK_WORKER_STATE_RUNNING)
+    g_error ("the comlink worker is not running");
+
+  comlink_worker_terminate (cb->worker);
+  g_clear_object (&cb->worker);
+  cb->proxy = NULL;
+
+  g_value_unset (&cb->echo_arg);
+  g_value_unset (&cb->small_arg);
+  g_value_unset (&cb->big_arg);
+}
+
+/* ------------------------------------------------------------------ */
+/* The floor: g_main_context_invoke() both ways                         */
+
+typedef struct
+{
+  Backend       backend;
+  GMainContext *main_context;
+  GMainContext *thread_context;
+  GMainLoop    *thread_loop;
+  GThread      *thread;
+  GMutex        mutex;
+  GCond         cond;
+  gboolean      ready;
+} FloorBackend;
+
+/* The completions run in the main thread; the op travels as the data */
+static FloorBackend *floor_backend;
+
+static gboolean
+floor_reply (gpointer data)
+{
+  if (GPOINTER_TO_INT (data) != ECHO_VALUE + 1)
+    g_error ("floor: wrong reply");
+  backend_done (&floor_backend->backend);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+floor_request (gpointer data)
+{
+  g_main_context_invoke (floor_backend->main_context, floor_reply,
+                         GINT_TO_POINTER (GPOINTER_TO_INT (data) + 1));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+floor_issue (Backend *be, Op op)
+{
+  FloorBackend *fb = (FloorBackend *) be;
+
+  g_main_context_invoke (fb->thread_context, floor_request, GINT_TO_POINTER (ECHO_VALUE));
+}
+
+static gpointer
+floor_thread (gpointer data)
+{
+  FloorBackend *fb = data;
+
+  g_main_context_push_thread_default (fb->thread_context);
+  g_mutex_lock (&fb->mutex);
+  fb->ready = TRUE;
+  g_cond_signal (&fb->cond);
+  g_mutex_unlock (&fb->mutex);
+
+  g_main_loop_run (fb->thread_loop);
+
+  g_main_context_pop_thread_default (fb->thread_context);
+  return NULL;
+}
+
+static gboolean
+quit_loop (gpointer data)
+{
+  g_main_loop_quit (data);
+  return G_SOURCE_REMOVE;
+}
+
+static Backend *
+start_floor (void)
+{
+  static FloorBackend fb = { { "invoke floor", floor_issue } };
+
+  floor_backend = &fb;
+  fb.main_context = g_main_context_default ();
+  fb.thread_context = g_main_context_new ();
+  fb.thread_loop = g_main_loop_new (fb.thread_context, FALSE);
+  g_mutex_init (&fb.mutex);
+  g_cond_init (&fb.cond);
+
+  fb.thread = g_thread_new ("bench-floor", floor_thread, &fb);
+  g_mutex_lock (&fb.mutex);
+  while (!fb.ready)
+    g_cond_wait (&fb.cond, &fb.mutex);
+  g_mutex_unlock (&fb.mutex);
+
+  return &fb.backend;
+}
+
+static void
+stop_floor (void)
+{
+  FloorBackend *fb = floor_backend;
+
+  g_main_context_invoke (fb->thread_context, quit_loop, fb->thread_loop);
+  g_thread_join (fb->thread);
+
+  g_main_loop_unref (fb->thread_loop);
+  g_main_context_unref (fb->thread_context);
+  g_mutex_clear (&fb->mutex);
+  g_cond_clear (&fb->cond);
+  floor_backend = NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* GDBus peer to peer                                                   */
+
+#define BENCH_PATH "/org/example/Bench"
+#define BENCH_INTERFACE "org.example.Bench"
+
+static const char introspection_xml[] =
+  "<node>"
+  "  <interface name='" BENCH_INTERFACE "'>"
+  "    <method name='EchoInt'>"
+  "      <arg type='i' name='value' direction='in'/>"
+  "      <arg type='i' name='result' direction='out'/>"
+  "    </method>"
+  "    <method name='Ping'/>"
+  "    <method name='Size'>"
+  "      <arg type='ay' name='data' direction='in'/>"
+  "      <arg type='t' name='size' direction='out'/>"
+  "    </method>"
+  "  </interface>"
+  "</node>";
+
+typedef struct
+{
+  Backend          backend;
+  GDBusConnection *client;
+  GIOStream       *client_stream;
+
+  /* the server thread */
+  GThread      *thread;
+  GIOStream    *server_stream;
+  GMainContext *server_context;
+  GMainLoop    *server_loop;
+  GMutex        mutex;
+  GCond         cond;
+  gboolean      ready;
+  GError       *server_error;
+} GDBusBackend;
+
+static void
+server_method_call (GDBusConnection       *connection,
+                    const char            *sender,
+                    const char            *object_path,
+                    const char            *interface_name,
+                    const char            *method_name,
+                    GVariant              *parameters,
+                    GDBusMethodInvocation *invocation,
+                    gpointer               user_data)
+{
+  if (g_str_equal (method_name, "EchoInt"))
+    {
+      gint32 value;
+
+      g_variant_get (parameters, "(i)", &value);
+      g_dbus_method_invocation_return_value (invocation, g_variant_new ("(i)", value));
+    }
+  else if (g_str_equal (method_name, "Ping"))
+    {
+      g_dbus_method_invocation_return_value (invocation, NULL);
+    }
+  else if (g_str_equal (method_name, "Size"))
+    {
+      GVariant *data = g_variant_get_child_value (parameters, 0);
+      guint64   size = g_variant_get_size (data);
+
+      g_variant_unref (data);
+      g_dbus_method_invocation_return_value (invocation, g_variant_new ("(t)", size));
+    }
+  else
+    {
+      g_dbus_method_invocation_return_error (invocation, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD,
+                                             "No method %s", method_name);
+    }
+}
+
+static const GDBusInterfaceVTable server_vtable = {
+  server_method_call,
+  NULL,
+  NULL,
+  { 0 }
+};
+
+static gpointer
+gdbus_server_thread (gpointer data)
+{
+  GDBusBackend    *gb = data;
+  GDBusConnection *connection;
+  GDBusNodeInfo   *info = NULL;
+  GError          *error = NULL;
+  char            *guid = g_dbus_generate_guid ();
+  guint            registration = 0;
+
+  g_main_context_push_thread_default (gb->server_context);
+
+  connection = g_dbus_connection_new_sync (gb->server_stream, guid,
+                                           G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_SERVER,
+                                           NULL, NULL, &error);
+  if (connection != NULL)
+    info = g_dbus_node_info_new_for_xml (introspection_xml, &error);
+  if (info != NULL)
+    registration = g_dbus_connection_register_object (connection, BENCH_PATH, info->interfaces[0],
+                                                      &server_vtable, NULL, NULL, &error);
+
+  g_mutex_lock (&gb->mutex);
+  gb->ready = TRUE;
+  gb->server_error = error;
+  g_cond_signal (&gb->cond);
+  g_mutex_unlock (&gb->mutex);
+
+  if (registration != 0)
+    g_main_loop_run (gb->server_loop);
+
+  if (registration != 0)
+    g_dbus_connection_unregister_object (connection, registration);
+  if (connection != NULL)
+    {
+      g_dbus_connection_close_sync (connection, NULL, NULL);
+      g_object_unref (connection);
+    }
+  g_clear_pointer (&info, g_dbus_node_info_unref);
+  g_free (guid);
+
+  /* Let whatever the connection left in this context run and go */
+  while (g_main_context_iteration (gb->server_context, FALSE))
+    ;
+  g_main_context_pop_thread_default (gb->server_context);
+
+  return NULL;
+}
+
+static void
+gdbus_call_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GDBusBackend *gb = user_data;
+  GError       *error = NULL;
+  GVariant     *reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
+
+  if (reply == NULL)
+    g_error ("GDBus call failed: %s", error->message);
+  g_variant_unref (reply);
+  backend_done (&gb->backend);
+}
+
+static void
+gdbus_size_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GDBusBackend *gb = user_data;
+  GError       *error = NULL;
+  GVariant     *reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
+  guint64       size;
+
+  if (reply == NULL)
+    g_error ("GDBus call failed: %s", error->message);
+  g_variant_get (reply, "(t)", &size);
+  if (size != SMALL_SIZE && size != BIG_SIZE)
+    g_error ("GDBus Size returned a wrong value");
+  g_variant_unref (reply);
+  backend_done (&gb->backend);
+}
+
+static void
+gdbus_echo_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GDBusBackend *gb = user_data;
+  GError       *error = NULL;
+  GVariant     *reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
+  gint32        value;
+
+  if (reply == NULL)
+    g_error ("GDBus call failed: %s", error->message);
+  g_variant_get (reply, "(i)", &value);
+  if (value != ECHO_VALUE)
+    g_error ("GDBus EchoInt returned a wrong value");
+  g_variant_unref (reply);
+  backend_done (&gb->backend);
+}
+
+static GVariant *
+bytes_parameters (GBytes *bytes)
+{
+  GVariant *child = g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING, bytes, TRUE);
+
+  return g_variant_new_tuple (&child, 1);
+}
+
+static void
+gdbus_issue (Backend *be, Op op)
+{
+  GDBusBackend *gb = (GDBusBackend *) be;
+
+  switch (op)
+    {
+    case OP_ECHO:
+      g_dbus_connection_call (gb->client, NULL, BENCH_PATH, BENCH_INTERFACE, "EchoInt",
+                              g_variant_new ("(i)", ECHO_VALUE), G_VARIANT_TYPE ("(i)"),
+                              G_DBUS_CALL_FLAGS_NONE, -1, NULL, gdbus_echo_done, gb);
+      break;
+    case OP_PING:
+      g_dbus_connection_call (gb->client, NULL, BENCH_PATH, BENCH_INTERFACE, "Ping",
+                              NULL, G_VARIANT_TYPE_UNIT,
+                              G_DBUS_CALL_FLAGS_NONE, -1, NULL, gdbus_call_done, gb);
+      break;
+    case OP_SIZE_SMALL:
+    case OP_SIZE_BIG:
+      g_dbus_connection_call (gb->client, NULL, BENCH_PATH, BENCH_INTERFACE, "Size",
+                              bytes_parameters (op == OP_SIZE_BIG ? big_bytes : small_bytes),
+                              G_VARIANT_TYPE ("(t)"),
+                              G_DBUS_CALL_FLAGS_NONE, -1, NULL, gdbus_size_done, gb);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static GIOStream *
+stream_for_fd (int fd)
+{
+  GError            *error = NULL;
+  GSocket           *socket = g_socket_new_from_fd (fd, &error);
+  GSocketConnection *connection;
+
+  if (socket == NULL)
+    g_error ("g_socket_new_from_fd: %s", error->message);
+  connection = g_socket_connection_factory_create_connection (socket);
+  g_object_unref (socket);
+
+  return G_IO_STREAM (connection);
+}
+
+static GDBusBackend gdbus_backend = { { "GDBus p2p", gdbus_issue } };
+
+static Backend *
+start_gdbus (void)
+{
+  GDBusBackend *gb = &gdbus_backend;
+  GError       *error = NULL;
+  int           fds[2];
+
+  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
+    g_error ("socketpair: %s", g_strerror (errno));
+
+  gb->client_stream = stream_for_fd (fds[0]);
+  gb->server_stream = stream_for_fd (fds[1]);
+  gb->server_context = g_main_context_new ();
+  gb->server_loop = g_main_loop_new (gb->server_context, FALSE);
+  g_mutex_init (&gb->mutex);
+  g_cond_init (&gb->cond);
+
+  /* Both ends authenticate at once, each in its own thread */
+  gb->thread = g_thread_new ("bench-gdbus", gdbus_server_thread, gb);
+  gb->client = g_dbus_connection_new_sync (gb->client_stream, NULL,
+                                           G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT,
+                                           NULL, NULL, &error);
+  if (gb->client == NULL)
+    g_error ("GDBus client: %s", error->message);
+
+  g_mutex_lock (&gb->mutex);
+  while (!gb->ready)
+    g_cond_wait (&gb->cond, &gb->mutex);
+  g_mutex_unlock (&gb->mutex);
+  if (gb->server_error != NULL)
+    g_error ("GDBus server: %s", gb->server_error->message);
+
+  return &gb->backend;
+}
+
+static void
+stop_gdbus (void)
+{
+  GDBusBackend *gb = &gdbus_backend;
+
+  g_main_context_invoke (gb->server_context, quit_loop, gb->server_loop);
+  g_thread_join (gb->thread);
+
+  g_dbus_connection_close_sync (gb->client, NULL, NULL);
+  g_clear_object (&gb->client);
+  g_clear_object (&gb->client_stream);
+  g_clear_object (&gb->server_stream);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+
+  g_main_loop_unref (gb->server_loop);
+  g_main_context_unref (gb->server_context);
+  g_mutex_clear (&gb->mutex);
+  g_cond_clear (&gb->cond);
+}
+
+/* ------------------------------------------------------------------ */
+/* Report                                                               */
+
+static char *
+format_us (const Stats *s, gboolean p99)
+{
+  if (!s->valid)
+    return g_strdup ("-");
+  return g_strdup_printf ("%.1f", p99 ? s->p99 : s->median);
+}
+
+static char *
+format_mib_s (const Stats *s)
+{
+  if (!s->valid)
+    return g_strdup ("-");
+  return g_strdup_printf ("%.0f", (BIG_SIZE / 1048576.0) / (s->median / 1e6));
+}
+
+static void
+print_row (const char *label, char *a, char *b, char *c)
+{
+  printf ("%-28s %14s %14s %14s\n", label, a, b, c);
+  g_free (a);
+  g_free (b);
+  g_free (c);
+}
+
+typedef struct
+{
+  Stats  echo;
+  Stats  ping;
+  double calls_per_s;
+  Stats  size_small;
+  Stats  size_big;
+} Results;
+
+static Results
+contender_results (Contender *c)
+{
+  Results r;
+
+  r.echo = compute_stats (c->echo);
+  r.ping = compute_stats (c->ping);
+  r.calls_per_s = c->pipelined_ns > 0 ? (double) c->pipelined_calls / ((double) c->pipelined_ns / 1e9) : 0;
+  r.size_small = compute_stats (c->size_small);
+  r.size_big = compute_stats (c->size_big);
+
+  return r;
+}
+
+static void
+print_report (const char *title, const Results *c, const Results *f, const Results *d)
+{
+  double lat_ratio = c->echo.median / f->echo.median;
+  double gdbus_ratio = d->echo.median / c->echo.median;
+  double tput_ratio = c->calls_per_s / d->calls_per_s;
+  double size_ratio = c->size_big.median / c->size_small.median;
+  double gdbus_floor_ratio = d->echo.median / f->echo.median;
+
+  printf ("\n%s\n%-28s %14s %14s %14s\n", title, "", "comlink", "invoke floor", "GDBus p2p");
+  print_row ("call latency median (us)", format_us (&c->echo, FALSE),
+             format_us (&f->echo, FALSE), format_us (&d->echo, FALSE));
+  print_row ("call latency p99 (us)", format_us (&c->echo, TRUE),
+             format_us (&f->echo, TRUE), format_us (&d->echo, TRUE));
+  print_row ("ping latency median (us)", format_us (&c->ping, FALSE),
+             format_us (&f->ping, FALSE), format_us (&d->ping, FALSE));
+  print_row ("pipelined calls/s", g_strdup_printf ("%.0f", c->calls_per_s),
+             g_strdup_printf ("%.0f", f->calls_per_s), g_strdup_printf ("%.0f", d->calls_per_s));
+  print_row ("16 B arg median (us)", format_us (&c->size_small, FALSE),
+             format_us (&f->size_small, FALSE), format_us (&d->size_small, FALSE));
+  print_row ("1 MiB arg median (us)", format_us (&c->size_big, FALSE),
+             format_us (&f->size_big, FALSE), format_us (&d->size_big, FALSE));
+  print_row ("1 MiB arg p99 (us)", format_us (&c->size_big, TRUE),
+             format_us (&f->size_big, TRUE), format_us (&d->size_big, TRUE));
+  print_row ("1 MiB arg MiB/s", format_mib_s (&c->size_big),
+             format_mib_s (&f->size_big), format_mib_s (&d->size_big));
+
+  printf ("ratios: comlink/floor latency = %.2f (goal <= 2), "
+          "GDBus/comlink latency = %.2f (goal >= 3), "
+          "comlink/GDBus throughput = %.1f (goal >= 10), "
+          "comlink 1MiB/small = %.2f (goal ~1)\n",
+          lat_ratio, gdbus_ratio, tput_ratio, size_ratio);
+  printf ("        GDBus/floor latency = %.2f (what GDBus/comlink latency would be at the floor)\n",
+          gdbus_floor_ratio);
+  printf ("goals met: latency vs floor %s, latency vs GDBus %s, throughput vs GDBus %s, 1 MiB %s\n",
+          lat_ratio <= 2.0 ? "yes" : "NO",
+          gdbus_ratio >= 3.0 ? "yes" : "NO",
+          tput_ratio >= 10.0 ? "yes" : "NO",
+          size_ratio <= 1.5 ? "yes" : "NO");
+}
+
+int
+main (int argc, char **argv)
+{
+  Contender contenders[N_PLACEMENTS][3];
+  Backend  *backends[3];
+  gboolean  has_size[3] = { TRUE, FALSE, TRUE };
+  guint     n_placements, base_threads;
+  Placement p;
+  guint8   *big;
+  int       i, j;
+
+  for (i = 1; i < argc; i++)
+    {
+      if (g_str_equal (argv[i], "--quick"))
+        params = quick_params;
+      else if (g_str_equal (argv[i], "--verbose"))
+        verbose = TRUE;
+      else
+        {
+          fprintf (stderr, "usage: %s [--quick] [--verbose]\n", argv[0]);
+          return 2;
+        }
+    }
+
+  /* Make the pages real so that no contender pays for first touches */
+  big = g_malloc (BIG_SIZE);
+  memset (big, 0xa5, BIG_SIZE);
+  big_bytes = g_bytes_new_take (big, BIG_SIZE);
+  small_bytes = g_bytes_new_static ("0123456789abcdef", SMALL_SIZE);
+
+  find_cpus ();
+  /* With a single CPU there is nothing to spread */
+  n_placements = second_cpu >= 0 ? N_PLACEMENTS : 1;
+
+  /* GTask's class starts GLib's shared "gmain" thread, which never ends:
+   * start it now so that it does not count as a thread left behind */
+  g_type_ensure (G_TYPE_TASK);
+  base_threads = count_threads ();
+
+  backends[0] = start_comlink ();
+  backends[1] = start_floor ();
+  backends[2] = start_gdbus ();
+
+  for (p = 0; p < n_placements; p++)
+    for (j = 0; j < 3; j++)
+      contender_init (&contenders[p][j], backends[j], has_size[j]);
+
+  run_warmup (contenders[0], 3);
+  for (p = 0; p < n_placements; p++)
+    run_rounds (contenders[p], 3, n_placements == 1 ? PLACEMENT_SHARED : p);
+  place_threads (PLACEMENT_SPREAD, TRUE);
+
+  printf ("\nlatency: %u calls one at a time (ping: %u); pipelined: %u in flight, "
+          "up to %u calls or %.1f s; sizes: %u calls each; %u interleaved rounds per placement\n",
+          params.latency_calls, params.latency_calls / 4, params.pipeline_depth,
+          params.pipeline_max_calls, params.pipeline_seconds, params.size_calls, N_ROUNDS);
+  for (p = 0; p < n_placements; p++)
+    {
+      Results comlink_r = contender_results (&contenders[p][0]);
+      Results floor_r = contender_results (&contenders[p][1]);
+      Results gdbus_r = contender_results (&contenders[p][2]);
+      char    title[128];
+
+      describe_placement (n_placements == 1 ? PLACEMENT_SHARED : p, title, sizeof title);
+      print_report (title, &comlink_r, &floor_r, &gdbus_r);
+    }
+  fflush (stdout);
+
+  stop_comlink ();
+  stop_floor ();
+  stop_gdbus ();
+  /* GDBus keeps its own shared thread for the life of the process */
+  wait_for_threads (base_threads + 1);
+
+  for (p = 0; p < n_placements; p++)
+    for (j = 0; j < 3; j++)
+      contender_clear (&contenders[p][j]);
+  g_bytes_unref (big_bytes);
+  g_bytes_unref (small_bytes);
+
+  return 0;
+}
