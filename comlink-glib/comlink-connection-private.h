@@ -24,14 +24,13 @@ typedef struct
 void          _comlink_connection_close_with_error (ComlinkConnection *self,
                                                     const GError      *error);
 const GError *_comlink_connection_get_close_error (ComlinkConnection *self);
-void          _comlink_connection_request (ComlinkConnection  *self,
-                                           ComlinkMessageType  type,
-                                           guint64             target,
-                                           const char          *const *path,
-                                           const char         *member,
-                                           const GValue       *args,
-                                           guint               n_args,
-                                           GTask              *task);
+void          _comlink_connection_request (ComlinkConnection *self,
+                                           ComlinkMessageType type,
+                                           guint64            target,
+                                           GVariant          *path,
+                                           const GValue      *args,
+                                           guint              n_args,
+                                           GTask             *task);
 void          _comlink_connection_return (ComlinkConnection *self,
                                           ComlinkInvocation *invocation,
                                           const GValue      *value,

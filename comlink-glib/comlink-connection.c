@@ -29,6 +29,7 @@
 #include "config.h"
 
 #include "comlink-connection-private.h"
+#include "comlink-endpoint-private.h"
 #include "comlink-error.h"
 #include "comlink-exposable-private.h"
 #include "comlink-invocation-private.h"
@@ -64,7 +65,6 @@ struct _ComlinkConnection
 
   ComlinkEndpoint *endpoint;
   GMainContext    *context;
-  gulong           message_handler;
   gulong           closed_handler;
 
   GMutex mutex;
@@ -355,7 +355,7 @@ _comlink_connection_close_with_error (ComlinkConnection *self,
   free_queue_of_variants (&early);
   free_queue_of_variants (&outgoing);
 
-  g_clear_signal_handler (&self->message_handler, self->endpoint);
+  _comlink_endpoint_set_receiver (self->endpoint, NULL, NULL);
   g_clear_signal_handler (&self->closed_handler, self->endpoint);
   comlink_endpoint_close (self->endpoint);
 
@@ -462,9 +462,15 @@ split_path (GVariant *path,
   gsize  n = g_variant_n_children (path);
   char **strv = g_new0 (char *, n);
 
-  for (gsize i = 0; i + 1 < n; i++)
-    g_variant_get_child (path, i, "s", &strv[i]);
-  g_variant_get_child (path, n - 1, "s", member);
+  for (gsize i = 0; i < n; i++)
+    {
+      g_autoptr(GVariant) element = g_variant_get_child_value (path, i);
+
+      if (i + 1 < n)
+        strv[i] = g_variant_dup_string (element, NULL);
+      else
+        *member = g_variant_dup_string (element, NULL);
+    }
   *prefix = strv;
 }
 
@@ -480,7 +486,7 @@ handle_request (ComlinkConnection *self,
   guint                 n_args = 0;
   gboolean              duplicate;
   char                **prefix;
-  char                 *member;
+  char                 *member = NULL;
   ComlinkInvocationKind kind;
 
   if (message->id == 0)
@@ -673,9 +679,7 @@ handle_release (ComlinkConnection *self,
     }
 
   if (message->id != 0)
-    send_unlocked (self, _comlink_message_new_reply (message->id,
-                                                     _comlink_wire_tag (COMLINK_TAG_NONE,
-                                                                        g_variant_new ("()"))));
+    send_unlocked (self, _comlink_message_new_reply (message->id, _comlink_wire_none ()));
 }
 
 static void
@@ -804,7 +808,7 @@ static void
 on_call_cancelled (GCancellable *cancellable,
                    gpointer      data)
 {
-  CancelData *cancel = data;
+  CancelData        *cancel = data;
   ComlinkConnection *self = g_weak_ref_get (&cancel->connection);
 
   if (self != NULL)
@@ -819,9 +823,9 @@ watch_cancellable (ComlinkConnection *self,
                    guint64            id,
                    GCancellable      *cancellable)
 {
-  CancelData *cancel = g_new0 (CancelData, 1);
+  CancelData  *cancel = g_new0 (CancelData, 1);
   PendingCall *call;
-  gulong handler;
+  gulong       handler;
 
   g_weak_ref_init (&cancel->connection, self);
   cancel->id = id;
@@ -845,42 +849,31 @@ watch_cancellable (ComlinkConnection *self,
 }
 
 void
-_comlink_connection_request (ComlinkConnection  *self,
-                             ComlinkMessageType  type,
-                             guint64             target,
-                             const char * const *path,
-                             const char         *member,
-                             const GValue       *args,
-                             guint               n_args,
-                             GTask              *task)
+_comlink_connection_request (ComlinkConnection *self,
+                             ComlinkMessageType type,
+                             guint64            target,
+                             GVariant          *path,
+                             const GValue      *args,
+                             guint              n_args,
+                             GTask             *task)
 {
   g_autoptr(GVariant) body = NULL;
   GError      *error = NULL;
   PendingCall *call;
   guint64      id;
-  guint        n_path = g_strv_length ((char **) path);
-
-  if (n_path + 1 > COMLINK_MAX_PATH_LENGTH)
-    {
-      g_task_return_new_error (task, COMLINK_ERROR, COMLINK_ERROR_NO_SUCH_OBJECT,
-                               _ ("A path may have at most %d elements"),
-                               COMLINK_MAX_PATH_LENGTH - 1);
-      return;
-    }
 
   if (type == COMLINK_MESSAGE_CALL)
     body = _comlink_values_to_wire (self, args, n_args, &error);
   else if (type == COMLINK_MESSAGE_SET)
     body = _comlink_value_to_wire (self, &args[0], &error);
   else
-    body = g_variant_new ("()");
+    body = g_variant_ref (_comlink_wire_unit ());
 
   if (body == NULL)
     {
       g_task_return_error (task, error);
       return;
     }
-  g_variant_ref_sink (body);
 
   if (g_task_return_error_if_cancelled (task))
     return;
@@ -898,7 +891,7 @@ _comlink_connection_request (ComlinkConnection  *self,
   call->id = id = ++self->next_call_id;
   call->task = g_object_ref (task);
   g_hash_table_insert (self->pending, &call->id, call);
-  send_locked (self, _comlink_message_new (type, call->id, target, path, n_path, member, body));
+  send_locked (self, _comlink_message_new (type, call->id, target, path, body));
   g_mutex_unlock (&self->mutex);
 
   if (g_task_get_cancellable (task) != NULL)
@@ -923,7 +916,10 @@ _comlink_connection_return (ComlinkConnection *self,
       GVariant *body = _comlink_value_to_wire (self, value, &local_error);
 
       if (body != NULL)
-        message = _comlink_message_new_reply (*id, body);
+        {
+          message = _comlink_message_new_reply (*id, body);
+          g_variant_unref (body);
+        }
       else
         message = _comlink_message_new_error (*id, local_error);
     }
@@ -1171,7 +1167,8 @@ comlink_connection_dispose (GObject *object)
 
   if (self->endpoint != NULL)
     {
-      g_clear_signal_handler (&self->message_handler, self->endpoint);
+      if (self->closed_handler != 0)
+        _comlink_endpoint_set_receiver (self->endpoint, NULL, NULL);
       g_clear_signal_handler (&self->closed_handler, self->endpoint);
     }
 
@@ -1367,8 +1364,7 @@ connection_setup (ComlinkConnection *self,
       return;
     }
 
-  self->message_handler = g_signal_connect (endpoint, "message",
-                                            G_CALLBACK (on_endpoint_message), self);
+  _comlink_endpoint_set_receiver (endpoint, on_endpoint_message, self);
   self->closed_handler = g_signal_connect (endpoint, "closed",
                                            G_CALLBACK (on_endpoint_closed), self);
   comlink_endpoint_send (endpoint, _comlink_message_new_hello (), NULL);

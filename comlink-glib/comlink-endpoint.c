@@ -11,15 +11,17 @@
 
 #include "config.h"
 
-#include "comlink-endpoint.h"
+#include "comlink-endpoint-private.h"
 #include "comlink-error.h"
 #include "comlink-private.h"
 
 typedef struct
 {
-  GMainContext *context;
-  gint          closed;
-  gint          started;
+  ComlinkEndpointReceiver receiver;
+  gpointer                receiver_data;
+  GMainContext           *context;
+  gint                    closed;
+  gint                    started;
 } ComlinkEndpointPrivate;
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (ComlinkEndpoint, comlink_endpoint, G_TYPE_OBJECT)
@@ -226,7 +228,25 @@ comlink_endpoint_receive (ComlinkEndpoint *self,
   if (g_atomic_int_get (&priv->closed))
     return;
 
+  if (priv->receiver != NULL)
+    {
+      priv->receiver (self, message, priv->receiver_data);
+      if (!g_signal_has_handler_pending (self, signals[MESSAGE], 0, TRUE))
+        return;
+    }
+
   g_signal_emit (self, signals[MESSAGE], 0, message);
+}
+
+void
+_comlink_endpoint_set_receiver (ComlinkEndpoint        *self,
+                                ComlinkEndpointReceiver receiver,
+                                gpointer                user_data)
+{
+  ComlinkEndpointPrivate *priv = comlink_endpoint_get_instance_private (self);
+
+  priv->receiver = receiver;
+  priv->receiver_data = user_data;
 }
 
 /**

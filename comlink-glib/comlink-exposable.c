@@ -59,7 +59,8 @@ call_action_signal (GObject           *object,
                     ComlinkInvocation *invocation)
 {
   const char        *member = comlink_invocation_get_member (invocation);
-  g_autofree char   *name = g_strdelimit (g_strdup (member), "_", '-');
+  g_autofree char   *canonical = NULL;
+  const char        *name = member;
   g_autofree GValue *params = NULL;
   GValue             return_value = G_VALUE_INIT;
   const GValue      *args;
@@ -68,6 +69,9 @@ call_action_signal (GObject           *object,
   guint              n_args, n_expected, signal_id = 0;
   GError            *error = NULL;
 
+  /* Methods may be called with_underscores; signals are named-with-dashes */
+  if (strchr (member, '_') != NULL)
+    name = canonical = g_strdelimit (g_strdup (member), "_", '-');
   if (name[0] != '\0' && g_signal_is_valid_name (name))
     signal_id = g_signal_lookup (name, G_OBJECT_TYPE (object));
   if (signal_id == 0)

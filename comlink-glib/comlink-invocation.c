@@ -32,7 +32,8 @@ struct _ComlinkInvocation
 
   ComlinkConnection    *connection;
   GObject              *target;
-  GCancellable         *cancellable;
+  GCancellable         *cancellable; /* made on first use */
+  gint                  cancelled;
   char                **path;
   char                 *member;
   GValue               *args;
@@ -120,7 +121,6 @@ _comlink_invocation_new (ComlinkConnection    *connection,
   self->member = member;
   self->args = args;
   self->n_args = n_args;
-  self->cancellable = g_cancellable_new ();
 
   return self;
 }
@@ -131,12 +131,25 @@ _comlink_invocation_get_id_ptr (ComlinkInvocation *self)
   return &self->id;
 }
 
+/* Most requests never look at their cancellable: it is made on first use,
+ * already cancelled if the request was. Any thread. */
+static void
+invocation_cancel (ComlinkInvocation *self)
+{
+  GCancellable *cancellable;
+
+  g_atomic_int_set (&self->cancelled, 1);
+  cancellable = g_atomic_pointer_get (&self->cancellable);
+  if (cancellable != NULL)
+    g_cancellable_cancel (cancellable);
+}
+
 /* The caller cancelled: the handler learns it through the cancellable and
  * still answers (the caller drops that answer). */
 void
 _comlink_invocation_cancel (ComlinkInvocation *self)
 {
-  g_cancellable_cancel (self->cancellable);
+  invocation_cancel (self);
 }
 
 /* The connection closed: nobody will read an answer any more. */
@@ -144,7 +157,7 @@ void
 _comlink_invocation_abandon (ComlinkInvocation *self)
 {
   g_atomic_int_set (&self->answered, 1);
-  g_cancellable_cancel (self->cancellable);
+  invocation_cancel (self);
 }
 
 /* Moves the invocation one step down its path, to @target */
@@ -301,9 +314,24 @@ comlink_invocation_get_arg (ComlinkInvocation *self,
 GCancellable *
 comlink_invocation_get_cancellable (ComlinkInvocation *self)
 {
+  GCancellable *cancellable;
+
   g_return_val_if_fail (COMLINK_IS_INVOCATION (self), NULL);
 
-  return self->cancellable;
+  cancellable = g_atomic_pointer_get (&self->cancellable);
+  if (cancellable != NULL)
+    return cancellable;
+
+  cancellable = g_cancellable_new ();
+  if (!g_atomic_pointer_compare_and_exchange (&self->cancellable, NULL, cancellable))
+    {
+      g_object_unref (cancellable);
+      return g_atomic_pointer_get (&self->cancellable);
+    }
+  if (g_atomic_int_get (&self->cancelled))
+    g_cancellable_cancel (cancellable);
+
+  return cancellable;
 }
 
 /**

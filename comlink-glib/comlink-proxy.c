@@ -29,6 +29,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "comlink-error.h"
 #include "comlink-private.h"
 #include "comlink-proxy-private.h"
@@ -43,6 +45,9 @@ struct _ComlinkProxy
   GError            *defunct_error;
   guint64            object_id;
   char             **path;
+  /* The wire path of the last member used, reused while it repeats */
+  char              *cached_member;
+  GVariant          *cached_path;
   ComlinkProxyRecord record;
 };
 
@@ -78,6 +83,8 @@ comlink_proxy_finalize (GObject *object)
   ComlinkProxy *self = COMLINK_PROXY (object);
 
   g_weak_ref_clear (&self->record.proxy);
+  g_free (self->cached_member);
+  g_clear_pointer (&self->cached_path, g_variant_unref);
   g_clear_error (&self->defunct_error);
   g_strfreev (self->path);
   g_mutex_clear (&self->mutex);
@@ -309,6 +316,38 @@ comlink_proxy_get_child (ComlinkProxy *self,
   return child;
 }
 
+/* Returns the wire path (navigation path and @member) of a request, or
+ * NULL if it is too long */
+static GVariant *
+proxy_dup_wire_path (ComlinkProxy *self,
+                     const char   *member)
+{
+  GVariant *path = NULL;
+  guint     n_path = g_strv_length (self->path);
+
+  if (n_path + 1 > COMLINK_MAX_PATH_LENGTH)
+    return NULL;
+
+  g_mutex_lock (&self->mutex);
+  if (self->cached_member != NULL && strcmp (self->cached_member, member) == 0)
+    path = g_variant_ref (self->cached_path);
+  g_mutex_unlock (&self->mutex);
+
+  if (path != NULL)
+    return path;
+
+  path = g_variant_ref_sink (_comlink_message_new_path ((const char * const *) self->path, n_path, member));
+
+  g_mutex_lock (&self->mutex);
+  g_free (self->cached_member);
+  self->cached_member = g_strdup (member);
+  g_clear_pointer (&self->cached_path, g_variant_unref);
+  self->cached_path = g_variant_ref (path);
+  g_mutex_unlock (&self->mutex);
+
+  return path;
+}
+
 static void
 proxy_request (ComlinkProxy      *self,
                ComlinkMessageType type,
@@ -319,6 +358,7 @@ proxy_request (ComlinkProxy      *self,
 {
   g_autoptr(GError) error = NULL;
   ComlinkConnection *connection = proxy_dup_connection (self, &error);
+  GVariant          *path;
 
   if (connection == NULL)
     {
@@ -326,9 +366,14 @@ proxy_request (ComlinkProxy      *self,
       return;
     }
 
-  _comlink_connection_request (connection, type, self->object_id,
-                               (const char * const *) self->path, member,
-                               args, n_args, task);
+  path = proxy_dup_wire_path (self, member);
+  if (path == NULL)
+    g_task_return_new_error (task, COMLINK_ERROR, COMLINK_ERROR_NO_SUCH_OBJECT,
+                             _ ("A path may have at most %d elements"),
+                             COMLINK_MAX_PATH_LENGTH - 1);
+  else
+    _comlink_connection_request (connection, type, self->object_id, path, args, n_args, task);
+  g_clear_pointer (&path, g_variant_unref);
   _comlink_connection_unref_in_context (connection);
 }
 

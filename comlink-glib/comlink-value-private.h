@@ -6,6 +6,8 @@
 
 G_BEGIN_DECLS
 
+/* Both return a full (not floating) reference */
+
 GVariant *_comlink_value_to_wire (ComlinkConnection *connection,
                                   const GValue      *value,
                                   GError           **error);

@@ -17,6 +17,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <string.h>
 
 #include "comlink-connection-private.h"
 #include "comlink-error.h"
@@ -145,7 +146,7 @@ boxed_to_wire (const GValue *value,
   if (type == G_TYPE_BYTES)
     {
       if (boxed == NULL)
-        return _comlink_wire_tag (COMLINK_TAG_NONE, g_variant_new ("()"));
+        return g_variant_ref (_comlink_wire_none ());
       return _comlink_wire_tag (COMLINK_TAG_BYTES,
                                 g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING, boxed, TRUE));
     }
@@ -153,7 +154,7 @@ boxed_to_wire (const GValue *value,
   if (type == G_TYPE_ERROR)
     {
       if (boxed == NULL)
-        return _comlink_wire_tag (COMLINK_TAG_NONE, g_variant_new ("()"));
+        return g_variant_ref (_comlink_wire_none ());
       return _comlink_wire_tag (COMLINK_TAG_ERROR, _comlink_wire_error_new (boxed));
     }
 
@@ -171,7 +172,7 @@ value_to_wire (ComlinkConnection *connection,
   GType type;
 
   if (value == NULL || !G_IS_VALUE (value))
-    return _comlink_wire_tag (COMLINK_TAG_NONE, g_variant_new ("()"));
+    return g_variant_ref (_comlink_wire_none ());
 
   type = G_VALUE_TYPE (value);
 
@@ -209,7 +210,7 @@ value_to_wire (ComlinkConnection *connection,
       return flags_to_wire (value, error);
     case G_TYPE_VARIANT:
       if (g_value_get_variant (value) == NULL)
-        return _comlink_wire_tag (COMLINK_TAG_NONE, g_variant_new ("()"));
+        return g_variant_ref (_comlink_wire_none ());
       return _comlink_wire_tag (COMLINK_TAG_VARIANT, g_value_get_variant (value));
     case G_TYPE_OBJECT:
       return object_to_wire (connection, g_value_get_object (value), exported, error);
@@ -241,7 +242,7 @@ _comlink_value_to_wire (ComlinkConnection *connection,
   if (ret == NULL)
     rollback_exports (connection, exported);
 
-  return ret;
+  return ret ? g_variant_take_ref (ret) : NULL;
 }
 
 GVariant *
@@ -257,6 +258,8 @@ _comlink_values_to_wire (ComlinkConnection *connection,
     {
       GVariant *child = value_to_wire (connection, &values[i], exported, error);
 
+      if (child != NULL)
+        g_variant_take_ref (child);
       if (child == NULL)
         {
           for (guint j = 0; j < i; j++)
@@ -266,9 +269,10 @@ _comlink_values_to_wire (ComlinkConnection *connection,
           return NULL;
         }
       children[i] = g_variant_new_variant (child);
+      g_variant_unref (child);
     }
 
-  return g_variant_new_array (G_VARIANT_TYPE_VARIANT, children, n_values);
+  return g_variant_take_ref (g_variant_new_array (G_VARIANT_TYPE_VARIANT, children, n_values));
 }
 
 static gboolean
@@ -403,9 +407,10 @@ _comlink_value_from_wire (ComlinkConnection *connection,
                           GValue            *value,
                           GError           **error)
 {
-  const GVariantType *type = g_variant_get_type (wire);
+  const char *type = g_variant_get_type_string (wire);
 
-  if (g_variant_type_is_basic (type))
+  /* Plain values have one-character types */
+  if (type[1] == '\0')
     {
       switch (g_variant_classify (wire))
         {
@@ -460,7 +465,7 @@ _comlink_value_from_wire (ComlinkConnection *connection,
           break;
         }
     }
-  else if (g_variant_type_equal (type, G_VARIANT_TYPE ("ms")))
+  else if (strcmp (type, "ms") == 0)
     {
       g_autoptr(GVariant) child = g_variant_get_maybe (wire);
 
@@ -469,7 +474,7 @@ _comlink_value_from_wire (ComlinkConnection *connection,
         g_value_set_string (value, g_variant_get_string (child, NULL));
       return TRUE;
     }
-  else if (g_variant_type_equal (type, G_VARIANT_TYPE_STRING_ARRAY))
+  else if (strcmp (type, "as") == 0)
     {
       g_value_init (value, G_TYPE_STRV);
       g_value_take_boxed (value, g_variant_dup_strv (wire, NULL));

@@ -11,7 +11,7 @@ G_BEGIN_DECLS
  * a message GVariant by hand. */
 
 #define COMLINK_PROTOCOL_VERSION 1
-#define COMLINK_MESSAGE_TYPE_STRING "(yttasv)"
+#define COMLINK_MESSAGE_TYPE_STRING "((ytt)asv)"
 #define COMLINK_MAX_PATH_LENGTH 64
 
 /* The numbers are part of the protocol: new kinds get new numbers */
@@ -56,13 +56,16 @@ void      _comlink_message_clear (ComlinkMessage *message);
 gboolean  _comlink_message_parse (GVariant       *variant,
                                   ComlinkMessage *message,
                                   GError        **error);
-GVariant *_comlink_message_new (ComlinkMessageType  type,
-                                guint64             id,
-                                guint64             target,
-                                const char * const *path,
-                                gsize               n_path,
-                                const char         *member,
-                                GVariant           *body);
+GVariant *_comlink_message_new (ComlinkMessageType type,
+                                guint64            id,
+                                guint64            target,
+                                GVariant          *path,
+                                GVariant          *body);
+GVariant *_comlink_message_new_path (const char * const *path,
+                                     gsize               n_path,
+                                     const char         *member);
+GVariant *_comlink_wire_unit (void);
+GVariant *_comlink_wire_none (void);
 GVariant *_comlink_message_new_hello (void);
 gboolean  _comlink_message_check_hello (const ComlinkMessage *message,
                                         GError              **error);

@@ -21,6 +21,15 @@
 #include "comlink-private.h"
 #include "comlink-wire-private.h"
 
+/* g_variant_is_of_type() handles wildcards; exact types compare faster as
+ * strings */
+static inline gboolean
+has_type (GVariant   *value,
+          const char *type)
+{
+  return strcmp (g_variant_get_type_string (value), type) == 0;
+}
+
 static const char *body_types[COMLINK_MESSAGE_LAST + 1] = {
   [COMLINK_MESSAGE_HELLO] = "(us)",
   [COMLINK_MESSAGE_CALL] = "av",
@@ -59,20 +68,48 @@ message_has_path (ComlinkMessageType type)
          type == COMLINK_MESSAGE_SET;
 }
 
+/* Constant values shared by every message, and type infos kept alive, so
+ * that the hot path neither rebuilds them nor frees them. */
+static struct
+{
+  GVariant *empty_path;
+  GVariant *unit;
+  GVariant *none;
+  GVariant *keep_alive[4];
+} constants;
+
+static void
+ensure_constants (void)
+{
+  static gsize initialized = 0;
+
+  if (g_once_init_enter (&initialized))
+    {
+      constants.empty_path = g_variant_ref_sink (g_variant_new_strv (NULL, 0));
+      constants.unit = g_variant_ref_sink (g_variant_new_tuple (NULL, 0));
+      constants.none = g_variant_ref_sink (_comlink_wire_tag (COMLINK_TAG_NONE, constants.unit));
+      constants.keep_alive[0] = g_variant_ref_sink (_comlink_message_new (COMLINK_MESSAGE_CANCEL, 0, 0,
+                                                                          constants.empty_path, constants.unit));
+      constants.keep_alive[1] = g_variant_ref_sink (g_variant_new_array (G_VARIANT_TYPE_VARIANT, NULL, 0));
+      constants.keep_alive[2] = g_variant_ref_sink (g_variant_new_maybe (G_VARIANT_TYPE_STRING, NULL));
+      constants.keep_alive[3] = g_variant_ref_sink (g_variant_new ("(sis)", "", 0, ""));
+      g_once_init_leave (&initialized, 1);
+    }
+}
+
 gboolean
 _comlink_message_parse (GVariant       *variant,
                         ComlinkMessage *message,
                         GError        **error)
 {
-  g_autoptr(GVariant) type = NULL;
-  g_autoptr(GVariant) id = NULL;
-  g_autoptr(GVariant) target = NULL;
+  g_autoptr(GVariant) header = NULL;
   g_autoptr(GVariant) boxed = NULL;
-  gsize n_path;
+  guint8 type;
+  gsize  n_path;
 
   memset (message, 0, sizeof *message);
 
-  if (!g_variant_is_of_type (variant, G_VARIANT_TYPE (COMLINK_MESSAGE_TYPE_STRING)))
+  if (!has_type (variant, COMLINK_MESSAGE_TYPE_STRING))
     {
       g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
                    _ ("Message of type “%s” instead of “%s”"),
@@ -80,15 +117,20 @@ _comlink_message_parse (GVariant       *variant,
       return FALSE;
     }
 
-  type = g_variant_get_child_value (variant, 0);
-  id = g_variant_get_child_value (variant, 1);
-  target = g_variant_get_child_value (variant, 2);
-  message->path = g_variant_get_child_value (variant, 3);
-  boxed = g_variant_get_child_value (variant, 4);
+  header = g_variant_get_child_value (variant, 0);
+  message->path = g_variant_get_child_value (variant, 1);
+  boxed = g_variant_get_child_value (variant, 2);
   message->body = g_variant_get_variant (boxed);
-  message->type = g_variant_get_byte (type);
-  message->id = g_variant_get_uint64 (id);
-  message->target = g_variant_get_uint64 (target);
+  /* A serialised (ytt) is the 24 bytes that header_new() writes */
+  {
+    const guint8 *data = g_variant_get_data (header);
+
+    g_assert (g_variant_get_size (header) == 24);
+    type = data[0];
+    memcpy (&message->id, data + 8, sizeof message->id);
+    memcpy (&message->target, data + 16, sizeof message->target);
+    message->type = type;
+  }
 
   if (message->type < COMLINK_MESSAGE_HELLO || message->type > COMLINK_MESSAGE_LAST)
     {
@@ -99,7 +141,7 @@ _comlink_message_parse (GVariant       *variant,
 
   /* A NULL body type is a value, which the value layer checks */
   if (body_types[message->type] != NULL &&
-      !g_variant_is_of_type (message->body, G_VARIANT_TYPE (body_types[message->type])))
+      !has_type (message->body, body_types[message->type]))
     {
       g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
                    _ ("Message type %u with a body of type “%s”"),
@@ -123,39 +165,88 @@ fail:
   return FALSE;
 }
 
-GVariant *
-_comlink_message_new (ComlinkMessageType  type,
-                      guint64             id,
-                      guint64             target,
-                      const char * const *path,
-                      gsize               n_path,
-                      const char         *member,
-                      GVariant           *body)
+/* The header (ytt) is built serialised, in one piece: type, call id,
+ * target object id */
+static GVariant *
+header_new (ComlinkMessageType type,
+            guint64            id,
+            guint64            target)
 {
-  GVariant *children[5];
-  GVariant *path_elements[COMLINK_MAX_PATH_LENGTH + 1];
-  gsize     n = 0;
+  struct
+  {
+    guint8  type;
+    guint8  padding[7];
+    guint64 id;
+    guint64 target;
+  } header;
 
-  g_assert (n_path < COMLINK_MAX_PATH_LENGTH);
+  G_STATIC_ASSERT (sizeof header == 24);
+  memset (&header, 0, sizeof header);
+  header.type = type;
+  header.id = id;
+  header.target = target;
 
-  for (gsize i = 0; i < n_path; i++)
-    path_elements[n++] = g_variant_new_string (path[i]);
-  if (member != NULL)
-    path_elements[n++] = g_variant_new_string (member);
+  {
+    g_autoptr(GBytes) bytes = g_bytes_new (&header, sizeof header);
 
-  children[0] = g_variant_new_byte (type);
-  children[1] = g_variant_new_uint64 (id);
-  children[2] = g_variant_new_uint64 (target);
-  children[3] = g_variant_new_array (G_VARIANT_TYPE_STRING, path_elements, n);
-  children[4] = g_variant_new_variant (body);
+    return g_variant_new_from_bytes (G_VARIANT_TYPE ("(ytt)"), bytes, TRUE);
+  }
+}
+
+/* @path is the "as" path of the message (a navigation path and a member),
+ * or NULL for none */
+GVariant *
+_comlink_message_new (ComlinkMessageType type,
+                      guint64            id,
+                      guint64            target,
+                      GVariant          *path,
+                      GVariant          *body)
+{
+  GVariant *children[3];
+
+  children[0] = header_new (type, id, target);
+  children[1] = path ? path : (ensure_constants (), constants.empty_path);
+  children[2] = g_variant_new_variant (body);
 
   return g_variant_new_tuple (children, G_N_ELEMENTS (children));
 }
 
 GVariant *
+_comlink_message_new_path (const char * const *path,
+                           gsize               n_path,
+                           const char         *member)
+{
+  GVariant *elements[COMLINK_MAX_PATH_LENGTH + 1];
+  gsize     n = 0;
+
+  g_assert (n_path < COMLINK_MAX_PATH_LENGTH);
+
+  for (gsize i = 0; i < n_path; i++)
+    elements[n++] = g_variant_new_string (path[i]);
+  if (member != NULL)
+    elements[n++] = g_variant_new_string (member);
+
+  return g_variant_new_array (G_VARIANT_TYPE_STRING, elements, n);
+}
+
+GVariant *
+_comlink_wire_unit (void)
+{
+  ensure_constants ();
+  return constants.unit;
+}
+
+GVariant *
+_comlink_wire_none (void)
+{
+  ensure_constants ();
+  return constants.none;
+}
+
+GVariant *
 _comlink_message_new_hello (void)
 {
-  return _comlink_message_new (COMLINK_MESSAGE_HELLO, 0, 0, NULL, 0, NULL,
+  return _comlink_message_new (COMLINK_MESSAGE_HELLO, 0, 0, NULL,
                                g_variant_new ("(us)", COMLINK_PROTOCOL_VERSION, "comlink-glib"));
 }
 
@@ -188,14 +279,14 @@ GVariant *
 _comlink_message_new_reply (guint64   id,
                             GVariant *value)
 {
-  return _comlink_message_new (COMLINK_MESSAGE_REPLY, id, 0, NULL, 0, NULL, value);
+  return _comlink_message_new (COMLINK_MESSAGE_REPLY, id, 0, NULL, value);
 }
 
 GVariant *
 _comlink_message_new_error (guint64       id,
                             const GError *error)
 {
-  return _comlink_message_new (COMLINK_MESSAGE_ERROR, id, 0, NULL, 0, NULL,
+  return _comlink_message_new (COMLINK_MESSAGE_ERROR, id, 0, NULL,
                                _comlink_wire_error_new (error));
 }
 
@@ -212,15 +303,14 @@ _comlink_message_new_release (guint64 id,
       g_variant_builder_add (&builder, "(tu)", release->id, release->count);
     }
 
-  return _comlink_message_new (COMLINK_MESSAGE_RELEASE, id, 0, NULL, 0, NULL,
+  return _comlink_message_new (COMLINK_MESSAGE_RELEASE, id, 0, NULL,
                                g_variant_builder_end (&builder));
 }
 
 GVariant *
 _comlink_message_new_cancel (guint64 id)
 {
-  return _comlink_message_new (COMLINK_MESSAGE_CANCEL, id, 0, NULL, 0, NULL,
-                               g_variant_new ("()"));
+  return _comlink_message_new (COMLINK_MESSAGE_CANCEL, id, 0, NULL, _comlink_wire_unit ());
 }
 
 GVariant *
@@ -238,7 +328,7 @@ _comlink_wire_tag (ComlinkTag tag,
 gboolean
 _comlink_wire_is_tagged (GVariant *value)
 {
-  return g_variant_is_of_type (value, G_VARIANT_TYPE ("(yv)"));
+  return has_type (value, "(yv)");
 }
 
 ComlinkTag
@@ -259,7 +349,7 @@ _comlink_wire_untag (GVariant  *value,
     }
 
   if (tag_types[tag] != NULL &&
-      !g_variant_is_of_type (inner, G_VARIANT_TYPE (tag_types[tag])))
+      !has_type (inner, tag_types[tag]))
     {
       g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
                    _ ("Value tag %u with content of type “%s”"),

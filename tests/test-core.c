@@ -672,8 +672,8 @@ test_cancel (Fixture *f, gconstpointer data)
 {
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   ComlinkInvocation *held;
-  GCancellable *remote;
-  Result r = { 0 };
+  GCancellable      *remote;
+  Result             r = { 0 };
 
   comlink_proxy_call_async (f->proxy, "hold", NULL, 0, cancellable, on_call_done, &r);
   test_wait_until (test_calc_get_held (f->calc) != NULL);

@@ -32,7 +32,7 @@ fake_init (Fake *fake, gboolean send_hello)
   comlink_endpoint_start (fake->peer);
   fake->proxy = comlink_wrap (comlink_channel_get_port2 (fake->channel));
   if (send_hello)
-    comlink_endpoint_send (fake->peer, g_variant_new_parsed ("(byte 1, uint64 0, uint64 0, @as [], <(uint32 1, 'fake')>)"), NULL);
+    comlink_endpoint_send (fake->peer, g_variant_new_parsed ("((byte 1, uint64 0, uint64 0), @as [], <(uint32 1, 'fake')>)"), NULL);
 }
 
 static void
@@ -82,7 +82,7 @@ last_call_id (Fake *fake)
   guint64 id;
 
   g_assert_cmpuint (fake->received->len, >, 0);
-  g_variant_get_child (fake->received->pdata[fake->received->len - 1], 1, "t", &id);
+  g_variant_get_child (fake->received->pdata[fake->received->len - 1], 0, "(ytt)", NULL, &id, NULL);
 
   return id;
 }
@@ -99,7 +99,7 @@ test_unknown_error_domain (void)
   test_wait_until (fake.received->len == 2); /* hello, call */
 
   comlink_endpoint_send (fake.peer,
-                         g_variant_new ("(yttas@v)", 8, last_call_id (&fake), (guint64) 0, NULL,
+                         g_variant_new ("((ytt)as@v)", 8, last_call_id (&fake), (guint64) 0, NULL,
                                         g_variant_new_variant (g_variant_new ("(sis)", domain, 5, "boom"))),
                          NULL);
   test_wait_until (r.n_calls == 1);
@@ -127,9 +127,9 @@ test_unknown_object (void)
   g_signal_connect (fake.peer, "message", G_CALLBACK (on_peer_message), &fake);
   comlink_endpoint_start (fake.peer);
   comlink_expose (G_OBJECT (calc), comlink_channel_get_port2 (channel));
-  comlink_endpoint_send (fake.peer, g_variant_new_parsed ("(byte 1, uint64 0, uint64 0, @as [], <(uint32 1, 'fake')>)"), NULL);
+  comlink_endpoint_send (fake.peer, g_variant_new_parsed ("((byte 1, uint64 0, uint64 0), @as [], <(uint32 1, 'fake')>)"), NULL);
   /* A call on an object that was never exported is answered with an error */
-  comlink_endpoint_send (fake.peer, g_variant_new_parsed ("(byte 2, uint64 7, uint64 12345, ['ping'], <@av []>)"), NULL);
+  comlink_endpoint_send (fake.peer, g_variant_new_parsed ("((byte 2, uint64 7, uint64 12345), ['ping'], <@av []>)"), NULL);
   test_wait_until (fake.received->len == 2);
   g_assert_true (_comlink_message_parse (fake.received->pdata[1], &message, NULL));
   g_assert_cmpint (message.type, ==, COMLINK_MESSAGE_ERROR);
@@ -157,22 +157,23 @@ static const struct
   const char *message; /* %t is the id of the pending call */
 } bad_messages[] = {
   { "not-a-message", TRUE, "uint32 7" },
-  { "wrong-tuple", TRUE, "(byte 2, uint64 1, uint64 0, @as [])" },
-  { "unknown-type", TRUE, "(byte 99, uint64 1, uint64 0, @as [], <()>)" },
-  { "call-before-hello", FALSE, "(byte 2, uint64 1, uint64 0, ['ping'], <@av []>)" },
-  { "wrong-version", FALSE, "(byte 1, uint64 0, uint64 0, @as [], <(uint32 2, 'future')>)" },
-  { "second-hello", TRUE, "(byte 1, uint64 0, uint64 0, @as [], <(uint32 1, 'again')>)" },
-  { "call-without-id", TRUE, "(byte 2, uint64 0, uint64 0, ['ping'], <@av []>)" },
-  { "call-without-member", TRUE, "(byte 2, uint64 5, uint64 0, @as [], <@av []>)" },
-  { "call-body-type", TRUE, "(byte 2, uint64 5, uint64 0, ['ping'], <'text'>)" },
-  { "reply-to-unknown-call", TRUE, "(byte 7, uint64 999, uint64 0, @as [], <int32 1>)" },
-  { "reply-unknown-tag", TRUE, "(byte 7, uint64 %t, uint64 0, @as [], <(byte 77, <()>)>)" },
-  { "reply-tag-content", TRUE, "(byte 7, uint64 %t, uint64 0, @as [], <(byte 3, <'not bytes'>)>)" },
-  { "reply-not-a-value", TRUE, "(byte 7, uint64 %t, uint64 0, @as [], <(1, 2)>)" },
-  { "reply-unexported-reference", TRUE, "(byte 7, uint64 %t, uint64 0, @as [], <(byte 9, <uint64 4242>)>)" },
-  { "error-body-type", TRUE, "(byte 8, uint64 %t, uint64 0, @as [], <'oops'>)" },
-  { "release-never-exported", TRUE, "(byte 5, uint64 0, uint64 0, @as [], <[(uint64 77, uint32 1)]>)" },
-  { "release-zero", TRUE, "(byte 5, uint64 0, uint64 0, @as [], <[(uint64 77, uint32 0)]>)" },
+  { "wrong-tuple", TRUE, "((byte 2, uint64 1, uint64 0), @as [])" },
+  { "old-layout", TRUE, "(byte 2, uint64 1, uint64 0, @as [], <()>)" },
+  { "unknown-type", TRUE, "((byte 99, uint64 1, uint64 0), @as [], <()>)" },
+  { "call-before-hello", FALSE, "((byte 2, uint64 1, uint64 0), ['ping'], <@av []>)" },
+  { "wrong-version", FALSE, "((byte 1, uint64 0, uint64 0), @as [], <(uint32 2, 'future')>)" },
+  { "second-hello", TRUE, "((byte 1, uint64 0, uint64 0), @as [], <(uint32 1, 'again')>)" },
+  { "call-without-id", TRUE, "((byte 2, uint64 0, uint64 0), ['ping'], <@av []>)" },
+  { "call-without-member", TRUE, "((byte 2, uint64 5, uint64 0), @as [], <@av []>)" },
+  { "call-body-type", TRUE, "((byte 2, uint64 5, uint64 0), ['ping'], <'text'>)" },
+  { "reply-to-unknown-call", TRUE, "((byte 7, uint64 999, uint64 0), @as [], <int32 1>)" },
+  { "reply-unknown-tag", TRUE, "((byte 7, uint64 %t, uint64 0), @as [], <(byte 77, <()>)>)" },
+  { "reply-tag-content", TRUE, "((byte 7, uint64 %t, uint64 0), @as [], <(byte 3, <'not bytes'>)>)" },
+  { "reply-not-a-value", TRUE, "((byte 7, uint64 %t, uint64 0), @as [], <(1, 2)>)" },
+  { "reply-unexported-reference", TRUE, "((byte 7, uint64 %t, uint64 0), @as [], <(byte 9, <uint64 4242>)>)" },
+  { "error-body-type", TRUE, "((byte 8, uint64 %t, uint64 0), @as [], <'oops'>)" },
+  { "release-never-exported", TRUE, "((byte 5, uint64 0, uint64 0), @as [], <[(uint64 77, uint32 1)]>)" },
+  { "release-zero", TRUE, "((byte 5, uint64 0, uint64 0), @as [], <[(uint64 77, uint32 0)]>)" },
 };
 
 static void
