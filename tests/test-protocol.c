@@ -201,7 +201,7 @@ test_bad_message (gconstpointer data)
   text = g_string_free (str, FALSE);
   bad = g_variant_parse (NULL, text, NULL, NULL, &parse_error);
   g_assert_no_error (parse_error);
-  comlink_endpoint_send (fake.peer, g_variant_ref (bad), NULL);
+  comlink_endpoint_send (fake.peer, bad, NULL);
 
   test_wait_until (r.n_calls == 1);
   g_assert_error (r.error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL);
