@@ -30,6 +30,7 @@ void          _comlink_connection_request (ComlinkConnection *self,
                                            GVariant          *path,
                                            const GValue      *args,
                                            guint              n_args,
+                                           gint               timeout_msec,
                                            GTask             *task);
 void          _comlink_connection_return (ComlinkConnection *self,
                                           ComlinkInvocation *invocation,

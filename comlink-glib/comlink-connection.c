@@ -43,6 +43,8 @@ typedef struct
   GTask        *task;
   GCancellable *cancellable;
   gulong        cancelled_id;
+  GSource      *timeout;
+  guint         timeout_msec;
 } PendingCall;
 
 /* What a call's GCancellable handler knows: it may outlive the call */
@@ -58,6 +60,9 @@ typedef struct
   guint64  count;
   GObject *object;
 } ExportRecord;
+
+#define COMLINK_DEFAULT_MAX_PENDING_CALLS 65536
+#define COMLINK_DEFAULT_MAX_EXPORTS 65536
 
 struct _ComlinkConnection
 {
@@ -83,6 +88,9 @@ struct _ComlinkConnection
   GHashTable *proxies;     /* set of ComlinkProxyRecord */
   GArray     *releases;
   GSource    *release_source;
+  guint       timeout_msec;
+  guint       max_pending_calls;
+  guint       max_exports;
   guint       closed : 1;
   guint       ready : 1;
   guint       had_proxies : 1;
@@ -99,12 +107,16 @@ enum
   PROP_CLOSED,
   PROP_N_PROXIES,
   PROP_N_EXPORTS,
+  PROP_TIMEOUT,
+  PROP_MAX_PENDING_CALLS,
+  PROP_MAX_EXPORTS,
   N_PROPS
 };
 
 enum
 {
   CLOSED,
+  RELEASED,
   N_SIGNALS
 };
 
@@ -113,6 +125,8 @@ static guint       signals[N_SIGNALS];
 static GQuark      connection_quark;
 G_LOCK_DEFINE_STATIC (endpoint_connection);
 
+static void emit_released (ComlinkConnection *self,
+                           GObject           *object);
 static void handle_message (ComlinkConnection *self,
                             GVariant          *variant);
 
@@ -143,6 +157,11 @@ pending_call_free (gpointer data)
   PendingCall *pending = data;
 
   g_clear_object (&pending->task);
+  if (pending->timeout != NULL)
+    {
+      g_source_destroy (pending->timeout);
+      g_clear_pointer (&pending->timeout, g_source_unref);
+    }
   if (pending->cancelled_id != 0)
     {
       /* g_cancellable_disconnect() deadlocks when it runs inside the
@@ -352,6 +371,12 @@ _comlink_connection_close_with_error (ComlinkConnection *self,
       g_object_unref (value);
     }
 
+  g_hash_table_iter_init (&iter, exports);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    emit_released (self, ((ExportRecord *) value)->object);
+  if (root != NULL)
+    emit_released (self, root);
+
   free_queue_of_variants (&early);
   free_queue_of_variants (&outgoing);
 
@@ -374,6 +399,16 @@ _comlink_connection_close_with_error (ComlinkConnection *self,
       g_source_unref (source);
     }
   g_object_unref (self);
+}
+
+/* The peer holds no reference to @object any more */
+static void
+emit_released (ComlinkConnection *self,
+               GObject           *object)
+{
+  g_signal_emit (self, signals[RELEASED], 0, object);
+  if (COMLINK_IS_EXPOSABLE (object))
+    _comlink_exposable_released (COMLINK_EXPOSABLE (object), self);
 }
 
 static void
@@ -485,6 +520,7 @@ handle_request (ComlinkConnection *self,
   GValue               *args = NULL;
   guint                 n_args = 0;
   gboolean              duplicate;
+  gboolean              over_limit;
   char                **prefix;
   char                 *member = NULL;
   ComlinkInvocationKind kind;
@@ -517,6 +553,7 @@ handle_request (ComlinkConnection *self,
         target = g_object_ref (record->object);
     }
   duplicate = g_hash_table_contains (self->invocations, &message->id);
+  over_limit = g_hash_table_size (self->invocations) >= self->max_pending_calls;
   g_mutex_unlock (&self->mutex);
 
   if (duplicate)
@@ -527,11 +564,18 @@ handle_request (ComlinkConnection *self,
       return;
     }
 
-  if (target == NULL)
+  if (over_limit || target == NULL)
     {
-      g_autoptr(GError) local_error =
-                   g_error_new (COMLINK_ERROR, COMLINK_ERROR_NO_SUCH_OBJECT,
-                                _ ("Object %llu does not exist"), (unsigned long long) message->target);
+      g_autoptr(GError) local_error = NULL;
+
+      if (over_limit)
+        local_error = g_error_new (COMLINK_ERROR, COMLINK_ERROR_LIMIT_EXCEEDED,
+                                   _ ("The peer serves at most %u requests at once"),
+                                   self->max_pending_calls);
+      else
+        local_error = g_error_new (COMLINK_ERROR, COMLINK_ERROR_NO_SUCH_OBJECT,
+                                   _ ("Object %llu does not exist"),
+                                   (unsigned long long) message->target);
       reply_error (self, message->id, local_error);
       return;
     }
@@ -670,6 +714,8 @@ handle_release (ComlinkConnection *self,
   g_mutex_unlock (&self->mutex);
 
   /* The objects are dropped here, in the connection's thread */
+  for (guint i = 0; i < dropped->len; i++)
+    emit_released (self, ((ExportRecord *) g_ptr_array_index (dropped, i))->object);
   g_clear_pointer (&dropped, g_ptr_array_unref);
 
   if (error != NULL)
@@ -787,7 +833,8 @@ handle_message (ComlinkConnection *self,
  * tells the peer, whose invocation's cancellable fires. Any thread. */
 static void
 cancel_pending (ComlinkConnection *self,
-                guint64            id)
+                guint64            id,
+                gboolean           timed_out)
 {
   PendingCall *call = NULL;
 
@@ -797,11 +844,49 @@ cancel_pending (ComlinkConnection *self,
     send_locked (self, _comlink_message_new_cancel (id));
   g_mutex_unlock (&self->mutex);
 
-  if (call != NULL)
+  if (call == NULL)
+    return;
+
+  if (timed_out)
+    g_task_return_new_error (call->task, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                             _ ("The call timed out after %u ms"), call->timeout_msec);
+  else
+    g_task_return_error_if_cancelled (call->task);
+  pending_call_free (call);
+}
+
+static gboolean
+on_call_timeout (gpointer data)
+{
+  CancelData        *cancel = data;
+  ComlinkConnection *self = g_weak_ref_get (&cancel->connection);
+
+  if (self != NULL)
     {
-      g_task_return_error_if_cancelled (call->task);
-      pending_call_free (call);
+      cancel_pending (self, cancel->id, TRUE);
+      g_object_unref (self);
     }
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Called with the mutex held. The source lives in the connection's
+ * context and dies with its call. */
+static GSource *
+timeout_source_new (ComlinkConnection *self,
+                    guint64            id,
+                    guint              timeout_msec)
+{
+  CancelData *cancel = g_new0 (CancelData, 1);
+  GSource    *source = g_timeout_source_new (timeout_msec);
+
+  g_weak_ref_init (&cancel->connection, self);
+  cancel->id = id;
+  g_source_set_static_name (source, "[comlink] call timeout");
+  g_source_set_callback (source, on_call_timeout, cancel, cancel_data_free);
+  g_source_attach (source, self->context);
+
+  return source;
 }
 
 static void
@@ -813,7 +898,7 @@ on_call_cancelled (GCancellable *cancellable,
 
   if (self != NULL)
     {
-      cancel_pending (self, cancel->id);
+      cancel_pending (self, cancel->id, FALSE);
       _comlink_connection_unref_in_context (self);
     }
 }
@@ -855,6 +940,7 @@ _comlink_connection_request (ComlinkConnection *self,
                              GVariant          *path,
                              const GValue      *args,
                              guint              n_args,
+                             gint               timeout_msec,
                              GTask             *task)
 {
   g_autoptr(GVariant) body = NULL;
@@ -887,9 +973,22 @@ _comlink_connection_request (ComlinkConnection *self,
       return;
     }
 
+  if (g_hash_table_size (self->pending) >= self->max_pending_calls)
+    {
+      guint max = self->max_pending_calls;
+
+      g_mutex_unlock (&self->mutex);
+      g_task_return_new_error (task, COMLINK_ERROR, COMLINK_ERROR_LIMIT_EXCEEDED,
+                               _ ("More than %u calls would be pending on the connection"), max);
+      return;
+    }
+
   call = g_new0 (PendingCall, 1);
   call->id = id = ++self->next_call_id;
   call->task = g_object_ref (task);
+  call->timeout_msec = timeout_msec < 0 ? self->timeout_msec : (guint) timeout_msec;
+  if (call->timeout_msec > 0)
+    call->timeout = timeout_source_new (self, id, call->timeout_msec);
   g_hash_table_insert (self->pending, &call->id, call);
   send_locked (self, _comlink_message_new (type, call->id, target, path, body));
   g_mutex_unlock (&self->mutex);
@@ -1051,6 +1150,13 @@ _comlink_connection_export (ComlinkConnection *self,
   else
     {
       record = g_hash_table_lookup (self->export_ids, object);
+      if (record == NULL && g_hash_table_size (self->exports) >= self->max_exports)
+        {
+          g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_LIMIT_EXCEEDED,
+                       _ ("The peer already holds %u objects"), self->max_exports);
+          g_mutex_unlock (&self->mutex);
+          return 0;
+        }
       if (record == NULL)
         {
           record = g_new0 (ExportRecord, 1);
@@ -1228,6 +1334,45 @@ comlink_connection_get_property (GObject    *object,
       g_value_set_uint (value, comlink_connection_get_n_exports (self));
       break;
 
+    case PROP_TIMEOUT:
+      g_value_set_uint (value, comlink_connection_get_timeout (self));
+      break;
+
+    case PROP_MAX_PENDING_CALLS:
+      g_value_set_uint (value, comlink_connection_get_max_pending_calls (self));
+      break;
+
+    case PROP_MAX_EXPORTS:
+      g_value_set_uint (value, comlink_connection_get_max_exports (self));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+comlink_connection_set_property (GObject      *object,
+                                 guint         prop_id,
+                                 const GValue *value,
+                                 GParamSpec   *pspec)
+{
+  ComlinkConnection *self = COMLINK_CONNECTION (object);
+
+  switch (prop_id)
+    {
+    case PROP_TIMEOUT:
+      comlink_connection_set_timeout (self, g_value_get_uint (value));
+      break;
+
+    case PROP_MAX_PENDING_CALLS:
+      comlink_connection_set_max_pending_calls (self, g_value_get_uint (value));
+      break;
+
+    case PROP_MAX_EXPORTS:
+      comlink_connection_set_max_exports (self, g_value_get_uint (value));
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1244,6 +1389,7 @@ comlink_connection_class_init (ComlinkConnectionClass *klass)
   object_class->dispose = comlink_connection_dispose;
   object_class->finalize = comlink_connection_finalize;
   object_class->get_property = comlink_connection_get_property;
+  object_class->set_property = comlink_connection_set_property;
 
   /**
    * ComlinkConnection:endpoint:
@@ -1308,7 +1454,72 @@ comlink_connection_class_init (ComlinkConnectionClass *klass)
                        0, G_MAXUINT, 0,
                        (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
+  /**
+   * ComlinkConnection:timeout:
+   *
+   * The time in milliseconds after which a call made through a proxy of
+   * this connection fails with %G_IO_ERROR_TIMED_OUT and the remote
+   * invocation is cancelled, unless the proxy or the call sets its own;
+   * 0 for no timeout.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_TIMEOUT] =
+    g_param_spec_uint ("timeout", NULL, NULL,
+                       0, G_MAXINT, 0,
+                       (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * ComlinkConnection:max-pending-calls:
+   *
+   * The most calls that may wait for a reply at once, and the most
+   * requests of the peer that may be served at once. A call over the limit
+   * fails with %COMLINK_ERROR_LIMIT_EXCEEDED.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_MAX_PENDING_CALLS] =
+    g_param_spec_uint ("max-pending-calls", NULL, NULL,
+                       1, G_MAXUINT, COMLINK_DEFAULT_MAX_PENDING_CALLS,
+                       (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * ComlinkConnection:max-exports:
+   *
+   * The most local objects the peer may hold references to. Sending one
+   * more object fails with %COMLINK_ERROR_LIMIT_EXCEEDED.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_MAX_EXPORTS] =
+    g_param_spec_uint ("max-exports", NULL, NULL,
+                       1, G_MAXUINT, COMLINK_DEFAULT_MAX_EXPORTS,
+                       (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * ComlinkConnection::released:
+   * @self: the connection
+   * @object: the local object
+   *
+   * Emitted in the connection's context when the peer no longer holds any
+   * reference to @object, an object that was exposed or sent to it: every
+   * proxy of it was released, or the connection closed. It is the
+   * counterpart of Comlink's `finalizer`; an object that implements
+   * [iface@Comlink.Exposable] learns it through its `released` virtual
+   * function too.
+   *
+   * Since: 1.0
+   */
+  signals[RELEASED] =
+    g_signal_new ("released",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0,
+                  NULL, NULL,
+                  g_cclosure_marshal_VOID__OBJECT,
+                  G_TYPE_NONE, 1, G_TYPE_OBJECT);
 
   /**
    * ComlinkConnection::closed:
@@ -1334,6 +1545,8 @@ static void
 comlink_connection_init (ComlinkConnection *self)
 {
   self->holds_self = TRUE;
+  self->max_pending_calls = COMLINK_DEFAULT_MAX_PENDING_CALLS;
+  self->max_exports = COMLINK_DEFAULT_MAX_EXPORTS;
   g_mutex_init (&self->mutex);
   g_queue_init (&self->early_requests);
   g_queue_init (&self->outgoing);
@@ -1635,4 +1848,153 @@ comlink_connection_get_n_exports (ComlinkConnection *self)
   g_mutex_unlock (&self->mutex);
 
   return ret;
+}
+
+/**
+ * comlink_connection_get_timeout:
+ * @self: a #ComlinkConnection
+ *
+ * Returns: the default timeout of calls, in milliseconds; 0 for none. See
+ *   [property@Comlink.Connection:timeout].
+ *
+ * Since: 1.0
+ */
+guint
+comlink_connection_get_timeout (ComlinkConnection *self)
+{
+  guint ret;
+
+  g_return_val_if_fail (COMLINK_IS_CONNECTION (self), 0);
+
+  g_mutex_lock (&self->mutex);
+  ret = self->timeout_msec;
+  g_mutex_unlock (&self->mutex);
+
+  return ret;
+}
+
+/**
+ * comlink_connection_set_timeout:
+ * @self: a #ComlinkConnection
+ * @timeout_msec: the default timeout of calls, in milliseconds; 0 for none
+ *
+ * Sets [property@Comlink.Connection:timeout]. Calls already made keep
+ * their own.
+ *
+ * Since: 1.0
+ */
+void
+comlink_connection_set_timeout (ComlinkConnection *self,
+                                guint              timeout_msec)
+{
+  gboolean changed;
+
+  g_return_if_fail (COMLINK_IS_CONNECTION (self));
+  g_return_if_fail (timeout_msec <= G_MAXINT);
+
+  g_mutex_lock (&self->mutex);
+  changed = self->timeout_msec != timeout_msec;
+  self->timeout_msec = timeout_msec;
+  g_mutex_unlock (&self->mutex);
+
+  if (changed)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TIMEOUT]);
+}
+
+/**
+ * comlink_connection_get_max_pending_calls:
+ * @self: a #ComlinkConnection
+ *
+ * Returns: the value of [property@Comlink.Connection:max-pending-calls]
+ *
+ * Since: 1.0
+ */
+guint
+comlink_connection_get_max_pending_calls (ComlinkConnection *self)
+{
+  guint ret;
+
+  g_return_val_if_fail (COMLINK_IS_CONNECTION (self), 0);
+
+  g_mutex_lock (&self->mutex);
+  ret = self->max_pending_calls;
+  g_mutex_unlock (&self->mutex);
+
+  return ret;
+}
+
+/**
+ * comlink_connection_set_max_pending_calls:
+ * @self: a #ComlinkConnection
+ * @max_pending_calls: the limit, at least 1
+ *
+ * Sets [property@Comlink.Connection:max-pending-calls].
+ *
+ * Since: 1.0
+ */
+void
+comlink_connection_set_max_pending_calls (ComlinkConnection *self,
+                                          guint              max_pending_calls)
+{
+  gboolean changed;
+
+  g_return_if_fail (COMLINK_IS_CONNECTION (self));
+  g_return_if_fail (max_pending_calls > 0);
+
+  g_mutex_lock (&self->mutex);
+  changed = self->max_pending_calls != max_pending_calls;
+  self->max_pending_calls = max_pending_calls;
+  g_mutex_unlock (&self->mutex);
+
+  if (changed)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_PENDING_CALLS]);
+}
+
+/**
+ * comlink_connection_get_max_exports:
+ * @self: a #ComlinkConnection
+ *
+ * Returns: the value of [property@Comlink.Connection:max-exports]
+ *
+ * Since: 1.0
+ */
+guint
+comlink_connection_get_max_exports (ComlinkConnection *self)
+{
+  guint ret;
+
+  g_return_val_if_fail (COMLINK_IS_CONNECTION (self), 0);
+
+  g_mutex_lock (&self->mutex);
+  ret = self->max_exports;
+  g_mutex_unlock (&self->mutex);
+
+  return ret;
+}
+
+/**
+ * comlink_connection_set_max_exports:
+ * @self: a #ComlinkConnection
+ * @max_exports: the limit, at least 1
+ *
+ * Sets [property@Comlink.Connection:max-exports].
+ *
+ * Since: 1.0
+ */
+void
+comlink_connection_set_max_exports (ComlinkConnection *self,
+                                    guint              max_exports)
+{
+  gboolean changed;
+
+  g_return_if_fail (COMLINK_IS_CONNECTION (self));
+  g_return_if_fail (max_exports > 0);
+
+  g_mutex_lock (&self->mutex);
+  changed = self->max_exports != max_exports;
+  self->max_exports = max_exports;
+  g_mutex_unlock (&self->mutex);
+
+  if (changed)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_EXPORTS]);
 }

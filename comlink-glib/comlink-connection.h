@@ -36,6 +36,22 @@ COMLINK_AVAILABLE_IN_ALL
 guint comlink_connection_get_n_exports (ComlinkConnection *self);
 
 COMLINK_AVAILABLE_IN_ALL
+guint comlink_connection_get_timeout (ComlinkConnection *self);
+COMLINK_AVAILABLE_IN_ALL
+void comlink_connection_set_timeout (ComlinkConnection *self,
+                                     guint              timeout_msec);
+COMLINK_AVAILABLE_IN_ALL
+guint comlink_connection_get_max_pending_calls (ComlinkConnection *self);
+COMLINK_AVAILABLE_IN_ALL
+void comlink_connection_set_max_pending_calls (ComlinkConnection *self,
+                                               guint              max_pending_calls);
+COMLINK_AVAILABLE_IN_ALL
+guint comlink_connection_get_max_exports (ComlinkConnection *self);
+COMLINK_AVAILABLE_IN_ALL
+void comlink_connection_set_max_exports (ComlinkConnection *self,
+                                         guint              max_exports);
+
+COMLINK_AVAILABLE_IN_ALL
 ComlinkConnection *comlink_expose (GObject         *object,
                                    ComlinkEndpoint *endpoint);
 

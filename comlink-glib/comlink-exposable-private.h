@@ -7,5 +7,7 @@
 G_BEGIN_DECLS
 
 void _comlink_dispatch (ComlinkInvocation *invocation);
+void _comlink_exposable_released (ComlinkExposable  *self,
+                                  ComlinkConnection *connection);
 
 G_END_DECLS

@@ -54,6 +54,16 @@ comlink_exposable_invoke (ComlinkExposable  *self,
   COMLINK_EXPOSABLE_GET_IFACE (self)->invoke (self, invocation);
 }
 
+void
+_comlink_exposable_released (ComlinkExposable  *self,
+                             ComlinkConnection *connection)
+{
+  ComlinkExposableInterface *iface = COMLINK_EXPOSABLE_GET_IFACE (self);
+
+  if (iface->released != NULL)
+    iface->released (self, connection);
+}
+
 static void
 call_action_signal (GObject           *object,
                     ComlinkInvocation *invocation)

@@ -21,6 +21,9 @@ G_DECLARE_INTERFACE (ComlinkExposable, comlink_exposable, COMLINK, EXPOSABLE, GO
  * @invoke: serves one request; must eventually answer it with
  *   [method@Comlink.Invocation.return_value] or
  *   [method@Comlink.Invocation.return_gerror], now or later
+ * @released: optional; called in the connection's context when the peer
+ *   of @connection no longer holds any reference to the object (the
+ *   counterpart of Comlink's `finalizer`)
  *
  * The interface of objects that serve remote requests themselves.
  *
@@ -32,6 +35,8 @@ struct _ComlinkExposableInterface
 
   void (*invoke) (ComlinkExposable  *self,
                   ComlinkInvocation *invocation);
+  void (*released) (ComlinkExposable  *self,
+                    ComlinkConnection *connection);
 };
 
 COMLINK_AVAILABLE_IN_ALL

@@ -48,6 +48,7 @@ struct _ComlinkProxy
   /* The wire path of the last member used, reused while it repeats */
   char              *cached_member;
   GVariant          *cached_path;
+  gint               timeout_msec; /* -1: the connection's */
   ComlinkProxyRecord record;
 };
 
@@ -106,6 +107,7 @@ comlink_proxy_class_init (ComlinkProxyClass *klass)
 static void
 comlink_proxy_init (ComlinkProxy *self)
 {
+  self->timeout_msec = -1;
   g_mutex_init (&self->mutex);
   g_weak_ref_init (&self->record.proxy, self);
 }
@@ -311,6 +313,7 @@ comlink_proxy_get_child (ComlinkProxy *self,
 
   child = proxy_new (connection, self->object_id,
                      self->parent ? self->parent : self, path);
+  child->timeout_msec = comlink_proxy_get_timeout (self);
   _comlink_connection_register_proxy (connection, &child->record);
 
   return child;
@@ -354,6 +357,7 @@ proxy_request (ComlinkProxy      *self,
                const char        *member,
                const GValue      *args,
                guint              n_args,
+               gint               timeout_msec,
                GTask             *task)
 {
   g_autoptr(GError) error = NULL;
@@ -372,7 +376,9 @@ proxy_request (ComlinkProxy      *self,
                              _ ("A path may have at most %d elements"),
                              COMLINK_MAX_PATH_LENGTH - 1);
   else
-    _comlink_connection_request (connection, type, self->object_id, path, args, n_args, task);
+    _comlink_connection_request (connection, type, self->object_id, path, args, n_args,
+                                 timeout_msec < 0 ? comlink_proxy_get_timeout (self) : timeout_msec,
+                                 task);
   g_clear_pointer (&path, g_variant_unref);
   _comlink_connection_unref_in_context (connection);
 }
@@ -494,7 +500,128 @@ comlink_proxy_call_async (ComlinkProxy       *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, comlink_proxy_call_async);
 
-  proxy_request (self, COMLINK_MESSAGE_CALL, method ? method : "", args, n_args, task);
+  proxy_request (self, COMLINK_MESSAGE_CALL, method ? method : "", args, n_args, -1, task);
+}
+
+/**
+ * comlink_proxy_call_full_async:
+ * @self: a #ComlinkProxy
+ * @method: (nullable): the name of the method, or %NULL to call the
+ *   remote object itself
+ * @args: (array length=n_args) (nullable): the arguments
+ * @n_args: the number of arguments
+ * @timeout_msec: the timeout of this call in milliseconds, 0 for none, or
+ *   -1 for the proxy's ([method@Comlink.Proxy.set_timeout])
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the call completes
+ * @user_data: data for @callback
+ *
+ * Calls @method as [method@Comlink.Proxy.call_async] does, with its own
+ * timeout: when it expires, the call fails with %G_IO_ERROR_TIMED_OUT and
+ * the remote invocation's cancellable fires.
+ *
+ * Since: 1.0
+ */
+void
+comlink_proxy_call_full_async (ComlinkProxy       *self,
+                               const char         *method,
+                               const GValue       *args,
+                               guint               n_args,
+                               gint                timeout_msec,
+                               GCancellable       *cancellable,
+                               GAsyncReadyCallback callback,
+                               gpointer            user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (COMLINK_IS_PROXY (self));
+  g_return_if_fail (args != NULL || n_args == 0);
+  g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, comlink_proxy_call_async);
+
+  proxy_request (self, COMLINK_MESSAGE_CALL, method ? method : "", args, n_args, timeout_msec, task);
+}
+
+/**
+ * comlink_proxy_call_full_finish:
+ * @self: a #ComlinkProxy
+ * @result: the #GAsyncResult given to the callback
+ * @error: return location for a #GError
+ *
+ * Completes a call started with [method@Comlink.Proxy.call_full_async];
+ * see [method@Comlink.Proxy.call_finish].
+ *
+ * Returns: (transfer full) (nullable): the return value of the method, or
+ *   %NULL for a method that returns nothing or on error
+ *
+ * Since: 1.0
+ */
+GValue *
+comlink_proxy_call_full_finish (ComlinkProxy *self,
+                                GAsyncResult *result,
+                                GError      **error)
+{
+  return propagate_value (self, result, comlink_proxy_call_async, error);
+}
+
+/**
+ * comlink_proxy_get_timeout:
+ * @self: a #ComlinkProxy
+ *
+ * Returns: the timeout of calls made through @self, in milliseconds: its
+ *   own if set, else its connection's ([property@Comlink.Connection:timeout]);
+ *   0 for none
+ *
+ * Since: 1.0
+ */
+gint
+comlink_proxy_get_timeout (ComlinkProxy *self)
+{
+  g_autoptr(ComlinkConnection) connection = NULL;
+  gint ret;
+
+  g_return_val_if_fail (COMLINK_IS_PROXY (self), 0);
+
+  g_mutex_lock (&self->mutex);
+  ret = self->timeout_msec;
+  if (ret < 0 && self->connection != NULL)
+    connection = g_object_ref (self->connection);
+  g_mutex_unlock (&self->mutex);
+
+  if (ret < 0)
+    {
+      ret = connection ? (gint) comlink_connection_get_timeout (connection) : 0;
+      if (connection != NULL)
+        _comlink_connection_unref_in_context (g_steal_pointer (&connection));
+    }
+
+  return ret;
+}
+
+/**
+ * comlink_proxy_set_timeout:
+ * @self: a #ComlinkProxy
+ * @timeout_msec: a timeout in milliseconds, 0 for none, or -1 to use the
+ *   connection's
+ *
+ * Sets the timeout of calls, gets and sets made through @self. Proxies
+ * navigated from @self with [method@Comlink.Proxy.get_child] start with
+ * the same timeout.
+ *
+ * Since: 1.0
+ */
+void
+comlink_proxy_set_timeout (ComlinkProxy *self,
+                           gint          timeout_msec)
+{
+  g_return_if_fail (COMLINK_IS_PROXY (self));
+  g_return_if_fail (timeout_msec >= -1);
+
+  g_mutex_lock (&self->mutex);
+  self->timeout_msec = timeout_msec;
+  g_mutex_unlock (&self->mutex);
 }
 
 /**
@@ -596,7 +723,7 @@ comlink_proxy_get_async (ComlinkProxy       *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, comlink_proxy_get_async);
 
-  proxy_request (self, COMLINK_MESSAGE_GET, property, NULL, 0, task);
+  proxy_request (self, COMLINK_MESSAGE_GET, property, NULL, 0, -1, task);
 }
 
 /**
@@ -687,7 +814,7 @@ comlink_proxy_set_async (ComlinkProxy       *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, comlink_proxy_set_async);
 
-  proxy_request (self, COMLINK_MESSAGE_SET, property, value, 1, task);
+  proxy_request (self, COMLINK_MESSAGE_SET, property, value, 1, -1, task);
 }
 
 /**

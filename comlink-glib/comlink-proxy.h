@@ -53,6 +53,25 @@ GValue *comlink_proxy_call_sync (ComlinkProxy *self,
                                  GError      **error);
 
 COMLINK_AVAILABLE_IN_ALL
+void comlink_proxy_call_full_async (ComlinkProxy       *self,
+                                    const char         *method,
+                                    const GValue       *args,
+                                    guint               n_args,
+                                    gint                timeout_msec,
+                                    GCancellable       *cancellable,
+                                    GAsyncReadyCallback callback,
+                                    gpointer            user_data);
+COMLINK_AVAILABLE_IN_ALL
+GValue *comlink_proxy_call_full_finish (ComlinkProxy *self,
+                                        GAsyncResult *result,
+                                        GError      **error);
+COMLINK_AVAILABLE_IN_ALL
+gint comlink_proxy_get_timeout (ComlinkProxy *self);
+COMLINK_AVAILABLE_IN_ALL
+void comlink_proxy_set_timeout (ComlinkProxy *self,
+                                gint          timeout_msec);
+
+COMLINK_AVAILABLE_IN_ALL
 void comlink_proxy_get_async (ComlinkProxy       *self,
                               const char         *property,
                               GCancellable       *cancellable,

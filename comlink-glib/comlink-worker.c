@@ -536,6 +536,43 @@ comlink_worker_get_name (ComlinkWorker *self)
 }
 
 /**
+ * comlink_worker_get_timeout:
+ * @self: a #ComlinkWorker
+ *
+ * Returns: the default timeout of calls to the worker, in milliseconds;
+ *   0 for none
+ *
+ * Since: 1.0
+ */
+guint
+comlink_worker_get_timeout (ComlinkWorker *self)
+{
+  g_return_val_if_fail (COMLINK_IS_WORKER (self), 0);
+
+  return comlink_connection_get_timeout (self->connection);
+}
+
+/**
+ * comlink_worker_set_timeout:
+ * @self: a #ComlinkWorker
+ * @timeout_msec: a timeout in milliseconds; 0 for none
+ *
+ * Sets the default timeout of calls made through the proxies of the
+ * worker that have none of their own: see
+ * [property@Comlink.Connection:timeout].
+ *
+ * Since: 1.0
+ */
+void
+comlink_worker_set_timeout (ComlinkWorker *self,
+                            guint          timeout_msec)
+{
+  g_return_if_fail (COMLINK_IS_WORKER (self));
+
+  comlink_connection_set_timeout (self->connection, timeout_msec);
+}
+
+/**
  * comlink_worker_terminate:
  * @self: a #ComlinkWorker
  *

@@ -67,6 +67,11 @@ ComlinkWorkerState comlink_worker_get_state (ComlinkWorker *self);
 COMLINK_AVAILABLE_IN_ALL
 const char *comlink_worker_get_name (ComlinkWorker *self);
 COMLINK_AVAILABLE_IN_ALL
+guint comlink_worker_get_timeout (ComlinkWorker *self);
+COMLINK_AVAILABLE_IN_ALL
+void comlink_worker_set_timeout (ComlinkWorker *self,
+                                 guint          timeout_msec);
+COMLINK_AVAILABLE_IN_ALL
 void comlink_worker_terminate (ComlinkWorker *self);
 
 G_END_DECLS

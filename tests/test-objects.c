@@ -191,10 +191,29 @@ calc_fail (TestCalc *self, int code, ComlinkInvocation *invocation)
 
 /* Answers later, when test_calc_get_held() is answered or the call's
  * cancellable fires */
+static GMutex cancel_time_mutex;
+static gint64 last_cancel_time;
+
+gint64
+test_calc_get_last_cancel_time (void)
+{
+  gint64 ret;
+
+  g_mutex_lock (&cancel_time_mutex);
+  ret = last_cancel_time;
+  g_mutex_unlock (&cancel_time_mutex);
+
+  return ret;
+}
+
 static void
 hold_cancelled (GCancellable *cancellable, gpointer user_data)
 {
   TestCalc *self = user_data;
+
+  g_mutex_lock (&cancel_time_mutex);
+  last_cancel_time = g_get_monotonic_time ();
+  g_mutex_unlock (&cancel_time_mutex);
 
   for (guint i = 0; i < self->held->len; i++)
     {
@@ -422,6 +441,7 @@ test_block_release (void)
 struct _TestDynamic
 {
   GObject parent_instance;
+  guint   n_released;
 };
 
 static void test_dynamic_iface_init (ComlinkExposableInterface *iface);
@@ -455,9 +475,22 @@ test_dynamic_invoke (ComlinkExposable *exposable, ComlinkInvocation *invocation)
 }
 
 static void
+test_dynamic_released (ComlinkExposable *exposable, ComlinkConnection *connection)
+{
+  TEST_DYNAMIC (exposable)->n_released++;
+}
+
+guint
+test_dynamic_get_n_released (TestDynamic *self)
+{
+  return self->n_released;
+}
+
+static void
 test_dynamic_iface_init (ComlinkExposableInterface *iface)
 {
   iface->invoke = test_dynamic_invoke;
+  iface->released = test_dynamic_released;
 }
 
 static void

@@ -37,6 +37,10 @@ void    test_block_release (void);
 GValue *test_args_new (guint n, ...);
 void    test_args_free (GValue *args, guint n);
 
+/* When the last "hold" call saw its cancellable fire (monotonic time) */
+gint64 test_calc_get_last_cancel_time (void);
+guint  test_dynamic_get_n_released (TestDynamic *self);
+
 /* The thread that finalized the last TestCalc */
 extern GThread *test_calc_last_finalize_thread;
 
