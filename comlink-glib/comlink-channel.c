@@ -25,7 +25,7 @@
 
 #include "config.h"
 
-#include "comlink-channel.h"
+#include "comlink-channel-private.h"
 #include "comlink-error.h"
 #include "comlink-private.h"
 
@@ -422,4 +422,53 @@ comlink_channel_get_port2 (ComlinkChannel *self)
   g_return_val_if_fail (COMLINK_IS_CHANNEL (self), NULL);
 
   return self->ports[1];
+}
+
+G_LOCK_DEFINE_STATIC (parked);
+static GHashTable *parked;
+
+char *
+_comlink_channel_park (ComlinkEndpoint *endpoint)
+{
+  char *token = g_strdup_printf ("%08x%08x%08x%08x",
+                                 g_random_int (), g_random_int (), g_random_int (), g_random_int ());
+
+  G_LOCK (parked);
+  if (parked == NULL)
+    parked = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  g_hash_table_insert (parked, g_strdup (token), g_object_ref (endpoint));
+  G_UNLOCK (parked);
+
+  return token;
+}
+
+ComlinkEndpoint *
+_comlink_channel_claim (const char *token)
+{
+  ComlinkEndpoint *endpoint = NULL;
+  gpointer         key = NULL;
+
+  G_LOCK (parked);
+  if (parked != NULL)
+    g_hash_table_steal_extended (parked, token, &key, (gpointer *) &endpoint);
+  G_UNLOCK (parked);
+  g_free (key);
+
+  return endpoint;
+}
+
+/* Drops an endpoint nobody claimed: closing it closes its peer too */
+void
+_comlink_channel_unpark (const char *token)
+{
+  g_autoptr(ComlinkEndpoint) endpoint = _comlink_channel_claim (token);
+
+  if (endpoint != NULL)
+    comlink_endpoint_close (endpoint);
+}
+
+gboolean
+_comlink_channel_is_port (gpointer object)
+{
+  return COMLINK_IS_CHANNEL_PORT (object);
 }

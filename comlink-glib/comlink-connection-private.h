@@ -6,6 +6,7 @@
 
 #include "comlink-connection.h"
 #include "comlink-invocation.h"
+#include "comlink-proxy.h"
 #include "comlink-wire-private.h"
 
 G_BEGIN_DECLS
@@ -24,14 +25,15 @@ typedef struct
 void          _comlink_connection_close_with_error (ComlinkConnection *self,
                                                     const GError      *error);
 const GError *_comlink_connection_get_close_error (ComlinkConnection *self);
-void          _comlink_connection_request (ComlinkConnection *self,
-                                           ComlinkMessageType type,
-                                           guint64            target,
-                                           GVariant          *path,
-                                           const GValue      *args,
-                                           guint              n_args,
-                                           gint               timeout_msec,
-                                           GTask             *task);
+void          _comlink_connection_request (ComlinkConnection  *self,
+                                           ComlinkMessageType  type,
+                                           guint64             target,
+                                           GVariant           *path,
+                                           const char          *const *names,
+                                           const GValue       *args,
+                                           guint               n_args,
+                                           gint                timeout_msec,
+                                           GTask              *task);
 void          _comlink_connection_return (ComlinkConnection *self,
                                           ComlinkInvocation *invocation,
                                           const GValue      *value,
@@ -53,5 +55,16 @@ GObject *_comlink_connection_lookup_export (ComlinkConnection *self,
                                             guint64            id);
 GObject *_comlink_connection_import (ComlinkConnection *self,
                                      guint64            id);
+
+char   *_comlink_connection_park (ComlinkConnection *self,
+                                  ComlinkEndpoint   *endpoint);
+guint64 _comlink_connection_subscribe (ComlinkConnection *self,
+                                       ComlinkProxy      *proxy,
+                                       guint64            target,
+                                       GVariant          *path,
+                                       GClosure          *closure,
+                                       GTask             *task);
+void    _comlink_connection_unsubscribe (ComlinkConnection *self,
+                                         guint64            id);
 
 G_END_DECLS

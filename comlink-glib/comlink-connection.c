@@ -28,6 +28,7 @@
 
 #include "config.h"
 
+#include "comlink-channel-private.h"
 #include "comlink-connection-private.h"
 #include "comlink-endpoint-private.h"
 #include "comlink-error.h"
@@ -61,6 +62,27 @@ typedef struct
   GObject *object;
 } ExportRecord;
 
+/* A subscription of this side to a signal of a peer's object. Its id is
+ * the id of the SUBSCRIBE call. */
+typedef struct
+{
+  guint64       id;
+  GClosure     *closure;
+  GMainContext *context;
+  GWeakRef      proxy;
+} Subscription;
+
+/* A handler connected, for the peer, to a signal of a local object. The
+ * closure owns it. */
+typedef struct
+{
+  guint64   id;
+  GObject  *object;
+  gulong    handler;
+  GClosure *closure;
+  GWeakRef  connection;
+} Emitter;
+
 #define COMLINK_DEFAULT_MAX_PENDING_CALLS 65536
 #define COMLINK_DEFAULT_MAX_EXPORTS 65536
 
@@ -86,6 +108,9 @@ struct _ComlinkConnection
   GHashTable *export_ids;  /* GObject -> ExportRecord */
   GHashTable *imports;     /* id -> ComlinkProxyRecord */
   GHashTable *proxies;     /* set of ComlinkProxyRecord */
+  GHashTable *subscribed;  /* id -> Subscription: signals of the peer's objects */
+  GHashTable *serving;     /* id -> Emitter: signals of local objects sent to the peer */
+  GPtrArray  *parked;      /* tokens of endpoints sent to the peer */
   GArray     *releases;
   GSource    *release_source;
   guint       timeout_msec;
@@ -125,10 +150,14 @@ static guint       signals[N_SIGNALS];
 static GQuark      connection_quark;
 G_LOCK_DEFINE_STATIC (endpoint_connection);
 
-static void emit_released (ComlinkConnection *self,
-                           GObject           *object);
-static void handle_message (ComlinkConnection *self,
-                            GVariant          *variant);
+static void     emit_released (ComlinkConnection *self,
+                               GObject           *object);
+static gboolean lookup_target (ComlinkConnection *self,
+                               ComlinkMessage    *message,
+                               GVariant          *variant,
+                               GObject          **target);
+static void     handle_message (ComlinkConnection *self,
+                                GVariant          *variant);
 
 static void
 cancel_data_free (gpointer data)
@@ -178,6 +207,40 @@ pending_call_free (gpointer data)
     }
   g_clear_object (&pending->cancellable);
   g_free (pending);
+}
+
+static void
+subscription_free (gpointer data)
+{
+  Subscription *subscription = data;
+
+  g_closure_invalidate (subscription->closure);
+  g_closure_unref (subscription->closure);
+  g_main_context_unref (subscription->context);
+  g_weak_ref_clear (&subscription->proxy);
+  g_free (subscription);
+}
+
+/* Disconnects the handler; the emitter itself goes with its closure */
+static void
+emitter_free (gpointer data)
+{
+  Emitter *emitter = data;
+
+  g_signal_handler_disconnect (emitter->object, emitter->handler);
+  g_closure_invalidate (emitter->closure);
+  g_closure_unref (emitter->closure);
+}
+
+static void
+emitter_finalize (gpointer  data,
+                  GClosure *closure)
+{
+  Emitter *emitter = data;
+
+  g_clear_object (&emitter->object);
+  g_weak_ref_clear (&emitter->connection);
+  g_free (emitter);
 }
 
 static void
@@ -284,6 +347,9 @@ _comlink_connection_close_with_error (ComlinkConnection *self,
   g_autoptr(GHashTable) pending = NULL;
   g_autoptr(GHashTable) invocations = NULL;
   g_autoptr(GHashTable) exports = NULL;
+  g_autoptr(GHashTable) subscribed = NULL;
+  g_autoptr(GHashTable) serving = NULL;
+  g_autoptr(GPtrArray) parked = NULL;
   g_autoptr(GPtrArray) live_proxies = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GObject) root = NULL;
   GQueue         early = G_QUEUE_INIT;
@@ -321,6 +387,12 @@ _comlink_connection_close_with_error (ComlinkConnection *self,
   self->exports = new_id_table (export_record_free);
   g_hash_table_remove_all (self->export_ids);
   g_hash_table_remove_all (self->imports);
+  subscribed = g_steal_pointer (&self->subscribed);
+  self->subscribed = new_id_table (subscription_free);
+  serving = g_steal_pointer (&self->serving);
+  self->serving = new_id_table (emitter_free);
+  parked = g_steal_pointer (&self->parked);
+  self->parked = g_ptr_array_new_with_free_func (g_free);
 
   g_hash_table_iter_init (&iter, self->proxies);
   while (g_hash_table_iter_next (&iter, &value, NULL))
@@ -376,6 +448,10 @@ _comlink_connection_close_with_error (ComlinkConnection *self,
     emit_released (self, ((ExportRecord *) value)->object);
   if (root != NULL)
     emit_released (self, root);
+
+  /* Endpoints sent to the peer that it never claimed */
+  for (guint i = 0; i < parked->len; i++)
+    _comlink_channel_unpark (g_ptr_array_index (parked, i));
 
   free_queue_of_variants (&early);
   free_queue_of_variants (&outgoing);
@@ -444,49 +520,86 @@ reply_error (ComlinkConnection *self,
   send_unlocked (self, _comlink_message_new_error (call_id, error));
 }
 
+/* Decodes the values of an "av" */
+static gboolean
+decode_values (ComlinkConnection *self,
+               GVariant          *array,
+               GValue           **values_out,
+               guint             *n_values_out,
+               GError           **error)
+{
+  guint   n_values = g_variant_n_children (array);
+  GValue *values = g_new0 (GValue, MAX (n_values, 1));
+
+  for (guint i = 0; i < n_values; i++)
+    {
+      g_autoptr(GVariant) boxed = g_variant_get_child_value (array, i);
+      g_autoptr(GVariant) wire = g_variant_get_variant (boxed);
+
+      if (!_comlink_value_from_wire (self, wire, &values[i], error))
+        {
+          for (guint j = 0; j <= i; j++)
+            if (G_IS_VALUE (&values[j]))
+              g_value_unset (&values[j]);
+          g_free (values);
+          return FALSE;
+        }
+    }
+
+  *values_out = values;
+  *n_values_out = n_values;
+  return TRUE;
+}
+
 static gboolean
 decode_args (ComlinkConnection *self,
              ComlinkMessage    *message,
              GValue           **args_out,
              guint             *n_args_out,
+             char            ***names_out,
              GError           **error)
 {
-  GValue *args;
-  guint   n_args;
+  *names_out = NULL;
 
-  if (message->type == COMLINK_MESSAGE_CALL)
-    n_args = g_variant_n_children (message->body);
-  else if (message->type == COMLINK_MESSAGE_SET)
-    n_args = 1;
-  else
-    n_args = 0;
-
-  args = g_new0 (GValue, MAX (n_args, 1));
-  for (guint i = 0; i < n_args; i++)
+  switch ((int) message->type)
     {
-      g_autoptr(GVariant) wire = NULL;
+    case COMLINK_MESSAGE_CALL:
+      return decode_values (self, message->body, args_out, n_args_out, error);
 
-      if (message->type == COMLINK_MESSAGE_CALL)
-        {
-          g_autoptr(GVariant) boxed = g_variant_get_child_value (message->body, i);
-          wire = g_variant_get_variant (boxed);
-        }
-      else
-        wire = g_variant_ref (message->body);
+    case COMLINK_MESSAGE_CONSTRUCT:
+      {
+        g_autoptr(GVariant) names = g_variant_get_child_value (message->body, 0);
+        g_autoptr(GVariant) values = g_variant_get_child_value (message->body, 1);
+        gsize n_names = g_variant_n_children (names);
 
-      if (!_comlink_value_from_wire (self, wire, &args[i], error))
+        if (n_names != 0 && n_names != g_variant_n_children (values))
+          {
+            g_set_error_literal (error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
+                                 _ ("A construction with more or fewer names than values"));
+            return FALSE;
+          }
+        if (!decode_values (self, values, args_out, n_args_out, error))
+          return FALSE;
+        if (n_names > 0)
+          *names_out = g_variant_dup_strv (names, NULL);
+        return TRUE;
+      }
+
+    case COMLINK_MESSAGE_SET:
+      *args_out = g_new0 (GValue, 1);
+      *n_args_out = 1;
+      if (!_comlink_value_from_wire (self, message->body, *args_out, error))
         {
-          for (guint j = 0; j <= i; j++)
-            if (G_IS_VALUE (&args[j]))
-              g_value_unset (&args[j]);
-          g_free (args);
+          g_clear_pointer (args_out, g_free);
           return FALSE;
         }
-    }
+      return TRUE;
 
-  *args_out = args;
-  *n_args_out = n_args;
-  return TRUE;
+    default:
+      *args_out = NULL;
+      *n_args_out = 0;
+      return TRUE;
+    }
 }
 
 static void
@@ -521,6 +634,7 @@ handle_request (ComlinkConnection *self,
   guint                 n_args = 0;
   gboolean              duplicate;
   gboolean              over_limit;
+  char                **names = NULL;
   char                **prefix;
   char                 *member = NULL;
   ComlinkInvocationKind kind;
@@ -532,26 +646,10 @@ handle_request (ComlinkConnection *self,
       return;
     }
 
-  g_mutex_lock (&self->mutex);
-  if (message->target == 0)
-    {
-      if (self->root == NULL)
-        {
-          /* The peer called before this side exposed its object: keep the
-           * request until comlink_connection_expose(). */
-          g_queue_push_tail (&self->early_requests, g_variant_ref (variant));
-          g_mutex_unlock (&self->mutex);
-          return;
-        }
-      target = g_object_ref (self->root);
-    }
-  else
-    {
-      ExportRecord *record = g_hash_table_lookup (self->exports, &message->target);
+  if (!lookup_target (self, message, variant, &target))
+    return;
 
-      if (record != NULL)
-        target = g_object_ref (record->object);
-    }
+  g_mutex_lock (&self->mutex);
   duplicate = g_hash_table_contains (self->invocations, &message->id);
   over_limit = g_hash_table_size (self->invocations) >= self->max_pending_calls;
   g_mutex_unlock (&self->mutex);
@@ -580,30 +678,25 @@ handle_request (ComlinkConnection *self,
       return;
     }
 
-  if (!decode_args (self, message, &args, &n_args, &error))
+  if (!decode_args (self, message, &args, &n_args, &names, &error))
     {
       protocol_error (self, error);
       return;
     }
 
-  switch (message->type)
-    {
-    case COMLINK_MESSAGE_GET: kind = COMLINK_INVOCATION_GET; break;
-    case COMLINK_MESSAGE_SET: kind = COMLINK_INVOCATION_SET; break;
-    case COMLINK_MESSAGE_CALL:
-    case COMLINK_MESSAGE_HELLO:
-    case COMLINK_MESSAGE_RELEASE:
-    case COMLINK_MESSAGE_CANCEL:
-    case COMLINK_MESSAGE_REPLY:
-    case COMLINK_MESSAGE_ERROR:
-    default:
-      kind = COMLINK_INVOCATION_CALL;
-      break;
-    }
+  if (message->type == COMLINK_MESSAGE_GET)
+    kind = COMLINK_INVOCATION_GET;
+  else if (message->type == COMLINK_MESSAGE_SET)
+    kind = COMLINK_INVOCATION_SET;
+  else if (message->type == COMLINK_MESSAGE_CONSTRUCT)
+    kind = COMLINK_INVOCATION_CONSTRUCT;
+  else
+    kind = COMLINK_INVOCATION_CALL;
 
   split_path (message->path, &prefix, &member);
   invocation = _comlink_invocation_new (self, message->id, kind, target,
                                         prefix, member, args, n_args);
+  _comlink_invocation_set_names (invocation, names);
 
   g_mutex_lock (&self->mutex);
   if (self->closed)
@@ -745,6 +838,387 @@ handle_cancel (ComlinkConnection *self,
     _comlink_invocation_cancel (invocation);
 }
 
+
+/* --- remote signals --- */
+
+/* Runs, in the emitting thread, for each emission of a signal the peer
+ * subscribed to: sends the arguments */
+static void
+emitter_marshal (GClosure     *closure,
+                 GValue       *return_value,
+                 guint         n_param_values,
+                 const GValue *param_values,
+                 gpointer      invocation_hint,
+                 gpointer      marshal_data)
+{
+  Emitter           *emitter = closure->data;
+  ComlinkConnection *self = g_weak_ref_get (&emitter->connection);
+  g_autoptr(GError) error = NULL;
+  GVariant *body;
+
+  if (self == NULL)
+    return;
+
+  body = _comlink_values_to_wire (self, param_values + 1, n_param_values - 1, &error);
+  if (body != NULL)
+    {
+      send_unlocked (self, _comlink_message_new (COMLINK_MESSAGE_SIGNAL, emitter->id, 0, NULL, body));
+      g_variant_unref (body);
+    }
+  else
+    g_debug ("A signal emission could not be sent: %s", error->message);
+
+  _comlink_connection_unref_in_context (self);
+}
+
+/* Looks up the object a request addresses. Returns FALSE if the request
+ * was kept for later: the peer called before this side exposed its object,
+ * and comlink_connection_expose() serves it. */
+static gboolean
+lookup_target (ComlinkConnection *self,
+               ComlinkMessage    *message,
+               GVariant          *variant,
+               GObject          **target)
+{
+  gboolean kept = FALSE;
+
+  *target = NULL;
+  g_mutex_lock (&self->mutex);
+  if (message->target == 0)
+    {
+      if (self->root == NULL)
+        {
+          g_queue_push_tail (&self->early_requests, g_variant_ref (variant));
+          kept = TRUE;
+        }
+      else
+        *target = g_object_ref (self->root);
+    }
+  else
+    {
+      ExportRecord *record = g_hash_table_lookup (self->exports, &message->target);
+
+      if (record != NULL)
+        *target = g_object_ref (record->object);
+    }
+  g_mutex_unlock (&self->mutex);
+
+  return !kept;
+}
+
+static void
+handle_subscribe (ComlinkConnection *self,
+                  ComlinkMessage    *message,
+                  GVariant          *variant)
+{
+  g_autoptr(GObject) target = NULL;
+  g_autoptr(GObject) object = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) prefix = NULL;
+  g_autofree char *name = NULL;
+  Emitter         *emitter;
+  guint            signal_id;
+  GQuark           detail;
+  gboolean         duplicate;
+
+  if (!lookup_target (self, message, variant, &target))
+    return;
+
+  split_path (message->path, &prefix, &name);
+  if (target == NULL)
+    error = g_error_new (COMLINK_ERROR, COMLINK_ERROR_NO_SUCH_OBJECT,
+                         _ ("Object %llu does not exist"), (unsigned long long) message->target);
+  else
+    object = _comlink_resolve_path (target, (const char * const *) prefix,
+                                    g_strv_length (prefix), &error);
+
+  if (object != NULL && !g_signal_parse_name (name, G_OBJECT_TYPE (object), &signal_id, &detail, TRUE))
+    error = g_error_new (COMLINK_ERROR, COMLINK_ERROR_NO_SUCH_SIGNAL,
+                         _ ("%s has no signal “%s”"), G_OBJECT_TYPE_NAME (object), name);
+
+  if (error != NULL)
+    {
+      reply_error (self, message->id, error);
+      return;
+    }
+
+  g_mutex_lock (&self->mutex);
+  duplicate = g_hash_table_contains (self->serving, &message->id);
+  g_mutex_unlock (&self->mutex);
+  if (duplicate)
+    {
+      protocol_error (self, g_error_new (COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
+                                         _ ("Subscription %llu exists already"),
+                                         (unsigned long long) message->id));
+      return;
+    }
+
+  emitter = g_new0 (Emitter, 1);
+  emitter->id = message->id;
+  emitter->object = g_object_ref (object);
+  g_weak_ref_init (&emitter->connection, self);
+  emitter->closure = g_closure_ref (g_closure_new_simple (sizeof (GClosure), emitter));
+  g_closure_set_marshal (emitter->closure, emitter_marshal);
+  g_closure_add_finalize_notifier (emitter->closure, emitter, emitter_finalize);
+  emitter->handler = g_signal_connect_closure_by_id (object, signal_id, detail, emitter->closure, FALSE);
+
+  g_mutex_lock (&self->mutex);
+  if (self->closed)
+    {
+      g_mutex_unlock (&self->mutex);
+      emitter_free (emitter);
+      return;
+    }
+  g_hash_table_insert (self->serving, &emitter->id, emitter);
+  send_locked (self, _comlink_message_new_reply (message->id, _comlink_wire_none ()));
+  g_mutex_unlock (&self->mutex);
+}
+
+static void
+handle_unsubscribe (ComlinkConnection *self,
+                    ComlinkMessage    *message)
+{
+  Emitter *emitter = NULL;
+
+  /* An unknown id is a subscription that failed or went already */
+  g_mutex_lock (&self->mutex);
+  g_hash_table_steal_extended (self->serving, &message->id, NULL, (gpointer *) &emitter);
+  g_mutex_unlock (&self->mutex);
+
+  if (emitter != NULL)
+    emitter_free (emitter);
+}
+
+typedef struct
+{
+  GClosure *closure;
+  GValue   *params;
+  guint     n_params;
+} Delivery;
+
+static void
+delivery_free (gpointer data)
+{
+  Delivery *delivery = data;
+
+  for (guint i = 0; i < delivery->n_params; i++)
+    if (G_IS_VALUE (&delivery->params[i]))
+      g_value_unset (&delivery->params[i]);
+  g_free (delivery->params);
+  g_clear_pointer (&delivery->closure, g_closure_unref);
+  g_free (delivery);
+}
+
+/* An invalidated closure (unsubscribed) is not invoked */
+static gboolean
+deliver (gpointer data)
+{
+  Delivery *delivery = data;
+
+  g_closure_invoke (delivery->closure, NULL, delivery->n_params, delivery->params, NULL);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+handle_signal (ComlinkConnection *self,
+               ComlinkMessage    *message)
+{
+  Subscription *subscription;
+  GClosure     *closure = NULL;
+  GMainContext *context = NULL;
+  ComlinkProxy *proxy = NULL;
+  GValue       *args = NULL;
+  guint         n_args = 0;
+  GError       *error = NULL;
+  Delivery     *delivery;
+  gboolean      known;
+
+  g_mutex_lock (&self->mutex);
+  known = message->id != 0 && message->id <= self->next_call_id;
+  subscription = g_hash_table_lookup (self->subscribed, &message->id);
+  if (subscription != NULL)
+    {
+      closure = g_closure_ref (subscription->closure);
+      context = g_main_context_ref (subscription->context);
+      proxy = g_weak_ref_get (&subscription->proxy);
+    }
+  g_mutex_unlock (&self->mutex);
+
+  if (!known)
+    {
+      protocol_error (self, g_error_new (COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
+                                         _ ("Signal of subscription %llu that was never made"),
+                                         (unsigned long long) message->id));
+      return;
+    }
+
+  /* Decoded even when nobody listens any more, so that the objects it
+   * references are released again */
+  if (!decode_values (self, message->body, &args, &n_args, &error))
+    {
+      g_clear_object (&proxy);
+      g_clear_pointer (&closure, g_closure_unref);
+      g_clear_pointer (&context, g_main_context_unref);
+      protocol_error (self, error);
+      return;
+    }
+
+  delivery = g_new0 (Delivery, 1);
+  delivery->n_params = n_args + 1;
+  delivery->params = g_new0 (GValue, n_args + 1);
+  for (guint i = 0; i < n_args; i++)
+    delivery->params[i + 1] = args[i];
+  g_free (args);
+  delivery->closure = closure;
+
+  if (closure == NULL || proxy == NULL)
+    {
+      /* Nobody listens: drop the values */
+      delivery->closure = NULL;
+      delivery_free (delivery);
+      g_clear_pointer (&closure, g_closure_unref);
+    }
+  else
+    {
+      g_value_init (&delivery->params[0], COMLINK_TYPE_PROXY);
+      g_value_set_object (&delivery->params[0], proxy);
+      if (context == self->context)
+        {
+          deliver (delivery);
+          delivery_free (delivery);
+        }
+      else
+        {
+          GSource *source = g_idle_source_new ();
+
+          g_source_set_priority (source, G_PRIORITY_DEFAULT);
+          g_source_set_static_name (source, "[comlink] signal");
+          g_source_set_callback (source, deliver, delivery, delivery_free);
+          g_source_attach (source, context);
+          g_source_unref (source);
+        }
+    }
+
+  g_clear_object (&proxy);
+  g_clear_pointer (&context, g_main_context_unref);
+}
+
+/* Subscribes @closure to the signal that @path names; the task completes
+ * when the peer has connected it. Returns the subscription's id. */
+guint64
+_comlink_connection_subscribe (ComlinkConnection *self,
+                               ComlinkProxy      *proxy,
+                               guint64            target,
+                               GVariant          *path,
+                               GClosure          *closure,
+                               GTask             *task)
+{
+  Subscription *subscription;
+  PendingCall  *call;
+  GError       *error = NULL;
+  guint64       id;
+
+  g_mutex_lock (&self->mutex);
+  if (self->closed)
+    {
+      error = close_error_copy_locked (self);
+      g_mutex_unlock (&self->mutex);
+      g_task_return_error (task, error);
+      return 0;
+    }
+
+  id = ++self->next_call_id;
+  subscription = g_new0 (Subscription, 1);
+  subscription->id = id;
+  subscription->closure = g_closure_ref (closure);
+  if (closure->marshal == NULL)
+    g_closure_set_marshal (closure, g_cclosure_marshal_generic);
+  subscription->context = g_main_context_ref_thread_default ();
+  g_weak_ref_init (&subscription->proxy, proxy);
+  g_hash_table_insert (self->subscribed, &subscription->id, subscription);
+
+  call = g_new0 (PendingCall, 1);
+  call->id = id;
+  call->task = g_object_ref (task);
+  g_hash_table_insert (self->pending, &call->id, call);
+  send_locked (self, _comlink_message_new (COMLINK_MESSAGE_SUBSCRIBE, id, target, path,
+                                           _comlink_wire_unit ()));
+  g_mutex_unlock (&self->mutex);
+
+  return id;
+}
+
+/* Ends subscription @id: its closure is never invoked again */
+void
+_comlink_connection_unsubscribe (ComlinkConnection *self,
+                                 guint64            id)
+{
+  Subscription *subscription = NULL;
+
+  g_mutex_lock (&self->mutex);
+  g_hash_table_steal_extended (self->subscribed, &id, NULL, (gpointer *) &subscription);
+  if (subscription != NULL && !self->closed)
+    send_locked (self, _comlink_message_new (COMLINK_MESSAGE_UNSUBSCRIBE, id, 0, NULL,
+                                             _comlink_wire_unit ()));
+  g_mutex_unlock (&self->mutex);
+
+  if (subscription != NULL)
+    subscription_free (subscription);
+}
+
+/* --- new endpoints --- */
+
+char *
+_comlink_connection_park (ComlinkConnection *self,
+                          ComlinkEndpoint   *endpoint)
+{
+  char *token = _comlink_channel_park (endpoint);
+
+  g_mutex_lock (&self->mutex);
+  g_ptr_array_add (self->parked, g_strdup (token));
+  g_mutex_unlock (&self->mutex);
+
+  return token;
+}
+
+/* A new channel to the exposed object: this side keeps one port, exposing
+ * the same object on it, and hands the other to the peer */
+static void
+handle_endpoint (ComlinkConnection *self,
+                 ComlinkMessage    *message,
+                 GVariant          *variant)
+{
+  g_autoptr(ComlinkChannel) channel = NULL;
+  g_autoptr(GObject) root = NULL;
+  g_autoptr(GVariant) body = NULL;
+  g_autoptr(GError) error = NULL;
+  GValue value = G_VALUE_INIT;
+
+  if (message->id == 0 || message->target != 0)
+    {
+      protocol_error (self, g_error_new_literal (COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
+                                                 _ ("A new endpoint is asked of the exposed object only")));
+      return;
+    }
+
+  if (!lookup_target (self, message, variant, &root))
+    return;
+
+  channel = comlink_channel_new ();
+  comlink_expose (root, comlink_channel_get_port1 (channel));
+
+  g_value_init (&value, COMLINK_TYPE_ENDPOINT);
+  g_value_set_object (&value, comlink_channel_get_port2 (channel));
+  body = _comlink_value_to_wire (self, &value, &error);
+  g_value_unset (&value);
+
+  if (body != NULL)
+    send_unlocked (self, _comlink_message_new_reply (message->id, body));
+  else
+    reply_error (self, message->id, error);
+}
+
 static void
 handle_hello (ComlinkConnection *self,
               ComlinkMessage    *message)
@@ -797,12 +1271,29 @@ handle_message (ComlinkConnection *self,
   if (!ready)
     handle_hello (self, &message);
   else
-    switch (message.type)
+    switch ((int) message.type)
       {
       case COMLINK_MESSAGE_CALL:
       case COMLINK_MESSAGE_GET:
       case COMLINK_MESSAGE_SET:
+      case COMLINK_MESSAGE_CONSTRUCT:
         handle_request (self, &message, variant);
+        break;
+
+      case COMLINK_MESSAGE_SUBSCRIBE:
+        handle_subscribe (self, &message, variant);
+        break;
+
+      case COMLINK_MESSAGE_UNSUBSCRIBE:
+        handle_unsubscribe (self, &message);
+        break;
+
+      case COMLINK_MESSAGE_SIGNAL:
+        handle_signal (self, &message);
+        break;
+
+      case COMLINK_MESSAGE_ENDPOINT:
+        handle_endpoint (self, &message, variant);
         break;
 
       case COMLINK_MESSAGE_REPLY:
@@ -934,14 +1425,15 @@ watch_cancellable (ComlinkConnection *self,
 }
 
 void
-_comlink_connection_request (ComlinkConnection *self,
-                             ComlinkMessageType type,
-                             guint64            target,
-                             GVariant          *path,
-                             const GValue      *args,
-                             guint              n_args,
-                             gint               timeout_msec,
-                             GTask             *task)
+_comlink_connection_request (ComlinkConnection  *self,
+                             ComlinkMessageType  type,
+                             guint64             target,
+                             GVariant           *path,
+                             const char * const *names,
+                             const GValue       *args,
+                             guint               n_args,
+                             gint                timeout_msec,
+                             GTask              *task)
 {
   g_autoptr(GVariant) body = NULL;
   GError      *error = NULL;
@@ -952,6 +1444,17 @@ _comlink_connection_request (ComlinkConnection *self,
     body = _comlink_values_to_wire (self, args, n_args, &error);
   else if (type == COMLINK_MESSAGE_SET)
     body = _comlink_value_to_wire (self, &args[0], &error);
+  else if (type == COMLINK_MESSAGE_CONSTRUCT)
+    {
+      g_autoptr(GVariant) values = _comlink_values_to_wire (self, args, n_args, &error);
+
+      if (values != NULL)
+        {
+          GVariant *children[2] = { g_variant_new_strv (names, names ? -1 : 0), values };
+
+          body = g_variant_take_ref (g_variant_new_tuple (children, 2));
+        }
+    }
   else
     body = g_variant_ref (_comlink_wire_unit ());
 
@@ -1296,6 +1799,9 @@ comlink_connection_finalize (GObject *object)
   g_clear_pointer (&self->exports, g_hash_table_unref);
   g_clear_pointer (&self->imports, g_hash_table_unref);
   g_clear_pointer (&self->proxies, g_hash_table_unref);
+  g_clear_pointer (&self->subscribed, g_hash_table_unref);
+  g_clear_pointer (&self->serving, g_hash_table_unref);
+  g_clear_pointer (&self->parked, g_ptr_array_unref);
   g_clear_pointer (&self->releases, g_array_unref);
   g_clear_object (&self->endpoint);
   g_clear_pointer (&self->context, g_main_context_unref);
@@ -1556,6 +2062,9 @@ comlink_connection_init (ComlinkConnection *self)
   self->export_ids = g_hash_table_new (NULL, NULL);
   self->imports = new_id_table (NULL);
   self->proxies = g_hash_table_new (NULL, NULL);
+  self->subscribed = new_id_table (subscription_free);
+  self->serving = new_id_table (emitter_free);
+  self->parked = g_ptr_array_new_with_free_func (g_free);
   self->releases = g_array_new (FALSE, FALSE, sizeof (ComlinkRelease));
   /* Ids are not guessable across connections and never reused in one */
   self->next_export_id = ((((guint64) g_random_int ()) << 32 | g_random_int ()) >> 2) + 1;

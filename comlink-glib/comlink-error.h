@@ -48,6 +48,10 @@ G_BEGIN_DECLS
  *   without returning a value or an error
  * @COMLINK_ERROR_LIMIT_EXCEEDED: a limit of the connection (pending calls,
  *   exported objects, message size) would be exceeded
+ * @COMLINK_ERROR_NOT_CONSTRUCTIBLE: the remote object registered no
+ *   constructible type under that name
+ * @COMLINK_ERROR_NO_SUCH_SIGNAL: the remote object has no signal of that
+ *   name to subscribe to
  *
  * Error codes in the %COMLINK_ERROR domain.
  *
@@ -72,6 +76,8 @@ typedef enum
   COMLINK_ERROR_TYPE_MISMATCH,
   COMLINK_ERROR_NO_REPLY,
   COMLINK_ERROR_LIMIT_EXCEEDED,
+  COMLINK_ERROR_NOT_CONSTRUCTIBLE,
+  COMLINK_ERROR_NO_SUCH_SIGNAL,
 } ComlinkError;
 
 COMLINK_AVAILABLE_IN_ALL

@@ -25,6 +25,7 @@
 #include "comlink-error.h"
 #include "comlink-exposable-private.h"
 #include "comlink-invocation-private.h"
+#include "comlink-proxy.h"
 #include "comlink-private.h"
 #include "comlink-value-private.h"
 
@@ -52,6 +53,128 @@ comlink_exposable_invoke (ComlinkExposable  *self,
   g_return_if_fail (COMLINK_IS_INVOCATION (invocation));
 
   COMLINK_EXPOSABLE_GET_IFACE (self)->invoke (self, invocation);
+}
+
+static GQuark
+constructibles_quark (void)
+{
+  static gsize quark;
+
+  if (g_once_init_enter (&quark))
+    g_once_init_leave (&quark, g_quark_from_static_string ("comlink-constructibles"));
+
+  return (GQuark) quark;
+}
+
+/**
+ * comlink_register_constructible:
+ * @object: an object that is or will be exposed
+ * @name: the name that the peer constructs @type by
+ * @type: a #GObject type
+ *
+ * Lets the peer construct objects of @type through @object, with
+ * [method@Comlink.Proxy.construct_async] on the proxy of the path
+ * `name` below the proxy of @object: `await new api.Counter()` in
+ * Comlink's words. The new object lives until the peer releases its
+ * proxy. The peer can construct nothing else: it never names a type of
+ * its own choosing.
+ *
+ * Since: 1.0
+ */
+void
+comlink_register_constructible (GObject    *object,
+                                const char *name,
+                                GType       type)
+{
+  GHashTable *table;
+
+  g_return_if_fail (G_IS_OBJECT (object));
+  g_return_if_fail (name != NULL);
+  g_return_if_fail (g_type_is_a (type, G_TYPE_OBJECT));
+  g_return_if_fail (!G_TYPE_IS_ABSTRACT (type));
+
+  table = g_object_get_qdata (object, constructibles_quark ());
+  if (table == NULL)
+    {
+      table = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      g_object_set_qdata_full (object, constructibles_quark (), table,
+                               (GDestroyNotify) g_hash_table_unref);
+    }
+  g_hash_table_replace (table, g_strdup (name), GSIZE_TO_POINTER (type));
+}
+
+static void
+construct_object (GObject           *object,
+                  ComlinkInvocation *invocation)
+{
+  const char         *name = comlink_invocation_get_member (invocation);
+  GHashTable         *table = g_object_get_qdata (object, constructibles_quark ());
+  GType               type = table ? GPOINTER_TO_SIZE (g_hash_table_lookup (table, name)) : 0;
+  const char * const *names = comlink_invocation_get_names (invocation);
+  g_autoptr(GTypeClass) klass = NULL;
+  g_autoptr(GObject) instance = NULL;
+  g_autofree GValue *values = NULL;
+  GValue             result = G_VALUE_INIT;
+  const GValue      *args;
+  GError            *error = NULL;
+  guint              n_args;
+
+  if (type == 0)
+    {
+      comlink_invocation_return_error (invocation, COMLINK_ERROR, COMLINK_ERROR_NOT_CONSTRUCTIBLE,
+                                       _ ("%s has no constructible type “%s”"),
+                                       G_OBJECT_TYPE_NAME (object), name);
+      return;
+    }
+
+  args = comlink_invocation_get_args (invocation, &n_args);
+  if (n_args > 0 && names[0] == NULL)
+    {
+      comlink_invocation_return_error (invocation, COMLINK_ERROR, COMLINK_ERROR_INVALID_ARGUMENTS,
+                                       _ ("%s is constructed from named properties"),
+                                       g_type_name (type));
+      return;
+    }
+
+  klass = g_type_class_ref (type);
+  values = g_new0 (GValue, MAX (n_args, 1));
+  for (guint i = 0; i < n_args; i++)
+    {
+      GParamSpec *pspec = g_object_class_find_property (G_OBJECT_CLASS (klass), names[i]);
+
+      if (pspec == NULL || !(pspec->flags & G_PARAM_WRITABLE))
+        {
+          error = g_error_new (COMLINK_ERROR, COMLINK_ERROR_NO_SUCH_PROPERTY,
+                               _ ("%s has no writable property “%s”"), g_type_name (type), names[i]);
+          break;
+        }
+      if (!_comlink_value_convert (&args[i], pspec->value_type, &values[i], &error))
+        {
+          g_prefix_error (&error, _ ("Property “%s”: "), names[i]);
+          break;
+        }
+      if (g_param_value_validate (pspec, &values[i]))
+        {
+          error = g_error_new (COMLINK_ERROR, COMLINK_ERROR_TYPE_MISMATCH,
+                               _ ("The value is not valid for the property “%s”"), names[i]);
+          break;
+        }
+    }
+
+  if (error == NULL)
+    {
+      instance = g_object_new_with_properties (type, n_args, (const char **) names, values);
+      g_value_init (&result, type);
+      g_value_set_object (&result, instance);
+      comlink_invocation_return_value (invocation, &result);
+      g_value_unset (&result);
+    }
+  else
+    comlink_invocation_take_error (invocation, error);
+
+  for (guint i = 0; i < n_args; i++)
+    if (G_IS_VALUE (&values[i]))
+      g_value_unset (&values[i]);
 }
 
 void
@@ -232,6 +355,164 @@ set_property (GObject           *object,
   g_value_unset (&value);
 }
 
+/* One step down a path: the object an object-valued readable property
+ * holds */
+static GObject *
+navigate (GObject    *object,
+          const char *name,
+          GError    **error)
+{
+  GParamSpec *pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (object), name);
+  GObject    *child = NULL;
+
+  if (pspec == NULL || !(pspec->flags & G_PARAM_READABLE))
+    {
+      g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_NO_SUCH_PROPERTY,
+                   _ ("%s has no readable property “%s”"), G_OBJECT_TYPE_NAME (object), name);
+      return NULL;
+    }
+
+  if (!G_TYPE_IS_OBJECT (pspec->value_type) && !G_TYPE_IS_INTERFACE (pspec->value_type))
+    {
+      g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_NO_SUCH_OBJECT,
+                   _ ("The property “%s” of %s does not hold an object"),
+                   name, G_OBJECT_TYPE_NAME (object));
+      return NULL;
+    }
+
+  g_object_get (object, pspec->name, &child, NULL);
+  if (child == NULL)
+    g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_NO_SUCH_OBJECT,
+                 _ ("The property “%s” of %s holds no object"),
+                 name, G_OBJECT_TYPE_NAME (object));
+
+  return child;
+}
+
+/* Follows @path (n_path elements) from @object through object-valued
+ * properties, for requests that are not invocations (subscriptions) */
+GObject *
+_comlink_resolve_path (GObject            *object,
+                       const char * const *path,
+                       gsize               n_path,
+                       GError            **error)
+{
+  GObject *current = g_object_ref (object);
+
+  for (gsize i = 0; i < n_path; i++)
+    {
+      GObject *child = navigate (current, path[i], error);
+
+      g_object_unref (current);
+      if (child == NULL)
+        return NULL;
+      current = child;
+    }
+
+  return current;
+}
+
+static void
+forward_done (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(ComlinkInvocation) invocation = user_data;
+  ComlinkProxy *proxy = COMLINK_PROXY (source);
+  GError       *error = NULL;
+  GValue       *value = NULL;
+
+  switch (comlink_invocation_get_kind (invocation))
+    {
+    case COMLINK_INVOCATION_CALL:
+      value = comlink_proxy_call_finish (proxy, result, &error);
+      break;
+
+    case COMLINK_INVOCATION_GET:
+      value = comlink_proxy_get_finish (proxy, result, &error);
+      break;
+
+    case COMLINK_INVOCATION_SET:
+      comlink_proxy_set_finish (proxy, result, &error);
+      break;
+
+    case COMLINK_INVOCATION_CONSTRUCT:
+      {
+        g_autoptr(ComlinkProxy) constructed = comlink_proxy_construct_finish (proxy, result, &error);
+
+        if (constructed != NULL)
+          {
+            value = g_new0 (GValue, 1);
+            g_value_init (value, COMLINK_TYPE_PROXY);
+            g_value_set_object (value, constructed);
+          }
+      }
+      break;
+
+    default:
+      g_assert_not_reached ();
+    }
+
+  if (error != NULL)
+    comlink_invocation_take_error (invocation, error);
+  else
+    comlink_invocation_return_value (invocation, value);
+  if (value != NULL)
+    g_boxed_free (G_TYPE_VALUE, value);
+}
+
+/* The object on the path is a proxy (an object the peer sent by
+ * reference, assigned to a property): the request goes on to its owner */
+static void
+forward_to_proxy (ComlinkProxy      *proxy,
+                  ComlinkInvocation *invocation)
+{
+  g_autoptr(ComlinkProxy) target = g_object_ref (proxy);
+  const char * const *path = comlink_invocation_get_path (invocation);
+  const char         *member = comlink_invocation_get_member (invocation);
+  GCancellable       *cancellable = comlink_invocation_get_cancellable (invocation);
+  const GValue       *args;
+  guint               n_args;
+
+  for (guint i = 0; path[i] != NULL; i++)
+    {
+      ComlinkProxy *child = comlink_proxy_get_child (target, path[i]);
+
+      g_object_unref (target);
+      target = child;
+    }
+
+  args = comlink_invocation_get_args (invocation, &n_args);
+  switch (comlink_invocation_get_kind (invocation))
+    {
+    case COMLINK_INVOCATION_CALL:
+      comlink_proxy_call_async (target, member[0] ? member : NULL, args, n_args, cancellable,
+                                forward_done, g_object_ref (invocation));
+      break;
+
+    case COMLINK_INVOCATION_GET:
+      comlink_proxy_get_async (target, member, cancellable, forward_done, g_object_ref (invocation));
+      break;
+
+    case COMLINK_INVOCATION_SET:
+      comlink_proxy_set_async (target, member, &args[0], cancellable, forward_done, g_object_ref (invocation));
+      break;
+
+    case COMLINK_INVOCATION_CONSTRUCT:
+      {
+        g_autoptr(ComlinkProxy) named = comlink_proxy_get_child (target, member);
+        const char * const *names = comlink_invocation_get_names (invocation);
+
+        comlink_proxy_construct_async (named, names[0] ? names : NULL, args, n_args, cancellable,
+                                       forward_done, g_object_ref (invocation));
+      }
+      break;
+
+    default:
+      g_assert_not_reached ();
+    }
+}
+
 /* Walks the invocation's path through object-valued properties until it
  * reaches the object the member belongs to, or an object that answers for
  * itself, then serves the request. */
@@ -240,39 +521,32 @@ _comlink_dispatch (ComlinkInvocation *invocation)
 {
   g_autoptr(GObject) object = g_object_ref (comlink_invocation_get_target (invocation));
 
-  while (!COMLINK_IS_EXPOSABLE (object) && comlink_invocation_get_path (invocation)[0] != NULL)
+  while (!COMLINK_IS_EXPOSABLE (object) && !COMLINK_IS_PROXY (object) &&
+         comlink_invocation_get_path (invocation)[0] != NULL)
     {
-      const char *name = comlink_invocation_get_path (invocation)[0];
-      g_autoptr(GObject) child = NULL;
-      GParamSpec *pspec;
+      GError  *error = NULL;
+      GObject *child = navigate (object, comlink_invocation_get_path (invocation)[0], &error);
 
-      if (!(pspec = find_property (object, invocation, name, G_PARAM_READABLE)))
-        return;
-
-      if (!G_TYPE_IS_OBJECT (pspec->value_type) && !G_TYPE_IS_INTERFACE (pspec->value_type))
-        {
-          comlink_invocation_return_error (invocation, COMLINK_ERROR, COMLINK_ERROR_NO_SUCH_OBJECT,
-                                           _ ("The property “%s” of %s does not hold an object"),
-                                           name, G_OBJECT_TYPE_NAME (object));
-          return;
-        }
-
-      g_object_get (object, pspec->name, &child, NULL);
       if (child == NULL)
         {
-          comlink_invocation_return_error (invocation, COMLINK_ERROR, COMLINK_ERROR_NO_SUCH_OBJECT,
-                                           _ ("The property “%s” of %s holds no object"),
-                                           name, G_OBJECT_TYPE_NAME (object));
+          comlink_invocation_take_error (invocation, error);
           return;
         }
 
       _comlink_invocation_navigate (invocation, child);
-      g_set_object (&object, child);
+      g_object_unref (object);
+      object = child;
     }
 
   if (COMLINK_IS_EXPOSABLE (object))
     {
       comlink_exposable_invoke (COMLINK_EXPOSABLE (object), invocation);
+      return;
+    }
+
+  if (COMLINK_IS_PROXY (object))
+    {
+      forward_to_proxy (COMLINK_PROXY (object), invocation);
       return;
     }
 
@@ -288,6 +562,10 @@ _comlink_dispatch (ComlinkInvocation *invocation)
 
     case COMLINK_INVOCATION_SET:
       set_property (object, invocation);
+      break;
+
+    case COMLINK_INVOCATION_CONSTRUCT:
+      construct_object (object, invocation);
       break;
 
     default:

@@ -43,4 +43,9 @@ COMLINK_AVAILABLE_IN_ALL
 void comlink_exposable_invoke (ComlinkExposable  *self,
                                ComlinkInvocation *invocation);
 
+COMLINK_AVAILABLE_IN_ALL
+void comlink_register_constructible (GObject    *object,
+                                     const char *name,
+                                     GType       type);
+
 G_END_DECLS

@@ -20,4 +20,7 @@ void               _comlink_invocation_abandon (ComlinkInvocation *self);
 void               _comlink_invocation_navigate (ComlinkInvocation *self,
                                                  GObject           *target);
 
+void _comlink_invocation_set_names (ComlinkInvocation *self,
+                                    char             **names);
+
 G_END_DECLS

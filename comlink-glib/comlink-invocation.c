@@ -36,6 +36,7 @@ struct _ComlinkInvocation
   gint                  cancelled;
   char                **path;
   char                 *member;
+  char                **names;
   GValue               *args;
   guint64               id;
   guint                 n_args;
@@ -76,6 +77,7 @@ comlink_invocation_finalize (GObject *object)
       g_value_unset (&self->args[i]);
   g_free (self->args);
   g_strfreev (self->path);
+  g_strfreev (self->names);
   g_free (self->member);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->target);
@@ -123,6 +125,15 @@ _comlink_invocation_new (ComlinkConnection    *connection,
   self->n_args = n_args;
 
   return self;
+}
+
+/* Takes @names */
+void
+_comlink_invocation_set_names (ComlinkInvocation *self,
+                               char             **names)
+{
+  g_strfreev (self->names);
+  self->names = names;
 }
 
 const guint64 *
@@ -300,6 +311,27 @@ comlink_invocation_get_arg (ComlinkInvocation *self,
   g_return_val_if_fail (index < self->n_args, NULL);
 
   return &self->args[index];
+}
+
+/**
+ * comlink_invocation_get_names:
+ * @self: a #ComlinkInvocation
+ *
+ * For a construction, the names of the properties whose values the
+ * arguments are; empty when the arguments are positional.
+ *
+ * Returns: (transfer none) (array zero-terminated=1): the names
+ *
+ * Since: 1.0
+ */
+const char * const *
+comlink_invocation_get_names (ComlinkInvocation *self)
+{
+  static const char *none[] = { NULL };
+
+  g_return_val_if_fail (COMLINK_IS_INVOCATION (self), none);
+
+  return self->names ? (const char * const *) self->names : none;
 }
 
 /**

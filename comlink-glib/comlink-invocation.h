@@ -17,6 +17,10 @@ G_BEGIN_DECLS
  * @COMLINK_INVOCATION_CALL: a method call; the arguments are the method's
  * @COMLINK_INVOCATION_GET: a property read; there are no arguments
  * @COMLINK_INVOCATION_SET: a property write; the one argument is the value
+ * @COMLINK_INVOCATION_CONSTRUCT: a construction of the type registered
+ *   under the member's name; the arguments are the values of the
+ *   properties that [method@Comlink.Invocation.get_names] names, or
+ *   positional arguments when there are no names
  *
  * What a [class@Comlink.Invocation] asks for.
  *
@@ -27,6 +31,7 @@ typedef enum
   COMLINK_INVOCATION_CALL,
   COMLINK_INVOCATION_GET,
   COMLINK_INVOCATION_SET,
+  COMLINK_INVOCATION_CONSTRUCT,
 } ComlinkInvocationKind;
 
 #define COMLINK_TYPE_INVOCATION (comlink_invocation_get_type ())
@@ -50,6 +55,8 @@ guint comlink_invocation_get_n_args (ComlinkInvocation *self);
 COMLINK_AVAILABLE_IN_ALL
 const GValue *comlink_invocation_get_arg (ComlinkInvocation *self,
                                           guint              index);
+COMLINK_AVAILABLE_IN_ALL
+const char * const *comlink_invocation_get_names (ComlinkInvocation *self);
 COMLINK_AVAILABLE_IN_ALL
 GCancellable *comlink_invocation_get_cancellable (ComlinkInvocation *self);
 COMLINK_AVAILABLE_IN_ALL

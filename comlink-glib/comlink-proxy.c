@@ -48,13 +48,29 @@ struct _ComlinkProxy
   /* The wire path of the last member used, reused while it repeats */
   char              *cached_member;
   GVariant          *cached_path;
-  gint               timeout_msec; /* -1: the connection's */
+  gint               timeout_msec;  /* -1: the connection's */
+  GArray            *subscriptions; /* ids of its subscriptions */
   ComlinkProxyRecord record;
 };
 
 G_DEFINE_FINAL_TYPE (ComlinkProxy, comlink_proxy, G_TYPE_OBJECT)
 
 static const char *empty_path[] = { NULL };
+
+/* Ends the subscriptions of @self; called as it leaves service */
+static void
+proxy_unsubscribe_all (ComlinkProxy      *self,
+                       ComlinkConnection *connection)
+{
+  g_autoptr(GArray) ids = NULL;
+
+  g_mutex_lock (&self->mutex);
+  ids = g_steal_pointer (&self->subscriptions);
+  g_mutex_unlock (&self->mutex);
+
+  for (guint i = 0; ids != NULL && i < ids->len; i++)
+    _comlink_connection_unsubscribe (connection, g_array_index (ids, guint64, i));
+}
 
 static void
 comlink_proxy_dispose (GObject *object)
@@ -70,6 +86,7 @@ comlink_proxy_dispose (GObject *object)
 
   if (connection != NULL)
     {
+      proxy_unsubscribe_all (self, connection);
       _comlink_connection_unregister_proxy (connection, &self->record, NULL);
       _comlink_connection_unref_in_context (connection);
     }
@@ -87,6 +104,7 @@ comlink_proxy_finalize (GObject *object)
   g_free (self->cached_member);
   g_clear_pointer (&self->cached_path, g_variant_unref);
   g_clear_error (&self->defunct_error);
+  g_clear_pointer (&self->subscriptions, g_array_unref);
   g_strfreev (self->path);
   g_mutex_clear (&self->mutex);
 
@@ -331,6 +349,10 @@ proxy_dup_wire_path (ComlinkProxy *self,
   if (n_path + 1 > COMLINK_MAX_PATH_LENGTH)
     return NULL;
 
+  /* The path of the proxy itself */
+  if (member == NULL)
+    return g_variant_ref_sink (_comlink_message_new_path ((const char * const *) self->path, n_path, NULL));
+
   g_mutex_lock (&self->mutex);
   if (self->cached_member != NULL && strcmp (self->cached_member, member) == 0)
     path = g_variant_ref (self->cached_path);
@@ -352,13 +374,14 @@ proxy_dup_wire_path (ComlinkProxy *self,
 }
 
 static void
-proxy_request (ComlinkProxy      *self,
-               ComlinkMessageType type,
-               const char        *member,
-               const GValue      *args,
-               guint              n_args,
-               gint               timeout_msec,
-               GTask             *task)
+proxy_request (ComlinkProxy       *self,
+               ComlinkMessageType  type,
+               const char         *member,
+               const char * const *names,
+               const GValue       *args,
+               guint               n_args,
+               gint                timeout_msec,
+               GTask              *task)
 {
   g_autoptr(GError) error = NULL;
   ComlinkConnection *connection = proxy_dup_connection (self, &error);
@@ -376,7 +399,7 @@ proxy_request (ComlinkProxy      *self,
                              _ ("A path may have at most %d elements"),
                              COMLINK_MAX_PATH_LENGTH - 1);
   else
-    _comlink_connection_request (connection, type, self->object_id, path, args, n_args,
+    _comlink_connection_request (connection, type, self->object_id, path, names, args, n_args,
                                  timeout_msec < 0 ? comlink_proxy_get_timeout (self) : timeout_msec,
                                  task);
   g_clear_pointer (&path, g_variant_unref);
@@ -500,7 +523,7 @@ comlink_proxy_call_async (ComlinkProxy       *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, comlink_proxy_call_async);
 
-  proxy_request (self, COMLINK_MESSAGE_CALL, method ? method : "", args, n_args, -1, task);
+  proxy_request (self, COMLINK_MESSAGE_CALL, method ? method : "", NULL, args, n_args, -1, task);
 }
 
 /**
@@ -541,7 +564,7 @@ comlink_proxy_call_full_async (ComlinkProxy       *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, comlink_proxy_call_async);
 
-  proxy_request (self, COMLINK_MESSAGE_CALL, method ? method : "", args, n_args, timeout_msec, task);
+  proxy_request (self, COMLINK_MESSAGE_CALL, method ? method : "", NULL, args, n_args, timeout_msec, task);
 }
 
 /**
@@ -723,7 +746,7 @@ comlink_proxy_get_async (ComlinkProxy       *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, comlink_proxy_get_async);
 
-  proxy_request (self, COMLINK_MESSAGE_GET, property, NULL, 0, -1, task);
+  proxy_request (self, COMLINK_MESSAGE_GET, property, NULL, NULL, 0, -1, task);
 }
 
 /**
@@ -814,7 +837,7 @@ comlink_proxy_set_async (ComlinkProxy       *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, comlink_proxy_set_async);
 
-  proxy_request (self, COMLINK_MESSAGE_SET, property, value, 1, -1, task);
+  proxy_request (self, COMLINK_MESSAGE_SET, property, NULL, value, 1, -1, task);
 }
 
 /**
@@ -927,6 +950,7 @@ comlink_proxy_release (ComlinkProxy *self)
   connection = proxy_take_out_of_service (self, &parent);
   if (connection != NULL)
     {
+      proxy_unsubscribe_all (self, connection);
       _comlink_connection_unregister_proxy (connection, &self->record, NULL);
       _comlink_connection_unref_in_context (connection);
     }
@@ -968,6 +992,7 @@ comlink_proxy_release_async (ComlinkProxy       *self,
       return;
     }
 
+  proxy_unsubscribe_all (self, connection);
   _comlink_connection_unregister_proxy (connection, &self->record, task);
   _comlink_connection_unref_in_context (connection);
   g_clear_object (&parent);
@@ -1030,6 +1055,432 @@ comlink_proxy_release_sync (ComlinkProxy *self,
   comlink_proxy_release_async (self, cancellable, sync_call_done, &sync);
   sync_call_wait (&sync);
   ret = comlink_proxy_release_finish (self, sync.result, error);
+  sync_call_end (&sync);
+
+  return ret;
+}
+
+/**
+ * comlink_proxy_construct_async:
+ * @self: a proxy of the path to a constructible type (`api.Counter`)
+ * @names: (array zero-terminated=1) (nullable): the names of the
+ *   properties to set, or %NULL for positional arguments
+ * @values: (array length=n_values) (nullable): the values
+ * @n_values: the number of values
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the object exists
+ * @user_data: data for @callback
+ *
+ * Constructs a remote object of the type that the peer registered under
+ * the last element of the path of @self with
+ * [func@Comlink.register_constructible]: `await new api.Counter()` in
+ * Comlink. A #GObject type is constructed from named properties; an
+ * [iface@Comlink.Exposable] may accept positional arguments.
+ *
+ * Since: 1.0
+ */
+void
+comlink_proxy_construct_async (ComlinkProxy       *self,
+                               const char * const *names,
+                               const GValue       *values,
+                               guint               n_values,
+                               GCancellable       *cancellable,
+                               GAsyncReadyCallback callback,
+                               gpointer            user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (COMLINK_IS_PROXY (self));
+  g_return_if_fail (values != NULL || n_values == 0);
+  g_return_if_fail (names == NULL || g_strv_length ((char **) names) == n_values);
+  g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, comlink_proxy_construct_async);
+
+  if (self->path[0] == NULL)
+    {
+      g_task_return_new_error (task, COMLINK_ERROR, COMLINK_ERROR_NOT_CONSTRUCTIBLE,
+                               _ ("Construct through the proxy of a constructible name"));
+      return;
+    }
+
+  proxy_request (self, COMLINK_MESSAGE_CONSTRUCT, NULL, names, values, n_values, -1, task);
+}
+
+/**
+ * comlink_proxy_construct_finish:
+ * @self: a #ComlinkProxy
+ * @result: the #GAsyncResult given to the callback
+ * @error: return location for a #GError
+ *
+ * Completes [method@Comlink.Proxy.construct_async]. A name the peer did
+ * not register fails with %COMLINK_ERROR_NOT_CONSTRUCTIBLE.
+ *
+ * Returns: (transfer full) (nullable): a proxy of the new object, which
+ *   lives until this proxy is released
+ *
+ * Since: 1.0
+ */
+ComlinkProxy *
+comlink_proxy_construct_finish (ComlinkProxy *self,
+                                GAsyncResult *result,
+                                GError      **error)
+{
+  GValue       *value = propagate_value (self, result, comlink_proxy_construct_async, error);
+  ComlinkProxy *proxy = NULL;
+
+  if (value == NULL)
+    return NULL;
+
+  if (G_VALUE_HOLDS (value, COMLINK_TYPE_PROXY))
+    proxy = g_value_dup_object (value);
+  else
+    g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_TYPE_MISMATCH,
+                 _ ("The construction returned a %s, not an object"), G_VALUE_TYPE_NAME (value));
+  value_free (value);
+
+  return proxy;
+}
+
+/**
+ * comlink_proxy_construct_sync:
+ * @self: a proxy of the path to a constructible type
+ * @names: (array zero-terminated=1) (nullable): the names of the
+ *   properties to set, or %NULL for positional arguments
+ * @values: (array length=n_values) (nullable): the values
+ * @n_values: the number of values
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * The blocking form of [method@Comlink.Proxy.construct_async].
+ *
+ * Returns: (transfer full) (nullable): a proxy of the new object
+ *
+ * Since: 1.0
+ */
+ComlinkProxy *
+comlink_proxy_construct_sync (ComlinkProxy       *self,
+                              const char * const *names,
+                              const GValue       *values,
+                              guint               n_values,
+                              GCancellable       *cancellable,
+                              GError            **error)
+{
+  SyncCall      sync;
+  ComlinkProxy *ret;
+
+  g_return_val_if_fail (COMLINK_IS_PROXY (self), NULL);
+
+  sync_call_begin (self, &sync);
+  comlink_proxy_construct_async (self, names, values, n_values, cancellable, sync_call_done, &sync);
+  sync_call_wait (&sync);
+  ret = comlink_proxy_construct_finish (self, sync.result, error);
+  sync_call_end (&sync);
+
+  return ret;
+}
+
+/**
+ * comlink_proxy_subscribe_async:
+ * @self: a #ComlinkProxy
+ * @signal: the name of a signal of the remote object, with an optional
+ *   detail (`notify::value`)
+ * @closure: the closure to run on each emission
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the subscription is in place
+ * @user_data: data for @callback
+ *
+ * Subscribes @closure to a signal of the remote object. On each emission,
+ * @closure runs in the thread-default main context of the calling thread,
+ * with @self as its first parameter and the signal's arguments after it,
+ * in the order the peer emitted them.
+ *
+ * The subscription ends with [method@Comlink.Proxy.unsubscribe], when
+ * @self is released or finalized, or when the connection closes; no
+ * emission reaches @closure after that.
+ *
+ * Since: 1.0
+ */
+void
+comlink_proxy_subscribe_async (ComlinkProxy       *self,
+                               const char         *signal,
+                               GClosure           *closure,
+                               GCancellable       *cancellable,
+                               GAsyncReadyCallback callback,
+                               gpointer            user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) path = NULL;
+  ComlinkConnection *connection;
+  guint64            id;
+
+  g_return_if_fail (COMLINK_IS_PROXY (self));
+  g_return_if_fail (signal != NULL);
+  g_return_if_fail (closure != NULL);
+  g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, comlink_proxy_subscribe_async);
+
+  /* Take the floating reference of a new closure, whatever happens */
+  g_closure_ref (closure);
+  g_closure_sink (closure);
+  g_task_set_task_data (task, closure, (GDestroyNotify) g_closure_unref);
+
+  connection = proxy_dup_connection (self, &error);
+  if (connection == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  path = proxy_dup_wire_path (self, signal);
+  if (path == NULL)
+    g_task_return_new_error (task, COMLINK_ERROR, COMLINK_ERROR_NO_SUCH_OBJECT,
+                             _ ("A path may have at most %d elements"), COMLINK_MAX_PATH_LENGTH - 1);
+  else
+    {
+      id = _comlink_connection_subscribe (connection, self, self->object_id, path, closure, task);
+      if (id != 0)
+        {
+          g_object_set_data_full (G_OBJECT (task), "comlink-subscription",
+                                  g_memdup2 (&id, sizeof id), g_free);
+          g_mutex_lock (&self->mutex);
+          if (self->subscriptions == NULL)
+            self->subscriptions = g_array_new (FALSE, FALSE, sizeof (guint64));
+          g_array_append_val (self->subscriptions, id);
+          g_mutex_unlock (&self->mutex);
+        }
+    }
+  _comlink_connection_unref_in_context (connection);
+}
+
+/* Forgets @id in @self's list; returns whether it was there */
+static gboolean
+proxy_forget_subscription (ComlinkProxy *self,
+                           guint64       id)
+{
+  gboolean found = FALSE;
+
+  g_mutex_lock (&self->mutex);
+  for (guint i = 0; self->subscriptions != NULL && i < self->subscriptions->len; i++)
+    if (g_array_index (self->subscriptions, guint64, i) == id)
+      {
+        g_array_remove_index_fast (self->subscriptions, i);
+        found = TRUE;
+        break;
+      }
+  g_mutex_unlock (&self->mutex);
+
+  return found;
+}
+
+/**
+ * comlink_proxy_subscribe_finish:
+ * @self: a #ComlinkProxy
+ * @result: the #GAsyncResult given to the callback
+ * @error: return location for a #GError
+ *
+ * Completes [method@Comlink.Proxy.subscribe_async]. A signal the remote
+ * object does not have fails with %COMLINK_ERROR_NO_SUCH_SIGNAL.
+ *
+ * Returns: the id of the subscription, for
+ *   [method@Comlink.Proxy.unsubscribe], or 0 on error
+ *
+ * Since: 1.0
+ */
+guint64
+comlink_proxy_subscribe_finish (ComlinkProxy *self,
+                                GAsyncResult *result,
+                                GError      **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  GValue  *value = propagate_value (self, result, comlink_proxy_subscribe_async, &local_error);
+  guint64 *id = g_object_get_data (G_OBJECT (result), "comlink-subscription");
+
+  g_clear_pointer (&value, value_free);
+  if (local_error != NULL)
+    {
+      /* The subscription failed remotely: drop it here too */
+      if (id != NULL && proxy_forget_subscription (self, *id))
+        {
+          g_autoptr(ComlinkConnection) connection = proxy_dup_connection (self, NULL);
+
+          if (connection != NULL)
+            _comlink_connection_unsubscribe (connection, *id);
+        }
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return 0;
+    }
+
+  return id ? *id : 0;
+}
+
+/**
+ * comlink_proxy_subscribe_sync:
+ * @self: a #ComlinkProxy
+ * @signal: the name of a signal of the remote object
+ * @closure: the closure to run on each emission
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * The blocking form of [method@Comlink.Proxy.subscribe_async].
+ *
+ * Returns: the id of the subscription, or 0 on error
+ *
+ * Since: 1.0
+ */
+guint64
+comlink_proxy_subscribe_sync (ComlinkProxy *self,
+                              const char   *signal,
+                              GClosure     *closure,
+                              GCancellable *cancellable,
+                              GError      **error)
+{
+  SyncCall sync;
+  guint64  ret;
+
+  g_return_val_if_fail (COMLINK_IS_PROXY (self), 0);
+
+  sync_call_begin (self, &sync);
+  comlink_proxy_subscribe_async (self, signal, closure, cancellable, sync_call_done, &sync);
+  sync_call_wait (&sync);
+  ret = comlink_proxy_subscribe_finish (self, sync.result, error);
+  sync_call_end (&sync);
+
+  return ret;
+}
+
+/**
+ * comlink_proxy_unsubscribe:
+ * @self: a #ComlinkProxy
+ * @subscription: an id from [method@Comlink.Proxy.subscribe_finish]
+ *
+ * Ends a subscription: its closure is not run again, and the peer
+ * disconnects its handler.
+ *
+ * Since: 1.0
+ */
+void
+comlink_proxy_unsubscribe (ComlinkProxy *self,
+                           guint64       subscription)
+{
+  g_autoptr(ComlinkConnection) connection = NULL;
+
+  g_return_if_fail (COMLINK_IS_PROXY (self));
+
+  if (!proxy_forget_subscription (self, subscription))
+    return;
+
+  connection = proxy_dup_connection (self, NULL);
+  if (connection != NULL)
+    _comlink_connection_unsubscribe (connection, subscription);
+}
+
+/**
+ * comlink_proxy_create_endpoint_async:
+ * @self: a #ComlinkProxy
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the endpoint exists
+ * @user_data: data for @callback
+ *
+ * Asks the peer for a new endpoint connected to the object it exposes,
+ * Comlink's `createEndpoint`. The endpoint can be wrapped into an
+ * independent proxy, in any thread; releasing that proxy closes only the
+ * new endpoint. Only in-process peers (thread workers, channels) can hand
+ * out endpoints.
+ *
+ * Since: 1.0
+ */
+void
+comlink_proxy_create_endpoint_async (ComlinkProxy       *self,
+                                     GCancellable       *cancellable,
+                                     GAsyncReadyCallback callback,
+                                     gpointer            user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+  ComlinkConnection *connection;
+
+  g_return_if_fail (COMLINK_IS_PROXY (self));
+  g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, comlink_proxy_create_endpoint_async);
+
+  connection = proxy_dup_connection (self, &error);
+  if (connection == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  _comlink_connection_request (connection, COMLINK_MESSAGE_ENDPOINT, 0, NULL, NULL, NULL, 0,
+                               comlink_proxy_get_timeout (self), task);
+  _comlink_connection_unref_in_context (connection);
+}
+
+/**
+ * comlink_proxy_create_endpoint_finish:
+ * @self: a #ComlinkProxy
+ * @result: the #GAsyncResult given to the callback
+ * @error: return location for a #GError
+ *
+ * Completes [method@Comlink.Proxy.create_endpoint_async].
+ *
+ * Returns: (transfer full) (nullable): the new endpoint
+ *
+ * Since: 1.0
+ */
+ComlinkEndpoint *
+comlink_proxy_create_endpoint_finish (ComlinkProxy *self,
+                                      GAsyncResult *result,
+                                      GError      **error)
+{
+  GValue          *value = propagate_value (self, result, comlink_proxy_create_endpoint_async, error);
+  ComlinkEndpoint *endpoint = NULL;
+
+  if (value == NULL)
+    return NULL;
+
+  if (G_VALUE_HOLDS (value, COMLINK_TYPE_ENDPOINT))
+    endpoint = g_value_dup_object (value);
+  else
+    g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_TYPE_MISMATCH,
+                 _ ("The peer returned a %s, not an endpoint"), G_VALUE_TYPE_NAME (value));
+  value_free (value);
+
+  return endpoint;
+}
+
+/**
+ * comlink_proxy_create_endpoint_sync:
+ * @self: a #ComlinkProxy
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * The blocking form of [method@Comlink.Proxy.create_endpoint_async].
+ *
+ * Returns: (transfer full) (nullable): the new endpoint
+ *
+ * Since: 1.0
+ */
+ComlinkEndpoint *
+comlink_proxy_create_endpoint_sync (ComlinkProxy *self,
+                                    GCancellable *cancellable,
+                                    GError      **error)
+{
+  SyncCall         sync;
+  ComlinkEndpoint *ret;
+
+  g_return_val_if_fail (COMLINK_IS_PROXY (self), NULL);
+
+  sync_call_begin (self, &sync);
+  comlink_proxy_create_endpoint_async (self, cancellable, sync_call_done, &sync);
+  sync_call_wait (&sync);
+  ret = comlink_proxy_create_endpoint_finish (self, sync.result, error);
   sync_call_end (&sync);
 
   return ret;

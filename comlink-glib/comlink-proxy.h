@@ -121,4 +121,59 @@ gboolean comlink_proxy_release_sync (ComlinkProxy *self,
                                      GCancellable *cancellable,
                                      GError      **error);
 
+COMLINK_AVAILABLE_IN_ALL
+void comlink_proxy_construct_async (ComlinkProxy       *self,
+                                    const char * const *names,
+                                    const GValue       *values,
+                                    guint               n_values,
+                                    GCancellable       *cancellable,
+                                    GAsyncReadyCallback callback,
+                                    gpointer            user_data);
+COMLINK_AVAILABLE_IN_ALL
+ComlinkProxy *comlink_proxy_construct_finish (ComlinkProxy *self,
+                                              GAsyncResult *result,
+                                              GError      **error);
+COMLINK_AVAILABLE_IN_ALL
+ComlinkProxy *comlink_proxy_construct_sync (ComlinkProxy       *self,
+                                            const char * const *names,
+                                            const GValue       *values,
+                                            guint               n_values,
+                                            GCancellable       *cancellable,
+                                            GError            **error);
+
+COMLINK_AVAILABLE_IN_ALL
+void comlink_proxy_subscribe_async (ComlinkProxy       *self,
+                                    const char         *signal,
+                                    GClosure           *closure,
+                                    GCancellable       *cancellable,
+                                    GAsyncReadyCallback callback,
+                                    gpointer            user_data);
+COMLINK_AVAILABLE_IN_ALL
+guint64 comlink_proxy_subscribe_finish (ComlinkProxy *self,
+                                        GAsyncResult *result,
+                                        GError      **error);
+COMLINK_AVAILABLE_IN_ALL
+guint64 comlink_proxy_subscribe_sync (ComlinkProxy *self,
+                                      const char   *signal,
+                                      GClosure     *closure,
+                                      GCancellable *cancellable,
+                                      GError      **error);
+COMLINK_AVAILABLE_IN_ALL
+void comlink_proxy_unsubscribe (ComlinkProxy *self,
+                                guint64       subscription);
+
+COMLINK_AVAILABLE_IN_ALL
+void comlink_proxy_create_endpoint_async (ComlinkProxy       *self,
+                                          GCancellable       *cancellable,
+                                          GAsyncReadyCallback callback,
+                                          gpointer            user_data);
+COMLINK_AVAILABLE_IN_ALL
+ComlinkEndpoint *comlink_proxy_create_endpoint_finish (ComlinkProxy *self,
+                                                       GAsyncResult *result,
+                                                       GError      **error);
+COMLINK_AVAILABLE_IN_ALL
+ComlinkEndpoint *comlink_proxy_create_endpoint_sync (ComlinkProxy *self,
+                                                     GCancellable *cancellable,
+                                                     GError      **error);
+
 G_END_DECLS

@@ -19,10 +19,12 @@
 #include <math.h>
 #include <string.h>
 
+#include "comlink-channel-private.h"
 #include "comlink-connection-private.h"
 #include "comlink-error.h"
 #include "comlink-private.h"
 #include "comlink-proxy-private.h"
+#include "comlink-transfer-handler-private.h"
 #include "comlink-value-private.h"
 #include "comlink-wire-private.h"
 
@@ -111,6 +113,15 @@ object_to_wire (ComlinkConnection *connection,
   if (object == NULL)
     return _comlink_wire_tag (COMLINK_TAG_OBJECT, g_variant_new_uint64 (0));
 
+  /* An in-process endpoint moves to the peer itself, as a transferred
+   * MessagePort does in Comlink */
+  if (_comlink_channel_is_port (object))
+    {
+      g_autofree char *token = _comlink_connection_park (connection, COMLINK_ENDPOINT (object));
+
+      return _comlink_wire_tag (COMLINK_TAG_ENDPOINT, g_variant_new_string (token));
+    }
+
   if (COMLINK_IS_PROXY (object))
     {
       if (!_comlink_proxy_get_remote_id (COMLINK_PROXY (object), connection, &id, error))
@@ -176,6 +187,32 @@ value_to_wire (ComlinkConnection *connection,
 
   type = G_VALUE_TYPE (value);
 
+  /* Transfer handlers come first for what they may take: objects and
+   * boxed or pointer values */
+  switch (G_TYPE_FUNDAMENTAL (type))
+    {
+    case G_TYPE_OBJECT:
+    case G_TYPE_INTERFACE:
+    case G_TYPE_BOXED:
+    case G_TYPE_POINTER:
+      {
+        GError   *handler_error = NULL;
+        GVariant *handled = _comlink_transfer_handler_write (value, &handler_error);
+
+        if (handled != NULL)
+          return _comlink_wire_tag (COMLINK_TAG_HANDLER, handled);
+        if (handler_error != NULL)
+          {
+            g_propagate_error (error, handler_error);
+            return NULL;
+          }
+      }
+      break;
+
+    default:
+      break;
+    }
+
   switch (G_TYPE_FUNDAMENTAL (type))
     {
     case G_TYPE_BOOLEAN:
@@ -214,6 +251,12 @@ value_to_wire (ComlinkConnection *connection,
       return _comlink_wire_tag (COMLINK_TAG_VARIANT, g_value_get_variant (value));
     case G_TYPE_OBJECT:
       return object_to_wire (connection, g_value_get_object (value), exported, error);
+    case G_TYPE_INTERFACE:
+      if (g_type_is_a (type, G_TYPE_OBJECT))
+        return object_to_wire (connection, g_value_get_object (value), exported, error);
+      g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_NOT_TRANSFERABLE,
+                   _ ("A value of type %s cannot be sent"), g_type_name (type));
+      return NULL;
     case G_TYPE_BOXED:
       return boxed_to_wire (value, error);
     default:
@@ -379,6 +422,24 @@ tagged_from_wire (ComlinkConnection *connection,
         g_value_take_object (value, _comlink_connection_import (connection, id));
         return TRUE;
       }
+
+    case COMLINK_TAG_ENDPOINT:
+      {
+        ComlinkEndpoint *endpoint = _comlink_channel_claim (g_variant_get_string (content, NULL));
+
+        if (endpoint == NULL)
+          {
+            g_set_error_literal (error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
+                                 _ ("An endpoint that does not exist in this process"));
+            return FALSE;
+          }
+        g_value_init (value, COMLINK_TYPE_ENDPOINT);
+        g_value_take_object (value, endpoint);
+        return TRUE;
+      }
+
+    case COMLINK_TAG_HANDLER:
+      return _comlink_transfer_handler_read (content, value, error);
 
     case COMLINK_TAG_PEER:
       {
@@ -742,7 +803,7 @@ _comlink_value_convert (const GValue *src,
       g_value_copy (src, dest);
       return TRUE;
     }
-  else if (G_TYPE_IS_OBJECT (src_type) &&
+  else if ((G_TYPE_IS_OBJECT (src_type) || (G_TYPE_IS_INTERFACE (src_type) && g_type_is_a (src_type, G_TYPE_OBJECT))) &&
            (G_TYPE_IS_OBJECT (type) || G_TYPE_IS_INTERFACE (type)))
     {
       GObject *object = g_value_get_object (src);

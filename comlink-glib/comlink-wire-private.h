@@ -25,7 +25,12 @@ typedef enum
   COMLINK_MESSAGE_CANCEL = 6,
   COMLINK_MESSAGE_REPLY = 7,
   COMLINK_MESSAGE_ERROR = 8,
-  COMLINK_MESSAGE_LAST = COMLINK_MESSAGE_ERROR,
+  COMLINK_MESSAGE_CONSTRUCT = 9,
+  COMLINK_MESSAGE_SUBSCRIBE = 10,
+  COMLINK_MESSAGE_SIGNAL = 11,
+  COMLINK_MESSAGE_UNSUBSCRIBE = 12,
+  COMLINK_MESSAGE_ENDPOINT = 13,
+  COMLINK_MESSAGE_LAST = COMLINK_MESSAGE_ENDPOINT,
 } ComlinkMessageType;
 
 /* Tags of values that are not plain basic values: (yv) */
@@ -40,7 +45,9 @@ typedef enum
   COMLINK_TAG_ERROR,    /* (sis)   domain, code, message */
   COMLINK_TAG_OBJECT,   /* t       an object exported by the sender */
   COMLINK_TAG_PEER,     /* t       an object the receiver exported */
-  COMLINK_TAG_LAST = COMLINK_TAG_PEER,
+  COMLINK_TAG_ENDPOINT, /* s       an in-process endpoint, by its token */
+  COMLINK_TAG_HANDLER,  /* (sv)    what a transfer handler wrote */
+  COMLINK_TAG_LAST = COMLINK_TAG_HANDLER,
 } ComlinkTag;
 
 typedef struct

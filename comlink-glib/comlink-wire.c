@@ -39,6 +39,11 @@ static const char *body_types[COMLINK_MESSAGE_LAST + 1] = {
   [COMLINK_MESSAGE_CANCEL] = "()",
   [COMLINK_MESSAGE_REPLY] = NULL,
   [COMLINK_MESSAGE_ERROR] = "(sis)",
+  [COMLINK_MESSAGE_CONSTRUCT] = "(asav)",
+  [COMLINK_MESSAGE_SUBSCRIBE] = "()",
+  [COMLINK_MESSAGE_SIGNAL] = "av",
+  [COMLINK_MESSAGE_UNSUBSCRIBE] = "()",
+  [COMLINK_MESSAGE_ENDPOINT] = "()",
 };
 
 static const char *tag_types[COMLINK_TAG_LAST + 1] = {
@@ -51,6 +56,8 @@ static const char *tag_types[COMLINK_TAG_LAST + 1] = {
   [COMLINK_TAG_ERROR] = "(sis)",
   [COMLINK_TAG_OBJECT] = "t",
   [COMLINK_TAG_PEER] = "t",
+  [COMLINK_TAG_ENDPOINT] = "s",
+  [COMLINK_TAG_HANDLER] = "(sv)",
 };
 
 void
@@ -65,7 +72,9 @@ message_has_path (ComlinkMessageType type)
 {
   return type == COMLINK_MESSAGE_CALL ||
          type == COMLINK_MESSAGE_GET ||
-         type == COMLINK_MESSAGE_SET;
+         type == COMLINK_MESSAGE_SET ||
+         type == COMLINK_MESSAGE_CONSTRUCT ||
+         type == COMLINK_MESSAGE_SUBSCRIBE;
 }
 
 /* Constant values shared by every message, and type infos kept alive, so

@@ -17,6 +17,7 @@ G_BEGIN_DECLS
 #include "comlink-connection.h"
 #include "comlink-proxy.h"
 #include "comlink-callback.h"
+#include "comlink-transfer-handler.h"
 #include "comlink-worker.h"
 #undef COMLINK_INSIDE
 

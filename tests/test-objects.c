@@ -254,6 +254,25 @@ calc_call_back (TestCalc *self, GObject *callback, int n)
     }
 }
 
+static void
+calc_emit_changed (TestCalc *self, int n)
+{
+  for (int i = 0; i < n; i++)
+    g_signal_emit_by_name (self, "changed", i);
+}
+
+static GFile *
+calc_echo_file (TestCalc *self, GFile *file)
+{
+  return file ? g_object_ref (file) : NULL;
+}
+
+static GDateTime *
+calc_echo_date_time (TestCalc *self, GDateTime *date_time)
+{
+  return date_time ? g_date_time_ref (date_time) : NULL;
+}
+
 /* Blocks its thread until the cond is signalled */
 static GMutex   block_mutex;
 static GCond    block_cond;
@@ -378,6 +397,9 @@ test_calc_class_init (TestCalcClass *klass)
                               G_CALLBACK (calc_ping), NULL, NULL, NULL, G_TYPE_NONE, 0);
   ACTION ("drop", calc_drop, G_TYPE_NONE, 1, COMLINK_TYPE_INVOCATION);
   ACTION ("quit", calc_quit, G_TYPE_NONE, 1, COMLINK_TYPE_INVOCATION);
+  ACTION ("emit-changed", calc_emit_changed, G_TYPE_NONE, 1, G_TYPE_INT);
+  ACTION ("echo-file", calc_echo_file, G_TYPE_FILE, 1, G_TYPE_FILE);
+  ACTION ("echo-date-time", calc_echo_date_time, G_TYPE_DATE_TIME, 1, G_TYPE_DATE_TIME);
   ACTION ("fail", calc_fail, G_TYPE_NONE, 2, G_TYPE_INT, COMLINK_TYPE_INVOCATION);
   ACTION ("hold", calc_hold, G_TYPE_NONE, 1, COMLINK_TYPE_INVOCATION);
   ACTION ("call-back", calc_call_back, G_TYPE_NONE, 2, G_TYPE_OBJECT, G_TYPE_INT);
@@ -568,4 +590,67 @@ test_watch (TestWatch *watch, gpointer object)
   watch->finalized = FALSE;
   watch->thread = NULL;
   g_object_weak_ref (object, watch_notify, watch);
+}
+
+/* TestCounter: constructed by the peer with an initial value */
+struct _TestCounter
+{
+  GObject parent_instance;
+  int     value;
+};
+
+G_DEFINE_FINAL_TYPE (TestCounter, test_counter, G_TYPE_OBJECT)
+
+static gint n_counters_finalized;
+
+guint
+test_counter_get_n_finalized (void)
+{
+  return g_atomic_int_get (&n_counters_finalized);
+}
+
+static int
+counter_increment (TestCounter *self)
+{
+  return ++self->value;
+}
+
+static void
+test_counter_finalize (GObject *object)
+{
+  g_atomic_int_inc (&n_counters_finalized);
+  G_OBJECT_CLASS (test_counter_parent_class)->finalize (object);
+}
+
+static void
+test_counter_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  g_value_set_int (value, TEST_COUNTER (object)->value);
+}
+
+static void
+test_counter_set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
+{
+  TEST_COUNTER (object)->value = g_value_get_int (value);
+}
+
+static void
+test_counter_class_init (TestCounterClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = test_counter_finalize;
+  object_class->get_property = test_counter_get_property;
+  object_class->set_property = test_counter_set_property;
+
+  g_object_class_install_property (object_class, 1,
+                                   g_param_spec_int ("value", NULL, NULL, G_MININT, G_MAXINT, 0,
+                                                     G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_STATIC_STRINGS));
+  g_signal_new_class_handler ("increment", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+                              G_CALLBACK (counter_increment), NULL, NULL, NULL, G_TYPE_INT, 0);
+}
+
+static void
+test_counter_init (TestCounter *self)
+{
 }

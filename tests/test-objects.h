@@ -12,6 +12,10 @@ G_DECLARE_FINAL_TYPE (TestCalc, test_calc, TEST, CALC, GObject)
 #define TEST_TYPE_DYNAMIC (test_dynamic_get_type ())
 G_DECLARE_FINAL_TYPE (TestDynamic, test_dynamic, TEST, DYNAMIC, GObject)
 
+#define TEST_TYPE_COUNTER (test_counter_get_type ())
+G_DECLARE_FINAL_TYPE (TestCounter, test_counter, TEST, COUNTER, GObject)
+guint test_counter_get_n_finalized (void);
+
 TestCalc *test_calc_new (void);
 /* The invocation that the "hold" method keeps, if any */
 ComlinkInvocation *test_calc_get_held (TestCalc *self);

@@ -152,15 +152,17 @@ pair_init (Pair *p)
 {
   p->channel = comlink_channel_new ();
   p->calc = test_calc_new ();
-  p->exposing = comlink_expose (G_OBJECT (p->calc), comlink_channel_get_port1 (p->channel));
+  p->exposing = g_object_ref (comlink_expose (G_OBJECT (p->calc), comlink_channel_get_port1 (p->channel)));
   p->proxy = comlink_wrap (comlink_channel_get_port2 (p->channel));
-  p->wrapping = comlink_connection_get_for_endpoint (comlink_channel_get_port2 (p->channel));
+  p->wrapping = g_object_ref (comlink_connection_get_for_endpoint (comlink_channel_get_port2 (p->channel)));
 }
 
 static void
 pair_clear (Pair *p)
 {
   comlink_connection_close (p->exposing);
+  g_clear_object (&p->exposing);
+  g_clear_object (&p->wrapping);
   g_clear_object (&p->proxy);
   g_clear_object (&p->calc);
   g_clear_object (&p->channel);
@@ -304,6 +306,392 @@ test_released_exposable (void)
   g_assert_cmpuint (test_dynamic_get_n_released (dynamic), ==, 1);
 }
 
+/* --- construct --- */
+
+static GObject *
+setup_calc_with_counter (gpointer user_data, GError **error)
+{
+  TestCalc *calc = test_calc_new ();
+
+  comlink_register_constructible (G_OBJECT (calc), "Counter", TEST_TYPE_COUNTER);
+  return G_OBJECT (calc);
+}
+
+static void
+test_construct_counter (void)
+{
+  g_autoptr(ComlinkWorker) worker = comlink_worker_new_thread (NULL, setup_calc_with_counter, NULL, NULL);
+  g_autoptr(ComlinkProxy) counter_class = comlink_proxy_get_child (comlink_worker_get_proxy (worker), "Counter");
+  g_autoptr(ComlinkProxy) nope = comlink_proxy_get_child (comlink_worker_get_proxy (worker), "Nope");
+  g_autoptr(ComlinkProxy) counter = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *names[] = { "value", NULL };
+  const char *bad_names[] = { "nope", NULL };
+  guint       finalized_before = test_counter_get_n_finalized ();
+  GValue     *values = test_args_new (1, G_TYPE_INT, 5);
+  GValue     *ret;
+
+  counter = comlink_proxy_construct_sync (counter_class, names, values, 1, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (COMLINK_IS_PROXY (counter));
+
+  for (int i = 6; i <= 7; i++)
+    {
+      ret = comlink_proxy_call_sync (counter, "increment", NULL, 0, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (g_value_get_int (ret), ==, i);
+      g_boxed_free (G_TYPE_VALUE, ret);
+    }
+  ret = comlink_proxy_get_sync (counter, "value", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_value_get_int (ret), ==, 7);
+  g_boxed_free (G_TYPE_VALUE, ret);
+
+  /* The remote counter lives until its proxy is released */
+  g_assert_cmpuint (test_counter_get_n_finalized (), ==, finalized_before);
+  g_assert_true (comlink_proxy_release_sync (counter, NULL, &error));
+  g_assert_no_error (error);
+  test_wait_until (test_counter_get_n_finalized () == finalized_before + 1);
+
+  /* Only registered names, only real properties */
+  g_assert_null (comlink_proxy_construct_sync (nope, NULL, NULL, 0, NULL, &error));
+  g_assert_error (error, COMLINK_ERROR, COMLINK_ERROR_NOT_CONSTRUCTIBLE);
+  g_clear_error (&error);
+  g_assert_null (comlink_proxy_construct_sync (counter_class, bad_names, values, 1, NULL, &error));
+  g_assert_error (error, COMLINK_ERROR, COMLINK_ERROR_NO_SUCH_PROPERTY);
+  g_clear_error (&error);
+  g_assert_null (comlink_proxy_construct_sync (counter_class, NULL, values, 1, NULL, &error));
+  g_assert_error (error, COMLINK_ERROR, COMLINK_ERROR_INVALID_ARGUMENTS);
+  g_clear_error (&error);
+  g_assert_null (comlink_proxy_construct_sync (comlink_worker_get_proxy (worker), NULL, NULL, 0, NULL, &error));
+  g_assert_error (error, COMLINK_ERROR, COMLINK_ERROR_NOT_CONSTRUCTIBLE);
+  g_clear_error (&error);
+
+  test_args_free (values, 1);
+  comlink_worker_terminate (worker);
+}
+
+/* --- remote signals --- */
+
+typedef struct
+{
+  GArray       *values;
+  GMainContext *context;
+  gboolean      wrong_context;
+} Received;
+
+static void
+on_changed (ComlinkProxy *proxy, int value, Received *received)
+{
+  if (g_main_context_get_thread_default () != received->context)
+    received->wrong_context = TRUE;
+  g_array_append_val (received->values, value);
+}
+
+static void
+test_signals_thousand (void)
+{
+  g_autoptr(ComlinkWorker) worker = comlink_worker_new_thread (NULL, setup_calc, NULL, NULL);
+  ComlinkProxy *proxy = comlink_worker_get_proxy (worker);
+  Received      received = { g_array_new (FALSE, FALSE, sizeof (int)), NULL, FALSE };
+  g_autoptr(GError) error = NULL;
+  GValue *args;
+  GValue *ret;
+  guint64 id;
+
+  id = comlink_proxy_subscribe_sync (proxy, "changed",
+                                     g_cclosure_new (G_CALLBACK (on_changed), &received, NULL),
+                                     NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (id, !=, 0);
+
+  args = test_args_new (1, G_TYPE_INT, 1000);
+  ret = comlink_proxy_call_sync (proxy, "emit-changed", args, 1, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_null (ret);
+  test_wait_until (received.values->len == 1000);
+  for (int i = 0; i < 1000; i++)
+    g_assert_cmpint (g_array_index (received.values, int, i), ==, i);
+  g_assert_false (received.wrong_context);
+
+  /* After unsubscribing, nothing arrives */
+  comlink_proxy_unsubscribe (proxy, id);
+  ret = comlink_proxy_call_sync (proxy, "emit-changed", args, 1, NULL, &error);
+  g_assert_no_error (error);
+  ret = comlink_proxy_call_sync (proxy, "ping", NULL, 0, NULL, &error);
+  g_assert_no_error (error);
+  test_iterate_pending ();
+  g_assert_cmpuint (received.values->len, ==, 1000);
+
+  /* A signal that does not exist */
+  g_assert_cmpuint (comlink_proxy_subscribe_sync (proxy, "nope",
+                                                  g_cclosure_new (G_CALLBACK (on_changed), &received, NULL),
+                                                  NULL, &error),
+                    ==, 0);
+  g_assert_error (error, COMLINK_ERROR, COMLINK_ERROR_NO_SUCH_SIGNAL);
+  g_clear_error (&error);
+
+  /* Terminate ends the subscriptions: no handler runs after it */
+  comlink_proxy_subscribe_sync (proxy, "changed",
+                                g_cclosure_new (G_CALLBACK (on_changed), &received, NULL),
+                                NULL, &error);
+  g_assert_no_error (error);
+  comlink_proxy_call_async (proxy, "emit-changed", args, 1, NULL, NULL, NULL);
+  comlink_worker_terminate (worker);
+  test_iterate_pending ();
+  g_usleep (10000);
+  test_iterate_pending ();
+  g_assert_cmpuint (received.values->len, ==, 1000);
+
+  test_args_free (args, 1);
+  g_array_unref (received.values);
+}
+
+/* In one thread: release and unsubscribe disconnect the handler on the
+ * exposing side */
+static void
+test_signals_release (void)
+{
+  Received received = { g_array_new (FALSE, FALSE, sizeof (int)), NULL, FALSE };
+  g_autoptr(GError) error = NULL;
+  guint signal_id;
+  Pair  p;
+
+  pair_init (&p);
+  signal_id = g_signal_lookup ("changed", TEST_TYPE_CALC);
+  comlink_proxy_subscribe_sync (p.proxy, "changed",
+                                g_cclosure_new (G_CALLBACK (on_changed), &received, NULL),
+                                NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_signal_has_handler_pending (p.calc, signal_id, 0, FALSE));
+
+  g_signal_emit_by_name (p.calc, "changed", 42);
+  test_wait_until (received.values->len == 1);
+  g_assert_cmpint (g_array_index (received.values, int, 0), ==, 42);
+
+  comlink_proxy_release (p.proxy);
+  test_wait_until (!g_signal_has_handler_pending (p.calc, signal_id, 0, FALSE));
+  g_signal_emit_by_name (p.calc, "changed", 43);
+  test_iterate_pending ();
+  g_assert_cmpuint (received.values->len, ==, 1);
+
+  pair_clear (&p);
+  g_array_unref (received.values);
+}
+
+/* --- a callback, an object by reference --- */
+
+typedef struct
+{
+  guint n_calls;
+} Counted;
+
+static void
+on_tick (ComlinkCallback *callback, int i, const char *what, Counted *counted)
+{
+  counted->n_calls++;
+}
+
+static void
+test_callback_three_times (void)
+{
+  g_autoptr(ComlinkWorker) worker = comlink_worker_new_thread (NULL, setup_calc, NULL, NULL);
+  Counted          counted = { 0 };
+  ComlinkCallback *callback = comlink_callback_new (g_cclosure_new (G_CALLBACK (on_tick), &counted, NULL));
+  g_autoptr(GError) error = NULL;
+  GObject *weak = G_OBJECT (callback);
+  GValue  *args = test_args_new (2, G_TYPE_OBJECT, callback, G_TYPE_INT, 3);
+
+  g_object_add_weak_pointer (weak, (gpointer *) &weak);
+  g_assert_null (comlink_proxy_call_sync (comlink_worker_get_proxy (worker), "call-back", args, 2, NULL, &error));
+  g_assert_no_error (error);
+  test_args_free (args, 2);
+  g_object_unref (callback);
+
+  test_wait_until (counted.n_calls == 3);
+  /* The worker dropped its proxy: the callback is released, and gone */
+  test_wait_until (weak == NULL);
+  g_assert_cmpuint (comlink_connection_get_n_exports (comlink_worker_get_connection (worker)), ==, 0);
+  comlink_worker_terminate (worker);
+}
+
+static void
+test_object_property_by_reference (void)
+{
+  g_autoptr(ComlinkWorker) worker = comlink_worker_new_thread (NULL, setup_calc, NULL, NULL);
+  g_autoptr(ComlinkProxy) child = comlink_proxy_get_child (comlink_worker_get_proxy (worker), "child");
+  g_autoptr(TestCalc) local = test_calc_new ();
+  g_autoptr(GError) error = NULL;
+  GValue *args;
+  GValue *ret;
+
+  g_object_set (local, "value", 99, NULL);
+  args = test_args_new (1, G_TYPE_OBJECT, local);
+  g_assert_true (comlink_proxy_set_sync (comlink_worker_get_proxy (worker), "child", args, NULL, &error));
+  g_assert_no_error (error);
+  test_args_free (args, 1);
+
+  /* Called through the remote property, the call comes back to it */
+  args = test_args_new (2, G_TYPE_INT, 40, G_TYPE_INT, 2);
+  ret = comlink_proxy_call_sync (child, "add", args, 2, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_value_get_int (ret), ==, 42);
+  g_boxed_free (G_TYPE_VALUE, ret);
+  test_args_free (args, 2);
+  ret = comlink_proxy_get_sync (child, "value", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_value_get_int (ret), ==, 99);
+  g_boxed_free (G_TYPE_VALUE, ret);
+
+  /* Reading the property gives the very object back */
+  ret = comlink_proxy_get_sync (comlink_worker_get_proxy (worker), "child", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_value_get_object (ret) == (GObject *) local);
+  g_boxed_free (G_TYPE_VALUE, ret);
+
+  comlink_worker_terminate (worker);
+}
+
+/* --- transfer handlers --- */
+
+#define TEST_TYPE_DATE_TIME_HANDLER (test_date_time_handler_get_type ())
+G_DECLARE_FINAL_TYPE (TestDateTimeHandler, test_date_time_handler, TEST, DATE_TIME_HANDLER, ComlinkTransferHandler)
+
+struct _TestDateTimeHandler
+{
+  ComlinkTransferHandler parent_instance;
+};
+
+G_DEFINE_FINAL_TYPE (TestDateTimeHandler, test_date_time_handler, COMLINK_TYPE_TRANSFER_HANDLER)
+
+static GVariant *
+date_time_serialize (ComlinkTransferHandler *handler, const GValue *value, GError **error)
+{
+  g_autofree char *text = g_date_time_format_iso8601 (g_value_get_boxed (value));
+
+  return g_variant_new_string (text);
+}
+
+static gboolean
+date_time_deserialize (ComlinkTransferHandler *handler, GVariant *data, GValue *value, GError **error)
+{
+  GDateTime *date_time;
+
+  if (!g_variant_is_of_type (data, G_VARIANT_TYPE_STRING) ||
+      !(date_time = g_date_time_new_from_iso8601 (g_variant_get_string (data, NULL), NULL)))
+    {
+      g_set_error_literal (error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL, "not a date");
+      return FALSE;
+    }
+  g_value_init (value, G_TYPE_DATE_TIME);
+  g_value_take_boxed (value, date_time);
+  return TRUE;
+}
+
+static void
+test_date_time_handler_class_init (TestDateTimeHandlerClass *klass)
+{
+  COMLINK_TRANSFER_HANDLER_CLASS (klass)->serialize = date_time_serialize;
+  COMLINK_TRANSFER_HANDLER_CLASS (klass)->deserialize = date_time_deserialize;
+}
+
+static void
+test_date_time_handler_init (TestDateTimeHandler *self)
+{
+}
+
+static void
+test_transfer_handlers (void)
+{
+  g_autoptr(ComlinkWorker) worker = comlink_worker_new_thread (NULL, setup_calc, NULL, NULL);
+  g_autoptr(ComlinkTransferHandler) handler =
+               g_object_new (TEST_TYPE_DATE_TIME_HANDLER, "name", "test-date-time", "value-type", G_TYPE_DATE_TIME, NULL);
+  g_autoptr(GFile) file = g_file_new_for_path ("/tmp/some file.txt");
+  g_autoptr(GDateTime) date_time = g_date_time_new_utc (2026, 11, 26, 12, 0, 0);
+  g_autoptr(GError) error = NULL;
+  GValue *args, *ret;
+
+  /* Built in: a GFile travels by URI */
+  args = test_args_new (1, G_TYPE_FILE, file);
+  ret = comlink_proxy_call_sync (comlink_worker_get_proxy (worker), "echo-file", args, 1, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (G_IS_FILE (g_value_get_object (ret)));
+  g_assert_true (g_value_get_object (ret) != (GObject *) file);
+  g_assert_true (g_file_equal (g_value_get_object (ret), file));
+  g_boxed_free (G_TYPE_VALUE, ret);
+  test_args_free (args, 1);
+  g_assert_cmpuint (comlink_connection_get_n_exports (comlink_worker_get_connection (worker)), ==, 0);
+
+  /* Without a handler, a GDateTime cannot travel; with one, it does */
+  args = test_args_new (1, G_TYPE_DATE_TIME, date_time);
+  g_assert_null (comlink_proxy_call_sync (comlink_worker_get_proxy (worker), "echo-date-time", args, 1, NULL, &error));
+  g_assert_error (error, COMLINK_ERROR, COMLINK_ERROR_NOT_TRANSFERABLE);
+  g_clear_error (&error);
+
+  comlink_transfer_handler_register (handler);
+  ret = comlink_proxy_call_sync (comlink_worker_get_proxy (worker), "echo-date-time", args, 1, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_date_time_equal (g_value_get_boxed (ret), date_time));
+  g_boxed_free (G_TYPE_VALUE, ret);
+  test_args_free (args, 1);
+
+  {
+    g_autoptr(ComlinkTransferHandler) found = comlink_transfer_handler_lookup ("test-date-time");
+    g_assert_true (found == handler);
+  }
+  comlink_transfer_handler_unregister ("test-date-time");
+  g_assert_null (comlink_transfer_handler_lookup ("test-date-time"));
+
+  comlink_worker_terminate (worker);
+}
+
+/* --- new endpoints --- */
+
+static void
+test_create_endpoint (void)
+{
+  g_autoptr(ComlinkWorker) worker = comlink_worker_new_thread (NULL, setup_calc, NULL, NULL);
+  g_autoptr(ComlinkEndpoint) endpoint = NULL;
+  g_autoptr(GError) error = NULL;
+  ComlinkProxy *second;
+  GValue       *args = test_args_new (2, G_TYPE_INT, 2, G_TYPE_INT, 3);
+  GValue       *ret;
+
+  endpoint = comlink_proxy_create_endpoint_sync (comlink_worker_get_proxy (worker), NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (COMLINK_IS_ENDPOINT (endpoint));
+
+  second = comlink_wrap (endpoint);
+  ret = comlink_proxy_call_sync (second, "add", args, 2, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_value_get_int (ret), ==, 5);
+  g_boxed_free (G_TYPE_VALUE, ret);
+
+  /* Both stay usable; the same object answers on both */
+  {
+    GValue *value = test_args_new (1, G_TYPE_INT, 17);
+    g_assert_true (comlink_proxy_set_sync (second, "value", value, NULL, &error));
+    g_assert_no_error (error);
+    test_args_free (value, 1);
+  }
+  ret = comlink_proxy_get_sync (comlink_worker_get_proxy (worker), "value", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_value_get_int (ret), ==, 17);
+  g_boxed_free (G_TYPE_VALUE, ret);
+
+  /* Releasing the second proxy closes only its own endpoint */
+  comlink_proxy_release (second);
+  g_object_unref (second);
+  test_wait_until (comlink_endpoint_is_closed (endpoint));
+  ret = comlink_proxy_call_sync (comlink_worker_get_proxy (worker), "add", args, 2, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_value_get_int (ret), ==, 5);
+  g_boxed_free (G_TYPE_VALUE, ret);
+
+  test_args_free (args, 2);
+  comlink_worker_terminate (worker);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -315,6 +703,13 @@ main (int argc, char *argv[])
   g_test_add_func ("/Comlink/Limits/exports", test_limit_exports);
   g_test_add_func ("/Comlink/Release/hook", test_released_hook);
   g_test_add_func ("/Comlink/Release/hook-exposable", test_released_exposable);
+  g_test_add_func ("/Comlink/Construct/counter", test_construct_counter);
+  g_test_add_func ("/Comlink/Signals/thousand-in-order", test_signals_thousand);
+  g_test_add_func ("/Comlink/Signals/release-disconnects", test_signals_release);
+  g_test_add_func ("/Comlink/Callback/three-times-then-released", test_callback_three_times);
+  g_test_add_func ("/Comlink/Values/object-property-by-reference", test_object_property_by_reference);
+  g_test_add_func ("/Comlink/Transfer/handlers", test_transfer_handlers);
+  g_test_add_func ("/Comlink/Endpoint/create", test_create_endpoint);
 
   return g_test_run ();
 }
