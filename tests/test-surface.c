@@ -306,6 +306,96 @@ test_released_exposable (void)
   g_assert_cmpuint (test_dynamic_get_n_released (dynamic), ==, 1);
 }
 
+/* Replies, cancellations and terminations race in every order; each call
+ * completes exactly once */
+static guint race_outcomes[3];
+
+static void
+on_race_done (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  guint  *n_calls = user_data;
+  GError *error = NULL;
+  GValue *value = comlink_proxy_call_finish (COMLINK_PROXY (source), res, &error);
+
+  g_atomic_int_inc (n_calls);
+  if (error == NULL)
+    race_outcomes[0]++;
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    race_outcomes[1]++;
+  else if (g_error_matches (error, COMLINK_ERROR, COMLINK_ERROR_TERMINATED))
+    race_outcomes[2]++;
+  else
+    g_assert_no_error (error);
+  g_clear_error (&error);
+  if (value != NULL)
+    g_boxed_free (G_TYPE_VALUE, value);
+}
+
+static void
+test_race (void)
+{
+  guint          n = g_getenv ("COMLINK_TEST_SLOW") ? 2000 : 10000;
+  guint         *n_calls = g_new0 (guint, n);
+  GRand         *rand = g_rand_new_with_seed (7);
+  GValue        *args = test_args_new (2, G_TYPE_INT, 1, G_TYPE_INT, 2);
+  guint          finalized_before = test_calc_get_n_finalized ();
+  guint          n_workers = 0;
+  ComlinkWorker *worker = NULL;
+  GPtrArray     *cancellables = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; i < n; i++)
+    {
+      GCancellable *cancellable = g_cancellable_new ();
+      guint         action = g_rand_int_range (rand, 0, 6);
+
+      if (worker == NULL)
+        {
+          worker = comlink_worker_new_thread (NULL, setup_calc, NULL, NULL);
+          n_workers++;
+        }
+
+      comlink_proxy_call_async (comlink_worker_get_proxy (worker), action == 5 ? "hold" : "add",
+                                action == 5 ? NULL : args, action == 5 ? 0 : 2,
+                                cancellable, on_race_done, &n_calls[i]);
+      if (action == 0)
+        g_cancellable_cancel (cancellable);
+      else
+        g_ptr_array_add (cancellables, g_object_ref (cancellable));
+      g_object_unref (cancellable);
+
+      /* Sometimes let replies arrive, sometimes cancel what is pending,
+       * sometimes terminate with calls in flight */
+      if (action == 1)
+        for (guint j = 0; j < 5; j++)
+          g_main_context_iteration (NULL, FALSE);
+      if (action == 2 && cancellables->len > 0)
+        g_cancellable_cancel (g_ptr_array_index (cancellables, g_rand_int_range (rand, 0, cancellables->len)));
+      if (i % 97 == 96)
+        {
+          comlink_worker_terminate (worker);
+          g_clear_object (&worker);
+          g_ptr_array_set_size (cancellables, 0);
+        }
+    }
+  comlink_worker_terminate (worker);
+  g_clear_object (&worker);
+  g_ptr_array_unref (cancellables);
+
+  test_wait_until (test_calc_get_n_finalized () == finalized_before + n_workers);
+  test_iterate_pending ();
+  for (guint i = 0; i < n; i++)
+    g_assert_cmpuint (g_atomic_int_get (&n_calls[i]), ==, 1);
+  g_test_message ("%u answered, %u cancelled, %u terminated",
+                  race_outcomes[0], race_outcomes[1], race_outcomes[2]);
+  g_assert_cmpuint (race_outcomes[0], >, 0);
+  g_assert_cmpuint (race_outcomes[1], >, 0);
+  g_assert_cmpuint (race_outcomes[2], >, 0);
+
+  test_args_free (args, 2);
+  g_rand_free (rand);
+  g_free (n_calls);
+}
+
 /* --- construct --- */
 
 static GObject *
@@ -703,6 +793,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/Comlink/Limits/exports", test_limit_exports);
   g_test_add_func ("/Comlink/Release/hook", test_released_hook);
   g_test_add_func ("/Comlink/Release/hook-exposable", test_released_exposable);
+  g_test_add_func ("/Comlink/Cancel/race", test_race);
   g_test_add_func ("/Comlink/Construct/counter", test_construct_counter);
   g_test_add_func ("/Comlink/Signals/thousand-in-order", test_signals_thousand);
   g_test_add_func ("/Comlink/Signals/release-disconnects", test_signals_release);
