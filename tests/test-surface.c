@@ -309,6 +309,23 @@ test_released_exposable (void)
 /* Replies, cancellations and terminations race in every order; each call
  * completes exactly once */
 static guint race_outcomes[3];
+static gint  race_finalized;
+
+static void
+race_calc_finalized (gpointer data, GObject *where_the_object_was)
+{
+  g_atomic_int_inc (&race_finalized);
+}
+
+static GObject *
+setup_race_calc (gpointer user_data, GError **error)
+{
+  TestCalc *calc = test_calc_new ();
+
+  g_object_weak_ref (G_OBJECT (calc), race_calc_finalized, NULL);
+  return G_OBJECT (calc);
+}
+static guint base_threads;
 
 static void
 on_race_done (GObject *source, GAsyncResult *res, gpointer user_data)
@@ -338,7 +355,6 @@ test_race (void)
   guint         *n_calls = g_new0 (guint, n);
   GRand         *rand = g_rand_new_with_seed (7);
   GValue        *args = test_args_new (2, G_TYPE_INT, 1, G_TYPE_INT, 2);
-  guint          finalized_before = test_calc_get_n_finalized ();
   guint          n_workers = 0;
   ComlinkWorker *worker = NULL;
   GPtrArray     *cancellables = g_ptr_array_new_with_free_func (g_object_unref);
@@ -350,7 +366,7 @@ test_race (void)
 
       if (worker == NULL)
         {
-          worker = comlink_worker_new_thread (NULL, setup_calc, NULL, NULL);
+          worker = comlink_worker_new_thread (NULL, setup_race_calc, NULL, NULL);
           n_workers++;
         }
 
@@ -381,7 +397,9 @@ test_race (void)
   g_clear_object (&worker);
   g_ptr_array_unref (cancellables);
 
-  test_wait_until (test_calc_get_n_finalized () == finalized_before + n_workers);
+  /* Every worker's object died, and every worker thread is gone */
+  test_wait_until ((guint) g_atomic_int_get (&race_finalized) == n_workers);
+  test_wait_until (test_count_threads () <= base_threads);
   test_iterate_pending ();
   for (guint i = 0; i < n; i++)
     g_assert_cmpuint (g_atomic_int_get (&n_calls[i]), ==, 1);
@@ -786,6 +804,18 @@ int
 main (int argc, char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
+
+  /* GLib's own helper threads start on first use: start them now */
+  {
+    ComlinkWorker *worker = comlink_worker_new_thread (NULL, setup_calc, NULL, NULL);
+    GError        *error = NULL;
+
+    g_assert_null (comlink_proxy_call_sync (comlink_worker_get_proxy (worker), "ping", NULL, 0, NULL, &error));
+    g_assert_no_error (error);
+    g_object_unref (worker);
+    test_wait_until (test_count_threads () <= 2);
+    base_threads = test_count_threads ();
+  }
 
   g_test_add_func ("/Comlink/Cancel/worker-handler", test_cancel_worker);
   g_test_add_func ("/Comlink/Timeout/worker", test_timeout_worker);
