@@ -98,7 +98,6 @@ struct _ComlinkConnection
   /* Everything below is protected by mutex */
   GObject    *root;
   GQueue      early_requests;
-  GQueue      outgoing;
   GError     *close_error;
   guint64     next_call_id;
   guint64     next_export_id;
@@ -111,6 +110,7 @@ struct _ComlinkConnection
   GHashTable *subscribed;  /* id -> Subscription: signals of the peer's objects */
   GHashTable *serving;     /* id -> Emitter: signals of local objects sent to the peer */
   GPtrArray  *parked;      /* tokens of endpoints sent to the peer */
+  GPtrArray  *spawned;     /* connections of the endpoints created for the peer */
   GArray     *releases;
   GSource    *release_source;
   guint       timeout_msec;
@@ -289,21 +289,38 @@ _comlink_connection_unref_in_context (ComlinkConnection *self)
                                 self, g_object_unref);
 }
 
-/* Called with the mutex held. Send errors are not reported here: a closed
- * endpoint tells the connection through ::closed, which fails the calls. */
+/* Called with the mutex held; takes the floating or full reference it is
+ * given. Only a message the endpoint refuses (too large) is reported: a
+ * closed endpoint tells the connection through ::closed, which fails the
+ * calls. */
+static gboolean
+send_locked_checked (ComlinkConnection *self,
+                     GVariant          *message,
+                     GError           **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  gboolean ret = TRUE;
+
+  /* Messages go out at once, also before the peer's handshake arrived:
+   * the peer reads this side's handshake first, and keeps requests for an
+   * object it has not exposed yet. */
+  g_variant_take_ref (message);
+  if (!comlink_endpoint_send (self->endpoint, message, &local_error) &&
+      g_error_matches (local_error, COMLINK_ERROR, COMLINK_ERROR_LIMIT_EXCEEDED))
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      ret = FALSE;
+    }
+  g_variant_unref (message);
+
+  return ret;
+}
+
 static void
 send_locked (ComlinkConnection *self,
              GVariant          *message)
 {
-  /* Takes the floating or full reference it is given */
-  g_variant_take_ref (message);
-  if (!self->ready)
-    g_queue_push_tail (&self->outgoing, message);
-  else
-    {
-      comlink_endpoint_send (self->endpoint, message, NULL);
-      g_variant_unref (message);
-    }
+  send_locked_checked (self, message, NULL);
 }
 
 static void
@@ -350,10 +367,10 @@ _comlink_connection_close_with_error (ComlinkConnection *self,
   g_autoptr(GHashTable) subscribed = NULL;
   g_autoptr(GHashTable) serving = NULL;
   g_autoptr(GPtrArray) parked = NULL;
+  g_autoptr(GPtrArray) spawned = NULL;
   g_autoptr(GPtrArray) live_proxies = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GObject) root = NULL;
   GQueue         early = G_QUEUE_INIT;
-  GQueue         outgoing = G_QUEUE_INIT;
   GSource       *release_source;
   GHashTableIter iter;
   gpointer       value;
@@ -393,6 +410,8 @@ _comlink_connection_close_with_error (ComlinkConnection *self,
   self->serving = new_id_table (emitter_free);
   parked = g_steal_pointer (&self->parked);
   self->parked = g_ptr_array_new_with_free_func (g_free);
+  spawned = g_steal_pointer (&self->spawned);
+  self->spawned = g_ptr_array_new_with_free_func (g_object_unref);
 
   g_hash_table_iter_init (&iter, self->proxies);
   while (g_hash_table_iter_next (&iter, &value, NULL))
@@ -409,8 +428,6 @@ _comlink_connection_close_with_error (ComlinkConnection *self,
   root = g_steal_pointer (&self->root);
   early = self->early_requests;
   g_queue_init (&self->early_requests);
-  outgoing = self->outgoing;
-  g_queue_init (&self->outgoing);
   g_array_set_size (self->releases, 0);
   release_source = g_steal_pointer (&self->release_source);
   held_self = self->holds_self;
@@ -453,8 +470,17 @@ _comlink_connection_close_with_error (ComlinkConnection *self,
   for (guint i = 0; i < parked->len; i++)
     _comlink_channel_unpark (g_ptr_array_index (parked, i));
 
+  /* The endpoints created for the peer are served in this context, which
+   * may stop running (a terminated worker): they close with this one */
+  for (guint i = 0; i < spawned->len; i++)
+    {
+      ComlinkConnection *child = g_ptr_array_index (spawned, i);
+
+      g_signal_handlers_disconnect_by_data (child, self);
+      _comlink_connection_close_with_error (child, error);
+    }
+
   free_queue_of_variants (&early);
-  free_queue_of_variants (&outgoing);
 
   _comlink_endpoint_set_receiver (self->endpoint, NULL, NULL);
   g_clear_signal_handler (&self->closed_handler, self->endpoint);
@@ -1182,6 +1208,18 @@ _comlink_connection_park (ComlinkConnection *self,
   return token;
 }
 
+static void
+on_spawned_closed (ComlinkConnection *child,
+                   const GError      *error,
+                   gpointer           user_data)
+{
+  ComlinkConnection *self = user_data;
+
+  g_mutex_lock (&self->mutex);
+  g_ptr_array_remove (self->spawned, child);
+  g_mutex_unlock (&self->mutex);
+}
+
 /* A new channel to the exposed object: this side keeps one port, exposing
  * the same object on it, and hands the other to the peer */
 static void
@@ -1192,6 +1230,7 @@ handle_endpoint (ComlinkConnection *self,
   g_autoptr(ComlinkChannel) channel = NULL;
   g_autoptr(GObject) root = NULL;
   g_autoptr(GVariant) body = NULL;
+  ComlinkConnection *child;
   g_autoptr(GError) error = NULL;
   GValue value = G_VALUE_INIT;
 
@@ -1206,7 +1245,12 @@ handle_endpoint (ComlinkConnection *self,
     return;
 
   channel = comlink_channel_new ();
-  comlink_expose (root, comlink_channel_get_port1 (channel));
+  child = comlink_expose (root, comlink_channel_get_port1 (channel));
+  g_signal_connect_object (child, "closed", G_CALLBACK (on_spawned_closed), self, 0);
+  g_mutex_lock (&self->mutex);
+  if (!self->closed)
+    g_ptr_array_add (self->spawned, g_object_ref (child));
+  g_mutex_unlock (&self->mutex);
 
   g_value_init (&value, COMLINK_TYPE_ENDPOINT);
   g_value_set_object (&value, comlink_channel_get_port2 (channel));
@@ -1223,9 +1267,7 @@ static void
 handle_hello (ComlinkConnection *self,
               ComlinkMessage    *message)
 {
-  GError   *error = NULL;
-  GQueue    outgoing;
-  GVariant *queued;
+  GError *error = NULL;
 
   if (!_comlink_message_check_hello (message, &error))
     {
@@ -1235,13 +1277,6 @@ handle_hello (ComlinkConnection *self,
 
   g_mutex_lock (&self->mutex);
   self->ready = TRUE;
-  outgoing = self->outgoing;
-  g_queue_init (&self->outgoing);
-  while ((queued = g_queue_pop_head (&outgoing)))
-    {
-      comlink_endpoint_send (self->endpoint, queued, NULL);
-      g_variant_unref (queued);
-    }
   g_mutex_unlock (&self->mutex);
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_READY]);
@@ -1493,7 +1528,14 @@ _comlink_connection_request (ComlinkConnection  *self,
   if (call->timeout_msec > 0)
     call->timeout = timeout_source_new (self, id, call->timeout_msec);
   g_hash_table_insert (self->pending, &call->id, call);
-  send_locked (self, _comlink_message_new (type, call->id, target, path, body));
+  if (!send_locked_checked (self, _comlink_message_new (type, call->id, target, path, body), &error))
+    {
+      g_hash_table_steal (self->pending, &id);
+      g_mutex_unlock (&self->mutex);
+      g_task_return_error (task, error);
+      pending_call_free (call);
+      return;
+    }
   g_mutex_unlock (&self->mutex);
 
   if (g_task_get_cancellable (task) != NULL)
@@ -1531,8 +1573,13 @@ _comlink_connection_return (ComlinkConnection *self,
   current = g_hash_table_lookup (self->invocations, id) == invocation;
   if (current)
     {
+      g_autoptr(GError) send_error = NULL;
+
       g_hash_table_remove (self->invocations, id);
-      send_locked (self, g_variant_ref (message));
+      /* A result too large for the endpoint becomes an error the caller
+       * can read */
+      if (!send_locked_checked (self, g_variant_ref (message), &send_error))
+        send_locked (self, _comlink_message_new_error (*id, send_error));
     }
   g_mutex_unlock (&self->mutex);
 
@@ -1791,7 +1838,6 @@ comlink_connection_finalize (GObject *object)
 
   g_clear_object (&self->root);
   free_queue_of_variants (&self->early_requests);
-  free_queue_of_variants (&self->outgoing);
   g_clear_error (&self->close_error);
   g_clear_pointer (&self->pending, g_hash_table_unref);
   g_clear_pointer (&self->invocations, g_hash_table_unref);
@@ -1802,6 +1848,7 @@ comlink_connection_finalize (GObject *object)
   g_clear_pointer (&self->subscribed, g_hash_table_unref);
   g_clear_pointer (&self->serving, g_hash_table_unref);
   g_clear_pointer (&self->parked, g_ptr_array_unref);
+  g_clear_pointer (&self->spawned, g_ptr_array_unref);
   g_clear_pointer (&self->releases, g_array_unref);
   g_clear_object (&self->endpoint);
   g_clear_pointer (&self->context, g_main_context_unref);
@@ -1912,8 +1959,9 @@ comlink_connection_class_init (ComlinkConnectionClass *klass)
   /**
    * ComlinkConnection:ready:
    *
-   * Whether the handshake with the peer is done. Calls made before are
-   * queued and sent then.
+   * Whether the peer's handshake arrived: the peer speaks this protocol
+   * version. Calls do not wait for it; the peer keeps them until its object
+   * is exposed.
    *
    * Since: 1.0
    */
@@ -2055,7 +2103,6 @@ comlink_connection_init (ComlinkConnection *self)
   self->max_exports = COMLINK_DEFAULT_MAX_EXPORTS;
   g_mutex_init (&self->mutex);
   g_queue_init (&self->early_requests);
-  g_queue_init (&self->outgoing);
   self->pending = new_id_table (pending_call_free);
   self->invocations = new_id_table (NULL);
   self->exports = new_id_table (export_record_free);
@@ -2065,6 +2112,7 @@ comlink_connection_init (ComlinkConnection *self)
   self->subscribed = new_id_table (subscription_free);
   self->serving = new_id_table (emitter_free);
   self->parked = g_ptr_array_new_with_free_func (g_free);
+  self->spawned = g_ptr_array_new_with_free_func (g_object_unref);
   self->releases = g_array_new (FALSE, FALSE, sizeof (ComlinkRelease));
   /* Ids are not guessable across connections and never reused in one */
   self->next_export_id = ((((guint64) g_random_int ()) << 32 | g_random_int ()) >> 2) + 1;

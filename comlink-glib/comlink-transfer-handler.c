@@ -9,7 +9,7 @@
  * A handler has a name, a type it handles (or a `can_handle` virtual
  * function), and writes a value as a #GVariant and reads it back. Both
  * sides register the same handlers under the same names with
- * [func@Comlink.TransferHandler.register]; a value that a handler takes
+ * [method@Comlink.TransferHandler.register]; a value that a handler takes
  * travels as the handler's name and data wherever values travel: in
  * arguments, results and property values. A name that the receiving side
  * does not know is a protocol error.

@@ -3,7 +3,7 @@
 /*
  * The wire layer: building and checking messages.
  *
- * A message is a GVariant of type (yttasv): message type, call id, target
+ * A message is a GVariant of type ((ytt)asv): message type, call id, target
  * object id, path (navigation path and member name), body. Values inside a
  * body are either plain basic values (b y n i u x t d ms as) or tagged
  * values (yv). doc/protocol.md describes every message.

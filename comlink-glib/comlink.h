@@ -12,6 +12,7 @@ G_BEGIN_DECLS
 #include "comlink-error.h"
 #include "comlink-endpoint.h"
 #include "comlink-channel.h"
+#include "comlink-stream-endpoint.h"
 #include "comlink-exposable.h"
 #include "comlink-invocation.h"
 #include "comlink-connection.h"

@@ -261,6 +261,17 @@ calc_emit_changed (TestCalc *self, int n)
     g_signal_emit_by_name (self, "changed", i);
 }
 
+static char *
+calc_repeat (TestCalc *self, const char *s, int n)
+{
+  GString *str = g_string_new (NULL);
+
+  for (int i = 0; i < n; i++)
+    g_string_append (str, s);
+
+  return g_string_free (str, FALSE);
+}
+
 static GFile *
 calc_echo_file (TestCalc *self, GFile *file)
 {
@@ -398,6 +409,7 @@ test_calc_class_init (TestCalcClass *klass)
   ACTION ("drop", calc_drop, G_TYPE_NONE, 1, COMLINK_TYPE_INVOCATION);
   ACTION ("quit", calc_quit, G_TYPE_NONE, 1, COMLINK_TYPE_INVOCATION);
   ACTION ("emit-changed", calc_emit_changed, G_TYPE_NONE, 1, G_TYPE_INT);
+  ACTION ("repeat", calc_repeat, G_TYPE_STRING, 2, G_TYPE_STRING, G_TYPE_INT);
   ACTION ("echo-file", calc_echo_file, G_TYPE_FILE, 1, G_TYPE_FILE);
   ACTION ("echo-date-time", calc_echo_date_time, G_TYPE_DATE_TIME, 1, G_TYPE_DATE_TIME);
   ACTION ("fail", calc_fail, G_TYPE_NONE, 2, G_TYPE_INT, COMLINK_TYPE_INVOCATION);

@@ -796,8 +796,24 @@ test_create_endpoint (void)
   g_assert_cmpint (g_value_get_int (ret), ==, 5);
   g_boxed_free (G_TYPE_VALUE, ret);
 
+  /* An endpoint created from a worker closes when the worker ends */
+  {
+    g_autoptr(ComlinkEndpoint) third = comlink_proxy_create_endpoint_sync (comlink_worker_get_proxy (worker), NULL, &error);
+    g_autoptr(ComlinkProxy) third_proxy = NULL;
+
+    g_assert_no_error (error);
+    third_proxy = comlink_wrap (third);
+    ret = comlink_proxy_call_sync (third_proxy, "add", args, 2, NULL, &error);
+    g_assert_no_error (error);
+    g_boxed_free (G_TYPE_VALUE, ret);
+
+    comlink_worker_terminate (worker);
+    test_wait_until (comlink_endpoint_is_closed (third));
+    g_assert_null (comlink_proxy_call_sync (third_proxy, "add", args, 2, NULL, &error));
+    g_assert_error (error, COMLINK_ERROR, COMLINK_ERROR_CLOSED);
+  }
+
   test_args_free (args, 2);
-  comlink_worker_terminate (worker);
 }
 
 int

@@ -1,0 +1,582 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/**
+ * ComlinkStreamEndpoint:
+ *
+ * An endpoint over any [class@Gio.IOStream]: a socketpair to a
+ * subprocess, a Unix socket, TCP, or TLS.
+ *
+ * Each message travels as a frame: its size as a 32-bit little-endian
+ * number, then the message, wrapped in a variant, serialised in
+ * little-endian byte order. Frames are checked as they arrive: a frame
+ * larger than [property@Comlink.StreamEndpoint:max-message-size], cut
+ * short, or not a variant in normal form closes the endpoint with
+ * %COMLINK_ERROR_PROTOCOL. The end of the stream closes it with
+ * %COMLINK_ERROR_CLOSED, an I/O error with the error.
+ *
+ * Writes never block the main loop: messages sent from any thread are
+ * appended to one buffer, and all that is pending goes out in one
+ * asynchronous write per main-loop iteration.
+ *
+ * Lifetime: each asynchronous read or write holds a reference to the
+ * endpoint until it completes; closing the endpoint cancels them and
+ * closes the stream.
+ *
+ * Since: 1.0
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "comlink-error.h"
+#include "comlink-private.h"
+#include "comlink-stream-endpoint.h"
+
+#define DEFAULT_MAX_MESSAGE_SIZE (128 * 1024 * 1024)
+#define HEADER_SIZE 4
+
+struct _ComlinkStreamEndpoint
+{
+  ComlinkEndpoint parent_instance;
+
+  GIOStream    *stream;
+  GCancellable *cancellable;
+  guint8        header[HEADER_SIZE];
+  guint8       *body;
+  gsize         body_size;
+
+  GMutex mutex;
+  /* Protected by mutex */
+  GByteArray *outgoing;
+  GByteArray *writing;
+  GSource    *flush_source;
+  gsize       max_message_size;
+};
+
+G_DEFINE_FINAL_TYPE (ComlinkStreamEndpoint, comlink_stream_endpoint, COMLINK_TYPE_ENDPOINT)
+
+enum
+{
+  PROP_0,
+  PROP_STREAM,
+  PROP_MAX_MESSAGE_SIZE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void read_header (ComlinkStreamEndpoint *self);
+static void flush (ComlinkStreamEndpoint *self);
+
+static void
+fail (ComlinkStreamEndpoint *self,
+      GError                *error)
+{
+  comlink_endpoint_close_with_error (COMLINK_ENDPOINT (self), error);
+  g_error_free (error);
+}
+
+/* Returns FALSE if the read failed or the endpoint closed meanwhile */
+static gboolean
+read_finish (ComlinkStreamEndpoint *self,
+             GAsyncResult          *result,
+             gsize                  expected,
+             gboolean               at_frame_start)
+{
+  GError *error = NULL;
+  gsize   n_read = 0;
+
+  if (!g_input_stream_read_all_finish (G_INPUT_STREAM (g_io_stream_get_input_stream (self->stream)),
+                                       result, &n_read, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+          comlink_endpoint_is_closed (COMLINK_ENDPOINT (self)))
+        g_error_free (error);
+      else
+        {
+          g_prefix_error (&error, _ ("Reading from the stream failed: "));
+          fail (self, error);
+        }
+      return FALSE;
+    }
+
+  if (comlink_endpoint_is_closed (COMLINK_ENDPOINT (self)))
+    return FALSE;
+
+  if (n_read == 0 && at_frame_start)
+    {
+      fail (self, g_error_new_literal (COMLINK_ERROR, COMLINK_ERROR_CLOSED,
+                                       _ ("The peer closed the stream")));
+      return FALSE;
+    }
+
+  if (n_read < expected)
+    {
+      fail (self, g_error_new_literal (COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
+                                       _ ("The stream ended in the middle of a message")));
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static void
+on_body (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  ComlinkStreamEndpoint *self = user_data;
+  g_autoptr(GVariant) boxed = NULL;
+  g_autoptr(GVariant) message = NULL;
+  GBytes *bytes;
+
+  if (!read_finish (self, result, self->body_size, FALSE))
+    {
+      g_clear_pointer (&self->body, g_free);
+      g_object_unref (self);
+      return;
+    }
+
+  bytes = g_bytes_new_take (g_steal_pointer (&self->body), self->body_size);
+  boxed = g_variant_ref_sink (g_variant_new_from_bytes (G_VARIANT_TYPE_VARIANT, bytes, FALSE));
+  g_bytes_unref (bytes);
+  if (G_BYTE_ORDER == G_BIG_ENDIAN)
+    {
+      GVariant *swapped = g_variant_byteswap (boxed);
+
+      g_variant_unref (boxed);
+      boxed = swapped;
+    }
+
+  if (!g_variant_is_normal_form (boxed))
+    {
+      fail (self, g_error_new_literal (COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
+                                       _ ("A message that is not in normal form")));
+      g_object_unref (self);
+      return;
+    }
+
+  message = g_variant_get_variant (boxed);
+  comlink_endpoint_receive (COMLINK_ENDPOINT (self), message);
+
+  if (!comlink_endpoint_is_closed (COMLINK_ENDPOINT (self)))
+    read_header (self);
+  g_object_unref (self);
+}
+
+static void
+on_header (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  ComlinkStreamEndpoint *self = user_data;
+  guint32                size;
+  gsize                  max;
+
+  if (!read_finish (self, result, HEADER_SIZE, TRUE))
+    {
+      g_object_unref (self);
+      return;
+    }
+
+  memcpy (&size, self->header, sizeof size);
+  size = GUINT32_FROM_LE (size);
+
+  g_mutex_lock (&self->mutex);
+  max = self->max_message_size;
+  g_mutex_unlock (&self->mutex);
+
+  if (size == 0 || size > max)
+    {
+      fail (self, g_error_new (COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
+                               _ ("A message of %u bytes (the limit is %" G_GSIZE_FORMAT ")"),
+                               size, max));
+      g_object_unref (self);
+      return;
+    }
+
+  self->body_size = size;
+  self->body = g_malloc (size);
+  g_input_stream_read_all_async (g_io_stream_get_input_stream (self->stream),
+                                 self->body, size, G_PRIORITY_DEFAULT, self->cancellable,
+                                 on_body, self);
+}
+
+static void
+read_header (ComlinkStreamEndpoint *self)
+{
+  g_input_stream_read_all_async (g_io_stream_get_input_stream (self->stream),
+                                 self->header, HEADER_SIZE, G_PRIORITY_DEFAULT, self->cancellable,
+                                 on_header, g_object_ref (self));
+}
+
+static void
+on_written (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  ComlinkStreamEndpoint *self = user_data;
+  GError                *error = NULL;
+  gboolean               more;
+
+  g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, &error);
+
+  g_mutex_lock (&self->mutex);
+  g_clear_pointer (&self->writing, g_byte_array_unref);
+  more = self->outgoing->len > 0;
+  g_mutex_unlock (&self->mutex);
+
+  if (error != NULL)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+          comlink_endpoint_is_closed (COMLINK_ENDPOINT (self)))
+        g_error_free (error);
+      else
+        {
+          g_prefix_error (&error, _ ("Writing to the stream failed: "));
+          fail (self, error);
+        }
+    }
+  else if (more)
+    flush (self);
+
+  g_object_unref (self);
+}
+
+/* Writes all that is pending in one asynchronous write. In the endpoint's
+ * context. */
+static void
+flush (ComlinkStreamEndpoint *self)
+{
+  GByteArray *batch;
+
+  if (comlink_endpoint_is_closed (COMLINK_ENDPOINT (self)))
+    return;
+
+  g_mutex_lock (&self->mutex);
+  if (self->writing != NULL || self->outgoing->len == 0)
+    {
+      g_mutex_unlock (&self->mutex);
+      return;
+    }
+  batch = self->writing = self->outgoing;
+  self->outgoing = g_byte_array_new ();
+  g_mutex_unlock (&self->mutex);
+
+  g_output_stream_write_all_async (g_io_stream_get_output_stream (self->stream),
+                                   batch->data, batch->len, G_PRIORITY_DEFAULT,
+                                   self->cancellable, on_written, g_object_ref (self));
+}
+
+static gboolean
+flush_cb (gpointer user_data)
+{
+  ComlinkStreamEndpoint *self = user_data;
+
+  g_mutex_lock (&self->mutex);
+  g_clear_pointer (&self->flush_source, g_source_unref);
+  g_mutex_unlock (&self->mutex);
+
+  flush (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Called with the mutex held */
+static void
+schedule_flush_locked (ComlinkStreamEndpoint *self)
+{
+  GMainContext *context = comlink_endpoint_get_context (COMLINK_ENDPOINT (self));
+
+  if (context == NULL || self->flush_source != NULL || self->writing != NULL)
+    return;
+
+  self->flush_source = g_idle_source_new ();
+  g_source_set_priority (self->flush_source, G_PRIORITY_DEFAULT);
+  g_source_set_static_name (self->flush_source, "[comlink] stream flush");
+  g_source_set_callback (self->flush_source, flush_cb, g_object_ref (self), g_object_unref);
+  g_source_attach (self->flush_source, context);
+}
+
+static gboolean
+comlink_stream_endpoint_send (ComlinkEndpoint *endpoint,
+                              GVariant        *message,
+                              GError         **error)
+{
+  ComlinkStreamEndpoint *self = COMLINK_STREAM_ENDPOINT (endpoint);
+  g_autoptr(GVariant) boxed = g_variant_ref_sink (g_variant_new_variant (message));
+  gsize   size;
+  guint32 header;
+  guint   offset;
+
+  if (G_BYTE_ORDER == G_BIG_ENDIAN)
+    {
+      GVariant *swapped = g_variant_byteswap (boxed);
+
+      g_variant_unref (boxed);
+      boxed = swapped;
+    }
+  size = g_variant_get_size (boxed);
+  g_variant_get_data (boxed);
+
+  g_mutex_lock (&self->mutex);
+  if (size > self->max_message_size)
+    {
+      g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_LIMIT_EXCEEDED,
+                   _ ("A message of %" G_GSIZE_FORMAT " bytes is larger than the limit of %" G_GSIZE_FORMAT),
+                   size, self->max_message_size);
+      g_mutex_unlock (&self->mutex);
+      return FALSE;
+    }
+
+  header = GUINT32_TO_LE ((guint32) size);
+  offset = self->outgoing->len;
+  g_byte_array_set_size (self->outgoing, offset + HEADER_SIZE + size);
+  memcpy (self->outgoing->data + offset, &header, HEADER_SIZE);
+  /* Serialised where GVariant aligns it, then copied into the frame */
+  memcpy (self->outgoing->data + offset + HEADER_SIZE, g_variant_get_data (boxed), size);
+  schedule_flush_locked (self);
+  g_mutex_unlock (&self->mutex);
+
+  return TRUE;
+}
+
+static void
+comlink_stream_endpoint_start (ComlinkEndpoint *endpoint)
+{
+  ComlinkStreamEndpoint *self = COMLINK_STREAM_ENDPOINT (endpoint);
+
+  read_header (self);
+
+  g_mutex_lock (&self->mutex);
+  if (self->outgoing->len > 0)
+    schedule_flush_locked (self);
+  g_mutex_unlock (&self->mutex);
+}
+
+static void
+comlink_stream_endpoint_close (ComlinkEndpoint *endpoint)
+{
+  ComlinkStreamEndpoint *self = COMLINK_STREAM_ENDPOINT (endpoint);
+  GSource               *source;
+
+  g_cancellable_cancel (self->cancellable);
+
+  g_mutex_lock (&self->mutex);
+  source = g_steal_pointer (&self->flush_source);
+  g_byte_array_set_size (self->outgoing, 0);
+  g_mutex_unlock (&self->mutex);
+
+  if (source != NULL)
+    {
+      g_source_destroy (source);
+      g_source_unref (source);
+    }
+
+  g_io_stream_close (self->stream, NULL, NULL);
+}
+
+static void
+comlink_stream_endpoint_finalize (GObject *object)
+{
+  ComlinkStreamEndpoint *self = COMLINK_STREAM_ENDPOINT (object);
+
+  if (!comlink_endpoint_is_closed (COMLINK_ENDPOINT (self)))
+    g_io_stream_close (self->stream, NULL, NULL);
+
+  g_clear_object (&self->stream);
+  g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->outgoing, g_byte_array_unref);
+  g_clear_pointer (&self->writing, g_byte_array_unref);
+  g_free (self->body);
+  g_mutex_clear (&self->mutex);
+
+  G_OBJECT_CLASS (comlink_stream_endpoint_parent_class)->finalize (object);
+}
+
+static void
+comlink_stream_endpoint_get_property (GObject    *object,
+                                      guint       prop_id,
+                                      GValue     *value,
+                                      GParamSpec *pspec)
+{
+  ComlinkStreamEndpoint *self = COMLINK_STREAM_ENDPOINT (object);
+
+  switch (prop_id)
+    {
+    case PROP_STREAM:
+      g_value_set_object (value, self->stream);
+      break;
+
+    case PROP_MAX_MESSAGE_SIZE:
+      g_value_set_uint64 (value, comlink_stream_endpoint_get_max_message_size (self));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+comlink_stream_endpoint_set_property (GObject      *object,
+                                      guint         prop_id,
+                                      const GValue *value,
+                                      GParamSpec   *pspec)
+{
+  ComlinkStreamEndpoint *self = COMLINK_STREAM_ENDPOINT (object);
+
+  switch (prop_id)
+    {
+    case PROP_STREAM:
+      self->stream = g_value_dup_object (value);
+      break;
+
+    case PROP_MAX_MESSAGE_SIZE:
+      comlink_stream_endpoint_set_max_message_size (self, g_value_get_uint64 (value));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+comlink_stream_endpoint_class_init (ComlinkStreamEndpointClass *klass)
+{
+  GObjectClass         *object_class = G_OBJECT_CLASS (klass);
+  ComlinkEndpointClass *endpoint_class = COMLINK_ENDPOINT_CLASS (klass);
+
+  _comlink_init_i18n ();
+
+  object_class->finalize = comlink_stream_endpoint_finalize;
+  object_class->get_property = comlink_stream_endpoint_get_property;
+  object_class->set_property = comlink_stream_endpoint_set_property;
+
+  endpoint_class->start = comlink_stream_endpoint_start;
+  endpoint_class->send = comlink_stream_endpoint_send;
+  endpoint_class->close = comlink_stream_endpoint_close;
+
+  /**
+   * ComlinkStreamEndpoint:stream:
+   *
+   * The stream the endpoint reads and writes.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_STREAM] =
+    g_param_spec_object ("stream", NULL, NULL,
+                         G_TYPE_IO_STREAM,
+                         (G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * ComlinkStreamEndpoint:max-message-size:
+   *
+   * The largest message, in bytes, that the endpoint reads or writes. A
+   * larger one from the peer closes the endpoint with
+   * %COMLINK_ERROR_PROTOCOL; sending a larger one fails with
+   * %COMLINK_ERROR_LIMIT_EXCEEDED.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_MAX_MESSAGE_SIZE] =
+    g_param_spec_uint64 ("max-message-size", NULL, NULL,
+                         16, G_MAXUINT32, DEFAULT_MAX_MESSAGE_SIZE,
+                         (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+comlink_stream_endpoint_init (ComlinkStreamEndpoint *self)
+{
+  g_mutex_init (&self->mutex);
+  self->cancellable = g_cancellable_new ();
+  self->outgoing = g_byte_array_new ();
+  self->max_message_size = DEFAULT_MAX_MESSAGE_SIZE;
+}
+
+/**
+ * comlink_stream_endpoint_new:
+ * @stream: a #GIOStream
+ *
+ * Creates an endpoint that speaks over @stream. It starts reading when
+ * it is started (by the connection that uses it), in the thread-default
+ * main context of that thread.
+ *
+ * Returns: (transfer full): a new #ComlinkStreamEndpoint
+ *
+ * Since: 1.0
+ */
+ComlinkEndpoint *
+comlink_stream_endpoint_new (GIOStream *stream)
+{
+  g_return_val_if_fail (G_IS_IO_STREAM (stream), NULL);
+
+  return g_object_new (COMLINK_TYPE_STREAM_ENDPOINT, "stream", stream, NULL);
+}
+
+/**
+ * comlink_stream_endpoint_get_stream:
+ * @self: a #ComlinkStreamEndpoint
+ *
+ * Returns: (transfer none): the stream of @self
+ *
+ * Since: 1.0
+ */
+GIOStream *
+comlink_stream_endpoint_get_stream (ComlinkStreamEndpoint *self)
+{
+  g_return_val_if_fail (COMLINK_IS_STREAM_ENDPOINT (self), NULL);
+
+  return self->stream;
+}
+
+/**
+ * comlink_stream_endpoint_get_max_message_size:
+ * @self: a #ComlinkStreamEndpoint
+ *
+ * Returns: the value of [property@Comlink.StreamEndpoint:max-message-size]
+ *
+ * Since: 1.0
+ */
+gsize
+comlink_stream_endpoint_get_max_message_size (ComlinkStreamEndpoint *self)
+{
+  gsize ret;
+
+  g_return_val_if_fail (COMLINK_IS_STREAM_ENDPOINT (self), 0);
+
+  g_mutex_lock (&self->mutex);
+  ret = self->max_message_size;
+  g_mutex_unlock (&self->mutex);
+
+  return ret;
+}
+
+/**
+ * comlink_stream_endpoint_set_max_message_size:
+ * @self: a #ComlinkStreamEndpoint
+ * @max_message_size: the limit in bytes, at most 4 GiB - 1
+ *
+ * Sets [property@Comlink.StreamEndpoint:max-message-size].
+ *
+ * Since: 1.0
+ */
+void
+comlink_stream_endpoint_set_max_message_size (ComlinkStreamEndpoint *self,
+                                              gsize                  max_message_size)
+{
+  gboolean changed;
+
+  g_return_if_fail (COMLINK_IS_STREAM_ENDPOINT (self));
+  g_return_if_fail (max_message_size >= 16 && max_message_size <= G_MAXUINT32);
+
+  g_mutex_lock (&self->mutex);
+  changed = self->max_message_size != max_message_size;
+  self->max_message_size = max_message_size;
+  g_mutex_unlock (&self->mutex);
+
+  if (changed)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_MESSAGE_SIZE]);
+}

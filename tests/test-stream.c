@@ -1,0 +1,284 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/* ComlinkStreamEndpoint over a socketpair: calls, large values, the peer
+ * going away, limits, and bytes that are not messages. */
+
+#include <sys/socket.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "test-objects.h"
+
+static GIOStream *
+stream_from_fd (int fd)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocket) socket = g_socket_new_from_fd (fd, &error);
+
+  g_assert_no_error (error);
+  return G_IO_STREAM (g_socket_connection_factory_create_connection (socket));
+}
+
+static void
+socket_pair (GIOStream **a,
+             GIOStream **b)
+{
+  int fds[2];
+
+  g_assert_cmpint (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), ==, 0);
+  *a = stream_from_fd (fds[0]);
+  *b = stream_from_fd (fds[1]);
+}
+
+typedef struct
+{
+  guint   n_calls;
+  GValue *value;
+  GError *error;
+} Result;
+
+static void
+on_call_done (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  Result *r = user_data;
+
+  r->n_calls++;
+  r->value = comlink_proxy_call_finish (COMLINK_PROXY (source), res, &r->error);
+}
+
+static void
+result_clear (Result *r)
+{
+  if (r->value != NULL)
+    g_boxed_free (G_TYPE_VALUE, r->value);
+  r->value = NULL;
+  g_clear_error (&r->error);
+  r->n_calls = 0;
+}
+
+static void
+test_stream_calls (void)
+{
+  g_autoptr(GIOStream) a = NULL;
+  g_autoptr(GIOStream) b = NULL;
+  g_autoptr(ComlinkEndpoint) ea = NULL;
+  g_autoptr(ComlinkEndpoint) eb = NULL;
+  g_autoptr(TestCalc) calc = test_calc_new ();
+  g_autoptr(ComlinkProxy) proxy = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) big = g_bytes_new_take (g_malloc0 (1 << 20), 1 << 20);
+  const char   *strv[] = { "x", "yé", NULL };
+  GValue       *args, *ret;
+  ComlinkProxy *child;
+
+  socket_pair (&a, &b);
+  ea = comlink_stream_endpoint_new (a);
+  eb = comlink_stream_endpoint_new (b);
+  comlink_expose (G_OBJECT (calc), ea);
+  proxy = comlink_wrap (eb);
+
+  args = test_args_new (2, G_TYPE_INT, 20, G_TYPE_INT, 22);
+  ret = comlink_proxy_call_sync (proxy, "add", args, 2, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_value_get_int (ret), ==, 42);
+  g_boxed_free (G_TYPE_VALUE, ret);
+  test_args_free (args, 2);
+
+  args = test_args_new (1, G_TYPE_STRV, strv);
+  ret = comlink_proxy_call_sync (proxy, "echo-strv", args, 1, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstrv (g_value_get_boxed (ret), strv);
+  g_boxed_free (G_TYPE_VALUE, ret);
+  test_args_free (args, 1);
+
+  /* A 1 MiB GBytes arrives whole (a copy, across a stream) */
+  args = test_args_new (1, G_TYPE_BYTES, big);
+  ret = comlink_proxy_call_sync (proxy, "echo-bytes", args, 1, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_bytes_equal (g_value_get_boxed (ret), big));
+  g_boxed_free (G_TYPE_VALUE, ret);
+  test_args_free (args, 1);
+
+  /* Objects by reference, and a remote error */
+  args = test_args_new (1, G_TYPE_INT, 3);
+  ret = comlink_proxy_call_sync (proxy, "make-child", args, 1, NULL, &error);
+  g_assert_no_error (error);
+  test_args_free (args, 1);
+  child = g_value_get_object (ret);
+  g_assert_true (COMLINK_IS_PROXY (child));
+  {
+    GValue *value = comlink_proxy_get_sync (child, "value", NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (g_value_get_int (value), ==, 3);
+    g_boxed_free (G_TYPE_VALUE, value);
+  }
+  g_boxed_free (G_TYPE_VALUE, ret);
+
+  args = test_args_new (1, G_TYPE_INT, G_IO_ERROR_BUSY);
+  g_assert_null (comlink_proxy_call_sync (proxy, "fail", args, 1, NULL, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_BUSY);
+  g_clear_error (&error);
+  test_args_free (args, 1);
+
+  comlink_connection_close (comlink_connection_get_for_endpoint (ea));
+  test_wait_until (comlink_proxy_is_released (proxy));
+}
+
+/* The exposing side goes away with a call in flight */
+static void
+test_stream_peer_closes (void)
+{
+  g_autoptr(GIOStream) a = NULL;
+  g_autoptr(GIOStream) b = NULL;
+  g_autoptr(ComlinkEndpoint) ea = NULL;
+  g_autoptr(ComlinkEndpoint) eb = NULL;
+  g_autoptr(TestCalc) calc = test_calc_new ();
+  g_autoptr(ComlinkProxy) proxy = NULL;
+  Result r = { 0 };
+
+  socket_pair (&a, &b);
+  ea = comlink_stream_endpoint_new (a);
+  eb = comlink_stream_endpoint_new (b);
+  comlink_expose (G_OBJECT (calc), ea);
+  proxy = comlink_wrap (eb);
+
+  comlink_proxy_call_async (proxy, "hold", NULL, 0, NULL, on_call_done, &r);
+  test_wait_until (test_calc_get_held (calc) != NULL);
+  comlink_endpoint_close (ea);
+
+  test_wait_until (r.n_calls == 1);
+  g_assert_error (r.error, COMLINK_ERROR, COMLINK_ERROR_CLOSED);
+  g_assert_true (comlink_endpoint_is_closed (eb));
+  g_assert_true (comlink_proxy_is_released (proxy));
+  result_clear (&r);
+  test_iterate_pending ();
+}
+
+static void
+test_stream_max_message_size (void)
+{
+  g_autoptr(GIOStream) a = NULL;
+  g_autoptr(GIOStream) b = NULL;
+  g_autoptr(ComlinkEndpoint) ea = NULL;
+  g_autoptr(ComlinkEndpoint) eb = NULL;
+  g_autoptr(TestCalc) calc = test_calc_new ();
+  g_autoptr(ComlinkProxy) proxy = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) big = g_bytes_new_take (g_malloc0 (4096), 4096);
+  GValue *args;
+
+  socket_pair (&a, &b);
+  ea = comlink_stream_endpoint_new (a);
+  eb = comlink_stream_endpoint_new (b);
+  comlink_stream_endpoint_set_max_message_size (COMLINK_STREAM_ENDPOINT (eb), 1024);
+  g_assert_cmpuint (comlink_stream_endpoint_get_max_message_size (COMLINK_STREAM_ENDPOINT (eb)), ==, 1024);
+  comlink_expose (G_OBJECT (calc), ea);
+  proxy = comlink_wrap (eb);
+
+  /* Too large to send: fails here, and the connection goes on */
+  args = test_args_new (1, G_TYPE_BYTES, big);
+  g_assert_null (comlink_proxy_call_sync (proxy, "bytes-size", args, 1, NULL, &error));
+  g_assert_error (error, COMLINK_ERROR, COMLINK_ERROR_LIMIT_EXCEEDED);
+  g_clear_error (&error);
+  test_args_free (args, 1);
+  g_assert_null (comlink_proxy_call_sync (proxy, "ping", NULL, 0, NULL, &error));
+  g_assert_no_error (error);
+
+  /* A result too large for the exposing side's limit becomes an error */
+  comlink_stream_endpoint_set_max_message_size (COMLINK_STREAM_ENDPOINT (ea), 1024);
+  args = test_args_new (2, G_TYPE_STRING, "abc", G_TYPE_INT, 10);
+  {
+    GValue *ret = comlink_proxy_call_sync (proxy, "repeat", args, 2, NULL, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (strlen (g_value_get_string (ret)), ==, 30);
+    g_boxed_free (G_TYPE_VALUE, ret);
+  }
+  test_args_free (args, 2);
+  args = test_args_new (2, G_TYPE_STRING, "abc", G_TYPE_INT, 1000);
+  g_assert_null (comlink_proxy_call_sync (proxy, "repeat", args, 2, NULL, &error));
+  g_assert_error (error, COMLINK_ERROR, COMLINK_ERROR_LIMIT_EXCEEDED);
+  g_clear_error (&error);
+  test_args_free (args, 2);
+
+  comlink_connection_close (comlink_connection_get_for_endpoint (ea));
+  test_wait_until (comlink_proxy_is_released (proxy));
+}
+
+/* A peer that writes bytes that are not messages */
+static const struct
+{
+  const char *name;
+  const char *bytes;
+  gsize       length;
+} hostile[] = {
+  { "truncated-header", "\x10\x00", 2 },
+  { "truncated-frame", "\x10\x00\x00\x00\x01\x02", 6 },
+  { "length-4GiB", "\xff\xff\xff\xff", 4 },
+  { "length-zero", "\x00\x00\x00\x00", 4 },
+  /* A variant of type "\xff": not a type at all */
+  { "not-a-variant", "\x05\x00\x00\x00\x01\x02\x03\x00\xff", 9 },
+  /* A boolean of value 2: not in normal form */
+  { "not-normal-form", "\x03\x00\x00\x00\x02\x00\x62", 7 },
+  /* A valid variant (uint32 7) that is not a message */
+  { "not-a-message", "\x06\x00\x00\x00\x07\x00\x00\x00\x00\x75", 10 },
+};
+
+static void
+test_stream_hostile (gconstpointer data)
+{
+  guint i = GPOINTER_TO_UINT (data);
+  g_autoptr(GIOStream) a = NULL;
+  g_autoptr(GIOStream) b = NULL;
+  g_autoptr(ComlinkEndpoint) eb = NULL;
+  g_autoptr(ComlinkProxy) proxy = NULL;
+  g_autoptr(GError) error = NULL;
+  GOutputStream *raw;
+  Result         r = { 0 };
+
+  socket_pair (&a, &b);
+  eb = comlink_stream_endpoint_new (b);
+  proxy = comlink_wrap (eb);
+  comlink_proxy_call_async (proxy, "ping", NULL, 0, NULL, on_call_done, &r);
+
+  /* A hello first, so that the bytes are taken as messages */
+  raw = g_io_stream_get_output_stream (a);
+  {
+    g_autoptr(GVariant) hello = g_variant_ref_sink (
+      g_variant_new_variant (g_variant_new_parsed ("((byte 1, uint64 0, uint64 0), @as [], <(uint32 1, 'hostile')>)")));
+    guint32 size = GUINT32_TO_LE ((guint32) g_variant_get_size (hello));
+
+    g_assert_true (g_output_stream_write_all (raw, &size, 4, NULL, NULL, &error));
+    g_assert_true (g_output_stream_write_all (raw, g_variant_get_data (hello), g_variant_get_size (hello), NULL, NULL, &error));
+  }
+  g_assert_true (g_output_stream_write_all (raw, hostile[i].bytes, hostile[i].length, NULL, NULL, &error));
+  g_assert_no_error (error);
+  /* A truncated frame is only known to be one at the end of the stream;
+   * shutting down one direction keeps the other writable */
+  if (g_str_has_prefix (hostile[i].name, "truncated"))
+    g_assert_true (g_socket_shutdown (g_socket_connection_get_socket (G_SOCKET_CONNECTION (a)),
+                                      FALSE, TRUE, NULL));
+
+  test_wait_until (r.n_calls == 1);
+  g_assert_error (r.error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL);
+  g_assert_true (comlink_endpoint_is_closed (eb));
+  result_clear (&r);
+  test_iterate_pending ();
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/Comlink/Stream/calls", test_stream_calls);
+  g_test_add_func ("/Comlink/Stream/peer-closes", test_stream_peer_closes);
+  g_test_add_func ("/Comlink/Stream/max-message-size", test_stream_max_message_size);
+  for (guint i = 0; i < G_N_ELEMENTS (hostile); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/Comlink/Stream/hostile/%s", hostile[i].name);
+      g_test_add_data_func (path, GUINT_TO_POINTER (i), test_stream_hostile);
+    }
+
+  return g_test_run ();
+}
