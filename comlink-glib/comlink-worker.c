@@ -34,12 +34,23 @@
 
 #include "config.h"
 
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <gio/gunixfdlist.h>
+
 #include "comlink-channel.h"
 #include "comlink-connection-private.h"
 #include "comlink-enums.h"
 #include "comlink-error.h"
 #include "comlink-private.h"
 #include "comlink-proxy-private.h"
+#include "comlink-stream-endpoint.h"
 #include "comlink-worker.h"
 
 /* Shared by the worker and its thread; freed by the join */
@@ -65,6 +76,12 @@ struct _ComlinkWorker
   ComlinkConnection *connection;
   ComlinkProxy      *proxy;
   ThreadState       *thread_state;
+  GSubprocess       *subprocess;
+  GError            *exit_status;   /* how the child ended, once it did */
+  guint              kill_source;   /* SIGKILL after the grace period */
+  guint              closed_source; /* waits for the child after EOF */
+  guint              grace_period_ms;
+  guint              endpoint_closed : 1;
   gulong             closed_handler;
   gulong             ready_handler;
   ComlinkWorkerState state;
@@ -79,6 +96,7 @@ enum
   PROP_STATE,
   PROP_PROXY,
   PROP_CONNECTION,
+  PROP_GRACE_PERIOD,
   N_PROPS
 };
 
@@ -229,6 +247,85 @@ disconnect_handlers (ComlinkWorker *self)
   g_clear_signal_handler (&self->ready_handler, self->connection);
 }
 
+/* The worker ended on its own: calls fail with @error */
+static void
+worker_exited (ComlinkWorker *self,
+               const GError  *error)
+{
+  if (self->state == COMLINK_WORKER_STATE_EXITED ||
+      self->state == COMLINK_WORKER_STATE_TERMINATED)
+    return;
+
+  g_object_ref (self);
+  disconnect_handlers (self);
+  set_state (self, COMLINK_WORKER_STATE_EXITED);
+  _comlink_connection_close_with_error (self->connection, error);
+  g_signal_emit (self, signals[EXITED], 0, error);
+  g_object_unref (self);
+}
+
+static GError *
+subprocess_exit_error (ComlinkWorker *self)
+{
+  if (g_subprocess_get_if_signaled (self->subprocess))
+    {
+      int signum = g_subprocess_get_term_sig (self->subprocess);
+
+      return g_error_new (COMLINK_ERROR, COMLINK_ERROR_WORKER_EXITED,
+                          _ ("The worker “%s” was killed by signal %d (%s)"),
+                          self->name, signum, g_strsignal (signum));
+    }
+
+  return g_error_new (COMLINK_ERROR, COMLINK_ERROR_WORKER_EXITED,
+                      _ ("The worker “%s” exited with status %d"),
+                      self->name, g_subprocess_get_exit_status (self->subprocess));
+}
+
+static void
+on_subprocess_exited (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  ComlinkWorker *self = user_data;
+
+  g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
+  g_clear_handle_id (&self->kill_source, g_source_remove);
+  g_clear_handle_id (&self->closed_source, g_source_remove);
+
+  self->exit_status = subprocess_exit_error (self);
+  worker_exited (self, self->exit_status);
+
+  g_object_unref (self);
+}
+
+/* The child closed its socket but lives on: it is killed, and the calls
+ * fail now */
+static gboolean
+on_closed_without_exit (gpointer user_data)
+{
+  ComlinkWorker *self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  self->closed_source = 0;
+  g_subprocess_force_exit (self->subprocess);
+  error = g_error_new (COMLINK_ERROR, COMLINK_ERROR_WORKER_EXITED,
+                       _ ("The worker “%s” closed its side"), self->name);
+  worker_exited (self, error);
+
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_grace_period_over (gpointer user_data)
+{
+  ComlinkWorker *self = user_data;
+
+  self->kill_source = 0;
+  g_subprocess_force_exit (self->subprocess);
+
+  return G_SOURCE_REMOVE;
+}
+
 /* Runs before the connection's own handler, so that the calls fail with
  * the reason the worker knows. */
 static void
@@ -238,6 +335,19 @@ on_endpoint_closed (ComlinkEndpoint *endpoint,
 {
   ComlinkWorker *self = user_data;
   g_autoptr(GError) error = NULL;
+
+  if (self->subprocess != NULL)
+    {
+      /* The end of the stream usually comes just before the exit status:
+       * wait for it a little, so that the calls fail with it */
+      g_signal_stop_emission_by_name (endpoint, "closed");
+      self->endpoint_closed = TRUE;
+      if (self->exit_status != NULL)
+        worker_exited (self, self->exit_status);
+      else if (self->closed_source == 0)
+        self->closed_source = g_timeout_add (500, on_closed_without_exit, self);
+      return;
+    }
 
   g_object_ref (self);
   disconnect_handlers (self);
@@ -279,6 +389,8 @@ comlink_worker_finalize (GObject *object)
   g_clear_object (&self->proxy);
   g_clear_object (&self->connection);
   g_clear_pointer (&self->thread_state, thread_state_unref);
+  g_clear_object (&self->subprocess);
+  g_clear_error (&self->exit_status);
   g_clear_object (&self->endpoint);
   g_free (self->name);
 
@@ -311,6 +423,29 @@ comlink_worker_get_property (GObject    *object,
       g_value_set_object (value, self->connection);
       break;
 
+    case PROP_GRACE_PERIOD:
+      g_value_set_uint (value, self->grace_period_ms);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+comlink_worker_set_property (GObject      *object,
+                             guint         prop_id,
+                             const GValue *value,
+                             GParamSpec   *pspec)
+{
+  ComlinkWorker *self = COMLINK_WORKER (object);
+
+  switch (prop_id)
+    {
+    case PROP_GRACE_PERIOD:
+      comlink_worker_set_grace_period (self, g_value_get_uint (value));
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -326,6 +461,7 @@ comlink_worker_class_init (ComlinkWorkerClass *klass)
   object_class->dispose = comlink_worker_dispose;
   object_class->finalize = comlink_worker_finalize;
   object_class->get_property = comlink_worker_get_property;
+  object_class->set_property = comlink_worker_set_property;
 
   /**
    * ComlinkWorker:name:
@@ -376,6 +512,20 @@ comlink_worker_class_init (ComlinkWorkerClass *klass)
                          COMLINK_TYPE_CONNECTION,
                          (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
+  /**
+   * ComlinkWorker:grace-period:
+   *
+   * For a subprocess worker: how long, in milliseconds,
+   * [method@Comlink.Worker.terminate] lets the child handle SIGTERM before
+   * it sends SIGKILL.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_GRACE_PERIOD] =
+    g_param_spec_uint ("grace-period", NULL, NULL,
+                       0, G_MAXUINT, 2000,
+                       (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
@@ -403,6 +553,7 @@ static void
 comlink_worker_init (ComlinkWorker *self)
 {
   self->state = COMLINK_WORKER_STATE_STARTING;
+  self->grace_period_ms = 2000;
 }
 
 /**
@@ -468,6 +619,227 @@ comlink_worker_new_thread (const char            *name,
   g_mutex_unlock (&state->mutex);
 
   return self;
+}
+
+static void
+child_setup (gpointer user_data)
+{
+  /* The child dies with its parent */
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+/**
+ * comlink_worker_new_subprocess:
+ * @launcher: (nullable): a #GSubprocessLauncher for the environment and
+ *   working directory of the child, or %NULL
+ * @argv: (array zero-terminated=1): the command line of the child
+ * @error: return location for a #GError
+ *
+ * Starts a subprocess worker: the child runs @argv with one end of a
+ * socketpair as file descriptor 3 (named in the `COMLINK_WORKER_FD`
+ * environment variable), and exposes its object with
+ * [func@Comlink.Worker.serve_parent]. The child dies when the thread that
+ * started it dies, and exits on its own when the socket closes.
+ *
+ * A child that exits, crashes or is killed fails every pending call with
+ * %COMLINK_ERROR_WORKER_EXITED, whose message names the exit status or
+ * the signal. [method@Comlink.Worker.terminate] sends SIGTERM, then
+ * SIGKILL after [property@Comlink.Worker:grace-period]; the child is
+ * always reaped.
+ *
+ * @launcher is changed: it passes the socket and sets the environment
+ * variable and a child setup function.
+ *
+ * Returns: (transfer full): a new #ComlinkWorker, or %NULL if the child
+ *   could not be started
+ *
+ * Since: 1.0
+ */
+ComlinkWorker *
+comlink_worker_new_subprocess (GSubprocessLauncher *launcher,
+                               const char * const  *argv,
+                               GError             **error)
+{
+  g_autoptr(GSubprocessLauncher) owned = NULL;
+  g_autoptr(ComlinkWorker) self = NULL;
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GIOStream) stream = NULL;
+  int fds[2];
+
+  g_return_val_if_fail (launcher == NULL || G_IS_SUBPROCESS_LAUNCHER (launcher), NULL);
+  g_return_val_if_fail (argv != NULL && argv[0] != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
+    {
+      int errsv = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
+                   _ ("Could not create a socket pair: %s"), g_strerror (errsv));
+      return NULL;
+    }
+
+  if (launcher == NULL)
+    launcher = owned = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  g_subprocess_launcher_take_fd (launcher, fds[1], 3);
+  g_subprocess_launcher_setenv (launcher, "COMLINK_WORKER_FD", "3", TRUE);
+  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
+
+  socket = g_socket_new_from_fd (fds[0], error);
+  if (socket == NULL)
+    {
+      close (fds[0]);
+      return NULL;
+    }
+
+  self = g_object_new (COMLINK_TYPE_WORKER, NULL);
+  self->name = g_path_get_basename (argv[0]);
+  self->subprocess = g_subprocess_launcher_spawnv (launcher, argv, error);
+  if (self->subprocess == NULL)
+    {
+      /* Nothing started: nothing to terminate */
+      self->state = COMLINK_WORKER_STATE_EXITED;
+      return NULL;
+    }
+
+  stream = G_IO_STREAM (g_socket_connection_factory_create_connection (socket));
+  self->endpoint = comlink_stream_endpoint_new (stream);
+  self->closed_handler = g_signal_connect (self->endpoint, "closed",
+                                           G_CALLBACK (on_endpoint_closed), self);
+  self->connection = g_object_ref (comlink_connection_get_for_endpoint (self->endpoint));
+  self->ready_handler = g_signal_connect (self->connection, "notify::ready",
+                                          G_CALLBACK (on_ready), self);
+  self->proxy = comlink_connection_wrap (self->connection);
+  g_subprocess_wait_async (self->subprocess, NULL, on_subprocess_exited, g_object_ref (self));
+
+  return g_steal_pointer (&self);
+}
+
+static void
+on_parent_closed (ComlinkEndpoint *endpoint,
+                  const GError    *error,
+                  gpointer         user_data)
+{
+  *(gboolean *) user_data = TRUE;
+}
+
+/**
+ * comlink_worker_serve_parent:
+ * @object: the object to expose
+ * @error: return location for a #GError
+ *
+ * For the child of a subprocess worker: exposes @object to the parent
+ * over the socket that [ctor@Comlink.Worker.new_subprocess] passed, and
+ * runs the thread-default main context until the parent goes away or
+ * closes the connection. The child then usually exits.
+ *
+ * Returns: %TRUE when the parent went away, %FALSE with @error set if the
+ *   process was not started as a subprocess worker
+ *
+ * Since: 1.0
+ */
+gboolean
+comlink_worker_serve_parent (GObject *object,
+                             GError **error)
+{
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GIOStream) stream = NULL;
+  g_autoptr(ComlinkEndpoint) endpoint = NULL;
+  GMainContext *context = g_main_context_ref_thread_default ();
+  const char   *fd_text = g_getenv ("COMLINK_WORKER_FD");
+  gboolean      closed = FALSE;
+  gint64        fd;
+  gulong        handler;
+
+  g_return_val_if_fail (G_IS_OBJECT (object), FALSE);
+
+  if (fd_text == NULL || !g_ascii_string_to_signed (fd_text, 10, 0, G_MAXINT, &fd, NULL))
+    {
+      g_main_context_unref (context);
+      g_set_error_literal (error, COMLINK_ERROR, COMLINK_ERROR_FAILED,
+                           _ ("This process was not started as a subprocess worker"));
+      return FALSE;
+    }
+  /* Grandchildren do not inherit it */
+  g_unsetenv ("COMLINK_WORKER_FD");
+
+  socket = g_socket_new_from_fd ((int) fd, error);
+  if (socket == NULL)
+    {
+      g_main_context_unref (context);
+      return FALSE;
+    }
+
+  stream = G_IO_STREAM (g_socket_connection_factory_create_connection (socket));
+  endpoint = comlink_stream_endpoint_new (stream);
+  handler = g_signal_connect (endpoint, "closed", G_CALLBACK (on_parent_closed), &closed);
+  comlink_expose (object, endpoint);
+
+  while (!closed)
+    g_main_context_iteration (context, TRUE);
+
+  g_signal_handler_disconnect (endpoint, handler);
+  /* Let closing finish: deferred unrefs of the connection */
+  for (guint i = 0; i < 1000 && g_main_context_iteration (context, FALSE); i++)
+    ;
+  g_main_context_unref (context);
+
+  return TRUE;
+}
+
+/**
+ * comlink_worker_get_subprocess:
+ * @self: a #ComlinkWorker
+ *
+ * Returns: (transfer none) (nullable): the child process of a subprocess
+ *   worker, or %NULL for a thread worker
+ *
+ * Since: 1.0
+ */
+GSubprocess *
+comlink_worker_get_subprocess (ComlinkWorker *self)
+{
+  g_return_val_if_fail (COMLINK_IS_WORKER (self), NULL);
+
+  return self->subprocess;
+}
+
+/**
+ * comlink_worker_get_grace_period:
+ * @self: a #ComlinkWorker
+ *
+ * Returns: the value of [property@Comlink.Worker:grace-period]
+ *
+ * Since: 1.0
+ */
+guint
+comlink_worker_get_grace_period (ComlinkWorker *self)
+{
+  g_return_val_if_fail (COMLINK_IS_WORKER (self), 0);
+
+  return self->grace_period_ms;
+}
+
+/**
+ * comlink_worker_set_grace_period:
+ * @self: a #ComlinkWorker
+ * @grace_period_ms: milliseconds between SIGTERM and SIGKILL
+ *
+ * Sets [property@Comlink.Worker:grace-period].
+ *
+ * Since: 1.0
+ */
+void
+comlink_worker_set_grace_period (ComlinkWorker *self,
+                                 guint          grace_period_ms)
+{
+  g_return_if_fail (COMLINK_IS_WORKER (self));
+
+  if (self->grace_period_ms == grace_period_ms)
+    return;
+
+  self->grace_period_ms = grace_period_ms;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_GRACE_PERIOD]);
 }
 
 /**
@@ -605,5 +977,14 @@ comlink_worker_terminate (ComlinkWorker *self)
   error = g_error_new (COMLINK_ERROR, COMLINK_ERROR_TERMINATED,
                        _ ("The worker “%s” was terminated"), self->name);
   _comlink_connection_close_with_error (self->connection, error);
+
+  /* SIGTERM, then SIGKILL after the grace period; the wait reaps it */
+  if (self->subprocess != NULL && self->exit_status == NULL)
+    {
+      g_clear_handle_id (&self->closed_source, g_source_remove);
+      g_subprocess_send_signal (self->subprocess, SIGTERM);
+      if (self->kill_source == 0)
+        self->kill_source = g_timeout_add (self->grace_period_ms, on_grace_period_over, self);
+    }
   g_object_unref (self);
 }

@@ -59,6 +59,20 @@ ComlinkWorker *comlink_worker_new_thread (const char            *name,
                                           gpointer               user_data,
                                           GDestroyNotify         destroy);
 COMLINK_AVAILABLE_IN_ALL
+ComlinkWorker *comlink_worker_new_subprocess (GSubprocessLauncher *launcher,
+                                              const char * const  *argv,
+                                              GError             **error);
+COMLINK_AVAILABLE_IN_ALL
+gboolean comlink_worker_serve_parent (GObject *object,
+                                      GError **error);
+COMLINK_AVAILABLE_IN_ALL
+GSubprocess *comlink_worker_get_subprocess (ComlinkWorker *self);
+COMLINK_AVAILABLE_IN_ALL
+guint comlink_worker_get_grace_period (ComlinkWorker *self);
+COMLINK_AVAILABLE_IN_ALL
+void comlink_worker_set_grace_period (ComlinkWorker *self,
+                                      guint          grace_period_ms);
+COMLINK_AVAILABLE_IN_ALL
 ComlinkProxy *comlink_worker_get_proxy (ComlinkWorker *self);
 COMLINK_AVAILABLE_IN_ALL
 ComlinkConnection *comlink_worker_get_connection (ComlinkWorker *self);

@@ -1,0 +1,268 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/* Subprocess workers: calls, a child killed with calls in flight, a child
+ * that exits before exposing anything, terminate, and that start and
+ * terminate leave no file descriptor, thread or child process behind. */
+
+#include <signal.h>
+
+#include "test-objects.h"
+
+static ComlinkWorker *
+start_child (const char *arg1,
+             const char *arg2)
+{
+  const char *argv[] = { g_getenv ("COMLINK_TEST_CHILD"), arg1, arg2, NULL };
+  g_autoptr(GError) error = NULL;
+  ComlinkWorker *worker;
+
+  g_assert_nonnull (argv[0]);
+  worker = comlink_worker_new_subprocess (NULL, argv, &error);
+  g_assert_no_error (error);
+
+  return worker;
+}
+
+typedef struct
+{
+  guint   n_calls;
+  GValue *value;
+  GError *error;
+  gint64  time;
+} Result;
+
+static void
+on_call_done (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  Result *r = user_data;
+
+  r->n_calls++;
+  r->time = g_get_monotonic_time ();
+  r->value = comlink_proxy_call_finish (COMLINK_PROXY (source), res, &r->error);
+}
+
+static void
+result_clear (Result *r)
+{
+  if (r->value != NULL)
+    g_boxed_free (G_TYPE_VALUE, r->value);
+  r->value = NULL;
+  g_clear_error (&r->error);
+  r->n_calls = 0;
+}
+
+static void
+wait_reaped (GSubprocess *subprocess)
+{
+  /* The identifier goes when the child has been reaped */
+  test_wait_until (g_subprocess_get_identifier (subprocess) == NULL);
+}
+
+static void
+test_subprocess_call (void)
+{
+  g_autoptr(ComlinkWorker) worker = start_child (NULL, NULL);
+  g_autoptr(GSubprocess) subprocess = g_object_ref (comlink_worker_get_subprocess (worker));
+  g_autoptr(GError) error = NULL;
+  GValue *args = test_args_new (2, G_TYPE_INT, 40, G_TYPE_INT, 2);
+  GValue *ret;
+
+  ret = comlink_proxy_call_sync (comlink_worker_get_proxy (worker), "add", args, 2, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_value_get_int (ret), ==, 42);
+  g_boxed_free (G_TYPE_VALUE, ret);
+  test_args_free (args, 2);
+  g_assert_cmpint (comlink_worker_get_state (worker), ==, COMLINK_WORKER_STATE_RUNNING);
+
+  comlink_worker_terminate (worker);
+  g_assert_cmpint (comlink_worker_get_state (worker), ==, COMLINK_WORKER_STATE_TERMINATED);
+  wait_reaped (subprocess);
+  /* The child left when its socket closed, before SIGTERM or with it */
+  g_assert_true (g_subprocess_get_if_exited (subprocess) || g_subprocess_get_if_signaled (subprocess));
+}
+
+typedef struct
+{
+  guint   n_exited;
+  GError *error;
+} Exited;
+
+static void
+on_exited (ComlinkWorker *worker, const GError *error, Exited *e)
+{
+  e->n_exited++;
+  g_clear_error (&e->error);
+  e->error = g_error_copy (error);
+}
+
+static void
+test_subprocess_sigkill (void)
+{
+  g_autoptr(ComlinkWorker) worker = start_child (NULL, NULL);
+  g_autoptr(GError) error = NULL;
+  Exited  e = { 0 };
+  Result  r[3] = { { 0 } };
+  gint64  killed_at;
+  GValue *ret;
+
+  g_signal_connect (worker, "exited", G_CALLBACK (on_exited), &e);
+  ret = comlink_proxy_call_sync (comlink_worker_get_proxy (worker), "ping", NULL, 0, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_null (ret);
+  for (guint i = 0; i < G_N_ELEMENTS (r); i++)
+    comlink_proxy_call_async (comlink_worker_get_proxy (worker), "hold", NULL, 0, NULL, on_call_done, &r[i]);
+  g_usleep (20000);
+  test_iterate_pending ();
+
+  killed_at = g_get_monotonic_time ();
+  g_subprocess_force_exit (comlink_worker_get_subprocess (worker));
+  test_wait_until (r[0].n_calls + r[1].n_calls + r[2].n_calls == 3);
+
+  for (guint i = 0; i < G_N_ELEMENTS (r); i++)
+    {
+      g_assert_error (r[i].error, COMLINK_ERROR, COMLINK_ERROR_WORKER_EXITED);
+      g_assert_nonnull (strstr (r[i].error->message, "signal 9"));
+      g_assert_cmpint (r[i].time - killed_at, <, g_getenv ("COMLINK_TEST_SLOW") ? 2000000 : 100000);
+    }
+  g_assert_cmpuint (e.n_exited, ==, 1);
+  g_assert_cmpint (comlink_worker_get_state (worker), ==, COMLINK_WORKER_STATE_EXITED);
+
+  /* Later calls fail at once */
+  g_assert_null (comlink_proxy_call_sync (comlink_worker_get_proxy (worker), "ping", NULL, 0, NULL, &error));
+  g_assert_error (error, COMLINK_ERROR, COMLINK_ERROR_WORKER_EXITED);
+  test_iterate_pending ();
+  g_assert_cmpuint (e.n_exited, ==, 1);
+
+  for (guint i = 0; i < G_N_ELEMENTS (r); i++)
+    result_clear (&r[i]);
+  g_clear_error (&e.error);
+}
+
+static void
+test_subprocess_exit_early (void)
+{
+  g_autoptr(ComlinkWorker) worker = start_child ("exit-early", "7");
+  Exited e = { 0 };
+  Result r = { 0 };
+
+  g_signal_connect (worker, "exited", G_CALLBACK (on_exited), &e);
+  comlink_proxy_call_async (comlink_worker_get_proxy (worker), "ping", NULL, 0, NULL, on_call_done, &r);
+  test_wait_until (r.n_calls == 1);
+  g_assert_error (r.error, COMLINK_ERROR, COMLINK_ERROR_WORKER_EXITED);
+  g_assert_nonnull (strstr (r.error->message, "status 7"));
+  g_assert_cmpuint (e.n_exited, ==, 1);
+  result_clear (&r);
+  g_clear_error (&e.error);
+}
+
+static void
+test_subprocess_spawn_fails (void)
+{
+  const char *argv[] = { "/nonexistent/comlink-child", NULL };
+  g_autoptr(GError) error = NULL;
+
+  g_assert_null (comlink_worker_new_subprocess (NULL, argv, &error));
+  g_assert_error (error, G_SPAWN_ERROR, G_SPAWN_ERROR_NOENT);
+}
+
+static void
+test_serve_parent_without_parent (void)
+{
+  g_autoptr(TestCalc) calc = test_calc_new ();
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (comlink_worker_serve_parent (G_OBJECT (calc), &error));
+  g_assert_error (error, COMLINK_ERROR, COMLINK_ERROR_FAILED);
+}
+
+static guint
+count_dir (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  guint n = 0;
+
+  g_assert_nonnull (dir);
+  while (g_dir_read_name (dir) != NULL)
+    n++;
+
+  return n;
+}
+
+/* Children of every thread of this process, zombies included */
+static guint
+count_children (void)
+{
+  g_autoptr(GDir) dir = g_dir_open ("/proc/self/task", 0, NULL);
+  const char *tid;
+  guint       n = 0;
+
+  while ((tid = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_strdup_printf ("/proc/self/task/%s/children", tid);
+      g_autofree char *contents = NULL;
+      g_auto(GStrv) pids = NULL;
+
+      if (!g_file_get_contents (path, &contents, NULL, NULL))
+        continue;
+      pids = g_strsplit_set (g_strstrip (contents), " ", -1);
+      for (guint i = 0; pids[i] != NULL; i++)
+        if (pids[i][0] != '\0')
+          n++;
+    }
+
+  return n;
+}
+
+static void
+test_subprocess_cycles (void)
+{
+  guint          cycles = g_getenv ("COMLINK_TEST_SLOW") ? 20 : 200;
+  guint          fds_before, threads_before, children_before;
+  ComlinkWorker *warmup = start_child (NULL, NULL);
+
+  /* Warm up: GLib starts its helper threads on first use */
+  comlink_worker_terminate (warmup);
+  wait_reaped (comlink_worker_get_subprocess (warmup));
+  g_object_unref (warmup);
+  test_iterate_pending ();
+  fds_before = count_dir ("/proc/self/fd");
+  threads_before = test_count_threads ();
+  children_before = count_children ();
+
+  for (guint i = 0; i < cycles; i++)
+    {
+      ComlinkWorker *worker = start_child (NULL, NULL);
+      g_autoptr(GSubprocess) subprocess = g_object_ref (comlink_worker_get_subprocess (worker));
+      Result r = { 0 };
+
+      if (i % 2 == 0)
+        {
+          comlink_proxy_call_async (comlink_worker_get_proxy (worker), "ping", NULL, 0, NULL, on_call_done, &r);
+          test_wait_until (r.n_calls == 1);
+          g_assert_no_error (r.error);
+          result_clear (&r);
+        }
+      comlink_worker_terminate (worker);
+      g_object_unref (worker);
+      wait_reaped (subprocess);
+    }
+
+  test_wait_until (count_dir ("/proc/self/fd") <= fds_before);
+  test_wait_until (test_count_threads () <= threads_before);
+  test_wait_until (count_children () <= children_before);
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/Comlink/Subprocess/call", test_subprocess_call);
+  g_test_add_func ("/Comlink/Subprocess/sigkill-with-calls-in-flight", test_subprocess_sigkill);
+  g_test_add_func ("/Comlink/Subprocess/exit-before-exposing", test_subprocess_exit_early);
+  g_test_add_func ("/Comlink/Subprocess/spawn-fails", test_subprocess_spawn_fails);
+  g_test_add_func ("/Comlink/Subprocess/serve-parent-without-parent", test_serve_parent_without_parent);
+  g_test_add_func ("/Comlink/Subprocess/start-terminate-cycles", test_subprocess_cycles);
+
+  return g_test_run ();
+}
