@@ -173,6 +173,7 @@ static const struct
   { "reply-unexported-reference", TRUE, "((byte 7, uint64 %t, uint64 0), @as [], <(byte 9, <uint64 4242>)>)" },
   { "error-body-type", TRUE, "((byte 8, uint64 %t, uint64 0), @as [], <'oops'>)" },
   { "release-never-exported", TRUE, "((byte 5, uint64 0, uint64 0), @as [], <[(uint64 77, uint32 1)]>)" },
+  { "unknown-transfer-handler", TRUE, "((byte 7, uint64 %t, uint64 0), @as [], <(byte 11, <('no-such-handler', <1>)>)>)" },
   { "release-zero", TRUE, "((byte 5, uint64 0, uint64 0), @as [], <[(uint64 77, uint32 0)]>)" },
 };
 
@@ -213,6 +214,44 @@ test_bad_message (gconstpointer data)
   fake_clear (&fake);
 }
 
+/* The peer releases more references to an object than it received */
+static void
+test_release_too_many (void)
+{
+  g_autoptr(GObject) sent = g_object_new (G_TYPE_OBJECT, NULL);
+  g_autoptr(GVariant) body = NULL;
+  g_autoptr(GVariant) arg = NULL;
+  g_autoptr(GVariant) content = NULL;
+  ComlinkMessage message;
+  Fake           fake;
+  Result         r = { 0 };
+  GValue        *args;
+  guint64        id;
+
+  fake_init (&fake, TRUE);
+  args = test_args_new (1, G_TYPE_OBJECT, sent);
+  comlink_proxy_call_async (fake.proxy, "keep", args, 1, NULL, on_done, &r);
+  test_args_free (args, 1);
+  test_wait_until (fake.received->len == 2);
+
+  /* The id under which the object was sent */
+  g_assert_true (_comlink_message_parse (fake.received->pdata[1], &message, NULL));
+  arg = g_variant_get_child_value (message.body, 0);
+  body = g_variant_get_variant (arg);
+  g_assert_cmpint (_comlink_wire_untag (body, &content, NULL), ==, COMLINK_TAG_OBJECT);
+  id = g_variant_get_uint64 (content);
+  _comlink_message_clear (&message);
+
+  comlink_endpoint_send (fake.peer,
+                         g_variant_new ("((ytt)as@v)", 5, (guint64) 0, (guint64) 0, NULL,
+                                        g_variant_new_variant (g_variant_new_parsed ("[(%t, uint32 2)]", id))),
+                         NULL);
+  test_wait_until (r.n_calls == 1);
+  g_assert_error (r.error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL);
+  result_clear (&r);
+  fake_clear (&fake);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -220,6 +259,7 @@ main (int argc, char *argv[])
 
   g_test_add_func ("/Comlink/Protocol/unknown-error-domain", test_unknown_error_domain);
   g_test_add_func ("/Comlink/Protocol/unknown-object", test_unknown_object);
+  g_test_add_func ("/Comlink/Protocol/release-too-many", test_release_too_many);
   for (guint i = 0; i < G_N_ELEMENTS (bad_messages); i++)
     {
       g_autofree char *path = g_strdup_printf ("/Comlink/Protocol/bad/%s", bad_messages[i].name);

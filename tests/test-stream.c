@@ -266,6 +266,44 @@ test_stream_hostile (gconstpointer data)
   test_iterate_pending ();
 }
 
+/* A value nested 10000 variants deep */
+static void
+test_stream_deep_nesting (void)
+{
+  g_autoptr(GIOStream) a = NULL;
+  g_autoptr(GIOStream) b = NULL;
+  g_autoptr(ComlinkEndpoint) eb = NULL;
+  g_autoptr(ComlinkProxy) proxy = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GByteArray) body = g_byte_array_new ();
+  GOutputStream *raw;
+  Result         r = { 0 };
+  guint32        size;
+
+  socket_pair (&a, &b);
+  eb = comlink_stream_endpoint_new (b);
+  proxy = comlink_wrap (eb);
+  comlink_proxy_call_async (proxy, "ping", NULL, 0, NULL, on_call_done, &r);
+
+  /* An int32, then 10000 times: the variant so far, a zero, its type */
+  g_byte_array_append (body, (const guint8 *) "\x07\x00\x00\x00\x00i", 6);
+  for (guint i = 0; i < 10000; i++)
+    g_byte_array_append (body, (const guint8 *) (i == 0 ? "" : "\x00v"), i == 0 ? 0 : 2);
+  g_byte_array_append (body, (const guint8 *) "\x00v", 2);
+  size = GUINT32_TO_LE (body->len);
+
+  raw = g_io_stream_get_output_stream (a);
+  g_assert_true (g_output_stream_write_all (raw, &size, 4, NULL, NULL, &error));
+  g_assert_true (g_output_stream_write_all (raw, body->data, body->len, NULL, NULL, &error));
+  g_assert_no_error (error);
+
+  test_wait_until (r.n_calls == 1);
+  g_assert_error (r.error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL);
+  g_assert_true (comlink_endpoint_is_closed (eb));
+  result_clear (&r);
+  test_iterate_pending ();
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -274,6 +312,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/Comlink/Stream/calls", test_stream_calls);
   g_test_add_func ("/Comlink/Stream/peer-closes", test_stream_peer_closes);
   g_test_add_func ("/Comlink/Stream/max-message-size", test_stream_max_message_size);
+  g_test_add_func ("/Comlink/Stream/deep-nesting", test_stream_deep_nesting);
   for (guint i = 0; i < G_N_ELEMENTS (hostile); i++)
     {
       g_autofree char *path = g_strdup_printf ("/Comlink/Stream/hostile/%s", hostile[i].name);
