@@ -78,8 +78,8 @@ struct _ComlinkWorker
   ThreadState       *thread_state;
   GSubprocess       *subprocess;
   GError            *exit_status;   /* how the child ended, once it did */
-  guint              kill_source;   /* SIGKILL after the grace period */
-  guint              closed_source; /* waits for the child after EOF */
+  GSource           *kill_source;   /* SIGKILL after the grace period */
+  GSource           *closed_source; /* waits for the child after EOF */
   guint              grace_period_ms;
   guint              endpoint_closed : 1;
   gulong             closed_handler;
@@ -247,6 +247,31 @@ disconnect_handlers (ComlinkWorker *self)
   g_clear_signal_handler (&self->ready_handler, self->connection);
 }
 
+/* A timeout in the worker's own context (the thread-default one of the
+ * thread that created it), not the global default */
+static GSource *
+worker_timeout_add (ComlinkWorker *self,
+                    guint          msec,
+                    GSourceFunc    func)
+{
+  GSource *source = g_timeout_source_new (msec);
+
+  g_source_set_callback (source, func, self, NULL);
+  g_source_attach (source, comlink_connection_get_context (self->connection));
+
+  return source;
+}
+
+static void
+clear_source (GSource **source)
+{
+  if (*source != NULL)
+    {
+      g_source_destroy (*source);
+      g_clear_pointer (source, g_source_unref);
+    }
+}
+
 /* The worker ended on its own: calls fail with @error */
 static void
 worker_exited (ComlinkWorker *self,
@@ -289,8 +314,8 @@ on_subprocess_exited (GObject      *source,
   ComlinkWorker *self = user_data;
 
   g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
-  g_clear_handle_id (&self->kill_source, g_source_remove);
-  g_clear_handle_id (&self->closed_source, g_source_remove);
+  clear_source (&self->kill_source);
+  clear_source (&self->closed_source);
 
   self->exit_status = subprocess_exit_error (self);
   worker_exited (self, self->exit_status);
@@ -306,7 +331,7 @@ on_closed_without_exit (gpointer user_data)
   ComlinkWorker *self = user_data;
   g_autoptr(GError) error = NULL;
 
-  self->closed_source = 0;
+  clear_source (&self->closed_source);
   g_subprocess_force_exit (self->subprocess);
   error = g_error_new (COMLINK_ERROR, COMLINK_ERROR_WORKER_EXITED,
                        _ ("The worker “%s” closed its side"), self->name);
@@ -320,7 +345,7 @@ on_grace_period_over (gpointer user_data)
 {
   ComlinkWorker *self = user_data;
 
-  self->kill_source = 0;
+  clear_source (&self->kill_source);
   g_subprocess_force_exit (self->subprocess);
 
   return G_SOURCE_REMOVE;
@@ -344,8 +369,8 @@ on_endpoint_closed (ComlinkEndpoint *endpoint,
       self->endpoint_closed = TRUE;
       if (self->exit_status != NULL)
         worker_exited (self, self->exit_status);
-      else if (self->closed_source == 0)
-        self->closed_source = g_timeout_add (500, on_closed_without_exit, self);
+      else if (self->closed_source == NULL)
+        self->closed_source = worker_timeout_add (self, 500, on_closed_without_exit);
       return;
     }
 
@@ -389,6 +414,8 @@ comlink_worker_finalize (GObject *object)
   g_clear_object (&self->proxy);
   g_clear_object (&self->connection);
   g_clear_pointer (&self->thread_state, thread_state_unref);
+  clear_source (&self->kill_source);
+  clear_source (&self->closed_source);
   g_clear_object (&self->subprocess);
   g_clear_error (&self->exit_status);
   g_clear_object (&self->endpoint);
@@ -981,10 +1008,10 @@ comlink_worker_terminate (ComlinkWorker *self)
   /* SIGTERM, then SIGKILL after the grace period; the wait reaps it */
   if (self->subprocess != NULL && self->exit_status == NULL)
     {
-      g_clear_handle_id (&self->closed_source, g_source_remove);
+      clear_source (&self->closed_source);
       g_subprocess_send_signal (self->subprocess, SIGTERM);
-      if (self->kill_source == 0)
-        self->kill_source = g_timeout_add (self->grace_period_ms, on_grace_period_over, self);
+      if (self->kill_source == NULL)
+        self->kill_source = worker_timeout_add (self, self->grace_period_ms, on_grace_period_over);
     }
   g_object_unref (self);
 }

@@ -155,6 +155,28 @@ test_subprocess_exit_early (void)
   g_clear_error (&e.error);
 }
 
+/* A child that ignores SIGTERM is killed after the grace period */
+static void
+test_subprocess_grace_period (void)
+{
+  g_autoptr(ComlinkWorker) worker = start_child ("stubborn", NULL);
+  g_autoptr(GSubprocess) subprocess = g_object_ref (comlink_worker_get_subprocess (worker));
+  g_autoptr(GError) error = NULL;
+  gint64 start;
+
+  g_assert_null (comlink_proxy_call_sync (comlink_worker_get_proxy (worker), "ping", NULL, 0, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (comlink_worker_get_grace_period (worker), ==, 2000);
+  comlink_worker_set_grace_period (worker, 100);
+
+  start = g_get_monotonic_time ();
+  comlink_worker_terminate (worker);
+  wait_reaped (subprocess);
+  g_assert_true (g_subprocess_get_if_signaled (subprocess));
+  g_assert_cmpint (g_subprocess_get_term_sig (subprocess), ==, SIGKILL);
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, 100000);
+}
+
 static void
 test_subprocess_spawn_fails (void)
 {
@@ -260,6 +282,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/Comlink/Subprocess/call", test_subprocess_call);
   g_test_add_func ("/Comlink/Subprocess/sigkill-with-calls-in-flight", test_subprocess_sigkill);
   g_test_add_func ("/Comlink/Subprocess/exit-before-exposing", test_subprocess_exit_early);
+  g_test_add_func ("/Comlink/Subprocess/grace-period", test_subprocess_grace_period);
   g_test_add_func ("/Comlink/Subprocess/spawn-fails", test_subprocess_spawn_fails);
   g_test_add_func ("/Comlink/Subprocess/serve-parent-without-parent", test_serve_parent_without_parent);
   g_test_add_func ("/Comlink/Subprocess/start-terminate-cycles", test_subprocess_cycles);
