@@ -1939,6 +1939,22 @@ comlink_connection_class_init (ComlinkConnectionClass *klass)
   _comlink_init_i18n ();
   connection_quark = g_quark_from_static_string ("comlink-connection");
 
+  /* An error's domain maps back only to a quark that exists here. These
+   * are registered on first use; make sure the domains of this library,
+   * GLib and GIO always map back, even before this process used them. */
+  (void) COMLINK_ERROR;
+  (void) G_IO_ERROR;
+  (void) G_FILE_ERROR;
+  (void) G_SPAWN_ERROR;
+  (void) G_CONVERT_ERROR;
+  (void) G_KEY_FILE_ERROR;
+  (void) G_MARKUP_ERROR;
+  (void) G_REGEX_ERROR;
+  (void) G_OPTION_ERROR;
+  (void) G_VARIANT_PARSE_ERROR;
+  (void) G_RESOLVER_ERROR;
+  (void) G_TLS_ERROR;
+
   object_class->dispose = comlink_connection_dispose;
   object_class->finalize = comlink_connection_finalize;
   object_class->get_property = comlink_connection_get_property;
