@@ -1,0 +1,1471 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/* Cross-process call cost, side by side, every server in a child process
+ * (bench-child) over a socketpair:
+ *
+ *  - comlink-glib: a subprocess worker exposing an object with the action
+ *    signals echo-int (int) -> int, ping () and size (GBytes) -> guint64;
+ *  - the floor: bare blocking write() and read() on a socketpair, the
+ *    child echoing 8-byte messages, or reading and dropping a bulk of
+ *    bytes before it answers;
+ *  - GDBus peer to peer, the server side (with a guid) in the child, with
+ *    EchoInt(i) -> i, Ping() and Size(ay) -> t;
+ *  - jsonrpc-glib (if it was found at build time): a JsonrpcServer in the
+ *    child, a JsonrpcClient here, "echo" {value} -> value and "size"
+ *    {data: base64} -> the decoded size, the base64 encoded for each call.
+ *
+ * For each: round-trip latency of one call at a time (median, p99),
+ * pipelined throughput with 1000 calls in flight, and the time of a call
+ * that carries 1 MiB (and, for comlink and the floor, 64 MiB) one way,
+ * answered with its size: MB/s counts 10^6 bytes.
+ *
+ * A wakeup across CPUs can cost far more than one on the same CPU on a
+ * virtual machine, and the scheduler switches between the two as it
+ * likes, so by default the processes are pinned and every figure is taken
+ * twice: this process on one CPU and every child on another ("spread"),
+ * then all of them on one CPU ("shared"). Every thread of a process goes
+ * with it. --no-pin leaves the placement to the scheduler. The contenders
+ * take turns, round after round, within each placement.
+ *
+ * Usage: bench-subprocess [--quick] [--verbose] [--no-pin] [--child PATH]
+ *   --quick    fewer calls, for a smoke run
+ *   --verbose  the figures of every round, on stderr
+ *   --no-pin   let the scheduler place the processes
+ *   --child    the bench-child program; else $COMLINK_BENCH_CHILD, else
+ *              bench-child next to this program
+ */
+
+#define _GNU_SOURCE
+
+#include <comlink-glib/comlink.h>
+
+#ifdef HAVE_JSONRPC
+#include <jsonrpc-glib.h>
+#endif
+
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BIG_SIZE (1024 * 1024)
+#define HUGE_SIZE (64 * 1024 * 1024)
+#define ECHO_VALUE 42
+#define FLOOR_BULK_FLAG (G_GUINT64_CONSTANT (1) << 63)
+
+typedef struct
+{
+  guint  latency_warmup;
+  guint  latency_calls;
+  guint  pipeline_depth;
+  guint  pipeline_max_calls;
+  double pipeline_seconds;
+  guint  size_calls;      /* 1 MiB, per placement */
+  guint  slow_size_calls; /* 1 MiB for jsonrpc, per placement */
+  guint  huge_calls;      /* 64 MiB, per placement */
+} Params;
+
+static Params params = {
+  .latency_warmup = 1000,
+  .latency_calls = 10000,
+  .pipeline_depth = 1000,
+  .pipeline_max_calls = 200000,
+  .pipeline_seconds = 1.5,
+  .size_calls = 100,
+  .slow_size_calls = 20,
+  .huge_calls = 5,
+};
+
+static const Params quick_params = {
+  .latency_warmup = 100,
+  .latency_calls = 1000,
+  .pipeline_depth = 1000,
+  .pipeline_max_calls = 20000,
+  .pipeline_seconds = 0.2,
+  .size_calls = 20,
+  .slow_size_calls = 10,
+  .huge_calls = 2,
+};
+
+#define N_ROUNDS 10
+
+static gboolean verbose;
+static char    *child_path;
+static GBytes  *big_bytes;
+static GBytes  *huge_bytes;
+
+static gint64
+now_ns (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (gint64) ts.tv_sec * G_GINT64_CONSTANT (1000000000) + ts.tv_nsec;
+}
+
+static void
+child_setup (gpointer user_data)
+{
+  /* The child dies with us */
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+/* Starts bench-child in @mode with one end of a socketpair as its file
+ * descriptor 3; returns the other end in @fd */
+static GSubprocess *
+spawn_child (const char *mode, int *fd)
+{
+  GSubprocessLauncher *launcher;
+  GSubprocess         *child;
+  GError              *error = NULL;
+  const char          *argv[] = { child_path, mode, NULL };
+  int                  fds[2];
+
+  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
+    g_error ("socketpair: %s", g_strerror (errno));
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  g_subprocess_launcher_take_fd (launcher, fds[1], 3);
+  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
+  child = g_subprocess_launcher_spawnv (launcher, argv, &error);
+  /* Closes our copy of the child's end, so that it sees our close */
+  g_object_unref (launcher);
+  if (child == NULL)
+    g_error ("cannot start %s: %s", child_path, error->message);
+
+  *fd = fds[0];
+  return child;
+}
+
+static GIOStream *
+stream_for_fd (int fd)
+{
+  GError            *error = NULL;
+  GSocket           *socket = g_socket_new_from_fd (fd, &error);
+  GSocketConnection *connection;
+
+  if (socket == NULL)
+    g_error ("g_socket_new_from_fd: %s", error->message);
+  connection = g_socket_connection_factory_create_connection (socket);
+  g_object_unref (socket);
+
+  return G_IO_STREAM (connection);
+}
+
+/* ------------------------------------------------------------------ */
+/* The driver, common to the contenders                                 */
+
+typedef enum
+{
+  OP_ECHO,
+  OP_PING,
+  OP_SIZE_BIG,
+  OP_SIZE_HUGE,
+} Op;
+
+typedef struct _Backend Backend;
+
+struct _Backend
+{
+  const char *name;
+  void (*issue) (Backend *be,
+                 Op       op);
+  /* NULL for the common one, which needs asynchronous completions */
+  void (*pipeline) (Backend *be,
+                    guint    depth,
+                    guint64  max_calls,
+                    double   seconds,
+                    guint64 *calls,
+                    gint64  *ns);
+  gboolean     has_ping;
+  gboolean     has_huge;
+  guint        size_calls;
+  GSubprocess *child;
+
+  guint64 n_issued;
+  guint64 n_done;
+  guint   in_flight;
+
+  /* pipelined mode */
+  gboolean pipelined;
+  Op       pipeline_op;
+  guint64  pipeline_target;
+  gint64   pipeline_deadline;
+};
+
+/* Every completion, of every contender, ends here */
+static void
+backend_done (Backend *be)
+{
+  be->n_done++;
+  be->in_flight--;
+
+  if (be->pipelined &&
+      be->n_issued < be->pipeline_target &&
+      now_ns () < be->pipeline_deadline)
+    {
+      be->n_issued++;
+      be->in_flight++;
+      be->issue (be, be->pipeline_op);
+    }
+}
+
+typedef struct
+{
+  double   median;
+  double   p99;
+  gboolean valid;
+} Stats;
+
+static int
+compare_doubles (const void *a, const void *b)
+{
+  double x = *(const double *) a;
+  double y = *(const double *) b;
+
+  return (x > y) - (x < y);
+}
+
+static Stats
+compute_stats (GArray *samples)
+{
+  Stats   stats = { 0 };
+  double *v = (double *) (gpointer) samples->data;
+  guint   n = samples->len;
+
+  if (n == 0)
+    return stats;
+
+  qsort (v, n, sizeof (double), compare_doubles);
+  stats.median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
+  stats.p99 = v[MIN ((guint) (n * 0.99), n - 1)];
+  stats.valid = TRUE;
+
+  return stats;
+}
+
+/* Round trips of one call at a time, in microseconds, added to @samples */
+static void
+measure_latency (Backend *be, Op op, guint n_warmup, guint n, GArray *samples)
+{
+  guint i;
+
+  be->pipelined = FALSE;
+  for (i = 0; i < n_warmup + n; i++)
+    {
+      guint64 target = be->n_done + 1;
+      gint64  t0 = now_ns ();
+
+      be->n_issued++;
+      be->in_flight++;
+      be->issue (be, op);
+      while (be->n_done < target)
+        g_main_context_iteration (NULL, TRUE);
+
+      if (i >= n_warmup)
+        {
+          double us = (double) (now_ns () - t0) / 1000.0;
+
+          g_array_append_val (samples, us);
+        }
+    }
+}
+
+/* Keeps @depth calls in flight until @max_calls are done or @seconds
+ * pass; adds the calls made and the time taken to @calls and @ns */
+static void
+measure_throughput (Backend *be, Op op, guint depth, guint64 max_calls, double seconds, guint64 *calls, gint64 *ns)
+{
+  guint64 done_before = be->n_done;
+  gint64  t0;
+  guint   i;
+
+  if (be->pipeline != NULL)
+    {
+      be->pipeline (be, depth, max_calls, seconds, calls, ns);
+      return;
+    }
+
+  be->pipelined = TRUE;
+  be->pipeline_op = op;
+  be->pipeline_target = be->n_issued + max_calls;
+
+  t0 = now_ns ();
+  be->pipeline_deadline = t0 + (gint64) (seconds * 1e9);
+  for (i = 0; i < depth && be->n_issued < be->pipeline_target; i++)
+    {
+      be->n_issued++;
+      be->in_flight++;
+      be->issue (be, op);
+    }
+  while (be->in_flight > 0)
+    g_main_context_iteration (NULL, TRUE);
+
+  *ns += now_ns () - t0;
+  *calls += be->n_done - done_before;
+  be->pipelined = FALSE;
+}
+
+typedef struct
+{
+  Backend *backend;
+  GArray  *echo;
+  GArray  *ping;
+  GArray  *size_big;
+  GArray  *size_huge;
+  guint64  pipelined_calls;
+  gint64   pipelined_ns;
+} Contender;
+
+static void
+contender_init (Contender *c, Backend *be)
+{
+  c->backend = be;
+  c->echo = g_array_new (FALSE, FALSE, sizeof (double));
+  c->ping = g_array_new (FALSE, FALSE, sizeof (double));
+  c->size_big = g_array_new (FALSE, FALSE, sizeof (double));
+  c->size_huge = g_array_new (FALSE, FALSE, sizeof (double));
+  c->pipelined_calls = 0;
+  c->pipelined_ns = 0;
+}
+
+static void
+contender_clear (Contender *c)
+{
+  g_array_unref (c->echo);
+  g_array_unref (c->ping);
+  g_array_unref (c->size_big);
+  g_array_unref (c->size_huge);
+}
+
+/* ------------------------------------------------------------------ */
+/* Where the processes run                                              */
+
+typedef enum
+{
+  PLACEMENT_SPREAD,
+  PLACEMENT_SHARED,
+  PLACEMENT_UNPINNED,
+} Placement;
+
+static cpu_set_t original_cpus;
+static int       first_cpu = -1;
+static int       second_cpu = -1;
+
+static void
+find_cpus (void)
+{
+  int cpu;
+
+  CPU_ZERO (&original_cpus);
+  if (sched_getaffinity (0, sizeof original_cpus, &original_cpus) != 0)
+    return;
+  for (cpu = 0; cpu < CPU_SETSIZE; cpu++)
+    if (CPU_ISSET (cpu, &original_cpus))
+      {
+        if (first_cpu < 0)
+          first_cpu = cpu;
+        else if (second_cpu < 0)
+          second_cpu = cpu;
+      }
+}
+
+static void
+describe_placement (Placement placement, char *buf, gsize size)
+{
+  switch (placement)
+    {
+    case PLACEMENT_SPREAD:
+      g_snprintf (buf, size, "spread: this process on CPU %d, every child on CPU %d",
+                  first_cpu, second_cpu);
+      break;
+    case PLACEMENT_SHARED:
+      g_snprintf (buf, size, "shared: every process on CPU %d", first_cpu);
+      break;
+    case PLACEMENT_UNPINNED:
+      g_snprintf (buf, size, "unpinned: the scheduler places the processes");
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+/* Pins every thread of process @pid on @cpus */
+static void
+pin_process (const char *pid, const cpu_set_t *cpus)
+{
+  char       *task_dir = g_strdup_printf ("/proc/%s/task", pid);
+  GDir       *dir = g_dir_open (task_dir, 0, NULL);
+  const char *name;
+
+  g_free (task_dir);
+  if (dir == NULL)
+    return;
+
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      pid_t tid = (pid_t) g_ascii_strtoll (name, NULL, 10);
+
+      /* a thread may end meanwhile: ESRCH is fine */
+      if (sched_setaffinity (tid, sizeof *cpus, cpus) != 0 && errno != ESRCH)
+        g_printerr ("warning: cannot pin thread %d: %s\n", (int) tid, g_strerror (errno));
+    }
+  g_dir_close (dir);
+}
+
+static void
+place_processes (Placement placement, Backend **backends, guint n_backends)
+{
+  cpu_set_t parent_cpus, child_cpus;
+  char     *self_pid;
+  guint     i;
+
+  if (first_cpu < 0)
+    return;
+
+  CPU_ZERO (&parent_cpus);
+  CPU_ZERO (&child_cpus);
+  switch (placement)
+    {
+    case PLACEMENT_SPREAD:
+      CPU_SET (first_cpu, &parent_cpus);
+      CPU_SET (second_cpu, &child_cpus);
+      break;
+    case PLACEMENT_SHARED:
+      CPU_SET (first_cpu, &parent_cpus);
+      CPU_SET (first_cpu, &child_cpus);
+      break;
+    case PLACEMENT_UNPINNED:
+      parent_cpus = original_cpus;
+      child_cpus = original_cpus;
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+
+  self_pid = g_strdup_printf ("%d", (int) getpid ());
+  pin_process (self_pid, &parent_cpus);
+  g_free (self_pid);
+  for (i = 0; i < n_backends; i++)
+    {
+      const char *pid = g_subprocess_get_identifier (backends[i]->child);
+
+      if (pid != NULL)
+        pin_process (pid, &child_cpus);
+    }
+}
+
+/* With --verbose, the median of each chunk of samples, to see drift */
+static void
+report_chunk (const char *contender, const char *what, GArray *samples, guint from)
+{
+  GArray *chunk;
+  Stats   stats;
+
+  if (!verbose || samples->len <= from)
+    return;
+
+  chunk = g_array_new (FALSE, FALSE, sizeof (double));
+  g_array_append_vals (chunk, &g_array_index (samples, double, from), samples->len - from);
+  stats = compute_stats (chunk);
+  g_printerr ("  %-14s %-10s median %10.1f us  p99 %10.1f us\n", contender, what, stats.median, stats.p99);
+  g_array_unref (chunk);
+}
+
+static guint
+per_round (guint total)
+{
+  return MAX (1, total / N_ROUNDS);
+}
+
+/* @total calls spread over the rounds, for those too slow for one a round */
+static guint
+in_round (guint total, guint round)
+{
+  return (round + 1) * total / N_ROUNDS - round * total / N_ROUNDS;
+}
+
+static void
+run_warmup (Contender *contenders, guint n_contenders)
+{
+  guint i;
+
+  g_printerr ("warming up...\n");
+  for (i = 0; i < n_contenders; i++)
+    {
+      Backend *be = contenders[i].backend;
+      GArray  *scratch = g_array_new (FALSE, FALSE, sizeof (double));
+      guint64  calls = 0;
+      gint64   ns = 0;
+
+      measure_latency (be, OP_ECHO, params.latency_warmup, 0, scratch);
+      measure_throughput (be, OP_ECHO, params.pipeline_depth,
+                          params.pipeline_max_calls / 10, params.pipeline_seconds / 10,
+                          &calls, &ns);
+      measure_latency (be, OP_SIZE_BIG, 3, 0, scratch);
+      if (be->has_huge)
+        measure_latency (be, OP_SIZE_HUGE, 1, 0, scratch);
+      g_array_unref (scratch);
+    }
+}
+
+/* The contenders take turns, round after round, so that a drift of the
+ * machine touches them all alike */
+static void
+run_rounds (Contender *contenders, guint n_contenders, Placement placement)
+{
+  Backend *backends[8];
+  guint    round, i;
+
+  for (i = 0; i < n_contenders; i++)
+    backends[i] = contenders[i].backend;
+
+  for (round = 0; round < N_ROUNDS; round++)
+    {
+      /* again each round, for any thread started meanwhile */
+      place_processes (placement, backends, n_contenders);
+      g_printerr ("%s round %u/%u\n",
+                  placement == PLACEMENT_SPREAD ? "spread" : placement == PLACEMENT_SHARED ? "shared"
+                                                                                           : "unpinned",
+                  round + 1, N_ROUNDS);
+      for (i = 0; i < n_contenders; i++)
+        {
+          Contender *c = &contenders[i];
+          Backend   *be = c->backend;
+          guint64    calls = 0;
+          gint64     ns = 0;
+          guint      from;
+
+          from = c->echo->len;
+          measure_latency (be, OP_ECHO, 20, params.latency_calls / N_ROUNDS, c->echo);
+          report_chunk (be->name, "echo", c->echo, from);
+          if (be->has_ping)
+            {
+              from = c->ping->len;
+              measure_latency (be, OP_PING, 20, params.latency_calls / N_ROUNDS / 4, c->ping);
+              report_chunk (be->name, "ping", c->ping, from);
+            }
+          measure_throughput (be, OP_ECHO, params.pipeline_depth,
+                              params.pipeline_max_calls / N_ROUNDS,
+                              params.pipeline_seconds / N_ROUNDS,
+                              &calls, &ns);
+          if (verbose)
+            g_printerr ("  %-14s %-10s %10.0f calls/s\n", be->name, "pipelined",
+                        (double) calls / ((double) ns / 1e9));
+          c->pipelined_calls += calls;
+          c->pipelined_ns += ns;
+          from = c->size_big->len;
+          measure_latency (be, OP_SIZE_BIG, 1, per_round (be->size_calls), c->size_big);
+          report_chunk (be->name, "1 MiB", c->size_big, from);
+          if (be->has_huge && in_round (params.huge_calls, round) > 0)
+            {
+              from = c->size_huge->len;
+              measure_latency (be, OP_SIZE_HUGE, 0, in_round (params.huge_calls, round), c->size_huge);
+              report_chunk (be->name, "64 MiB", c->size_huge, from);
+            }
+        }
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* comlink-glib: a subprocess worker                                    */
+
+typedef struct
+{
+  Backend        backend;
+  ComlinkWorker *worker;
+  ComlinkProxy  *proxy;
+  GValue         echo_arg;
+  GValue         big_arg;
+  GValue         huge_arg;
+} ComlinkBackend;
+
+typedef struct
+{
+  ComlinkBackend *cb;
+  Op              op;
+} ComlinkCall;
+
+static void
+comlink_call_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  ComlinkCall *call = user_data;
+  GError      *error = NULL;
+  GValue      *value = comlink_proxy_call_finish (COMLINK_PROXY (source), result, &error);
+
+  if (error != NULL)
+    g_error ("comlink call failed: %s", error->message);
+
+  switch (call->op)
+    {
+    case OP_ECHO:
+      if (value == NULL || g_value_get_int (value) != ECHO_VALUE)
+        g_error ("comlink echo-int returned a wrong value");
+      break;
+    case OP_PING:
+      break;
+    case OP_SIZE_BIG:
+      if (value == NULL || g_value_get_uint64 (value) != BIG_SIZE)
+        g_error ("comlink size returned a wrong value");
+      break;
+    case OP_SIZE_HUGE:
+      if (value == NULL || g_value_get_uint64 (value) != HUGE_SIZE)
+        g_error ("comlink size returned a wrong value");
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+
+  if (value != NULL)
+    g_boxed_free (G_TYPE_VALUE, value);
+  backend_done (&call->cb->backend);
+}
+
+static ComlinkCall comlink_calls[] = {
+  [OP_ECHO] = { NULL, OP_ECHO },
+  [OP_PING] = { NULL, OP_PING },
+  [OP_SIZE_BIG] = { NULL, OP_SIZE_BIG },
+  [OP_SIZE_HUGE] = { NULL, OP_SIZE_HUGE },
+};
+
+static void
+comlink_issue (Backend *be, Op op)
+{
+  ComlinkBackend *cb = (ComlinkBackend *) be;
+  ComlinkCall    *call = &comlink_calls[op];
+
+  call->cb = cb;
+  switch (op)
+    {
+    case OP_ECHO:
+      comlink_proxy_call_async (cb->proxy, "echo-int", &cb->echo_arg, 1, NULL, comlink_call_done, call);
+      break;
+    case OP_PING:
+      comlink_proxy_call_async (cb->proxy, "ping", NULL, 0, NULL, comlink_call_done, call);
+      break;
+    case OP_SIZE_BIG:
+      comlink_proxy_call_async (cb->proxy, "size", &cb->big_arg, 1, NULL, comlink_call_done, call);
+      break;
+    case OP_SIZE_HUGE:
+      comlink_proxy_call_async (cb->proxy, "size", &cb->huge_arg, 1, NULL, comlink_call_done, call);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static ComlinkBackend comlink_backend;
+
+static Backend *
+start_comlink (void)
+{
+  ComlinkBackend *cb = &comlink_backend;
+  GError         *error = NULL;
+  const char     *argv[] = { child_path, "comlink", NULL };
+  gint64          deadline = now_ns () + 10 * G_GINT64_CONSTANT (1000000000);
+
+  cb->backend.name = "comlink";
+  cb->backend.issue = comlink_issue;
+  cb->backend.has_ping = TRUE;
+  cb->backend.has_huge = TRUE;
+  cb->backend.size_calls = params.size_calls;
+
+  g_value_init (&cb->echo_arg, G_TYPE_INT);
+  g_value_set_int (&cb->echo_arg, ECHO_VALUE);
+  g_value_init (&cb->big_arg, G_TYPE_BYTES);
+  g_value_set_boxed (&cb->big_arg, big_bytes);
+  g_value_init (&cb->huge_arg, G_TYPE_BYTES);
+  g_value_set_boxed (&cb->huge_arg, huge_bytes);
+
+  cb->worker = comlink_worker_new_subprocess (NULL, argv, &error);
+  if (cb->worker == NULL)
+    g_error ("cannot start the comlink worker: %s", error->message);
+  cb->proxy = comlink_worker_get_proxy (cb->worker);
+  cb->backend.child = g_object_ref (comlink_worker_get_subprocess (cb->worker));
+
+  while (comlink_worker_get_state (cb->worker) == COMLINK_WORKER_STATE_STARTING &&
+         now_ns () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  if (comlink_worker_get_state (cb->worker) != COMLINK_WORKER_STATE_RUNNING)
+    g_error ("the comlink worker did not start");
+
+  return &cb->backend;
+}
+
+static void
+stop_comlink (void)
+{
+  ComlinkBackend *cb = &comlink_backend;
+
+  if (comlink_worker_get_state (cb->worker) != COMLINK_WORKER_STATE_RUNNING)
+    g_error ("the comlink worker is not running");
+
+  comlink_worker_terminate (cb->worker);
+  g_clear_object (&cb->worker);
+  cb->proxy = NULL;
+
+  g_value_unset (&cb->echo_arg);
+  g_value_unset (&cb->big_arg);
+  g_value_unset (&cb->huge_arg);
+}
+
+/* ------------------------------------------------------------------ */
+/* The floor: bare blocking reads and writes on a socketpair            */
+
+typedef struct
+{
+  Backend backend;
+  int     fd;
+} FloorBackend;
+
+static void
+floor_write (int fd, const void *data, gsize size)
+{
+  const guint8 *p = data;
+
+  while (size > 0)
+    {
+      ssize_t n = write (fd, p, size);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        g_error ("floor: write: %s", n < 0 ? g_strerror (errno) : "nothing written");
+      p += n;
+      size -= (gsize) n;
+    }
+}
+
+static void
+floor_read (int fd, void *data, gsize size)
+{
+  guint8 *p = data;
+
+  while (size > 0)
+    {
+      ssize_t n = read (fd, p, size);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        g_error ("floor: read: %s", n < 0 ? g_strerror (errno) : "the child closed the socket");
+      p += n;
+      size -= (gsize) n;
+    }
+}
+
+/* Completes at once: the latency loop then needs no main loop */
+static void
+floor_issue (Backend *be, Op op)
+{
+  FloorBackend *fb = (FloorBackend *) be;
+  GBytes       *bulk = NULL;
+  guint64       header, reply;
+
+  switch (op)
+    {
+    case OP_ECHO:
+    case OP_PING:
+      header = GUINT64_TO_LE ((guint64) ECHO_VALUE);
+      floor_write (fb->fd, &header, sizeof header);
+      break;
+    case OP_SIZE_BIG:
+    case OP_SIZE_HUGE:
+      bulk = op == OP_SIZE_BIG ? big_bytes : huge_bytes;
+      header = GUINT64_TO_LE (FLOOR_BULK_FLAG | (guint64) g_bytes_get_size (bulk));
+      floor_write (fb->fd, &header, sizeof header);
+      floor_write (fb->fd, g_bytes_get_data (bulk, NULL), g_bytes_get_size (bulk));
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+
+  floor_read (fb->fd, &reply, sizeof reply);
+  if (reply != header)
+    g_error ("floor: wrong reply");
+  backend_done (be);
+}
+
+/* @depth 8-byte messages in flight: the replies are counted as they come
+ * and as many new messages go out, in one write */
+static void
+floor_pipeline (Backend *be, guint depth, guint64 max_calls, double seconds, guint64 *calls, gint64 *ns)
+{
+  FloorBackend *fb = (FloorBackend *) be;
+  gsize         buffer_size = (gsize) depth * sizeof (guint64);
+  guint8       *out = g_malloc (buffer_size);
+  guint8       *in = g_malloc (buffer_size);
+  guint64       header = GUINT64_TO_LE ((guint64) ECHO_VALUE);
+  guint64       issued, done = 0;
+  gsize         have = 0;
+  gint64        t0, deadline;
+  guint         i;
+
+  for (i = 0; i < depth; i++)
+    memcpy (out + i * sizeof header, &header, sizeof header);
+
+  t0 = now_ns ();
+  deadline = t0 + (gint64) (seconds * 1e9);
+  issued = MIN ((guint64) depth, max_calls);
+  floor_write (fb->fd, out, issued * sizeof header);
+
+  while (done < issued)
+    {
+      ssize_t n = read (fb->fd, in + have, buffer_size - have);
+      guint64 k, refill = 0;
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        g_error ("floor: read: %s", n < 0 ? g_strerror (errno) : "the child closed the socket");
+      have += (gsize) n;
+
+      k = have / sizeof header;
+      for (i = 0; i < k; i++)
+        if (memcmp (in + i * sizeof header, &header, sizeof header) != 0)
+          g_error ("floor: wrong reply");
+      done += k;
+      memmove (in, in + k * sizeof header, have - k * sizeof header);
+      have -= k * sizeof header;
+
+      if (issued < max_calls && now_ns () < deadline)
+        refill = MIN (k, max_calls - issued);
+      if (refill > 0)
+        {
+          floor_write (fb->fd, out, refill * sizeof header);
+          issued += refill;
+        }
+    }
+
+  *ns += now_ns () - t0;
+  *calls += done;
+  be->n_issued += issued;
+  be->n_done += done;
+  g_free (out);
+  g_free (in);
+}
+
+static FloorBackend floor_backend;
+
+static Backend *
+start_floor (void)
+{
+  FloorBackend *fb = &floor_backend;
+
+  fb->backend.name = "socket floor";
+  fb->backend.issue = floor_issue;
+  fb->backend.pipeline = floor_pipeline;
+  fb->backend.has_ping = FALSE;
+  fb->backend.has_huge = TRUE;
+  fb->backend.size_calls = params.size_calls;
+  fb->backend.child = spawn_child ("floor", &fb->fd);
+
+  return &fb->backend;
+}
+
+static void
+stop_floor (void)
+{
+  close (floor_backend.fd);
+  floor_backend.fd = -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* GDBus peer to peer, the server in the child                          */
+
+#define BENCH_PATH "/org/example/Bench"
+#define BENCH_INTERFACE "org.example.Bench"
+
+typedef struct
+{
+  Backend          backend;
+  GDBusConnection *client;
+  GIOStream       *stream;
+} GDBusBackend;
+
+static void
+gdbus_call_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GDBusBackend *gb = user_data;
+  GError       *error = NULL;
+  GVariant     *reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
+
+  if (reply == NULL)
+    g_error ("GDBus call failed: %s", error->message);
+  g_variant_unref (reply);
+  backend_done (&gb->backend);
+}
+
+static void
+gdbus_size_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GDBusBackend *gb = user_data;
+  GError       *error = NULL;
+  GVariant     *reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
+  guint64       size;
+
+  if (reply == NULL)
+    g_error ("GDBus call failed: %s", error->message);
+  g_variant_get (reply, "(t)", &size);
+  if (size != BIG_SIZE && size != HUGE_SIZE)
+    g_error ("GDBus Size returned a wrong value");
+  g_variant_unref (reply);
+  backend_done (&gb->backend);
+}
+
+static void
+gdbus_echo_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GDBusBackend *gb = user_data;
+  GError       *error = NULL;
+  GVariant     *reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
+  gint32        value;
+
+  if (reply == NULL)
+    g_error ("GDBus call failed: %s", error->message);
+  g_variant_get (reply, "(i)", &value);
+  if (value != ECHO_VALUE)
+    g_error ("GDBus EchoInt returned a wrong value");
+  g_variant_unref (reply);
+  backend_done (&gb->backend);
+}
+
+static GVariant *
+bytes_parameters (GBytes *bytes)
+{
+  GVariant *child = g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING, bytes, TRUE);
+
+  return g_variant_new_tuple (&child, 1);
+}
+
+static void
+gdbus_issue (Backend *be, Op op)
+{
+  GDBusBackend *gb = (GDBusBackend *) be;
+
+  switch (op)
+    {
+    case OP_ECHO:
+      g_dbus_connection_call (gb->client, NULL, BENCH_PATH, BENCH_INTERFACE, "EchoInt",
+                              g_variant_new ("(i)", ECHO_VALUE), G_VARIANT_TYPE ("(i)"),
+                              G_DBUS_CALL_FLAGS_NONE, -1, NULL, gdbus_echo_done, gb);
+      break;
+    case OP_PING:
+      g_dbus_connection_call (gb->client, NULL, BENCH_PATH, BENCH_INTERFACE, "Ping",
+                              NULL, G_VARIANT_TYPE_UNIT,
+                              G_DBUS_CALL_FLAGS_NONE, -1, NULL, gdbus_call_done, gb);
+      break;
+    case OP_SIZE_BIG:
+    case OP_SIZE_HUGE:
+      g_dbus_connection_call (gb->client, NULL, BENCH_PATH, BENCH_INTERFACE, "Size",
+                              bytes_parameters (op == OP_SIZE_BIG ? big_bytes : huge_bytes),
+                              G_VARIANT_TYPE ("(t)"),
+                              G_DBUS_CALL_FLAGS_NONE, -1, NULL, gdbus_size_done, gb);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static GDBusBackend gdbus_backend;
+
+static Backend *
+start_gdbus (void)
+{
+  GDBusBackend *gb = &gdbus_backend;
+  GError       *error = NULL;
+  int           fd;
+
+  gb->backend.name = "GDBus p2p";
+  gb->backend.issue = gdbus_issue;
+  gb->backend.has_ping = TRUE;
+  gb->backend.has_huge = FALSE;
+  gb->backend.size_calls = params.size_calls;
+  gb->backend.child = spawn_child ("gdbus", &fd);
+
+  /* The child authenticates as the server meanwhile */
+  gb->stream = stream_for_fd (fd);
+  gb->client = g_dbus_connection_new_sync (gb->stream, NULL,
+                                           G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT,
+                                           NULL, NULL, &error);
+  if (gb->client == NULL)
+    g_error ("GDBus client: %s", error->message);
+
+  return &gb->backend;
+}
+
+static void
+stop_gdbus (void)
+{
+  GDBusBackend *gb = &gdbus_backend;
+
+  g_dbus_connection_close_sync (gb->client, NULL, NULL);
+  g_clear_object (&gb->client);
+  g_clear_object (&gb->stream);
+}
+
+/* ------------------------------------------------------------------ */
+/* jsonrpc-glib, the server in the child                                */
+
+#ifdef HAVE_JSONRPC
+
+typedef struct
+{
+  Backend        backend;
+  JsonrpcClient *client;
+  GIOStream     *stream;
+  GVariant      *echo_params;
+} JsonrpcBackend;
+
+typedef struct
+{
+  JsonrpcBackend *jb;
+  gint64          expected;
+} JsonrpcCall;
+
+static JsonrpcCall jsonrpc_calls[] = {
+  [OP_ECHO] = { NULL, ECHO_VALUE },
+  [OP_PING] = { NULL, ECHO_VALUE },
+  [OP_SIZE_BIG] = { NULL, BIG_SIZE },
+  [OP_SIZE_HUGE] = { NULL, HUGE_SIZE },
+};
+
+static void
+jsonrpc_call_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  JsonrpcCall *call = user_data;
+  GError      *error = NULL;
+  GVariant    *reply = NULL;
+  gint64       value = -1;
+
+  if (!jsonrpc_client_call_finish (JSONRPC_CLIENT (source), result, &reply, &error))
+    g_error ("jsonrpc call failed: %s", error->message);
+  if (reply != NULL && g_variant_is_of_type (reply, G_VARIANT_TYPE_INT64))
+    value = g_variant_get_int64 (reply);
+  else if (reply != NULL && g_variant_is_of_type (reply, G_VARIANT_TYPE_INT32))
+    value = g_variant_get_int32 (reply);
+  if (value != call->expected)
+    g_error ("jsonrpc returned a wrong value");
+  g_clear_pointer (&reply, g_variant_unref);
+  backend_done (&call->jb->backend);
+}
+
+static GVariant *
+size_params (GBytes *bytes)
+{
+  GVariantDict  dict;
+  gsize         size;
+  const guint8 *data = g_bytes_get_data (bytes, &size);
+  char         *base64 = g_base64_encode (data, size);
+
+  g_variant_dict_init (&dict, NULL);
+  g_variant_dict_insert_value (&dict, "data", g_variant_new_take_string (base64));
+
+  return g_variant_ref_sink (g_variant_dict_end (&dict));
+}
+
+static void
+jsonrpc_issue (Backend *be, Op op)
+{
+  JsonrpcBackend *jb = (JsonrpcBackend *) be;
+  JsonrpcCall    *call = &jsonrpc_calls[op];
+  GVariant       *payload;
+
+  call->jb = jb;
+  switch (op)
+    {
+    case OP_ECHO:
+    case OP_PING:
+      jsonrpc_client_call_async (jb->client, "echo", jb->echo_params, NULL, jsonrpc_call_done, call);
+      break;
+    case OP_SIZE_BIG:
+    case OP_SIZE_HUGE:
+      /* Encoded for each call: that is the price of a payload in JSON */
+      payload = size_params (op == OP_SIZE_BIG ? big_bytes : huge_bytes);
+      jsonrpc_client_call_async (jb->client, "size", payload, NULL, jsonrpc_call_done, call);
+      g_variant_unref (payload);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static JsonrpcBackend jsonrpc_backend;
+
+static Backend *
+start_jsonrpc (void)
+{
+  JsonrpcBackend *jb = &jsonrpc_backend;
+  GVariantDict    dict;
+  int             fd;
+
+  jb->backend.name = "jsonrpc-glib";
+  jb->backend.issue = jsonrpc_issue;
+  jb->backend.has_ping = FALSE;
+  jb->backend.has_huge = FALSE;
+  jb->backend.size_calls = params.slow_size_calls;
+  jb->backend.child = spawn_child ("jsonrpc", &fd);
+
+  g_variant_dict_init (&dict, NULL);
+  g_variant_dict_insert_value (&dict, "value", g_variant_new_int64 (ECHO_VALUE));
+  jb->echo_params = g_variant_ref_sink (g_variant_dict_end (&dict));
+
+  jb->stream = stream_for_fd (fd);
+  jb->client = jsonrpc_client_new (jb->stream);
+
+  return &jb->backend;
+}
+
+static void
+stop_jsonrpc (void)
+{
+  JsonrpcBackend *jb = &jsonrpc_backend;
+
+  jsonrpc_client_close (jb->client, NULL, NULL);
+  g_clear_object (&jb->client);
+  g_clear_object (&jb->stream);
+  g_clear_pointer (&jb->echo_params, g_variant_unref);
+}
+
+#endif
+
+/* ------------------------------------------------------------------ */
+/* The end of the children                                              */
+
+/* Runs the main context until @child is reaped, killing it after 5 s;
+ * returns FALSE if it did not end as expected */
+static gboolean
+reap_child (const char *name, GSubprocess *child, gboolean sigterm_expected)
+{
+  gint64   deadline = now_ns () + 5 * G_GINT64_CONSTANT (1000000000);
+  gboolean killed = FALSE;
+
+  while (g_subprocess_get_identifier (child) != NULL)
+    {
+      if (!killed && now_ns () > deadline)
+        {
+          g_printerr ("warning: the %s child did not exit: killing it\n", name);
+          g_subprocess_force_exit (child);
+          killed = TRUE;
+        }
+      if (!g_main_context_iteration (NULL, FALSE))
+        g_usleep (1000);
+    }
+
+  if (killed)
+    return FALSE;
+  if (g_subprocess_get_if_exited (child))
+    {
+      if (g_subprocess_get_exit_status (child) == 0)
+        return TRUE;
+      g_printerr ("warning: the %s child exited with status %d\n", name,
+                  g_subprocess_get_exit_status (child));
+      return FALSE;
+    }
+  if (g_subprocess_get_if_signaled (child))
+    {
+      int signum = g_subprocess_get_term_sig (child);
+
+      if (sigterm_expected && signum == SIGTERM)
+        return TRUE;
+      g_printerr ("warning: the %s child died of signal %d\n", name, signum);
+    }
+  return FALSE;
+}
+
+/* ------------------------------------------------------------------ */
+/* Report                                                               */
+
+typedef struct
+{
+  gboolean present;
+  Stats    echo;
+  Stats    ping;
+  double   calls_per_s;
+  Stats    size_big;
+  Stats    size_huge;
+} Results;
+
+static Results
+contender_results (Contender *c)
+{
+  Results r;
+
+  r.present = TRUE;
+  r.echo = compute_stats (c->echo);
+  r.ping = compute_stats (c->ping);
+  r.calls_per_s = c->pipelined_ns > 0 ? (double) c->pipelined_calls / ((double) c->pipelined_ns / 1e9) : 0;
+  r.size_big = compute_stats (c->size_big);
+  r.size_huge = compute_stats (c->size_huge);
+
+  return r;
+}
+
+static double
+megabytes_per_s (const Stats *s, gsize size)
+{
+  return (double) size / (s->median / 1e6) / 1e6;
+}
+
+typedef enum
+{
+  FIELD_ECHO_MEDIAN,
+  FIELD_ECHO_P99,
+  FIELD_PING_MEDIAN,
+  FIELD_PIPELINED,
+  FIELD_BIG_MEDIAN,
+  FIELD_BIG_P99,
+  FIELD_BIG_MB_S,
+  FIELD_HUGE_MEDIAN_MS,
+  FIELD_HUGE_MB_S,
+} Field;
+
+static char *
+format_field (const Results *r, Field field)
+{
+  if (!r->present)
+    return g_strdup ("-");
+
+  switch (field)
+    {
+    case FIELD_ECHO_MEDIAN:
+      return r->echo.valid ? g_strdup_printf ("%.1f", r->echo.median) : g_strdup ("-");
+    case FIELD_ECHO_P99:
+      return r->echo.valid ? g_strdup_printf ("%.1f", r->echo.p99) : g_strdup ("-");
+    case FIELD_PING_MEDIAN:
+      return r->ping.valid ? g_strdup_printf ("%.1f", r->ping.median) : g_strdup ("-");
+    case FIELD_PIPELINED:
+      return r->calls_per_s > 0 ? g_strdup_printf ("%.0f", r->calls_per_s) : g_strdup ("-");
+    case FIELD_BIG_MEDIAN:
+      return r->size_big.valid ? g_strdup_printf ("%.0f", r->size_big.median) : g_strdup ("-");
+    case FIELD_BIG_P99:
+      return r->size_big.valid ? g_strdup_printf ("%.0f", r->size_big.p99) : g_strdup ("-");
+    case FIELD_BIG_MB_S:
+      return r->size_big.valid ? g_strdup_printf ("%.0f", megabytes_per_s (&r->size_big, BIG_SIZE)) : g_strdup ("-");
+    case FIELD_HUGE_MEDIAN_MS:
+      return r->size_huge.valid ? g_strdup_printf ("%.1f", r->size_huge.median / 1000.0) : g_strdup ("-");
+    case FIELD_HUGE_MB_S:
+      return r->size_huge.valid ? g_strdup_printf ("%.0f", megabytes_per_s (&r->size_huge, HUGE_SIZE)) : g_strdup ("-");
+    default:
+      g_assert_not_reached ();
+    }
+  return NULL;
+}
+
+static void
+print_row (const char *label, const Results *r, Field field)
+{
+  char *v[4];
+  int   i;
+
+  for (i = 0; i < 4; i++)
+    v[i] = format_field (&r[i], field);
+  printf ("%-32s %14s %14s %14s %14s\n", label, v[0], v[1], v[2], v[3]);
+  for (i = 0; i < 4; i++)
+    g_free (v[i]);
+}
+
+/* @r: comlink, floor, GDBus, jsonrpc */
+static void
+print_report (const char *title, const Results *r)
+{
+  const Results *c = &r[0], *f = &r[1], *d = &r[2], *j = &r[3];
+  double         lat_ratio = c->echo.median / f->echo.median;
+  double         gdbus_ratio = d->echo.median / c->echo.median;
+  double         tput_ratio = c->calls_per_s / d->calls_per_s;
+  double         huge_gb_s = megabytes_per_s (&c->size_huge, HUGE_SIZE) / 1000.0;
+  double         floor_huge_gb_s = megabytes_per_s (&f->size_huge, HUGE_SIZE) / 1000.0;
+
+  printf ("\n%s\n%-32s %14s %14s %14s %14s\n", title, "", "comlink", "socket floor", "GDBus p2p",
+          "jsonrpc-glib");
+  print_row ("call latency median (us)", r, FIELD_ECHO_MEDIAN);
+  print_row ("call latency p99 (us)", r, FIELD_ECHO_P99);
+  print_row ("ping latency median (us)", r, FIELD_PING_MEDIAN);
+  print_row ("pipelined calls/s", r, FIELD_PIPELINED);
+  print_row ("1 MiB one way median (us)", r, FIELD_BIG_MEDIAN);
+  print_row ("1 MiB one way p99 (us)", r, FIELD_BIG_P99);
+  print_row ("1 MiB one way MB/s", r, FIELD_BIG_MB_S);
+  print_row ("64 MiB one way median (ms)", r, FIELD_HUGE_MEDIAN_MS);
+  print_row ("64 MiB one way MB/s", r, FIELD_HUGE_MB_S);
+
+  printf ("ratios: comlink/floor latency = %.2f (goal <= 2), "
+          "GDBus/comlink latency = %.2f (goal >= 3), "
+          "comlink/GDBus pipelined = %.1f (goal >= 8), "
+          "comlink 64 MiB = %.2f GB/s (goal >= 4; the floor does %.2f GB/s)\n",
+          lat_ratio, gdbus_ratio, tput_ratio, huge_gb_s, floor_huge_gb_s);
+  printf ("        GDBus/floor latency = %.2f (what GDBus/comlink latency would be at the floor)\n",
+          d->echo.median / f->echo.median);
+  if (j->present)
+    printf ("        jsonrpc/comlink latency = %.2f, comlink/jsonrpc pipelined = %.1f, "
+            "jsonrpc/comlink 1 MiB time = %.1f\n",
+            j->echo.median / c->echo.median, c->calls_per_s / j->calls_per_s,
+            j->size_big.median / c->size_big.median);
+  printf ("goals met: latency vs floor %s, latency vs GDBus %s, pipelined vs GDBus %s, 64 MiB %s\n",
+          lat_ratio <= 2.0 ? "yes" : "NO",
+          gdbus_ratio >= 3.0 ? "yes" : "NO",
+          tput_ratio >= 8.0 ? "yes" : "NO",
+          huge_gb_s >= 4.0 ? "yes" : "NO");
+}
+
+static GBytes *
+touched_bytes (gsize size)
+{
+  guint8 *data = g_malloc (size);
+
+  /* Make the pages real so that no contender pays for first touches */
+  memset (data, 0xa5, size);
+  return g_bytes_new_take (data, size);
+}
+
+static char *
+find_child (const char *argv0, const char *option)
+{
+  const char *env = g_getenv ("COMLINK_BENCH_CHILD");
+  char       *dir;
+  char       *path;
+
+  if (option != NULL)
+    return g_strdup (option);
+  if (env != NULL && *env != '\0')
+    return g_strdup (env);
+
+  dir = g_path_get_dirname (argv0);
+  path = g_build_filename (dir, "bench-child", NULL);
+  g_free (dir);
+  return path;
+}
+
+#define MAX_CONTENDERS 4
+
+int
+main (int argc, char **argv)
+{
+  Contender   contenders[2][MAX_CONTENDERS];
+  Backend    *backends[MAX_CONTENDERS];
+  Placement   placements[2];
+  guint       n_placements, n_backends = 0, p, j;
+  gboolean    pin = TRUE, ok = TRUE;
+  const char *child_option = NULL;
+  int         i;
+
+  for (i = 1; i < argc; i++)
+    {
+      if (g_str_equal (argv[i], "--quick"))
+        params = quick_params;
+      else if (g_str_equal (argv[i], "--verbose"))
+        verbose = TRUE;
+      else if (g_str_equal (argv[i], "--no-pin"))
+        pin = FALSE;
+      else if (g_str_equal (argv[i], "--child") && i + 1 < argc)
+        child_option = argv[++i];
+      else
+        {
+          fprintf (stderr, "usage: %s [--quick] [--verbose] [--no-pin] [--child PATH]\n", argv[0]);
+          return 2;
+        }
+    }
+
+  child_path = find_child (argv[0], child_option);
+  if (!g_file_test (child_path, G_FILE_TEST_IS_EXECUTABLE))
+    {
+      fprintf (stderr, "%s: no child program at %s (use --child or COMLINK_BENCH_CHILD)\n",
+               argv[0], child_path);
+      g_free (child_path);
+      return 2;
+    }
+
+  /* A child that goes away must fail a write, not end us */
+  signal (SIGPIPE, SIG_IGN);
+
+  big_bytes = touched_bytes (BIG_SIZE);
+  huge_bytes = touched_bytes (HUGE_SIZE);
+
+  find_cpus ();
+  if (pin && second_cpu >= 0)
+    {
+      placements[0] = PLACEMENT_SPREAD;
+      placements[1] = PLACEMENT_SHARED;
+      n_placements = 2;
+    }
+  else
+    {
+      /* With a single CPU there is nothing to spread */
+      placements[0] = pin ? PLACEMENT_SHARED : PLACEMENT_UNPINNED;
+      n_placements = 1;
+    }
+
+  backends[n_backends++] = start_comlink ();
+  backends[n_backends++] = start_floor ();
+  backends[n_backends++] = start_gdbus ();
+#ifdef HAVE_JSONRPC
+  backends[n_backends++] = start_jsonrpc ();
+#endif
+
+  for (p = 0; p < n_placements; p++)
+    for (j = 0; j < n_backends; j++)
+      contender_init (&contenders[p][j], backends[j]);
+
+  run_warmup (contenders[0], n_backends);
+  for (p = 0; p < n_placements; p++)
+    run_rounds (contenders[p], n_backends, placements[p]);
+  place_processes (PLACEMENT_UNPINNED, backends, n_backends);
+
+  printf ("\nevery server in a child process over a socketpair; latency: %u calls one at a time "
+          "(ping: %u); pipelined: %u in flight, up to %u calls or %.1f s; 1 MiB: %u calls "
+          "(jsonrpc-glib: %u, base64 in a JSON string); 64 MiB: %u calls; "
+          "%u interleaved rounds per placement; MB/s = 10^6 bytes/s\n",
+          params.latency_calls, params.latency_calls / 4, params.pipeline_depth,
+          params.pipeline_max_calls, params.pipeline_seconds, params.size_calls,
+          params.slow_size_calls, params.huge_calls, N_ROUNDS);
+  printf ("socket floor: blocking write() and read() of 8-byte messages; pipelined, the replies "
+          "are read as they come and as many messages go out in one write()\n");
+  printf ("placement: %s\n",
+          pin ? "pinned, every thread of a process with it (--no-pin to let the scheduler place them)"
+              : "left to the scheduler (--no-pin)");
+#ifndef HAVE_JSONRPC
+  printf ("jsonrpc-glib was not found at build time: its column is empty\n");
+#endif
+  for (p = 0; p < n_placements; p++)
+    {
+      Results r[MAX_CONTENDERS] = { { 0 } };
+      char    title[128];
+
+      for (j = 0; j < n_backends; j++)
+        r[j] = contender_results (&contenders[p][j]);
+      describe_placement (placements[p], title, sizeof title);
+      print_report (title, r);
+    }
+  fflush (stdout);
+
+  stop_comlink ();
+  stop_floor ();
+  stop_gdbus ();
+#ifdef HAVE_JSONRPC
+  stop_jsonrpc ();
+#endif
+
+  for (j = 0; j < n_backends; j++)
+    {
+      /* The comlink worker ends its child with SIGTERM */
+      ok &= reap_child (backends[j]->name, backends[j]->child, j == 0);
+      g_clear_object (&backends[j]->child);
+    }
+  /* Let the worker's own wait and grace-period sources run and go */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+
+  for (p = 0; p < n_placements; p++)
+    for (j = 0; j < n_backends; j++)
+      contender_clear (&contenders[p][j]);
+  g_bytes_unref (big_bytes);
+  g_bytes_unref (huge_bytes);
+  g_free (child_path);
+
+  return ok ? 0 : 1;
+}
