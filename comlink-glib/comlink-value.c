@@ -115,10 +115,20 @@ object_to_wire (ComlinkConnection *connection,
 
   /* An in-process endpoint moves to the peer itself, as a transferred
    * MessagePort does in Comlink */
-  if (_comlink_channel_is_port (object))
+  if (COMLINK_IS_ENDPOINT (object))
     {
-      g_autofree char *token = _comlink_connection_park (connection, COMLINK_ENDPOINT (object));
+      g_autofree char *token = NULL;
 
+      /* Only a peer in this same process can claim it */
+      if (!_comlink_channel_is_port (object) ||
+          !_comlink_channel_is_port (comlink_connection_get_endpoint (connection)))
+        {
+          g_set_error_literal (error, COMLINK_ERROR, COMLINK_ERROR_NOT_TRANSFERABLE,
+                               _ ("An endpoint can only move between threads of one process"));
+          return NULL;
+        }
+
+      token = _comlink_connection_park (connection, COMLINK_ENDPOINT (object));
       return _comlink_wire_tag (COMLINK_TAG_ENDPOINT, g_variant_new_string (token));
     }
 

@@ -145,6 +145,28 @@ test_subprocess_sigkill (void)
   g_clear_error (&e.error);
 }
 
+/* New endpoints only move between threads of one process: asking a child
+ * for one fails that call, and the connection goes on */
+static void
+test_subprocess_create_endpoint (void)
+{
+  g_autoptr(ComlinkWorker) worker = start_child (NULL, NULL);
+  g_autoptr(GError) error = NULL;
+  GValue *args = test_args_new (2, G_TYPE_INT, 1, G_TYPE_INT, 2);
+  GValue *ret;
+
+  g_assert_null (comlink_proxy_create_endpoint_sync (comlink_worker_get_proxy (worker), NULL, &error));
+  g_assert_error (error, COMLINK_ERROR, COMLINK_ERROR_NOT_TRANSFERABLE);
+  g_clear_error (&error);
+
+  ret = comlink_proxy_call_sync (comlink_worker_get_proxy (worker), "add", args, 2, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_value_get_int (ret), ==, 3);
+  g_boxed_free (G_TYPE_VALUE, ret);
+  test_args_free (args, 2);
+  comlink_worker_terminate (worker);
+}
+
 static void
 test_subprocess_exit_early (void)
 {
@@ -289,6 +311,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/Comlink/Subprocess/call", test_subprocess_call);
   g_test_add_func ("/Comlink/Subprocess/sigkill-with-calls-in-flight", test_subprocess_sigkill);
   g_test_add_func ("/Comlink/Subprocess/exit-before-exposing", test_subprocess_exit_early);
+  g_test_add_func ("/Comlink/Subprocess/create-endpoint-fails", test_subprocess_create_endpoint);
   g_test_add_func ("/Comlink/Subprocess/grace-period", test_subprocess_grace_period);
   g_test_add_func ("/Comlink/Subprocess/spawn-fails", test_subprocess_spawn_fails);
   g_test_add_func ("/Comlink/Subprocess/serve-parent-without-parent", test_serve_parent_without_parent);
