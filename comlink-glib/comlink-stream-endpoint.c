@@ -35,6 +35,7 @@
 
 #define DEFAULT_MAX_MESSAGE_SIZE (128 * 1024 * 1024)
 #define HEADER_SIZE 4
+#define READ_CHUNK (64 * 1024)
 
 struct _ComlinkStreamEndpoint
 {
@@ -42,9 +43,14 @@ struct _ComlinkStreamEndpoint
 
   GIOStream    *stream;
   GCancellable *cancellable;
-  guint8        header[HEADER_SIZE];
-  guint8       *body;
-  gsize         body_size;
+
+  /* The read side, in the endpoint's context */
+  guint8 *in; /* bytes read and not parsed yet */
+  gsize   in_len;
+  gsize   in_size;
+  guint8 *body; /* a large frame, read in place */
+  gsize   body_size;
+  gsize   body_have;
 
   GMutex mutex;
   /* Protected by mutex */
@@ -66,7 +72,7 @@ enum
 
 static GParamSpec *properties[N_PROPS];
 
-static void read_header (ComlinkStreamEndpoint *self);
+static void read_more (ComlinkStreamEndpoint *self);
 static void flush (ComlinkStreamEndpoint *self);
 
 static void
@@ -77,18 +83,13 @@ fail (ComlinkStreamEndpoint *self,
   g_error_free (error);
 }
 
-/* Returns FALSE if the read failed or the endpoint closed meanwhile */
+/* Handles the end of an asynchronous read; returns FALSE if it failed or
+ * the endpoint closed meanwhile */
 static gboolean
-read_finish (ComlinkStreamEndpoint *self,
-             GAsyncResult          *result,
-             gsize                  expected,
-             gboolean               at_frame_start)
+read_ok (ComlinkStreamEndpoint *self,
+         GError                *error)
 {
-  GError *error = NULL;
-  gsize   n_read = 0;
-
-  if (!g_input_stream_read_all_finish (G_INPUT_STREAM (g_io_stream_get_input_stream (self->stream)),
-                                       result, &n_read, &error))
+  if (error != NULL)
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
           comlink_endpoint_is_closed (COMLINK_ENDPOINT (self)))
@@ -101,24 +102,7 @@ read_finish (ComlinkStreamEndpoint *self,
       return FALSE;
     }
 
-  if (comlink_endpoint_is_closed (COMLINK_ENDPOINT (self)))
-    return FALSE;
-
-  if (n_read == 0 && at_frame_start)
-    {
-      fail (self, g_error_new_literal (COMLINK_ERROR, COMLINK_ERROR_CLOSED,
-                                       _ ("The peer closed the stream")));
-      return FALSE;
-    }
-
-  if (n_read < expected)
-    {
-      fail (self, g_error_new_literal (COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
-                                       _ ("The stream ended in the middle of a message")));
-      return FALSE;
-    }
-
-  return TRUE;
+  return !comlink_endpoint_is_closed (COMLINK_ENDPOINT (self));
 }
 
 /* GLib checks a byte array for normal form one byte at a time, which
@@ -155,26 +139,18 @@ is_normal_except_bytes (GVariant *value,
   return TRUE;
 }
 
-static void
-on_body (GObject      *source,
-         GAsyncResult *result,
-         gpointer      user_data)
+/* Checks and delivers one frame; takes @data, which is aligned as
+ * g_malloc() aligns. Returns FALSE if the endpoint closed. */
+static gboolean
+deliver_frame (ComlinkStreamEndpoint *self,
+               guint8                *data,
+               gsize                  size)
 {
-  ComlinkStreamEndpoint *self = user_data;
+  g_autoptr(GBytes) bytes = g_bytes_new_take (data, size);
   g_autoptr(GVariant) boxed = NULL;
   g_autoptr(GVariant) message = NULL;
-  GBytes *bytes;
 
-  if (!read_finish (self, result, self->body_size, FALSE))
-    {
-      g_clear_pointer (&self->body, g_free);
-      g_object_unref (self);
-      return;
-    }
-
-  bytes = g_bytes_new_take (g_steal_pointer (&self->body), self->body_size);
   boxed = g_variant_ref_sink (g_variant_new_from_bytes (G_VARIANT_TYPE_VARIANT, bytes, FALSE));
-  g_bytes_unref (bytes);
   if (G_BYTE_ORDER == G_BIG_ENDIAN)
     {
       GVariant *swapped = g_variant_byteswap (boxed);
@@ -183,67 +159,148 @@ on_body (GObject      *source,
       boxed = swapped;
     }
 
-  if (self->body_size <= FULL_CHECK_LIMIT ? !g_variant_is_normal_form (boxed)
-                                          : !is_normal_except_bytes (boxed, 0))
+  if (size <= FULL_CHECK_LIMIT ? !g_variant_is_normal_form (boxed)
+                               : !is_normal_except_bytes (boxed, 0))
     {
       fail (self, g_error_new_literal (COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
                                        _ ("A message that is not in normal form")));
-      g_object_unref (self);
-      return;
+      return FALSE;
     }
 
   message = g_variant_get_variant (boxed);
   comlink_endpoint_receive (COMLINK_ENDPOINT (self), message);
 
-  if (!comlink_endpoint_is_closed (COMLINK_ENDPOINT (self)))
-    read_header (self);
-  g_object_unref (self);
+  return !comlink_endpoint_is_closed (COMLINK_ENDPOINT (self));
 }
 
-static void
-on_header (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
+/* Delivers the complete frames in the read buffer, in order. A large
+ * frame that is not complete yet goes on in a buffer of its own. Returns
+ * FALSE if the endpoint closed. */
+static gboolean
+parse_frames (ComlinkStreamEndpoint *self)
 {
-  ComlinkStreamEndpoint *self = user_data;
-  guint32                size;
-  gsize                  max;
-
-  if (!read_finish (self, result, HEADER_SIZE, TRUE))
-    {
-      g_object_unref (self);
-      return;
-    }
-
-  memcpy (&size, self->header, sizeof size);
-  size = GUINT32_FROM_LE (size);
+  gsize offset = 0;
+  gsize max;
 
   g_mutex_lock (&self->mutex);
   max = self->max_message_size;
   g_mutex_unlock (&self->mutex);
 
-  if (size == 0 || size > max)
+  while (self->in_len - offset >= HEADER_SIZE)
     {
-      fail (self, g_error_new (COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
-                               _ ("A message of %u bytes (the limit is %" G_GSIZE_FORMAT ")"),
-                               size, max));
-      g_object_unref (self);
-      return;
+      gsize   available = self->in_len - offset - HEADER_SIZE;
+      guint32 size;
+
+      memcpy (&size, self->in + offset, sizeof size);
+      size = GUINT32_FROM_LE (size);
+      if (size == 0 || size > max)
+        {
+          fail (self, g_error_new (COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
+                                   _ ("A message of %u bytes (the limit is %" G_GSIZE_FORMAT ")"),
+                                   size, max));
+          return FALSE;
+        }
+
+      if (available < size)
+        {
+          if (size > READ_CHUNK)
+            {
+              self->body = g_malloc (size);
+              self->body_size = size;
+              self->body_have = available;
+              memcpy (self->body, self->in + offset + HEADER_SIZE, available);
+              offset = self->in_len;
+            }
+          break;
+        }
+
+      offset += HEADER_SIZE + size;
+      if (!deliver_frame (self, g_memdup2 (self->in + offset - size, size), size))
+        return FALSE;
     }
 
-  self->body_size = size;
-  self->body = g_malloc (size);
-  g_input_stream_read_all_async (g_io_stream_get_input_stream (self->stream),
-                                 self->body, size, G_PRIORITY_DEFAULT, self->cancellable,
-                                 on_body, self);
+  memmove (self->in, self->in + offset, self->in_len - offset);
+  self->in_len -= offset;
+
+  return TRUE;
 }
 
 static void
-read_header (ComlinkStreamEndpoint *self)
+on_read (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
 {
-  g_input_stream_read_all_async (g_io_stream_get_input_stream (self->stream),
-                                 self->header, HEADER_SIZE, G_PRIORITY_DEFAULT, self->cancellable,
-                                 on_header, g_object_ref (self));
+  ComlinkStreamEndpoint *self = user_data;
+  GError                *error = NULL;
+  gssize                 n_read = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
+
+  if (read_ok (self, error))
+    {
+      if (n_read == 0)
+        fail (self, self->in_len > 0
+                      ? g_error_new_literal (COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
+                                             _ ("The stream ended in the middle of a message"))
+                      : g_error_new_literal (COMLINK_ERROR, COMLINK_ERROR_CLOSED,
+                                             _ ("The peer closed the stream")));
+      else
+        {
+          self->in_len += n_read;
+          if (parse_frames (self))
+            read_more (self);
+        }
+    }
+
+  g_object_unref (self);
+}
+
+static void
+on_body_read (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  ComlinkStreamEndpoint *self = user_data;
+  GError                *error = NULL;
+  gsize                  n_read = 0;
+
+  g_input_stream_read_all_finish (G_INPUT_STREAM (source), result, &n_read, &error);
+  if (!read_ok (self, error))
+    g_clear_pointer (&self->body, g_free);
+  else if (self->body_have + n_read < self->body_size)
+    {
+      g_clear_pointer (&self->body, g_free);
+      fail (self, g_error_new_literal (COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
+                                       _ ("The stream ended in the middle of a message")));
+    }
+  else if (deliver_frame (self, g_steal_pointer (&self->body), self->body_size))
+    read_more (self);
+
+  g_object_unref (self);
+}
+
+/* Reads whatever is there, up to a chunk; a large frame is read whole, in
+ * place */
+static void
+read_more (ComlinkStreamEndpoint *self)
+{
+  GInputStream *in = g_io_stream_get_input_stream (self->stream);
+
+  if (self->body != NULL)
+    {
+      g_input_stream_read_all_async (in, self->body + self->body_have,
+                                     self->body_size - self->body_have,
+                                     G_PRIORITY_DEFAULT, self->cancellable,
+                                     on_body_read, g_object_ref (self));
+      return;
+    }
+
+  if (self->in_size - self->in_len < READ_CHUNK)
+    {
+      self->in_size = self->in_len + READ_CHUNK;
+      self->in = g_realloc (self->in, self->in_size);
+    }
+
+  g_input_stream_read_async (in, self->in + self->in_len, self->in_size - self->in_len,
+                             G_PRIORITY_DEFAULT, self->cancellable, on_read, g_object_ref (self));
 }
 
 static void
@@ -382,7 +439,7 @@ comlink_stream_endpoint_start (ComlinkEndpoint *endpoint)
 {
   ComlinkStreamEndpoint *self = COMLINK_STREAM_ENDPOINT (endpoint);
 
-  read_header (self);
+  read_more (self);
 
   g_mutex_lock (&self->mutex);
   if (self->outgoing->len > 0)
@@ -425,6 +482,7 @@ comlink_stream_endpoint_finalize (GObject *object)
   g_clear_pointer (&self->outgoing, g_byte_array_unref);
   g_clear_pointer (&self->writing, g_byte_array_unref);
   g_free (self->body);
+  g_free (self->in);
   g_mutex_clear (&self->mutex);
 
   G_OBJECT_CLASS (comlink_stream_endpoint_parent_class)->finalize (object);
