@@ -166,46 +166,20 @@ test_channel_port_finalized (void)
 
 /* --- calls --- */
 
-typedef struct
-{
-  guint         n_calls;
-  GValue       *value;
-  GError       *error;
-  GMainContext *context;
-} Result;
-
-static void
-result_clear (Result *r)
-{
-  value_free (r->value);
-  g_clear_error (&r->error);
-  r->n_calls = 0;
-}
-
-static void
-on_call_done (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  Result *r = user_data;
-
-  r->n_calls++;
-  r->context = g_main_context_get_thread_default ();
-  r->value = comlink_proxy_call_finish (COMLINK_PROXY (source), res, &r->error);
-}
-
 static void
 test_call_async (Fixture *f, gconstpointer data)
 {
-  Result  r = { 0 };
-  GValue *args = test_args_new (2, G_TYPE_INT, 2, G_TYPE_INT, 40);
+  TestResult r = { 0 };
+  GValue    *args = test_args_new (2, G_TYPE_INT, 2, G_TYPE_INT, 40);
 
-  comlink_proxy_call_async (f->proxy, "add", args, 2, NULL, on_call_done, &r);
+  comlink_proxy_call_async (f->proxy, "add", args, 2, NULL, test_on_call_done, &r);
   test_args_free (args, 2);
   test_wait_until (r.n_calls > 0);
   g_assert_no_error (r.error);
   g_assert_cmpint (g_value_get_int (r.value), ==, 42);
   test_iterate_pending ();
   g_assert_cmpuint (r.n_calls, ==, 1);
-  result_clear (&r);
+  test_result_clear (&r);
 }
 
 static void
@@ -228,10 +202,10 @@ test_queued_before_expose (void)
   g_autoptr(ComlinkChannel) channel = comlink_channel_new ();
   g_autoptr(ComlinkProxy) proxy = comlink_wrap (comlink_channel_get_port2 (channel));
   g_autoptr(TestCalc) calc = test_calc_new ();
-  GValue *args = test_args_new (2, G_TYPE_INT, 1, G_TYPE_INT, 2);
-  Result  r = { 0 };
+  GValue    *args = test_args_new (2, G_TYPE_INT, 1, G_TYPE_INT, 2);
+  TestResult r = { 0 };
 
-  comlink_proxy_call_async (proxy, "add", args, 2, NULL, on_call_done, &r);
+  comlink_proxy_call_async (proxy, "add", args, 2, NULL, test_on_call_done, &r);
   test_args_free (args, 2);
   /* The call waits: the other side has no connection yet */
   test_iterate_pending ();
@@ -246,7 +220,7 @@ test_queued_before_expose (void)
   test_wait_until (r.n_calls == 1);
   g_assert_no_error (r.error);
   g_assert_cmpint (g_value_get_int (r.value), ==, 3);
-  result_clear (&r);
+  test_result_clear (&r);
 
   comlink_connection_close (comlink_connection_get_for_endpoint (comlink_channel_get_port1 (channel)));
   test_iterate_pending ();
@@ -631,11 +605,11 @@ test_exposable (void)
 static void
 test_async_handler (Fixture *f, gconstpointer data)
 {
-  Result r = { 0 };
+  TestResult r = { 0 };
   g_auto(GValue) v = G_VALUE_INIT;
   ComlinkInvocation *held;
 
-  comlink_proxy_call_async (f->proxy, "hold", NULL, 0, NULL, on_call_done, &r);
+  comlink_proxy_call_async (f->proxy, "hold", NULL, 0, NULL, test_on_call_done, &r);
   test_wait_until (test_calc_get_held (f->calc) != NULL);
   test_iterate_pending ();
   g_assert_cmpuint (r.n_calls, ==, 0);
@@ -651,7 +625,7 @@ test_async_handler (Fixture *f, gconstpointer data)
   test_wait_until (r.n_calls == 1);
   g_assert_no_error (r.error);
   g_assert_cmpstr (g_value_get_string (r.value), ==, "later");
-  result_clear (&r);
+  test_result_clear (&r);
 }
 
 /* A handler that drops its invocation unanswered: the caller still gets an
@@ -673,9 +647,9 @@ test_cancel (Fixture *f, gconstpointer data)
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   ComlinkInvocation *held;
   GCancellable      *remote;
-  Result             r = { 0 };
+  TestResult         r = { 0 };
 
-  comlink_proxy_call_async (f->proxy, "hold", NULL, 0, cancellable, on_call_done, &r);
+  comlink_proxy_call_async (f->proxy, "hold", NULL, 0, cancellable, test_on_call_done, &r);
   test_wait_until (test_calc_get_held (f->calc) != NULL);
   held = test_calc_get_held (f->calc);
   remote = g_object_ref (comlink_invocation_get_cancellable (held));
@@ -692,21 +666,21 @@ test_cancel (Fixture *f, gconstpointer data)
   test_iterate_pending ();
   g_assert_cmpuint (r.n_calls, ==, 1);
   g_object_unref (remote);
-  result_clear (&r);
+  test_result_clear (&r);
 
   /* An already cancelled call is never sent */
-  comlink_proxy_call_async (f->proxy, "hold", NULL, 0, cancellable, on_call_done, &r);
+  comlink_proxy_call_async (f->proxy, "hold", NULL, 0, cancellable, test_on_call_done, &r);
   test_wait_until (r.n_calls == 1);
   g_assert_error (r.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   test_iterate_pending ();
   g_assert_null (test_calc_get_held (f->calc));
-  result_clear (&r);
+  test_result_clear (&r);
 
   /* A call that completes normally leaves no handler on its cancellable */
   g_cancellable_reset (cancellable);
   {
     GValue *args = test_args_new (2, G_TYPE_INT, 1, G_TYPE_INT, 1);
-    comlink_proxy_call_async (f->proxy, "add", args, 2, cancellable, on_call_done, &r);
+    comlink_proxy_call_async (f->proxy, "add", args, 2, cancellable, test_on_call_done, &r);
     test_args_free (args, 2);
   }
   test_wait_until (r.n_calls == 1);
@@ -715,7 +689,7 @@ test_cancel (Fixture *f, gconstpointer data)
   g_cancellable_cancel (cancellable);
   test_iterate_pending ();
   g_assert_cmpuint (r.n_calls, ==, 1);
-  result_clear (&r);
+  test_result_clear (&r);
 }
 
 /* --- callbacks --- */
@@ -802,10 +776,10 @@ test_release_crossing (Fixture *f, gconstpointer data)
   g_autoptr(GError) error = NULL;
   ComlinkConnection *exposing = comlink_connection_get_for_endpoint (comlink_channel_get_port1 (f->channel));
   g_autoptr(TestCalc) child = test_calc_new ();
-  GObject *weak = G_OBJECT (child);
-  GObject *first_proxy;
-  GValue  *first;
-  Result   r = { 0 };
+  GObject   *weak = G_OBJECT (child);
+  GObject   *first_proxy;
+  GValue    *first;
+  TestResult r = { 0 };
 
   g_object_add_weak_pointer (weak, (gpointer *) &weak);
   g_object_set (f->calc, "child", child, NULL);
@@ -822,7 +796,7 @@ test_release_crossing (Fixture *f, gconstpointer data)
    * way: the exporter counts both and keeps the object */
   {
     GValue *args = test_args_new (1, G_TYPE_OBJECT, first_proxy);
-    comlink_proxy_call_async (f->proxy, "echo-object", args, 1, NULL, on_call_done, &r);
+    comlink_proxy_call_async (f->proxy, "echo-object", args, 1, NULL, test_on_call_done, &r);
     test_args_free (args, 1);
   }
   comlink_proxy_release (COMLINK_PROXY (first_proxy));
@@ -841,7 +815,7 @@ test_release_crossing (Fixture *f, gconstpointer data)
     g_assert_no_error (error);
     g_assert_cmpint (g_value_get_int (value), ==, 0);
   }
-  result_clear (&r);
+  test_result_clear (&r);
   test_wait_until (weak == NULL);
   g_assert_cmpuint (comlink_connection_get_n_exports (exposing), ==, 0);
 }

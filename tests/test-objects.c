@@ -666,3 +666,32 @@ static void
 test_counter_init (TestCounter *self)
 {
 }
+
+/* A GAsyncReadyCallback for comlink_proxy_call_async(): @user_data is a
+ * TestResult */
+void
+test_on_call_done (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  TestResult *r = user_data;
+
+  r->n_calls++;
+  r->time = g_get_monotonic_time ();
+  r->context = g_main_context_get_thread_default ();
+  if (r->context == NULL)
+    r->context = g_main_context_default ();
+  r->thread = g_thread_self ();
+  test_watch (&r->task, result);
+  r->value = comlink_proxy_call_finish (COMLINK_PROXY (source), result, &r->error);
+}
+
+void
+test_result_clear (TestResult *r)
+{
+  if (r->value != NULL)
+    g_boxed_free (G_TYPE_VALUE, r->value);
+  r->value = NULL;
+  g_clear_error (&r->error);
+  r->n_calls = 0;
+}

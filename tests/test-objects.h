@@ -55,6 +55,21 @@ typedef struct
   GThread *thread;
 } TestWatch;
 
+/* What a call's callback saw: how often it ran, its result, when, where */
+typedef struct
+{
+  guint         n_calls;
+  GValue       *value;
+  GError       *error;
+  gint64        time;
+  GMainContext *context;
+  GThread      *thread;
+  TestWatch     task;
+} TestResult;
+
+void test_on_call_done (GObject *source, GAsyncResult *result, gpointer user_data);
+void test_result_clear (TestResult *r);
+
 void test_watch (TestWatch *watch, gpointer object);
 #define test_watch_done(w) (g_atomic_int_get (&(w)->finalized) != 0)
 

@@ -51,30 +51,6 @@ fake_clear (Fake *fake)
   g_ptr_array_unref (fake->received);
 }
 
-typedef struct
-{
-  guint   n_calls;
-  GValue *value;
-  GError *error;
-} Result;
-
-static void
-on_done (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  Result *r = user_data;
-
-  r->n_calls++;
-  r->value = comlink_proxy_call_finish (COMLINK_PROXY (source), res, &r->error);
-}
-
-static void
-result_clear (Result *r)
-{
-  if (r->value != NULL)
-    g_boxed_free (G_TYPE_VALUE, r->value);
-  g_clear_error (&r->error);
-}
-
 /* The id of the call the fake peer received last */
 static guint64
 last_call_id (Fake *fake)
@@ -92,10 +68,10 @@ test_unknown_error_domain (void)
 {
   const char *domain = "comlink-test-domain-that-exists-nowhere";
   Fake        fake;
-  Result      r = { 0 };
+  TestResult  r = { 0 };
 
   fake_init (&fake, TRUE);
-  comlink_proxy_call_async (fake.proxy, "work", NULL, 0, NULL, on_done, &r);
+  comlink_proxy_call_async (fake.proxy, "work", NULL, 0, NULL, test_on_call_done, &r);
   test_wait_until (fake.received->len == 2); /* hello, call */
 
   comlink_endpoint_send (fake.peer,
@@ -111,7 +87,7 @@ test_unknown_error_domain (void)
 
   /* The connection goes on */
   g_assert_false (comlink_proxy_is_released (fake.proxy));
-  result_clear (&r);
+  test_result_clear (&r);
   fake_clear (&fake);
 }
 
@@ -182,14 +158,14 @@ test_bad_message (gconstpointer data)
 {
   guint            i = GPOINTER_TO_UINT (data);
   Fake             fake;
-  Result           r = { 0 };
+  TestResult       r = { 0 };
   g_autofree char *text = NULL;
   g_autoptr(GVariant) bad = NULL;
   g_autoptr(GError) parse_error = NULL;
   GString *str = g_string_new (bad_messages[i].message);
 
   fake_init (&fake, bad_messages[i].hello_first);
-  comlink_proxy_call_async (fake.proxy, "work", NULL, 0, NULL, on_done, &r);
+  comlink_proxy_call_async (fake.proxy, "work", NULL, 0, NULL, test_on_call_done, &r);
   /* This side's handshake, then the call, which does not wait for the
    * peer's handshake */
   test_wait_until (fake.received->len == 2);
@@ -210,7 +186,7 @@ test_bad_message (gconstpointer data)
   test_wait_until (comlink_endpoint_is_closed (fake.peer));
   test_iterate_pending ();
   g_assert_cmpuint (r.n_calls, ==, 1);
-  result_clear (&r);
+  test_result_clear (&r);
   fake_clear (&fake);
 }
 
@@ -224,13 +200,13 @@ test_release_too_many (void)
   g_autoptr(GVariant) content = NULL;
   ComlinkMessage message;
   Fake           fake;
-  Result         r = { 0 };
+  TestResult     r = { 0 };
   GValue        *args;
   guint64        id;
 
   fake_init (&fake, TRUE);
   args = test_args_new (1, G_TYPE_OBJECT, sent);
-  comlink_proxy_call_async (fake.proxy, "keep", args, 1, NULL, on_done, &r);
+  comlink_proxy_call_async (fake.proxy, "keep", args, 1, NULL, test_on_call_done, &r);
   test_args_free (args, 1);
   test_wait_until (fake.received->len == 2);
 
@@ -248,7 +224,7 @@ test_release_too_many (void)
                          NULL);
   test_wait_until (r.n_calls == 1);
   g_assert_error (r.error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL);
-  result_clear (&r);
+  test_result_clear (&r);
   fake_clear (&fake);
 }
 

@@ -30,32 +30,6 @@ socket_pair (GIOStream **a,
   *b = stream_from_fd (fds[1]);
 }
 
-typedef struct
-{
-  guint   n_calls;
-  GValue *value;
-  GError *error;
-} Result;
-
-static void
-on_call_done (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  Result *r = user_data;
-
-  r->n_calls++;
-  r->value = comlink_proxy_call_finish (COMLINK_PROXY (source), res, &r->error);
-}
-
-static void
-result_clear (Result *r)
-{
-  if (r->value != NULL)
-    g_boxed_free (G_TYPE_VALUE, r->value);
-  r->value = NULL;
-  g_clear_error (&r->error);
-  r->n_calls = 0;
-}
-
 static void
 test_stream_calls (void)
 {
@@ -134,7 +108,7 @@ test_stream_peer_closes (void)
   g_autoptr(ComlinkEndpoint) eb = NULL;
   g_autoptr(TestCalc) calc = test_calc_new ();
   g_autoptr(ComlinkProxy) proxy = NULL;
-  Result r = { 0 };
+  TestResult r = { 0 };
 
   socket_pair (&a, &b);
   ea = comlink_stream_endpoint_new (a);
@@ -142,7 +116,7 @@ test_stream_peer_closes (void)
   comlink_expose (G_OBJECT (calc), ea);
   proxy = comlink_wrap (eb);
 
-  comlink_proxy_call_async (proxy, "hold", NULL, 0, NULL, on_call_done, &r);
+  comlink_proxy_call_async (proxy, "hold", NULL, 0, NULL, test_on_call_done, &r);
   test_wait_until (test_calc_get_held (calc) != NULL);
   comlink_endpoint_close (ea);
 
@@ -150,7 +124,7 @@ test_stream_peer_closes (void)
   g_assert_error (r.error, COMLINK_ERROR, COMLINK_ERROR_CLOSED);
   g_assert_true (comlink_endpoint_is_closed (eb));
   g_assert_true (comlink_proxy_is_released (proxy));
-  result_clear (&r);
+  test_result_clear (&r);
   test_iterate_pending ();
 }
 
@@ -234,12 +208,12 @@ test_stream_hostile (gconstpointer data)
   g_autoptr(ComlinkProxy) proxy = NULL;
   g_autoptr(GError) error = NULL;
   GOutputStream *raw;
-  Result         r = { 0 };
+  TestResult     r = { 0 };
 
   socket_pair (&a, &b);
   eb = comlink_stream_endpoint_new (b);
   proxy = comlink_wrap (eb);
-  comlink_proxy_call_async (proxy, "ping", NULL, 0, NULL, on_call_done, &r);
+  comlink_proxy_call_async (proxy, "ping", NULL, 0, NULL, test_on_call_done, &r);
 
   /* A hello first, so that the bytes are taken as messages */
   raw = g_io_stream_get_output_stream (a);
@@ -262,7 +236,7 @@ test_stream_hostile (gconstpointer data)
   test_wait_until (r.n_calls == 1);
   g_assert_error (r.error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL);
   g_assert_true (comlink_endpoint_is_closed (eb));
-  result_clear (&r);
+  test_result_clear (&r);
   test_iterate_pending ();
 }
 
@@ -277,13 +251,13 @@ test_stream_deep_nesting (void)
   g_autoptr(GError) error = NULL;
   g_autoptr(GByteArray) body = g_byte_array_new ();
   GOutputStream *raw;
-  Result         r = { 0 };
+  TestResult     r = { 0 };
   guint32        size;
 
   socket_pair (&a, &b);
   eb = comlink_stream_endpoint_new (b);
   proxy = comlink_wrap (eb);
-  comlink_proxy_call_async (proxy, "ping", NULL, 0, NULL, on_call_done, &r);
+  comlink_proxy_call_async (proxy, "ping", NULL, 0, NULL, test_on_call_done, &r);
 
   /* An int32, then 10000 times: the variant so far, a zero, its type */
   g_byte_array_append (body, (const guint8 *) "\x07\x00\x00\x00\x00i", 6);
@@ -300,7 +274,7 @@ test_stream_deep_nesting (void)
   test_wait_until (r.n_calls == 1);
   g_assert_error (r.error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL);
   g_assert_true (comlink_endpoint_is_closed (eb));
-  result_clear (&r);
+  test_result_clear (&r);
   test_iterate_pending ();
 }
 

@@ -30,34 +30,6 @@ start_child (const char *arg1,
   return worker;
 }
 
-typedef struct
-{
-  guint   n_calls;
-  GValue *value;
-  GError *error;
-  gint64  time;
-} Result;
-
-static void
-on_call_done (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  Result *r = user_data;
-
-  r->n_calls++;
-  r->time = g_get_monotonic_time ();
-  r->value = comlink_proxy_call_finish (COMLINK_PROXY (source), res, &r->error);
-}
-
-static void
-result_clear (Result *r)
-{
-  if (r->value != NULL)
-    g_boxed_free (G_TYPE_VALUE, r->value);
-  r->value = NULL;
-  g_clear_error (&r->error);
-  r->n_calls = 0;
-}
-
 static void
 wait_reaped (GSubprocess *subprocess)
 {
@@ -107,17 +79,17 @@ test_subprocess_sigkill (void)
 {
   g_autoptr(ComlinkWorker) worker = start_child (NULL, NULL);
   g_autoptr(GError) error = NULL;
-  Exited  e = { 0 };
-  Result  r[3] = { { 0 } };
-  gint64  killed_at;
-  GValue *ret;
+  Exited     e = { 0 };
+  TestResult r[3] = { { 0 } };
+  gint64     killed_at;
+  GValue    *ret;
 
   g_signal_connect (worker, "exited", G_CALLBACK (on_exited), &e);
   ret = comlink_proxy_call_sync (comlink_worker_get_proxy (worker), "ping", NULL, 0, NULL, &error);
   g_assert_no_error (error);
   g_assert_null (ret);
   for (guint i = 0; i < G_N_ELEMENTS (r); i++)
-    comlink_proxy_call_async (comlink_worker_get_proxy (worker), "hold", NULL, 0, NULL, on_call_done, &r[i]);
+    comlink_proxy_call_async (comlink_worker_get_proxy (worker), "hold", NULL, 0, NULL, test_on_call_done, &r[i]);
   g_usleep (20000);
   test_iterate_pending ();
 
@@ -141,7 +113,7 @@ test_subprocess_sigkill (void)
   g_assert_cmpuint (e.n_exited, ==, 1);
 
   for (guint i = 0; i < G_N_ELEMENTS (r); i++)
-    result_clear (&r[i]);
+    test_result_clear (&r[i]);
   g_clear_error (&e.error);
 }
 
@@ -171,16 +143,16 @@ static void
 test_subprocess_exit_early (void)
 {
   g_autoptr(ComlinkWorker) worker = start_child ("exit-early", "7");
-  Exited e = { 0 };
-  Result r = { 0 };
+  Exited     e = { 0 };
+  TestResult r = { 0 };
 
   g_signal_connect (worker, "exited", G_CALLBACK (on_exited), &e);
-  comlink_proxy_call_async (comlink_worker_get_proxy (worker), "ping", NULL, 0, NULL, on_call_done, &r);
+  comlink_proxy_call_async (comlink_worker_get_proxy (worker), "ping", NULL, 0, NULL, test_on_call_done, &r);
   test_wait_until (r.n_calls == 1);
   g_assert_error (r.error, COMLINK_ERROR, COMLINK_ERROR_WORKER_EXITED);
   g_assert_nonnull (strstr (r.error->message, "status 7"));
   g_assert_cmpuint (e.n_exited, ==, 1);
-  result_clear (&r);
+  test_result_clear (&r);
   g_clear_error (&e.error);
 }
 
@@ -284,14 +256,14 @@ test_subprocess_cycles (void)
     {
       ComlinkWorker *worker = start_child (NULL, NULL);
       g_autoptr(GSubprocess) subprocess = g_object_ref (comlink_worker_get_subprocess (worker));
-      Result r = { 0 };
+      TestResult r = { 0 };
 
       if (i % 2 == 0)
         {
-          comlink_proxy_call_async (comlink_worker_get_proxy (worker), "ping", NULL, 0, NULL, on_call_done, &r);
+          comlink_proxy_call_async (comlink_worker_get_proxy (worker), "ping", NULL, 0, NULL, test_on_call_done, &r);
           test_wait_until (r.n_calls == 1);
           g_assert_no_error (r.error);
-          result_clear (&r);
+          test_result_clear (&r);
         }
       comlink_worker_terminate (worker);
       g_object_unref (worker);

@@ -5,34 +5,6 @@
 
 #include "test-objects.h"
 
-typedef struct
-{
-  guint   n_calls;
-  GValue *value;
-  GError *error;
-  gint64  time;
-} Result;
-
-static void
-result_clear (Result *r)
-{
-  if (r->value != NULL)
-    g_boxed_free (G_TYPE_VALUE, r->value);
-  r->value = NULL;
-  g_clear_error (&r->error);
-  r->n_calls = 0;
-}
-
-static void
-on_call_done (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  Result *r = user_data;
-
-  r->n_calls++;
-  r->time = g_get_monotonic_time ();
-  r->value = comlink_proxy_call_finish (COMLINK_PROXY (source), res, &r->error);
-}
-
 /* Time limits stretch under valgrind (the valgrind setup sets
  * COMLINK_TEST_SLOW) */
 static gint64
@@ -54,15 +26,15 @@ test_cancel_worker (void)
   g_autoptr(ComlinkWorker) worker = comlink_worker_new_thread (NULL, setup_calc, NULL, NULL);
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   g_autoptr(GError) error = NULL;
-  GValue *ret;
-  Result  r = { 0 };
-  gint64  cancelled_at;
+  GValue    *ret;
+  TestResult r = { 0 };
+  gint64     cancelled_at;
 
   /* Make sure the worker runs, and the handler holds the call */
   ret = comlink_proxy_call_sync (comlink_worker_get_proxy (worker), "ping", NULL, 0, NULL, &error);
   g_assert_no_error (error);
   g_assert_null (ret);
-  comlink_proxy_call_async (comlink_worker_get_proxy (worker), "hold", NULL, 0, cancellable, on_call_done, &r);
+  comlink_proxy_call_async (comlink_worker_get_proxy (worker), "hold", NULL, 0, cancellable, test_on_call_done, &r);
   g_usleep (20000);
   test_iterate_pending ();
   g_assert_cmpuint (r.n_calls, ==, 0);
@@ -79,7 +51,7 @@ test_cancel_worker (void)
   g_assert_cmpint (test_calc_get_last_cancel_time () - cancelled_at, <, usec (50000));
   test_iterate_pending ();
   g_assert_cmpuint (r.n_calls, ==, 1);
-  result_clear (&r);
+  test_result_clear (&r);
 
   comlink_worker_terminate (worker);
 }
@@ -89,13 +61,13 @@ test_timeout_worker (void)
 {
   g_autoptr(ComlinkWorker) worker = comlink_worker_new_thread (NULL, setup_calc, NULL, NULL);
   g_autoptr(ComlinkProxy) child = NULL;
-  Result r = { 0 };
-  gint64 start;
+  TestResult r = { 0 };
+  gint64     start;
 
   /* Per call */
   start = g_get_monotonic_time ();
   comlink_proxy_call_full_async (comlink_worker_get_proxy (worker), "hold", NULL, 0, 100,
-                                 NULL, on_call_done, &r);
+                                 NULL, test_on_call_done, &r);
   test_wait_until (r.n_calls == 1);
   g_assert_error (r.error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
   g_assert_cmpint (r.time - start, >=, 100000);
@@ -103,16 +75,16 @@ test_timeout_worker (void)
   /* The worker's handler saw its cancellable fire */
   test_wait_until (test_calc_get_last_cancel_time () >= start + 100000);
   g_assert_cmpint (test_calc_get_last_cancel_time () - start, <, usec (150000));
-  result_clear (&r);
+  test_result_clear (&r);
 
   /* Per worker: the default of every proxy without its own */
   g_assert_cmpuint (comlink_worker_get_timeout (worker), ==, 0);
   comlink_worker_set_timeout (worker, 50);
   g_assert_cmpint (comlink_proxy_get_timeout (comlink_worker_get_proxy (worker)), ==, 50);
-  comlink_proxy_call_async (comlink_worker_get_proxy (worker), "hold", NULL, 0, NULL, on_call_done, &r);
+  comlink_proxy_call_async (comlink_worker_get_proxy (worker), "hold", NULL, 0, NULL, test_on_call_done, &r);
   test_wait_until (r.n_calls == 1);
   g_assert_error (r.error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
-  result_clear (&r);
+  test_result_clear (&r);
 
   /* Per proxy, inherited by navigation; 0 turns it off */
   comlink_proxy_set_timeout (comlink_worker_get_proxy (worker), 0);
@@ -125,13 +97,13 @@ test_timeout_worker (void)
   {
     GValue *args = test_args_new (2, G_TYPE_INT, 1, G_TYPE_INT, 2);
     comlink_proxy_call_full_async (comlink_worker_get_proxy (worker), "add", args, 2, 5000,
-                                   NULL, on_call_done, &r);
+                                   NULL, test_on_call_done, &r);
     test_args_free (args, 2);
   }
   test_wait_until (r.n_calls == 1);
   g_assert_no_error (r.error);
   g_assert_cmpint (g_value_get_int (r.value), ==, 3);
-  result_clear (&r);
+  test_result_clear (&r);
   test_iterate_pending ();
   g_assert_false (g_main_context_pending (NULL));
 
@@ -172,15 +144,15 @@ pair_clear (Pair *p)
 static void
 test_limit_pending (void)
 {
-  Pair   p;
-  Result r[3] = { { 0 } };
+  Pair       p;
+  TestResult r[3] = { { 0 } };
 
   pair_init (&p);
   comlink_connection_set_max_pending_calls (p.wrapping, 2);
   g_assert_cmpuint (comlink_connection_get_max_pending_calls (p.wrapping), ==, 2);
 
   for (guint i = 0; i < 3; i++)
-    comlink_proxy_call_async (p.proxy, "hold", NULL, 0, NULL, on_call_done, &r[i]);
+    comlink_proxy_call_async (p.proxy, "hold", NULL, 0, NULL, test_on_call_done, &r[i]);
   /* The third fails at once; nothing else does */
   test_wait_until (r[2].n_calls == 1);
   g_assert_error (r[2].error, COMLINK_ERROR, COMLINK_ERROR_LIMIT_EXCEEDED);
@@ -189,8 +161,8 @@ test_limit_pending (void)
   /* The exposing side limits the requests it serves the same way */
   comlink_connection_set_max_pending_calls (p.exposing, 2);
   comlink_connection_set_max_pending_calls (p.wrapping, 10);
-  result_clear (&r[2]);
-  comlink_proxy_call_async (p.proxy, "hold", NULL, 0, NULL, on_call_done, &r[2]);
+  test_result_clear (&r[2]);
+  comlink_proxy_call_async (p.proxy, "hold", NULL, 0, NULL, test_on_call_done, &r[2]);
   test_wait_until (r[2].n_calls == 1);
   g_assert_error (r[2].error, COMLINK_ERROR, COMLINK_ERROR_LIMIT_EXCEEDED);
 
@@ -198,7 +170,7 @@ test_limit_pending (void)
   for (guint i = 0; i < 3; i++)
     {
       g_assert_cmpuint (r[i].n_calls, ==, 1);
-      result_clear (&r[i]);
+      test_result_clear (&r[i]);
     }
 }
 

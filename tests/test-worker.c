@@ -32,43 +32,10 @@ setup_fails (gpointer user_data, GError **error)
   return NULL;
 }
 
-typedef struct
-{
-  guint         n_calls;
-  GValue       *value;
-  GError       *error;
-  GMainContext *context;
-  GThread      *thread;
-  TestWatch     task;
-} Result;
-
 static void
-result_clear (Result *r)
+call_async (ComlinkProxy *proxy, const char *method, TestResult *r, guint n, GValue *args)
 {
-  if (r->value != NULL)
-    g_boxed_free (G_TYPE_VALUE, r->value);
-  r->value = NULL;
-  g_clear_error (&r->error);
-  r->n_calls = 0;
-}
-
-static void
-on_call_done (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  Result *r = user_data;
-
-  r->n_calls++;
-  r->context = g_main_context_ref_thread_default ();
-  g_main_context_unref (r->context);
-  r->thread = g_thread_self ();
-  test_watch (&r->task, res);
-  r->value = comlink_proxy_call_finish (COMLINK_PROXY (source), res, &r->error);
-}
-
-static void
-call_async (ComlinkProxy *proxy, const char *method, Result *r, guint n, GValue *args)
-{
-  comlink_proxy_call_async (proxy, method, args, n, NULL, on_call_done, r);
+  comlink_proxy_call_async (proxy, method, args, n, NULL, test_on_call_done, r);
   test_args_free (args, n);
 }
 
@@ -79,8 +46,8 @@ test_thread_call (void)
   g_autoptr(ComlinkWorker) worker = comlink_worker_new_thread ("calc", setup_calc, &calc_watch, NULL);
   ComlinkProxy *proxy = comlink_worker_get_proxy (worker);
   g_autoptr(GError) error = NULL;
-  GValue *ret;
-  Result  r = { 0 };
+  GValue    *ret;
+  TestResult r = { 0 };
 
   g_assert_cmpstr (comlink_worker_get_name (worker), ==, "calc");
   g_assert_cmpint (comlink_worker_get_state (worker), ==, COMLINK_WORKER_STATE_STARTING);
@@ -91,7 +58,7 @@ test_thread_call (void)
   g_assert_cmpint (g_value_get_int (r.value), ==, 42);
   g_assert_true (r.thread == g_thread_self ());
   g_assert_cmpint (comlink_worker_get_state (worker), ==, COMLINK_WORKER_STATE_RUNNING);
-  result_clear (&r);
+  test_result_clear (&r);
 
   ret = comlink_proxy_call_sync (proxy, "add", NULL, 0, NULL, &error);
   g_assert_null (ret);
@@ -123,8 +90,8 @@ static void
 test_setup_fails (void)
 {
   g_autoptr(ComlinkWorker) worker = comlink_worker_new_thread (NULL, setup_fails, NULL, NULL);
-  Exited e = { 0 };
-  Result r = { 0 };
+  Exited     e = { 0 };
+  TestResult r = { 0 };
 
   g_signal_connect (worker, "exited", G_CALLBACK (on_exited), &e);
   call_async (comlink_worker_get_proxy (worker), "ping", &r, 0, NULL);
@@ -135,13 +102,13 @@ test_setup_fails (void)
   g_assert_cmpuint (e.n_exited, ==, 1);
   g_assert_error (e.error, COMLINK_ERROR, COMLINK_ERROR_WORKER_EXITED);
   g_assert_cmpint (comlink_worker_get_state (worker), ==, COMLINK_WORKER_STATE_EXITED);
-  result_clear (&r);
+  test_result_clear (&r);
 
   /* Later calls fail at once; terminate does nothing more */
   call_async (comlink_worker_get_proxy (worker), "ping", &r, 0, NULL);
   test_wait_until (r.n_calls == 1);
   g_assert_error (r.error, COMLINK_ERROR, COMLINK_ERROR_WORKER_EXITED);
-  result_clear (&r);
+  test_result_clear (&r);
   comlink_worker_terminate (worker);
   g_assert_cmpint (comlink_worker_get_state (worker), ==, COMLINK_WORKER_STATE_EXITED);
   test_iterate_pending ();
@@ -156,7 +123,7 @@ test_worker_quits (void)
   g_autoptr(ComlinkWorker) worker = comlink_worker_new_thread (NULL, setup_calc, NULL, NULL);
   ComlinkProxy *proxy = comlink_worker_get_proxy (worker);
   Exited        e = { 0 };
-  Result        held = { 0 }, quit = { 0 };
+  TestResult    held = { 0 }, quit = { 0 };
 
   g_signal_connect (worker, "exited", G_CALLBACK (on_exited), &e);
   call_async (proxy, "hold", &held, 0, NULL);
@@ -168,8 +135,8 @@ test_worker_quits (void)
   g_assert_cmpuint (e.n_exited, ==, 1);
   g_assert_cmpint (comlink_worker_get_state (worker), ==, COMLINK_WORKER_STATE_EXITED);
   g_assert_true (comlink_proxy_is_released (proxy));
-  result_clear (&held);
-  result_clear (&quit);
+  test_result_clear (&held);
+  test_result_clear (&quit);
   g_clear_error (&e.error);
   wait_for_worker_threads ();
 }
@@ -182,7 +149,7 @@ test_terminate_seed (void)
   TestWatch      calc_watch, worker_watch, connection_watch, proxy_watch;
   guint          threads_before = test_count_threads ();
   ComlinkWorker *worker = comlink_worker_new_thread ("seed", setup_calc, &calc_watch, NULL);
-  Result         r = { 0 };
+  TestResult     r = { 0 };
 
   test_watch (&worker_watch, worker);
   test_watch (&connection_watch, comlink_worker_get_connection (worker));
@@ -215,7 +182,7 @@ test_terminate_seed (void)
   test_wait_until (test_count_threads () <= threads_before);
   test_iterate_pending ();
   g_assert_cmpuint (r.n_calls, ==, 1);
-  result_clear (&r);
+  test_result_clear (&r);
   g_assert_false (g_main_context_pending (NULL));
 }
 
@@ -226,7 +193,7 @@ test_terminate_blocked_thread (void)
   TestWatch      calc_watch;
   guint          threads_before = test_count_threads ();
   ComlinkWorker *worker = comlink_worker_new_thread (NULL, setup_calc, &calc_watch, NULL);
-  Result         r = { 0 };
+  TestResult     r = { 0 };
 
   test_block_reset ();
   call_async (comlink_worker_get_proxy (worker), "block", &r, 0, NULL);
@@ -235,7 +202,7 @@ test_terminate_blocked_thread (void)
   comlink_worker_terminate (worker);
   test_wait_until (r.n_calls == 1);
   g_assert_error (r.error, COMLINK_ERROR, COMLINK_ERROR_TERMINATED);
-  result_clear (&r);
+  test_result_clear (&r);
   g_object_unref (worker);
   g_assert_false (test_watch_done (&calc_watch));
 
@@ -252,7 +219,7 @@ test_call_after_terminate (void)
   g_autoptr(ComlinkProxy) child = comlink_proxy_get_child (comlink_worker_get_proxy (worker), "child");
   g_autoptr(ComlinkProxy) late_child = NULL;
   g_autoptr(GError) error = NULL;
-  Result r = { 0 };
+  TestResult r = { 0 };
 
   comlink_worker_terminate (worker);
   comlink_worker_terminate (worker);
@@ -260,7 +227,7 @@ test_call_after_terminate (void)
   call_async (comlink_worker_get_proxy (worker), "ping", &r, 0, NULL);
   test_wait_until (r.n_calls == 1);
   g_assert_error (r.error, COMLINK_ERROR, COMLINK_ERROR_TERMINATED);
-  result_clear (&r);
+  test_result_clear (&r);
 
   g_assert_null (comlink_proxy_get_sync (child, "value", NULL, &error));
   g_assert_error (error, COMLINK_ERROR, COMLINK_ERROR_TERMINATED);
@@ -304,13 +271,13 @@ static void
 test_dispose_terminates (void)
 {
   ComlinkWorker *worker = comlink_worker_new_thread (NULL, setup_calc, NULL, NULL);
-  Result         r = { 0 };
+  TestResult     r = { 0 };
 
   call_async (comlink_worker_get_proxy (worker), "hold", &r, 0, NULL);
   g_object_unref (worker);
   test_wait_until (r.n_calls == 1);
   g_assert_error (r.error, COMLINK_ERROR, COMLINK_ERROR_TERMINATED);
-  result_clear (&r);
+  test_result_clear (&r);
   wait_for_worker_threads ();
 }
 
@@ -319,7 +286,7 @@ test_dispose_terminates (void)
 typedef struct
 {
   ComlinkProxy *proxy;
-  Result        r;
+  TestResult    r;
   GMainContext *context;
   gint          done;
 } Caller;
@@ -366,7 +333,7 @@ test_other_thread_caller (void)
   g_assert_cmpint (g_value_get_int (c.r.value), ==, 3);
   g_assert_true (c.r.context == c.context);
   g_assert_true (c.r.thread != g_thread_self ());
-  result_clear (&c.r);
+  test_result_clear (&c.r);
   comlink_worker_terminate (worker);
   g_main_context_unref (c.context);
   wait_for_worker_threads ();
@@ -385,7 +352,7 @@ test_stress (void)
   for (guint cycle = 0; cycle < cycles; cycle++)
     {
       ComlinkWorker *worker = comlink_worker_new_thread (NULL, setup_calc, NULL, NULL);
-      Result         r[10] = { 0 };
+      TestResult     r[10] = { 0 };
       guint          spins = g_rand_int_range (rand, 0, 20);
 
       for (guint i = 0; i < G_N_ELEMENTS (r); i++)
@@ -424,7 +391,7 @@ test_stress (void)
       for (guint i = 0; i < G_N_ELEMENTS (r); i++)
         {
           g_assert_cmpuint (r[i].n_calls, ==, 1);
-          result_clear (&r[i]);
+          test_result_clear (&r[i]);
         }
     }
 
