@@ -28,6 +28,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "comlink-channel-private.h"
 #include "comlink-connection-private.h"
 #include "comlink-endpoint-private.h"
@@ -780,13 +782,17 @@ handle_reply (ComlinkConnection *self,
       return;
     }
 
-  if (call != NULL)
+  if (call != NULL && G_IS_VALUE (&value))
     {
-      if (G_IS_VALUE (&value))
-        g_task_return_pointer (call->task, g_boxed_copy (G_TYPE_VALUE, &value), value_free);
-      else
-        g_task_return_pointer (call->task, NULL, NULL);
+      /* The task takes the value over */
+      GValue *result = g_new0 (GValue, 1);
+
+      *result = value;
+      memset (&value, 0, sizeof value);
+      g_task_return_pointer (call->task, result, value_free);
     }
+  else if (call != NULL)
+    g_task_return_pointer (call->task, NULL, NULL);
 
   if (G_IS_VALUE (&value))
     g_value_unset (&value);
@@ -1243,6 +1249,15 @@ handle_endpoint (ComlinkConnection *self,
 
   if (!lookup_target (self, message, variant, &root))
     return;
+
+  /* The new endpoint could not reach a peer in another process */
+  if (!_comlink_channel_is_port (self->endpoint))
+    {
+      error = g_error_new_literal (COMLINK_ERROR, COMLINK_ERROR_NOT_TRANSFERABLE,
+                                   _ ("An endpoint can only move between threads of one process"));
+      reply_error (self, message->id, error);
+      return;
+    }
 
   channel = comlink_channel_new ();
   child = comlink_expose (root, comlink_channel_get_port1 (channel));
