@@ -156,20 +156,6 @@ result_clear (Result *r)
   r->n_calls = 0;
 }
 
-typedef struct
-{
-  guint   n_exited;
-  GError *error;
-} Exited;
-
-static void
-on_exited (ComlinkWorker *worker, const GError *error, Exited *e)
-{
-  e->n_exited++;
-  g_clear_error (&e->error);
-  e->error = g_error_copy (error);
-}
-
 static void
 assert_add (ComlinkProxy *proxy, int a, int b)
 {
@@ -322,10 +308,10 @@ test_child_sigkill (Child        *child,
 {
   ComlinkProxy *proxy = comlink_worker_get_proxy (child->worker);
   g_autoptr(GError) error = NULL;
-  Exited e = { 0 };
-  Result r[3] = { { 0 } };
+  TestExited e = { 0 };
+  Result     r[3] = { { 0 } };
 
-  g_signal_connect (child->worker, "exited", G_CALLBACK (on_exited), &e);
+  g_signal_connect (child->worker, "exited", G_CALLBACK (test_on_exited), &e);
   for (guint i = 0; i < G_N_ELEMENTS (r); i++)
     comlink_proxy_call_async (proxy, "hold", NULL, 0, NULL, on_call_done, &r[i]);
   assert_ping (proxy);
@@ -355,7 +341,7 @@ test_child_sigkill (Child        *child,
   test_iterate_pending ();
   g_assert_cmpuint (e.n_exited, ==, 1);
 
-  g_signal_handlers_disconnect_by_func (child->worker, on_exited, &e);
+  g_signal_handlers_disconnect_by_func (child->worker, test_on_exited, &e);
   g_clear_error (&e.error);
 }
 

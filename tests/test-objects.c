@@ -695,3 +695,14 @@ test_result_clear (TestResult *r)
   g_clear_error (&r->error);
   r->n_calls = 0;
 }
+
+/* A ComlinkWorker::exited handler: @exited is a TestExited */
+void
+test_on_exited (ComlinkWorker *worker,
+                const GError  *error,
+                TestExited    *exited)
+{
+  exited->n_exited++;
+  g_clear_error (&exited->error);
+  exited->error = g_error_copy (error);
+}

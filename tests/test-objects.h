@@ -68,6 +68,15 @@ typedef struct
 } TestResult;
 
 void test_on_call_done (GObject *source, GAsyncResult *result, gpointer user_data);
+
+/* What a worker's ::exited handler saw */
+typedef struct
+{
+  guint   n_exited;
+  GError *error;
+} TestExited;
+
+void test_on_exited (ComlinkWorker *worker, const GError *error, TestExited *exited);
 void test_result_clear (TestResult *r);
 
 void test_watch (TestWatch *watch, gpointer object);

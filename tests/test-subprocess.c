@@ -60,31 +60,17 @@ test_subprocess_call (void)
   g_assert_true (g_subprocess_get_if_exited (subprocess) || g_subprocess_get_if_signaled (subprocess));
 }
 
-typedef struct
-{
-  guint   n_exited;
-  GError *error;
-} Exited;
-
-static void
-on_exited (ComlinkWorker *worker, const GError *error, Exited *e)
-{
-  e->n_exited++;
-  g_clear_error (&e->error);
-  e->error = g_error_copy (error);
-}
-
 static void
 test_subprocess_sigkill (void)
 {
   g_autoptr(ComlinkWorker) worker = start_child (NULL, NULL);
   g_autoptr(GError) error = NULL;
-  Exited     e = { 0 };
+  TestExited e = { 0 };
   TestResult r[3] = { { 0 } };
   gint64     killed_at;
   GValue    *ret;
 
-  g_signal_connect (worker, "exited", G_CALLBACK (on_exited), &e);
+  g_signal_connect (worker, "exited", G_CALLBACK (test_on_exited), &e);
   ret = comlink_proxy_call_sync (comlink_worker_get_proxy (worker), "ping", NULL, 0, NULL, &error);
   g_assert_no_error (error);
   g_assert_null (ret);
@@ -143,10 +129,10 @@ static void
 test_subprocess_exit_early (void)
 {
   g_autoptr(ComlinkWorker) worker = start_child ("exit-early", "7");
-  Exited     e = { 0 };
+  TestExited e = { 0 };
   TestResult r = { 0 };
 
-  g_signal_connect (worker, "exited", G_CALLBACK (on_exited), &e);
+  g_signal_connect (worker, "exited", G_CALLBACK (test_on_exited), &e);
   comlink_proxy_call_async (comlink_worker_get_proxy (worker), "ping", NULL, 0, NULL, test_on_call_done, &r);
   test_wait_until (r.n_calls == 1);
   g_assert_error (r.error, COMLINK_ERROR, COMLINK_ERROR_WORKER_EXITED);

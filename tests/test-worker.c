@@ -72,28 +72,14 @@ test_thread_call (void)
   wait_for_worker_threads ();
 }
 
-typedef struct
-{
-  guint   n_exited;
-  GError *error;
-} Exited;
-
-static void
-on_exited (ComlinkWorker *worker, const GError *error, Exited *e)
-{
-  e->n_exited++;
-  g_clear_error (&e->error);
-  e->error = g_error_copy (error);
-}
-
 static void
 test_setup_fails (void)
 {
   g_autoptr(ComlinkWorker) worker = comlink_worker_new_thread (NULL, setup_fails, NULL, NULL);
-  Exited     e = { 0 };
+  TestExited e = { 0 };
   TestResult r = { 0 };
 
-  g_signal_connect (worker, "exited", G_CALLBACK (on_exited), &e);
+  g_signal_connect (worker, "exited", G_CALLBACK (test_on_exited), &e);
   call_async (comlink_worker_get_proxy (worker), "ping", &r, 0, NULL);
 
   test_wait_until (r.n_calls == 1);
@@ -122,10 +108,10 @@ test_worker_quits (void)
 {
   g_autoptr(ComlinkWorker) worker = comlink_worker_new_thread (NULL, setup_calc, NULL, NULL);
   ComlinkProxy *proxy = comlink_worker_get_proxy (worker);
-  Exited        e = { 0 };
+  TestExited    e = { 0 };
   TestResult    held = { 0 }, quit = { 0 };
 
-  g_signal_connect (worker, "exited", G_CALLBACK (on_exited), &e);
+  g_signal_connect (worker, "exited", G_CALLBACK (test_on_exited), &e);
   call_async (proxy, "hold", &held, 0, NULL);
   call_async (proxy, "quit", &quit, 0, NULL);
 
