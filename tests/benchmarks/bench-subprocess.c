@@ -39,6 +39,8 @@
 
 #include <comlink-glib/comlink.h>
 
+#include "bench-common.h"
+
 #ifdef HAVE_JSONRPC
 #include <jsonrpc-glib.h>
 #endif
@@ -47,11 +49,9 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #define BIG_SIZE (1024 * 1024)
@@ -100,15 +100,6 @@ static char    *child_path;
 static GBytes  *big_bytes;
 static GBytes  *huge_bytes;
 
-static gint64
-now_ns (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (gint64) ts.tv_sec * G_GINT64_CONSTANT (1000000000) + ts.tv_nsec;
-}
-
 static void
 child_setup (gpointer user_data)
 {
@@ -143,21 +134,6 @@ spawn_child (const char *mode, int *fd)
   return child;
 }
 
-static GIOStream *
-stream_for_fd (int fd)
-{
-  GError            *error = NULL;
-  GSocket           *socket = g_socket_new_from_fd (fd, &error);
-  GSocketConnection *connection;
-
-  if (socket == NULL)
-    g_error ("g_socket_new_from_fd: %s", error->message);
-  connection = g_socket_connection_factory_create_connection (socket);
-  g_object_unref (socket);
-
-  return G_IO_STREAM (connection);
-}
-
 /* ------------------------------------------------------------------ */
 /* The driver, common to the contenders                                 */
 
@@ -169,148 +145,15 @@ typedef enum
   OP_SIZE_HUGE,
 } Op;
 
-typedef struct _Backend Backend;
-
-struct _Backend
+/* A contender, with what only this benchmark asks of it */
+typedef struct
 {
-  const char *name;
-  void (*issue) (Backend *be,
-                 Op       op);
-  /* NULL for the common one, which needs asynchronous completions */
-  void (*pipeline) (Backend *be,
-                    guint    depth,
-                    guint64  max_calls,
-                    double   seconds,
-                    guint64 *calls,
-                    gint64  *ns);
+  BenchBackend base;
   gboolean     has_ping;
   gboolean     has_huge;
   guint        size_calls;
   GSubprocess *child;
-
-  guint64 n_issued;
-  guint64 n_done;
-  guint   in_flight;
-
-  /* pipelined mode */
-  gboolean pipelined;
-  Op       pipeline_op;
-  guint64  pipeline_target;
-  gint64   pipeline_deadline;
-};
-
-/* Every completion, of every contender, ends here */
-static void
-backend_done (Backend *be)
-{
-  be->n_done++;
-  be->in_flight--;
-
-  if (be->pipelined &&
-      be->n_issued < be->pipeline_target &&
-      now_ns () < be->pipeline_deadline)
-    {
-      be->n_issued++;
-      be->in_flight++;
-      be->issue (be, be->pipeline_op);
-    }
-}
-
-typedef struct
-{
-  double   median;
-  double   p99;
-  gboolean valid;
-} Stats;
-
-static int
-compare_doubles (const void *a, const void *b)
-{
-  double x = *(const double *) a;
-  double y = *(const double *) b;
-
-  return (x > y) - (x < y);
-}
-
-static Stats
-compute_stats (GArray *samples)
-{
-  Stats   stats = { 0 };
-  double *v = (double *) (gpointer) samples->data;
-  guint   n = samples->len;
-
-  if (n == 0)
-    return stats;
-
-  qsort (v, n, sizeof (double), compare_doubles);
-  stats.median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
-  stats.p99 = v[MIN ((guint) (n * 0.99), n - 1)];
-  stats.valid = TRUE;
-
-  return stats;
-}
-
-/* Round trips of one call at a time, in microseconds, added to @samples */
-static void
-measure_latency (Backend *be, Op op, guint n_warmup, guint n, GArray *samples)
-{
-  guint i;
-
-  be->pipelined = FALSE;
-  for (i = 0; i < n_warmup + n; i++)
-    {
-      guint64 target = be->n_done + 1;
-      gint64  t0 = now_ns ();
-
-      be->n_issued++;
-      be->in_flight++;
-      be->issue (be, op);
-      while (be->n_done < target)
-        g_main_context_iteration (NULL, TRUE);
-
-      if (i >= n_warmup)
-        {
-          double us = (double) (now_ns () - t0) / 1000.0;
-
-          g_array_append_val (samples, us);
-        }
-    }
-}
-
-/* Keeps @depth calls in flight until @max_calls are done or @seconds
- * pass; adds the calls made and the time taken to @calls and @ns */
-static void
-measure_throughput (Backend *be, Op op, guint depth, guint64 max_calls, double seconds, guint64 *calls, gint64 *ns)
-{
-  guint64 done_before = be->n_done;
-  gint64  t0;
-  guint   i;
-
-  if (be->pipeline != NULL)
-    {
-      be->pipeline (be, depth, max_calls, seconds, calls, ns);
-      return;
-    }
-
-  be->pipelined = TRUE;
-  be->pipeline_op = op;
-  be->pipeline_target = be->n_issued + max_calls;
-
-  t0 = now_ns ();
-  be->pipeline_deadline = t0 + (gint64) (seconds * 1e9);
-  for (i = 0; i < depth && be->n_issued < be->pipeline_target; i++)
-    {
-      be->n_issued++;
-      be->in_flight++;
-      be->issue (be, op);
-    }
-  while (be->in_flight > 0)
-    g_main_context_iteration (NULL, TRUE);
-
-  *ns += now_ns () - t0;
-  *calls += be->n_done - done_before;
-  be->pipelined = FALSE;
-}
+} Backend;
 
 typedef struct
 {
@@ -354,27 +197,7 @@ typedef enum
   PLACEMENT_UNPINNED,
 } Placement;
 
-static cpu_set_t original_cpus;
-static int       first_cpu = -1;
-static int       second_cpu = -1;
-
-static void
-find_cpus (void)
-{
-  int cpu;
-
-  CPU_ZERO (&original_cpus);
-  if (sched_getaffinity (0, sizeof original_cpus, &original_cpus) != 0)
-    return;
-  for (cpu = 0; cpu < CPU_SETSIZE; cpu++)
-    if (CPU_ISSET (cpu, &original_cpus))
-      {
-        if (first_cpu < 0)
-          first_cpu = cpu;
-        else if (second_cpu < 0)
-          second_cpu = cpu;
-      }
-}
+static BenchCpus cpu_plan;
 
 static void
 describe_placement (Placement placement, char *buf, gsize size)
@@ -383,10 +206,10 @@ describe_placement (Placement placement, char *buf, gsize size)
     {
     case PLACEMENT_SPREAD:
       g_snprintf (buf, size, "spread: this process on CPU %d, every child on CPU %d",
-                  first_cpu, second_cpu);
+                  cpu_plan.first, cpu_plan.second);
       break;
     case PLACEMENT_SHARED:
-      g_snprintf (buf, size, "shared: every process on CPU %d", first_cpu);
+      g_snprintf (buf, size, "shared: every process on CPU %d", cpu_plan.first);
       break;
     case PLACEMENT_UNPINNED:
       g_snprintf (buf, size, "unpinned: the scheduler places the processes");
@@ -410,11 +233,7 @@ pin_process (const char *pid, const cpu_set_t *cpus)
 
   while ((name = g_dir_read_name (dir)) != NULL)
     {
-      pid_t tid = (pid_t) g_ascii_strtoll (name, NULL, 10);
-
-      /* a thread may end meanwhile: ESRCH is fine */
-      if (sched_setaffinity (tid, sizeof *cpus, cpus) != 0 && errno != ESRCH)
-        g_printerr ("warning: cannot pin thread %d: %s\n", (int) tid, g_strerror (errno));
+      bench_pin_thread ((pid_t) g_ascii_strtoll (name, NULL, 10), cpus);
     }
   g_dir_close (dir);
 }
@@ -426,7 +245,7 @@ place_processes (Placement placement, Backend **backends, guint n_backends)
   char     *self_pid;
   guint     i;
 
-  if (first_cpu < 0)
+  if (cpu_plan.first < 0)
     return;
 
   CPU_ZERO (&parent_cpus);
@@ -434,16 +253,16 @@ place_processes (Placement placement, Backend **backends, guint n_backends)
   switch (placement)
     {
     case PLACEMENT_SPREAD:
-      CPU_SET (first_cpu, &parent_cpus);
-      CPU_SET (second_cpu, &child_cpus);
+      CPU_SET (cpu_plan.first, &parent_cpus);
+      CPU_SET (cpu_plan.second, &child_cpus);
       break;
     case PLACEMENT_SHARED:
-      CPU_SET (first_cpu, &parent_cpus);
-      CPU_SET (first_cpu, &child_cpus);
+      CPU_SET (cpu_plan.first, &parent_cpus);
+      CPU_SET (cpu_plan.first, &child_cpus);
       break;
     case PLACEMENT_UNPINNED:
-      parent_cpus = original_cpus;
-      child_cpus = original_cpus;
+      parent_cpus = cpu_plan.original;
+      child_cpus = cpu_plan.original;
       break;
     default:
       g_assert_not_reached ();
@@ -465,17 +284,8 @@ place_processes (Placement placement, Backend **backends, guint n_backends)
 static void
 report_chunk (const char *contender, const char *what, GArray *samples, guint from)
 {
-  GArray *chunk;
-  Stats   stats;
-
-  if (!verbose || samples->len <= from)
-    return;
-
-  chunk = g_array_new (FALSE, FALSE, sizeof (double));
-  g_array_append_vals (chunk, &g_array_index (samples, double, from), samples->len - from);
-  stats = compute_stats (chunk);
-  g_printerr ("  %-14s %-10s median %10.1f us  p99 %10.1f us\n", contender, what, stats.median, stats.p99);
-  g_array_unref (chunk);
+  if (verbose)
+    bench_report_chunk (contender, what, samples, from, 10);
 }
 
 static guint
@@ -504,13 +314,13 @@ run_warmup (Contender *contenders, guint n_contenders)
       guint64  calls = 0;
       gint64   ns = 0;
 
-      measure_latency (be, OP_ECHO, params.latency_warmup, 0, scratch);
-      measure_throughput (be, OP_ECHO, params.pipeline_depth,
-                          params.pipeline_max_calls / 10, params.pipeline_seconds / 10,
-                          &calls, &ns);
-      measure_latency (be, OP_SIZE_BIG, 3, 0, scratch);
+      bench_measure_latency (&be->base, OP_ECHO, params.latency_warmup, 0, scratch);
+      bench_measure_throughput (&be->base, OP_ECHO, params.pipeline_depth,
+                                params.pipeline_max_calls / 10, params.pipeline_seconds / 10,
+                                &calls, &ns);
+      bench_measure_latency (&be->base, OP_SIZE_BIG, 3, 0, scratch);
       if (be->has_huge)
-        measure_latency (be, OP_SIZE_HUGE, 1, 0, scratch);
+        bench_measure_latency (&be->base, OP_SIZE_HUGE, 1, 0, scratch);
       g_array_unref (scratch);
     }
 }
@@ -543,31 +353,31 @@ run_rounds (Contender *contenders, guint n_contenders, Placement placement)
           guint      from;
 
           from = c->echo->len;
-          measure_latency (be, OP_ECHO, 20, params.latency_calls / N_ROUNDS, c->echo);
-          report_chunk (be->name, "echo", c->echo, from);
+          bench_measure_latency (&be->base, OP_ECHO, 20, params.latency_calls / N_ROUNDS, c->echo);
+          report_chunk (be->base.name, "echo", c->echo, from);
           if (be->has_ping)
             {
               from = c->ping->len;
-              measure_latency (be, OP_PING, 20, params.latency_calls / N_ROUNDS / 4, c->ping);
-              report_chunk (be->name, "ping", c->ping, from);
+              bench_measure_latency (&be->base, OP_PING, 20, params.latency_calls / N_ROUNDS / 4, c->ping);
+              report_chunk (be->base.name, "ping", c->ping, from);
             }
-          measure_throughput (be, OP_ECHO, params.pipeline_depth,
-                              params.pipeline_max_calls / N_ROUNDS,
-                              params.pipeline_seconds / N_ROUNDS,
-                              &calls, &ns);
+          bench_measure_throughput (&be->base, OP_ECHO, params.pipeline_depth,
+                                    params.pipeline_max_calls / N_ROUNDS,
+                                    params.pipeline_seconds / N_ROUNDS,
+                                    &calls, &ns);
           if (verbose)
-            g_printerr ("  %-14s %-10s %10.0f calls/s\n", be->name, "pipelined",
+            g_printerr ("  %-14s %-10s %10.0f calls/s\n", be->base.name, "pipelined",
                         (double) calls / ((double) ns / 1e9));
           c->pipelined_calls += calls;
           c->pipelined_ns += ns;
           from = c->size_big->len;
-          measure_latency (be, OP_SIZE_BIG, 1, per_round (be->size_calls), c->size_big);
-          report_chunk (be->name, "1 MiB", c->size_big, from);
+          bench_measure_latency (&be->base, OP_SIZE_BIG, 1, per_round (be->size_calls), c->size_big);
+          report_chunk (be->base.name, "1 MiB", c->size_big, from);
           if (be->has_huge && in_round (params.huge_calls, round) > 0)
             {
               from = c->size_huge->len;
-              measure_latency (be, OP_SIZE_HUGE, 0, in_round (params.huge_calls, round), c->size_huge);
-              report_chunk (be->name, "64 MiB", c->size_huge, from);
+              bench_measure_latency (&be->base, OP_SIZE_HUGE, 0, in_round (params.huge_calls, round), c->size_huge);
+              report_chunk (be->base.name, "64 MiB", c->size_huge, from);
             }
         }
     }
@@ -624,7 +434,7 @@ comlink_call_done (GObject *source, GAsyncResult *result, gpointer user_data)
 
   if (value != NULL)
     g_boxed_free (G_TYPE_VALUE, value);
-  backend_done (&call->cb->backend);
+  bench_backend_done (&call->cb->backend.base);
 }
 
 static ComlinkCall comlink_calls[] = {
@@ -635,13 +445,13 @@ static ComlinkCall comlink_calls[] = {
 };
 
 static void
-comlink_issue (Backend *be, Op op)
+comlink_issue (BenchBackend *be, guint op)
 {
   ComlinkBackend *cb = (ComlinkBackend *) be;
   ComlinkCall    *call = &comlink_calls[op];
 
   call->cb = cb;
-  switch (op)
+  switch ((Op) op)
     {
     case OP_ECHO:
       comlink_proxy_call_async (cb->proxy, "echo-int", &cb->echo_arg, 1, NULL, comlink_call_done, call);
@@ -668,10 +478,10 @@ start_comlink (void)
   ComlinkBackend *cb = &comlink_backend;
   GError         *error = NULL;
   const char     *argv[] = { child_path, "comlink", NULL };
-  gint64          deadline = now_ns () + 10 * G_GINT64_CONSTANT (1000000000);
+  gint64          deadline = bench_now_ns () + 10 * G_GINT64_CONSTANT (1000000000);
 
-  cb->backend.name = "comlink";
-  cb->backend.issue = comlink_issue;
+  cb->backend.base.name = "comlink";
+  cb->backend.base.issue = comlink_issue;
   cb->backend.has_ping = TRUE;
   cb->backend.has_huge = TRUE;
   cb->backend.size_calls = params.size_calls;
@@ -690,7 +500,7 @@ start_comlink (void)
   cb->backend.child = g_object_ref (comlink_worker_get_subprocess (cb->worker));
 
   while (comlink_worker_get_state (cb->worker) == COMLINK_WORKER_STATE_STARTING &&
-         now_ns () < deadline)
+         bench_now_ns () < deadline)
     g_main_context_iteration (NULL, TRUE);
   if (comlink_worker_get_state (cb->worker) != COMLINK_WORKER_STATE_RUNNING)
     g_error ("the comlink worker did not start");
@@ -762,13 +572,13 @@ floor_read (int fd, void *data, gsize size)
 
 /* Completes at once: the latency loop then needs no main loop */
 static void
-floor_issue (Backend *be, Op op)
+floor_issue (BenchBackend *be, guint op)
 {
   FloorBackend *fb = (FloorBackend *) be;
   GBytes       *bulk = NULL;
   guint64       header, reply;
 
-  switch (op)
+  switch ((Op) op)
     {
     case OP_ECHO:
     case OP_PING:
@@ -789,13 +599,13 @@ floor_issue (Backend *be, Op op)
   floor_read (fb->fd, &reply, sizeof reply);
   if (reply != header)
     g_error ("floor: wrong reply");
-  backend_done (be);
+  bench_backend_done (be);
 }
 
 /* @depth 8-byte messages in flight: the replies are counted as they come
  * and as many new messages go out, in one write */
 static void
-floor_pipeline (Backend *be, guint depth, guint64 max_calls, double seconds, guint64 *calls, gint64 *ns)
+floor_pipeline (BenchBackend *be, guint depth, guint64 max_calls, double seconds, guint64 *calls, gint64 *ns)
 {
   FloorBackend *fb = (FloorBackend *) be;
   gsize         buffer_size = (gsize) depth * sizeof (guint64);
@@ -810,7 +620,7 @@ floor_pipeline (Backend *be, guint depth, guint64 max_calls, double seconds, gui
   for (i = 0; i < depth; i++)
     memcpy (out + i * sizeof header, &header, sizeof header);
 
-  t0 = now_ns ();
+  t0 = bench_now_ns ();
   deadline = t0 + (gint64) (seconds * 1e9);
   issued = MIN ((guint64) depth, max_calls);
   floor_write (fb->fd, out, issued * sizeof header);
@@ -834,7 +644,7 @@ floor_pipeline (Backend *be, guint depth, guint64 max_calls, double seconds, gui
       memmove (in, in + k * sizeof header, have - k * sizeof header);
       have -= k * sizeof header;
 
-      if (issued < max_calls && now_ns () < deadline)
+      if (issued < max_calls && bench_now_ns () < deadline)
         refill = MIN (k, max_calls - issued);
       if (refill > 0)
         {
@@ -843,7 +653,7 @@ floor_pipeline (Backend *be, guint depth, guint64 max_calls, double seconds, gui
         }
     }
 
-  *ns += now_ns () - t0;
+  *ns += bench_now_ns () - t0;
   *calls += done;
   be->n_issued += issued;
   be->n_done += done;
@@ -858,9 +668,9 @@ start_floor (void)
 {
   FloorBackend *fb = &floor_backend;
 
-  fb->backend.name = "socket floor";
-  fb->backend.issue = floor_issue;
-  fb->backend.pipeline = floor_pipeline;
+  fb->backend.base.name = "socket floor";
+  fb->backend.base.issue = floor_issue;
+  fb->backend.base.pipeline = floor_pipeline;
   fb->backend.has_ping = FALSE;
   fb->backend.has_huge = TRUE;
   fb->backend.size_calls = params.size_calls;
@@ -899,7 +709,7 @@ gdbus_call_done (GObject *source, GAsyncResult *result, gpointer user_data)
   if (reply == NULL)
     g_error ("GDBus call failed: %s", error->message);
   g_variant_unref (reply);
-  backend_done (&gb->backend);
+  bench_backend_done (&gb->backend.base);
 }
 
 static void
@@ -916,7 +726,7 @@ gdbus_size_done (GObject *source, GAsyncResult *result, gpointer user_data)
   if (size != BIG_SIZE && size != HUGE_SIZE)
     g_error ("GDBus Size returned a wrong value");
   g_variant_unref (reply);
-  backend_done (&gb->backend);
+  bench_backend_done (&gb->backend.base);
 }
 
 static void
@@ -933,7 +743,7 @@ gdbus_echo_done (GObject *source, GAsyncResult *result, gpointer user_data)
   if (value != ECHO_VALUE)
     g_error ("GDBus EchoInt returned a wrong value");
   g_variant_unref (reply);
-  backend_done (&gb->backend);
+  bench_backend_done (&gb->backend.base);
 }
 
 static GVariant *
@@ -945,11 +755,11 @@ bytes_parameters (GBytes *bytes)
 }
 
 static void
-gdbus_issue (Backend *be, Op op)
+gdbus_issue (BenchBackend *be, guint op)
 {
   GDBusBackend *gb = (GDBusBackend *) be;
 
-  switch (op)
+  switch ((Op) op)
     {
     case OP_ECHO:
       g_dbus_connection_call (gb->client, NULL, BENCH_PATH, BENCH_INTERFACE, "EchoInt",
@@ -982,15 +792,15 @@ start_gdbus (void)
   GError       *error = NULL;
   int           fd;
 
-  gb->backend.name = "GDBus p2p";
-  gb->backend.issue = gdbus_issue;
+  gb->backend.base.name = "GDBus p2p";
+  gb->backend.base.issue = gdbus_issue;
   gb->backend.has_ping = TRUE;
   gb->backend.has_huge = FALSE;
   gb->backend.size_calls = params.size_calls;
   gb->backend.child = spawn_child ("gdbus", &fd);
 
   /* The child authenticates as the server meanwhile */
-  gb->stream = stream_for_fd (fd);
+  gb->stream = bench_stream_for_fd (fd);
   gb->client = g_dbus_connection_new_sync (gb->stream, NULL,
                                            G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT,
                                            NULL, NULL, &error);
@@ -1053,7 +863,7 @@ jsonrpc_call_done (GObject *source, GAsyncResult *result, gpointer user_data)
   if (value != call->expected)
     g_error ("jsonrpc returned a wrong value");
   g_clear_pointer (&reply, g_variant_unref);
-  backend_done (&call->jb->backend);
+  bench_backend_done (&call->jb->backend.base);
 }
 
 static GVariant *
@@ -1071,14 +881,14 @@ size_params (GBytes *bytes)
 }
 
 static void
-jsonrpc_issue (Backend *be, Op op)
+jsonrpc_issue (BenchBackend *be, guint op)
 {
   JsonrpcBackend *jb = (JsonrpcBackend *) be;
   JsonrpcCall    *call = &jsonrpc_calls[op];
   GVariant       *payload;
 
   call->jb = jb;
-  switch (op)
+  switch ((Op) op)
     {
     case OP_ECHO:
     case OP_PING:
@@ -1105,8 +915,8 @@ start_jsonrpc (void)
   GVariantDict    dict;
   int             fd;
 
-  jb->backend.name = "jsonrpc-glib";
-  jb->backend.issue = jsonrpc_issue;
+  jb->backend.base.name = "jsonrpc-glib";
+  jb->backend.base.issue = jsonrpc_issue;
   jb->backend.has_ping = FALSE;
   jb->backend.has_huge = FALSE;
   jb->backend.size_calls = params.slow_size_calls;
@@ -1116,7 +926,7 @@ start_jsonrpc (void)
   g_variant_dict_insert_value (&dict, "value", g_variant_new_int64 (ECHO_VALUE));
   jb->echo_params = g_variant_ref_sink (g_variant_dict_end (&dict));
 
-  jb->stream = stream_for_fd (fd);
+  jb->stream = bench_stream_for_fd (fd);
   jb->client = jsonrpc_client_new (jb->stream);
 
   return &jb->backend;
@@ -1143,12 +953,12 @@ stop_jsonrpc (void)
 static gboolean
 reap_child (const char *name, GSubprocess *child, gboolean sigterm_expected)
 {
-  gint64   deadline = now_ns () + 5 * G_GINT64_CONSTANT (1000000000);
+  gint64   deadline = bench_now_ns () + 5 * G_GINT64_CONSTANT (1000000000);
   gboolean killed = FALSE;
 
   while (g_subprocess_get_identifier (child) != NULL)
     {
-      if (!killed && now_ns () > deadline)
+      if (!killed && bench_now_ns () > deadline)
         {
           g_printerr ("warning: the %s child did not exit: killing it\n", name);
           g_subprocess_force_exit (child);
@@ -1184,12 +994,12 @@ reap_child (const char *name, GSubprocess *child, gboolean sigterm_expected)
 
 typedef struct
 {
-  gboolean present;
-  Stats    echo;
-  Stats    ping;
-  double   calls_per_s;
-  Stats    size_big;
-  Stats    size_huge;
+  gboolean   present;
+  BenchStats echo;
+  BenchStats ping;
+  double     calls_per_s;
+  BenchStats size_big;
+  BenchStats size_huge;
 } Results;
 
 static Results
@@ -1198,17 +1008,17 @@ contender_results (Contender *c)
   Results r;
 
   r.present = TRUE;
-  r.echo = compute_stats (c->echo);
-  r.ping = compute_stats (c->ping);
+  r.echo = bench_compute_stats (c->echo);
+  r.ping = bench_compute_stats (c->ping);
   r.calls_per_s = c->pipelined_ns > 0 ? (double) c->pipelined_calls / ((double) c->pipelined_ns / 1e9) : 0;
-  r.size_big = compute_stats (c->size_big);
-  r.size_huge = compute_stats (c->size_huge);
+  r.size_big = bench_compute_stats (c->size_big);
+  r.size_huge = bench_compute_stats (c->size_huge);
 
   return r;
 }
 
 static double
-megabytes_per_s (const Stats *s, gsize size)
+megabytes_per_s (const BenchStats *s, gsize size)
 {
   return (double) size / (s->median / 1e6) / 1e6;
 }
@@ -1266,9 +1076,7 @@ print_row (const char *label, const Results *r, Field field)
 
   for (i = 0; i < 4; i++)
     v[i] = format_field (&r[i], field);
-  printf ("%-32s %14s %14s %14s %14s\n", label, v[0], v[1], v[2], v[3]);
-  for (i = 0; i < 4; i++)
-    g_free (v[i]);
+  bench_print_row (32, label, v[0], v[1], v[2], v[3], NULL);
 }
 
 /* @r: comlink, floor, GDBus, jsonrpc */
@@ -1386,8 +1194,8 @@ main (int argc, char **argv)
   big_bytes = touched_bytes (BIG_SIZE);
   huge_bytes = touched_bytes (HUGE_SIZE);
 
-  find_cpus ();
-  if (pin && second_cpu >= 0)
+  bench_find_cpus (&cpu_plan);
+  if (pin && cpu_plan.second >= 0)
     {
       placements[0] = PLACEMENT_SPREAD;
       placements[1] = PLACEMENT_SHARED;
@@ -1453,7 +1261,7 @@ main (int argc, char **argv)
   for (j = 0; j < n_backends; j++)
     {
       /* The comlink worker ends its child with SIGTERM */
-      ok &= reap_child (backends[j]->name, backends[j]->child, j == 0);
+      ok &= reap_child (backends[j]->base.name, backends[j]->child, j == 0);
       g_clear_object (&backends[j]->child);
     }
   /* Let the worker's own wait and grace-period sources run and go */

@@ -29,13 +29,13 @@
 
 #include <comlink-glib/comlink.h>
 
+#include "bench-common.h"
+
 #include <errno.h>
 #include <sched.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #define BIG_SIZE (1024 * 1024)
@@ -75,15 +75,6 @@ static const Params quick_params = {
   .size_calls = 40,
 };
 
-static gint64
-now_ns (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (gint64) ts.tv_sec * G_GINT64_CONSTANT (1000000000) + ts.tv_nsec;
-}
-
 static guint
 count_threads (void)
 {
@@ -102,9 +93,9 @@ count_threads (void)
 static void
 wait_for_threads (guint n)
 {
-  gint64 deadline = now_ns () + 5 * G_GINT64_CONSTANT (1000000000);
+  gint64 deadline = bench_now_ns () + 5 * G_GINT64_CONSTANT (1000000000);
 
-  while (count_threads () > n && now_ns () < deadline)
+  while (count_threads () > n && bench_now_ns () < deadline)
     if (!g_main_context_iteration (NULL, FALSE))
       g_usleep (1000);
   if (count_threads () > n)
@@ -139,146 +130,20 @@ typedef enum
   OP_SIZE_BIG,
 } Op;
 
-typedef struct _Backend Backend;
-
-struct _Backend
-{
-  const char *name;
-  void (*issue) (Backend *be,
-                 Op       op);
-
-  guint64 n_issued;
-  guint64 n_done;
-  guint   in_flight;
-
-  /* pipelined mode */
-  gboolean pipelined;
-  Op       pipeline_op;
-  guint64  pipeline_target;
-  gint64   pipeline_deadline;
-};
-
-/* Every completion, of every contender, ends here */
-static void
-backend_done (Backend *be)
-{
-  be->n_done++;
-  be->in_flight--;
-
-  if (be->pipelined &&
-      be->n_issued < be->pipeline_target &&
-      now_ns () < be->pipeline_deadline)
-    {
-      be->n_issued++;
-      be->in_flight++;
-      be->issue (be, be->pipeline_op);
-    }
-}
-
 typedef struct
 {
-  double   median;
-  double   p99;
-  gboolean valid;
-} Stats;
-
-static int
-compare_doubles (const void *a, const void *b)
-{
-  double x = *(const double *) a;
-  double y = *(const double *) b;
-
-  return (x > y) - (x < y);
-}
-
-static Stats
-compute_stats (GArray *samples)
-{
-  Stats   stats = { 0 };
-  double *v = (double *) (gpointer) samples->data;
-  guint   n = samples->len;
-
-  if (n == 0)
-    return stats;
-
-  qsort (v, n, sizeof (double), compare_doubles);
-  stats.median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
-  stats.p99 = v[MIN ((guint) (n * 0.99), n - 1)];
-  stats.valid = TRUE;
-
-  return stats;
-}
-
-/* Round trips of one call at a time, in microseconds, added to @samples */
-static void
-measure_latency (Backend *be, Op op, guint n_warmup, guint n, GArray *samples)
-{
-  guint i;
-
-  be->pipelined = FALSE;
-  for (i = 0; i < n_warmup + n; i++)
-    {
-      guint64 target = be->n_done + 1;
-      gint64  t0 = now_ns ();
-
-      be->n_issued++;
-      be->in_flight++;
-      be->issue (be, op);
-      while (be->n_done < target)
-        g_main_context_iteration (NULL, TRUE);
-
-      if (i >= n_warmup)
-        {
-          double us = (double) (now_ns () - t0) / 1000.0;
-
-          g_array_append_val (samples, us);
-        }
-    }
-}
-
-/* Keeps @depth calls in flight until @max_calls are done or @seconds
- * pass; adds the calls made and the time taken to @calls and @ns */
-static void
-measure_throughput (Backend *be, Op op, guint depth, guint64 max_calls, double seconds, guint64 *calls, gint64 *ns)
-{
-  guint64 done_before = be->n_done;
-  gint64  t0;
-  guint   i;
-
-  be->pipelined = TRUE;
-  be->pipeline_op = op;
-  be->pipeline_target = be->n_issued + max_calls;
-
-  t0 = now_ns ();
-  be->pipeline_deadline = t0 + (gint64) (seconds * 1e9);
-  for (i = 0; i < depth && be->n_issued < be->pipeline_target; i++)
-    {
-      be->n_issued++;
-      be->in_flight++;
-      be->issue (be, op);
-    }
-  while (be->in_flight > 0)
-    g_main_context_iteration (NULL, TRUE);
-
-  *ns += now_ns () - t0;
-  *calls += be->n_done - done_before;
-  be->pipelined = FALSE;
-}
-
-typedef struct
-{
-  Backend *backend;
-  gboolean has_size;
-  GArray  *echo;
-  GArray  *ping;
-  GArray  *size_small;
-  GArray  *size_big;
-  guint64  pipelined_calls;
-  gint64   pipelined_ns;
+  BenchBackend *backend;
+  gboolean      has_size;
+  GArray       *echo;
+  GArray       *ping;
+  GArray       *size_small;
+  GArray       *size_big;
+  guint64       pipelined_calls;
+  gint64        pipelined_ns;
 } Contender;
 
 static void
-contender_init (Contender *c, Backend *be, gboolean has_size)
+contender_init (Contender *c, BenchBackend *be, gboolean has_size)
 {
   c->backend = be;
   c->has_size = has_size;
@@ -311,36 +176,16 @@ typedef enum
   N_PLACEMENTS,
 } Placement;
 
-static cpu_set_t original_cpus;
-static int       first_cpu = -1;
-static int       second_cpu = -1;
-
-static void
-find_cpus (void)
-{
-  int cpu;
-
-  CPU_ZERO (&original_cpus);
-  if (sched_getaffinity (0, sizeof original_cpus, &original_cpus) != 0)
-    return;
-  for (cpu = 0; cpu < CPU_SETSIZE; cpu++)
-    if (CPU_ISSET (cpu, &original_cpus))
-      {
-        if (first_cpu < 0)
-          first_cpu = cpu;
-        else if (second_cpu < 0)
-          second_cpu = cpu;
-      }
-}
+static BenchCpus cpu_plan;
 
 static void
 describe_placement (Placement placement, char *buf, gsize size)
 {
   if (placement == PLACEMENT_SPREAD)
     g_snprintf (buf, size, "spread: main thread on CPU %d, the other threads on CPU %d",
-                first_cpu, second_cpu);
+                cpu_plan.first, cpu_plan.second);
   else
-    g_snprintf (buf, size, "shared: every thread on CPU %d", first_cpu);
+    g_snprintf (buf, size, "shared: every thread on CPU %d", cpu_plan.first);
 }
 
 /* Pins every thread of the process; with @restore, gives them back the
@@ -352,7 +197,7 @@ place_threads (Placement placement, gboolean restore)
   pid_t       main_tid = getpid ();
   const char *name;
 
-  if (dir == NULL || first_cpu < 0)
+  if (dir == NULL || cpu_plan.first < 0)
     {
       g_clear_pointer (&dir, g_dir_close);
       return;
@@ -365,15 +210,13 @@ place_threads (Placement placement, gboolean restore)
 
       CPU_ZERO (&cpus);
       if (restore)
-        cpus = original_cpus;
+        cpus = cpu_plan.original;
       else if (placement == PLACEMENT_SHARED || tid == main_tid)
-        CPU_SET (first_cpu, &cpus);
+        CPU_SET (cpu_plan.first, &cpus);
       else
-        CPU_SET (second_cpu, &cpus);
+        CPU_SET (cpu_plan.second, &cpus);
 
-      /* a thread may end meanwhile: ESRCH is fine */
-      if (sched_setaffinity (tid, sizeof cpus, &cpus) != 0 && errno != ESRCH)
-        g_printerr ("warning: cannot pin thread %d: %s\n", (int) tid, g_strerror (errno));
+      bench_pin_thread (tid, &cpus);
     }
   g_dir_close (dir);
 }
@@ -382,17 +225,8 @@ place_threads (Placement placement, gboolean restore)
 static void
 report_chunk (const char *contender, const char *what, GArray *samples, guint from)
 {
-  GArray *chunk;
-  Stats   stats;
-
-  if (!verbose || samples->len <= from)
-    return;
-
-  chunk = g_array_new (FALSE, FALSE, sizeof (double));
-  g_array_append_vals (chunk, &g_array_index (samples, double, from), samples->len - from);
-  stats = compute_stats (chunk);
-  g_printerr ("  %-14s %-10s median %8.1f us  p99 %8.1f us\n", contender, what, stats.median, stats.p99);
-  g_array_unref (chunk);
+  if (verbose)
+    bench_report_chunk (contender, what, samples, from, 8);
 }
 
 static void
@@ -408,12 +242,12 @@ run_warmup (Contender *contenders, guint n_contenders)
       guint64    calls = 0;
       gint64     ns = 0;
 
-      measure_latency (c->backend, OP_ECHO, params.latency_warmup, 0, scratch);
-      measure_throughput (c->backend, OP_ECHO, params.pipeline_depth,
-                          params.pipeline_max_calls / 10, params.pipeline_seconds / 10,
-                          &calls, &ns);
+      bench_measure_latency (c->backend, OP_ECHO, params.latency_warmup, 0, scratch);
+      bench_measure_throughput (c->backend, OP_ECHO, params.pipeline_depth,
+                                params.pipeline_max_calls / 10, params.pipeline_seconds / 10,
+                                &calls, &ns);
       if (c->has_size)
-        measure_latency (c->backend, OP_SIZE_BIG, params.size_warmup, 0, scratch);
+        bench_measure_latency (c->backend, OP_SIZE_BIG, params.size_warmup, 0, scratch);
       g_array_unref (scratch);
     }
 }
@@ -433,22 +267,22 @@ run_rounds (Contender *contenders, guint n_contenders, Placement placement)
                   round + 1, N_ROUNDS);
       for (i = 0; i < n_contenders; i++)
         {
-          Contender *c = &contenders[i];
-          Backend   *be = c->backend;
-          guint64    calls = 0;
-          gint64     ns = 0;
-          guint      from;
+          Contender    *c = &contenders[i];
+          BenchBackend *be = c->backend;
+          guint64       calls = 0;
+          gint64        ns = 0;
+          guint         from;
 
           from = c->echo->len;
-          measure_latency (be, OP_ECHO, 20, params.latency_calls / N_ROUNDS, c->echo);
+          bench_measure_latency (be, OP_ECHO, 20, params.latency_calls / N_ROUNDS, c->echo);
           report_chunk (be->name, "echo", c->echo, from);
           from = c->ping->len;
-          measure_latency (be, OP_PING, 20, params.latency_calls / N_ROUNDS / 4, c->ping);
+          bench_measure_latency (be, OP_PING, 20, params.latency_calls / N_ROUNDS / 4, c->ping);
           report_chunk (be->name, "ping", c->ping, from);
-          measure_throughput (be, OP_ECHO, params.pipeline_depth,
-                              params.pipeline_max_calls / N_ROUNDS,
-                              params.pipeline_seconds / N_ROUNDS,
-                              &calls, &ns);
+          bench_measure_throughput (be, OP_ECHO, params.pipeline_depth,
+                                    params.pipeline_max_calls / N_ROUNDS,
+                                    params.pipeline_seconds / N_ROUNDS,
+                                    &calls, &ns);
           if (verbose)
             g_printerr ("  %-14s %-10s %8.0f calls/s\n", be->name, "pipelined",
                         (double) calls / ((double) ns / 1e9));
@@ -457,10 +291,10 @@ run_rounds (Contender *contenders, guint n_contenders, Placement placement)
           if (c->has_size)
             {
               from = c->size_small->len;
-              measure_latency (be, OP_SIZE_SMALL, 2, params.size_calls / N_ROUNDS, c->size_small);
+              bench_measure_latency (be, OP_SIZE_SMALL, 2, params.size_calls / N_ROUNDS, c->size_small);
               report_chunk (be->name, "size 16 B", c->size_small, from);
               from = c->size_big->len;
-              measure_latency (be, OP_SIZE_BIG, 2, params.size_calls / N_ROUNDS, c->size_big);
+              bench_measure_latency (be, OP_SIZE_BIG, 2, params.size_calls / N_ROUNDS, c->size_big);
               report_chunk (be->name, "size 1 MiB", c->size_big, from);
             }
         }
@@ -533,7 +367,7 @@ setup_bench_object (gpointer user_data, GError **error)
 
 typedef struct
 {
-  Backend        backend;
+  BenchBackend   backend;
   ComlinkWorker *worker;
   ComlinkProxy  *proxy;
   GValue         echo_arg;
@@ -579,7 +413,7 @@ comlink_call_done (GObject *source, GAsyncResult *result, gpointer user_data)
 
   if (value != NULL)
     g_boxed_free (G_TYPE_VALUE, value);
-  backend_done (&call->cb->backend);
+  bench_backend_done (&call->cb->backend);
 }
 
 static ComlinkCall comlink_calls[] = {
@@ -590,13 +424,13 @@ static ComlinkCall comlink_calls[] = {
 };
 
 static void
-comlink_issue (Backend *be, Op op)
+comlink_issue (BenchBackend *be, guint op)
 {
   ComlinkBackend *cb = (ComlinkBackend *) be;
   ComlinkCall    *call = &comlink_calls[op];
 
   call->cb = cb;
-  switch (op)
+  switch ((Op) op)
     {
     case OP_ECHO:
       comlink_proxy_call_async (cb->proxy, "echo-int", &cb->echo_arg, 1, NULL, comlink_call_done, call);
@@ -624,7 +458,7 @@ static ComlinkBackend comlink_backend = {
   G_VALUE_INIT
 };
 
-static Backend *
+static BenchBackend *
 start_comlink (void)
 {
   ComlinkBackend *cb = &comlink_backend;
@@ -664,7 +498,7 @@ stop_comlink (void)
 
 typedef struct
 {
-  Backend       backend;
+  BenchBackend  backend;
   GMainContext *main_context;
   GMainContext *thread_context;
   GMainLoop    *thread_loop;
@@ -682,7 +516,7 @@ floor_reply (gpointer data)
 {
   if (GPOINTER_TO_INT (data) != ECHO_VALUE + 1)
     g_error ("floor: wrong reply");
-  backend_done (&floor_backend->backend);
+  bench_backend_done (&floor_backend->backend);
   return G_SOURCE_REMOVE;
 }
 
@@ -695,7 +529,7 @@ floor_request (gpointer data)
 }
 
 static void
-floor_issue (Backend *be, Op op)
+floor_issue (BenchBackend *be, guint op)
 {
   FloorBackend *fb = (FloorBackend *) be;
 
@@ -726,7 +560,7 @@ quit_loop (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-static Backend *
+static BenchBackend *
 start_floor (void)
 {
   static FloorBackend fb = { { "invoke floor", floor_issue } };
@@ -785,7 +619,7 @@ static const char introspection_xml[] =
 
 typedef struct
 {
-  Backend          backend;
+  BenchBackend     backend;
   GDBusConnection *client;
   GIOStream       *client_stream;
 
@@ -901,7 +735,7 @@ gdbus_call_done (GObject *source, GAsyncResult *result, gpointer user_data)
   if (reply == NULL)
     g_error ("GDBus call failed: %s", error->message);
   g_variant_unref (reply);
-  backend_done (&gb->backend);
+  bench_backend_done (&gb->backend);
 }
 
 static void
@@ -918,7 +752,7 @@ gdbus_size_done (GObject *source, GAsyncResult *result, gpointer user_data)
   if (size != SMALL_SIZE && size != BIG_SIZE)
     g_error ("GDBus Size returned a wrong value");
   g_variant_unref (reply);
-  backend_done (&gb->backend);
+  bench_backend_done (&gb->backend);
 }
 
 static void
@@ -935,7 +769,7 @@ gdbus_echo_done (GObject *source, GAsyncResult *result, gpointer user_data)
   if (value != ECHO_VALUE)
     g_error ("GDBus EchoInt returned a wrong value");
   g_variant_unref (reply);
-  backend_done (&gb->backend);
+  bench_backend_done (&gb->backend);
 }
 
 static GVariant *
@@ -947,11 +781,11 @@ bytes_parameters (GBytes *bytes)
 }
 
 static void
-gdbus_issue (Backend *be, Op op)
+gdbus_issue (BenchBackend *be, guint op)
 {
   GDBusBackend *gb = (GDBusBackend *) be;
 
-  switch (op)
+  switch ((Op) op)
     {
     case OP_ECHO:
       g_dbus_connection_call (gb->client, NULL, BENCH_PATH, BENCH_INTERFACE, "EchoInt",
@@ -975,24 +809,9 @@ gdbus_issue (Backend *be, Op op)
     }
 }
 
-static GIOStream *
-stream_for_fd (int fd)
-{
-  GError            *error = NULL;
-  GSocket           *socket = g_socket_new_from_fd (fd, &error);
-  GSocketConnection *connection;
-
-  if (socket == NULL)
-    g_error ("g_socket_new_from_fd: %s", error->message);
-  connection = g_socket_connection_factory_create_connection (socket);
-  g_object_unref (socket);
-
-  return G_IO_STREAM (connection);
-}
-
 static GDBusBackend gdbus_backend = { { "GDBus p2p", gdbus_issue } };
 
-static Backend *
+static BenchBackend *
 start_gdbus (void)
 {
   GDBusBackend *gb = &gdbus_backend;
@@ -1002,8 +821,8 @@ start_gdbus (void)
   if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
     g_error ("socketpair: %s", g_strerror (errno));
 
-  gb->client_stream = stream_for_fd (fds[0]);
-  gb->server_stream = stream_for_fd (fds[1]);
+  gb->client_stream = bench_stream_for_fd (fds[0]);
+  gb->server_stream = bench_stream_for_fd (fds[1]);
   gb->server_context = g_main_context_new ();
   gb->server_loop = g_main_loop_new (gb->server_context, FALSE);
   g_mutex_init (&gb->mutex);
@@ -1052,7 +871,7 @@ stop_gdbus (void)
 /* Report                                                               */
 
 static char *
-format_us (const Stats *s, gboolean p99)
+format_us (const BenchStats *s, gboolean p99)
 {
   if (!s->valid)
     return g_strdup ("-");
@@ -1060,29 +879,22 @@ format_us (const Stats *s, gboolean p99)
 }
 
 static char *
-format_mib_s (const Stats *s)
+format_mib_s (const BenchStats *s)
 {
   if (!s->valid)
     return g_strdup ("-");
   return g_strdup_printf ("%.0f", (BIG_SIZE / 1048576.0) / (s->median / 1e6));
 }
 
-static void
-print_row (const char *label, char *a, char *b, char *c)
-{
-  printf ("%-28s %14s %14s %14s\n", label, a, b, c);
-  g_free (a);
-  g_free (b);
-  g_free (c);
-}
+#define LABEL_WIDTH 28
 
 typedef struct
 {
-  Stats  echo;
-  Stats  ping;
-  double calls_per_s;
-  Stats  size_small;
-  Stats  size_big;
+  BenchStats echo;
+  BenchStats ping;
+  double     calls_per_s;
+  BenchStats size_small;
+  BenchStats size_big;
 } Results;
 
 static Results
@@ -1090,11 +902,11 @@ contender_results (Contender *c)
 {
   Results r;
 
-  r.echo = compute_stats (c->echo);
-  r.ping = compute_stats (c->ping);
+  r.echo = bench_compute_stats (c->echo);
+  r.ping = bench_compute_stats (c->ping);
   r.calls_per_s = c->pipelined_ns > 0 ? (double) c->pipelined_calls / ((double) c->pipelined_ns / 1e9) : 0;
-  r.size_small = compute_stats (c->size_small);
-  r.size_big = compute_stats (c->size_big);
+  r.size_small = bench_compute_stats (c->size_small);
+  r.size_big = bench_compute_stats (c->size_big);
 
   return r;
 }
@@ -1109,22 +921,22 @@ print_report (const char *title, const Results *c, const Results *f, const Resul
   double gdbus_floor_ratio = d->echo.median / f->echo.median;
 
   printf ("\n%s\n%-28s %14s %14s %14s\n", title, "", "comlink", "invoke floor", "GDBus p2p");
-  print_row ("call latency median (us)", format_us (&c->echo, FALSE),
-             format_us (&f->echo, FALSE), format_us (&d->echo, FALSE));
-  print_row ("call latency p99 (us)", format_us (&c->echo, TRUE),
-             format_us (&f->echo, TRUE), format_us (&d->echo, TRUE));
-  print_row ("ping latency median (us)", format_us (&c->ping, FALSE),
-             format_us (&f->ping, FALSE), format_us (&d->ping, FALSE));
-  print_row ("pipelined calls/s", g_strdup_printf ("%.0f", c->calls_per_s),
-             g_strdup_printf ("%.0f", f->calls_per_s), g_strdup_printf ("%.0f", d->calls_per_s));
-  print_row ("16 B arg median (us)", format_us (&c->size_small, FALSE),
-             format_us (&f->size_small, FALSE), format_us (&d->size_small, FALSE));
-  print_row ("1 MiB arg median (us)", format_us (&c->size_big, FALSE),
-             format_us (&f->size_big, FALSE), format_us (&d->size_big, FALSE));
-  print_row ("1 MiB arg p99 (us)", format_us (&c->size_big, TRUE),
-             format_us (&f->size_big, TRUE), format_us (&d->size_big, TRUE));
-  print_row ("1 MiB arg MiB/s", format_mib_s (&c->size_big),
-             format_mib_s (&f->size_big), format_mib_s (&d->size_big));
+  bench_print_row (LABEL_WIDTH, "call latency median (us)", format_us (&c->echo, FALSE),
+                   format_us (&f->echo, FALSE), format_us (&d->echo, FALSE), NULL);
+  bench_print_row (LABEL_WIDTH, "call latency p99 (us)", format_us (&c->echo, TRUE),
+                   format_us (&f->echo, TRUE), format_us (&d->echo, TRUE), NULL);
+  bench_print_row (LABEL_WIDTH, "ping latency median (us)", format_us (&c->ping, FALSE),
+                   format_us (&f->ping, FALSE), format_us (&d->ping, FALSE), NULL);
+  bench_print_row (LABEL_WIDTH, "pipelined calls/s", g_strdup_printf ("%.0f", c->calls_per_s),
+                   g_strdup_printf ("%.0f", f->calls_per_s), g_strdup_printf ("%.0f", d->calls_per_s), NULL);
+  bench_print_row (LABEL_WIDTH, "16 B arg median (us)", format_us (&c->size_small, FALSE),
+                   format_us (&f->size_small, FALSE), format_us (&d->size_small, FALSE), NULL);
+  bench_print_row (LABEL_WIDTH, "1 MiB arg median (us)", format_us (&c->size_big, FALSE),
+                   format_us (&f->size_big, FALSE), format_us (&d->size_big, FALSE), NULL);
+  bench_print_row (LABEL_WIDTH, "1 MiB arg p99 (us)", format_us (&c->size_big, TRUE),
+                   format_us (&f->size_big, TRUE), format_us (&d->size_big, TRUE), NULL);
+  bench_print_row (LABEL_WIDTH, "1 MiB arg MiB/s", format_mib_s (&c->size_big),
+                   format_mib_s (&f->size_big), format_mib_s (&d->size_big), NULL);
 
   printf ("ratios: comlink/floor latency = %.2f (goal <= 2), "
           "GDBus/comlink latency = %.2f (goal >= 3), "
@@ -1143,13 +955,13 @@ print_report (const char *title, const Results *c, const Results *f, const Resul
 int
 main (int argc, char **argv)
 {
-  Contender contenders[N_PLACEMENTS][3];
-  Backend  *backends[3];
-  gboolean  has_size[3] = { TRUE, FALSE, TRUE };
-  guint     n_placements, base_threads;
-  Placement p;
-  guint8   *big;
-  int       i, j;
+  Contender     contenders[N_PLACEMENTS][3];
+  BenchBackend *backends[3];
+  gboolean      has_size[3] = { TRUE, FALSE, TRUE };
+  guint         n_placements, base_threads;
+  Placement     p;
+  guint8       *big;
+  int           i, j;
 
   for (i = 1; i < argc; i++)
     {
@@ -1170,9 +982,9 @@ main (int argc, char **argv)
   big_bytes = g_bytes_new_take (big, BIG_SIZE);
   small_bytes = g_bytes_new_static ("0123456789abcdef", SMALL_SIZE);
 
-  find_cpus ();
+  bench_find_cpus (&cpu_plan);
   /* With a single CPU there is nothing to spread */
-  n_placements = second_cpu >= 0 ? N_PLACEMENTS : 1;
+  n_placements = cpu_plan.second >= 0 ? N_PLACEMENTS : 1;
 
   /* GTask's class starts GLib's shared "gmain" thread, which never ends:
    * start it now so that it does not count as a thread left behind */

@@ -1,0 +1,223 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#define _GNU_SOURCE
+
+#include "bench-common.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+gint64
+bench_now_ns (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (gint64) ts.tv_sec * G_GINT64_CONSTANT (1000000000) + ts.tv_nsec;
+}
+
+/* ------------------------------------------------------------------ */
+/* The driver, common to the contenders                                 */
+
+/* Every completion, of every contender, ends here */
+void
+bench_backend_done (BenchBackend *be)
+{
+  be->n_done++;
+  be->in_flight--;
+
+  if (be->pipelined &&
+      be->n_issued < be->pipeline_target &&
+      bench_now_ns () < be->pipeline_deadline)
+    {
+      be->n_issued++;
+      be->in_flight++;
+      be->issue (be, be->pipeline_op);
+    }
+}
+
+/* Round trips of one call at a time, in microseconds, added to @samples */
+void
+bench_measure_latency (BenchBackend *be, guint op, guint n_warmup, guint n, GArray *samples)
+{
+  guint i;
+
+  be->pipelined = FALSE;
+  for (i = 0; i < n_warmup + n; i++)
+    {
+      guint64 target = be->n_done + 1;
+      gint64  t0 = bench_now_ns ();
+
+      be->n_issued++;
+      be->in_flight++;
+      be->issue (be, op);
+      while (be->n_done < target)
+        g_main_context_iteration (NULL, TRUE);
+
+      if (i >= n_warmup)
+        {
+          double us = (double) (bench_now_ns () - t0) / 1000.0;
+
+          g_array_append_val (samples, us);
+        }
+    }
+}
+
+/* Keeps @depth calls in flight until @max_calls are done or @seconds
+ * pass; adds the calls made and the time taken to @calls and @ns */
+void
+bench_measure_throughput (BenchBackend *be, guint op, guint depth, guint64 max_calls, double seconds, guint64 *calls, gint64 *ns)
+{
+  guint64 done_before = be->n_done;
+  gint64  t0;
+  guint   i;
+
+  if (be->pipeline != NULL)
+    {
+      be->pipeline (be, depth, max_calls, seconds, calls, ns);
+      return;
+    }
+
+  be->pipelined = TRUE;
+  be->pipeline_op = op;
+  be->pipeline_target = be->n_issued + max_calls;
+
+  t0 = bench_now_ns ();
+  be->pipeline_deadline = t0 + (gint64) (seconds * 1e9);
+  for (i = 0; i < depth && be->n_issued < be->pipeline_target; i++)
+    {
+      be->n_issued++;
+      be->in_flight++;
+      be->issue (be, op);
+    }
+  while (be->in_flight > 0)
+    g_main_context_iteration (NULL, TRUE);
+
+  *ns += bench_now_ns () - t0;
+  *calls += be->n_done - done_before;
+  be->pipelined = FALSE;
+}
+
+/* ------------------------------------------------------------------ */
+/* Statistics                                                           */
+
+static int
+compare_doubles (const void *a, const void *b)
+{
+  double x = *(const double *) a;
+  double y = *(const double *) b;
+
+  return (x > y) - (x < y);
+}
+
+/* Sorts @samples */
+BenchStats
+bench_compute_stats (GArray *samples)
+{
+  BenchStats stats = { 0 };
+  double    *v = (double *) (gpointer) samples->data;
+  guint      n = samples->len;
+
+  if (n == 0)
+    return stats;
+
+  qsort (v, n, sizeof (double), compare_doubles);
+  stats.median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
+  stats.p99 = v[MIN ((guint) (n * 0.99), n - 1)];
+  stats.valid = TRUE;
+
+  return stats;
+}
+
+/* The median of the samples from @from on, on stderr, to see drift;
+ * @width is that of the figures */
+void
+bench_report_chunk (const char *contender, const char *what, GArray *samples, guint from, int width)
+{
+  GArray    *chunk;
+  BenchStats stats;
+
+  if (samples->len <= from)
+    return;
+
+  chunk = g_array_new (FALSE, FALSE, sizeof (double));
+  g_array_append_vals (chunk, &g_array_index (samples, double, from), samples->len - from);
+  stats = bench_compute_stats (chunk);
+  g_printerr ("  %-14s %-10s median %*.1f us  p99 %*.1f us\n", contender, what,
+              width, stats.median, width, stats.p99);
+  g_array_unref (chunk);
+}
+
+/* ------------------------------------------------------------------ */
+/* Where the threads run                                                */
+
+void
+bench_find_cpus (BenchCpus *cpus)
+{
+  int cpu;
+
+  cpus->first = -1;
+  cpus->second = -1;
+  CPU_ZERO (&cpus->original);
+  if (sched_getaffinity (0, sizeof cpus->original, &cpus->original) != 0)
+    return;
+  for (cpu = 0; cpu < CPU_SETSIZE; cpu++)
+    if (CPU_ISSET (cpu, &cpus->original))
+      {
+        if (cpus->first < 0)
+          cpus->first = cpu;
+        else if (cpus->second < 0)
+          cpus->second = cpu;
+      }
+}
+
+void
+bench_pin_thread (pid_t tid, const cpu_set_t *set)
+{
+  /* a thread may end meanwhile: ESRCH is fine */
+  if (sched_setaffinity (tid, sizeof *set, set) != 0 && errno != ESRCH)
+    g_printerr ("warning: cannot pin thread %d: %s\n", (int) tid, g_strerror (errno));
+}
+
+/* ------------------------------------------------------------------ */
+/* Report                                                               */
+
+/* Prints @label in @label_width and after it the strings that follow,
+ * up to NULL, each in 14 characters; frees the strings */
+void
+bench_print_row (int label_width, const char *label, ...)
+{
+  va_list cells;
+  char   *cell;
+
+  printf ("%-*s", label_width, label);
+  va_start (cells, label);
+  while ((cell = va_arg (cells, char *)) != NULL)
+    {
+      printf (" %14s", cell);
+      g_free (cell);
+    }
+  va_end (cells);
+  printf ("\n");
+}
+
+/* ------------------------------------------------------------------ */
+/* Plumbing                                                             */
+
+GIOStream *
+bench_stream_for_fd (int fd)
+{
+  GError            *error = NULL;
+  GSocket           *socket = g_socket_new_from_fd (fd, &error);
+  GSocketConnection *connection;
+
+  if (socket == NULL)
+    g_error ("g_socket_new_from_fd: %s", error->message);
+  connection = g_socket_connection_factory_create_connection (socket);
+  g_object_unref (socket);
+
+  return G_IO_STREAM (connection);
+}

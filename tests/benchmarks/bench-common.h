@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/* What bench-thread and bench-subprocess share: the driver that times the
+ * calls of a contender, the statistics of the samples, the choice of CPUs
+ * to pin on and the rows of the report.
+ *
+ * The including file defines _GNU_SOURCE before any header, for cpu_set_t.
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+
+#include <sched.h>
+#include <sys/types.h>
+
+G_BEGIN_DECLS
+
+gint64 bench_now_ns (void);
+
+/* ------------------------------------------------------------------ */
+/* The driver, common to the contenders                                 */
+
+typedef struct _BenchBackend BenchBackend;
+
+/* A contender; each benchmark embeds it first in its own struct. @op is
+ * one of the benchmark's own operations. */
+struct _BenchBackend
+{
+  const char *name;
+  void (*issue) (BenchBackend *be,
+                 guint         op);
+  /* NULL for the common one, which needs asynchronous completions */
+  void (*pipeline) (BenchBackend *be,
+                    guint         depth,
+                    guint64       max_calls,
+                    double        seconds,
+                    guint64      *calls,
+                    gint64       *ns);
+
+  guint64 n_issued;
+  guint64 n_done;
+  guint   in_flight;
+
+  /* pipelined mode */
+  gboolean pipelined;
+  guint    pipeline_op;
+  guint64  pipeline_target;
+  gint64   pipeline_deadline;
+};
+
+void bench_backend_done (BenchBackend *be);
+
+void bench_measure_latency (BenchBackend *be,
+                            guint         op,
+                            guint         n_warmup,
+                            guint         n,
+                            GArray       *samples);
+
+void bench_measure_throughput (BenchBackend *be,
+                               guint         op,
+                               guint         depth,
+                               guint64       max_calls,
+                               double        seconds,
+                               guint64      *calls,
+                               gint64       *ns);
+
+/* ------------------------------------------------------------------ */
+/* Statistics                                                           */
+
+typedef struct
+{
+  double   median;
+  double   p99;
+  gboolean valid;
+} BenchStats;
+
+BenchStats bench_compute_stats (GArray *samples);
+
+void bench_report_chunk (const char *contender,
+                         const char *what,
+                         GArray     *samples,
+                         guint       from,
+                         int         width);
+
+/* ------------------------------------------------------------------ */
+/* Where the threads run                                                */
+
+typedef struct
+{
+  cpu_set_t original; /* the CPUs that the process started with */
+  int       first;    /* the first two of them, or -1 */
+  int       second;
+} BenchCpus;
+
+void bench_find_cpus (BenchCpus *cpus);
+
+void bench_pin_thread (pid_t            tid,
+                       const cpu_set_t *set);
+
+/* ------------------------------------------------------------------ */
+/* Report                                                               */
+
+void bench_print_row (int         label_width,
+                      const char *label,
+                      ...) G_GNUC_NULL_TERMINATED;
+
+/* ------------------------------------------------------------------ */
+/* Plumbing                                                             */
+
+GIOStream *bench_stream_for_fd (int fd);
+
+G_END_DECLS
