@@ -14,12 +14,16 @@
  * lives in the thread-default main context of the thread that created it.
  *
  * Lifetime: while open, a connection holds a reference to itself, and to
- * its endpoint, its exposed object and the objects exported to the peer;
- * proxies hold the connection. Closing it (by hand, because the endpoint
+ * its endpoint, its exposed object, the objects exported to the peer, the
+ * local objects whose signals the peer subscribed to (through their
+ * handlers), the connections of endpoints it created for the peer, and
+ * the tokens of endpoints it handed over; proxies, invocations and pending
+ * tasks hold the connection. Closing it (by hand, because the endpoint
  * closed, on a protocol error, or when its worker is terminated) fails
  * every pending call, cancels every request being served, turns every
- * proxy defunct, drops every exported object, and drops the self
- * reference. Whatever releases the last reference from another thread
+ * proxy defunct, ends every subscription on both sides, drops every
+ * exported object, closes the endpoints it created and the ones the peer
+ * never claimed, and drops the self reference in an idle. Whatever releases the last reference from another thread
  * hands it to the connection's context, so that a connection is always
  * finalized in its own thread.
  *
