@@ -314,6 +314,30 @@ comlink_invocation_get_arg (ComlinkInvocation *self,
 }
 
 /**
+ * comlink_invocation_get_arg_type:
+ * @self: a #ComlinkInvocation
+ * @index: the index of an argument
+ *
+ * The type of the argument at @index, without touching its value:
+ * %G_TYPE_INVALID for a void or %NULL value, which
+ * [method@Comlink.Invocation.get_arg] returns as an unset #GValue. Bindings
+ * that cannot take an unset #GValue ask for the type first.
+ *
+ * Returns: the #GType of the argument at @index, or %G_TYPE_INVALID
+ *
+ * Since: 1.0
+ */
+GType
+comlink_invocation_get_arg_type (ComlinkInvocation *self,
+                                 guint              index)
+{
+  g_return_val_if_fail (COMLINK_IS_INVOCATION (self), G_TYPE_INVALID);
+  g_return_val_if_fail (index < self->n_args, G_TYPE_INVALID);
+
+  return G_VALUE_TYPE (&self->args[index]);
+}
+
+/**
  * comlink_invocation_get_names:
  * @self: a #ComlinkInvocation
  *

@@ -56,6 +56,9 @@ COMLINK_AVAILABLE_IN_ALL
 const GValue *comlink_invocation_get_arg (ComlinkInvocation *self,
                                           guint              index);
 COMLINK_AVAILABLE_IN_ALL
+GType comlink_invocation_get_arg_type (ComlinkInvocation *self,
+                                       guint              index);
+COMLINK_AVAILABLE_IN_ALL
 const char * const *comlink_invocation_get_names (ComlinkInvocation *self);
 COMLINK_AVAILABLE_IN_ALL
 GCancellable *comlink_invocation_get_cancellable (ComlinkInvocation *self);
