@@ -8,7 +8,8 @@
  *
  * A message sent on one port arrives on the other, in the thread-default
  * main context of the thread that started that port, as the same
- * [struct@GLib.Variant] reference: nothing is copied or serialised.
+ * [struct@GLib.Variant] reference: nothing is copied or serialised. File
+ * descriptors sent beside a message arrive as duplicates.
  *
  * Each port queues what it receives and is woken by a [struct@GLib.Source]
  * of its own only when its queue goes from empty to non-empty, so a burst
@@ -33,6 +34,21 @@
 G_DECLARE_FINAL_TYPE (ComlinkChannelPort, comlink_channel_port, COMLINK, CHANNEL_PORT, ComlinkEndpoint)
 
 typedef struct _PortSource PortSource;
+
+/* A message in a port's queue, and the file descriptors beside it */
+typedef struct
+{
+  GVariant    *message;
+  GUnixFDList *fd_list;
+} QueueItem;
+
+static void
+queue_item_free (QueueItem *item)
+{
+  g_variant_unref (item->message);
+  g_clear_object (&item->fd_list);
+  g_free (item);
+}
 
 typedef struct
 {
@@ -117,8 +133,8 @@ port_source_dispatch (GSource    *source,
   PortSource *port_source = (PortSource *) source;
   g_autoptr(ComlinkChannelPort) port = g_weak_ref_get (&port_source->port);
   GQueue    batch = G_QUEUE_INIT;
-  gboolean  peer_closed;
-  GVariant *message;
+  gboolean   peer_closed;
+  QueueItem *item;
 
   g_source_set_ready_time (source, -1);
 
@@ -132,11 +148,11 @@ port_source_dispatch (GSource    *source,
   peer_closed = port->peer_closed;
   g_mutex_unlock (&port->shared->mutex);
 
-  while ((message = g_queue_pop_head (&batch)))
+  while ((item = g_queue_pop_head (&batch)))
     {
       if (!comlink_endpoint_is_closed (COMLINK_ENDPOINT (port)))
-        comlink_endpoint_receive (COMLINK_ENDPOINT (port), message);
-      g_variant_unref (message);
+        comlink_endpoint_receive_with_fds (COMLINK_ENDPOINT (port), item->message, item->fd_list);
+      queue_item_free (item);
     }
 
   if (peer_closed)
@@ -184,11 +200,29 @@ comlink_channel_port_start (ComlinkEndpoint *endpoint)
 static gboolean
 comlink_channel_port_send (ComlinkEndpoint *endpoint,
                            GVariant        *message,
+                           GUnixFDList     *fd_list,
                            GError         **error)
 {
   ComlinkChannelPort *self = COMLINK_CHANNEL_PORT (endpoint);
   ComlinkChannelPort *peer;
+  QueueItem          *item = g_new (QueueItem, 1);
   gboolean            ret = FALSE;
+
+  item->message = g_variant_ref (message);
+  item->fd_list = NULL;
+  if (fd_list != NULL)
+    {
+      gint n_fds = 0;
+      const gint *fds = g_unix_fd_list_peek_fds (fd_list, &n_fds);
+
+      item->fd_list = g_unix_fd_list_new ();
+      for (gint i = 0; i < n_fds; i++)
+        if (g_unix_fd_list_append (item->fd_list, fds[i], error) < 0)
+          {
+            queue_item_free (item);
+            return FALSE;
+          }
+    }
 
   g_mutex_lock (&self->shared->mutex);
   peer = self->shared->ports[!self->side];
@@ -197,11 +231,14 @@ comlink_channel_port_send (ComlinkEndpoint *endpoint,
                          _ ("The peer closed the channel"));
   else
     {
-      g_queue_push_tail (&peer->queue, g_variant_ref (message));
+      g_queue_push_tail (&peer->queue, g_steal_pointer (&item));
       port_wake_locked (peer);
       ret = TRUE;
     }
   g_mutex_unlock (&self->shared->mutex);
+
+  if (item != NULL)
+    queue_item_free (item);
 
   return ret;
 }
@@ -230,7 +267,7 @@ static void
 port_release_detached (GQueue     *leftover,
                        PortSource *source)
 {
-  g_queue_clear_full (leftover, (GDestroyNotify) g_variant_unref);
+  g_queue_clear_full (leftover, (GDestroyNotify) queue_item_free);
   if (source != NULL)
     {
       g_source_destroy ((GSource *) source);
@@ -270,6 +307,12 @@ comlink_channel_port_finalize (GObject *object)
   G_OBJECT_CLASS (comlink_channel_port_parent_class)->finalize (object);
 }
 
+static gboolean
+comlink_channel_port_can_send_fds (ComlinkEndpoint *endpoint)
+{
+  return TRUE;
+}
+
 static void
 comlink_channel_port_class_init (ComlinkChannelPortClass *klass)
 {
@@ -280,6 +323,7 @@ comlink_channel_port_class_init (ComlinkChannelPortClass *klass)
 
   endpoint_class->start = comlink_channel_port_start;
   endpoint_class->send = comlink_channel_port_send;
+  endpoint_class->can_send_fds = comlink_channel_port_can_send_fds;
   endpoint_class->close = comlink_channel_port_close;
 }
 

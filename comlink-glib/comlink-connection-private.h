@@ -11,6 +11,11 @@
 
 G_BEGIN_DECLS
 
+gint  _comlink_connection_dup_incoming_fd (ComlinkConnection *self,
+                                           gint32             handle,
+                                           GError           **error);
+gsize _comlink_connection_get_memfd_threshold (ComlinkConnection *self);
+
 /* What a ComlinkProxy registers with its connection. The proxy owns it;
  * the connection's tables point to it while the proxy is alive and the
  * connection open. Fields are protected by the connection's mutex. */

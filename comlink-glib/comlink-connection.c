@@ -42,6 +42,7 @@
 #include "comlink-invocation-private.h"
 #include "comlink-private.h"
 #include "comlink-proxy-private.h"
+#include "comlink-stream-endpoint.h"
 #include "comlink-value-private.h"
 
 typedef struct
@@ -100,10 +101,14 @@ struct _ComlinkConnection
   GMainContext    *context;
   gulong           closed_handler;
 
+  /* The file descriptors beside the message being handled; only in the
+   * connection's context */
+  GUnixFDList *incoming_fds;
+
   GMutex mutex;
   /* Everything below is protected by mutex */
   GObject    *root;
-  GQueue      early_requests;
+  GQueue      early_requests; /* of EarlyRequest */
   GError     *close_error;
   guint64     next_call_id;
   guint64     next_export_id;
@@ -163,7 +168,8 @@ static gboolean lookup_target (ComlinkConnection *self,
                                GVariant          *variant,
                                GObject          **target);
 static void     handle_message (ComlinkConnection *self,
-                                GVariant          *variant);
+                                GVariant          *variant,
+                                GUnixFDList       *fds);
 
 static void
 cancel_data_free (gpointer data)
@@ -302,6 +308,7 @@ _comlink_connection_unref_in_context (ComlinkConnection *self)
 static gboolean
 send_locked_checked (ComlinkConnection *self,
                      GVariant          *message,
+                     GUnixFDList       *fds,
                      GError           **error)
 {
   g_autoptr(GError) local_error = NULL;
@@ -311,8 +318,8 @@ send_locked_checked (ComlinkConnection *self,
    * the peer reads this side's handshake first, and keeps requests for an
    * object it has not exposed yet. */
   g_variant_take_ref (message);
-  if (!comlink_endpoint_send (self->endpoint, message, &local_error) &&
-      g_error_matches (local_error, COMLINK_ERROR, COMLINK_ERROR_LIMIT_EXCEEDED))
+  if (!comlink_endpoint_send_with_fds (self->endpoint, message, fds, &local_error) &&
+      !g_error_matches (local_error, COMLINK_ERROR, COMLINK_ERROR_CLOSED))
     {
       g_propagate_error (error, g_steal_pointer (&local_error));
       ret = FALSE;
@@ -326,19 +333,27 @@ static void
 send_locked (ComlinkConnection *self,
              GVariant          *message)
 {
-  send_locked_checked (self, message, NULL);
+  send_locked_checked (self, message, NULL, NULL);
+}
+
+static void
+send_unlocked_with_fds (ComlinkConnection *self,
+                        GVariant          *message,
+                        GUnixFDList       *fds)
+{
+  g_mutex_lock (&self->mutex);
+  if (!self->closed)
+    send_locked_checked (self, message, fds, NULL);
+  else
+    g_variant_unref (g_variant_ref_sink (message));
+  g_mutex_unlock (&self->mutex);
 }
 
 static void
 send_unlocked (ComlinkConnection *self,
                GVariant          *message)
 {
-  g_mutex_lock (&self->mutex);
-  if (!self->closed)
-    send_locked (self, message);
-  else
-    g_variant_unref (g_variant_ref_sink (message));
-  g_mutex_unlock (&self->mutex);
+  send_unlocked_with_fds (self, message, NULL);
 }
 
 static GError *
@@ -357,10 +372,25 @@ _comlink_connection_get_close_error (ComlinkConnection *self)
   return self->close_error;
 }
 
-static void
-free_queue_of_variants (GQueue *queue)
+/* A request for the root object that came before it was exposed */
+typedef struct
 {
-  g_queue_clear_full (queue, (GDestroyNotify) g_variant_unref);
+  GVariant    *message;
+  GUnixFDList *fds;
+} EarlyRequest;
+
+static void
+early_request_free (EarlyRequest *early)
+{
+  g_variant_unref (early->message);
+  g_clear_object (&early->fds);
+  g_free (early);
+}
+
+static void
+free_early_requests (GQueue *queue)
+{
+  g_queue_clear_full (queue, (GDestroyNotify) early_request_free);
 }
 
 void
@@ -486,7 +516,7 @@ _comlink_connection_close_with_error (ComlinkConnection *self,
       _comlink_connection_close_with_error (child, error);
     }
 
-  free_queue_of_variants (&early);
+  free_early_requests (&early);
 
   _comlink_endpoint_set_receiver (self->endpoint, NULL, NULL);
   g_clear_signal_handler (&self->closed_handler, self->endpoint);
@@ -539,9 +569,10 @@ on_endpoint_closed (ComlinkEndpoint *endpoint,
 static void
 on_endpoint_message (ComlinkEndpoint *endpoint,
                      GVariant        *message,
+                     GUnixFDList     *fd_list,
                      gpointer         user_data)
 {
-  handle_message (user_data, message);
+  handle_message (user_data, message, fd_list);
 }
 
 static void
@@ -890,15 +921,16 @@ emitter_marshal (GClosure     *closure,
   Emitter           *emitter = closure->data;
   ComlinkConnection *self = g_weak_ref_get (&emitter->connection);
   g_autoptr(GError) error = NULL;
+  g_autoptr(GUnixFDList) fds = NULL;
   GVariant *body;
 
   if (self == NULL)
     return;
 
-  body = _comlink_values_to_wire (self, param_values + 1, n_param_values - 1, &error);
+  body = _comlink_values_to_wire (self, param_values + 1, n_param_values - 1, &fds, &error);
   if (body != NULL)
     {
-      send_unlocked (self, _comlink_message_new (COMLINK_MESSAGE_SIGNAL, emitter->id, 0, NULL, body));
+      send_unlocked_with_fds (self, _comlink_message_new (COMLINK_MESSAGE_SIGNAL, emitter->id, 0, NULL, body), fds);
       g_variant_unref (body);
     }
   else
@@ -924,7 +956,11 @@ lookup_target (ComlinkConnection *self,
     {
       if (self->root == NULL)
         {
-          g_queue_push_tail (&self->early_requests, g_variant_ref (variant));
+          EarlyRequest *early = g_new (EarlyRequest, 1);
+
+          early->message = g_variant_ref (variant);
+          early->fds = self->incoming_fds ? g_object_ref (self->incoming_fds) : NULL;
+          g_queue_push_tail (&self->early_requests, early);
           kept = TRUE;
         }
       else
@@ -1273,7 +1309,7 @@ handle_endpoint (ComlinkConnection *self,
 
   g_value_init (&value, COMLINK_TYPE_ENDPOINT);
   g_value_set_object (&value, comlink_channel_get_port2 (channel));
-  body = _comlink_value_to_wire (self, &value, &error);
+  body = _comlink_value_to_wire (self, &value, NULL, &error);
   g_value_unset (&value);
 
   if (body != NULL)
@@ -1303,10 +1339,12 @@ handle_hello (ComlinkConnection *self,
 
 static void
 handle_message (ComlinkConnection *self,
-                GVariant          *variant)
+                GVariant          *variant,
+                GUnixFDList       *fds)
 {
   ComlinkMessage message;
   GError        *error = NULL;
+  GUnixFDList   *outer_fds;
   gboolean       ready;
 
   if (!_comlink_message_parse (variant, &message, &error))
@@ -1315,8 +1353,21 @@ handle_message (ComlinkConnection *self,
       return;
     }
 
+  /* Each file descriptor that came must be one that a value refers to */
+  if (fds != NULL && g_unix_fd_list_get_length (fds) > 0 &&
+      !_comlink_wire_check_fds (message.body, g_unix_fd_list_get_length (fds), &error))
+    {
+      _comlink_message_clear (&message);
+      protocol_error (self, error);
+      return;
+    }
+
   /* A request may close the connection and drop its last reference */
   g_object_ref (self);
+
+  /* Handling a message may run a nested main loop that handles others */
+  outer_fds = self->incoming_fds;
+  self->incoming_fds = fds;
 
   g_mutex_lock (&self->mutex);
   ready = self->ready;
@@ -1370,8 +1421,40 @@ handle_message (ComlinkConnection *self,
         break;
       }
 
+  self->incoming_fds = outer_fds;
   _comlink_message_clear (&message);
   g_object_unref (self);
+}
+
+gint
+_comlink_connection_dup_incoming_fd (ComlinkConnection *self,
+                                     gint32             handle,
+                                     GError           **error)
+{
+  if (self->incoming_fds == NULL || handle < 0 ||
+      handle >= g_unix_fd_list_get_length (self->incoming_fds))
+    {
+      g_set_error_literal (error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
+                           _ ("A value refers to a file descriptor that did not come with the message"));
+      return -1;
+    }
+
+  return g_unix_fd_list_get (self->incoming_fds, handle, error);
+}
+
+gsize
+_comlink_connection_get_memfd_threshold (ComlinkConnection *self)
+{
+  if (COMLINK_IS_STREAM_ENDPOINT (self->endpoint) &&
+      comlink_endpoint_can_send_fds (self->endpoint))
+    {
+      guint64 threshold = comlink_stream_endpoint_get_memfd_threshold (COMLINK_STREAM_ENDPOINT (self->endpoint));
+
+      if (threshold > 0 && threshold < G_MAXSIZE)
+        return threshold;
+    }
+
+  return G_MAXSIZE;
 }
 
 /* Completes call @id with G_IO_ERROR_CANCELLED if it is still pending and
@@ -1490,17 +1573,18 @@ _comlink_connection_request (ComlinkConnection  *self,
                              GTask              *task)
 {
   g_autoptr(GVariant) body = NULL;
+  g_autoptr(GUnixFDList) fds = NULL;
   GError      *error = NULL;
   PendingCall *call;
   guint64      id;
 
   if (type == COMLINK_MESSAGE_CALL)
-    body = _comlink_values_to_wire (self, args, n_args, &error);
+    body = _comlink_values_to_wire (self, args, n_args, &fds, &error);
   else if (type == COMLINK_MESSAGE_SET)
-    body = _comlink_value_to_wire (self, &args[0], &error);
+    body = _comlink_value_to_wire (self, &args[0], &fds, &error);
   else if (type == COMLINK_MESSAGE_CONSTRUCT)
     {
-      g_autoptr(GVariant) values = _comlink_values_to_wire (self, args, n_args, &error);
+      g_autoptr(GVariant) values = _comlink_values_to_wire (self, args, n_args, &fds, &error);
 
       if (values != NULL)
         {
@@ -1547,7 +1631,7 @@ _comlink_connection_request (ComlinkConnection  *self,
   if (call->timeout_msec > 0)
     call->timeout = timeout_source_new (self, id, call->timeout_msec);
   g_hash_table_insert (self->pending, &call->id, call);
-  if (!send_locked_checked (self, _comlink_message_new (type, call->id, target, path, body), &error))
+  if (!send_locked_checked (self, _comlink_message_new (type, call->id, target, path, body), fds, &error))
     {
       g_hash_table_steal (self->pending, &id);
       g_mutex_unlock (&self->mutex);
@@ -1568,6 +1652,7 @@ _comlink_connection_return (ComlinkConnection *self,
                             const GError      *error)
 {
   g_autoptr(GError) local_error = NULL;
+  g_autoptr(GUnixFDList) fds = NULL;
   const guint64 *id = _comlink_invocation_get_id_ptr (invocation);
   GVariant      *message;
   gboolean       current;
@@ -1576,7 +1661,7 @@ _comlink_connection_return (ComlinkConnection *self,
     message = _comlink_message_new_error (*id, error);
   else
     {
-      GVariant *body = _comlink_value_to_wire (self, value, &local_error);
+      GVariant *body = _comlink_value_to_wire (self, value, &fds, &local_error);
 
       if (body != NULL)
         {
@@ -1584,7 +1669,10 @@ _comlink_connection_return (ComlinkConnection *self,
           g_variant_unref (body);
         }
       else
-        message = _comlink_message_new_error (*id, local_error);
+        {
+          message = _comlink_message_new_error (*id, local_error);
+          g_clear_object (&fds);
+        }
     }
   g_variant_ref_sink (message);
 
@@ -1597,7 +1685,7 @@ _comlink_connection_return (ComlinkConnection *self,
       g_hash_table_remove (self->invocations, id);
       /* A result too large for the endpoint becomes an error the caller
        * can read */
-      if (!send_locked_checked (self, g_variant_ref (message), &send_error))
+      if (!send_locked_checked (self, g_variant_ref (message), fds, &send_error))
         send_locked (self, _comlink_message_new_error (*id, send_error));
     }
   g_mutex_unlock (&self->mutex);
@@ -1856,7 +1944,7 @@ comlink_connection_finalize (GObject *object)
   ComlinkConnection *self = COMLINK_CONNECTION (object);
 
   g_clear_object (&self->root);
-  free_queue_of_variants (&self->early_requests);
+  free_early_requests (&self->early_requests);
   g_clear_error (&self->close_error);
   g_clear_pointer (&self->pending, g_hash_table_unref);
   g_clear_pointer (&self->invocations, g_hash_table_unref);
@@ -2265,8 +2353,8 @@ void
 comlink_connection_expose (ComlinkConnection *self,
                            GObject           *object)
 {
-  GQueue    early;
-  GVariant *variant;
+  GQueue        early;
+  EarlyRequest *request;
 
   g_return_if_fail (COMLINK_IS_CONNECTION (self));
   g_return_if_fail (G_IS_OBJECT (object));
@@ -2289,10 +2377,10 @@ comlink_connection_expose (ComlinkConnection *self,
   g_mutex_unlock (&self->mutex);
 
   g_object_ref (self);
-  while ((variant = g_queue_pop_head (&early)))
+  while ((request = g_queue_pop_head (&early)))
     {
-      handle_message (self, variant);
-      g_variant_unref (variant);
+      handle_message (self, request->message, request->fds);
+      early_request_free (request);
     }
   g_object_unref (self);
 }

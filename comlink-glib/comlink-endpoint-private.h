@@ -8,6 +8,7 @@ G_BEGIN_DECLS
 
 typedef void (*ComlinkEndpointReceiver) (ComlinkEndpoint *endpoint,
                                          GVariant        *message,
+                                         GUnixFDList     *fd_list,
                                          gpointer         user_data);
 
 /* The connection of an endpoint receives its messages through a direct

@@ -59,8 +59,11 @@ comlink_endpoint_class_init (ComlinkEndpointClass *klass)
    * ComlinkEndpoint::message:
    * @self: the endpoint
    * @message: the message received
+   * @fd_list: (nullable): the file descriptors that came beside it
    *
-   * Emitted in the endpoint's context for each message that arrives.
+   * Emitted in the endpoint's context for each message that arrives. The
+   * file descriptors belong to @fd_list: a handler that keeps one
+   * duplicates it with g_unix_fd_list_get().
    *
    * Since: 1.0
    */
@@ -70,11 +73,8 @@ comlink_endpoint_class_init (ComlinkEndpointClass *klass)
                   G_SIGNAL_RUN_LAST,
                   0,
                   NULL, NULL,
-                  g_cclosure_marshal_VOID__VARIANT,
-                  G_TYPE_NONE, 1, G_TYPE_VARIANT);
-  g_signal_set_va_marshaller (signals[MESSAGE],
-                              G_TYPE_FROM_CLASS (klass),
-                              g_cclosure_marshal_VOID__VARIANTv);
+                  NULL,
+                  G_TYPE_NONE, 2, G_TYPE_VARIANT, G_TYPE_UNIX_FD_LIST);
 
   /**
    * ComlinkEndpoint::closed:
@@ -186,14 +186,45 @@ comlink_endpoint_send (ComlinkEndpoint *self,
                        GVariant        *message,
                        GError         **error)
 {
+  return comlink_endpoint_send_with_fds (self, message, NULL, error);
+}
+
+/**
+ * comlink_endpoint_send_with_fds:
+ * @self: a #ComlinkEndpoint
+ * @message: the message to send; a floating reference is sunk
+ * @fd_list: (nullable): file descriptors to send beside @message
+ * @error: return location for a #GError
+ *
+ * Queues @message for the peer, with duplicates of the file descriptors
+ * of @fd_list, which stays the caller's. Like
+ * [method@Comlink.Endpoint.send] otherwise.
+ *
+ * Returns: %TRUE if the message was queued; %FALSE with
+ *   %COMLINK_ERROR_CLOSED if the endpoint or its peer is closed, or with
+ *   %COMLINK_ERROR_NOT_TRANSFERABLE if @fd_list is not empty and @self
+ *   cannot carry file descriptors
+ *
+ * Since: 1.0
+ */
+gboolean
+comlink_endpoint_send_with_fds (ComlinkEndpoint *self,
+                                GVariant        *message,
+                                GUnixFDList     *fd_list,
+                                GError         **error)
+{
   ComlinkEndpointPrivate *priv = comlink_endpoint_get_instance_private (self);
   g_autoptr(GVariant) owned = NULL;
 
   g_return_val_if_fail (COMLINK_IS_ENDPOINT (self), FALSE);
   g_return_val_if_fail (message != NULL, FALSE);
+  g_return_val_if_fail (fd_list == NULL || G_IS_UNIX_FD_LIST (fd_list), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   owned = g_variant_ref_sink (message);
+
+  if (fd_list != NULL && g_unix_fd_list_get_length (fd_list) == 0)
+    fd_list = NULL;
 
   if (g_atomic_int_get (&priv->closed))
     {
@@ -202,7 +233,38 @@ comlink_endpoint_send (ComlinkEndpoint *self,
       return FALSE;
     }
 
-  return COMLINK_ENDPOINT_GET_CLASS (self)->send (self, owned, error);
+  if (fd_list != NULL && !comlink_endpoint_can_send_fds (self))
+    {
+      g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_NOT_TRANSFERABLE,
+                   _ ("An endpoint of type %s cannot carry file descriptors"),
+                   G_OBJECT_TYPE_NAME (self));
+      return FALSE;
+    }
+
+  return COMLINK_ENDPOINT_GET_CLASS (self)->send (self, owned, fd_list, error);
+}
+
+/**
+ * comlink_endpoint_can_send_fds:
+ * @self: a #ComlinkEndpoint
+ *
+ * Tells whether file descriptors can travel beside the messages of an
+ * endpoint: they can between the ports of a [class@Comlink.Channel], and
+ * over a [class@Comlink.StreamEndpoint] on a Unix socket.
+ *
+ * Returns: %TRUE if @self can carry file descriptors
+ *
+ * Since: 1.0
+ */
+gboolean
+comlink_endpoint_can_send_fds (ComlinkEndpoint *self)
+{
+  ComlinkEndpointClass *klass;
+
+  g_return_val_if_fail (COMLINK_IS_ENDPOINT (self), FALSE);
+
+  klass = COMLINK_ENDPOINT_GET_CLASS (self);
+  return klass->can_send_fds != NULL && klass->can_send_fds (self);
 }
 
 /**
@@ -220,22 +282,44 @@ void
 comlink_endpoint_receive (ComlinkEndpoint *self,
                           GVariant        *message)
 {
+  comlink_endpoint_receive_with_fds (self, message, NULL);
+}
+
+/**
+ * comlink_endpoint_receive_with_fds:
+ * @self: a #ComlinkEndpoint
+ * @message: a message that arrived
+ * @fd_list: (nullable): the file descriptors that arrived beside it
+ *
+ * For implementations of endpoints: like
+ * [method@Comlink.Endpoint.receive], with the file descriptors that came
+ * with @message. They stay in @fd_list, which the caller keeps and
+ * releases; the listeners duplicate what they keep.
+ *
+ * Since: 1.0
+ */
+void
+comlink_endpoint_receive_with_fds (ComlinkEndpoint *self,
+                                   GVariant        *message,
+                                   GUnixFDList     *fd_list)
+{
   ComlinkEndpointPrivate *priv = comlink_endpoint_get_instance_private (self);
 
   g_return_if_fail (COMLINK_IS_ENDPOINT (self));
   g_return_if_fail (message != NULL);
+  g_return_if_fail (fd_list == NULL || G_IS_UNIX_FD_LIST (fd_list));
 
   if (g_atomic_int_get (&priv->closed))
     return;
 
   if (priv->receiver != NULL)
     {
-      priv->receiver (self, message, priv->receiver_data);
+      priv->receiver (self, message, fd_list, priv->receiver_data);
       if (!g_signal_has_handler_pending (self, signals[MESSAGE], 0, TRUE))
         return;
     }
 
-  g_signal_emit (self, signals[MESSAGE], 0, message);
+  g_signal_emit (self, signals[MESSAGE], 0, message, fd_list);
 }
 
 void

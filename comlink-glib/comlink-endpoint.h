@@ -6,7 +6,8 @@
 #error "Only <comlink-glib/comlink.h> can be included directly."
 #endif
 
-#include <glib-object.h>
+#include <gio/gio.h>
+#include <gio/gunixfdlist.h>
 
 #include "comlink-version.h"
 
@@ -23,9 +24,12 @@ G_DECLARE_DERIVABLE_TYPE (ComlinkEndpoint, comlink_endpoint, COMLINK, ENDPOINT, 
  * @start: begins delivering received messages in the thread-default main
  *   context, which the base class has recorded; messages that arrived
  *   earlier are delivered then
- * @send: sends one message to the peer; called from any thread
+ * @send: sends one message, and the file descriptors of @fd_list (or
+ *   %NULL) beside it, to the peer; called from any thread
  * @close: releases the transport; called once, from the endpoint's context
  * @closed: class handler of the [signal@Comlink.Endpoint::closed] signal
+ * @can_send_fds: whether file descriptors can travel beside messages;
+ *   %FALSE when not implemented
  *
  * The virtual functions of an endpoint transport.
  *
@@ -38,13 +42,15 @@ struct _ComlinkEndpointClass
   void (*start) (ComlinkEndpoint *self);
   gboolean (*send) (ComlinkEndpoint *self,
                     GVariant        *message,
+                    GUnixFDList     *fd_list,
                     GError         **error);
   void (*close) (ComlinkEndpoint *self);
   void (*closed) (ComlinkEndpoint *self,
                   const GError    *error);
+  gboolean (*can_send_fds) (ComlinkEndpoint *self);
 
   /*< private >*/
-  gpointer _reserved[8];
+  gpointer _reserved[7];
 };
 
 COMLINK_AVAILABLE_IN_ALL
@@ -53,6 +59,13 @@ COMLINK_AVAILABLE_IN_ALL
 gboolean comlink_endpoint_send (ComlinkEndpoint *self,
                                 GVariant        *message,
                                 GError         **error);
+COMLINK_AVAILABLE_IN_ALL
+gboolean comlink_endpoint_send_with_fds (ComlinkEndpoint *self,
+                                         GVariant        *message,
+                                         GUnixFDList     *fd_list,
+                                         GError         **error);
+COMLINK_AVAILABLE_IN_ALL
+gboolean comlink_endpoint_can_send_fds (ComlinkEndpoint *self);
 COMLINK_AVAILABLE_IN_ALL
 void comlink_endpoint_close (ComlinkEndpoint *self);
 COMLINK_AVAILABLE_IN_ALL
@@ -64,6 +77,10 @@ GMainContext *comlink_endpoint_get_context (ComlinkEndpoint *self);
 COMLINK_AVAILABLE_IN_ALL
 void comlink_endpoint_receive (ComlinkEndpoint *self,
                                GVariant        *message);
+COMLINK_AVAILABLE_IN_ALL
+void comlink_endpoint_receive_with_fds (ComlinkEndpoint *self,
+                                        GVariant        *message,
+                                        GUnixFDList     *fd_list);
 COMLINK_AVAILABLE_IN_ALL
 void comlink_endpoint_close_with_error (ComlinkEndpoint *self,
                                         const GError    *error);

@@ -27,4 +27,10 @@ COMLINK_AVAILABLE_IN_ALL
 void comlink_stream_endpoint_set_max_message_size (ComlinkStreamEndpoint *self,
                                                    gsize                  max_message_size);
 
+COMLINK_AVAILABLE_IN_ALL
+guint64 comlink_stream_endpoint_get_memfd_threshold (ComlinkStreamEndpoint *self);
+COMLINK_AVAILABLE_IN_ALL
+void comlink_stream_endpoint_set_memfd_threshold (ComlinkStreamEndpoint *self,
+                                                  guint64                memfd_threshold);
+
 G_END_DECLS

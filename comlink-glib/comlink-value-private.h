@@ -2,18 +2,23 @@
 
 #pragma once
 
+#include <gio/gunixfdlist.h>
+
 #include "comlink-connection.h"
 
 G_BEGIN_DECLS
 
-/* Both return a full (not floating) reference */
+/* Both return a full (not floating) reference. File descriptors that go
+ * beside the message are appended to *fds, which is created on demand. */
 
 GVariant *_comlink_value_to_wire (ComlinkConnection *connection,
                                   const GValue      *value,
+                                  GUnixFDList      **fds,
                                   GError           **error);
 GVariant *_comlink_values_to_wire (ComlinkConnection *connection,
                                    const GValue      *values,
                                    guint              n_values,
+                                   GUnixFDList      **fds,
                                    GError           **error);
 gboolean  _comlink_value_from_wire (ComlinkConnection *connection,
                                     GVariant          *wire,

@@ -16,8 +16,16 @@
 
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gio/gunixinputstream.h>
+#include <gio/gunixoutputstream.h>
 
 #include "comlink-channel-private.h"
 #include "comlink-connection-private.h"
@@ -32,6 +40,7 @@ static GVariant *
 value_to_wire (ComlinkConnection *connection,
                const GValue      *value,
                GArray            *exported,
+               GUnixFDList      **fds,
                GError           **error);
 
 static gboolean
@@ -102,10 +111,253 @@ flags_to_wire (const GValue *value,
                             g_variant_new ("(sas)", G_VALUE_TYPE_NAME (value), &builder));
 }
 
+static gboolean
+check_fds_possible (ComlinkConnection *connection,
+                    GUnixFDList      **fds,
+                    GError           **error)
+{
+  if (fds != NULL && comlink_endpoint_can_send_fds (comlink_connection_get_endpoint (connection)))
+    {
+      if (*fds == NULL)
+        *fds = g_unix_fd_list_new ();
+      return TRUE;
+    }
+
+  g_set_error_literal (error, COMLINK_ERROR, COMLINK_ERROR_NOT_TRANSFERABLE,
+                       _ ("File descriptors cannot travel over this connection"));
+  return FALSE;
+}
+
+/* A GUnixFDList, or an object that holds one file descriptor, travels as
+ * the indices of duplicates beside the message */
+static GVariant *
+fds_to_wire (ComlinkConnection *connection,
+             GObject           *object,
+             GUnixFDList      **fds,
+             GError           **error)
+{
+  GVariantBuilder builder;
+  const gint     *object_fds;
+  gint            single;
+  gint            n_fds;
+
+  if (G_IS_UNIX_FD_LIST (object))
+    object_fds = g_unix_fd_list_peek_fds (G_UNIX_FD_LIST (object), &n_fds);
+  else
+    {
+      if (G_IS_UNIX_INPUT_STREAM (object))
+        single = g_unix_input_stream_get_fd (G_UNIX_INPUT_STREAM (object));
+      else
+        single = g_unix_output_stream_get_fd (G_UNIX_OUTPUT_STREAM (object));
+      object_fds = &single;
+      n_fds = 1;
+    }
+
+  if (!check_fds_possible (connection, fds, error))
+    return NULL;
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("ah"));
+  for (gint i = 0; i < n_fds; i++)
+    {
+      gint handle = g_unix_fd_list_append (*fds, object_fds[i], error);
+
+      if (handle < 0)
+        {
+          g_variant_builder_clear (&builder);
+          return NULL;
+        }
+      g_variant_builder_add (&builder, "h", handle);
+    }
+
+  return _comlink_wire_tag (COMLINK_TAG_FDS,
+                            g_variant_new ("(sah)", G_OBJECT_TYPE_NAME (object), &builder));
+}
+
+static gboolean
+is_fd_holder (GObject *object)
+{
+  return G_IS_UNIX_FD_LIST (object) ||
+         G_IS_UNIX_INPUT_STREAM (object) ||
+         G_IS_UNIX_OUTPUT_STREAM (object);
+}
+
+static gboolean
+fds_from_wire (ComlinkConnection *connection,
+               GVariant          *content,
+               GValue            *value,
+               GError           **error)
+{
+  g_autoptr(GUnixFDList) list = g_unix_fd_list_new ();
+  g_autoptr(GVariant) handles = g_variant_get_child_value (content, 1);
+  const char *type_name;
+  gsize       n = g_variant_n_children (handles);
+
+  g_variant_get_child (content, 0, "&s", &type_name);
+
+  for (gsize i = 0; i < n; i++)
+    {
+      gint32 handle;
+      gint   fd;
+
+      g_variant_get_child (handles, i, "h", &handle);
+      fd = _comlink_connection_dup_incoming_fd (connection, handle, error);
+      if (fd < 0)
+        return FALSE;
+      if (g_unix_fd_list_append (list, fd, error) < 0)
+        {
+          close (fd);
+          return FALSE;
+        }
+      close (fd);
+    }
+
+  if (g_str_equal (type_name, "GUnixFDList"))
+    {
+      g_value_init (value, G_TYPE_UNIX_FD_LIST);
+      g_value_set_object (value, list);
+      return TRUE;
+    }
+
+  if (n == 1 && (g_str_equal (type_name, "GUnixInputStream") ||
+                 g_str_equal (type_name, "GUnixOutputStream")))
+    {
+      gint fd = g_unix_fd_list_get (list, 0, error);
+
+      if (fd < 0)
+        return FALSE;
+      if (type_name[5] == 'I')
+        {
+          g_value_init (value, G_TYPE_UNIX_INPUT_STREAM);
+          g_value_take_object (value, g_unix_input_stream_new (fd, TRUE));
+        }
+      else
+        {
+          g_value_init (value, G_TYPE_UNIX_OUTPUT_STREAM);
+          g_value_take_object (value, g_unix_output_stream_new (fd, TRUE));
+        }
+      return TRUE;
+    }
+
+  g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
+               _ ("File descriptors for an unknown type “%s”"), type_name);
+  return FALSE;
+}
+
+static void
+unmap_bytes (gpointer data)
+{
+  gsize *mapping = data;
+
+  munmap ((gpointer) mapping[0], mapping[1]);
+  g_free (mapping);
+}
+
+/* Writes @bytes into a new memfd and seals it, so that the receiver can
+ * map it knowing that it will never change or shrink */
+static GVariant *
+memfd_to_wire (GBytes       *bytes,
+               GUnixFDList  *fds,
+               GError      **error)
+{
+  gsize         size;
+  const guint8 *data = g_bytes_get_data (bytes, &size);
+  gsize         written = 0;
+  gint          handle;
+  int           fd;
+
+  fd = memfd_create ("comlink-bytes", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  if (fd < 0)
+    goto failed;
+
+  while (written < size)
+    {
+      gssize n = write (fd, data + written, size - written);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        goto failed;
+      written += n;
+    }
+
+  if (fcntl (fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)
+    goto failed;
+
+  handle = g_unix_fd_list_append (fds, fd, error);
+  close (fd);
+  if (handle < 0)
+    return NULL;
+
+  return _comlink_wire_tag (COMLINK_TAG_MEMFD, g_variant_new ("(th)", (guint64) size, handle));
+
+failed:
+  {
+    int saved = errno;
+
+    if (fd >= 0)
+      close (fd);
+    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                 _ ("Could not share bytes through memory: %s"), g_strerror (saved));
+    return NULL;
+  }
+}
+
+/* Maps the sealed memfd that a GBytes came in. One that the sender could
+ * still change or shrink is refused: a shrink would kill the receiver
+ * with SIGBUS. */
+static gboolean
+memfd_from_wire (ComlinkConnection *connection,
+                 GVariant          *content,
+                 GValue            *value,
+                 GError           **error)
+{
+  guint64     size;
+  gint32      handle;
+  struct stat st;
+  gpointer    data;
+  gsize      *mapping;
+  int         seals;
+  int         fd;
+
+  g_variant_get (content, "(th)", &size, &handle);
+  fd = _comlink_connection_dup_incoming_fd (connection, handle, error);
+  if (fd < 0)
+    return FALSE;
+
+  seals = fcntl (fd, F_GET_SEALS);
+  if (seals < 0 || (seals & (F_SEAL_SHRINK | F_SEAL_WRITE)) != (F_SEAL_SHRINK | F_SEAL_WRITE) ||
+      fstat (fd, &st) < 0 || size == 0 || (guint64) st.st_size < size || size > G_MAXSIZE)
+    {
+      close (fd);
+      g_set_error_literal (error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
+                           _ ("Bytes in memory that is not sealed, or smaller than announced"));
+      return FALSE;
+    }
+
+  data = mmap (NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+  close (fd);
+  if (data == MAP_FAILED)
+    {
+      int saved = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   _ ("Could not map shared bytes: %s"), g_strerror (saved));
+      return FALSE;
+    }
+
+  mapping = g_new (gsize, 2);
+  mapping[0] = (gsize) data;
+  mapping[1] = size;
+  g_value_init (value, G_TYPE_BYTES);
+  g_value_take_boxed (value, g_bytes_new_with_free_func (data, size, unmap_bytes, mapping));
+  return TRUE;
+}
+
 static GVariant *
 object_to_wire (ComlinkConnection *connection,
                 GObject           *object,
                 GArray            *exported,
+                GUnixFDList      **fds,
                 GError           **error)
 {
   guint64 id;
@@ -132,6 +384,9 @@ object_to_wire (ComlinkConnection *connection,
       return _comlink_wire_tag (COMLINK_TAG_ENDPOINT, g_variant_new_string (token));
     }
 
+  if (is_fd_holder (object))
+    return fds_to_wire (connection, object, fds, error);
+
   if (COMLINK_IS_PROXY (object))
     {
       if (!_comlink_proxy_get_remote_id (COMLINK_PROXY (object), connection, &id, error))
@@ -148,8 +403,10 @@ object_to_wire (ComlinkConnection *connection,
 }
 
 static GVariant *
-boxed_to_wire (const GValue *value,
-               GError      **error)
+boxed_to_wire (ComlinkConnection *connection,
+               const GValue      *value,
+               GUnixFDList      **fds,
+               GError           **error)
 {
   GType    type = G_VALUE_TYPE (value);
   gpointer boxed = g_value_get_boxed (value);
@@ -168,6 +425,13 @@ boxed_to_wire (const GValue *value,
     {
       if (boxed == NULL)
         return g_variant_ref (_comlink_wire_none ());
+      if (g_bytes_get_size (boxed) >= _comlink_connection_get_memfd_threshold (connection) &&
+          fds != NULL)
+        {
+          if (*fds == NULL)
+            *fds = g_unix_fd_list_new ();
+          return memfd_to_wire (boxed, *fds, error);
+        }
       return _comlink_wire_tag (COMLINK_TAG_BYTES,
                                 g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING, boxed, TRUE));
     }
@@ -188,6 +452,7 @@ static GVariant *
 value_to_wire (ComlinkConnection *connection,
                const GValue      *value,
                GArray            *exported,
+               GUnixFDList      **fds,
                GError           **error)
 {
   GType type;
@@ -260,15 +525,15 @@ value_to_wire (ComlinkConnection *connection,
         return g_variant_ref (_comlink_wire_none ());
       return _comlink_wire_tag (COMLINK_TAG_VARIANT, g_value_get_variant (value));
     case G_TYPE_OBJECT:
-      return object_to_wire (connection, g_value_get_object (value), exported, error);
+      return object_to_wire (connection, g_value_get_object (value), exported, fds, error);
     case G_TYPE_INTERFACE:
       if (g_type_is_a (type, G_TYPE_OBJECT))
-        return object_to_wire (connection, g_value_get_object (value), exported, error);
+        return object_to_wire (connection, g_value_get_object (value), exported, fds, error);
       g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_NOT_TRANSFERABLE,
                    _ ("A value of type %s cannot be sent"), g_type_name (type));
       return NULL;
     case G_TYPE_BOXED:
-      return boxed_to_wire (value, error);
+      return boxed_to_wire (connection, value, fds, error);
     default:
       g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_NOT_TRANSFERABLE,
                    _ ("A value of type %s cannot be sent"), g_type_name (type));
@@ -287,10 +552,11 @@ rollback_exports (ComlinkConnection *connection,
 GVariant *
 _comlink_value_to_wire (ComlinkConnection *connection,
                         const GValue      *value,
+                        GUnixFDList      **fds,
                         GError           **error)
 {
   g_autoptr(GArray) exported = g_array_new (FALSE, FALSE, sizeof (guint64));
-  GVariant *ret = value_to_wire (connection, value, exported, error);
+  GVariant *ret = value_to_wire (connection, value, exported, fds, error);
 
   if (ret == NULL)
     rollback_exports (connection, exported);
@@ -302,6 +568,7 @@ GVariant *
 _comlink_values_to_wire (ComlinkConnection *connection,
                          const GValue      *values,
                          guint              n_values,
+                         GUnixFDList      **fds,
                          GError           **error)
 {
   g_autoptr(GArray) exported = g_array_new (FALSE, FALSE, sizeof (guint64));
@@ -309,7 +576,7 @@ _comlink_values_to_wire (ComlinkConnection *connection,
 
   for (guint i = 0; i < n_values; i++)
     {
-      GVariant *child = value_to_wire (connection, &values[i], exported, error);
+      GVariant *child = value_to_wire (connection, &values[i], exported, fds, error);
 
       if (child != NULL)
         g_variant_take_ref (child);
@@ -450,6 +717,12 @@ tagged_from_wire (ComlinkConnection *connection,
 
     case COMLINK_TAG_HANDLER:
       return _comlink_transfer_handler_read (content, value, error);
+
+    case COMLINK_TAG_FDS:
+      return fds_from_wire (connection, content, value, error);
+
+    case COMLINK_TAG_MEMFD:
+      return memfd_from_wire (connection, content, value, error);
 
     case COMLINK_TAG_PEER:
       {

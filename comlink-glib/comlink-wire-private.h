@@ -47,7 +47,11 @@ typedef enum
   COMLINK_TAG_PEER,     /* t       an object the receiver exported */
   COMLINK_TAG_ENDPOINT, /* s       an in-process endpoint, by its token */
   COMLINK_TAG_HANDLER,  /* (sv)    what a transfer handler wrote */
-  COMLINK_TAG_LAST = COMLINK_TAG_HANDLER,
+  COMLINK_TAG_FDS,      /* (sah)   a GUnixFDList or an fd-holding object:
+                         *         type name, indices into the message's
+                         *         file descriptors */
+  COMLINK_TAG_MEMFD,    /* (th)    GBytes in a sealed memfd: size, index */
+  COMLINK_TAG_LAST = COMLINK_TAG_MEMFD,
 } ComlinkTag;
 
 typedef struct
@@ -97,6 +101,9 @@ ComlinkTag _comlink_wire_untag (GVariant  *value,
                                 GVariant **content,
                                 GError   **error);
 GVariant  *_comlink_wire_error_new (const GError *error);
+gboolean   _comlink_wire_check_fds (GVariant *body,
+                                    guint     n_fds,
+                                    GError  **error);
 GError    *_comlink_wire_error_parse (GVariant *content);
 
 G_END_DECLS

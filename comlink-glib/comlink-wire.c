@@ -58,6 +58,8 @@ static const char *tag_types[COMLINK_TAG_LAST + 1] = {
   [COMLINK_TAG_PEER] = "t",
   [COMLINK_TAG_ENDPOINT] = "s",
   [COMLINK_TAG_HANDLER] = "(sv)",
+  [COMLINK_TAG_FDS] = "(sah)",
+  [COMLINK_TAG_MEMFD] = "(th)",
 };
 
 void
@@ -368,6 +370,106 @@ _comlink_wire_untag (GVariant  *value,
 
   *content = g_steal_pointer (&inner);
   return tag;
+}
+
+/* Marks the file descriptors that the values in @value refer to; returns
+ * FALSE for an index out of range or used twice. Values sit in the body
+ * itself, in arrays of variants and in tuples; the contents of a carried
+ * GVariant or of a transfer handler are opaque. */
+static gboolean
+mark_fd (gint32  handle,
+         guint8 *used,
+         guint   n_fds)
+{
+  if (handle < 0 || (guint) handle >= n_fds || used[handle])
+    return FALSE;
+  used[handle] = TRUE;
+  return TRUE;
+}
+
+static gboolean
+mark_fds (GVariant *value,
+          guint8   *used,
+          guint     n_fds,
+          guint     depth)
+{
+  gsize n;
+
+  if (depth > 16 || !g_variant_is_container (value))
+    return TRUE;
+
+  if (g_variant_is_of_type (value, G_VARIANT_TYPE ("(yv)")))
+    {
+      g_autoptr(GVariant) content = NULL;
+      ComlinkTag tag = _comlink_wire_untag (value, &content, NULL);
+      g_autoptr(GVariant) handles = NULL;
+      gint32 handle;
+
+      if (tag == COMLINK_TAG_MEMFD)
+        {
+          g_variant_get (content, "(th)", NULL, &handle);
+          return mark_fd (handle, used, n_fds);
+        }
+      if (tag != COMLINK_TAG_FDS)
+        return TRUE;
+
+      handles = g_variant_get_child_value (content, 1);
+      n = g_variant_n_children (handles);
+      for (gsize i = 0; i < n; i++)
+        {
+          g_variant_get_child (handles, i, "h", &handle);
+          if (!mark_fd (handle, used, n_fds))
+            return FALSE;
+        }
+      return TRUE;
+    }
+
+  n = g_variant_n_children (value);
+  for (gsize i = 0; i < n; i++)
+    {
+      g_autoptr(GVariant) child = g_variant_get_child_value (value, i);
+
+      if (g_variant_is_of_type (child, G_VARIANT_TYPE_VARIANT))
+        {
+          g_autoptr(GVariant) inner = g_variant_get_variant (child);
+
+          if (!mark_fds (inner, used, n_fds, depth + 1))
+            return FALSE;
+        }
+      else if (!mark_fds (child, used, n_fds, depth + 1))
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* Checks that the values of a message body refer to each of the @n_fds
+ * file descriptors that came beside it exactly once */
+gboolean
+_comlink_wire_check_fds (GVariant *body,
+                         guint     n_fds,
+                         GError  **error)
+{
+  g_autofree guint8 *used = g_new0 (guint8, MAX (n_fds, 1));
+  g_autoptr(GVariant) top = g_variant_new_tuple (&body, 1);
+
+  g_variant_ref_sink (top);
+  if (!mark_fds (top, used, n_fds, 0))
+    {
+      g_set_error_literal (error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
+                           _ ("A value refers to a file descriptor that did not come with the message"));
+      return FALSE;
+    }
+
+  for (guint i = 0; i < n_fds; i++)
+    if (!used[i])
+      {
+        g_set_error_literal (error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
+                             _ ("A file descriptor where none is expected"));
+        return FALSE;
+      }
+
+  return TRUE;
 }
 
 GVariant *

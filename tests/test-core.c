@@ -76,7 +76,7 @@ typedef struct
 } Listener;
 
 static void
-on_message (ComlinkEndpoint *endpoint, GVariant *message, Listener *l)
+on_message (ComlinkEndpoint *endpoint, GVariant *message, GUnixFDList *fds, Listener *l)
 {
   g_assert_true (l->thread == g_thread_self ());
   g_ptr_array_add (l->received, g_variant_ref (message));

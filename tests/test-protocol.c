@@ -17,7 +17,7 @@ typedef struct
 } Fake;
 
 static void
-on_peer_message (ComlinkEndpoint *endpoint, GVariant *message, Fake *fake)
+on_peer_message (ComlinkEndpoint *endpoint, GVariant *message, GUnixFDList *fds, Fake *fake)
 {
   g_ptr_array_add (fake->received, g_variant_ref (message));
 }

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
-#define _GNU_SOURCE
 
 #include "bench-common.h"
 

@@ -35,7 +35,6 @@
  *              bench-child next to this program
  */
 
-#define _GNU_SOURCE
 
 #include <comlink-glib/comlink.h>
 

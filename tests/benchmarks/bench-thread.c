@@ -25,7 +25,6 @@
  *   --verbose  the figures of every round, on stderr
  */
 
-#define _GNU_SOURCE
 
 #include <comlink-glib/comlink.h>
 
