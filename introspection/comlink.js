@@ -1,0 +1,645 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+//
+// Comlink's feel in GJS, on top of the Comlink-1 typelib:
+//
+//   import * as Comlink from 'file:///usr/share/comlink-glib-1/gjs/comlink.js';
+//
+//   const api = Comlink.wrap(worker);     // a worker, an endpoint or a proxy
+//   await api.add(2, 3);                  // CALL
+//   await api.counter;                    // GET
+//   api.counter = 5;                      // SET, sent at once
+//   const thing = await new api.Thing(1); // CONSTRUCT
+//   api[Comlink.releaseProxy]();
+//
+//   Comlink.expose(obj, endpoint);        // obj: a plain object or class
+//   Comlink.expose(obj);                  // in a subprocess worker
+//
+// Lifetimes: an ES Proxy returned by wrap() holds the ComlinkProxy objects
+// of its paths through plain JS references, nothing else does. When the
+// script drops every ES Proxy of one wrap(), the garbage collector drops
+// the ComlinkProxy wrappers, the proxies are finalized and the peer is
+// told to release the object. A JS object exposed here is held by a
+// GObject (ComlinkGjsExposed) that the connection holds while the peer
+// holds a reference; when the peer releases it, the connection drops the
+// GObject and the collector may take both. WeakRef and
+// FinalizationRegistry are not used: GJS 1.74 does not collect their
+// targets.
+
+import GLib from 'gi://GLib';
+import GObject from 'gi://GObject';
+import Gio from 'gi://Gio';
+import ComlinkGI from 'gi://Comlink?version=1';
+
+/** Call `api[releaseProxy]()` to release the remote object. */
+export const releaseProxy = Symbol('Comlink.releaseProxy');
+/** `await api[createEndpoint]()` gives a new endpoint to the same object. */
+export const createEndpoint = Symbol('Comlink.endpoint');
+/** An exposed object's `[finalizer]()` runs when the peer releases it. */
+export const finalizer = Symbol('Comlink.finalizer');
+/** `await api[subscribe](signal, handler)` connects to a remote signal. */
+export const subscribe = Symbol('Comlink.subscribe');
+/** `api[unsubscribe](id)` ends a subscription. */
+export const unsubscribe = Symbol('Comlink.unsubscribe');
+/** Marks an object or function that travels by reference. */
+export const proxyMarker = Symbol('Comlink.proxy');
+
+/**
+ * Named transfer handlers: `transferHandlers.set(name, {canHandle(value),
+ * serialize(value) => [wireValue, transferables], deserialize(wireValue)})`.
+ * Both sides register the same name; the wire value is any value this
+ * module can send by value.
+ */
+export const transferHandlers = new Map();
+
+const state = Symbol('Comlink.state');
+const callOptionsTag = Symbol('Comlink.callOptions');
+
+const JS_ERROR_DOMAIN = GLib.quark_from_string('comlink-js-error-quark');
+const JS_VALUE_DOMAIN = GLib.quark_from_string('comlink-js-value-quark');
+const HANDLER_TAG = 'comlink-js-handler';
+
+// Error constructors by code in JS_ERROR_DOMAIN
+const errorTypes = [Error, TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError];
+
+function comlinkError(code, message) {
+    return new GLib.Error(ComlinkGI.error_quark(), code, message);
+}
+
+function releasedError() {
+    return new Error('Proxy has been released and is not useable');
+}
+
+// --- Values: JS to GValue ---------------------------------------------------
+
+function gvalue(type, setter, v) {
+    const value = new GObject.Value();
+    value.init(type);
+    value[setter](v);
+    return value;
+}
+
+function isPlainObject(v) {
+    const proto = Object.getPrototypeOf(v);
+    return proto === Object.prototype || proto === null;
+}
+
+function isByReference(v) {
+    return (typeof v === 'object' || typeof v === 'function') && v !== null &&
+        Object.prototype.hasOwnProperty.call(v, proxyMarker) && v[proxyMarker];
+}
+
+function esProxyState(v) {
+    if (typeof v !== 'function')
+        return undefined;
+    try {
+        return v[state];
+    } catch {
+        return undefined;
+    }
+}
+
+function findHandler(v) {
+    for (const [name, handler] of transferHandlers) {
+        if (handler.canHandle(v))
+            return [name, handler];
+    }
+    return null;
+}
+
+function numberToVariant(n) {
+    if (Number.isInteger(n) && n >= -0x80000000 && n <= 0x7fffffff)
+        return new GLib.Variant('i', n);
+    if (Number.isSafeInteger(n))
+        return new GLib.Variant('x', n);
+    return new GLib.Variant('d', n);
+}
+
+function notTransferable(what) {
+    return comlinkError(ComlinkGI.Error.NOT_TRANSFERABLE,
+        `${what} cannot be sent by value; wrap it with Comlink.proxy() to send it by reference`);
+}
+
+// Writes a JS value as a GVariant, for values inside arrays and objects
+// and for the values of transfer handlers.
+function toVariant(v) {
+    if (v === null || v === undefined)
+        return new GLib.Variant('mv', null);
+    switch (typeof v) {
+    case 'boolean':
+        return new GLib.Variant('b', v);
+    case 'number':
+        return numberToVariant(v);
+    case 'bigint':
+        return v < 0n ? new GLib.Variant('x', v) : new GLib.Variant('t', v);
+    case 'string':
+        return new GLib.Variant('s', v);
+    case 'symbol':
+        throw notTransferable('A symbol');
+    default:
+        break;
+    }
+
+    const handled = findHandler(v);
+    if (handled !== null) {
+        const [name, handler] = handled;
+        const [wire] = handler.serialize(v);
+        return new GLib.Variant('(ssv)', [HANDLER_TAG, name, toVariant(wire)]);
+    }
+    if (v instanceof GLib.Variant)
+        return v;
+    if (v instanceof Uint8Array)
+        return new GLib.Variant('ay', v);
+    if (v instanceof GLib.Bytes)
+        return new GLib.Variant('ay', v.toArray());
+    if (typeof v === 'function' || isByReference(v) || v instanceof GObject.Object)
+        throw notTransferable('An object inside an array or object');
+    if (Array.isArray(v))
+        return new GLib.Variant('av', v.map(toVariant));
+
+    const dict = {};
+    for (const [key, item] of Object.entries(v)) {
+        if (item !== undefined)
+            dict[key] = toVariant(item);
+    }
+    return new GLib.Variant('a{sv}', dict);
+}
+
+// Turns a JS value into what a GValue argument of the typelib takes: a
+// GObject.Value of the right type, or an object that GJS puts in a
+// GValue of its own type (GObject, GLib.Bytes).
+function toNative(v) {
+    const proxyState = esProxyState(v);
+    if (proxyState !== undefined)
+        return proxyState.family.proxyFor(proxyState.path);
+
+    if (v === null || v === undefined)
+        return gvalue(GObject.TYPE_VARIANT, 'set_variant', null);
+    switch (typeof v) {
+    case 'boolean':
+        return gvalue(GObject.TYPE_BOOLEAN, 'set_boolean', v);
+    case 'number':
+        if (Number.isInteger(v) && v >= -0x80000000 && v <= 0x7fffffff)
+            return gvalue(GObject.TYPE_INT, 'set_int', v);
+        if (Number.isSafeInteger(v))
+            return gvalue(GObject.TYPE_INT64, 'set_int64', v);
+        return gvalue(GObject.TYPE_DOUBLE, 'set_double', v);
+    case 'bigint':
+        if (v < 0n)
+            return gvalue(GObject.TYPE_INT64, 'set_int64', v);
+        return gvalue(GObject.TYPE_UINT64, 'set_uint64', v);
+    case 'string':
+        return gvalue(GObject.TYPE_STRING, 'set_string', v);
+    case 'symbol':
+        throw notTransferable('A symbol');
+    default:
+        break;
+    }
+
+    if (isByReference(v))
+        return new Exposed(v);
+    if (v instanceof GObject.Object)
+        return v;
+    if (v instanceof GLib.Bytes)
+        return v;
+    if (v instanceof Uint8Array && findHandler(v) === null)
+        return new GLib.Bytes(v);
+    if (v instanceof GLib.Variant)
+        return gvalue(GObject.TYPE_VARIANT, 'set_variant', v);
+    if (typeof v === 'function')
+        throw notTransferable('A function');
+    return gvalue(GObject.TYPE_VARIANT, 'set_variant', toVariant(v));
+}
+
+// --- Values: GValue to JS ---------------------------------------------------
+
+function fromVariant(variant) {
+    const type = variant.get_type_string();
+
+    if (type === 'a{sv}') {
+        const result = {};
+        const n = variant.n_children();
+        for (let i = 0; i < n; i++) {
+            const entry = variant.get_child_value(i);
+            result[entry.get_child_value(0).get_string()[0]] =
+                fromVariant(entry.get_child_value(1).get_variant());
+        }
+        return result;
+    }
+    if (type === 'av') {
+        const result = [];
+        const n = variant.n_children();
+        for (let i = 0; i < n; i++)
+            result.push(fromVariant(variant.get_child_value(i).get_variant()));
+        return result;
+    }
+    if (type === 'v')
+        return fromVariant(variant.get_variant());
+    if (type.startsWith('m')) {
+        const child = variant.get_maybe();
+        return child === null ? null : fromVariant(child);
+    }
+    if (type === 'ay')
+        return variant.get_data_as_bytes().toArray();
+    if (type === '(ssv)' && variant.get_child_value(0).get_string()[0] === HANDLER_TAG) {
+        const name = variant.get_child_value(1).get_string()[0];
+        const handler = transferHandlers.get(name);
+        if (handler === undefined)
+            throw comlinkError(ComlinkGI.Error.PROTOCOL, `A value of the unknown transfer handler “${name}”`);
+        return handler.deserialize(fromVariant(variant.get_child_value(2).get_variant()));
+    }
+    return variant.recursiveUnpack();
+}
+
+function fromNative(v) {
+    if (v instanceof ComlinkGI.Proxy)
+        return createProxy(new Family(v, null), []);
+    if (v instanceof Exposed)
+        return v.target; // one of ours, back by reference
+    if (v instanceof GLib.Variant)
+        return fromVariant(v);
+    if (v instanceof GLib.Bytes)
+        return v.toArray();
+    return v;
+}
+
+function invocationArgs(invocation) {
+    const n = invocation.get_n_args();
+    const args = [];
+    for (let i = 0; i < n; i++) {
+        // GType 0 (void or NULL) comes as null; GJS cannot read such a GValue
+        if (!invocation.get_arg_type(i))
+            args.push(null);
+        else
+            args.push(fromNative(invocation.get_arg(i)));
+    }
+    return args;
+}
+
+// --- Errors -----------------------------------------------------------------
+
+// What an exposed function threw, as the GError the caller receives
+function toGError(e) {
+    if (e instanceof GLib.Error)
+        return e;
+    if (e instanceof Error) {
+        const code = Math.max(0, errorTypes.findIndex(type => e.constructor === type));
+        return new GLib.Error(JS_ERROR_DOMAIN, code, String(e.message));
+    }
+    if (e === undefined)
+        return new GLib.Error(JS_VALUE_DOMAIN, 1, 'undefined');
+    let json;
+    try {
+        json = JSON.stringify(e);
+    } catch {
+        json = undefined;
+    }
+    return new GLib.Error(JS_VALUE_DOMAIN, 0, json ?? JSON.stringify(String(e)));
+}
+
+// What the caller throws for a GError of the peer
+function fromGError(e) {
+    if (!(e instanceof GLib.Error))
+        return e;
+    if (e.domain === JS_ERROR_DOMAIN) {
+        const Type = errorTypes[e.code] ?? Error;
+        const error = new Type(e.message);
+        error.domain = e.domain;
+        error.code = e.code;
+        return error;
+    }
+    if (e.domain === JS_VALUE_DOMAIN) {
+        if (e.code === 1)
+            return undefined;
+        try {
+            return JSON.parse(e.message);
+        } catch {
+            return e.message;
+        }
+    }
+    return e;
+}
+
+// --- Calls ------------------------------------------------------------------
+
+/**
+ * Options for one call, given as the last argument:
+ * `await api.slow(x, Comlink.callOptions({cancellable, timeout}))`.
+ * `timeout` is in milliseconds.
+ */
+export function callOptions({cancellable = null, timeout = -1} = {}) {
+    return {[callOptionsTag]: true, cancellable, timeout};
+}
+
+function splitOptions(args) {
+    const last = args[args.length - 1];
+    if (typeof last === 'object' && last !== null && last[callOptionsTag])
+        return [args.slice(0, -1), last];
+    return [args, {cancellable: null, timeout: -1}];
+}
+
+function settle(resolve, reject, finish) {
+    try {
+        resolve(finish());
+    } catch (e) {
+        reject(fromGError(e));
+    }
+}
+
+function remoteCall(proxy, method, args) {
+    return new Promise((resolve, reject) => {
+        const [values, options] = splitOptions(args);
+        const natives = values.map(toNative);
+        proxy.call_full_async(method, natives, options.timeout, options.cancellable,
+            (p, res) => settle(resolve, reject, () => fromNative(p.call_full_finish(res))));
+    });
+}
+
+function remoteGet(proxy, name) {
+    return new Promise((resolve, reject) => {
+        proxy.get_async(name, null,
+            (p, res) => settle(resolve, reject, () => fromNative(p.get_finish(res))));
+    });
+}
+
+function remoteSet(proxy, name, value) {
+    return new Promise((resolve, reject) => {
+        proxy.set_async(name, toNative(value), null,
+            (p, res) => settle(resolve, reject, () => {
+                p.set_finish(res);
+            }));
+    });
+}
+
+function remoteConstruct(proxy, args) {
+    return new Promise((resolve, reject) => {
+        const [values, options] = splitOptions(args);
+        proxy.construct_async(null, values.map(toNative), options.cancellable,
+            (p, res) => settle(resolve, reject, () => fromNative(p.construct_finish(res))));
+    });
+}
+
+// --- The ES Proxy -----------------------------------------------------------
+
+// What the ES Proxies of one wrap() share: the root ComlinkProxy, the
+// proxies of the paths used so far, and whether they were released.
+class Family {
+    constructor(root, owner) {
+        this.root = root;
+        this.owner = owner; // a worker wrapped by the script stays alive with its proxy
+        this.children = new Map();
+        this.released = false;
+    }
+
+    proxyFor(path) {
+        if (path.length === 0)
+            return this.root;
+        const key = path.join('\0');
+        let proxy = this.children.get(key);
+        if (proxy === undefined) {
+            proxy = this.proxyFor(path.slice(0, -1)).get_child(path[path.length - 1]);
+            this.children.set(key, proxy);
+        }
+        return proxy;
+    }
+
+    release() {
+        if (this.released)
+            return;
+        this.released = true;
+        for (const child of [...this.children.values()].reverse())
+            child.release();
+        this.children.clear();
+        this.root.release();
+    }
+}
+
+function createProxy(family, path) {
+    const check = () => {
+        if (family.released)
+            throw releasedError();
+    };
+    const parentProxy = () => family.proxyFor(path.slice(0, -1));
+    const last = path[path.length - 1];
+
+    return new Proxy(function () {}, {
+        get(_target, prop) {
+            if (prop === state)
+                return {family, path};
+            check();
+            if (prop === releaseProxy) {
+                return () => {
+                    family.release();
+                    return Promise.resolve();
+                };
+            }
+            if (prop === createEndpoint) {
+                return () => new Promise((resolve, reject) => {
+                    family.proxyFor(path).create_endpoint_async(null,
+                        (p, res) => settle(resolve, reject, () => p.create_endpoint_finish(res)));
+                });
+            }
+            if (prop === subscribe) {
+                return (signal, handler) => new Promise((resolve, reject) => {
+                    const closure = (_self, ...args) => handler(...args.map(fromNative));
+                    family.proxyFor(path).subscribe_async(signal, closure, null,
+                        (p, res) => settle(resolve, reject, () => p.subscribe_finish(res)));
+                });
+            }
+            if (prop === unsubscribe)
+                return id => family.proxyFor(path).unsubscribe(id);
+            if (prop === 'then') {
+                if (path.length === 0)
+                    return undefined;
+                const promise = remoteGet(parentProxy(), last);
+                return promise.then.bind(promise);
+            }
+            if (typeof prop === 'symbol')
+                return undefined;
+            return createProxy(family, [...path, prop]);
+        },
+        set(_target, prop, value) {
+            check();
+            if (typeof prop === 'symbol')
+                return false;
+            // Sent now: later requests on the connection see the new value.
+            // A failure has nobody to report to, as in Comlink.
+            remoteSet(family.proxyFor(path), prop, value).catch(() => {});
+            return true;
+        },
+        apply(_target, _thisArg, args) {
+            check();
+            if (last === 'bind' && path.length > 0)
+                return createProxy(family, path.slice(0, -1));
+            if (path.length === 0)
+                return remoteCall(family.root, null, args);
+            return remoteCall(parentProxy(), last, args);
+        },
+        construct(_target, args) {
+            check();
+            return remoteConstruct(family.proxyFor(path), args);
+        },
+    });
+}
+
+/**
+ * Returns an ES Proxy for the remote object of `target`: a
+ * Comlink.Worker, a Comlink.Endpoint (the peer exposes an object on it),
+ * a Comlink.Connection, or a Comlink.Proxy.
+ */
+export function wrap(target) {
+    if (target instanceof ComlinkGI.Worker)
+        return createProxy(new Family(target.get_proxy(), target), []);
+    if (target instanceof ComlinkGI.Endpoint)
+        return createProxy(new Family(ComlinkGI.wrap(target), null), []);
+    if (target instanceof ComlinkGI.Connection)
+        return createProxy(new Family(target.wrap(), null), []);
+    if (target instanceof ComlinkGI.Proxy)
+        return createProxy(new Family(target, null), []);
+    throw new TypeError('Comlink.wrap() takes a Comlink.Worker, Endpoint, Connection or Proxy');
+}
+
+/** The Comlink.Proxy behind an ES Proxy of wrap(), for its GObject API. */
+export function unwrap(api) {
+    const proxyState = esProxyState(api);
+    if (proxyState === undefined)
+        throw new TypeError('Not a proxy made by Comlink.wrap()');
+    if (proxyState.family.released)
+        throw releasedError();
+    return proxyState.family.proxyFor(proxyState.path);
+}
+
+/** Marks `obj` (an object or a function) to travel by reference. */
+export function proxy(obj) {
+    Object.defineProperty(obj, proxyMarker, {value: true, configurable: true});
+    return obj;
+}
+
+// --- Exposing ---------------------------------------------------------------
+
+let currentInvocationObject = null;
+
+/**
+ * The Comlink.Invocation being served, while an exposed function runs and
+ * until its first `await`: its cancellable fires when the caller cancels.
+ */
+export function currentInvocation() {
+    return currentInvocationObject;
+}
+
+function resolvePath(root, path) {
+    let object = root;
+    for (const name of path) {
+        if (object === null || object === undefined)
+            break;
+        object = object[name];
+    }
+    if (object === null || object === undefined || (typeof object !== 'object' && typeof object !== 'function'))
+        throw comlinkError(ComlinkGI.Error.NO_SUCH_OBJECT, `No object at “${path.join('.')}”`);
+    return object;
+}
+
+function runExposed(invocation, fn) {
+    currentInvocationObject = invocation;
+    try {
+        return fn();
+    } finally {
+        currentInvocationObject = null;
+    }
+}
+
+async function serve(root, invocation) {
+    const kind = invocation.get_kind();
+    const member = invocation.get_member();
+    const object = resolvePath(root, invocation.get_path());
+    const args = invocationArgs(invocation);
+
+    switch (kind) {
+    case ComlinkGI.InvocationKind.CALL: {
+        const fn = member === '' ? object : object[member];
+        if (typeof fn !== 'function')
+            throw comlinkError(ComlinkGI.Error.NO_SUCH_METHOD, `No method “${member}”`);
+        return runExposed(invocation, () => fn.apply(member === '' ? undefined : object, args));
+    }
+    case ComlinkGI.InvocationKind.GET:
+        if (!(member in Object(object)))
+            throw comlinkError(ComlinkGI.Error.NO_SUCH_PROPERTY, `No property “${member}”`);
+        return object[member];
+    case ComlinkGI.InvocationKind.SET:
+        object[member] = args[0];
+        return undefined;
+    case ComlinkGI.InvocationKind.CONSTRUCT: {
+        const Klass = object[member];
+        if (typeof Klass !== 'function')
+            throw comlinkError(ComlinkGI.Error.NOT_CONSTRUCTIBLE, `No constructible “${member}”`);
+        const names = invocation.get_names();
+        const params = names.length > 0
+            ? [Object.fromEntries(names.map((name, i) => [name, args[i]]))]
+            : args;
+        return proxy(runExposed(invocation, () => new Klass(...params)));
+    }
+    default:
+        throw comlinkError(ComlinkGI.Error.PROTOCOL, `Unknown request ${kind}`);
+    }
+}
+
+function answer(invocation, result) {
+    // undefined too travels as nothing; GJS turns a bare null into a
+    // gpointer GValue, which cannot travel
+    invocation.return_value(toNative(result));
+}
+
+// The GObject that stands for a JS object or function on the wire
+const Exposed = GObject.registerClass({
+    GTypeName: 'ComlinkGjsExposed',
+    Implements: [ComlinkGI.Exposable],
+}, class Exposed extends GObject.Object {
+    constructor(target) {
+        super();
+        this.target = target;
+    }
+
+    vfunc_invoke(invocation) {
+        // Nothing may escape: an exception in a vfunc is only logged, and
+        // the caller would wait for an answer that never comes
+        serve(this.target, invocation)
+            .then(result => answer(invocation, result))
+            .catch(e => {
+                try {
+                    invocation.return_gerror(toGError(e));
+                } catch (inner) {
+                    invocation.return_gerror(toGError(inner));
+                }
+            });
+    }
+
+    vfunc_released(_connection) {
+        const fn = this.target?.[finalizer];
+        if (typeof fn === 'function') {
+            try {
+                fn.call(this.target);
+            } catch (e) {
+                logError(e, 'Comlink: an exposed object’s finalizer threw');
+            }
+        }
+    }
+});
+
+/**
+ * Exposes `obj` on `endpoint` (a Comlink.Endpoint) and returns the
+ * Comlink.Connection. A GObject is exposed as it is (properties, action
+ * signals, signals); any other object or function through its JS
+ * members. Without an endpoint, in the child of a subprocess worker:
+ * exposes `obj` to the parent and serves it until the parent goes away.
+ */
+export function expose(obj, endpoint) {
+    const object = obj instanceof GObject.Object ? obj : new Exposed(obj);
+    if (endpoint === undefined || endpoint === null)
+        return ComlinkGI.Worker.serve_parent(object);
+    return ComlinkGI.expose(object, endpoint);
+}
+
+export default {
+    wrap, unwrap, expose, proxy, callOptions, currentInvocation,
+    releaseProxy, createEndpoint, finalizer, subscribe, unsubscribe, proxyMarker,
+    transferHandlers,
+};
