@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+//
+// The child of the GJS subprocess worker tests (run with `gjs -m`): exposes
+// a plain JS object to its parent with Comlink.expose and serves it until
+// the parent goes away.
+
+import GLib from 'gi://GLib';
+import GObject from 'gi://GObject';
+import Gio from 'gi://Gio';
+import * as Comlink from '../../introspection/comlink.js';
+
+const Emitter = GObject.registerClass({
+    Signals: {
+        'changed': {param_types: [GObject.TYPE_INT]},
+        'fire': {flags: GObject.SignalFlags.RUN_LAST | GObject.SignalFlags.ACTION, param_types: [GObject.TYPE_INT]},
+    },
+}, class Emitter extends GObject.Object {
+    on_fire(n) {
+        for (let i = 0; i < n; i++)
+            this.emit('changed', i);
+    }
+});
+
+function sleep(ms) {
+    return new Promise(resolve => GLib.timeout_add(GLib.PRIORITY_DEFAULT, ms, () => {
+        resolve();
+        return GLib.SOURCE_REMOVE;
+    }));
+}
+
+class Counter {
+    constructor(start = 0) {
+        this.count = start;
+    }
+
+    increment() {
+        return ++this.count;
+    }
+}
+
+const api = {
+    counter: 0,
+    releasedHandles: 0,
+    cancelledCalls: 0,
+    nested: {deep: {answer: () => 42}},
+    Counter,
+    add: (a, b) => a + b,
+    echo: v => v,
+    pid: () => new Gio.Credentials().get_unix_pid(),
+    async process(steps, onProgress) {
+        for (let i = 1; i <= steps; i++) {
+            await sleep(5);
+            await onProgress(Math.round(i * 100 / steps));
+        }
+        return 'processed';
+    },
+    failIO() {
+        throw new GLib.Error(Gio.io_error_quark(), Gio.IOErrorEnum.NOT_FOUND, 'no such thing');
+    },
+    failJS() {
+        throw new TypeError('not a number');
+    },
+    brokenInternals() {
+        return null.property;
+    },
+    throwValue() {
+        throw {reason: 'a plain object'};
+    },
+    makeHandle() {
+        return Comlink.proxy({
+            ping: () => 'pong',
+            [Comlink.finalizer]: () => {
+                api.releasedHandles++;
+            },
+        });
+    },
+    makeEmitter: () => new Emitter(),
+    waitForCancel() {
+        const cancellable = Comlink.currentInvocation().get_cancellable();
+        return new Promise((resolve, reject) => {
+            cancellable.connect(() => {
+                api.cancelledCalls++;
+                reject(new Error('cancelled'));
+            });
+        });
+    },
+    never: () => new Promise(() => {}),
+};
+
+Comlink.expose(api);
