@@ -132,7 +132,7 @@ port_source_dispatch (GSource    *source,
 {
   PortSource *port_source = (PortSource *) source;
   g_autoptr(ComlinkChannelPort) port = g_weak_ref_get (&port_source->port);
-  GQueue    batch = G_QUEUE_INIT;
+  GQueue     batch = G_QUEUE_INIT;
   gboolean   peer_closed;
   QueueItem *item;
 
@@ -212,7 +212,7 @@ comlink_channel_port_send (ComlinkEndpoint *endpoint,
   item->fd_list = NULL;
   if (fd_list != NULL)
     {
-      gint n_fds = 0;
+      gint        n_fds = 0;
       const gint *fds = g_unix_fd_list_peek_fds (fd_list, &n_fds);
 
       item->fd_list = g_unix_fd_list_new ();

@@ -393,7 +393,7 @@ on_socket_readable (GSocket     *socket,
                     GIOCondition condition,
                     gpointer     user_data)
 {
-  ComlinkStreamEndpoint *self = user_data;
+  ComlinkStreamEndpoint  *self = user_data;
   GSocketControlMessage **messages = NULL;
   GInputVector            vector;
   GError                 *error = NULL;

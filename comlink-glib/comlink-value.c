@@ -255,9 +255,9 @@ unmap_bytes (gpointer data)
 /* Writes @bytes into a new memfd and seals it, so that the receiver can
  * map it knowing that it will never change or shrink */
 static GVariant *
-memfd_to_wire (GBytes       *bytes,
-               GUnixFDList  *fds,
-               GError      **error)
+memfd_to_wire (GBytes      *bytes,
+               GUnixFDList *fds,
+               GError     **error)
 {
   gsize         size;
   const guint8 *data = g_bytes_get_data (bytes, &size);

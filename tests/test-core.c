@@ -3,6 +3,8 @@
 /* Channels, proxies, values, errors, exposing and releasing, with both ends
  * of a ComlinkChannel in one thread. */
 
+#include <unistd.h>
+
 #include "test-objects.h"
 
 typedef struct
@@ -877,6 +879,50 @@ test_both_directions (void)
   test_wait_until (comlink_proxy_is_released (to_left));
 }
 
+/* Descriptors between ports of one process arrive as duplicates, before
+ * the call is exposed too; none stays open when the call is done */
+static void
+test_channel_fds (void)
+{
+  guint fds_before;
+
+  /* GLib makes the wakeup descriptors of the main context and of its
+   * worker thread (with the GTask type) on first use */
+  test_iterate_pending ();
+  g_type_ensure (G_TYPE_TASK);
+  fds_before = test_count_fds ();
+
+  {
+    g_autoptr(ComlinkChannel) channel = comlink_channel_new ();
+    g_autoptr(TestCalc) calc = test_calc_new ();
+    g_autoptr(ComlinkProxy) proxy = comlink_wrap (comlink_channel_get_port2 (channel));
+    g_autoptr(GUnixFDList) list = g_unix_fd_list_new ();
+    g_autoptr(GError) error = NULL;
+    TestResult r = { 0 };
+    GValue    *args;
+    int        fd = test_pipe_with ("through a port");
+
+    g_assert_true (comlink_endpoint_can_send_fds (comlink_channel_get_port1 (channel)));
+    g_unix_fd_list_append (list, fd, &error);
+    close (fd);
+    args = test_args_new (1, G_TYPE_UNIX_FD_LIST, list);
+    comlink_proxy_call_async (proxy, "read-fds", args, 1, NULL, test_on_call_done, &r);
+    test_args_free (args, 1);
+    g_clear_object (&list);
+
+    comlink_expose (G_OBJECT (calc), comlink_channel_get_port1 (channel));
+    test_wait_until (r.n_calls == 1);
+    g_assert_no_error (r.error);
+    g_assert_cmpstr (g_value_get_string (r.value), ==, "through a port");
+    test_result_clear (&r);
+
+    comlink_connection_close (comlink_connection_get_for_endpoint (comlink_channel_get_port2 (channel)));
+    test_iterate_pending ();
+  }
+
+  test_wait_until (test_count_fds () <= fds_before);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -884,6 +930,7 @@ main (int argc, char *argv[])
 
   g_test_add_func ("/Comlink/Channel/across-threads", test_channel_across_threads);
   g_test_add_func ("/Comlink/Channel/port-finalized", test_channel_port_finalized);
+  g_test_add_func ("/Comlink/Channel/fds", test_channel_fds);
 #define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("/Comlink/Proxy/call-async", test_call_async);
   ADD ("/Comlink/Proxy/call-sync", test_call_sync);

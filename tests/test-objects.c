@@ -4,6 +4,13 @@
  * (its methods), a plain signal, and methods that answer later through
  * their invocation; TestDynamic answers every request itself. */
 
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <glib-unix.h>
+#include <gio/gunixinputstream.h>
 #include <gobject/gvaluecollector.h>
 
 #include "test-objects.h"
@@ -71,6 +78,53 @@ calc_echo_bytes (TestCalc *self, GBytes *b)
 }
 
 gconstpointer test_last_bytes_data;
+
+/* Reads what each descriptor of @fds holds, up to its end */
+static char *
+calc_read_fds (TestCalc *self, GUnixFDList *fds)
+{
+  GString    *out = g_string_new (NULL);
+  gint        n = 0;
+  const gint *array = g_unix_fd_list_peek_fds (fds, &n);
+
+  for (gint i = 0; i < n; i++)
+    {
+      char   buffer[256];
+      gssize r;
+
+      if (i > 0)
+        g_string_append_c (out, '|');
+      while ((r = read (array[i], buffer, sizeof buffer)) > 0)
+        g_string_append_len (out, buffer, r);
+    }
+
+  return g_string_free (out, FALSE);
+}
+
+static char *
+calc_read_stream (TestCalc *self, GInputStream *stream)
+{
+  char  buffer[256] = { 0 };
+  gsize n = 0;
+
+  g_input_stream_read_all (stream, buffer, sizeof buffer - 1, &n, NULL, NULL);
+  return g_strndup (buffer, n);
+}
+
+/* A stream that reads @text: the read end of a pipe */
+static GInputStream *
+calc_open_pipe (TestCalc *self, const char *text)
+{
+  int fds[2];
+
+  if (!g_unix_open_pipe (fds, FD_CLOEXEC, NULL))
+    return NULL;
+  if (write (fds[1], text, strlen (text)) < 0)
+    g_warning ("Could not write to a pipe");
+  close (fds[1]);
+
+  return g_unix_input_stream_new (fds[0], TRUE);
+}
 
 static guint64
 calc_bytes_size (TestCalc *self, GBytes *b)
@@ -391,6 +445,9 @@ test_calc_class_init (TestCalcClass *klass)
   ACTION ("echo-strv", calc_echo_strv, G_TYPE_STRV, 1, G_TYPE_STRV);
   ACTION ("echo-bytes", calc_echo_bytes, G_TYPE_BYTES, 1, G_TYPE_BYTES);
   ACTION ("bytes-size", calc_bytes_size, G_TYPE_UINT64, 1, G_TYPE_BYTES);
+  ACTION ("read-fds", calc_read_fds, G_TYPE_STRING, 1, G_TYPE_UNIX_FD_LIST);
+  ACTION ("read-stream", calc_read_stream, G_TYPE_STRING, 1, G_TYPE_INPUT_STREAM);
+  ACTION ("open-pipe", calc_open_pipe, G_TYPE_INPUT_STREAM, 1, G_TYPE_STRING);
   ACTION ("bytes-data", calc_bytes_data, G_TYPE_POINTER, 1, G_TYPE_BYTES);
   ACTION ("echo-variant", calc_echo_variant, G_TYPE_VARIANT, 1, G_TYPE_VARIANT);
   ACTION ("echo-object", calc_echo_object, G_TYPE_OBJECT, 1, G_TYPE_OBJECT);
@@ -542,6 +599,54 @@ test_iterate_pending (void)
 {
   for (guint i = 0; i < 100 && g_main_context_iteration (g_main_context_get_thread_default (), FALSE); i++)
     ;
+}
+
+/* The read end of a pipe that holds @text */
+int
+test_pipe_with (const char *text)
+{
+  int fds[2];
+
+  g_assert_true (g_unix_open_pipe (fds, FD_CLOEXEC, NULL));
+  g_assert_cmpint (write (fds[1], text, strlen (text)), ==, (gssize) strlen (text));
+  close (fds[1]);
+
+  return fds[0];
+}
+
+/* Whether @data lies in a mapping of one of the memfds that large GBytes
+ * travel in */
+gboolean
+test_is_in_memfd (gconstpointer data)
+{
+  g_autofree char *maps = NULL;
+  g_auto(GStrv) lines = NULL;
+
+  g_assert_true (g_file_get_contents ("/proc/self/maps", &maps, NULL, NULL));
+  lines = g_strsplit (maps, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      guint64 start, end;
+
+      if (sscanf (lines[i], "%" G_GINT64_MODIFIER "x-%" G_GINT64_MODIFIER "x", &start, &end) == 2 &&
+          (guint64) (gsize) data >= start && (guint64) (gsize) data < end)
+        return strstr (lines[i], "memfd:comlink-bytes") != NULL;
+    }
+
+  return FALSE;
+}
+
+guint
+test_count_fds (void)
+{
+  g_autoptr(GDir) dir = g_dir_open ("/proc/self/fd", 0, NULL);
+  guint n = 0;
+
+  g_assert_nonnull (dir);
+  while (g_dir_read_name (dir) != NULL)
+    n++;
+
+  return n;
 }
 
 guint

@@ -85,5 +85,8 @@ void test_watch (TestWatch *watch, gpointer object);
 /* The data pointer of the last GBytes that the "bytes-size" method saw */
 extern gconstpointer test_last_bytes_data;
 guint                test_count_threads (void);
+guint                test_count_fds (void);
+int                  test_pipe_with (const char *text);
+gboolean             test_is_in_memfd (gconstpointer data);
 
 G_END_DECLS

@@ -3,9 +3,16 @@
 /* ComlinkStreamEndpoint over a socketpair: calls, large values, the peer
  * going away, limits, and bytes that are not messages. */
 
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <glib-unix.h>
+#include <gio/gunixfdmessage.h>
+#include <gio/gunixinputstream.h>
 
 #include "test-objects.h"
 
@@ -278,6 +285,286 @@ test_stream_deep_nesting (void)
   test_iterate_pending ();
 }
 
+static char *
+call_for_string (ComlinkProxy *proxy,
+                 const char   *method,
+                 GType         type,
+                 gpointer      object)
+{
+  g_autoptr(GError) error = NULL;
+  GValue *args = test_args_new (1, type, object);
+  GValue *ret = comlink_proxy_call_sync (proxy, method, args, 1, NULL, &error);
+  char   *str;
+
+  g_assert_no_error (error);
+  str = g_value_dup_string (ret);
+  g_boxed_free (G_TYPE_VALUE, ret);
+  test_args_free (args, 1);
+
+  return str;
+}
+
+/* A GUnixFDList and fd-holding streams as arguments and results; every
+ * descriptor is closed when they are gone */
+static void
+test_stream_fds (void)
+{
+  guint fds_before = test_count_fds ();
+
+  {
+    g_autoptr(GIOStream) a = NULL;
+    g_autoptr(GIOStream) b = NULL;
+    g_autoptr(ComlinkEndpoint) ea = NULL;
+    g_autoptr(ComlinkEndpoint) eb = NULL;
+    g_autoptr(TestCalc) calc = test_calc_new ();
+    g_autoptr(ComlinkProxy) proxy = NULL;
+    g_autoptr(GUnixFDList) list = g_unix_fd_list_new ();
+    g_autoptr(GInputStream) stream = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *text = NULL;
+    char             buffer[16] = { 0 };
+    gsize            n_read = 0;
+    GValue          *args, *ret;
+    int              fd;
+
+    socket_pair (&a, &b);
+    ea = comlink_stream_endpoint_new (a);
+    eb = comlink_stream_endpoint_new (b);
+    g_assert_true (comlink_endpoint_can_send_fds (ea));
+    comlink_expose (G_OBJECT (calc), ea);
+    proxy = comlink_wrap (eb);
+
+    for (guint i = 0; i < 2; i++)
+      {
+        fd = test_pipe_with (i == 0 ? "one" : "two");
+        g_assert_cmpint (g_unix_fd_list_append (list, fd, &error), ==, i);
+        close (fd);
+      }
+    text = call_for_string (proxy, "read-fds", G_TYPE_UNIX_FD_LIST, list);
+    g_assert_cmpstr (text, ==, "one|two");
+    g_clear_pointer (&text, g_free);
+
+    stream = g_unix_input_stream_new (test_pipe_with ("three"), TRUE);
+    text = call_for_string (proxy, "read-stream", G_TYPE_INPUT_STREAM, stream);
+    g_assert_cmpstr (text, ==, "three");
+    g_clear_object (&stream);
+
+    /* A descriptor in a result */
+    args = test_args_new (1, G_TYPE_STRING, "four");
+    ret = comlink_proxy_call_sync (proxy, "open-pipe", args, 1, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_true (G_VALUE_HOLDS (ret, G_TYPE_UNIX_INPUT_STREAM));
+    g_assert_true (g_input_stream_read_all (g_value_get_object (ret), buffer, sizeof buffer - 1,
+                                            &n_read, NULL, &error));
+    g_assert_cmpstr (buffer, ==, "four");
+    g_boxed_free (G_TYPE_VALUE, ret);
+    test_args_free (args, 1);
+
+    comlink_connection_close (comlink_connection_get_for_endpoint (eb));
+    test_wait_until (comlink_endpoint_is_closed (ea));
+  }
+
+  test_wait_until (test_count_fds () <= fds_before);
+}
+
+/* Large GBytes go as sealed memfds from the threshold on, and through
+ * the socket below it or with the path turned off; either way the bytes
+ * arrive whole */
+static void
+test_stream_memfd (void)
+{
+  const gsize sizes[] = { 1000, 4 << 20 };
+  guint       fds_before = test_count_fds ();
+
+  for (guint threshold = 0; threshold < 2; threshold++)
+    for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
+      {
+        g_autoptr(GIOStream) a = NULL;
+        g_autoptr(GIOStream) b = NULL;
+        g_autoptr(ComlinkEndpoint) ea = NULL;
+        g_autoptr(ComlinkEndpoint) eb = NULL;
+        g_autoptr(TestCalc) calc = test_calc_new ();
+        g_autoptr(ComlinkProxy) proxy = NULL;
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GBytes) bytes = NULL;
+        guint8 *data = g_malloc (sizes[i]);
+        GBytes *echoed;
+        GValue *args, *ret;
+
+        for (gsize j = 0; j < sizes[i]; j++)
+          data[j] = (guint8) (j * 7 + 3);
+        bytes = g_bytes_new_take (data, sizes[i]);
+
+        socket_pair (&a, &b);
+        ea = comlink_stream_endpoint_new (a);
+        eb = comlink_stream_endpoint_new (b);
+        g_assert_cmpuint (comlink_stream_endpoint_get_memfd_threshold (COMLINK_STREAM_ENDPOINT (ea)), ==, 1 << 20);
+        if (threshold == 0)
+          {
+            comlink_stream_endpoint_set_memfd_threshold (COMLINK_STREAM_ENDPOINT (ea), 0);
+            g_object_set (eb, "memfd-threshold", (guint64) 0, NULL);
+          }
+        comlink_expose (G_OBJECT (calc), ea);
+        proxy = comlink_wrap (eb);
+
+        args = test_args_new (1, G_TYPE_BYTES, bytes);
+        ret = comlink_proxy_call_sync (proxy, "echo-bytes", args, 1, NULL, &error);
+        g_assert_no_error (error);
+        echoed = g_value_get_boxed (ret);
+        g_assert_true (g_bytes_equal (echoed, bytes));
+        g_assert_cmpint (test_is_in_memfd (g_bytes_get_data (echoed, NULL)), ==,
+                         threshold == 1 && sizes[i] >= (1 << 20));
+        g_boxed_free (G_TYPE_VALUE, ret);
+        test_args_free (args, 1);
+
+        comlink_connection_close (comlink_connection_get_for_endpoint (eb));
+        test_wait_until (comlink_endpoint_is_closed (ea));
+      }
+
+  test_wait_until (test_count_fds () <= fds_before);
+}
+
+/* Writes one frame of @text, a message in GVariant text form, with @fds
+ * beside its first byte. @announced is the count the frame header
+ * announces, or -1 for a plain frame. */
+static void
+send_frame (GSocket    *socket,
+            const char *text,
+            const int  *fds,
+            guint       n_fds,
+            gint        announced)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) message = g_variant_ref_sink (g_variant_new_variant (g_variant_new_parsed (text)));
+  g_autoptr(GByteArray) frame = g_byte_array_new ();
+  GSocketControlMessage *control = NULL;
+  GOutputVector          vector;
+  guint32                size = (guint32) g_variant_get_size (message);
+
+  if (announced >= 0)
+    {
+      guint32 header[2] = { GUINT32_TO_LE (size | 0x80000000u), GUINT32_TO_LE ((guint32) announced) };
+
+      g_byte_array_append (frame, (const guint8 *) header, sizeof header);
+    }
+  else
+    {
+      size = GUINT32_TO_LE (size);
+      g_byte_array_append (frame, (const guint8 *) &size, sizeof size);
+    }
+  g_byte_array_append (frame, g_variant_get_data (message), g_variant_get_size (message));
+
+  if (n_fds > 0)
+    {
+      g_autoptr(GUnixFDList) list = g_unix_fd_list_new_from_array (fds, n_fds);
+
+      control = g_unix_fd_message_new_with_fd_list (list);
+    }
+  vector.buffer = frame->data;
+  vector.size = frame->len;
+  g_assert_cmpint (g_socket_send_message (socket, NULL, &vector, 1, control ? &control : NULL,
+                                          control ? 1 : 0, G_SOCKET_MSG_NONE, NULL, &error),
+                   ==, (gssize) frame->len);
+  g_clear_object (&control);
+}
+
+#define HELLO "((byte 1, uint64 0, uint64 0), @as [], <(uint32 1, 'hostile')>)"
+#define CANCEL_UNKNOWN "((byte 6, uint64 99, uint64 0), @as [], <()>)"
+
+static const struct
+{
+  const char *name;
+  const char *message;
+  guint       n_fds;
+  gint        announced;
+  gboolean    sealed;
+  const char *reason;
+} hostile_fds[] = {
+  /* Descriptors beside a frame that announces none */
+  { "unannounced", CANCEL_UNKNOWN, 1, -1, TRUE, "where none is expected" },
+  /* Announced, but no value refers to it */
+  { "unreferenced", CANCEL_UNKNOWN, 1, 1, TRUE, "where none is expected" },
+  /* Two announced, one sent */
+  { "missing", CANCEL_UNKNOWN, 1, 2, TRUE, "did not come" },
+  /* A value that refers to a descriptor that is not there */
+  { "bad-index", "((byte 7, uint64 1, uint64 0), @as [], <(byte 12, <('GUnixFDList', [handle 3])>)>)", 1, 1, TRUE, "did not come" },
+  /* An fd-holding value of a type that holds none */
+  { "unknown-type", "((byte 7, uint64 1, uint64 0), @as [], <(byte 12, <('GFile', [handle 0])>)>)", 1, 1, TRUE, "unknown type" },
+  /* Bytes in a memfd that the sender could still change or shrink */
+  { "memfd-unsealed", "((byte 7, uint64 1, uint64 0), @as [], <(byte 13, <(uint64 4, handle 0)>)>)", 1, 1, FALSE, "not sealed" },
+  /* Bytes in a memfd smaller than announced */
+  { "memfd-short", "((byte 7, uint64 1, uint64 0), @as [], <(byte 13, <(uint64 8192, handle 0)>)>)", 1, 1, TRUE, "smaller than announced" },
+};
+
+static void
+test_stream_hostile_fds (gconstpointer data)
+{
+  guint i = GPOINTER_TO_UINT (data);
+  guint fds_before = test_count_fds ();
+
+  {
+    g_autoptr(GIOStream) a = NULL;
+    g_autoptr(GIOStream) b = NULL;
+    g_autoptr(ComlinkEndpoint) eb = NULL;
+    g_autoptr(ComlinkProxy) proxy = NULL;
+    GSocket   *raw;
+    TestResult r = { 0 };
+    int        fd;
+
+    socket_pair (&a, &b);
+    eb = comlink_stream_endpoint_new (b);
+    proxy = comlink_wrap (eb);
+    comlink_proxy_call_async (proxy, "ping", NULL, 0, NULL, test_on_call_done, &r);
+
+    fd = memfd_create ("hostile", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    g_assert_cmpint (fd, >=, 0);
+    g_assert_cmpint (write (fd, "abcd", 4), ==, 4);
+    if (hostile_fds[i].sealed)
+      g_assert_cmpint (fcntl (fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE), ==, 0);
+
+    raw = g_socket_connection_get_socket (G_SOCKET_CONNECTION (a));
+    send_frame (raw, HELLO, NULL, 0, -1);
+    send_frame (raw, hostile_fds[i].message, &fd, hostile_fds[i].n_fds, hostile_fds[i].announced);
+    close (fd);
+
+    test_wait_until (r.n_calls == 1);
+    g_assert_error (r.error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL);
+    g_assert_nonnull (strstr (r.error->message, hostile_fds[i].reason));
+    g_assert_true (comlink_endpoint_is_closed (eb));
+    test_result_clear (&r);
+    test_iterate_pending ();
+  }
+
+  /* The descriptors that came were closed */
+  test_wait_until (test_count_fds () <= fds_before);
+}
+
+/* Over a stream that is not a Unix socket, a descriptor is refused at
+ * the call, before anything is sent */
+static void
+test_stream_fds_not_transferable (void)
+{
+  g_autoptr(GInputStream) in = g_memory_input_stream_new ();
+  g_autoptr(GOutputStream) out = g_memory_output_stream_new_resizable ();
+  g_autoptr(GIOStream) stream = g_simple_io_stream_new (in, out);
+  g_autoptr(ComlinkEndpoint) endpoint = comlink_stream_endpoint_new (stream);
+  g_autoptr(ComlinkProxy) proxy = NULL;
+  g_autoptr(GUnixFDList) list = g_unix_fd_list_new ();
+  g_autoptr(GError) error = NULL;
+  GValue *args;
+  int     fd = test_pipe_with ("x");
+
+  g_assert_false (comlink_endpoint_can_send_fds (endpoint));
+  g_unix_fd_list_append (list, fd, NULL);
+  close (fd);
+  proxy = comlink_wrap (endpoint);
+  args = test_args_new (1, G_TYPE_UNIX_FD_LIST, list);
+  g_assert_null (comlink_proxy_call_sync (proxy, "read-fds", args, 1, NULL, &error));
+  g_assert_error (error, COMLINK_ERROR, COMLINK_ERROR_NOT_TRANSFERABLE);
+  test_args_free (args, 1);
+  comlink_connection_close (comlink_connection_get_for_endpoint (endpoint));
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -287,6 +574,14 @@ main (int argc, char *argv[])
   g_test_add_func ("/Comlink/Stream/peer-closes", test_stream_peer_closes);
   g_test_add_func ("/Comlink/Stream/max-message-size", test_stream_max_message_size);
   g_test_add_func ("/Comlink/Stream/deep-nesting", test_stream_deep_nesting);
+  g_test_add_func ("/Comlink/Stream/fds", test_stream_fds);
+  g_test_add_func ("/Comlink/Stream/fds-not-transferable", test_stream_fds_not_transferable);
+  g_test_add_func ("/Comlink/Stream/memfd", test_stream_memfd);
+  for (guint i = 0; i < G_N_ELEMENTS (hostile_fds); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/Comlink/Stream/hostile-fds/%s", hostile_fds[i].name);
+      g_test_add_data_func (path, GUINT_TO_POINTER (i), test_stream_hostile_fds);
+    }
   for (guint i = 0; i < G_N_ELEMENTS (hostile); i++)
     {
       g_autofree char *path = g_strdup_printf ("/Comlink/Stream/hostile/%s", hostile[i].name);

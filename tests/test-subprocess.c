@@ -5,6 +5,7 @@
  * terminate leave no file descriptor, thread or child process behind. */
 
 #include <signal.h>
+#include <unistd.h>
 
 #include "test-objects.h"
 
@@ -58,6 +59,65 @@ test_subprocess_call (void)
   wait_reaped (subprocess);
   /* The child left when its socket closed, before SIGTERM or with it */
   g_assert_true (g_subprocess_get_if_exited (subprocess) || g_subprocess_get_if_signaled (subprocess));
+}
+
+/* Descriptors and large bytes cross to the child and back; none stays
+ * open after terminate */
+static void
+test_subprocess_fds (void)
+{
+  guint fds_before = test_count_fds ();
+
+  {
+    g_autoptr(ComlinkWorker) worker = start_child (NULL, NULL);
+    g_autoptr(GUnixFDList) list = g_unix_fd_list_new ();
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GBytes) bytes = NULL;
+    ComlinkProxy *proxy = comlink_worker_get_proxy (worker);
+    guint8       *data = g_malloc (8 << 20);
+    char          buffer[16] = { 0 };
+    gsize         n_read = 0;
+    GValue       *args, *ret;
+
+    for (guint i = 0; i < 2; i++)
+      {
+        int fd = test_pipe_with (i == 0 ? "left" : "right");
+
+        g_unix_fd_list_append (list, fd, &error);
+        close (fd);
+      }
+    args = test_args_new (1, G_TYPE_UNIX_FD_LIST, list);
+    ret = comlink_proxy_call_sync (proxy, "read-fds", args, 1, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (g_value_get_string (ret), ==, "left|right");
+    g_boxed_free (G_TYPE_VALUE, ret);
+    test_args_free (args, 1);
+
+    args = test_args_new (1, G_TYPE_STRING, "from the child");
+    ret = comlink_proxy_call_sync (proxy, "open-pipe", args, 1, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_true (g_input_stream_read_all (g_value_get_object (ret), buffer, sizeof buffer - 1,
+                                            &n_read, NULL, &error));
+    g_assert_cmpstr (buffer, ==, "from the child");
+    g_boxed_free (G_TYPE_VALUE, ret);
+    test_args_free (args, 1);
+
+    for (gsize j = 0; j < (8 << 20); j++)
+      data[j] = (guint8) (j ^ (j >> 11));
+    bytes = g_bytes_new_take (data, 8 << 20);
+    args = test_args_new (1, G_TYPE_BYTES, bytes);
+    ret = comlink_proxy_call_sync (proxy, "echo-bytes", args, 1, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_true (g_bytes_equal (g_value_get_boxed (ret), bytes));
+    g_assert_true (test_is_in_memfd (g_bytes_get_data (g_value_get_boxed (ret), NULL)));
+    g_boxed_free (G_TYPE_VALUE, ret);
+    test_args_free (args, 1);
+
+    comlink_worker_terminate (worker);
+    wait_reaped (comlink_worker_get_subprocess (worker));
+  }
+
+  test_wait_until (test_count_fds () <= fds_before);
 }
 
 static void
@@ -267,6 +327,7 @@ main (int argc, char *argv[])
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/Comlink/Subprocess/call", test_subprocess_call);
+  g_test_add_func ("/Comlink/Subprocess/fds", test_subprocess_fds);
   g_test_add_func ("/Comlink/Subprocess/sigkill-with-calls-in-flight", test_subprocess_sigkill);
   g_test_add_func ("/Comlink/Subprocess/exit-before-exposing", test_subprocess_exit_early);
   g_test_add_func ("/Comlink/Subprocess/create-endpoint-fails", test_subprocess_create_endpoint);
