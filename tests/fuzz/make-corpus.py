@@ -3,7 +3,9 @@
 #
 # Writes the seed corpus of fuzz-stream: each file is what a peer writes on
 # the stream after its handshake, as frames (a 32-bit little-endian size,
-# then a message wrapped in a variant, serialised little-endian).
+# then a message wrapped in a variant, serialised little-endian). A frame
+# given as (text, count) announces that many file descriptors (the top bit
+# of its size, then the count); none come with the fuzzer's bytes.
 
 import os
 import struct
@@ -13,9 +15,14 @@ from gi.repository import GLib
 
 
 def frame(text):
+    n_fds = None
+    if isinstance(text, tuple):
+        text, n_fds = text
     message = GLib.Variant.parse(None, text, None, None)
     boxed = GLib.Variant('v', message)
     data = boxed.get_data_as_bytes().get_data()
+    if n_fds is not None:
+        return struct.pack('<II', len(data) | 0x80000000, n_fds) + data
     return struct.pack('<I', len(data)) + data
 
 
@@ -40,6 +47,8 @@ seeds = {
                             "((byte 10, uint64 2, uint64 0), ['changed'], <()>)",
                             "((byte 2, uint64 3, uint64 0), ['emit-changed'], <[<int32 2>]>)",
                             "((byte 12, uint64 2, uint64 0), @as [], <()>)"],
+    'fds': ["((byte 2, uint64 1, uint64 0), ['read-fds'], <[<(byte 12, <('GUnixFDList', [handle 0])>)>]>)",
+            ("((byte 2, uint64 2, uint64 0), ['echo-bytes'], <[<(byte 13, <(uint64 4, handle 0)>)>]>)", 1)],
     'endpoint-signal': ["((byte 13, uint64 1, uint64 0), @as [], <()>)",
                         "((byte 11, uint64 1, uint64 0), @as [], <@av []>)"],
 }
