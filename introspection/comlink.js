@@ -197,11 +197,13 @@ function toNative(v) {
 
     if (isByReference(v))
         return new Exposed(v);
+    if (findHandler(v) !== null)
+        return gvalue(GObject.TYPE_VARIANT, 'set_variant', toVariant(v));
     if (v instanceof GObject.Object)
         return v;
     if (v instanceof GLib.Bytes)
         return v;
-    if (v instanceof Uint8Array && findHandler(v) === null)
+    if (v instanceof Uint8Array)
         return new GLib.Bytes(v);
     if (v instanceof GLib.Variant)
         return gvalue(GObject.TYPE_VARIANT, 'set_variant', v);
