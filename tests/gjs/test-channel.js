@@ -104,6 +104,11 @@ function makeApi() {
         async useKept(x) {
             return await this.kept.add(x, x);
         },
+        labelOf(handle) {
+            // The original object, not an ES Proxy (those are functions)
+            assert(typeof handle === 'object', 'the original object');
+            return handle.label;
+        },
         giveBack() {
             return this.kept;
         },
@@ -282,6 +287,9 @@ test('objects by reference keep their identity', async () => {
     const handle = await api.makeHandle('h0');
     assertEqual(await handle.get(), 'h0');
     assertEqual(await handle.label, 'h0');
+    // ... and a proxy of the exposing side's object sent back to it arrives
+    // as that object
+    assertEqual(await api.labelOf(handle), 'h0');
     handle[Comlink.releaseProxy]();
     api[Comlink.releaseProxy]();
 });
