@@ -182,6 +182,19 @@ test('construct an exposed class', async () => {
     api[Comlink.releaseProxy]();
 });
 
+test('expose a class itself: static members; construct is refused on the root proxy', async () => {
+    const channel = new ComlinkGI.Channel();
+    Comlink.expose(Counter, channel.get_port1());
+    const RemoteCounter = Comlink.wrap(channel.get_port2());
+    assertEqual(await RemoteCounter.describe(), 'a counter', 'a static method');
+    const before = Counter.created;
+    assertEqual(await RemoteCounter.created, before, 'a static field');
+    // The library constructs only through the proxy of a name: expose
+    // {Counter} and call `new api.Counter()` instead
+    await assertRejects(new RemoteCounter(2), isComlinkError(ComlinkGI.Error.NOT_CONSTRUCTIBLE));
+    RemoteCounter[Comlink.releaseProxy]();
+});
+
 test('values convert both ways', async () => {
     const {api} = setup();
     const cases = [
