@@ -17,7 +17,15 @@
  * For each: round-trip latency of one call at a time (median, p99),
  * pipelined throughput with 1000 calls in flight, and the time of a call
  * that carries 1 MiB (and, for comlink and the floor, 64 MiB) one way,
- * answered with its size: MB/s counts 10^6 bytes.
+ * answered with its size: MB/s counts 10^6 bytes. comlink runs with the
+ * default memfd-threshold of its stream endpoint there.
+ *
+ * Then a sweep of GBytes sizes, 64 KiB to 64 MiB, one way and answered
+ * with the size, in three ways: comlink with every GBytes in a sealed
+ * memfd (memfd-threshold 1 byte), comlink with every GBytes copied through
+ * the socket (memfd-threshold 0), both on the same worker, and the floor.
+ * From it, the smallest size from which the memfd is the faster at that
+ * size and every larger one: what memfd-threshold should default to.
  *
  * A wakeup across CPUs can cost far more than one on the same CPU on a
  * virtual machine, and the scheduler switches between the two as it
@@ -68,6 +76,11 @@ typedef struct
   guint  size_calls;      /* 1 MiB, per placement */
   guint  slow_size_calls; /* 1 MiB for jsonrpc, per placement */
   guint  huge_calls;      /* 64 MiB, per placement */
+  /* the sweep: about this many bytes per size and way, per placement,
+   * in so many calls at least and at most */
+  guint64 sweep_bytes;
+  guint   sweep_min_calls;
+  guint   sweep_max_calls;
 } Params;
 
 static Params params = {
@@ -79,6 +92,9 @@ static Params params = {
   .size_calls = 100,
   .slow_size_calls = 20,
   .huge_calls = 5,
+  .sweep_bytes = G_GUINT64_CONSTANT (512) * 1024 * 1024,
+  .sweep_min_calls = 10,
+  .sweep_max_calls = 400,
 };
 
 static const Params quick_params = {
@@ -90,6 +106,9 @@ static const Params quick_params = {
   .size_calls = 20,
   .slow_size_calls = 10,
   .huge_calls = 2,
+  .sweep_bytes = G_GUINT64_CONSTANT (64) * 1024 * 1024,
+  .sweep_min_calls = 2,
+  .sweep_max_calls = 40,
 };
 
 #define N_ROUNDS 10
@@ -98,6 +117,7 @@ static gboolean verbose;
 static char    *child_path;
 static GBytes  *big_bytes;
 static GBytes  *huge_bytes;
+static GBytes  *sweep_bytes; /* the size of the sweep being measured */
 
 static void
 child_setup (gpointer user_data)
@@ -142,6 +162,7 @@ typedef enum
   OP_PING,
   OP_SIZE_BIG,
   OP_SIZE_HUGE,
+  OP_SIZE_SWEEP, /* sweep_bytes, comlink and the floor only */
 } Op;
 
 /* A contender, with what only this benchmark asks of it */
@@ -216,6 +237,23 @@ describe_placement (Placement placement, char *buf, gsize size)
     default:
       g_assert_not_reached ();
     }
+}
+
+static const char *
+placement_name (Placement placement)
+{
+  switch (placement)
+    {
+    case PLACEMENT_SPREAD:
+      return "spread";
+    case PLACEMENT_SHARED:
+      return "shared";
+    case PLACEMENT_UNPINNED:
+      return "unpinned";
+    default:
+      g_assert_not_reached ();
+    }
+  return NULL;
 }
 
 /* Pins every thread of process @pid on @cpus */
@@ -339,10 +377,7 @@ run_rounds (Contender *contenders, guint n_contenders, Placement placement)
     {
       /* again each round, for any thread started meanwhile */
       place_processes (placement, backends, n_contenders);
-      g_printerr ("%s round %u/%u\n",
-                  placement == PLACEMENT_SPREAD ? "spread" : placement == PLACEMENT_SHARED ? "shared"
-                                                                                           : "unpinned",
-                  round + 1, N_ROUNDS);
+      g_printerr ("%s round %u/%u\n", placement_name (placement), round + 1, N_ROUNDS);
       for (i = 0; i < n_contenders; i++)
         {
           Contender *c = &contenders[i];
@@ -387,12 +422,15 @@ run_rounds (Contender *contenders, guint n_contenders, Placement placement)
 
 typedef struct
 {
-  Backend        backend;
-  ComlinkWorker *worker;
-  ComlinkProxy  *proxy;
-  GValue         echo_arg;
-  GValue         big_arg;
-  GValue         huge_arg;
+  Backend                backend;
+  ComlinkWorker         *worker;
+  ComlinkProxy          *proxy;
+  ComlinkStreamEndpoint *endpoint;
+  guint64                default_memfd_threshold;
+  GValue                 echo_arg;
+  GValue                 big_arg;
+  GValue                 huge_arg;
+  GValue                 sweep_arg;
 } ComlinkBackend;
 
 typedef struct
@@ -427,6 +465,10 @@ comlink_call_done (GObject *source, GAsyncResult *result, gpointer user_data)
       if (value == NULL || g_value_get_uint64 (value) != HUGE_SIZE)
         g_error ("comlink size returned a wrong value");
       break;
+    case OP_SIZE_SWEEP:
+      if (value == NULL || g_value_get_uint64 (value) != g_bytes_get_size (sweep_bytes))
+        g_error ("comlink size returned a wrong value");
+      break;
     default:
       g_assert_not_reached ();
     }
@@ -441,6 +483,7 @@ static ComlinkCall comlink_calls[] = {
   [OP_PING] = { NULL, OP_PING },
   [OP_SIZE_BIG] = { NULL, OP_SIZE_BIG },
   [OP_SIZE_HUGE] = { NULL, OP_SIZE_HUGE },
+  [OP_SIZE_SWEEP] = { NULL, OP_SIZE_SWEEP },
 };
 
 static void
@@ -463,6 +506,10 @@ comlink_issue (BenchBackend *be, guint op)
       break;
     case OP_SIZE_HUGE:
       comlink_proxy_call_async (cb->proxy, "size", &cb->huge_arg, 1, NULL, comlink_call_done, call);
+      break;
+    case OP_SIZE_SWEEP:
+      g_value_set_boxed (&cb->sweep_arg, sweep_bytes);
+      comlink_proxy_call_async (cb->proxy, "size", &cb->sweep_arg, 1, NULL, comlink_call_done, call);
       break;
     default:
       g_assert_not_reached ();
@@ -491,12 +538,15 @@ start_comlink (void)
   g_value_set_boxed (&cb->big_arg, big_bytes);
   g_value_init (&cb->huge_arg, G_TYPE_BYTES);
   g_value_set_boxed (&cb->huge_arg, huge_bytes);
+  g_value_init (&cb->sweep_arg, G_TYPE_BYTES);
 
   cb->worker = comlink_worker_new_subprocess (NULL, argv, &error);
   if (cb->worker == NULL)
     g_error ("cannot start the comlink worker: %s", error->message);
   cb->proxy = comlink_worker_get_proxy (cb->worker);
   cb->backend.child = g_object_ref (comlink_worker_get_subprocess (cb->worker));
+  cb->endpoint = COMLINK_STREAM_ENDPOINT (comlink_connection_get_endpoint (comlink_worker_get_connection (cb->worker)));
+  cb->default_memfd_threshold = comlink_stream_endpoint_get_memfd_threshold (cb->endpoint);
 
   while (comlink_worker_get_state (cb->worker) == COMLINK_WORKER_STATE_STARTING &&
          bench_now_ns () < deadline)
@@ -518,10 +568,12 @@ stop_comlink (void)
   comlink_worker_terminate (cb->worker);
   g_clear_object (&cb->worker);
   cb->proxy = NULL;
+  cb->endpoint = NULL;
 
   g_value_unset (&cb->echo_arg);
   g_value_unset (&cb->big_arg);
   g_value_unset (&cb->huge_arg);
+  g_value_unset (&cb->sweep_arg);
 }
 
 /* ------------------------------------------------------------------ */
@@ -586,7 +638,9 @@ floor_issue (BenchBackend *be, guint op)
       break;
     case OP_SIZE_BIG:
     case OP_SIZE_HUGE:
-      bulk = op == OP_SIZE_BIG ? big_bytes : huge_bytes;
+    case OP_SIZE_SWEEP:
+      bulk = op == OP_SIZE_BIG ? big_bytes : op == OP_SIZE_HUGE ? huge_bytes
+                                                                : sweep_bytes;
       header = GUINT64_TO_LE (FLOOR_BULK_FLAG | (guint64) g_bytes_get_size (bulk));
       floor_write (fb->fd, &header, sizeof header);
       floor_write (fb->fd, g_bytes_get_data (bulk, NULL), g_bytes_get_size (bulk));
@@ -777,6 +831,7 @@ gdbus_issue (BenchBackend *be, guint op)
                               G_VARIANT_TYPE ("(t)"),
                               G_DBUS_CALL_FLAGS_NONE, -1, NULL, gdbus_size_done, gb);
       break;
+    case OP_SIZE_SWEEP:
     default:
       g_assert_not_reached ();
     }
@@ -843,6 +898,7 @@ static JsonrpcCall jsonrpc_calls[] = {
   [OP_PING] = { NULL, ECHO_VALUE },
   [OP_SIZE_BIG] = { NULL, BIG_SIZE },
   [OP_SIZE_HUGE] = { NULL, HUGE_SIZE },
+  [OP_SIZE_SWEEP] = { NULL, 0 },
 };
 
 static void
@@ -900,6 +956,7 @@ jsonrpc_issue (BenchBackend *be, guint op)
       jsonrpc_client_call_async (jb->client, "size", payload, NULL, jsonrpc_call_done, call);
       g_variant_unref (payload);
       break;
+    case OP_SIZE_SWEEP:
     default:
       g_assert_not_reached ();
     }
@@ -943,6 +1000,139 @@ stop_jsonrpc (void)
 }
 
 #endif
+
+/* ------------------------------------------------------------------ */
+/* The size sweep: memfd, copy through the socket, the floor            */
+
+static const gsize sweep_sizes[] = {
+  64 * 1024,
+  128 * 1024,
+  256 * 1024,
+  512 * 1024,
+  1024 * 1024,
+  2 * 1024 * 1024,
+  4 * 1024 * 1024,
+  16 * 1024 * 1024,
+  64 * 1024 * 1024,
+};
+
+#define N_SWEEP_SIZES G_N_ELEMENTS (sweep_sizes)
+
+/* The ways a GBytes goes; comlink's two on the same worker, one
+ * memfd-threshold or the other */
+typedef enum
+{
+  WAY_MEMFD,
+  WAY_COPY,
+  WAY_FLOOR,
+  N_WAYS,
+} Way;
+
+static const char * const way_names[N_WAYS] = { "memfd", "copy", "floor" };
+
+/* Slices of huge_bytes, whose pages are real already */
+static GBytes *sweep_slices[N_SWEEP_SIZES];
+
+typedef struct
+{
+  GArray *samples[N_WAYS][N_SWEEP_SIZES];
+} Sweep;
+
+static void
+sweep_init (Sweep *sweep)
+{
+  guint w, s;
+
+  for (w = 0; w < N_WAYS; w++)
+    for (s = 0; s < N_SWEEP_SIZES; s++)
+      sweep->samples[w][s] = g_array_new (FALSE, FALSE, sizeof (double));
+}
+
+static void
+sweep_clear (Sweep *sweep)
+{
+  guint w, s;
+
+  for (w = 0; w < N_WAYS; w++)
+    for (s = 0; s < N_SWEEP_SIZES; s++)
+      g_array_unref (sweep->samples[w][s]);
+}
+
+static guint
+sweep_calls (gsize size)
+{
+  return (guint) CLAMP (params.sweep_bytes / size, params.sweep_min_calls, params.sweep_max_calls);
+}
+
+static char *
+format_size (gsize size)
+{
+  if (size >= 1024 * 1024)
+    return g_strdup_printf ("%" G_GSIZE_FORMAT " MiB", size / (1024 * 1024));
+  return g_strdup_printf ("%" G_GSIZE_FORMAT " KiB", size / 1024);
+}
+
+/* The backend of @way, ready to send GBytes of size @s that way */
+static Backend *
+sweep_prepare (Way way, guint s)
+{
+  sweep_bytes = sweep_slices[s];
+  if (way == WAY_FLOOR)
+    return &floor_backend.backend;
+
+  /* The threshold compares with >=: 1 puts every GBytes in a memfd */
+  comlink_stream_endpoint_set_memfd_threshold (comlink_backend.endpoint, way == WAY_MEMFD ? 1 : 0);
+  return &comlink_backend.backend;
+}
+
+static void
+run_sweep (Sweep *sweep, Placement placement, Backend **backends, guint n_backends)
+{
+  GArray *scratch = g_array_new (FALSE, FALSE, sizeof (double));
+  guint   round, s, w;
+
+  place_processes (placement, backends, n_backends);
+  g_printerr ("%s sweep: warming up...\n", placement_name (placement));
+  for (s = 0; s < N_SWEEP_SIZES; s++)
+    for (w = 0; w < N_WAYS; w++)
+      bench_measure_latency (&sweep_prepare (w, s)->base, OP_SIZE_SWEEP, 1, 0, scratch);
+
+  for (round = 0; round < N_ROUNDS; round++)
+    {
+      place_processes (placement, backends, n_backends);
+      g_printerr ("%s sweep round %u/%u\n", placement_name (placement), round + 1, N_ROUNDS);
+      for (s = 0; s < N_SWEEP_SIZES; s++)
+        {
+          guint n = in_round (sweep_calls (sweep_sizes[s]), round);
+          /* a call after the other ways' is no first call for small sizes */
+          guint warmup = sweep_sizes[s] <= 1024 * 1024 ? 1 : 0;
+
+          if (n == 0)
+            continue;
+          for (w = 0; w < N_WAYS; w++)
+            {
+              Backend *be = sweep_prepare (w, s);
+              GArray  *samples = sweep->samples[w][s];
+              guint    from = samples->len;
+
+              bench_measure_latency (&be->base, OP_SIZE_SWEEP, warmup, n, samples);
+              if (verbose)
+                {
+                  char *size = format_size (sweep_sizes[s]);
+                  char *what = g_strdup_printf ("%s %s", way_names[w], size);
+
+                  report_chunk ("sweep", what, samples, from);
+                  g_free (what);
+                  g_free (size);
+                }
+            }
+        }
+    }
+
+  comlink_stream_endpoint_set_memfd_threshold (comlink_backend.endpoint,
+                                               comlink_backend.default_memfd_threshold);
+  g_array_unref (scratch);
+}
 
 /* ------------------------------------------------------------------ */
 /* The end of the children                                              */
@@ -1120,6 +1310,84 @@ print_report (const char *title, const Results *r)
           huge_gb_s >= 4.0 ? "yes" : "NO");
 }
 
+static char *
+format_us (double us)
+{
+  return us >= 100 ? g_strdup_printf ("%.0f", us) : g_strdup_printf ("%.1f", us);
+}
+
+/* The index of the smallest size from which the memfd is faster than the
+ * copy at every size measured, or N_SWEEP_SIZES if it is not even at the
+ * largest */
+static guint
+sweep_crossover (BenchStats stats[N_WAYS][N_SWEEP_SIZES])
+{
+  guint s = N_SWEEP_SIZES;
+
+  while (s > 0 && stats[WAY_MEMFD][s - 1].valid && stats[WAY_COPY][s - 1].valid &&
+         stats[WAY_MEMFD][s - 1].median < stats[WAY_COPY][s - 1].median)
+    s--;
+
+  return s;
+}
+
+/* Medians of a call per size and way; returns sweep_crossover() */
+static guint
+print_sweep (const char *title, Sweep *sweep)
+{
+  BenchStats stats[N_WAYS][N_SWEEP_SIZES];
+  guint      crossover, s, w;
+
+  for (w = 0; w < N_WAYS; w++)
+    for (s = 0; s < N_SWEEP_SIZES; s++)
+      stats[w][s] = bench_compute_stats (sweep->samples[w][s]);
+
+  printf ("\n%s: GBytes one way by size, median per call\n", title);
+  printf ("%-8s %11s %11s %11s %11s %11s %11s %11s %11s\n", "size", "memfd us", "memfd MB/s",
+          "copy us", "copy MB/s", "floor us", "floor MB/s", "copy/memfd", "memfd/floor");
+  for (s = 0; s < N_SWEEP_SIZES; s++)
+    {
+      const BenchStats *m = &stats[WAY_MEMFD][s], *c = &stats[WAY_COPY][s], *f = &stats[WAY_FLOOR][s];
+      char             *size = format_size (sweep_sizes[s]);
+      char             *cells[6];
+
+      if (!m->valid || !c->valid || !f->valid)
+        {
+          printf ("%-8s %11s\n", size, "-");
+          g_free (size);
+          continue;
+        }
+      cells[0] = format_us (m->median);
+      cells[1] = g_strdup_printf ("%.0f", megabytes_per_s (m, sweep_sizes[s]));
+      cells[2] = format_us (c->median);
+      cells[3] = g_strdup_printf ("%.0f", megabytes_per_s (c, sweep_sizes[s]));
+      cells[4] = format_us (f->median);
+      cells[5] = g_strdup_printf ("%.0f", megabytes_per_s (f, sweep_sizes[s]));
+      printf ("%-8s %11s %11s %11s %11s %11s %11s %11.2f %11.2f\n", size, cells[0], cells[1],
+              cells[2], cells[3], cells[4], cells[5], c->median / m->median, f->median / m->median);
+      for (w = 0; w < G_N_ELEMENTS (cells); w++)
+        g_free (cells[w]);
+      g_free (size);
+    }
+
+  crossover = sweep_crossover (stats);
+  if (crossover < N_SWEEP_SIZES)
+    {
+      char *size = format_size (sweep_sizes[crossover]);
+
+      printf ("the memfd is faster than the copy from %s up, at every size measured%s\n", size,
+              crossover == 0 ? " (perhaps below too)" : "");
+      g_free (size);
+    }
+  else
+    printf ("the memfd is not faster than the copy, not even at the largest size\n");
+  if (stats[WAY_MEMFD][N_SWEEP_SIZES - 1].valid)
+    printf ("comlink memfd 64 MiB = %.2f GB/s (goal >= 4)\n",
+            megabytes_per_s (&stats[WAY_MEMFD][N_SWEEP_SIZES - 1], sweep_sizes[N_SWEEP_SIZES - 1]) / 1000.0);
+
+  return crossover;
+}
+
 static GBytes *
 touched_bytes (gsize size)
 {
@@ -1154,6 +1422,8 @@ int
 main (int argc, char **argv)
 {
   Contender   contenders[2][MAX_CONTENDERS];
+  Sweep       sweeps[2];
+  guint       crossover = 0;
   Backend    *backends[MAX_CONTENDERS];
   Placement   placements[2];
   guint       n_placements, n_backends = 0, p, j;
@@ -1192,6 +1462,8 @@ main (int argc, char **argv)
 
   big_bytes = touched_bytes (BIG_SIZE);
   huge_bytes = touched_bytes (HUGE_SIZE);
+  for (j = 0; j < N_SWEEP_SIZES; j++)
+    sweep_slices[j] = g_bytes_new_from_bytes (huge_bytes, 0, sweep_sizes[j]);
 
   bench_find_cpus (&cpu_plan);
   if (pin && cpu_plan.second >= 0)
@@ -1215,12 +1487,18 @@ main (int argc, char **argv)
 #endif
 
   for (p = 0; p < n_placements; p++)
-    for (j = 0; j < n_backends; j++)
-      contender_init (&contenders[p][j], backends[j]);
+    {
+      for (j = 0; j < n_backends; j++)
+        contender_init (&contenders[p][j], backends[j]);
+      sweep_init (&sweeps[p]);
+    }
 
   run_warmup (contenders[0], n_backends);
   for (p = 0; p < n_placements; p++)
-    run_rounds (contenders[p], n_backends, placements[p]);
+    {
+      run_rounds (contenders[p], n_backends, placements[p]);
+      run_sweep (&sweeps[p], placements[p], backends, n_backends);
+    }
   place_processes (PLACEMENT_UNPINNED, backends, n_backends);
 
   printf ("\nevery server in a child process over a socketpair; latency: %u calls one at a time "
@@ -1232,6 +1510,12 @@ main (int argc, char **argv)
           params.slow_size_calls, params.huge_calls, N_ROUNDS);
   printf ("socket floor: blocking write() and read() of 8-byte messages; pipelined, the replies "
           "are read as they come and as many messages go out in one write()\n");
+  printf ("comlink: memfd-threshold %" G_GUINT64_FORMAT " bytes (the default); the sweep sends "
+          "GBytes of %" G_GUINT64_FORMAT " MiB worth, in %u to %u calls, per size and way and "
+          "placement, with memfd-threshold 1 (memfd) and 0 (copy through the socket) on the same "
+          "worker; the child only asks the size: it maps the memfd but does not read it\n",
+          comlink_backend.default_memfd_threshold, params.sweep_bytes / (1024 * 1024),
+          params.sweep_min_calls, params.sweep_max_calls);
   printf ("placement: %s\n",
           pin ? "pinned, every thread of a process with it (--no-pin to let the scheduler place them)"
               : "left to the scheduler (--no-pin)");
@@ -1248,6 +1532,27 @@ main (int argc, char **argv)
       describe_placement (placements[p], title, sizeof title);
       print_report (title, r);
     }
+  for (p = 0; p < n_placements; p++)
+    {
+      char  title[128];
+      guint from;
+
+      describe_placement (placements[p], title, sizeof title);
+      /* not within MAX (), which would print it twice */
+      from = print_sweep (title, &sweeps[p]);
+      crossover = MAX (crossover, from);
+    }
+  if (crossover < N_SWEEP_SIZES)
+    {
+      char *size = format_size (sweep_sizes[crossover]);
+
+      printf ("\nmemfd-threshold to choose: %s (%" G_GSIZE_FORMAT " bytes), from where the memfd is "
+              "faster in every placement; the default is %" G_GUINT64_FORMAT " bytes\n",
+              size, sweep_sizes[crossover], comlink_backend.default_memfd_threshold);
+      g_free (size);
+    }
+  else
+    printf ("\nmemfd-threshold to choose: 0 (off), the memfd is not faster at the largest size\n");
   fflush (stdout);
 
   stop_comlink ();
@@ -1270,6 +1575,10 @@ main (int argc, char **argv)
   for (p = 0; p < n_placements; p++)
     for (j = 0; j < n_backends; j++)
       contender_clear (&contenders[p][j]);
+  for (p = 0; p < n_placements; p++)
+    sweep_clear (&sweeps[p]);
+  for (j = 0; j < N_SWEEP_SIZES; j++)
+    g_bytes_unref (sweep_slices[j]);
   g_bytes_unref (big_bytes);
   g_bytes_unref (huge_bytes);
   g_free (child_path);
