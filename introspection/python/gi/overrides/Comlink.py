@@ -1,0 +1,832 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Comlink's feel in PyGObject.
+
+``from gi.repository import Comlink`` loads this override on top of the
+typelib. ``Comlink.wrap ()`` gives a :class:`Remote` on which remote methods
+are called as local ones and remote properties read and written as
+attributes; ``Comlink.expose ()`` exposes a plain Python object. See
+doc/python.md for the whole story.
+
+Lifetimes: a :class:`Remote` holds its ``Comlink.Proxy`` (and the worker it
+was made from); nothing of this module holds a Remote or a proxy once a call
+has completed, so a Remote that the script drops is collected, its proxy is
+finalized and the peer is told to release the object.  An object exposed
+from Python is wrapped in an ``_Exposed`` GObject that the connection holds
+while the peer references it.
+"""
+
+import builtins
+import inspect
+import sys
+import threading
+import types
+import weakref
+
+from gi.repository import Gio, GLib, GObject
+
+from ..module import get_introspection_module
+from ..overrides import override
+
+Comlink = get_introspection_module('Comlink')
+
+__all__ = []
+
+#: The error domain of Python exceptions raised by exposed methods
+PYTHON_ERROR_DOMAIN = 'comlink-python-error-quark'
+# The quark must exist for a peer's error of this domain to map back to it
+GLib.quark_from_string(PYTHON_ERROR_DOMAIN)
+
+
+class PythonError:
+    """Codes of the ``comlink-python-error-quark`` domain: the class of the
+    Python exception that an exposed method raised. The message is
+    ``"ExceptionClass: text"``."""
+    FAILED = 0             # any other exception
+    TYPE_ERROR = 1
+    VALUE_ERROR = 2
+    KEY_ERROR = 3
+    INDEX_ERROR = 4
+    ATTRIBUTE_ERROR = 5
+    RUNTIME_ERROR = 6
+    ARITHMETIC_ERROR = 7   # ZeroDivisionError, OverflowError, ...
+    NOT_IMPLEMENTED = 8
+    LOOKUP_ERROR = 9       # other LookupErrors
+    OS_ERROR = 10
+
+
+# Most specific first: NotImplementedError is a RuntimeError, KeyError and
+# IndexError are LookupErrors
+_EXCEPTION_CODES = (
+    (NotImplementedError, PythonError.NOT_IMPLEMENTED),
+    (TypeError, PythonError.TYPE_ERROR),
+    (ValueError, PythonError.VALUE_ERROR),
+    (KeyError, PythonError.KEY_ERROR),
+    (IndexError, PythonError.INDEX_ERROR),
+    (LookupError, PythonError.LOOKUP_ERROR),
+    (AttributeError, PythonError.ATTRIBUTE_ERROR),
+    (RuntimeError, PythonError.RUNTIME_ERROR),
+    (ArithmeticError, PythonError.ARITHMETIC_ERROR),
+    (OSError, PythonError.OS_ERROR),
+)
+
+#: The name of the method that an object exposed from Python may define to
+#: learn that the peer released it (Comlink's ``finalizer``)
+FINALIZER = '__comlink_finalizer__'
+
+__all__ += ['PYTHON_ERROR_DOMAIN', 'PythonError', 'FINALIZER']
+
+_INT32 = (-2**31, 2**31 - 1)
+_INT64 = (-2**63, 2**63 - 1)
+_UINT64_MAX = 2**64 - 1
+
+_FUNCTION_TYPES = (types.FunctionType, types.MethodType, types.BuiltinFunctionType,
+                   types.BuiltinMethodType)
+# Values of these types that have no mapping are refused, not sent by reference
+_BUILTIN_TYPES = (set, frozenset, complex, range, slice, type(Ellipsis), type(NotImplemented))
+
+
+def _comlink_error(code, message):
+    return GLib.Error(message, 'comlink-error-quark', int(code))
+
+
+def _python_error(exc):
+    for cls, code in _EXCEPTION_CODES:
+        if isinstance(exc, cls):
+            break
+    else:
+        code = PythonError.FAILED
+    return GLib.Error('%s: %s' % (type(exc).__name__, exc), PYTHON_ERROR_DOMAIN, code)
+
+
+# --- Values: Python to GValue ------------------------------------------------
+
+def _not_transferable(value):
+    return _comlink_error(Comlink.Error.NOT_TRANSFERABLE,
+                          'A value of the Python type %s cannot be sent' % type(value).__name__)
+
+
+def _int_variant(value):
+    if _INT32[0] <= value <= _INT32[1]:
+        return GLib.Variant('i', value)
+    if _INT64[0] <= value <= _INT64[1]:
+        return GLib.Variant('x', value)
+    if 0 <= value <= _UINT64_MAX:
+        return GLib.Variant('t', value)
+    raise _comlink_error(Comlink.Error.NOT_TRANSFERABLE,
+                         'The integer %d does not fit in 64 bits' % value)
+
+
+def _array_variant(children):
+    """An array of the children's common type, or ``av``."""
+    types_ = {child.get_type_string() for child in children}
+    if len(types_) == 1:
+        return GLib.Variant.new_array(GLib.VariantType(types_.pop()), children)
+    return GLib.Variant.new_array(GLib.VariantType('v'),
+                                  [GLib.Variant.new_variant(c) for c in children])
+
+
+def _dict_variant(value):
+    keys = [_to_variant(k) for k in value]
+    key_types = {k.get_type_string() for k in keys}
+    if len(key_types) > 1 or not (key_types <= {'s', 'i', 'x', 't', 'b', 'd'}):
+        raise _comlink_error(Comlink.Error.NOT_TRANSFERABLE,
+                             'A dict is sent by value only with keys of one basic type')
+    values = [_to_variant(v) for v in value.values()]
+    value_types = {v.get_type_string() for v in values}
+    if len(value_types) != 1:
+        values = [GLib.Variant.new_variant(v) for v in values]
+        value_types = {'v'}
+    key_type = key_types.pop() if key_types else 's'
+    entry_type = GLib.VariantType('{%s%s}' % (key_type, value_types.pop()))
+    entries = [GLib.Variant.new_dict_entry(k, v) for k, v in zip(keys, values)]
+    return GLib.Variant.new_array(entry_type, entries)
+
+
+def _to_variant(value):
+    """A Python value as a GVariant, for values inside containers."""
+    if isinstance(value, GLib.Variant):
+        return value
+    if value is None:
+        return GLib.Variant('mv', None)
+    if isinstance(value, bool):
+        return GLib.Variant('b', value)
+    if isinstance(value, int):
+        return _int_variant(value)
+    if isinstance(value, float):
+        return GLib.Variant('d', value)
+    if isinstance(value, str):
+        return GLib.Variant('s', value)
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return GLib.Variant('ay', bytes(value))
+    if isinstance(value, GLib.Bytes):
+        return GLib.Variant('ay', value.get_data() or b'')
+    if isinstance(value, tuple):
+        return GLib.Variant.new_tuple(*[_to_variant(v) for v in value])
+    if isinstance(value, list):
+        return _array_variant([_to_variant(v) for v in value])
+    if isinstance(value, dict):
+        return _dict_variant(value)
+    raise _comlink_error(Comlink.Error.NOT_TRANSFERABLE,
+                         'A value of the Python type %s cannot be sent inside a list, '
+                         'tuple or dict' % type(value).__name__)
+
+
+def _gvalue(gtype, value):
+    v = GObject.Value(gtype)
+    v.set_value(value)
+    return v
+
+
+def _by_reference(value):
+    """Whether @value has no mapping by value but travels by reference."""
+    if isinstance(value, _FUNCTION_TYPES):
+        return True
+    if isinstance(value, _BUILTIN_TYPES) or isinstance(value, type):
+        return False
+    return type(value).__module__ != 'builtins'
+
+
+def _to_value(value):
+    """A Python value as a GObject.Value that the C value mapping accepts."""
+    if isinstance(value, GObject.Value):
+        return value
+    if value is None:
+        # An empty GVariant travels as nothing: the receiver may take it
+        # for any pointer type (an object, a string, a boxed)
+        return _gvalue(GObject.TYPE_VARIANT, None)
+    if isinstance(value, bool):
+        return _gvalue(GObject.TYPE_BOOLEAN, value)
+    if isinstance(value, (GObject.GEnum, GObject.GFlags)):
+        return _gvalue(value.__gtype__, value)
+    if isinstance(value, int):
+        if _INT32[0] <= value <= _INT32[1]:
+            return _gvalue(GObject.TYPE_INT, value)
+        if _INT64[0] <= value <= _INT64[1]:
+            return _gvalue(GObject.TYPE_INT64, value)
+        if 0 <= value <= _UINT64_MAX:
+            return _gvalue(GObject.TYPE_UINT64, value)
+        raise _comlink_error(Comlink.Error.NOT_TRANSFERABLE,
+                             'The integer %d does not fit in 64 bits' % value)
+    if isinstance(value, float):
+        return _gvalue(GObject.TYPE_DOUBLE, value)
+    if isinstance(value, str):
+        return _gvalue(GObject.TYPE_STRING, value)
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return _gvalue(GLib.Bytes.__gtype__, GLib.Bytes.new(bytes(value)))
+    if isinstance(value, GLib.Bytes):
+        return _gvalue(GLib.Bytes.__gtype__, value)
+    if isinstance(value, GLib.Variant):
+        return _gvalue(GObject.TYPE_VARIANT, value)
+    if isinstance(value, GLib.Error):
+        return _gvalue(GLib.Error.__gtype__, value)
+    if isinstance(value, Remote):
+        return _gvalue(Comlink.Proxy.__gtype__, value._proxy)
+    if isinstance(value, GObject.Object):
+        return _gvalue(value.__gtype__, value)
+    if isinstance(value, (list, tuple, dict)):
+        return _gvalue(GObject.TYPE_VARIANT, _to_variant(value))
+    if _by_reference(value):
+        obj = proxy(value)
+        return _gvalue(obj.__gtype__, obj)
+    raise _not_transferable(value)
+
+
+def _to_values(args):
+    return [_to_value(a) for a in args]
+
+
+# --- Values: GValue to Python ------------------------------------------------
+
+def _from_value(value):
+    """A value that PyGObject unpacked from a GValue, as the script sees it."""
+    if isinstance(value, GLib.Variant):
+        return value.unpack()
+    if isinstance(value, GLib.Bytes):
+        return value.get_data() or b''
+    if isinstance(value, Comlink.Proxy):
+        return Remote(value)
+    if isinstance(value, _Exposed):
+        return value._target
+    return value
+
+
+# --- Calls -------------------------------------------------------------------
+
+class Pending:
+    """A call in flight, as ``call_async ()`` and the other asynchronous
+    forms return it. Its callback receives it when the call completes."""
+
+    __slots__ = ('_context', '_callback', '_done', '_value', '_error', 'cancellable')
+
+    def __init__(self, callback, cancellable):
+        self._context = GLib.MainContext.ref_thread_default()
+        self._callback = callback
+        self._done = False
+        self._value = None
+        self._error = None
+        self.cancellable = cancellable
+
+    def done(self):
+        """Whether the call completed (with a value or an error)."""
+        return self._done
+
+    def result(self):
+        """The value of a completed call; raises its error as a
+        ``GLib.Error``. Blocks as :meth:`wait` does if it has not
+        completed."""
+        self.wait()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+    @property
+    def error(self):
+        """The ``GLib.Error`` of a failed call, else ``None``."""
+        return self._error
+
+    def cancel(self):
+        """Cancels the call through its ``Gio.Cancellable``: it fails at
+        once with ``Gio.IOErrorEnum.CANCELLED``, and the remote
+        invocation's cancellable fires."""
+        if self.cancellable is not None:
+            self.cancellable.cancel()
+
+    def wait(self):
+        """Runs the main context of the thread that made the call until the
+        call completes, and returns its value or raises its error."""
+        while not self._done:
+            self._context.iteration(True)
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+    def _complete(self, finish, result, convert):
+        try:
+            self._value = convert(finish(result))
+        except GLib.Error as e:
+            self._error = e
+        self._done = True
+        callback, self._callback = self._callback, None
+        if callback is not None:
+            callback(self)
+
+    def __repr__(self):
+        state = 'pending' if not self._done else ('failed' if self._error else 'done')
+        return '<Comlink.Pending %s>' % state
+
+
+def _cancellable(cancellable):
+    return cancellable if cancellable is not None else Gio.Cancellable()
+
+
+def _call_async(proxy_, member, args, callback=None, cancellable=None, timeout=None):
+    values = _to_values(args)
+    pending = Pending(callback, _cancellable(cancellable))
+
+    def ready(source, result, _data):
+        pending._complete(source.call_full_finish if timeout is not None else source.call_finish,
+                          result, _from_value)
+
+    if timeout is not None:
+        proxy_.call_full_async(member, values, int(timeout), pending.cancellable, ready, None)
+    else:
+        proxy_.call_async(member, values, pending.cancellable, ready, None)
+    return pending
+
+
+def _get_async(proxy_, name, callback=None, cancellable=None):
+    pending = Pending(callback, _cancellable(cancellable))
+    proxy_.get_async(name, pending.cancellable,
+                     lambda source, result, _d: pending._complete(source.get_finish, result, _from_value),
+                     None)
+    return pending
+
+
+def _set_async(proxy_, name, value, callback=None, cancellable=None):
+    gvalue = _to_value(value)
+    pending = Pending(callback, _cancellable(cancellable))
+    proxy_.set_async(name, gvalue, pending.cancellable,
+                     lambda source, result, _d: pending._complete(source.set_finish, result,
+                                                                  lambda _ok: None),
+                     None)
+    return pending
+
+
+def _construct_async(proxy_, name, args, props, callback=None, cancellable=None):
+    if args and props:
+        raise TypeError('Construct with positional arguments or with named properties, not both')
+    names = list(props) if props else None
+    values = _to_values(props.values() if props else args)
+    target = proxy_.get_child(name)
+    pending = Pending(callback, _cancellable(cancellable))
+    target.construct_async(names, values, pending.cancellable,
+                           lambda source, result, _d: pending._complete(source.construct_finish,
+                                                                        result, _from_value),
+                           None)
+    return pending
+
+
+class Remote:
+    """A remote object, or a path on one, as ``Comlink.wrap ()`` returns it.
+
+    ``remote.name`` reads the property ``name`` (one blocking round trip);
+    a name that is not a readable property is a method, returned as a
+    :class:`RemoteMethod` and remembered, so that later uses of the name
+    take no round trip. ``remote.name = value`` writes a property
+    (blocking). Names that start with an underscore are never remote.
+    Calling the Remote itself calls the remote object (a callback)."""
+
+    __slots__ = ('_proxy', '_keep', '_methods', '__weakref__')
+
+    def __init__(self, proxy_, keep=None):
+        object.__setattr__(self, '_proxy', proxy_)
+        object.__setattr__(self, '_keep', keep)
+        object.__setattr__(self, '_methods', builtins.set())
+
+    def __getattr__(self, name):
+        if name.startswith('_'):
+            raise AttributeError(name)
+        if name in self._methods:
+            return RemoteMethod(self, name)
+        try:
+            return _get_async(self._proxy, name).wait()
+        except GLib.Error as e:
+            if not e.matches(Comlink.error_quark(), Comlink.Error.NO_SUCH_PROPERTY):
+                raise
+        self._methods.add(name)
+        return RemoteMethod(self, name)
+
+    def __setattr__(self, name, value):
+        if name.startswith('_'):
+            raise AttributeError('%s cannot be set on a Comlink.Remote' % name)
+        _set_async(self._proxy, name, value).wait()
+
+    def __delattr__(self, name):
+        raise AttributeError('A remote property cannot be deleted')
+
+    def __call__(self, *args, cancellable=None, timeout=None):
+        return _call_async(self._proxy, None, args, None, cancellable, timeout).wait()
+
+    def call_async(self, *args, callback=None, cancellable=None, timeout=None):
+        """Calls the remote object itself (a callback) without blocking."""
+        return _call_async(self._proxy, None, args, callback, cancellable, timeout)
+
+    def __bool__(self):
+        return True
+
+    def __repr__(self):
+        path = '.'.join(self._proxy.get_path())
+        state = ' released' if self._proxy.is_released() else ''
+        return '<Comlink.Remote%s%s>' % (' ' + path if path else '', state)
+
+
+class RemoteMethod:
+    """A remote method: call it to call the method and wait for its result;
+    ``call_async ()`` calls it without blocking; ``new ()`` and
+    ``new_async ()`` construct the type that the remote object registered
+    under this name."""
+
+    __slots__ = ('_remote', '_name')
+
+    def __init__(self, remote, name):
+        self._remote = remote
+        self._name = name
+
+    def __call__(self, *args, cancellable=None, timeout=None):
+        return _call_async(self._remote._proxy, self._name, args, None, cancellable, timeout).wait()
+
+    def call_async(self, *args, callback=None, cancellable=None, timeout=None):
+        """Calls the method and returns a :class:`Pending` at once;
+        ``callback (pending)`` runs in this thread's main context when the
+        call completes."""
+        return _call_async(self._remote._proxy, self._name, args, callback, cancellable, timeout)
+
+    def new(self, *args, **props):
+        """Constructs the remote type registered under this name, with
+        positional arguments or named properties; returns a Remote of the
+        new object."""
+        return _construct_async(self._remote._proxy, self._name, args, props).wait()
+
+    def new_async(self, *args, callback=None, cancellable=None, **props):
+        return _construct_async(self._remote._proxy, self._name, args, props, callback, cancellable)
+
+    def __repr__(self):
+        return '<Comlink.RemoteMethod %s>' % self._name
+
+
+def _proxy_of(remote):
+    if isinstance(remote, Remote):
+        return remote._proxy
+    if isinstance(remote, RemoteMethod):
+        return remote._remote._proxy.get_child(remote._name)
+    if isinstance(remote, Comlink.Proxy):
+        return remote
+    raise TypeError('Expected a Comlink.Remote, not %s' % type(remote).__name__)
+
+
+_raw_wrap = Comlink.wrap
+
+
+def wrap(target):
+    """A :class:`Remote` of what @target leads to: a ``Comlink.Worker`` (its
+    exposed object; the Remote keeps the worker), a ``Comlink.Endpoint``
+    (the object its peer exposes), a ``Comlink.Connection`` or a
+    ``Comlink.Proxy``."""
+    if isinstance(target, Remote):
+        return target
+    if isinstance(target, Comlink.Worker):
+        return Remote(target.get_proxy(), keep=target)
+    if isinstance(target, Comlink.Endpoint):
+        return Remote(_raw_wrap(target))
+    if isinstance(target, Comlink.Connection):
+        return Remote(target.wrap())
+    if isinstance(target, Comlink.Proxy):
+        return Remote(target)
+    raise TypeError('Comlink.wrap takes a Worker, an Endpoint, a Connection or a Proxy, not %s'
+                    % type(target).__name__)
+
+
+def unwrap(remote):
+    """The ``Comlink.Proxy`` behind a :class:`Remote`, for the GObject API."""
+    return _proxy_of(remote)
+
+
+def call(remote, name, *args, cancellable=None, timeout=None):
+    """Calls the method @name (``None``: the object itself) and waits for
+    its result; unlike ``remote.name (...)`` it never reads a property
+    first."""
+    return _call_async(_proxy_of(remote), name, args, None, cancellable, timeout).wait()
+
+
+def call_async(remote, name, *args, callback=None, cancellable=None, timeout=None):
+    """Calls the method @name without blocking; returns a :class:`Pending`."""
+    return _call_async(_proxy_of(remote), name, args, callback, cancellable, timeout)
+
+
+def get(remote, name, cancellable=None):
+    """Reads the property @name and waits for its value."""
+    return _get_async(_proxy_of(remote), name, None, cancellable).wait()
+
+
+def get_async(remote, name, callback=None, cancellable=None):
+    """Reads the property @name without blocking; returns a :class:`Pending`."""
+    return _get_async(_proxy_of(remote), name, callback, cancellable)
+
+
+def set(remote, name, value, cancellable=None):
+    """Writes the property @name and waits until the peer did."""
+    _set_async(_proxy_of(remote), name, value, None, cancellable).wait()
+
+
+def set_async(remote, name, value, callback=None, cancellable=None):
+    """Writes the property @name without blocking; returns a :class:`Pending`."""
+    return _set_async(_proxy_of(remote), name, value, callback, cancellable)
+
+
+def release(remote):
+    """Releases the remote object: the peer drops its reference, and every
+    later use of @remote fails at once with ``COMLINK_ERROR_CLOSED``."""
+    _proxy_of(remote).release()
+
+
+def create_endpoint(remote, cancellable=None):
+    """A new ``Comlink.Endpoint`` to the same remote object (blocking)."""
+    proxy_ = _proxy_of(remote)
+    pending = Pending(None, _cancellable(cancellable))
+    proxy_.create_endpoint_async(pending.cancellable,
+                                 lambda s, r, _d: pending._complete(s.create_endpoint_finish, r,
+                                                                    lambda e: e),
+                                 None)
+    return pending.wait()
+
+
+def _signal_closure(handler):
+    def on_emission(_proxy, *args):
+        handler(*[_from_value(a) for a in args])
+    return on_emission
+
+
+def subscribe_async(remote, signal, handler, callback=None, cancellable=None):
+    """Connects @handler to the signal @signal of the remote object without
+    blocking; the :class:`Pending` gives the subscription id."""
+    proxy_ = _proxy_of(remote)
+    pending = Pending(callback, _cancellable(cancellable))
+    proxy_.subscribe_async(signal, _signal_closure(handler), pending.cancellable,
+                           lambda s, r, _d: pending._complete(s.subscribe_finish, r, lambda i: i),
+                           None)
+    return pending
+
+
+def subscribe(remote, signal, handler, cancellable=None):
+    """Connects @handler to the signal @signal of the remote object and
+    returns the subscription id. Each emission runs ``handler (*args)`` in
+    this thread's main context."""
+    return subscribe_async(remote, signal, handler, None, cancellable).wait()
+
+
+def unsubscribe(remote, subscription):
+    """Ends a subscription made with :func:`subscribe`."""
+    _proxy_of(remote).unsubscribe(subscription)
+
+
+__all__ += ['Pending', 'Remote', 'RemoteMethod', 'wrap', 'unwrap', 'call', 'call_async',
+            'get', 'get_async', 'set', 'set_async', 'release', 'create_endpoint',
+            'subscribe', 'subscribe_async', 'unsubscribe']
+
+
+# --- Exposing Python objects -------------------------------------------------
+
+_current = threading.local()
+
+
+def current_invocation():
+    """The ``Comlink.Invocation`` that the method running in this thread
+    serves (its cancellable fires when the caller cancels or goes away),
+    or ``None`` outside an exposed method."""
+    stack = getattr(_current, 'stack', None)
+    return stack[-1] if stack else None
+
+
+def _lookup(obj, name, code, what):
+    if not name or name.startswith('_'):
+        raise _comlink_error(code, '%s has no %s “%s”' % (type(obj).__name__, what, name))
+    try:
+        return getattr(obj, name)
+    except AttributeError:
+        raise _comlink_error(code, '%s has no %s “%s”' % (type(obj).__name__, what, name)) from None
+
+
+def _invocation_args(invocation):
+    args = []
+    for i in range(invocation.get_n_args()):
+        if invocation.get_arg_type(i) == GObject.TYPE_INVALID:
+            args.append(None)
+        else:
+            args.append(_from_value(invocation.get_arg(i)))
+    return args
+
+
+def _check_arguments(fn, args, name):
+    try:
+        signature = inspect.signature(fn)
+    except (TypeError, ValueError):
+        return
+    try:
+        signature.bind(*args)
+    except TypeError as e:
+        raise _comlink_error(Comlink.Error.INVALID_ARGUMENTS, '“%s”: %s' % (name, e)) from None
+
+
+def _serve_call(obj, member, args):
+    if member:
+        fn = _lookup(obj, member, Comlink.Error.NO_SUCH_METHOD, 'method')
+    else:
+        fn = obj
+    if not callable(fn):
+        raise _comlink_error(Comlink.Error.NO_SUCH_METHOD,
+                             '%s has no method “%s”' % (type(obj).__name__, member))
+    _check_arguments(fn, args, member or type(obj).__name__)
+    return fn(*args)
+
+
+def _serve_get(obj, member):
+    value = _lookup(obj, member, Comlink.Error.NO_SUCH_PROPERTY, 'property')
+    # Methods and classes are not properties: the caller then calls them
+    if callable(value):
+        raise _comlink_error(Comlink.Error.NO_SUCH_PROPERTY,
+                             '%s has no property “%s”, it is a method' % (type(obj).__name__, member))
+    return value
+
+
+def _serve_set(obj, member, value):
+    current = _lookup(obj, member, Comlink.Error.NO_SUCH_PROPERTY, 'property')
+    if callable(current):
+        raise _comlink_error(Comlink.Error.NO_SUCH_PROPERTY,
+                             '%s has no property “%s”, it is a method' % (type(obj).__name__, member))
+    try:
+        setattr(obj, member, value)
+    except AttributeError as e:
+        raise _comlink_error(Comlink.Error.NO_SUCH_PROPERTY,
+                             '%s has no writable property “%s”: %s' % (type(obj).__name__, member, e)) \
+            from None
+
+
+def _serve_construct(obj, member, names, args):
+    cls = _lookup(obj, member, Comlink.Error.NOT_CONSTRUCTIBLE, 'constructible type')
+    if not isinstance(cls, type):
+        raise _comlink_error(Comlink.Error.NOT_CONSTRUCTIBLE,
+                             '%s has no constructible type “%s”' % (type(obj).__name__, member))
+    if names:
+        instance = cls(**dict(zip(names, args)))
+    else:
+        _check_arguments(cls, args, member)
+        instance = cls(*args)
+    return proxy(instance) if not isinstance(instance, GObject.Object) else instance
+
+
+def _serve(root, invocation):
+    kind = invocation.get_kind()
+    obj = root
+    for name in invocation.get_path():
+        obj = _lookup(obj, name, Comlink.Error.NO_SUCH_OBJECT, 'object')
+    member = invocation.get_member()
+    args = _invocation_args(invocation)
+
+    if kind == Comlink.InvocationKind.CALL:
+        return _serve_call(obj, member, args)
+    if kind == Comlink.InvocationKind.GET:
+        return _serve_get(obj, member)
+    if kind == Comlink.InvocationKind.SET:
+        _serve_set(obj, member, args[0] if args else None)
+        return None
+    if kind == Comlink.InvocationKind.CONSTRUCT:
+        return _serve_construct(obj, member, list(invocation.get_names()), args)
+    raise _comlink_error(Comlink.Error.PROTOCOL, 'Unknown request %s' % kind)
+
+
+class _Exposed(GObject.Object, Comlink.Exposable):
+    """A plain Python object as a GObject that answers every request through
+    ``Comlink.Exposable``: attributes and properties for GET and SET,
+    methods for CALL, classes for CONSTRUCT."""
+
+    __gtype_name__ = 'ComlinkPyExposed'
+    # PyGObject registers no GType for classes of gi.overrides modules
+    __module__ = 'comlink_glib'
+
+    def __init__(self, target):
+        super().__init__()
+        self._target = target
+
+    def do_invoke(self, invocation):
+        stack = getattr(_current, 'stack', None)
+        if stack is None:
+            stack = _current.stack = []
+        stack.append(invocation)
+        try:
+            result = _serve(self._target, invocation)
+            value = None if result is None else _to_value(result)
+        except GLib.Error as e:
+            invocation.return_gerror(e)
+        except Exception as e:  # noqa: BLE001: any exception goes to the caller
+            invocation.return_gerror(_python_error(e))
+        else:
+            invocation.return_value(value)
+        finally:
+            stack.pop()
+
+    def do_released(self, connection):
+        finalizer = getattr(self._target, FINALIZER, None)
+        if finalizer is not None:
+            try:
+                finalizer()
+            except Exception:  # noqa: BLE001: nobody to report to but stderr
+                sys.excepthook(*sys.exc_info())
+
+
+# One _Exposed per exposed Python object while it is referenced, so that an
+# object sent twice is one remote object
+_exposed_lock = threading.Lock()
+_exposed_by_id = {}
+
+
+def _exposed_for(target):
+    key = id(target)
+    with _exposed_lock:
+        ref = _exposed_by_id.get(key)
+        exposed = ref() if ref is not None else None
+        if exposed is not None and exposed._target is target:
+            return exposed
+        exposed = _Exposed(target)
+
+        def forget(ref, key=key):
+            with _exposed_lock:
+                if _exposed_by_id.get(key) is ref:
+                    del _exposed_by_id[key]
+
+        _exposed_by_id[key] = weakref.ref(exposed, forget)
+        return exposed
+
+
+def _callback_new(fn, return_type):
+    def trampoline(_callback, *args):
+        result = fn(*[_from_value(a) for a in args])
+        if return_type == GObject.TYPE_VARIANT:
+            return None if result is None else _to_variant(result)
+        return result
+
+    return Comlink.Callback.new_with_return_type(trampoline, return_type)
+
+
+_PYTHON_GTYPES = {
+    bool: GObject.TYPE_BOOLEAN,
+    int: GObject.TYPE_INT64,
+    float: GObject.TYPE_DOUBLE,
+    str: GObject.TYPE_STRING,
+}
+
+
+def _gtype_of(return_type):
+    if return_type is None:
+        return GObject.TYPE_VARIANT
+    if isinstance(return_type, GObject.GType):
+        return return_type
+    if return_type in _PYTHON_GTYPES:
+        return _PYTHON_GTYPES[return_type]
+    if hasattr(return_type, '__gtype__'):
+        return return_type.__gtype__
+    raise TypeError('No GType for the return type %r' % (return_type,))
+
+
+def proxy(target, return_type=None):
+    """Marks @target to travel by reference, as Comlink's ``proxy ()``.
+
+    A function becomes a ``Comlink.Callback``: the peer calls it, and it
+    runs in the main context of the thread that called ``proxy ()``. Its
+    result travels as a GVariant (unpacked again by a Python peer) unless
+    @return_type (a GType or a Python type such as ``int``) says otherwise.
+    Any other object becomes a GObject that exposes its attributes and
+    methods as ``Comlink.expose ()`` does. A GObject is returned as it is."""
+    if isinstance(target, GObject.Object):
+        return target
+    if isinstance(target, _FUNCTION_TYPES) or (callable(target) and return_type is not None):
+        return _callback_new(target, _gtype_of(return_type))
+    return _exposed_for(target)
+
+
+def _exposable(obj):
+    return obj if isinstance(obj, GObject.Object) else _exposed_for(obj)
+
+
+_raw_expose = Comlink.expose
+
+
+def expose(obj, endpoint=None):
+    """Exposes @obj, a GObject or a plain Python object, as Comlink's
+    ``expose ()``.
+
+    With an @endpoint, exposes it there and returns the
+    ``Comlink.Connection``. Without one, in a subprocess worker, exposes it
+    to the parent process and serves it until the parent goes away
+    (``Comlink.Worker.serve_parent``)."""
+    exposed = _exposable(obj)
+    if endpoint is None:
+        return Comlink.Worker.serve_parent(exposed)
+    return _raw_expose(exposed, endpoint)
+
+
+__all__ += ['current_invocation', 'proxy', 'expose']
+
+
+class Worker(Comlink.Worker):
+    @staticmethod
+    def new_thread(name, setup, *user_data):
+        """Starts a thread worker: @setup (called with @user_data in the
+        worker's thread) returns the object to expose, a GObject or a plain
+        Python object; it may raise ``GLib.Error`` to fail the start."""
+        def run():
+            return _exposable(setup(*user_data))
+        return Comlink.Worker.new_thread(name, run)
+
+
+Worker = override(Worker)
+__all__.append('Worker')
