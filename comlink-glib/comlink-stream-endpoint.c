@@ -987,7 +987,9 @@ comlink_stream_endpoint_class_init (ComlinkStreamEndpointClass *klass)
    * The size from which a [struct@GLib.Bytes] value goes to the peer as a
    * sealed memfd, mapped by the receiver without a copy, instead of being
    * copied through the stream. Only over a Unix socket; 0 sends every
-   * #GBytes through the stream.
+   * #GBytes through the stream, except bytes that are already in shared
+   * memory (see comlink_bytes_new_shared()), which always go as their own
+   * memfd.
    *
    * The default is where the memfd path became the faster of the two in
    * the project's benchmark (`bench-subprocess`); page mapping costs

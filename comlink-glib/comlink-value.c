@@ -20,13 +20,12 @@
 #include <fcntl.h>
 #include <math.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <gio/gunixinputstream.h>
 #include <gio/gunixoutputstream.h>
 
+#include "comlink-bytes-private.h"
 #include "comlink-channel-private.h"
 #include "comlink-connection-private.h"
 #include "comlink-error.h"
@@ -243,113 +242,52 @@ fds_from_wire (ComlinkConnection *connection,
   return FALSE;
 }
 
-static void
-unmap_bytes (gpointer data)
-{
-  gsize *mapping = data;
-
-  munmap ((gpointer) mapping[0], mapping[1]);
-  g_free (mapping);
-}
-
-/* Writes @bytes into a new memfd and seals it, so that the receiver can
- * map it knowing that it will never change or shrink */
+/* Large bytes go as a sealed memfd: their own if they are shared, else a
+ * new one holding a copy */
 static GVariant *
 memfd_to_wire (GBytes      *bytes,
                GUnixFDList *fds,
                GError     **error)
 {
-  gsize         size;
-  const guint8 *data = g_bytes_get_data (bytes, &size);
-  gsize         written = 0;
-  gint          handle;
-  int           fd;
+  gint handle;
+  int  fd = _comlink_bytes_dup_memfd (bytes);
 
-  fd = memfd_create ("comlink-bytes", MFD_CLOEXEC | MFD_ALLOW_SEALING);
   if (fd < 0)
-    goto failed;
-
-  while (written < size)
-    {
-      gssize n = write (fd, data + written, size - written);
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        goto failed;
-      written += n;
-    }
-
-  if (fcntl (fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)
-    goto failed;
+    fd = _comlink_bytes_new_memfd (bytes, error);
+  if (fd < 0)
+    return NULL;
 
   handle = g_unix_fd_list_append (fds, fd, error);
   close (fd);
   if (handle < 0)
     return NULL;
 
-  return _comlink_wire_tag (COMLINK_TAG_MEMFD, g_variant_new ("(th)", (guint64) size, handle));
-
-failed:
-  {
-    int saved = errno;
-
-    if (fd >= 0)
-      close (fd);
-    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-                 _ ("Could not share bytes through memory: %s"), g_strerror (saved));
-    return NULL;
-  }
+  return _comlink_wire_tag (COMLINK_TAG_MEMFD,
+                            g_variant_new ("(th)", (guint64) g_bytes_get_size (bytes), handle));
 }
 
-/* Maps the sealed memfd that a GBytes came in. One that the sender could
- * still change or shrink is refused: a shrink would kill the receiver
- * with SIGBUS. */
 static gboolean
 memfd_from_wire (ComlinkConnection *connection,
                  GVariant          *content,
                  GValue            *value,
                  GError           **error)
 {
-  guint64     size;
-  gint32      handle;
-  struct stat st;
-  gpointer    data;
-  gsize      *mapping;
-  int         seals;
-  int         fd;
+  GBytes *bytes;
+  guint64 size;
+  gint32  handle;
+  int     fd;
 
   g_variant_get (content, "(th)", &size, &handle);
   fd = _comlink_connection_dup_incoming_fd (connection, handle, error);
   if (fd < 0)
     return FALSE;
 
-  seals = fcntl (fd, F_GET_SEALS);
-  if (seals < 0 || (seals & (F_SEAL_SHRINK | F_SEAL_WRITE)) != (F_SEAL_SHRINK | F_SEAL_WRITE) ||
-      fstat (fd, &st) < 0 || size == 0 || (guint64) st.st_size < size || size > G_MAXSIZE)
-    {
-      close (fd);
-      g_set_error_literal (error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
-                           _ ("Bytes in memory that is not sealed, or smaller than announced"));
-      return FALSE;
-    }
+  bytes = _comlink_bytes_new_from_memfd (fd, size, error);
+  if (bytes == NULL)
+    return FALSE;
 
-  data = mmap (NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
-  close (fd);
-  if (data == MAP_FAILED)
-    {
-      int saved = errno;
-
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-                   _ ("Could not map shared bytes: %s"), g_strerror (saved));
-      return FALSE;
-    }
-
-  mapping = g_new (gsize, 2);
-  mapping[0] = (gsize) data;
-  mapping[1] = size;
   g_value_init (value, G_TYPE_BYTES);
-  g_value_take_boxed (value, g_bytes_new_with_free_func (data, size, unmap_bytes, mapping));
+  g_value_take_boxed (value, bytes);
   return TRUE;
 }
 
@@ -425,8 +363,12 @@ boxed_to_wire (ComlinkConnection *connection,
     {
       if (boxed == NULL)
         return g_variant_ref (_comlink_wire_none ());
-      if (g_bytes_get_size (boxed) >= _comlink_connection_get_memfd_threshold (connection) &&
-          fds != NULL)
+      /* Shared bytes go as they are, others from the threshold on */
+      if (fds != NULL && g_bytes_get_size (boxed) > 0 &&
+          (g_bytes_get_size (boxed) >= _comlink_connection_get_memfd_threshold (connection) ||
+           (comlink_bytes_is_shared (boxed) &&
+            comlink_endpoint_can_send_fds (comlink_connection_get_endpoint (connection)) &&
+            !_comlink_channel_is_port (comlink_connection_get_endpoint (connection)))))
         {
           if (*fds == NULL)
             *fds = g_unix_fd_list_new ();

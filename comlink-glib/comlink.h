@@ -10,6 +10,7 @@ G_BEGIN_DECLS
 #include "comlink-version.h"
 #include "comlink-enums.h"
 #include "comlink-error.h"
+#include "comlink-bytes.h"
 #include "comlink-endpoint.h"
 #include "comlink-channel.h"
 #include "comlink-stream-endpoint.h"

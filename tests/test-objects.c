@@ -636,6 +636,18 @@ test_is_in_memfd (gconstpointer data)
   return FALSE;
 }
 
+/* The open descriptors, once GLib made the wakeup descriptors of the main
+ * context and of its worker thread (with the GTask type), which it makes
+ * on first use and keeps */
+guint
+test_count_fds_baseline (void)
+{
+  test_iterate_pending ();
+  g_type_ensure (G_TYPE_TASK);
+
+  return test_count_fds ();
+}
+
 guint
 test_count_fds (void)
 {

@@ -309,7 +309,7 @@ call_for_string (ComlinkProxy *proxy,
 static void
 test_stream_fds (void)
 {
-  guint fds_before = test_count_fds ();
+  guint fds_before = test_count_fds_baseline ();
 
   {
     g_autoptr(GIOStream) a = NULL;
@@ -374,7 +374,7 @@ static void
 test_stream_memfd (void)
 {
   const gsize sizes[] = { 1000, 4 << 20 };
-  guint       fds_before = test_count_fds ();
+  guint       fds_before = test_count_fds_baseline ();
 
   for (guint threshold = 0; threshold < 2; threshold++)
     for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
@@ -420,6 +420,73 @@ test_stream_memfd (void)
         comlink_connection_close (comlink_connection_get_for_endpoint (eb));
         test_wait_until (comlink_endpoint_is_closed (ea));
       }
+
+  test_wait_until (test_count_fds () <= fds_before);
+}
+
+static void
+fill_pattern (guint8 *data, gsize size, gpointer user_data)
+{
+  for (gsize j = 0; j < size; j++)
+    data[j] = (guint8) (j * GPOINTER_TO_UINT (user_data));
+}
+
+/* Shared bytes go as their own memfd whatever their size, and what
+ * arrives that way is shared again */
+static void
+test_stream_shared_bytes (void)
+{
+  guint fds_before = test_count_fds_baseline ();
+
+  {
+    g_autoptr(GIOStream) a = NULL;
+    g_autoptr(GIOStream) b = NULL;
+    g_autoptr(ComlinkEndpoint) ea = NULL;
+    g_autoptr(ComlinkEndpoint) eb = NULL;
+    g_autoptr(TestCalc) calc = test_calc_new ();
+    g_autoptr(ComlinkProxy) proxy = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GBytes) shared = comlink_bytes_new_shared (64 * 1024, fill_pattern, GUINT_TO_POINTER (3), &error);
+    g_autoptr(GBytes) copy = NULL;
+    g_autoptr(GBytes) slice = NULL;
+    g_autoptr(GBytes) plain = g_bytes_new ("abc", 3);
+    const guint8 *data;
+    GBytes       *echoed;
+    GValue       *args, *ret;
+
+    g_assert_no_error (error);
+    g_assert_true (comlink_bytes_is_shared (shared));
+    g_assert_true (test_is_in_memfd (g_bytes_get_data (shared, NULL)));
+    data = g_bytes_get_data (shared, NULL);
+    g_assert_cmpuint (data[5], ==, 15);
+    copy = comlink_bytes_new_shared_copy ((const guint8 *) "xyz", 3, &error);
+    g_assert_no_error (error);
+    g_assert_true (comlink_bytes_is_shared (copy));
+    g_assert_cmpmem (g_bytes_get_data (copy, NULL), 3, "xyz", 3);
+    slice = g_bytes_new_from_bytes (shared, 16, 100);
+    g_assert_false (comlink_bytes_is_shared (slice));
+    g_assert_false (comlink_bytes_is_shared (plain));
+
+    socket_pair (&a, &b);
+    ea = comlink_stream_endpoint_new (a);
+    eb = comlink_stream_endpoint_new (b);
+    comlink_expose (G_OBJECT (calc), ea);
+    proxy = comlink_wrap (eb);
+
+    args = test_args_new (1, G_TYPE_BYTES, shared);
+    ret = comlink_proxy_call_sync (proxy, "echo-bytes", args, 1, NULL, &error);
+    g_assert_no_error (error);
+    echoed = g_value_get_boxed (ret);
+    g_assert_true (g_bytes_equal (echoed, shared));
+    /* Below the threshold, yet it came back in shared memory */
+    g_assert_true (comlink_bytes_is_shared (echoed));
+    g_assert_true (test_is_in_memfd (g_bytes_get_data (echoed, NULL)));
+    g_boxed_free (G_TYPE_VALUE, ret);
+    test_args_free (args, 1);
+
+    comlink_connection_close (comlink_connection_get_for_endpoint (eb));
+    test_wait_until (comlink_endpoint_is_closed (ea));
+  }
 
   test_wait_until (test_count_fds () <= fds_before);
 }
@@ -500,7 +567,7 @@ static void
 test_stream_hostile_fds (gconstpointer data)
 {
   guint i = GPOINTER_TO_UINT (data);
-  guint fds_before = test_count_fds ();
+  guint fds_before = test_count_fds_baseline ();
 
   {
     g_autoptr(GIOStream) a = NULL;
@@ -577,6 +644,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/Comlink/Stream/fds", test_stream_fds);
   g_test_add_func ("/Comlink/Stream/fds-not-transferable", test_stream_fds_not_transferable);
   g_test_add_func ("/Comlink/Stream/memfd", test_stream_memfd);
+  g_test_add_func ("/Comlink/Stream/shared-bytes", test_stream_shared_bytes);
   for (guint i = 0; i < G_N_ELEMENTS (hostile_fds); i++)
     {
       g_autofree char *path = g_strdup_printf ("/Comlink/Stream/hostile-fds/%s", hostile_fds[i].name);

@@ -66,7 +66,7 @@ test_subprocess_call (void)
 static void
 test_subprocess_fds (void)
 {
-  guint fds_before = test_count_fds ();
+  guint fds_before = test_count_fds_baseline ();
 
   {
     g_autoptr(ComlinkWorker) worker = start_child (NULL, NULL);
