@@ -187,8 +187,12 @@ class Service:
         whether the invocation's cancellable fired."""
         cancellable = Comlink.current_invocation().get_cancellable()
         deadline = time.monotonic() + seconds
+        # The cancellation arrives as a message in this thread's context:
+        # a long method runs the context to see it
+        context = GLib.MainContext.ref_thread_default()
         while not cancellable.is_cancelled() and time.monotonic() < deadline:
-            time.sleep(0.01)
+            if not context.iteration(False):
+                time.sleep(0.005)
         if cancellable.is_cancelled():
             self.cancelled.set()
         return cancellable.is_cancelled()
