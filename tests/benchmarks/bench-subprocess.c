@@ -18,14 +18,20 @@
  * pipelined throughput with 1000 calls in flight, and the time of a call
  * that carries 1 MiB (and, for comlink and the floor, 64 MiB) one way,
  * answered with its size: MB/s counts 10^6 bytes. comlink runs with the
- * default memfd-threshold of its stream endpoint there.
+ * default memfd-threshold of its stream endpoint there, so its heap GBytes
+ * are copied into a new memfd for each call; it also sends 64 MiB of
+ * shared GBytes (comlink_bytes_new_shared()), whose own memfd goes.
  *
  * Then a sweep of GBytes sizes, 64 KiB to 64 MiB, one way and answered
- * with the size, in three ways: comlink with every GBytes in a sealed
- * memfd (memfd-threshold 1 byte), comlink with every GBytes copied through
- * the socket (memfd-threshold 0), both on the same worker, and the floor.
- * From it, the smallest size from which the memfd is the faster at that
- * size and every larger one: what memfd-threshold should default to.
+ * with the size, in four ways: comlink with every heap GBytes in a sealed
+ * memfd (memfd-threshold 1 byte), comlink with every heap GBytes copied
+ * through the socket (memfd-threshold 0), comlink with shared GBytes, all
+ * on the same worker, and the floor. From it, the smallest size from which
+ * the memfd is faster than the copy at that size and every larger one:
+ * what memfd-threshold should default to.
+ *
+ * Shared GBytes are made once per size before any timing: their fill is
+ * the application producing its data, not a part of the transfer.
  *
  * A wakeup across CPUs can cost far more than one on the same CPU on a
  * virtual machine, and the scheduler switches between the two as it
@@ -117,7 +123,8 @@ static gboolean verbose;
 static char    *child_path;
 static GBytes  *big_bytes;
 static GBytes  *huge_bytes;
-static GBytes  *sweep_bytes; /* the size of the sweep being measured */
+static GBytes  *huge_shared_bytes; /* made by comlink_bytes_new_shared() */
+static GBytes  *sweep_bytes;       /* the size of the sweep being measured */
 
 static void
 child_setup (gpointer user_data)
@@ -162,7 +169,8 @@ typedef enum
   OP_PING,
   OP_SIZE_BIG,
   OP_SIZE_HUGE,
-  OP_SIZE_SWEEP, /* sweep_bytes, comlink and the floor only */
+  OP_SIZE_SWEEP,       /* sweep_bytes, comlink and the floor only */
+  OP_SIZE_HUGE_SHARED, /* huge_shared_bytes, comlink only */
 } Op;
 
 /* A contender, with what only this benchmark asks of it */
@@ -171,6 +179,7 @@ typedef struct
   BenchBackend base;
   gboolean     has_ping;
   gboolean     has_huge;
+  gboolean     has_shared; /* 64 MiB of shared GBytes */
   guint        size_calls;
   GSubprocess *child;
 } Backend;
@@ -182,6 +191,7 @@ typedef struct
   GArray  *ping;
   GArray  *size_big;
   GArray  *size_huge;
+  GArray  *size_huge_shared;
   guint64  pipelined_calls;
   gint64   pipelined_ns;
 } Contender;
@@ -194,6 +204,7 @@ contender_init (Contender *c, Backend *be)
   c->ping = g_array_new (FALSE, FALSE, sizeof (double));
   c->size_big = g_array_new (FALSE, FALSE, sizeof (double));
   c->size_huge = g_array_new (FALSE, FALSE, sizeof (double));
+  c->size_huge_shared = g_array_new (FALSE, FALSE, sizeof (double));
   c->pipelined_calls = 0;
   c->pipelined_ns = 0;
 }
@@ -205,6 +216,7 @@ contender_clear (Contender *c)
   g_array_unref (c->ping);
   g_array_unref (c->size_big);
   g_array_unref (c->size_huge);
+  g_array_unref (c->size_huge_shared);
 }
 
 /* ------------------------------------------------------------------ */
@@ -358,6 +370,8 @@ run_warmup (Contender *contenders, guint n_contenders)
       bench_measure_latency (&be->base, OP_SIZE_BIG, 3, 0, scratch);
       if (be->has_huge)
         bench_measure_latency (&be->base, OP_SIZE_HUGE, 1, 0, scratch);
+      if (be->has_shared)
+        bench_measure_latency (&be->base, OP_SIZE_HUGE_SHARED, 1, 0, scratch);
       g_array_unref (scratch);
     }
 }
@@ -413,6 +427,14 @@ run_rounds (Contender *contenders, guint n_contenders, Placement placement)
               bench_measure_latency (&be->base, OP_SIZE_HUGE, 0, in_round (params.huge_calls, round), c->size_huge);
               report_chunk (be->base.name, "64 MiB", c->size_huge, from);
             }
+          if (be->has_shared)
+            {
+              /* as many as of 1 MiB: no byte is copied */
+              from = c->size_huge_shared->len;
+              bench_measure_latency (&be->base, OP_SIZE_HUGE_SHARED, 0, per_round (be->size_calls),
+                                     c->size_huge_shared);
+              report_chunk (be->base.name, "64 MiB shared", c->size_huge_shared, from);
+            }
         }
     }
 }
@@ -430,6 +452,7 @@ typedef struct
   GValue                 echo_arg;
   GValue                 big_arg;
   GValue                 huge_arg;
+  GValue                 huge_shared_arg;
   GValue                 sweep_arg;
 } ComlinkBackend;
 
@@ -462,6 +485,7 @@ comlink_call_done (GObject *source, GAsyncResult *result, gpointer user_data)
         g_error ("comlink size returned a wrong value");
       break;
     case OP_SIZE_HUGE:
+    case OP_SIZE_HUGE_SHARED:
       if (value == NULL || g_value_get_uint64 (value) != HUGE_SIZE)
         g_error ("comlink size returned a wrong value");
       break;
@@ -484,6 +508,7 @@ static ComlinkCall comlink_calls[] = {
   [OP_SIZE_BIG] = { NULL, OP_SIZE_BIG },
   [OP_SIZE_HUGE] = { NULL, OP_SIZE_HUGE },
   [OP_SIZE_SWEEP] = { NULL, OP_SIZE_SWEEP },
+  [OP_SIZE_HUGE_SHARED] = { NULL, OP_SIZE_HUGE_SHARED },
 };
 
 static void
@@ -511,6 +536,9 @@ comlink_issue (BenchBackend *be, guint op)
       g_value_set_boxed (&cb->sweep_arg, sweep_bytes);
       comlink_proxy_call_async (cb->proxy, "size", &cb->sweep_arg, 1, NULL, comlink_call_done, call);
       break;
+    case OP_SIZE_HUGE_SHARED:
+      comlink_proxy_call_async (cb->proxy, "size", &cb->huge_shared_arg, 1, NULL, comlink_call_done, call);
+      break;
     default:
       g_assert_not_reached ();
     }
@@ -530,6 +558,7 @@ start_comlink (void)
   cb->backend.base.issue = comlink_issue;
   cb->backend.has_ping = TRUE;
   cb->backend.has_huge = TRUE;
+  cb->backend.has_shared = TRUE;
   cb->backend.size_calls = params.size_calls;
 
   g_value_init (&cb->echo_arg, G_TYPE_INT);
@@ -538,6 +567,8 @@ start_comlink (void)
   g_value_set_boxed (&cb->big_arg, big_bytes);
   g_value_init (&cb->huge_arg, G_TYPE_BYTES);
   g_value_set_boxed (&cb->huge_arg, huge_bytes);
+  g_value_init (&cb->huge_shared_arg, G_TYPE_BYTES);
+  g_value_set_boxed (&cb->huge_shared_arg, huge_shared_bytes);
   g_value_init (&cb->sweep_arg, G_TYPE_BYTES);
 
   cb->worker = comlink_worker_new_subprocess (NULL, argv, &error);
@@ -573,6 +604,7 @@ stop_comlink (void)
   g_value_unset (&cb->echo_arg);
   g_value_unset (&cb->big_arg);
   g_value_unset (&cb->huge_arg);
+  g_value_unset (&cb->huge_shared_arg);
   g_value_unset (&cb->sweep_arg);
 }
 
@@ -645,6 +677,7 @@ floor_issue (BenchBackend *be, guint op)
       floor_write (fb->fd, &header, sizeof header);
       floor_write (fb->fd, g_bytes_get_data (bulk, NULL), g_bytes_get_size (bulk));
       break;
+    case OP_SIZE_HUGE_SHARED:
     default:
       g_assert_not_reached ();
     }
@@ -832,6 +865,7 @@ gdbus_issue (BenchBackend *be, guint op)
                               G_DBUS_CALL_FLAGS_NONE, -1, NULL, gdbus_size_done, gb);
       break;
     case OP_SIZE_SWEEP:
+    case OP_SIZE_HUGE_SHARED:
     default:
       g_assert_not_reached ();
     }
@@ -899,6 +933,7 @@ static JsonrpcCall jsonrpc_calls[] = {
   [OP_SIZE_BIG] = { NULL, BIG_SIZE },
   [OP_SIZE_HUGE] = { NULL, HUGE_SIZE },
   [OP_SIZE_SWEEP] = { NULL, 0 },
+  [OP_SIZE_HUGE_SHARED] = { NULL, 0 },
 };
 
 static void
@@ -957,6 +992,7 @@ jsonrpc_issue (BenchBackend *be, guint op)
       g_variant_unref (payload);
       break;
     case OP_SIZE_SWEEP:
+    case OP_SIZE_HUGE_SHARED:
     default:
       g_assert_not_reached ();
     }
@@ -1018,20 +1054,24 @@ static const gsize sweep_sizes[] = {
 
 #define N_SWEEP_SIZES G_N_ELEMENTS (sweep_sizes)
 
-/* The ways a GBytes goes; comlink's two on the same worker, one
- * memfd-threshold or the other */
+/* The ways a GBytes goes; comlink's three on the same worker: heap
+ * GBytes with one memfd-threshold or the other, and shared GBytes, which
+ * go as their own memfd whatever the threshold */
 typedef enum
 {
   WAY_MEMFD,
   WAY_COPY,
+  WAY_SHARED,
   WAY_FLOOR,
   N_WAYS,
 } Way;
 
-static const char * const way_names[N_WAYS] = { "memfd", "copy", "floor" };
+static const char * const way_names[N_WAYS] = { "memfd", "copy", "shared", "floor" };
 
 /* Slices of huge_bytes, whose pages are real already */
 static GBytes *sweep_slices[N_SWEEP_SIZES];
+/* Shared GBytes of each size, made before any timing */
+static GBytes *shared_slices[N_SWEEP_SIZES];
 
 typedef struct
 {
@@ -1076,12 +1116,29 @@ format_size (gsize size)
 static Backend *
 sweep_prepare (Way way, guint s)
 {
-  sweep_bytes = sweep_slices[s];
-  if (way == WAY_FLOOR)
-    return &floor_backend.backend;
+  guint64 threshold;
 
-  /* The threshold compares with >=: 1 puts every GBytes in a memfd */
-  comlink_stream_endpoint_set_memfd_threshold (comlink_backend.endpoint, way == WAY_MEMFD ? 1 : 0);
+  sweep_bytes = way == WAY_SHARED ? shared_slices[s] : sweep_slices[s];
+  switch (way)
+    {
+    case WAY_FLOOR:
+      return &floor_backend.backend;
+    case WAY_MEMFD:
+      /* The threshold compares with >=: 1 puts every GBytes in a memfd */
+      threshold = 1;
+      break;
+    case WAY_COPY:
+      threshold = 0;
+      break;
+    case WAY_SHARED:
+      threshold = comlink_backend.default_memfd_threshold;
+      break;
+    case N_WAYS:
+    default:
+      g_assert_not_reached ();
+    }
+
+  comlink_stream_endpoint_set_memfd_threshold (comlink_backend.endpoint, threshold);
   return &comlink_backend.backend;
 }
 
@@ -1189,6 +1246,7 @@ typedef struct
   double     calls_per_s;
   BenchStats size_big;
   BenchStats size_huge;
+  BenchStats size_huge_shared;
 } Results;
 
 static Results
@@ -1202,6 +1260,7 @@ contender_results (Contender *c)
   r.calls_per_s = c->pipelined_ns > 0 ? (double) c->pipelined_calls / ((double) c->pipelined_ns / 1e9) : 0;
   r.size_big = bench_compute_stats (c->size_big);
   r.size_huge = bench_compute_stats (c->size_huge);
+  r.size_huge_shared = bench_compute_stats (c->size_huge_shared);
 
   return r;
 }
@@ -1223,6 +1282,8 @@ typedef enum
   FIELD_BIG_MB_S,
   FIELD_HUGE_MEDIAN_MS,
   FIELD_HUGE_MB_S,
+  FIELD_HUGE_SHARED_MEDIAN_MS,
+  FIELD_HUGE_SHARED_GB_S,
 } Field;
 
 static char *
@@ -1251,6 +1312,12 @@ format_field (const Results *r, Field field)
       return r->size_huge.valid ? g_strdup_printf ("%.1f", r->size_huge.median / 1000.0) : g_strdup ("-");
     case FIELD_HUGE_MB_S:
       return r->size_huge.valid ? g_strdup_printf ("%.0f", megabytes_per_s (&r->size_huge, HUGE_SIZE)) : g_strdup ("-");
+    case FIELD_HUGE_SHARED_MEDIAN_MS:
+      return r->size_huge_shared.valid ? g_strdup_printf ("%.3f", r->size_huge_shared.median / 1000.0) : g_strdup ("-");
+    case FIELD_HUGE_SHARED_GB_S:
+      return r->size_huge_shared.valid
+               ? g_strdup_printf ("%.1f", megabytes_per_s (&r->size_huge_shared, HUGE_SIZE) / 1000.0)
+               : g_strdup ("-");
     default:
       g_assert_not_reached ();
     }
@@ -1278,6 +1345,7 @@ print_report (const char *title, const Results *r)
   double         tput_ratio = c->calls_per_s / d->calls_per_s;
   double         huge_gb_s = megabytes_per_s (&c->size_huge, HUGE_SIZE) / 1000.0;
   double         floor_huge_gb_s = megabytes_per_s (&f->size_huge, HUGE_SIZE) / 1000.0;
+  double         shared_gb_s = megabytes_per_s (&c->size_huge_shared, HUGE_SIZE) / 1000.0;
 
   printf ("\n%s\n%-32s %14s %14s %14s %14s\n", title, "", "comlink", "socket floor", "GDBus p2p",
           "jsonrpc-glib");
@@ -1290,12 +1358,15 @@ print_report (const char *title, const Results *r)
   print_row ("1 MiB one way MB/s", r, FIELD_BIG_MB_S);
   print_row ("64 MiB one way median (ms)", r, FIELD_HUGE_MEDIAN_MS);
   print_row ("64 MiB one way MB/s", r, FIELD_HUGE_MB_S);
+  print_row ("64 MiB shared one way median (ms)", r, FIELD_HUGE_SHARED_MEDIAN_MS);
+  print_row ("64 MiB shared one way GB/s", r, FIELD_HUGE_SHARED_GB_S);
 
   printf ("ratios: comlink/floor latency = %.2f (goal <= 2), "
           "GDBus/comlink latency = %.2f (goal >= 3), "
           "comlink/GDBus pipelined = %.1f (goal >= 8), "
-          "comlink 64 MiB = %.2f GB/s (goal >= 4; the floor does %.2f GB/s)\n",
-          lat_ratio, gdbus_ratio, tput_ratio, huge_gb_s, floor_huge_gb_s);
+          "comlink 64 MiB = %.2f GB/s heap GBytes, %.1f GB/s shared GBytes "
+          "(goal >= 4; the floor does %.2f GB/s)\n",
+          lat_ratio, gdbus_ratio, tput_ratio, huge_gb_s, shared_gb_s, floor_huge_gb_s);
   printf ("        GDBus/floor latency = %.2f (what GDBus/comlink latency would be at the floor)\n",
           d->echo.median / f->echo.median);
   if (j->present)
@@ -1303,11 +1374,13 @@ print_report (const char *title, const Results *r)
             "jsonrpc/comlink 1 MiB time = %.1f\n",
             j->echo.median / c->echo.median, c->calls_per_s / j->calls_per_s,
             j->size_big.median / c->size_big.median);
-  printf ("goals met: latency vs floor %s, latency vs GDBus %s, pipelined vs GDBus %s, 64 MiB %s\n",
+  printf ("goals met: latency vs floor %s, latency vs GDBus %s, pipelined vs GDBus %s, "
+          "64 MiB heap GBytes %s, 64 MiB shared GBytes %s\n",
           lat_ratio <= 2.0 ? "yes" : "NO",
           gdbus_ratio >= 3.0 ? "yes" : "NO",
           tput_ratio >= 8.0 ? "yes" : "NO",
-          huge_gb_s >= 4.0 ? "yes" : "NO");
+          huge_gb_s >= 4.0 ? "yes" : "NO",
+          c->size_huge_shared.valid && shared_gb_s >= 4.0 ? "yes" : "NO");
 }
 
 static char *
@@ -1343,15 +1416,17 @@ print_sweep (const char *title, Sweep *sweep)
       stats[w][s] = bench_compute_stats (sweep->samples[w][s]);
 
   printf ("\n%s: GBytes one way by size, median per call\n", title);
-  printf ("%-8s %11s %11s %11s %11s %11s %11s %11s %11s\n", "size", "memfd us", "memfd MB/s",
-          "copy us", "copy MB/s", "floor us", "floor MB/s", "copy/memfd", "memfd/floor");
+  printf ("%-8s %10s %10s %10s %10s %10s %10s %10s %10s %10s %10s\n", "size", "memfd us",
+          "memfd MB/s", "copy us", "copy MB/s", "shared us", "shared MB/s", "floor us", "floor MB/s",
+          "copy/memfd", "memfd/floor");
   for (s = 0; s < N_SWEEP_SIZES; s++)
     {
-      const BenchStats *m = &stats[WAY_MEMFD][s], *c = &stats[WAY_COPY][s], *f = &stats[WAY_FLOOR][s];
+      const BenchStats *m = &stats[WAY_MEMFD][s], *c = &stats[WAY_COPY][s];
+      const BenchStats *sh = &stats[WAY_SHARED][s], *f = &stats[WAY_FLOOR][s];
       char             *size = format_size (sweep_sizes[s]);
-      char             *cells[6];
+      char             *cells[8];
 
-      if (!m->valid || !c->valid || !f->valid)
+      if (!m->valid || !c->valid || !sh->valid || !f->valid)
         {
           printf ("%-8s %11s\n", size, "-");
           g_free (size);
@@ -1361,10 +1436,13 @@ print_sweep (const char *title, Sweep *sweep)
       cells[1] = g_strdup_printf ("%.0f", megabytes_per_s (m, sweep_sizes[s]));
       cells[2] = format_us (c->median);
       cells[3] = g_strdup_printf ("%.0f", megabytes_per_s (c, sweep_sizes[s]));
-      cells[4] = format_us (f->median);
-      cells[5] = g_strdup_printf ("%.0f", megabytes_per_s (f, sweep_sizes[s]));
-      printf ("%-8s %11s %11s %11s %11s %11s %11s %11.2f %11.2f\n", size, cells[0], cells[1],
-              cells[2], cells[3], cells[4], cells[5], c->median / m->median, f->median / m->median);
+      cells[4] = format_us (sh->median);
+      cells[5] = g_strdup_printf ("%.0f", megabytes_per_s (sh, sweep_sizes[s]));
+      cells[6] = format_us (f->median);
+      cells[7] = g_strdup_printf ("%.0f", megabytes_per_s (f, sweep_sizes[s]));
+      printf ("%-8s %10s %10s %10s %10s %10s %10s %10s %10s %10.2f %10.2f\n", size, cells[0],
+              cells[1], cells[2], cells[3], cells[4], cells[5], cells[6], cells[7],
+              c->median / m->median, f->median / m->median);
       for (w = 0; w < G_N_ELEMENTS (cells); w++)
         g_free (cells[w]);
       g_free (size);
@@ -1381,9 +1459,10 @@ print_sweep (const char *title, Sweep *sweep)
     }
   else
     printf ("the memfd is not faster than the copy, not even at the largest size\n");
-  if (stats[WAY_MEMFD][N_SWEEP_SIZES - 1].valid)
-    printf ("comlink memfd 64 MiB = %.2f GB/s (goal >= 4)\n",
-            megabytes_per_s (&stats[WAY_MEMFD][N_SWEEP_SIZES - 1], sweep_sizes[N_SWEEP_SIZES - 1]) / 1000.0);
+  if (stats[WAY_MEMFD][N_SWEEP_SIZES - 1].valid && stats[WAY_SHARED][N_SWEEP_SIZES - 1].valid)
+    printf ("comlink 64 MiB = %.2f GB/s heap GBytes in a memfd, %.1f GB/s shared GBytes (goal >= 4)\n",
+            megabytes_per_s (&stats[WAY_MEMFD][N_SWEEP_SIZES - 1], sweep_sizes[N_SWEEP_SIZES - 1]) / 1000.0,
+            megabytes_per_s (&stats[WAY_SHARED][N_SWEEP_SIZES - 1], sweep_sizes[N_SWEEP_SIZES - 1]) / 1000.0);
 
   return crossover;
 }
@@ -1396,6 +1475,24 @@ touched_bytes (gsize size)
   /* Make the pages real so that no contender pays for first touches */
   memset (data, 0xa5, size);
   return g_bytes_new_take (data, size);
+}
+
+/* The application producing its data, before any timing */
+static void
+fill_pattern (guint8 *data, gsize size, gpointer user_data)
+{
+  memset (data, 0xa5, size);
+}
+
+static GBytes *
+shared_bytes (gsize size)
+{
+  GError *error = NULL;
+  GBytes *bytes = comlink_bytes_new_shared (size, fill_pattern, NULL, &error);
+
+  if (bytes == NULL)
+    g_error ("cannot make shared GBytes: %s", error->message);
+  return bytes;
 }
 
 static char *
@@ -1462,8 +1559,15 @@ main (int argc, char **argv)
 
   big_bytes = touched_bytes (BIG_SIZE);
   huge_bytes = touched_bytes (HUGE_SIZE);
+  huge_shared_bytes = shared_bytes (HUGE_SIZE);
   for (j = 0; j < N_SWEEP_SIZES; j++)
-    sweep_slices[j] = g_bytes_new_from_bytes (huge_bytes, 0, sweep_sizes[j]);
+    {
+      sweep_slices[j] = g_bytes_new_from_bytes (huge_bytes, 0, sweep_sizes[j]);
+      /* A slice of shared GBytes is not shared: each size has its own */
+      shared_slices[j] = sweep_sizes[j] == HUGE_SIZE ? g_bytes_ref (huge_shared_bytes)
+                                                     : shared_bytes (sweep_sizes[j]);
+      g_assert (comlink_bytes_is_shared (shared_slices[j]));
+    }
 
   bench_find_cpus (&cpu_plan);
   if (pin && cpu_plan.second >= 0)
@@ -1503,19 +1607,23 @@ main (int argc, char **argv)
 
   printf ("\nevery server in a child process over a socketpair; latency: %u calls one at a time "
           "(ping: %u); pipelined: %u in flight, up to %u calls or %.1f s; 1 MiB: %u calls "
-          "(jsonrpc-glib: %u, base64 in a JSON string); 64 MiB: %u calls; "
+          "(jsonrpc-glib: %u, base64 in a JSON string); 64 MiB: %u calls (shared GBytes: %u); "
           "%u interleaved rounds per placement; MB/s = 10^6 bytes/s\n",
           params.latency_calls, params.latency_calls / 4, params.pipeline_depth,
           params.pipeline_max_calls, params.pipeline_seconds, params.size_calls,
-          params.slow_size_calls, params.huge_calls, N_ROUNDS);
+          params.slow_size_calls, params.huge_calls, params.size_calls, N_ROUNDS);
   printf ("socket floor: blocking write() and read() of 8-byte messages; pipelined, the replies "
           "are read as they come and as many messages go out in one write()\n");
-  printf ("comlink: memfd-threshold %" G_GUINT64_FORMAT " bytes (the default); the sweep sends "
-          "GBytes of %" G_GUINT64_FORMAT " MiB worth, in %u to %u calls, per size and way and "
-          "placement, with memfd-threshold 1 (memfd) and 0 (copy through the socket) on the same "
-          "worker; the child only asks the size: it maps the memfd but does not read it\n",
+  printf ("comlink: memfd-threshold %" G_GUINT64_FORMAT " bytes (the default): heap GBytes "
+          "at or above it are copied into a new memfd for each call; the sweep sends GBytes of "
+          "%" G_GUINT64_FORMAT " MiB worth, in %u to %u calls, per size and way and placement, heap "
+          "GBytes with memfd-threshold 1 (memfd) and 0 (copy through the socket) and shared GBytes, "
+          "on the same worker; the child only asks the size: it maps the memfd but does not read it\n",
           comlink_backend.default_memfd_threshold, params.sweep_bytes / (1024 * 1024),
           params.sweep_min_calls, params.sweep_max_calls);
+  printf ("shared GBytes: made once per size by comlink_bytes_new_shared() before any timing (the "
+          "fill is the application producing its data, not a part of the transfer), then sent "
+          "again and again: their own memfd goes, without a copy\n");
   printf ("placement: %s\n",
           pin ? "pinned, every thread of a process with it (--no-pin to let the scheduler place them)"
               : "left to the scheduler (--no-pin)");
@@ -1578,9 +1686,13 @@ main (int argc, char **argv)
   for (p = 0; p < n_placements; p++)
     sweep_clear (&sweeps[p]);
   for (j = 0; j < N_SWEEP_SIZES; j++)
-    g_bytes_unref (sweep_slices[j]);
+    {
+      g_bytes_unref (sweep_slices[j]);
+      g_bytes_unref (shared_slices[j]);
+    }
   g_bytes_unref (big_bytes);
   g_bytes_unref (huge_bytes);
+  g_bytes_unref (huge_shared_bytes);
   g_free (child_path);
 
   return ok ? 0 : 1;
