@@ -18,8 +18,14 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 @pytest.fixture(autouse=True)
-def hang_guard():
-    faulthandler.dump_traceback_later(HANG_TIMEOUT, exit=True)
+def hang_guard(request):
+    # pytest's own copy of stderr, which its output capture leaves alone
+    try:
+        from _pytest.faulthandler import fault_handler_stderr_key
+        stream = request.config.stash.get(fault_handler_stderr_key, sys.__stderr__)
+    except ImportError:
+        stream = sys.__stderr__
+    faulthandler.dump_traceback_later(HANG_TIMEOUT, exit=True, file=stream)
     yield
     faulthandler.cancel_dump_traceback_later()
 

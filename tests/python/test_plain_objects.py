@@ -106,6 +106,7 @@ def test_methods_are_not_properties(service):
     None, True, False, 0, -1, 2**31 - 1, 2**31, -2**63, 2**64 - 1, 1.5, -0.0, '', 'héllo',
     b'', b'\x00\x01\xff', [], [1, 2, 3], ['a', 'b'], [1, 'a', None, 2.5], [[1, 2], [3]],
     (), (1, 'b', True), {}, {'a': 1, 'b': 'two', 'c': [1, {'d': None}]}, {1: 'x', 2: 'y'},
+    [b'a', b'\xff'], {'raw': b'\x00', 'n': 1}, ([True, None], {'t': ()}),
 ])
 def test_values_round_trip(service, value):
     api, _obj = service

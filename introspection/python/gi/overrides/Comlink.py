@@ -237,10 +237,30 @@ def _to_values(args):
 
 # --- Values: GValue to Python ------------------------------------------------
 
+def _unpack(variant):
+    """GLib.Variant.unpack (), with byte strings as bytes."""
+    type_string = variant.get_type_string()
+    if type_string == 'ay':
+        return variant.get_data_as_bytes().get_data() or b''
+    if type_string == 'v':
+        return _unpack(variant.get_variant())
+    if type_string.startswith('m'):
+        child = variant.get_maybe()
+        return None if child is None else _unpack(child)
+    if type_string.startswith('a{'):
+        entries = (variant.get_child_value(i) for i in range(variant.n_children()))
+        return {_unpack(e.get_child_value(0)): _unpack(e.get_child_value(1)) for e in entries}
+    if type_string.startswith('a'):
+        return [_unpack(variant.get_child_value(i)) for i in range(variant.n_children())]
+    if type_string.startswith('('):
+        return tuple(_unpack(variant.get_child_value(i)) for i in range(variant.n_children()))
+    return variant.unpack()
+
+
 def _from_value(value):
     """A value that PyGObject unpacked from a GValue, as the script sees it."""
     if isinstance(value, GLib.Variant):
-        return value.unpack()
+        return _unpack(value)
     if isinstance(value, GLib.Bytes):
         return value.get_data() or b''
     if isinstance(value, Comlink.Proxy):
@@ -698,6 +718,24 @@ class _Exposed(GObject.Object, Comlink.Exposable):
         self._target = target
 
     def do_invoke(self, invocation):
+        # A method may make blocking calls, which run this context until
+        # their replies come. A request delivered from a source that cannot
+        # recurse (a stream endpoint's) would keep those replies out: serve
+        # it from an idle source instead, in the same order.
+        source = GLib.main_current_source()
+        if source is not None and not source.get_can_recurse():
+            idle = GLib.idle_source_new()
+            idle.set_priority(source.get_priority())
+            idle.set_callback(self._serve_later, invocation)
+            idle.attach(source.get_context())
+            return
+        self._serve(invocation)
+
+    def _serve_later(self, invocation):
+        self._serve(invocation)
+        return GLib.SOURCE_REMOVE
+
+    def _serve(self, invocation):
         stack = getattr(_current, 'stack', None)
         if stack is None:
             stack = _current.stack = []

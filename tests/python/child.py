@@ -1,0 +1,35 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""A subprocess worker of the Python tests: exposes a Calc GObject
+(``child.py gobject``) or a plain Service object (``child.py plain``) to
+its parent with Comlink.expose and serves it until the parent goes away."""
+
+import os
+import sys
+
+from objects import Calc, Comlink, GLib, Service
+
+
+class ChildService(Service):
+    def pid(self):
+        return os.getpid()
+
+    def crash(self, status):
+        os._exit(status)
+
+    def released_things(self):
+        return sum(1 for released in self.things if released.is_set())
+
+
+def main():
+    obj = Calc() if sys.argv[1:] == ['gobject'] else ChildService()
+    try:
+        Comlink.expose(obj)
+    except GLib.Error as e:
+        print(e.message, file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
