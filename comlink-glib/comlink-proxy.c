@@ -772,6 +772,66 @@ comlink_proxy_get_finish (ComlinkProxy *self,
 }
 
 /**
+ * comlink_proxy_propagate_value:
+ * @self: a #ComlinkProxy
+ * @result: the #GAsyncResult of [method@Comlink.Proxy.call_async],
+ *   [method@Comlink.Proxy.call_full_async] or
+ *   [method@Comlink.Proxy.get_async]
+ * @value: (out caller-allocates): an unset #GValue for the result
+ * @error: return location for a #GError
+ *
+ * Completes a call or a property read as its `_finish` function does, but
+ * stores the value in @value instead of returning a new #GValue. This is
+ * for bindings: PyGObject 3.42 never frees a #GValue returned with full
+ * transfer (nor the object or string it holds), while it unsets a
+ * caller-allocated one.
+ *
+ * A result of nothing (a method that returns nothing, a %NULL value), and
+ * a failure, leave @value holding a %NULL %G_TYPE_POINTER, which bindings
+ * see as `None` or `null`.
+ *
+ * Returns: (skip): %TRUE on success, %FALSE with @error set
+ *
+ * Since: 1.0
+ */
+gboolean
+comlink_proxy_propagate_value (ComlinkProxy *self,
+                               GAsyncResult *result,
+                               GValue       *value,
+                               GError      **error)
+{
+  GError  *local_error = NULL;
+  gpointer tag;
+  GValue  *ret;
+
+  g_return_val_if_fail (COMLINK_IS_PROXY (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (value != NULL && !G_IS_VALUE (value), FALSE);
+
+  tag = g_task_get_source_tag (G_TASK (result));
+  g_return_val_if_fail (tag == comlink_proxy_call_async || tag == comlink_proxy_get_async, FALSE);
+
+  ret = g_task_propagate_pointer (G_TASK (result), &local_error);
+  if (ret != NULL && G_IS_VALUE (ret))
+    {
+      g_value_init (value, G_VALUE_TYPE (ret));
+      g_value_copy (ret, value);
+    }
+  else
+    g_value_init (value, G_TYPE_POINTER);
+  if (ret != NULL)
+    value_free (ret);
+
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, local_error);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/**
  * comlink_proxy_get_sync:
  * @self: a #ComlinkProxy
  * @property: the name of a readable property of the remote object

@@ -82,6 +82,11 @@ GValue *comlink_proxy_get_finish (ComlinkProxy *self,
                                   GAsyncResult *result,
                                   GError      **error);
 COMLINK_AVAILABLE_IN_ALL
+gboolean comlink_proxy_propagate_value (ComlinkProxy *self,
+                                        GAsyncResult *result,
+                                        GValue       *value,
+                                        GError      **error);
+COMLINK_AVAILABLE_IN_ALL
 GValue *comlink_proxy_get_sync (ComlinkProxy *self,
                                 const char   *property,
                                 GCancellable *cancellable,
