@@ -72,10 +72,17 @@ class Calc(GObject.Object):
 
     @GObject.Signal(flags=ACTION, arg_types=(Comlink.Invocation,))
     def hold(self, invocation):
-        # Not through self: the cancellable would keep the object alive
-        cancelled = self.cancelled
-        invocation.get_cancellable().connect(lambda *_: cancelled.set())
-        self.held.append(invocation)
+        # A cancelled invocation is let go. The handler holds neither self
+        # nor the invocation: through the invocation's cancellable, that
+        # would keep them alive.
+        held, cancelled = self.held, self.cancelled
+
+        def on_cancelled(*_args):
+            held[:] = [i for i in held if not i.get_cancellable().is_cancelled()]
+            cancelled.set()
+
+        invocation.get_cancellable().connect(on_cancelled)
+        held.append(invocation)
 
     @GObject.Signal(flags=ACTION, arg_types=(str, int, Comlink.Invocation))
     def fail(self, domain, code, invocation):

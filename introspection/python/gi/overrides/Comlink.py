@@ -271,12 +271,16 @@ def _from_value(value):
 
 
 # --- Calls -------------------------------------------------------------------
+#
+# Calls and reads complete with Proxy.propagate_value, not call_finish or
+# get_finish: PyGObject 3.42 never frees a GValue returned with full
+# transfer, which would keep every object received alive.
 
 class Pending:
     """A call in flight, as ``call_async ()`` and the other asynchronous
     forms return it. Its callback receives it when the call completes."""
 
-    __slots__ = ('_context', '_callback', '_done', '_value', '_error', 'cancellable')
+    __slots__ = ('_context', '_callback', '_done', '_value', '_error', 'cancellable', '__weakref__')
 
     def __init__(self, callback, cancellable):
         self._context = GLib.MainContext.ref_thread_default()
@@ -324,7 +328,9 @@ class Pending:
         try:
             self._value = convert(finish(result))
         except GLib.Error as e:
-            self._error = e
+            # Its traceback would keep this frame, and the values of the
+            # call, alive for as long as the error is kept
+            self._error = e.with_traceback(None)
         self._done = True
         callback, self._callback = self._callback, None
         if callback is not None:
@@ -344,8 +350,7 @@ def _call_async(proxy_, member, args, callback=None, cancellable=None, timeout=N
     pending = Pending(callback, _cancellable(cancellable))
 
     def ready(source, result, _data):
-        pending._complete(source.call_full_finish if timeout is not None else source.call_finish,
-                          result, _from_value)
+        pending._complete(source.propagate_value, result, _from_value)
 
     if timeout is not None:
         proxy_.call_full_async(member, values, int(timeout), pending.cancellable, ready, None)
@@ -357,7 +362,7 @@ def _call_async(proxy_, member, args, callback=None, cancellable=None, timeout=N
 def _get_async(proxy_, name, callback=None, cancellable=None):
     pending = Pending(callback, _cancellable(cancellable))
     proxy_.get_async(name, pending.cancellable,
-                     lambda source, result, _d: pending._complete(source.get_finish, result, _from_value),
+                     lambda source, result, _d: pending._complete(source.propagate_value, result, _from_value),
                      None)
     return pending
 
@@ -446,7 +451,7 @@ class RemoteMethod:
     ``new_async ()`` construct the type that the remote object registered
     under this name."""
 
-    __slots__ = ('_remote', '_name')
+    __slots__ = ('_remote', '_name', '__weakref__')
 
     def __init__(self, remote, name):
         self._remote = remote
