@@ -152,8 +152,7 @@ def test_exposed_python_object_is_collected_after_release():
     assert thing.describe() == 'thing watched'
     assert thing_ref() is not None
     del thing
-    assert collect_until(lambda: thing_ref() is None)
-    assert service.things[-1].is_set()
+    assert collect_until(lambda: thing_ref() is None and service.things[-1].is_set())
 
     Comlink.release(api)
     assert collect_until(service.released.is_set)
@@ -229,5 +228,6 @@ def test_dropped_remote_in_a_subprocess_worker(subprocess_worker):
     Comlink.unwrap(thing).tag = 'toggled'
     del thing
     assert collect_until(lambda: connection.props.n_proxies == n - 1)
-    # The child's finalizer hook ran: the release came before this call
-    assert api.released_things() == 1
+    # The release goes out from an idle (releases are batched): the child's
+    # finalizer hook runs soon after
+    assert collect_until(lambda: api.released_things() == 1)

@@ -100,7 +100,7 @@ def test_plain_child(subprocess_worker):
     assert thing.describe() == 'thing far'
     assert api.released_things() == 0
     Comlink.release(thing)
-    assert api.released_things() == 1
+    assert iterate_until(lambda: api.released_things() == 1)
 
 
 def test_plain_child_crash(subprocess_worker):
