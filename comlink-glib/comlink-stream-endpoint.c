@@ -67,6 +67,21 @@ fd_mark_clear (FdMark *mark)
   g_clear_object (&mark->fds);
 }
 
+/* A message read and checked, waiting for its turn to be delivered */
+typedef struct
+{
+  GVariant    *message;
+  GUnixFDList *fds;
+} ReadyFrame;
+
+static void
+ready_frame_free (ReadyFrame *frame)
+{
+  g_variant_unref (frame->message);
+  g_clear_object (&frame->fds);
+  g_free (frame);
+}
+
 struct _ComlinkStreamEndpoint
 {
   ComlinkEndpoint parent_instance;
@@ -79,6 +94,7 @@ struct _ComlinkStreamEndpoint
   GSource *write_source;
   GArray  *in_fds;   /* descriptors received and not claimed yet */
   GArray  *body_fds; /* those of the large frame being read */
+  GQueue   ready;    /* of ReadyFrame: checked, not delivered yet */
   gsize    write_offset;
 
   /* The read side, in the endpoint's context */
@@ -207,18 +223,17 @@ take_fds (ComlinkStreamEndpoint *self,
   return TRUE;
 }
 
-/* Checks and delivers one frame; takes @data, which is aligned as
- * g_malloc() aligns. Returns FALSE if the endpoint closed. */
+/* Checks one frame and queues it for delivery; takes @data, which is
+ * aligned as g_malloc() aligns. Returns FALSE if the endpoint closed. */
 static gboolean
-deliver_frame (ComlinkStreamEndpoint *self,
-               guint8                *data,
-               gsize                  size,
-               GArray                *fds)
+queue_frame (ComlinkStreamEndpoint *self,
+             guint8                *data,
+             gsize                  size,
+             GArray                *fds)
 {
-  g_autoptr(GUnixFDList) fd_list = NULL;
   g_autoptr(GBytes) bytes = g_bytes_new_take (data, size);
   g_autoptr(GVariant) boxed = NULL;
-  g_autoptr(GVariant) message = NULL;
+  ReadyFrame *frame;
 
   boxed = g_variant_ref_sink (g_variant_new_from_bytes (G_VARIANT_TYPE_VARIANT, bytes, FALSE));
   if (G_BYTE_ORDER == G_BIG_ENDIAN)
@@ -238,19 +253,37 @@ deliver_frame (ComlinkStreamEndpoint *self,
       return FALSE;
     }
 
-  if (fds != NULL)
+  frame = g_new0 (ReadyFrame, 1);
+  frame->message = g_variant_get_variant (boxed);
+  if (fds != NULL && fds->len > 0)
     {
-      fd_list = g_unix_fd_list_new_from_array ((gint *) (gpointer) fds->data, fds->len);
+      frame->fds = g_unix_fd_list_new_from_array ((gint *) (gpointer) fds->data, fds->len);
       g_array_set_size (fds, 0);
     }
+  g_queue_push_tail (&self->ready, frame);
 
-  message = g_variant_get_variant (boxed);
-  comlink_endpoint_receive_with_fds (COMLINK_ENDPOINT (self), message, fd_list);
-
-  return !comlink_endpoint_is_closed (COMLINK_ENDPOINT (self));
+  return TRUE;
 }
 
-/* Delivers the complete frames in the read buffer, in order. A large
+/* Delivers the queued messages in order. A receiver may run a nested main
+ * loop (a _sync call made while serving a request): the reading goes on
+ * in it, and delivers the messages that come after this one there. */
+static void
+deliver_ready (ComlinkStreamEndpoint *self)
+{
+  ReadyFrame *frame;
+
+  g_object_ref (self);
+  while (!comlink_endpoint_is_closed (COMLINK_ENDPOINT (self)) &&
+         (frame = g_queue_pop_head (&self->ready)) != NULL)
+    {
+      comlink_endpoint_receive_with_fds (COMLINK_ENDPOINT (self), frame->message, frame->fds);
+      ready_frame_free (frame);
+    }
+  g_object_unref (self);
+}
+
+/* Queues the complete frames in the read buffer, in order. A large
  * frame that is not complete yet goes on in a buffer of its own. Returns
  * FALSE if the endpoint closed. */
 static gboolean
@@ -315,7 +348,7 @@ parse_frames (ComlinkStreamEndpoint *self)
         }
 
       offset += header_size + size;
-      if (!deliver_frame (self, g_memdup2 (self->in + offset - size, size), size, self->body_fds))
+      if (!queue_frame (self, g_memdup2 (self->in + offset - size, size), size, self->body_fds))
         return FALSE;
     }
 
@@ -355,7 +388,10 @@ on_read (GObject      *source,
         {
           self->in_len += n_read;
           if (parse_frames (self))
-            read_more (self);
+            {
+              read_more (self);
+              deliver_ready (self);
+            }
         }
     }
 
@@ -380,8 +416,11 @@ on_body_read (GObject      *source,
       fail (self, g_error_new_literal (COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
                                        _ ("The stream ended in the middle of a message")));
     }
-  else if (deliver_frame (self, g_steal_pointer (&self->body), self->body_size, self->body_fds))
-    read_more (self);
+  else if (queue_frame (self, g_steal_pointer (&self->body), self->body_size, self->body_fds))
+    {
+      read_more (self);
+      deliver_ready (self);
+    }
 
   g_object_unref (self);
 }
@@ -468,17 +507,20 @@ on_socket_readable (GSocket     *socket,
       self->body_have += n_read;
       if (self->body_have < self->body_size)
         return G_SOURCE_CONTINUE;
-      if (!deliver_frame (self, g_steal_pointer (&self->body), self->body_size, self->body_fds))
+      if (!queue_frame (self, g_steal_pointer (&self->body), self->body_size, self->body_fds))
         return G_SOURCE_REMOVE;
-      /* Bytes or descriptors that came with the end of the frame */
+      /* Descriptors that came with the end of the frame */
       if (self->in_fds->len > 0 && !parse_frames (self))
         return G_SOURCE_REMOVE;
-      return G_SOURCE_CONTINUE;
+    }
+  else
+    {
+      self->in_len += n_read;
+      if (!parse_frames (self))
+        return G_SOURCE_REMOVE;
     }
 
-  self->in_len += n_read;
-  if (!parse_frames (self))
-    return G_SOURCE_REMOVE;
+  deliver_ready (self);
 
   return G_SOURCE_CONTINUE;
 }
@@ -497,6 +539,8 @@ read_more (ComlinkStreamEndpoint *self)
           self->read_source = g_socket_create_source (self->socket, G_IO_IN | G_IO_HUP | G_IO_ERR,
                                                       self->cancellable);
           g_source_set_static_name (self->read_source, "[comlink] stream read");
+          /* A receiver's nested main loop must go on reading */
+          g_source_set_can_recurse (self->read_source, TRUE);
           g_source_set_callback (self->read_source, G_SOURCE_FUNC (on_socket_readable),
                                  g_object_ref (self), g_object_unref);
           g_source_attach (self->read_source, comlink_endpoint_get_context (COMLINK_ENDPOINT (self)));
@@ -827,6 +871,7 @@ comlink_stream_endpoint_close (ComlinkEndpoint *endpoint)
     }
   close_fds (self->in_fds);
   close_fds (self->body_fds);
+  g_queue_clear_full (&self->ready, (GDestroyNotify) ready_frame_free);
 
   g_io_stream_close (self->stream, NULL, NULL);
 }
@@ -847,6 +892,7 @@ comlink_stream_endpoint_finalize (GObject *object)
   g_clear_pointer (&self->writing_marks, g_array_unref);
   close_fds (self->in_fds);
   close_fds (self->body_fds);
+  g_queue_clear_full (&self->ready, (GDestroyNotify) ready_frame_free);
   g_clear_pointer (&self->in_fds, g_array_unref);
   g_clear_pointer (&self->body_fds, g_array_unref);
   g_clear_object (&self->socket);

@@ -308,6 +308,31 @@ calc_call_back (TestCalc *self, GObject *callback, int n)
     }
 }
 
+/* Calls @callback (i) for i from 0 to n - 1 with blocking calls, while
+ * the request is being served, and returns the sum of the results */
+static int
+calc_call_back_sync (TestCalc *self, GObject *callback, int n)
+{
+  int sum = 0;
+
+  for (int i = 0; i < n; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      GValue  arg = G_VALUE_INIT;
+      GValue *ret;
+
+      g_value_init (&arg, G_TYPE_INT);
+      g_value_set_int (&arg, i);
+      ret = comlink_proxy_call_sync (COMLINK_PROXY (callback), NULL, &arg, 1, NULL, &error);
+      if (ret == NULL)
+        return -1;
+      sum += g_value_get_int (ret);
+      g_boxed_free (G_TYPE_VALUE, ret);
+    }
+
+  return sum;
+}
+
 static void
 calc_emit_changed (TestCalc *self, int n)
 {
@@ -472,6 +497,7 @@ test_calc_class_init (TestCalcClass *klass)
   ACTION ("fail", calc_fail, G_TYPE_NONE, 2, G_TYPE_INT, COMLINK_TYPE_INVOCATION);
   ACTION ("hold", calc_hold, G_TYPE_NONE, 1, COMLINK_TYPE_INVOCATION);
   ACTION ("call-back", calc_call_back, G_TYPE_NONE, 2, G_TYPE_OBJECT, G_TYPE_INT);
+  ACTION ("call-back-sync", calc_call_back_sync, G_TYPE_INT, 2, G_TYPE_OBJECT, G_TYPE_INT);
   g_signal_new_class_handler ("block", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
                               G_CALLBACK (calc_block), NULL, NULL, NULL, G_TYPE_NONE, 0);
   g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,

@@ -120,6 +120,34 @@ test_subprocess_fds (void)
   test_wait_until (test_count_fds () <= fds_before);
 }
 
+static int
+times_ten (ComlinkCallback *callback, int i)
+{
+  return i * 10;
+}
+
+/* The child makes blocking calls back to the parent while it serves a
+ * request: its endpoint goes on reading in the nested main loop */
+static void
+test_subprocess_call_back_sync (void)
+{
+  g_autoptr(ComlinkWorker) worker = start_child (NULL, NULL);
+  g_autoptr(ComlinkCallback) callback =
+               comlink_callback_new_with_return_type (g_cclosure_new (G_CALLBACK (times_ten), NULL, NULL), G_TYPE_INT);
+  g_autoptr(GError) error = NULL;
+  GValue *args = test_args_new (2, G_TYPE_OBJECT, callback, G_TYPE_INT, 5);
+  GValue *ret;
+
+  ret = comlink_proxy_call_sync (comlink_worker_get_proxy (worker), "call-back-sync", args, 2, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_value_get_int (ret), ==, 0 + 10 + 20 + 30 + 40);
+  g_boxed_free (G_TYPE_VALUE, ret);
+  test_args_free (args, 2);
+
+  comlink_worker_terminate (worker);
+  wait_reaped (comlink_worker_get_subprocess (worker));
+}
+
 static void
 test_subprocess_sigkill (void)
 {
@@ -328,6 +356,7 @@ main (int argc, char *argv[])
 
   g_test_add_func ("/Comlink/Subprocess/call", test_subprocess_call);
   g_test_add_func ("/Comlink/Subprocess/fds", test_subprocess_fds);
+  g_test_add_func ("/Comlink/Subprocess/call-back-sync", test_subprocess_call_back_sync);
   g_test_add_func ("/Comlink/Subprocess/sigkill-with-calls-in-flight", test_subprocess_sigkill);
   g_test_add_func ("/Comlink/Subprocess/exit-before-exposing", test_subprocess_exit_early);
   g_test_add_func ("/Comlink/Subprocess/create-endpoint-fails", test_subprocess_create_endpoint);
