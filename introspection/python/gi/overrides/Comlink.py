@@ -723,22 +723,9 @@ class _Exposed(GObject.Object, Comlink.Exposable):
         self._target = target
 
     def do_invoke(self, invocation):
-        # A method may make blocking calls, which run this context until
-        # their replies come. A request delivered from a source that cannot
-        # recurse (a stream endpoint's) would keep those replies out: serve
-        # it from an idle source instead, in the same order.
-        source = GLib.main_current_source()
-        if source is not None and not source.get_can_recurse():
-            idle = GLib.idle_source_new()
-            idle.set_priority(source.get_priority())
-            idle.set_callback(self._serve_later, invocation)
-            idle.attach(source.get_context())
-            return
+        # A method may make blocking calls: the endpoints go on delivering
+        # in the nested main loop they run
         self._serve(invocation)
-
-    def _serve_later(self, invocation):
-        self._serve(invocation)
-        return GLib.SOURCE_REMOVE
 
     def _serve(self, invocation):
         stack = getattr(_current, 'stack', None)
