@@ -674,10 +674,10 @@ test_count_fds_baseline (void)
   return test_count_fds ();
 }
 
-guint
-test_count_fds (void)
+static guint
+count_entries (const char *path)
 {
-  g_autoptr(GDir) dir = g_dir_open ("/proc/self/fd", 0, NULL);
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
   guint n = 0;
 
   g_assert_nonnull (dir);
@@ -688,16 +688,15 @@ test_count_fds (void)
 }
 
 guint
+test_count_fds (void)
+{
+  return count_entries ("/proc/self/fd");
+}
+
+guint
 test_count_threads (void)
 {
-  g_autoptr(GDir) dir = g_dir_open ("/proc/self/task", 0, NULL);
-  guint n = 0;
-
-  g_assert_nonnull (dir);
-  while (g_dir_read_name (dir) != NULL)
-    n++;
-
-  return n;
+  return count_entries ("/proc/self/task");
 }
 
 /* test_args_new (2, G_TYPE_INT, 1, G_TYPE_STRING, "a") */

@@ -37,6 +37,42 @@ socket_pair (GIOStream **a,
   *b = stream_from_fd (fds[1]);
 }
 
+/* A TestCalc exposed on one end of a socketpair and wrapped on the other */
+typedef struct
+{
+  GIOStream       *a;
+  GIOStream       *b;
+  ComlinkEndpoint *ea;
+  ComlinkEndpoint *eb;
+  TestCalc        *calc;
+  ComlinkProxy    *proxy;
+} Pair;
+
+static void
+pair_open (Pair *p)
+{
+  socket_pair (&p->a, &p->b);
+  p->ea = comlink_stream_endpoint_new (p->a);
+  p->eb = comlink_stream_endpoint_new (p->b);
+  p->calc = test_calc_new ();
+  comlink_expose (G_OBJECT (p->calc), p->ea);
+  p->proxy = comlink_wrap (p->eb);
+}
+
+/* Closes the wrapping side; the exposing side sees it */
+static void
+pair_close (Pair *p)
+{
+  comlink_connection_close (comlink_connection_get_for_endpoint (p->eb));
+  test_wait_until (comlink_endpoint_is_closed (p->ea));
+  g_clear_object (&p->proxy);
+  g_clear_object (&p->calc);
+  g_clear_object (&p->eb);
+  g_clear_object (&p->ea);
+  g_clear_object (&p->b);
+  g_clear_object (&p->a);
+}
+
 static void
 test_stream_calls (void)
 {
@@ -312,12 +348,7 @@ test_stream_fds (void)
   guint fds_before = test_count_fds_baseline ();
 
   {
-    g_autoptr(GIOStream) a = NULL;
-    g_autoptr(GIOStream) b = NULL;
-    g_autoptr(ComlinkEndpoint) ea = NULL;
-    g_autoptr(ComlinkEndpoint) eb = NULL;
-    g_autoptr(TestCalc) calc = test_calc_new ();
-    g_autoptr(ComlinkProxy) proxy = NULL;
+    Pair p = { 0 };
     g_autoptr(GUnixFDList) list = g_unix_fd_list_new ();
     g_autoptr(GInputStream) stream = NULL;
     g_autoptr(GError) error = NULL;
@@ -327,12 +358,8 @@ test_stream_fds (void)
     GValue          *args, *ret;
     int              fd;
 
-    socket_pair (&a, &b);
-    ea = comlink_stream_endpoint_new (a);
-    eb = comlink_stream_endpoint_new (b);
-    g_assert_true (comlink_endpoint_can_send_fds (ea));
-    comlink_expose (G_OBJECT (calc), ea);
-    proxy = comlink_wrap (eb);
+    pair_open (&p);
+    g_assert_true (comlink_endpoint_can_send_fds (p.ea));
 
     for (guint i = 0; i < 2; i++)
       {
@@ -340,18 +367,18 @@ test_stream_fds (void)
         g_assert_cmpint (g_unix_fd_list_append (list, fd, &error), ==, i);
         close (fd);
       }
-    text = call_for_string (proxy, "read-fds", G_TYPE_UNIX_FD_LIST, list);
+    text = call_for_string (p.proxy, "read-fds", G_TYPE_UNIX_FD_LIST, list);
     g_assert_cmpstr (text, ==, "one|two");
     g_clear_pointer (&text, g_free);
 
     stream = g_unix_input_stream_new (test_pipe_with ("three"), TRUE);
-    text = call_for_string (proxy, "read-stream", G_TYPE_INPUT_STREAM, stream);
+    text = call_for_string (p.proxy, "read-stream", G_TYPE_INPUT_STREAM, stream);
     g_assert_cmpstr (text, ==, "three");
     g_clear_object (&stream);
 
     /* A descriptor in a result */
     args = test_args_new (1, G_TYPE_STRING, "four");
-    ret = comlink_proxy_call_sync (proxy, "open-pipe", args, 1, NULL, &error);
+    ret = comlink_proxy_call_sync (p.proxy, "open-pipe", args, 1, NULL, &error);
     g_assert_no_error (error);
     g_assert_true (G_VALUE_HOLDS (ret, G_TYPE_UNIX_INPUT_STREAM));
     g_assert_true (g_input_stream_read_all (g_value_get_object (ret), buffer, sizeof buffer - 1,
@@ -360,8 +387,7 @@ test_stream_fds (void)
     g_boxed_free (G_TYPE_VALUE, ret);
     test_args_free (args, 1);
 
-    comlink_connection_close (comlink_connection_get_for_endpoint (eb));
-    test_wait_until (comlink_endpoint_is_closed (ea));
+    pair_close (&p);
   }
 
   test_wait_until (test_count_fds () <= fds_before);
@@ -379,12 +405,7 @@ test_stream_memfd (void)
   for (guint threshold = 0; threshold < 2; threshold++)
     for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
       {
-        g_autoptr(GIOStream) a = NULL;
-        g_autoptr(GIOStream) b = NULL;
-        g_autoptr(ComlinkEndpoint) ea = NULL;
-        g_autoptr(ComlinkEndpoint) eb = NULL;
-        g_autoptr(TestCalc) calc = test_calc_new ();
-        g_autoptr(ComlinkProxy) proxy = NULL;
+        Pair p = { 0 };
         g_autoptr(GError) error = NULL;
         g_autoptr(GBytes) bytes = NULL;
         guint8 *data = g_malloc (sizes[i]);
@@ -395,20 +416,16 @@ test_stream_memfd (void)
           data[j] = (guint8) (j * 7 + 3);
         bytes = g_bytes_new_take (data, sizes[i]);
 
-        socket_pair (&a, &b);
-        ea = comlink_stream_endpoint_new (a);
-        eb = comlink_stream_endpoint_new (b);
-        g_assert_cmpuint (comlink_stream_endpoint_get_memfd_threshold (COMLINK_STREAM_ENDPOINT (ea)), ==, 512 * 1024);
+        pair_open (&p);
+        g_assert_cmpuint (comlink_stream_endpoint_get_memfd_threshold (COMLINK_STREAM_ENDPOINT (p.ea)), ==, 512 * 1024);
         if (threshold == 0)
           {
-            comlink_stream_endpoint_set_memfd_threshold (COMLINK_STREAM_ENDPOINT (ea), 0);
-            g_object_set (eb, "memfd-threshold", (guint64) 0, NULL);
+            comlink_stream_endpoint_set_memfd_threshold (COMLINK_STREAM_ENDPOINT (p.ea), 0);
+            g_object_set (p.eb, "memfd-threshold", (guint64) 0, NULL);
           }
-        comlink_expose (G_OBJECT (calc), ea);
-        proxy = comlink_wrap (eb);
 
         args = test_args_new (1, G_TYPE_BYTES, bytes);
-        ret = comlink_proxy_call_sync (proxy, "echo-bytes", args, 1, NULL, &error);
+        ret = comlink_proxy_call_sync (p.proxy, "echo-bytes", args, 1, NULL, &error);
         g_assert_no_error (error);
         echoed = g_value_get_boxed (ret);
         g_assert_true (g_bytes_equal (echoed, bytes));
@@ -417,8 +434,7 @@ test_stream_memfd (void)
         g_boxed_free (G_TYPE_VALUE, ret);
         test_args_free (args, 1);
 
-        comlink_connection_close (comlink_connection_get_for_endpoint (eb));
-        test_wait_until (comlink_endpoint_is_closed (ea));
+        pair_close (&p);
       }
 
   test_wait_until (test_count_fds () <= fds_before);
@@ -439,12 +455,7 @@ test_stream_shared_bytes (void)
   guint fds_before = test_count_fds_baseline ();
 
   {
-    g_autoptr(GIOStream) a = NULL;
-    g_autoptr(GIOStream) b = NULL;
-    g_autoptr(ComlinkEndpoint) ea = NULL;
-    g_autoptr(ComlinkEndpoint) eb = NULL;
-    g_autoptr(TestCalc) calc = test_calc_new ();
-    g_autoptr(ComlinkProxy) proxy = NULL;
+    Pair p = { 0 };
     g_autoptr(GError) error = NULL;
     g_autoptr(GBytes) shared = comlink_bytes_new_shared (64 * 1024, fill_pattern, GUINT_TO_POINTER (3), &error);
     g_autoptr(GBytes) copy = NULL;
@@ -467,14 +478,10 @@ test_stream_shared_bytes (void)
     g_assert_false (comlink_bytes_is_shared (slice));
     g_assert_false (comlink_bytes_is_shared (plain));
 
-    socket_pair (&a, &b);
-    ea = comlink_stream_endpoint_new (a);
-    eb = comlink_stream_endpoint_new (b);
-    comlink_expose (G_OBJECT (calc), ea);
-    proxy = comlink_wrap (eb);
+    pair_open (&p);
 
     args = test_args_new (1, G_TYPE_BYTES, shared);
-    ret = comlink_proxy_call_sync (proxy, "echo-bytes", args, 1, NULL, &error);
+    ret = comlink_proxy_call_sync (p.proxy, "echo-bytes", args, 1, NULL, &error);
     g_assert_no_error (error);
     echoed = g_value_get_boxed (ret);
     g_assert_true (g_bytes_equal (echoed, shared));
@@ -484,8 +491,7 @@ test_stream_shared_bytes (void)
     g_boxed_free (G_TYPE_VALUE, ret);
     test_args_free (args, 1);
 
-    comlink_connection_close (comlink_connection_get_for_endpoint (eb));
-    test_wait_until (comlink_endpoint_is_closed (ea));
+    pair_close (&p);
   }
 
   test_wait_until (test_count_fds () <= fds_before);
