@@ -27,6 +27,7 @@
 #include "config.h"
 
 #include "comlink-channel-private.h"
+#include "comlink-endpoint-private.h"
 #include "comlink-error.h"
 #include "comlink-private.h"
 
@@ -35,20 +36,6 @@ G_DECLARE_FINAL_TYPE (ComlinkChannelPort, comlink_channel_port, COMLINK, CHANNEL
 
 typedef struct _PortSource PortSource;
 
-/* A message in a port's queue, and the file descriptors beside it */
-typedef struct
-{
-  GVariant    *message;
-  GUnixFDList *fd_list;
-} QueueItem;
-
-static void
-queue_item_free (QueueItem *item)
-{
-  g_variant_unref (item->message);
-  g_clear_object (&item->fd_list);
-  g_free (item);
-}
 
 typedef struct
 {
@@ -132,9 +119,9 @@ port_source_dispatch (GSource    *source,
 {
   PortSource *port_source = (PortSource *) source;
   g_autoptr(ComlinkChannelPort) port = g_weak_ref_get (&port_source->port);
-  GQueue     batch = G_QUEUE_INIT;
-  gboolean   peer_closed;
-  QueueItem *item;
+  GQueue                batch = G_QUEUE_INIT;
+  gboolean              peer_closed;
+  ComlinkQueuedMessage *item;
 
   g_source_set_ready_time (source, -1);
 
@@ -151,8 +138,8 @@ port_source_dispatch (GSource    *source,
   while ((item = g_queue_pop_head (&batch)))
     {
       if (!comlink_endpoint_is_closed (COMLINK_ENDPOINT (port)))
-        comlink_endpoint_receive_with_fds (COMLINK_ENDPOINT (port), item->message, item->fd_list);
-      queue_item_free (item);
+        comlink_endpoint_receive_with_fds (COMLINK_ENDPOINT (port), item->message, item->fds);
+      _comlink_queued_message_free (item);
     }
 
   if (peer_closed)
@@ -203,23 +190,22 @@ comlink_channel_port_send (ComlinkEndpoint *endpoint,
                            GUnixFDList     *fd_list,
                            GError         **error)
 {
-  ComlinkChannelPort *self = COMLINK_CHANNEL_PORT (endpoint);
-  ComlinkChannelPort *peer;
-  QueueItem          *item = g_new (QueueItem, 1);
-  gboolean            ret = FALSE;
+  ComlinkChannelPort   *self = COMLINK_CHANNEL_PORT (endpoint);
+  ComlinkChannelPort   *peer;
+  ComlinkQueuedMessage *item = _comlink_queued_message_new (g_variant_ref (message), NULL);
+  gboolean              ret = FALSE;
 
-  item->message = g_variant_ref (message);
-  item->fd_list = NULL;
+  /* The receiver gets duplicates, as over a socket */
   if (fd_list != NULL)
     {
       gint        n_fds = 0;
       const gint *fds = g_unix_fd_list_peek_fds (fd_list, &n_fds);
 
-      item->fd_list = g_unix_fd_list_new ();
+      item->fds = g_unix_fd_list_new ();
       for (gint i = 0; i < n_fds; i++)
-        if (g_unix_fd_list_append (item->fd_list, fds[i], error) < 0)
+        if (g_unix_fd_list_append (item->fds, fds[i], error) < 0)
           {
-            queue_item_free (item);
+            _comlink_queued_message_free (item);
             return FALSE;
           }
     }
@@ -238,7 +224,7 @@ comlink_channel_port_send (ComlinkEndpoint *endpoint,
   g_mutex_unlock (&self->shared->mutex);
 
   if (item != NULL)
-    queue_item_free (item);
+    _comlink_queued_message_free (item);
 
   return ret;
 }
@@ -267,7 +253,7 @@ static void
 port_release_detached (GQueue     *leftover,
                        PortSource *source)
 {
-  g_queue_clear_full (leftover, (GDestroyNotify) queue_item_free);
+  g_queue_clear_full (leftover, (GDestroyNotify) _comlink_queued_message_free);
   if (source != NULL)
     {
       g_source_destroy ((GSource *) source);

@@ -108,7 +108,7 @@ struct _ComlinkConnection
   GMutex mutex;
   /* Everything below is protected by mutex */
   GObject    *root;
-  GQueue      early_requests; /* of EarlyRequest */
+  GQueue      early_requests; /* of ComlinkQueuedMessage: for the root, before it was exposed */
   GError     *close_error;
   guint64     next_call_id;
   guint64     next_export_id;
@@ -372,25 +372,10 @@ _comlink_connection_get_close_error (ComlinkConnection *self)
   return self->close_error;
 }
 
-/* A request for the root object that came before it was exposed */
-typedef struct
-{
-  GVariant    *message;
-  GUnixFDList *fds;
-} EarlyRequest;
-
-static void
-early_request_free (EarlyRequest *early)
-{
-  g_variant_unref (early->message);
-  g_clear_object (&early->fds);
-  g_free (early);
-}
-
 static void
 free_early_requests (GQueue *queue)
 {
-  g_queue_clear_full (queue, (GDestroyNotify) early_request_free);
+  g_queue_clear_full (queue, (GDestroyNotify) _comlink_queued_message_free);
 }
 
 void
@@ -956,11 +941,9 @@ lookup_target (ComlinkConnection *self,
     {
       if (self->root == NULL)
         {
-          EarlyRequest *early = g_new (EarlyRequest, 1);
-
-          early->message = g_variant_ref (variant);
-          early->fds = self->incoming_fds ? g_object_ref (self->incoming_fds) : NULL;
-          g_queue_push_tail (&self->early_requests, early);
+          g_queue_push_tail (&self->early_requests,
+                             _comlink_queued_message_new (g_variant_ref (variant),
+                                                          self->incoming_fds ? g_object_ref (self->incoming_fds) : NULL));
           kept = TRUE;
         }
       else
@@ -2353,8 +2336,8 @@ void
 comlink_connection_expose (ComlinkConnection *self,
                            GObject           *object)
 {
-  GQueue        early;
-  EarlyRequest *request;
+  GQueue                early;
+  ComlinkQueuedMessage *request;
 
   g_return_if_fail (COMLINK_IS_CONNECTION (self));
   g_return_if_fail (G_IS_OBJECT (object));
@@ -2380,7 +2363,7 @@ comlink_connection_expose (ComlinkConnection *self,
   while ((request = g_queue_pop_head (&early)))
     {
       handle_message (self, request->message, request->fds);
-      early_request_free (request);
+      _comlink_queued_message_free (request);
     }
   g_object_unref (self);
 }

@@ -17,4 +17,15 @@ void _comlink_endpoint_set_receiver (ComlinkEndpoint        *self,
                                      ComlinkEndpointReceiver receiver,
                                      gpointer                user_data);
 
+/* A message and the file descriptors beside it, as queues keep them */
+typedef struct
+{
+  GVariant    *message;
+  GUnixFDList *fds;
+} ComlinkQueuedMessage;
+
+ComlinkQueuedMessage *_comlink_queued_message_new (GVariant    *message,
+                                                   GUnixFDList *fds);
+void                  _comlink_queued_message_free (ComlinkQueuedMessage *queued);
+
 G_END_DECLS

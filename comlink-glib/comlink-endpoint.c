@@ -322,6 +322,26 @@ comlink_endpoint_receive_with_fds (ComlinkEndpoint *self,
   g_signal_emit (self, signals[MESSAGE], 0, message, fd_list);
 }
 
+/* Takes @message and @fds */
+ComlinkQueuedMessage *
+_comlink_queued_message_new (GVariant    *message,
+                             GUnixFDList *fds)
+{
+  ComlinkQueuedMessage *queued = g_new (ComlinkQueuedMessage, 1);
+
+  queued->message = message;
+  queued->fds = fds;
+  return queued;
+}
+
+void
+_comlink_queued_message_free (ComlinkQueuedMessage *queued)
+{
+  g_variant_unref (queued->message);
+  g_clear_object (&queued->fds);
+  g_free (queued);
+}
+
 void
 _comlink_endpoint_set_receiver (ComlinkEndpoint        *self,
                                 ComlinkEndpointReceiver receiver,

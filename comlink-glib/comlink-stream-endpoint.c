@@ -43,6 +43,7 @@
 
 #include <gio/gunixfdmessage.h>
 
+#include "comlink-endpoint-private.h"
 #include "comlink-error.h"
 #include "comlink-private.h"
 #include "comlink-stream-endpoint.h"
@@ -67,20 +68,6 @@ fd_mark_clear (FdMark *mark)
   g_clear_object (&mark->fds);
 }
 
-/* A message read and checked, waiting for its turn to be delivered */
-typedef struct
-{
-  GVariant    *message;
-  GUnixFDList *fds;
-} ReadyFrame;
-
-static void
-ready_frame_free (ReadyFrame *frame)
-{
-  g_variant_unref (frame->message);
-  g_clear_object (&frame->fds);
-  g_free (frame);
-}
 
 struct _ComlinkStreamEndpoint
 {
@@ -94,7 +81,7 @@ struct _ComlinkStreamEndpoint
   GSource *write_source;
   GArray  *in_fds;   /* descriptors received and not claimed yet */
   GArray  *body_fds; /* those of the large frame being read */
-  GQueue   ready;    /* of ReadyFrame: checked, not delivered yet */
+  GQueue   ready;    /* of ComlinkQueuedMessage: checked, not delivered yet */
   gsize    write_offset;
 
   /* The read side, in the endpoint's context */
@@ -233,7 +220,7 @@ queue_frame (ComlinkStreamEndpoint *self,
 {
   g_autoptr(GBytes) bytes = g_bytes_new_take (data, size);
   g_autoptr(GVariant) boxed = NULL;
-  ReadyFrame *frame;
+  GUnixFDList *fd_list = NULL;
 
   boxed = g_variant_ref_sink (g_variant_new_from_bytes (G_VARIANT_TYPE_VARIANT, bytes, FALSE));
   if (G_BYTE_ORDER == G_BIG_ENDIAN)
@@ -253,14 +240,12 @@ queue_frame (ComlinkStreamEndpoint *self,
       return FALSE;
     }
 
-  frame = g_new0 (ReadyFrame, 1);
-  frame->message = g_variant_get_variant (boxed);
   if (fds != NULL && fds->len > 0)
     {
-      frame->fds = g_unix_fd_list_new_from_array ((gint *) (gpointer) fds->data, fds->len);
+      fd_list = g_unix_fd_list_new_from_array ((gint *) (gpointer) fds->data, fds->len);
       g_array_set_size (fds, 0);
     }
-  g_queue_push_tail (&self->ready, frame);
+  g_queue_push_tail (&self->ready, _comlink_queued_message_new (g_variant_get_variant (boxed), fd_list));
 
   return TRUE;
 }
@@ -271,14 +256,14 @@ queue_frame (ComlinkStreamEndpoint *self,
 static void
 deliver_ready (ComlinkStreamEndpoint *self)
 {
-  ReadyFrame *frame;
+  ComlinkQueuedMessage *frame;
 
   g_object_ref (self);
   while (!comlink_endpoint_is_closed (COMLINK_ENDPOINT (self)) &&
          (frame = g_queue_pop_head (&self->ready)) != NULL)
     {
       comlink_endpoint_receive_with_fds (COMLINK_ENDPOINT (self), frame->message, frame->fds);
-      ready_frame_free (frame);
+      _comlink_queued_message_free (frame);
     }
   g_object_unref (self);
 }
@@ -871,7 +856,7 @@ comlink_stream_endpoint_close (ComlinkEndpoint *endpoint)
     }
   close_fds (self->in_fds);
   close_fds (self->body_fds);
-  g_queue_clear_full (&self->ready, (GDestroyNotify) ready_frame_free);
+  g_queue_clear_full (&self->ready, (GDestroyNotify) _comlink_queued_message_free);
 
   g_io_stream_close (self->stream, NULL, NULL);
 }
@@ -892,7 +877,7 @@ comlink_stream_endpoint_finalize (GObject *object)
   g_clear_pointer (&self->writing_marks, g_array_unref);
   close_fds (self->in_fds);
   close_fds (self->body_fds);
-  g_queue_clear_full (&self->ready, (GDestroyNotify) ready_frame_free);
+  g_queue_clear_full (&self->ready, (GDestroyNotify) _comlink_queued_message_free);
   g_clear_pointer (&self->in_fds, g_array_unref);
   g_clear_pointer (&self->body_fds, g_array_unref);
   g_clear_object (&self->socket);
