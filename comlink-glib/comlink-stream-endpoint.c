@@ -53,6 +53,7 @@
 #define HEADER_SIZE 4
 #define FDS_HEADER_SIZE 8
 #define HAS_FDS 0x80000000u
+#define MAX_FDS 253 /* SCM_MAX_FD */
 #define READ_CHUNK (64 * 1024)
 
 /* A frame in the outgoing buffer that carries file descriptors */
@@ -774,6 +775,15 @@ comlink_stream_endpoint_send (ComlinkEndpoint *endpoint,
     }
   size = g_variant_get_size (boxed);
   g_variant_get_data (boxed);
+
+  /* The kernel takes at most this many descriptors in one send */
+  if (fd_list != NULL && g_unix_fd_list_get_length (fd_list) > MAX_FDS)
+    {
+      g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_LIMIT_EXCEEDED,
+                   _ ("A message with %d file descriptors (the limit is %d)"),
+                   g_unix_fd_list_get_length (fd_list), MAX_FDS);
+      return FALSE;
+    }
 
   g_mutex_lock (&self->mutex);
   if (size > self->max_message_size)

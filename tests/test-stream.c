@@ -371,6 +371,22 @@ test_stream_fds (void)
     g_assert_cmpstr (text, ==, "one|two");
     g_clear_pointer (&text, g_free);
 
+    /* More descriptors than one message can carry fail that call only */
+    {
+      g_autoptr(GUnixFDList) many = g_unix_fd_list_new ();
+
+      fd = test_pipe_with ("");
+      for (guint i = 0; i < 254; i++)
+        g_assert_cmpint (g_unix_fd_list_append (many, fd, &error), >=, 0);
+      close (fd);
+      args = test_args_new (1, G_TYPE_UNIX_FD_LIST, many);
+      g_assert_null (comlink_proxy_call_sync (p.proxy, "read-fds", args, 1, NULL, &error));
+      g_assert_error (error, COMLINK_ERROR, COMLINK_ERROR_LIMIT_EXCEEDED);
+      g_clear_error (&error);
+      test_args_free (args, 1);
+      g_assert_false (comlink_endpoint_is_closed (p.eb));
+    }
+
     stream = g_unix_input_stream_new (test_pipe_with ("three"), TRUE);
     text = call_for_string (p.proxy, "read-stream", G_TYPE_INPUT_STREAM, stream);
     g_assert_cmpstr (text, ==, "three");
