@@ -9,6 +9,7 @@
 //   await api.counter;                    // GET
 //   api.counter = 5;                      // SET, sent at once
 //   const thing = await new api.Thing(1); // CONSTRUCT
+//   const obj = await new api(1);         // CONSTRUCT of 'constructor'
 //   api[Comlink.releaseProxy]();
 //
 //   Comlink.expose(obj, endpoint);        // obj: a plain object or class
@@ -52,6 +53,8 @@ export const proxyMarker = Symbol('Comlink.proxy');
 export const transferHandlers = new Map();
 
 const state = Symbol('Comlink.state');
+// The member that a CONSTRUCT of the remote object itself names
+const ROOT_CONSTRUCTOR = 'constructor';
 const callOptionsTag = Symbol('Comlink.callOptions');
 
 const JS_ERROR_DOMAIN = GLib.quark_from_string('comlink-js-error-quark');
@@ -478,7 +481,10 @@ function createProxy(family, path) {
         },
         construct(_target, args) {
             check();
-            return remoteConstruct(family.proxyFor(path), args);
+            // The library constructs only through the proxy of a name:
+            // `new api()` names the remote object's own constructor, which
+            // the exposing side of this module answers with the class
+            return remoteConstruct(family.proxyFor(path.length === 0 ? [ROOT_CONSTRUCTOR] : path), args);
         },
     });
 }
@@ -549,6 +555,28 @@ function runExposed(invocation, fn) {
     }
 }
 
+function isFunctionConstructor(Klass) {
+    return Klass === Function || Object.prototype.isPrototypeOf.call(Function, Klass);
+}
+
+// What a CONSTRUCT of `member` on `object` instantiates. `constructor`
+// names the object itself when it is a class (the peer's `new api ()`),
+// and otherwise only an own member of that name, never the inherited
+// `Object` or `Function`. Function and its kin (AsyncFunction, ...) are
+// never constructed: they would compile the peer's arguments as code.
+function constructibleOf(object, member) {
+    let Klass;
+    if (member !== ROOT_CONSTRUCTOR)
+        Klass = object[member];
+    else if (typeof object === 'function')
+        Klass = object;
+    else if (Object.prototype.hasOwnProperty.call(object, member))
+        Klass = object[member];
+    if (typeof Klass !== 'function' || isFunctionConstructor(Klass))
+        throw comlinkError(ComlinkGI.Error.NOT_CONSTRUCTIBLE, `No constructible “${member}”`);
+    return Klass;
+}
+
 async function serve(root, invocation) {
     const kind = invocation.get_kind();
     const member = invocation.get_member();
@@ -570,9 +598,7 @@ async function serve(root, invocation) {
         object[member] = args[0];
         return undefined;
     case ComlinkGI.InvocationKind.CONSTRUCT: {
-        const Klass = object[member];
-        if (typeof Klass !== 'function')
-            throw comlinkError(ComlinkGI.Error.NOT_CONSTRUCTIBLE, `No constructible “${member}”`);
+        const Klass = constructibleOf(object, member);
         const names = invocation.get_names();
         const params = names.length > 0
             ? [Object.fromEntries(names.map((name, i) => [name, args[i]]))]

@@ -2,11 +2,13 @@
 //
 // The child of the GJS subprocess worker tests (run with `gjs -m`): exposes
 // a plain JS object to its parent with Comlink.expose and serves it until
-// the parent goes away.
+// the parent goes away. With the argument `class`, it exposes a class
+// instead, which the parent constructs with `new api ()`.
 
 import GLib from 'gi://GLib';
 import GObject from 'gi://GObject';
 import Gio from 'gi://Gio';
+import System from 'system';
 import * as Comlink from '../../introspection/comlink.js';
 
 const Emitter = GObject.registerClass({
@@ -87,4 +89,29 @@ const api = {
     never: () => new Promise(() => {}),
 };
 
-Comlink.expose(api);
+// Exposed as the root: the parent reads the start values of the
+// instances it released from the static field
+class Tally {
+    static released = [];
+
+    constructor(start = 0, step = 1) {
+        this.start = start;
+        this.count = start;
+        this.step = step;
+    }
+
+    add() {
+        this.count += this.step;
+        return this.count;
+    }
+
+    static describe() {
+        return 'a tally';
+    }
+
+    [Comlink.finalizer]() {
+        Tally.released.push(this.start);
+    }
+}
+
+Comlink.expose(System.programArgs[0] === 'class' ? Tally : api);

@@ -19,8 +19,10 @@ function isComlinkError(code) {
 
 class Counter {
     static created = 0;
+    static released = []; // the start values of the released instances
 
     constructor(start = 0) {
+        this.start = start;
         this.count = start;
         Counter.created++;
     }
@@ -28,6 +30,10 @@ class Counter {
     increment(by = 1) {
         this.count += by;
         return this.count;
+    }
+
+    [Comlink.finalizer]() {
+        Counter.released.push(this.start);
     }
 
     static describe() {
@@ -182,17 +188,59 @@ test('construct an exposed class', async () => {
     api[Comlink.releaseProxy]();
 });
 
-test('expose a class itself: static members; construct is refused on the root proxy', async () => {
-    const channel = new ComlinkGI.Channel();
-    Comlink.expose(Counter, channel.get_port1());
-    const RemoteCounter = Comlink.wrap(channel.get_port2());
+// In a function of its own, so that no local variable keeps the instance
+async function constructAndDrop(RemoteCounter) {
+    const created = Counter.created;
+    const counter = await new RemoteCounter(2002);
+    assertEqual(Counter.created, created + 1, 'the exposing side constructed the class');
+    assertEqual(await counter.increment(3), 2005);
+    assertEqual(await counter.count, 2005);
+}
+
+test('expose a class itself: static members, and `new api ()` constructs it', async () => {
+    const {api: RemoteCounter, channel} = setup(Counter);
+    const connection = ComlinkGI.Connection.get_for_endpoint(channel.get_port2());
     assertEqual(await RemoteCounter.describe(), 'a counter', 'a static method');
-    const before = Counter.created;
-    assertEqual(await RemoteCounter.created, before, 'a static field');
-    // The library constructs only through the proxy of a name: expose
-    // {Counter} and call `new api.Counter()` instead
-    await assertRejects(new RemoteCounter(2), isComlinkError(ComlinkGI.Error.NOT_CONSTRUCTIBLE));
+    assertEqual(await RemoteCounter.created, Counter.created, 'a static field');
+
+    const other = await new RemoteCounter(2003);
+    assertEqual(await other.count, 2003);
+    const proxiesWithOther = connection.n_proxies;
+    // A dropped instance is released on the exposing side, as is one
+    // released explicitly
+    await constructAndDrop(RemoteCounter);
+    assert(await collectUntil(() => Counter.released.includes(2002)),
+        'the dropped instance’s finalizer ran');
+    assert(!Counter.released.includes(2003), 'the instance still held is not released');
+    assertEqual(connection.n_proxies, proxiesWithOther, 'the dropped instance’s proxy is gone');
+    other[Comlink.releaseProxy]();
+    assert(await collectUntil(() => Counter.released.includes(2003)),
+        'the released instance’s finalizer ran');
+    assert(connection.n_proxies < proxiesWithOther, 'n-proxies dropped');
+    // The class itself is still served
+    assertEqual(await RemoteCounter.describe(), 'a counter');
     RemoteCounter[Comlink.releaseProxy]();
+});
+
+test('`new api ()` on an object that is not a class fails with NOT_CONSTRUCTIBLE', async () => {
+    const {api} = setup();
+    const created = Counter.created;
+    await assertRejects(new api(), isComlinkError(ComlinkGI.Error.NOT_CONSTRUCTIBLE));
+    await assertRejects(new api.nested(), isComlinkError(ComlinkGI.Error.NOT_CONSTRUCTIBLE));
+    // `constructor` of a plain object is not the inherited Object
+    await assertRejects(new api.nested.constructor(), isComlinkError(ComlinkGI.Error.NOT_CONSTRUCTIBLE));
+    // `new api.Counter.constructor ()` is `new api.Counter ()`, and the
+    // Function constructor behind it is never reached
+    const counter = await new api.Counter.constructor(3);
+    assertEqual(await counter.count, 3);
+    await assertRejects(new api.Counter.constructor.constructor('return 1'),
+        isComlinkError(ComlinkGI.Error.NOT_CONSTRUCTIBLE));
+    await assertRejects(new api.slowAdd.constructor.constructor('return 1'),
+        isComlinkError(ComlinkGI.Error.NOT_CONSTRUCTIBLE));
+    assertEqual(Counter.created, created + 1);
+    assertEqual(await api.add(1, 1), 2, 'the exposing side still works');
+    counter[Comlink.releaseProxy]();
+    api[Comlink.releaseProxy]();
 });
 
 test('values convert both ways', async () => {
@@ -399,6 +447,37 @@ test('a GObject exposed as it is: properties, action signals, remote signals', a
     assertEqual(seen.length, 3, 'no emission after unsubscribe');
     await assertRejects(api[Comlink.subscribe]('no-such-signal', () => {}),
         isComlinkError(ComlinkGI.Error.NO_SUCH_SIGNAL));
+    api[Comlink.releaseProxy]();
+});
+
+test('a GObject exposed as it is: `new api ()` constructs the type registered as "constructor"', async () => {
+    const emitter = new Emitter();
+    const {api} = setup(emitter);
+    await assertRejects(new api(), isComlinkError(ComlinkGI.Error.NOT_CONSTRUCTIBLE));
+
+    ComlinkGI.register_constructible(emitter, 'constructor', Emitter.$gtype);
+    const made = await new api();
+    assertEqual(await made.level, 0);
+    made.level = 9;
+    assertEqual(await made.level, 9);
+    assertEqual(emitter.level, 0, 'a new object, not the exposed one');
+    // Named properties go through the GObject API
+    const level = new GObject.Value();
+    level.init(GObject.TYPE_INT);
+    level.set_int(8);
+    const named = await new Promise((resolve, reject) => {
+        Comlink.unwrap(api).get_child('constructor').construct_async(['level'], [level], null,
+            (p, res) => {
+                try {
+                    resolve(p.construct_finish(res));
+                } catch (e) {
+                    reject(e);
+                }
+            });
+    });
+    assertEqual(await Comlink.wrap(named).level, 8);
+    made[Comlink.releaseProxy]();
+    named.release();
     api[Comlink.releaseProxy]();
 });
 

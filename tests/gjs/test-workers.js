@@ -17,8 +17,8 @@ const childPath = GLib.build_filenamev([GLib.path_get_dirname(
     GLib.filename_from_uri(import.meta.url)[0]), 'child.js']);
 const cChildPath = GLib.getenv('COMLINK_TEST_CHILD');
 
-function startGjsWorker() {
-    return ComlinkGI.Worker.new_subprocess(null, [gjsPath, '-m', childPath]);
+function startGjsWorker(...args) {
+    return ComlinkGI.Worker.new_subprocess(null, [gjsPath, '-m', childPath, ...args]);
 }
 
 function startCWorker() {
@@ -78,6 +78,33 @@ test('GJS child: calls, properties, paths, construct', async () => {
     assertEqual(await api.nested.deep.answer(), 42);
     const counter = await new api.Counter(41);
     assertEqual(await counter.increment(), 42);
+    await assertRejects(new api(), isComlinkError(ComlinkGI.Error.NOT_CONSTRUCTIBLE),
+        'the root is not a class');
+    worker.terminate();
+});
+
+// In a function of its own, so that no local variable keeps the instance
+async function constructAndDrop(api) {
+    const tally = await new api(10, 5);
+    assertEqual(await tally.add(), 15);
+    assertEqual(await tally.count, 15);
+}
+
+test('GJS child: a class exposed as the root, constructed with `new api ()`', async () => {
+    const worker = startGjsWorker('class');
+    const api = Comlink.wrap(worker);
+    assertEqual(await api.describe(), 'a tally', 'a static method');
+    const kept = await new api(7);
+    assertEqual(await kept.add(), 8);
+    assertEqual(await kept.step, 1);
+    await constructAndDrop(api);
+    assert(await pollRemote(() => api.released, released => released.includes(10)),
+        'the child ran the dropped instance’s finalizer');
+    assertEqual(await api.released, [10], 'the instance still held is not released');
+    kept[Comlink.releaseProxy]();
+    assert(await pollRemote(() => api.released, released => released.includes(7)),
+        'the child ran the released instance’s finalizer');
+    assertEqual(worker.get_connection().n_proxies, 2, 'the root proxy and its “constructor” child are left');
     worker.terminate();
 });
 
@@ -195,6 +222,8 @@ test('C child: calls, values, properties, construct', async () => {
     assertEqual(await child.add(1, 2), 3);
     const counter = await new api.Counter();
     assertEqual(await counter.increment(), 1);
+    // The TestCalc registers no type under the name "constructor"
+    await assertRejects(new api(), isComlinkError(ComlinkGI.Error.NOT_CONSTRUCTIBLE));
     await assertRejects(api.add('x', 1), isComlinkError(ComlinkGI.Error.TYPE_MISMATCH));
     await assertRejects(api.add(1), isComlinkError(ComlinkGI.Error.INVALID_ARGUMENTS));
     worker.terminate();

@@ -3,6 +3,7 @@
 thread worker's setup): methods, attributes, Python properties, values in
 both directions, Python exceptions, objects by reference, construct."""
 
+import gc
 import threading
 
 import pytest
@@ -225,6 +226,133 @@ def test_construct(service):
     assert_error(info.value, COMLINK_DOMAIN, Comlink.Error.INVALID_ARGUMENTS)
 
 
+class Tally:
+    """A class exposed as the root: the peer constructs it with ``api.new ()``."""
+
+    label = 'a tally'
+    made = []
+
+    def __init__(self, start=0, step=1):
+        self.count = start
+        self.step = step
+        self.released = threading.Event()
+        Tally.made.append(self)
+
+    def add(self):
+        self.count += self.step
+        return self.count
+
+    @staticmethod
+    def describe():
+        return 'a tally'
+
+    def __comlink_finalizer__(self):
+        self.released.set()
+
+
+@pytest.fixture(params=['thread', 'channel'])
+def root_class(request, thread_worker):
+    """A Remote of the class Tally, exposed as the root by a thread worker's
+    setup or on one port of a channel."""
+    Tally.made.clear()
+    request.addfinalizer(Tally.made.clear)
+    if request.param == 'thread':
+        return Comlink.wrap(thread_worker(lambda: Tally, 'tally'))
+
+    channel = Comlink.Channel.new()
+    connection = Comlink.expose(Tally, channel.get_port1())
+    request.addfinalizer(connection.close)
+    return Comlink.wrap(channel.get_port2())
+
+
+def _collected(event):
+    """Collects garbage and runs the main context until @event is set."""
+    return iterate_until(lambda: gc.collect() >= 0 and event.is_set())
+
+
+def _construct_and_drop(api):
+    tally = api.new(10, 5)
+    assert tally.add() == 15
+    assert tally.count == 15
+
+
+def test_construct_the_root_class(root_class):
+    api = root_class
+    assert api.describe() == 'a tally'
+    assert api.label == 'a tally'
+
+    tally = api.new(5)
+    assert isinstance(tally, Comlink.Remote)
+    assert len(Tally.made) == 1
+    assert tally.count == 5
+    assert tally.add() == 6
+    named = api.new(start=100, step=10)
+    assert named.add() == 110
+    assert named.step == 10
+
+    results = []
+    pending = api.new_async(1, callback=results.append)
+    assert iterate_until(pending.done)
+    assert pending.result().add() == 2
+    assert results == [pending]
+
+    with pytest.raises(GLib.Error) as info:
+        api.new(1, 2, 3)
+    assert_error(info.value, COMLINK_DOMAIN, Comlink.Error.INVALID_ARGUMENTS)
+
+    # A dropped instance is released on the exposing side, as is one
+    # released explicitly
+    _construct_and_drop(api)
+    dropped = Tally.made[-1]
+    assert dropped.count == 15
+    assert _collected(dropped.released), 'the dropped instance was released'
+    Comlink.release(named)
+    assert iterate_until(Tally.made[1].released.is_set), 'the released instance was released'
+    assert not Tally.made[0].released.is_set(), 'the instance still held is not released'
+    assert tally.add() == 7
+
+
+class Registry:
+    """A class exposed as the root with a hook of its own."""
+
+    released = threading.Event()
+
+    @classmethod
+    def __comlink_finalizer__(cls):
+        cls.released.set()
+
+
+@pytest.mark.parametrize('cls', [Tally, Registry])
+def test_the_hook_of_a_root_class(cls, monkeypatch):
+    """A class exposed as it is runs its own hook (a class or static
+    method) when the peer let it go, never the method of its instances."""
+    hook_errors = []
+    monkeypatch.setattr('sys.excepthook', lambda *exc_info: hook_errors.append(exc_info[1]))
+    Registry.released.clear()
+    channel = Comlink.Channel.new()
+    connection = Comlink.expose(cls, channel.get_port1())
+    api = Comlink.wrap(channel.get_port2())
+    instance = api.new()
+    Comlink.release(instance)
+    Comlink.release(api)
+    connection.close()
+    iterate_until(lambda: gc.collect() < 0, timeout=0.3)
+    assert hook_errors == []
+    assert Registry.released.is_set() == (cls is Registry)
+
+
+def test_construct_a_root_that_is_not_a_class(service):
+    api, _obj = service
+    with pytest.raises(GLib.Error) as info:
+        api.new()
+    assert_error(info.value, COMLINK_DOMAIN, Comlink.Error.NOT_CONSTRUCTIBLE)
+    pending = api.new_async(1)
+    with pytest.raises(GLib.Error) as info:
+        pending.wait()
+    assert_error(info.value, COMLINK_DOMAIN, Comlink.Error.NOT_CONSTRUCTIBLE)
+    assert api.add(1, 1) == 2
+
+
 def test_cancellation_reaches_the_method(service):
     api, obj = service
     pending = api.wait_cancelled.call_async(5.0)
@@ -285,4 +413,26 @@ def test_expose_a_gobject_as_it_is():
     assert api.enabled is True
     api.enabled = False
     assert api.enabled is False
+    connection.close()
+
+
+def test_construct_a_gobject_root_through_constructor():
+    """A GObject exposed by the library is constructed with ``api.new ()``
+    when the type is registered under the name "constructor"."""
+    action = Gio.SimpleAction.new('act', None)
+    channel = Comlink.Channel.new()
+    connection = Comlink.expose(action, channel.get_port1())
+    api = Comlink.wrap(channel.get_port2())
+    with pytest.raises(GLib.Error) as info:
+        api.new()
+    assert_error(info.value, COMLINK_DOMAIN, Comlink.Error.NOT_CONSTRUCTIBLE)
+
+    Comlink.register_constructible(action, 'constructor', Gio.SimpleAction)
+    made = api.new(name='made')
+    assert made.name == 'made'
+    assert api.name == 'act'
+    with pytest.raises(GLib.Error) as info:
+        api.new('made')
+    assert_error(info.value, COMLINK_DOMAIN, Comlink.Error.INVALID_ARGUMENTS)
+    Comlink.release(made)
     connection.close()

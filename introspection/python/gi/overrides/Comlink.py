@@ -377,6 +377,13 @@ def _set_async(proxy_, name, value, callback=None, cancellable=None):
     return pending
 
 
+#: The member that a CONSTRUCT of the remote object itself names: the
+#: library constructs only through the proxy of a name, and the exposing
+#: side of this override (and of the GJS module) answers it with the
+#: exposed class
+_ROOT_CONSTRUCTOR = 'constructor'
+
+
 def _construct_async(proxy_, name, args, props, callback=None, cancellable=None):
     if args and props:
         raise TypeError('Construct with positional arguments or with named properties, not both')
@@ -399,7 +406,9 @@ class Remote:
     :class:`RemoteMethod` and remembered, so that later uses of the name
     take no round trip. ``remote.name = value`` writes a property
     (blocking). Names that start with an underscore are never remote.
-    Calling the Remote itself calls the remote object (a callback)."""
+    Calling the Remote itself calls the remote object (a callback);
+    ``new ()`` constructs it (a class). ``Comlink.call ()`` and
+    ``Comlink.get ()`` reach remote members that these methods hide."""
 
     __slots__ = ('_proxy', '_keep', '_methods', '__weakref__')
 
@@ -435,6 +444,18 @@ class Remote:
     def call_async(self, *args, callback=None, cancellable=None, timeout=None):
         """Calls the remote object itself (a callback) without blocking."""
         return _call_async(self._proxy, None, args, callback, cancellable, timeout)
+
+    def new(self, *args, **props):
+        """Constructs the remote object itself, a class exposed as the
+        root (Comlink's ``new api ()``), with positional arguments or named
+        properties; returns a Remote of the new object. The request names
+        the member ``constructor``, which the peer must answer."""
+        return _construct_async(self._proxy, _ROOT_CONSTRUCTOR, args, props).wait()
+
+    def new_async(self, *args, callback=None, cancellable=None, **props):
+        """Constructs the remote object itself without blocking; returns a
+        :class:`Pending`."""
+        return _construct_async(self._proxy, _ROOT_CONSTRUCTOR, args, props, callback, cancellable)
 
     def __bool__(self):
         return True
@@ -677,7 +698,11 @@ def _serve_set(obj, member, value):
 
 
 def _serve_construct(obj, member, names, args):
-    cls = _lookup(obj, member, Comlink.Error.NOT_CONSTRUCTIBLE, 'constructible type')
+    if member == _ROOT_CONSTRUCTOR and isinstance(obj, type):
+        cls = obj
+        member = obj.__name__
+    else:
+        cls = _lookup(obj, member, Comlink.Error.NOT_CONSTRUCTIBLE, 'constructible type')
     if not isinstance(cls, type):
         raise _comlink_error(Comlink.Error.NOT_CONSTRUCTIBLE,
                              '%s has no constructible type “%s”' % (type(obj).__name__, member))
@@ -707,6 +732,16 @@ def _serve(root, invocation):
     if kind == Comlink.InvocationKind.CONSTRUCT:
         return _serve_construct(obj, member, list(invocation.get_names()), args)
     raise _comlink_error(Comlink.Error.PROTOCOL, 'Unknown request %s' % kind)
+
+
+def _finalizer_of(target):
+    """The hook of @target that runs when the peer released it. A class
+    exposed as it is has its own hook only as a static or class method:
+    the method of its instances is theirs."""
+    if isinstance(target, type) and \
+            isinstance(inspect.getattr_static(target, FINALIZER, None), types.FunctionType):
+        return None
+    return getattr(target, FINALIZER, None)
 
 
 class _Exposed(GObject.Object, Comlink.Exposable):
@@ -745,7 +780,7 @@ class _Exposed(GObject.Object, Comlink.Exposable):
             stack.pop()
 
     def do_released(self, connection):
-        finalizer = getattr(self._target, FINALIZER, None)
+        finalizer = _finalizer_of(self._target)
         if finalizer is not None:
             try:
                 finalizer()
