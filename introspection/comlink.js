@@ -534,12 +534,31 @@ export function currentInvocation() {
     return currentInvocationObject;
 }
 
+// What a peer may reach of an exposed object: its members, own or
+// inherited from its class, but never those of Object.prototype or
+// Function.prototype (`toString`, `call`, `bind`, ...), never
+// `constructor`, `prototype` or `__proto__` (the way to Function, which
+// compiles code, and to the prototypes that every object shares), and
+// never a name that starts with an underscore (private by convention).
+const HIDDEN_MEMBERS = new Set(['constructor', 'prototype', '__proto__']);
+
+function isReachable(object, name) {
+    if (name.startsWith('_') || HIDDEN_MEMBERS.has(name))
+        return false;
+    for (let o = Object(object); o !== null && o !== Object.prototype && o !== Function.prototype;
+        o = Object.getPrototypeOf(o)) {
+        if (Object.prototype.hasOwnProperty.call(o, name))
+            return true;
+    }
+    return false;
+}
+
 function resolvePath(root, path) {
     let object = root;
     for (const name of path) {
         if (object === null || object === undefined)
             break;
-        object = object[name];
+        object = isReachable(object, name) ? object[name] : undefined;
     }
     if (object === null || object === undefined || (typeof object !== 'object' && typeof object !== 'function'))
         throw comlinkError(ComlinkGI.Error.NO_SUCH_OBJECT, `No object at “${path.join('.')}”`);
@@ -567,7 +586,7 @@ function isFunctionConstructor(Klass) {
 function constructibleOf(object, member) {
     let Klass;
     if (member !== ROOT_CONSTRUCTOR)
-        Klass = object[member];
+        Klass = isReachable(object, member) ? object[member] : undefined;
     else if (typeof object === 'function')
         Klass = object;
     else if (Object.prototype.hasOwnProperty.call(object, member))
@@ -585,16 +604,19 @@ async function serve(root, invocation) {
 
     switch (kind) {
     case ComlinkGI.InvocationKind.CALL: {
-        const fn = member === '' ? object : object[member];
+        const fn = member === '' ? object : isReachable(object, member) ? object[member] : undefined;
         if (typeof fn !== 'function')
             throw comlinkError(ComlinkGI.Error.NO_SUCH_METHOD, `No method “${member}”`);
         return runExposed(invocation, () => fn.apply(member === '' ? undefined : object, args));
     }
     case ComlinkGI.InvocationKind.GET:
-        if (!(member in Object(object)))
+        if (!isReachable(object, member))
             throw comlinkError(ComlinkGI.Error.NO_SUCH_PROPERTY, `No property “${member}”`);
         return object[member];
     case ComlinkGI.InvocationKind.SET:
+        // A new member may be made, but not a hidden one
+        if (member.startsWith('_') || HIDDEN_MEMBERS.has(member))
+            throw comlinkError(ComlinkGI.Error.NO_SUCH_PROPERTY, `No property “${member}”`);
         object[member] = args[0];
         return undefined;
     case ComlinkGI.InvocationKind.CONSTRUCT: {

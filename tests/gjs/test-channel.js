@@ -154,6 +154,31 @@ function setup(obj = makeApi()) {
     return {channel, exposing, api, obj};
 }
 
+test('only what was exposed is reachable', async () => {
+    const {api, obj} = setup();
+    // Members every object or function inherits
+    await assertRejects(api.toString(), isComlinkError(ComlinkGI.Error.NO_SUCH_METHOD));
+    await assertRejects(api.hasOwnProperty('add'), isComlinkError(ComlinkGI.Error.NO_SUCH_METHOD));
+    await assertRejects(api.add.call(null, 1, 2), isComlinkError(ComlinkGI.Error.NO_SUCH_METHOD));
+    await assertRejects(api.add.bind, isComlinkError(ComlinkGI.Error.NO_SUCH_PROPERTY));
+    // The ways to Function and to the prototypes all objects share
+    await assertRejects(api.constructor.constructor('return 1'), isComlinkError(ComlinkGI.Error.NO_SUCH_OBJECT));
+    await assertRejects(api.add.constructor('return 1'), isComlinkError(ComlinkGI.Error.NO_SUCH_METHOD));
+    await assertRejects(api.Counter.prototype, isComlinkError(ComlinkGI.Error.NO_SUCH_PROPERTY));
+    // Private by convention
+    await assertRejects(api._secret, isComlinkError(ComlinkGI.Error.NO_SUCH_PROPERTY));
+    // Setting them changes nothing here
+    api.__proto__ = {polluted: true};
+    api.nested.constructor = 'replaced';
+    api._secret = 'replaced';
+    assertEqual(await api.add(1, 2), 3, 'the exposing side still works');
+    assertEqual(Object.getPrototypeOf(obj), Object.prototype);
+    assertEqual(({}).polluted, undefined);
+    assertEqual(obj.nested.constructor, Object);
+    assertEqual(obj._secret, 'hidden');
+    api[Comlink.releaseProxy]();
+});
+
 test('methods, properties, getters and setters', async () => {
     const {api, obj} = setup();
     assertEqual(await api.add(2, 3), 5);
@@ -234,9 +259,9 @@ test('`new api ()` on an object that is not a class fails with NOT_CONSTRUCTIBLE
     const counter = await new api.Counter.constructor(3);
     assertEqual(await counter.count, 3);
     await assertRejects(new api.Counter.constructor.constructor('return 1'),
-        isComlinkError(ComlinkGI.Error.NOT_CONSTRUCTIBLE));
+        isComlinkError(ComlinkGI.Error.NO_SUCH_OBJECT));
     await assertRejects(new api.slowAdd.constructor.constructor('return 1'),
-        isComlinkError(ComlinkGI.Error.NOT_CONSTRUCTIBLE));
+        isComlinkError(ComlinkGI.Error.NO_SUCH_OBJECT));
     assertEqual(Counter.created, created + 1);
     assertEqual(await api.add(1, 1), 2, 'the exposing side still works');
     counter[Comlink.releaseProxy]();
