@@ -11,7 +11,9 @@
  * [method@Comlink.Proxy.call_async] and a %NULL method. The closure runs in
  * the thread-default main context of the thread that created the
  * callback, with the callback itself as its first parameter and the
- * arguments after it, as a signal handler receives its instance.
+ * arguments after it, as a signal handler receives its instance. A
+ * closure that fails calls [method@Comlink.Callback.return_error]: the
+ * caller gets the error instead of the return value.
  *
  * Lifetime: the callback holds its closure; the connection holds the
  * callback while the peer holds a proxy of it.
@@ -32,6 +34,9 @@ struct _ComlinkCallback
   GClosure     *closure;
   GMainContext *context;
   GType         return_type;
+  /* While the closure runs, in the callback's context */
+  ComlinkInvocation *running;
+  GError            *error;
 };
 
 static void exposable_iface_init (ComlinkExposableInterface *iface);
@@ -69,11 +74,23 @@ run_closure (gpointer user_data)
   if (self->return_type != G_TYPE_NONE)
     g_value_init (&return_value, self->return_type);
 
-  g_closure_invoke (self->closure,
-                    G_IS_VALUE (&return_value) ? &return_value : NULL,
-                    n_args + 1, params, NULL);
+  {
+    /* A closure may run a nested main loop that runs another call */
+    ComlinkInvocation *outer = self->running;
+    GError            *outer_error = self->error;
 
-  comlink_invocation_return_value (invocation, G_IS_VALUE (&return_value) ? &return_value : NULL);
+    self->running = invocation;
+    self->error = NULL;
+    g_closure_invoke (self->closure,
+                      G_IS_VALUE (&return_value) ? &return_value : NULL,
+                      n_args + 1, params, NULL);
+    if (self->error != NULL)
+      comlink_invocation_take_error (invocation, g_steal_pointer (&self->error));
+    else
+      comlink_invocation_return_value (invocation, G_IS_VALUE (&return_value) ? &return_value : NULL);
+    self->running = outer;
+    self->error = outer_error;
+  }
 
   for (guint i = 0; i <= n_args; i++)
     g_value_unset (&params[i]);
@@ -183,4 +200,27 @@ ComlinkCallback *
 comlink_callback_new (GClosure *closure)
 {
   return comlink_callback_new_with_return_type (closure, G_TYPE_NONE);
+}
+
+/**
+ * comlink_callback_return_error:
+ * @self: a #ComlinkCallback
+ * @reason: what went wrong
+ *
+ * Makes the call that the closure of @self is running fail: the caller
+ * gets a copy of @reason instead of the closure's return value. Call it
+ * from within the closure; a later call replaces an earlier one.
+ *
+ * Since: 1.0
+ */
+void
+comlink_callback_return_error (ComlinkCallback *self,
+                               const GError    *reason)
+{
+  g_return_if_fail (COMLINK_IS_CALLBACK (self));
+  g_return_if_fail (reason != NULL);
+  g_return_if_fail (self->running != NULL);
+
+  g_clear_error (&self->error);
+  self->error = g_error_copy (reason);
 }

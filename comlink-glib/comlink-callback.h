@@ -21,4 +21,8 @@ COMLINK_AVAILABLE_IN_ALL
 ComlinkCallback *comlink_callback_new_with_return_type (GClosure *closure,
                                                         GType     return_type);
 
+COMLINK_AVAILABLE_IN_ALL
+void comlink_callback_return_error (ComlinkCallback *self,
+                                    const GError    *reason);
+
 G_END_DECLS

@@ -738,6 +738,53 @@ test_callback (Fixture *f, gconstpointer data)
   g_string_free (log.log, TRUE);
 }
 
+static int
+failing_callback (ComlinkCallback *callback, int i, gpointer user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (i < 0)
+    {
+      error = g_error_new (G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "negative: %d", i);
+      comlink_callback_return_error (callback, error);
+      return 0;
+    }
+  return i * 2;
+}
+
+/* A callback's closure that fails gives its caller the error */
+static void
+test_callback_error (void)
+{
+  g_autoptr(ComlinkChannel) channel = comlink_channel_new ();
+  g_autoptr(ComlinkCallback) callback =
+               comlink_callback_new_with_return_type (g_cclosure_new (G_CALLBACK (failing_callback), NULL, NULL), G_TYPE_INT);
+  g_autoptr(ComlinkProxy) proxy = NULL;
+  g_autoptr(GError) error = NULL;
+  GValue *args, *ret;
+
+  comlink_expose (G_OBJECT (callback), comlink_channel_get_port1 (channel));
+  proxy = comlink_wrap (comlink_channel_get_port2 (channel));
+
+  args = test_args_new (1, G_TYPE_INT, -3);
+  g_assert_null (comlink_proxy_call_sync (proxy, NULL, args, 1, NULL, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_assert_cmpstr (error->message, ==, "negative: -3");
+  g_clear_error (&error);
+  test_args_free (args, 1);
+
+  /* The next call succeeds: the error was for that call only */
+  args = test_args_new (1, G_TYPE_INT, 4);
+  ret = comlink_proxy_call_sync (proxy, NULL, args, 1, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_value_get_int (ret), ==, 8);
+  g_boxed_free (G_TYPE_VALUE, ret);
+  test_args_free (args, 1);
+
+  comlink_connection_close (comlink_connection_get_for_endpoint (comlink_channel_get_port2 (channel)));
+  test_iterate_pending ();
+}
+
 /* --- release --- */
 
 static void
@@ -941,6 +988,7 @@ main (int argc, char *argv[])
   ADD ("/Comlink/Exposable/async-handler", test_async_handler);
   ADD ("/Comlink/Exposable/no-reply", test_no_reply);
   ADD ("/Comlink/Callback/three-calls", test_callback);
+  g_test_add_func ("/Comlink/Callback/error", test_callback_error);
   ADD ("/Comlink/Cancel/call", test_cancel);
   ADD ("/Comlink/Release/counts", test_release_counts);
   ADD ("/Comlink/Release/crossing", test_release_crossing);

@@ -186,6 +186,28 @@ def test_callbacks(service):
     assert isinstance(callback, Comlink.Callback)
 
 
+def test_callback_exceptions_reach_the_caller(service):
+    """An exception in a callback fails the peer's call to it; the peer's
+    method, here letting it through, fails its own caller with it."""
+    api, _obj = service
+
+    def fails(x):
+        raise ValueError('bad %d' % x)
+
+    def fails_glib(x):
+        raise GLib.Error('gone', IO_DOMAIN, Gio.IOErrorEnum.NOT_FOUND)
+
+    with pytest.raises(GLib.Error) as info:
+        api.call_back(fails, 3)
+    assert_error(info.value, PY_DOMAIN, Comlink.PythonError.VALUE_ERROR)
+    assert 'bad 3' in info.value.message
+    with pytest.raises(GLib.Error) as info:
+        api.call_back(Comlink.proxy(fails_glib, return_type=int), 1)
+    assert_error(info.value, IO_DOMAIN, Gio.IOErrorEnum.NOT_FOUND)
+    # The callbacks still serve after a failure
+    assert api.call_back(lambda: 5) == 5
+
+
 def test_objects_by_reference(service):
     api, obj = service
     thing = api.make_thing('one')

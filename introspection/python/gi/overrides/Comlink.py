@@ -812,12 +812,26 @@ def _exposed_for(target):
         return exposed
 
 
+def _zero_of(gtype):
+    value = GObject.Value()
+    value.init(gtype)
+    return value.get_value()
+
+
 def _callback_new(fn, return_type):
-    def trampoline(_callback, *args):
-        result = fn(*[_from_value(a) for a in args])
-        if return_type == GObject.TYPE_VARIANT:
-            return None if result is None else _to_variant(result)
-        return result
+    def trampoline(callback, *args):
+        try:
+            result = fn(*[_from_value(a) for a in args])
+            if return_type == GObject.TYPE_VARIANT:
+                return None if result is None else _to_variant(result)
+            return result
+        except GLib.Error as e:
+            callback.return_error(e)
+        except Exception as e:  # noqa: BLE001: any exception goes to the caller
+            callback.return_error(_python_error(e))
+        # A failed call's return value is not used, but must be of its type
+        return None if return_type in (GObject.TYPE_VARIANT, GObject.TYPE_NONE) else \
+            _zero_of(return_type)
 
     return Comlink.Callback.new_with_return_type(trampoline, return_type)
 
