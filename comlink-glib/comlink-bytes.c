@@ -8,8 +8,8 @@
  * in such a memfd, because this side made them with
  * comlink_bytes_new_shared() or received them that way, go again without
  * a copy: the memfd itself is sent. A process-wide table maps the address
- * of each such mapping to its memfd; it is consulted only for bytes above
- * the threshold.
+ * of each such mapping to its memfd; it is consulted only for bytes sent
+ * over a stream that carries descriptors.
  *
  * Lifetime: the mapping and its memfd live as long as the GBytes; the
  * last reference unmaps it, closes the memfd and leaves the table.
@@ -34,8 +34,7 @@
 typedef struct
 {
   gpointer data;
-  gsize    size;
-  gsize    mapped;
+  gsize    size; /* 0: nothing mapped, not in the table */
   int      fd;
 } Mapping;
 
@@ -47,12 +46,13 @@ mapping_free (gpointer user_data)
 {
   Mapping *mapping = user_data;
 
-  g_mutex_lock (&mappings_mutex);
-  g_hash_table_remove (mappings, mapping->data);
-  g_mutex_unlock (&mappings_mutex);
-
-  if (mapping->mapped > 0)
-    munmap (mapping->data, mapping->mapped);
+  if (mapping->size > 0)
+    {
+      g_mutex_lock (&mappings_mutex);
+      g_hash_table_remove (mappings, mapping->data);
+      g_mutex_unlock (&mappings_mutex);
+      munmap (mapping->data, mapping->size);
+    }
   close (mapping->fd);
   g_free (mapping);
 }
@@ -89,7 +89,6 @@ bytes_from_sealed (int      fd,
           set_errno_error (error, saved, _ ("Could not map shared bytes"));
           return NULL;
         }
-      mapping->mapped = size;
 
       g_mutex_lock (&mappings_mutex);
       if (mappings == NULL)

@@ -34,6 +34,7 @@
 
 #include <string.h>
 
+#include "comlink-bytes.h"
 #include "comlink-channel-private.h"
 #include "comlink-connection-private.h"
 #include "comlink-endpoint-private.h"
@@ -1425,19 +1426,23 @@ _comlink_connection_dup_incoming_fd (ComlinkConnection *self,
   return g_unix_fd_list_get (self->incoming_fds, handle, error);
 }
 
-gsize
-_comlink_connection_get_memfd_threshold (ComlinkConnection *self)
+/* Whether @bytes go as a sealed memfd rather than in the message: only
+ * over a stream that carries descriptors, for shared bytes whatever their
+ * size, for others from the endpoint's threshold on (0 turns it off). In a
+ * process, bytes are shared without a copy anyway. */
+gboolean
+_comlink_connection_sends_as_memfd (ComlinkConnection *self,
+                                    GBytes            *bytes)
 {
-  if (COMLINK_IS_STREAM_ENDPOINT (self->endpoint) &&
-      comlink_endpoint_can_send_fds (self->endpoint))
-    {
-      guint64 threshold = comlink_stream_endpoint_get_memfd_threshold (COMLINK_STREAM_ENDPOINT (self->endpoint));
+  gsize   size = g_bytes_get_size (bytes);
+  guint64 threshold;
 
-      if (threshold > 0 && threshold < G_MAXSIZE)
-        return threshold;
-    }
+  if (size == 0 || !COMLINK_IS_STREAM_ENDPOINT (self->endpoint) ||
+      !comlink_endpoint_can_send_fds (self->endpoint))
+    return FALSE;
 
-  return G_MAXSIZE;
+  threshold = comlink_stream_endpoint_get_memfd_threshold (COMLINK_STREAM_ENDPOINT (self->endpoint));
+  return (threshold > 0 && size >= threshold) || comlink_bytes_is_shared (bytes);
 }
 
 /* Completes call @id with G_IO_ERROR_CANCELLED if it is still pending and

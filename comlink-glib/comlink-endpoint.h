@@ -28,8 +28,8 @@ G_DECLARE_DERIVABLE_TYPE (ComlinkEndpoint, comlink_endpoint, COMLINK, ENDPOINT, 
  *   %NULL) beside it, to the peer; called from any thread
  * @close: releases the transport; called once, from the endpoint's context
  * @closed: class handler of the [signal@Comlink.Endpoint::closed] signal
- * @can_send_fds: whether file descriptors can travel beside messages;
- *   %FALSE when not implemented
+ * @can_send_fds: whether file descriptors can travel beside messages; an
+ *   endpoint that leaves it %NULL carries none
  *
  * The virtual functions of an endpoint transport.
  *

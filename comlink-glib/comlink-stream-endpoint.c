@@ -29,8 +29,11 @@
  * a sealed memfd that the receiver maps, instead of through the socket.
  *
  * Lifetime: each asynchronous read or write holds a reference to the
- * endpoint until it completes; closing the endpoint cancels them and
- * closes the stream.
+ * endpoint until it completes; over a Unix socket, the read source (and a
+ * write source while the socket is full) holds one until the endpoint
+ * closes. Closing the endpoint, which its connection does when it closes,
+ * cancels them, destroys the sources and closes the stream; an endpoint
+ * that was started lives until then.
  *
  * Since: 1.0
  */
@@ -80,10 +83,11 @@ struct _ComlinkStreamEndpoint
   GSocket *socket;
   GSource *read_source;
   GSource *write_source;
-  GArray  *in_fds;   /* descriptors received and not claimed yet */
-  GArray  *body_fds; /* those of the large frame being read */
-  GQueue   ready;    /* of ComlinkQueuedMessage: checked, not delivered yet */
-  gsize    write_offset;
+  GArray  *in_fds;       /* descriptors received and not claimed yet */
+  GArray  *body_fds;     /* those of the large frame being read */
+  GQueue   ready;        /* of ComlinkQueuedMessage: checked, not delivered yet */
+  gsize    write_offset; /* in the batch being written */
+  guint    write_mark;   /* the first of its FdMarks not sent yet */
 
   /* The read side, in the endpoint's context */
   guint8 *in; /* bytes read and not parsed yet */
@@ -100,8 +104,8 @@ struct _ComlinkStreamEndpoint
   GByteArray *writing;
   GArray     *writing_marks;
   GSource    *flush_source;
-  gsize       max_message_size;
-  gsize       memfd_threshold;
+  guint64     max_message_size;
+  guint64     memfd_threshold;
 };
 
 G_DEFINE_FINAL_TYPE (ComlinkStreamEndpoint, comlink_stream_endpoint, COMLINK_TYPE_ENDPOINT)
@@ -118,6 +122,37 @@ enum
 static GParamSpec *properties[N_PROPS];
 
 static void read_more (ComlinkStreamEndpoint *self);
+
+/* The size properties are read and written from any thread */
+static guint64
+get_locked (ComlinkStreamEndpoint *self,
+            const guint64         *field)
+{
+  guint64 ret;
+
+  g_mutex_lock (&self->mutex);
+  ret = *field;
+  g_mutex_unlock (&self->mutex);
+
+  return ret;
+}
+
+static void
+set_locked (ComlinkStreamEndpoint *self,
+            guint64               *field,
+            guint64                value,
+            guint                  prop_id)
+{
+  gboolean changed;
+
+  g_mutex_lock (&self->mutex);
+  changed = *field != value;
+  *field = value;
+  g_mutex_unlock (&self->mutex);
+
+  if (changed)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[prop_id]);
+}
 static void flush (ComlinkStreamEndpoint *self);
 
 static void
@@ -275,12 +310,8 @@ deliver_ready (ComlinkStreamEndpoint *self)
 static gboolean
 parse_frames (ComlinkStreamEndpoint *self)
 {
-  gsize offset = 0;
-  gsize max;
-
-  g_mutex_lock (&self->mutex);
-  max = self->max_message_size;
-  g_mutex_unlock (&self->mutex);
+  gsize   offset = 0;
+  guint64 max = get_locked (self, &self->max_message_size);
 
   while (self->in_len - offset >= HEADER_SIZE)
     {
@@ -297,7 +328,7 @@ parse_frames (ComlinkStreamEndpoint *self)
       if (size == 0 || size > max)
         {
           fail (self, g_error_new (COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
-                                   _ ("A message of %u bytes (the limit is %" G_GSIZE_FORMAT ")"),
+                                   _ ("A message of %u bytes (the limit is %" G_GUINT64_FORMAT ")"),
                                    size, max));
           return FALSE;
         }
@@ -618,21 +649,15 @@ socket_write (ComlinkStreamEndpoint *self)
       GError                *error = NULL;
       gsize                  end = self->writing->len;
       gssize                 n_written;
+      guint                  next = self->write_mark;
 
-      for (guint i = 0; i < self->writing_marks->len; i++)
-        {
-          FdMark *mark = &g_array_index (self->writing_marks, FdMark, i);
-
-          if (mark->offset == G_MAXSIZE)
-            continue;
-          if (mark->offset == self->write_offset)
-            control = g_unix_fd_message_new_with_fd_list (mark->fds);
-          else if (mark->offset > self->write_offset)
-            {
-              end = mark->offset;
-              break;
-            }
-        }
+      /* A frame with descriptors begins a send of its own, which ends
+       * before the next such frame */
+      if (next < self->writing_marks->len &&
+          g_array_index (self->writing_marks, FdMark, next).offset == self->write_offset)
+        control = g_unix_fd_message_new_with_fd_list (g_array_index (self->writing_marks, FdMark, next++).fds);
+      if (next < self->writing_marks->len)
+        end = g_array_index (self->writing_marks, FdMark, next).offset;
 
       vector.buffer = self->writing->data + self->write_offset;
       vector.size = end - self->write_offset;
@@ -665,15 +690,9 @@ socket_write (ComlinkStreamEndpoint *self)
           return;
         }
 
-      /* A frame with descriptors that went only in part goes on without
-       * them: they came with its first byte */
-      for (guint i = 0; i < self->writing_marks->len; i++)
-        {
-          FdMark *mark = &g_array_index (self->writing_marks, FdMark, i);
-
-          if (mark->offset == self->write_offset)
-            mark->offset = G_MAXSIZE;
-        }
+      /* The descriptors went with the first byte: the rest of their frame,
+       * if it went only in part, goes on without them */
+      self->write_mark = next;
       self->write_offset += n_written;
     }
 
@@ -681,6 +700,7 @@ socket_write (ComlinkStreamEndpoint *self)
   g_clear_pointer (&self->writing, g_byte_array_unref);
   g_array_set_size (self->writing_marks, 0);
   self->write_offset = 0;
+  self->write_mark = 0;
   more = self->outgoing->len > 0;
   g_mutex_unlock (&self->mutex);
 
@@ -789,7 +809,7 @@ comlink_stream_endpoint_send (ComlinkEndpoint *endpoint,
   if (size > self->max_message_size)
     {
       g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_LIMIT_EXCEEDED,
-                   _ ("A message of %" G_GSIZE_FORMAT " bytes is larger than the limit of %" G_GSIZE_FORMAT),
+                   _ ("A message of %" G_GSIZE_FORMAT " bytes is larger than the limit of %" G_GUINT64_FORMAT),
                    size, self->max_message_size);
       g_mutex_unlock (&self->mutex);
       return FALSE;
@@ -1109,15 +1129,9 @@ comlink_stream_endpoint_get_stream (ComlinkStreamEndpoint *self)
 gsize
 comlink_stream_endpoint_get_max_message_size (ComlinkStreamEndpoint *self)
 {
-  gsize ret;
-
   g_return_val_if_fail (COMLINK_IS_STREAM_ENDPOINT (self), 0);
 
-  g_mutex_lock (&self->mutex);
-  ret = self->max_message_size;
-  g_mutex_unlock (&self->mutex);
-
-  return ret;
+  return get_locked (self, &self->max_message_size);
 }
 
 /**
@@ -1133,18 +1147,10 @@ void
 comlink_stream_endpoint_set_max_message_size (ComlinkStreamEndpoint *self,
                                               gsize                  max_message_size)
 {
-  gboolean changed;
-
   g_return_if_fail (COMLINK_IS_STREAM_ENDPOINT (self));
   g_return_if_fail (max_message_size >= 16 && max_message_size <= G_MAXINT32);
 
-  g_mutex_lock (&self->mutex);
-  changed = self->max_message_size != max_message_size;
-  self->max_message_size = max_message_size;
-  g_mutex_unlock (&self->mutex);
-
-  if (changed)
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_MESSAGE_SIZE]);
+  set_locked (self, &self->max_message_size, max_message_size, PROP_MAX_MESSAGE_SIZE);
 }
 
 /**
@@ -1158,15 +1164,9 @@ comlink_stream_endpoint_set_max_message_size (ComlinkStreamEndpoint *self,
 guint64
 comlink_stream_endpoint_get_memfd_threshold (ComlinkStreamEndpoint *self)
 {
-  guint64 ret;
-
   g_return_val_if_fail (COMLINK_IS_STREAM_ENDPOINT (self), 0);
 
-  g_mutex_lock (&self->mutex);
-  ret = self->memfd_threshold;
-  g_mutex_unlock (&self->mutex);
-
-  return ret;
+  return get_locked (self, &self->memfd_threshold);
 }
 
 /**
@@ -1182,15 +1182,7 @@ void
 comlink_stream_endpoint_set_memfd_threshold (ComlinkStreamEndpoint *self,
                                              guint64                memfd_threshold)
 {
-  gboolean changed;
-
   g_return_if_fail (COMLINK_IS_STREAM_ENDPOINT (self));
 
-  g_mutex_lock (&self->mutex);
-  changed = self->memfd_threshold != memfd_threshold;
-  self->memfd_threshold = memfd_threshold;
-  g_mutex_unlock (&self->mutex);
-
-  if (changed)
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MEMFD_THRESHOLD]);
+  set_locked (self, &self->memfd_threshold, memfd_threshold, PROP_MEMFD_THRESHOLD);
 }

@@ -186,13 +186,27 @@ fds_from_wire (ComlinkConnection *connection,
                GValue            *value,
                GError           **error)
 {
-  g_autoptr(GUnixFDList) list = g_unix_fd_list_new ();
   g_autoptr(GVariant) handles = g_variant_get_child_value (content, 1);
+  g_autoptr(GArray) fds = g_array_new (FALSE, FALSE, sizeof (gint));
   const char *type_name;
+  GType       type;
   gsize       n = g_variant_n_children (handles);
 
   g_variant_get_child (content, 0, "&s", &type_name);
+  if (g_str_equal (type_name, "GUnixFDList"))
+    type = G_TYPE_UNIX_FD_LIST;
+  else if (n == 1 && g_str_equal (type_name, "GUnixInputStream"))
+    type = G_TYPE_UNIX_INPUT_STREAM;
+  else if (n == 1 && g_str_equal (type_name, "GUnixOutputStream"))
+    type = G_TYPE_UNIX_OUTPUT_STREAM;
+  else
+    {
+      g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
+                   _ ("File descriptors for an unknown type “%s”"), type_name);
+      return FALSE;
+    }
 
+  /* The duplicates that the new object takes */
   for (gsize i = 0; i < n; i++)
     {
       gint32 handle;
@@ -201,45 +215,23 @@ fds_from_wire (ComlinkConnection *connection,
       g_variant_get_child (handles, i, "h", &handle);
       fd = _comlink_connection_dup_incoming_fd (connection, handle, error);
       if (fd < 0)
-        return FALSE;
-      if (g_unix_fd_list_append (list, fd, error) < 0)
         {
-          close (fd);
+          for (guint j = 0; j < fds->len; j++)
+            close (g_array_index (fds, gint, j));
           return FALSE;
         }
-      close (fd);
+      g_array_append_val (fds, fd);
     }
 
-  if (g_str_equal (type_name, "GUnixFDList"))
-    {
-      g_value_init (value, G_TYPE_UNIX_FD_LIST);
-      g_value_set_object (value, list);
-      return TRUE;
-    }
+  g_value_init (value, type);
+  if (type == G_TYPE_UNIX_FD_LIST)
+    g_value_take_object (value, g_unix_fd_list_new_from_array ((gint *) (gpointer) fds->data, fds->len));
+  else if (type == G_TYPE_UNIX_INPUT_STREAM)
+    g_value_take_object (value, g_unix_input_stream_new (g_array_index (fds, gint, 0), TRUE));
+  else
+    g_value_take_object (value, g_unix_output_stream_new (g_array_index (fds, gint, 0), TRUE));
 
-  if (n == 1 && (g_str_equal (type_name, "GUnixInputStream") ||
-                 g_str_equal (type_name, "GUnixOutputStream")))
-    {
-      gint fd = g_unix_fd_list_get (list, 0, error);
-
-      if (fd < 0)
-        return FALSE;
-      if (type_name[5] == 'I')
-        {
-          g_value_init (value, G_TYPE_UNIX_INPUT_STREAM);
-          g_value_take_object (value, g_unix_input_stream_new (fd, TRUE));
-        }
-      else
-        {
-          g_value_init (value, G_TYPE_UNIX_OUTPUT_STREAM);
-          g_value_take_object (value, g_unix_output_stream_new (fd, TRUE));
-        }
-      return TRUE;
-    }
-
-  g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
-               _ ("File descriptors for an unknown type “%s”"), type_name);
-  return FALSE;
+  return TRUE;
 }
 
 /* Large bytes go as a sealed memfd: their own if they are shared, else a
@@ -363,12 +355,7 @@ boxed_to_wire (ComlinkConnection *connection,
     {
       if (boxed == NULL)
         return g_variant_ref (_comlink_wire_none ());
-      /* Shared bytes go as they are, others from the threshold on */
-      if (fds != NULL && g_bytes_get_size (boxed) > 0 &&
-          (g_bytes_get_size (boxed) >= _comlink_connection_get_memfd_threshold (connection) ||
-           (comlink_bytes_is_shared (boxed) &&
-            comlink_endpoint_can_send_fds (comlink_connection_get_endpoint (connection)) &&
-            !_comlink_channel_is_port (comlink_connection_get_endpoint (connection)))))
+      if (fds != NULL && _comlink_connection_sends_as_memfd (connection, boxed))
         {
           if (*fds == NULL)
             *fds = g_unix_fd_list_new ();

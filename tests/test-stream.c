@@ -409,6 +409,62 @@ test_stream_fds (void)
   test_wait_until (test_count_fds () <= fds_before);
 }
 
+/* Frames with descriptors in one batch with others, and a large frame that
+ * the socket takes in parts between them: each call gets its own */
+static void
+test_stream_fds_burst (void)
+{
+  guint fds_before = test_count_fds_baseline ();
+
+  {
+    Pair       p = { 0 };
+    TestResult r[4] = { { 0 } };
+    g_autoptr(GBytes) big = g_bytes_new_take (g_malloc0 (2 << 20), 2 << 20);
+    const char *texts[] = { "first", NULL, "second", "third" };
+
+    pair_open (&p);
+    /* Copied through the socket, which takes it in parts */
+    comlink_stream_endpoint_set_memfd_threshold (COMLINK_STREAM_ENDPOINT (p.eb), 0);
+
+    for (guint i = 0; i < G_N_ELEMENTS (r); i++)
+      {
+        g_autoptr(GUnixFDList) list = g_unix_fd_list_new ();
+        GValue *args;
+
+        if (texts[i] == NULL)
+          {
+            args = test_args_new (1, G_TYPE_BYTES, big);
+            comlink_proxy_call_async (p.proxy, "bytes-size", args, 1, NULL, test_on_call_done, &r[i]);
+          }
+        else
+          {
+            int fd = test_pipe_with (texts[i]);
+
+            g_unix_fd_list_append (list, fd, NULL);
+            close (fd);
+            args = test_args_new (1, G_TYPE_UNIX_FD_LIST, list);
+            comlink_proxy_call_async (p.proxy, "read-fds", args, 1, NULL, test_on_call_done, &r[i]);
+          }
+        test_args_free (args, 1);
+      }
+
+    for (guint i = 0; i < G_N_ELEMENTS (r); i++)
+      {
+        test_wait_until (r[i].n_calls == 1);
+        g_assert_no_error (r[i].error);
+        if (texts[i] == NULL)
+          g_assert_cmpuint (g_value_get_uint64 (r[i].value), ==, 2 << 20);
+        else
+          g_assert_cmpstr (g_value_get_string (r[i].value), ==, texts[i]);
+        test_result_clear (&r[i]);
+      }
+
+    pair_close (&p);
+  }
+
+  test_wait_until (test_count_fds () <= fds_before);
+}
+
 /* Large GBytes go as sealed memfds from the threshold on, and through
  * the socket below it or with the path turned off; either way the bytes
  * arrive whole */
@@ -664,6 +720,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/Comlink/Stream/max-message-size", test_stream_max_message_size);
   g_test_add_func ("/Comlink/Stream/deep-nesting", test_stream_deep_nesting);
   g_test_add_func ("/Comlink/Stream/fds", test_stream_fds);
+  g_test_add_func ("/Comlink/Stream/fds-burst", test_stream_fds_burst);
   g_test_add_func ("/Comlink/Stream/fds-not-transferable", test_stream_fds_not_transferable);
   g_test_add_func ("/Comlink/Stream/memfd", test_stream_memfd);
   g_test_add_func ("/Comlink/Stream/shared-bytes", test_stream_shared_bytes);
