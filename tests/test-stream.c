@@ -59,11 +59,15 @@ pair_open (Pair *p)
   p->proxy = comlink_wrap (p->eb);
 }
 
-/* Closes the wrapping side; the exposing side sees it */
+/* Closes the wrapping side, if a test did not close a side itself; the
+ * exposing side sees it */
 static void
 pair_close (Pair *p)
 {
-  comlink_connection_close (comlink_connection_get_for_endpoint (p->eb));
+  ComlinkConnection *wrapping = comlink_connection_get_for_endpoint (p->eb);
+
+  if (wrapping != NULL)
+    comlink_connection_close (wrapping);
   test_wait_until (comlink_endpoint_is_closed (p->ea));
   g_clear_object (&p->proxy);
   g_clear_object (&p->calc);
@@ -76,33 +80,24 @@ pair_close (Pair *p)
 static void
 test_stream_calls (void)
 {
-  g_autoptr(GIOStream) a = NULL;
-  g_autoptr(GIOStream) b = NULL;
-  g_autoptr(ComlinkEndpoint) ea = NULL;
-  g_autoptr(ComlinkEndpoint) eb = NULL;
-  g_autoptr(TestCalc) calc = test_calc_new ();
-  g_autoptr(ComlinkProxy) proxy = NULL;
+  Pair p = { 0 };
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) big = g_bytes_new_take (g_malloc0 (1 << 20), 1 << 20);
   const char   *strv[] = { "x", "yé", NULL };
   GValue       *args, *ret;
   ComlinkProxy *child;
 
-  socket_pair (&a, &b);
-  ea = comlink_stream_endpoint_new (a);
-  eb = comlink_stream_endpoint_new (b);
-  comlink_expose (G_OBJECT (calc), ea);
-  proxy = comlink_wrap (eb);
+  pair_open (&p);
 
   args = test_args_new (2, G_TYPE_INT, 20, G_TYPE_INT, 22);
-  ret = comlink_proxy_call_sync (proxy, "add", args, 2, NULL, &error);
+  ret = comlink_proxy_call_sync (p.proxy, "add", args, 2, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpint (g_value_get_int (ret), ==, 42);
   g_boxed_free (G_TYPE_VALUE, ret);
   test_args_free (args, 2);
 
   args = test_args_new (1, G_TYPE_STRV, strv);
-  ret = comlink_proxy_call_sync (proxy, "echo-strv", args, 1, NULL, &error);
+  ret = comlink_proxy_call_sync (p.proxy, "echo-strv", args, 1, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpstrv (g_value_get_boxed (ret), strv);
   g_boxed_free (G_TYPE_VALUE, ret);
@@ -110,7 +105,7 @@ test_stream_calls (void)
 
   /* A 1 MiB GBytes arrives whole (in a memfd, across a Unix socket) */
   args = test_args_new (1, G_TYPE_BYTES, big);
-  ret = comlink_proxy_call_sync (proxy, "echo-bytes", args, 1, NULL, &error);
+  ret = comlink_proxy_call_sync (p.proxy, "echo-bytes", args, 1, NULL, &error);
   g_assert_no_error (error);
   g_assert_true (g_bytes_equal (g_value_get_boxed (ret), big));
   g_boxed_free (G_TYPE_VALUE, ret);
@@ -118,7 +113,7 @@ test_stream_calls (void)
 
   /* Objects by reference, and a remote error */
   args = test_args_new (1, G_TYPE_INT, 3);
-  ret = comlink_proxy_call_sync (proxy, "make-child", args, 1, NULL, &error);
+  ret = comlink_proxy_call_sync (p.proxy, "make-child", args, 1, NULL, &error);
   g_assert_no_error (error);
   test_args_free (args, 1);
   child = g_value_get_object (ret);
@@ -132,80 +127,64 @@ test_stream_calls (void)
   g_boxed_free (G_TYPE_VALUE, ret);
 
   args = test_args_new (1, G_TYPE_INT, G_IO_ERROR_BUSY);
-  g_assert_null (comlink_proxy_call_sync (proxy, "fail", args, 1, NULL, &error));
+  g_assert_null (comlink_proxy_call_sync (p.proxy, "fail", args, 1, NULL, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_BUSY);
   g_clear_error (&error);
   test_args_free (args, 1);
 
-  comlink_connection_close (comlink_connection_get_for_endpoint (ea));
-  test_wait_until (comlink_proxy_is_released (proxy));
+  comlink_connection_close (comlink_connection_get_for_endpoint (p.ea));
+  test_wait_until (comlink_proxy_is_released (p.proxy));
+  pair_close (&p);
 }
 
 /* The exposing side goes away with a call in flight */
 static void
 test_stream_peer_closes (void)
 {
-  g_autoptr(GIOStream) a = NULL;
-  g_autoptr(GIOStream) b = NULL;
-  g_autoptr(ComlinkEndpoint) ea = NULL;
-  g_autoptr(ComlinkEndpoint) eb = NULL;
-  g_autoptr(TestCalc) calc = test_calc_new ();
-  g_autoptr(ComlinkProxy) proxy = NULL;
+  Pair       p = { 0 };
   TestResult r = { 0 };
 
-  socket_pair (&a, &b);
-  ea = comlink_stream_endpoint_new (a);
-  eb = comlink_stream_endpoint_new (b);
-  comlink_expose (G_OBJECT (calc), ea);
-  proxy = comlink_wrap (eb);
+  pair_open (&p);
 
-  comlink_proxy_call_async (proxy, "hold", NULL, 0, NULL, test_on_call_done, &r);
-  test_wait_until (test_calc_get_held (calc) != NULL);
-  comlink_endpoint_close (ea);
+  comlink_proxy_call_async (p.proxy, "hold", NULL, 0, NULL, test_on_call_done, &r);
+  test_wait_until (test_calc_get_held (p.calc) != NULL);
+  comlink_endpoint_close (p.ea);
 
   test_wait_until (r.n_calls == 1);
   g_assert_error (r.error, COMLINK_ERROR, COMLINK_ERROR_CLOSED);
-  g_assert_true (comlink_endpoint_is_closed (eb));
-  g_assert_true (comlink_proxy_is_released (proxy));
+  g_assert_true (comlink_endpoint_is_closed (p.eb));
+  g_assert_true (comlink_proxy_is_released (p.proxy));
   test_result_clear (&r);
   test_iterate_pending ();
+  pair_close (&p);
 }
 
 static void
 test_stream_max_message_size (void)
 {
-  g_autoptr(GIOStream) a = NULL;
-  g_autoptr(GIOStream) b = NULL;
-  g_autoptr(ComlinkEndpoint) ea = NULL;
-  g_autoptr(ComlinkEndpoint) eb = NULL;
-  g_autoptr(TestCalc) calc = test_calc_new ();
-  g_autoptr(ComlinkProxy) proxy = NULL;
+  Pair p = { 0 };
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) big = g_bytes_new_take (g_malloc0 (4096), 4096);
   GValue *args;
 
-  socket_pair (&a, &b);
-  ea = comlink_stream_endpoint_new (a);
-  eb = comlink_stream_endpoint_new (b);
-  comlink_stream_endpoint_set_max_message_size (COMLINK_STREAM_ENDPOINT (eb), 1024);
-  g_assert_cmpuint (comlink_stream_endpoint_get_max_message_size (COMLINK_STREAM_ENDPOINT (eb)), ==, 1024);
-  comlink_expose (G_OBJECT (calc), ea);
-  proxy = comlink_wrap (eb);
+  pair_open (&p);
+  comlink_stream_endpoint_set_max_message_size (COMLINK_STREAM_ENDPOINT (p.eb), 1024);
+  g_assert_cmpuint (comlink_stream_endpoint_get_max_message_size (COMLINK_STREAM_ENDPOINT (p.eb)), ==, 1024);
 
   /* Too large to send: fails here, and the connection goes on */
   args = test_args_new (1, G_TYPE_BYTES, big);
-  g_assert_null (comlink_proxy_call_sync (proxy, "bytes-size", args, 1, NULL, &error));
+  g_assert_null (comlink_proxy_call_sync (p.proxy, "bytes-size", args, 1, NULL, &error));
   g_assert_error (error, COMLINK_ERROR, COMLINK_ERROR_LIMIT_EXCEEDED);
   g_clear_error (&error);
   test_args_free (args, 1);
-  g_assert_null (comlink_proxy_call_sync (proxy, "ping", NULL, 0, NULL, &error));
+  g_assert_null (comlink_proxy_call_sync (p.proxy, "ping", NULL, 0, NULL, &error));
   g_assert_no_error (error);
 
   /* A result too large for the exposing side's limit becomes an error */
-  comlink_stream_endpoint_set_max_message_size (COMLINK_STREAM_ENDPOINT (ea), 1024);
+  comlink_stream_endpoint_set_max_message_size (COMLINK_STREAM_ENDPOINT (p.ea), 1024);
   args = test_args_new (2, G_TYPE_STRING, "abc", G_TYPE_INT, 10);
   {
-    GValue *ret = comlink_proxy_call_sync (proxy, "repeat", args, 2, NULL, &error);
+    GValue *ret = comlink_proxy_call_sync (p.proxy, "repeat", args, 2, NULL, &error);
 
     g_assert_no_error (error);
     g_assert_cmpuint (strlen (g_value_get_string (ret)), ==, 30);
@@ -213,13 +192,106 @@ test_stream_max_message_size (void)
   }
   test_args_free (args, 2);
   args = test_args_new (2, G_TYPE_STRING, "abc", G_TYPE_INT, 1000);
-  g_assert_null (comlink_proxy_call_sync (proxy, "repeat", args, 2, NULL, &error));
+  g_assert_null (comlink_proxy_call_sync (p.proxy, "repeat", args, 2, NULL, &error));
   g_assert_error (error, COMLINK_ERROR, COMLINK_ERROR_LIMIT_EXCEEDED);
   g_clear_error (&error);
   test_args_free (args, 2);
 
-  comlink_connection_close (comlink_connection_get_for_endpoint (ea));
-  test_wait_until (comlink_proxy_is_released (proxy));
+  comlink_connection_close (comlink_connection_get_for_endpoint (p.ea));
+  test_wait_until (comlink_proxy_is_released (p.proxy));
+  pair_close (&p);
+}
+
+/* Writes one frame of @text, a message in GVariant text form, with @fds
+ * beside its first byte. @announced is the count the frame header
+ * announces, or -1 for a plain frame. */
+static void
+send_frame (GSocket    *socket,
+            const char *text,
+            const int  *fds,
+            guint       n_fds,
+            gint        announced)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) message = g_variant_ref_sink (g_variant_new_variant (g_variant_new_parsed (text)));
+  g_autoptr(GByteArray) frame = g_byte_array_new ();
+  GSocketControlMessage *control = NULL;
+  GOutputVector          vector;
+  guint32                size = (guint32) g_variant_get_size (message);
+
+  if (announced >= 0)
+    {
+      guint32 header[2] = { GUINT32_TO_LE (size | 0x80000000u), GUINT32_TO_LE ((guint32) announced) };
+
+      g_byte_array_append (frame, (const guint8 *) header, sizeof header);
+    }
+  else
+    {
+      size = GUINT32_TO_LE (size);
+      g_byte_array_append (frame, (const guint8 *) &size, sizeof size);
+    }
+  g_byte_array_append (frame, g_variant_get_data (message), g_variant_get_size (message));
+
+  if (n_fds > 0)
+    {
+      g_autoptr(GUnixFDList) list = g_unix_fd_list_new_from_array (fds, n_fds);
+
+      control = g_unix_fd_message_new_with_fd_list (list);
+    }
+  vector.buffer = frame->data;
+  vector.size = frame->len;
+  g_assert_cmpint (g_socket_send_message (socket, NULL, &vector, 1, control ? &control : NULL,
+                                          control ? 1 : 0, G_SOCKET_MSG_NONE, NULL, &error),
+                   ==, (gssize) frame->len);
+  g_clear_object (&control);
+}
+
+#define HELLO "((byte 1, uint64 0, uint64 0), @as [], <(uint32 1, 'hostile')>)"
+/* A peer that writes raw bytes on one end of a socketpair, after its
+ * handshake, to a wrapped stream endpoint on the other with a call waiting */
+typedef struct
+{
+  GIOStream       *a;
+  GIOStream       *b;
+  ComlinkEndpoint *eb;
+  ComlinkProxy    *proxy;
+  TestResult       r;
+} RawPeer;
+
+static GSocket *
+raw_peer_open (RawPeer *peer)
+{
+  GSocket *raw;
+
+  socket_pair (&peer->a, &peer->b);
+  peer->eb = comlink_stream_endpoint_new (peer->b);
+  peer->proxy = comlink_wrap (peer->eb);
+  comlink_proxy_call_async (peer->proxy, "ping", NULL, 0, NULL, test_on_call_done, &peer->r);
+
+  /* A hello first, so that what follows is taken as messages */
+  raw = g_socket_connection_get_socket (G_SOCKET_CONNECTION (peer->a));
+  send_frame (raw, HELLO, NULL, 0, -1);
+
+  return raw;
+}
+
+/* The waiting call failed with PROTOCOL (for @reason, if given) and the
+ * endpoint closed */
+static void
+raw_peer_check_closed (RawPeer    *peer,
+                       const char *reason)
+{
+  test_wait_until (peer->r.n_calls == 1);
+  g_assert_error (peer->r.error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL);
+  if (reason != NULL)
+    g_assert_nonnull (strstr (peer->r.error->message, reason));
+  g_assert_true (comlink_endpoint_is_closed (peer->eb));
+  test_result_clear (&peer->r);
+  test_iterate_pending ();
+  g_clear_object (&peer->proxy);
+  g_clear_object (&peer->eb);
+  g_clear_object (&peer->b);
+  g_clear_object (&peer->a);
 }
 
 /* A peer that writes bytes that are not messages */
@@ -244,81 +316,45 @@ static const struct
 static void
 test_stream_hostile (gconstpointer data)
 {
-  guint i = GPOINTER_TO_UINT (data);
-  g_autoptr(GIOStream) a = NULL;
-  g_autoptr(GIOStream) b = NULL;
-  g_autoptr(ComlinkEndpoint) eb = NULL;
-  g_autoptr(ComlinkProxy) proxy = NULL;
+  guint    i = GPOINTER_TO_UINT (data);
+  RawPeer  peer = { 0 };
+  GSocket *raw = raw_peer_open (&peer);
   g_autoptr(GError) error = NULL;
-  GOutputStream *raw;
-  TestResult     r = { 0 };
 
-  socket_pair (&a, &b);
-  eb = comlink_stream_endpoint_new (b);
-  proxy = comlink_wrap (eb);
-  comlink_proxy_call_async (proxy, "ping", NULL, 0, NULL, test_on_call_done, &r);
-
-  /* A hello first, so that the bytes are taken as messages */
-  raw = g_io_stream_get_output_stream (a);
-  {
-    g_autoptr(GVariant) hello = g_variant_ref_sink (
-      g_variant_new_variant (g_variant_new_parsed ("((byte 1, uint64 0, uint64 0), @as [], <(uint32 1, 'hostile')>)")));
-    guint32 size = GUINT32_TO_LE ((guint32) g_variant_get_size (hello));
-
-    g_assert_true (g_output_stream_write_all (raw, &size, 4, NULL, NULL, &error));
-    g_assert_true (g_output_stream_write_all (raw, g_variant_get_data (hello), g_variant_get_size (hello), NULL, NULL, &error));
-  }
-  g_assert_true (g_output_stream_write_all (raw, hostile[i].bytes, hostile[i].length, NULL, NULL, &error));
+  g_assert_cmpint (g_socket_send (raw, hostile[i].bytes, hostile[i].length, NULL, &error),
+                   ==, (gssize) hostile[i].length);
   g_assert_no_error (error);
   /* A truncated frame is only known to be one at the end of the stream;
    * shutting down one direction keeps the other writable */
   if (g_str_has_prefix (hostile[i].name, "truncated"))
-    g_assert_true (g_socket_shutdown (g_socket_connection_get_socket (G_SOCKET_CONNECTION (a)),
-                                      FALSE, TRUE, NULL));
+    g_assert_true (g_socket_shutdown (raw, FALSE, TRUE, NULL));
 
-  test_wait_until (r.n_calls == 1);
-  g_assert_error (r.error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL);
-  g_assert_true (comlink_endpoint_is_closed (eb));
-  test_result_clear (&r);
-  test_iterate_pending ();
+  raw_peer_check_closed (&peer, NULL);
 }
 
 /* A value nested 10000 variants deep */
 static void
 test_stream_deep_nesting (void)
 {
-  g_autoptr(GIOStream) a = NULL;
-  g_autoptr(GIOStream) b = NULL;
-  g_autoptr(ComlinkEndpoint) eb = NULL;
-  g_autoptr(ComlinkProxy) proxy = NULL;
+  RawPeer  peer = { 0 };
+  GSocket *raw = raw_peer_open (&peer);
   g_autoptr(GError) error = NULL;
-  g_autoptr(GByteArray) body = g_byte_array_new ();
-  GOutputStream *raw;
-  TestResult     r = { 0 };
-  guint32        size;
-
-  socket_pair (&a, &b);
-  eb = comlink_stream_endpoint_new (b);
-  proxy = comlink_wrap (eb);
-  comlink_proxy_call_async (proxy, "ping", NULL, 0, NULL, test_on_call_done, &r);
+  g_autoptr(GByteArray) frame = g_byte_array_new ();
+  guint32 size;
 
   /* An int32, then 10000 times: the variant so far, a zero, its type */
-  g_byte_array_append (body, (const guint8 *) "\x07\x00\x00\x00\x00i", 6);
-  for (guint i = 0; i < 10000; i++)
-    g_byte_array_append (body, (const guint8 *) (i == 0 ? "" : "\x00v"), i == 0 ? 0 : 2);
-  g_byte_array_append (body, (const guint8 *) "\x00v", 2);
-  size = GUINT32_TO_LE (body->len);
+  g_byte_array_append (frame, (const guint8 *) "\0\0\0\0\x07\x00\x00\x00\x00i", 10);
+  for (guint i = 1; i < 10000; i++)
+    g_byte_array_append (frame, (const guint8 *) "\x00v", 2);
+  g_byte_array_append (frame, (const guint8 *) "\x00v", 2);
+  size = GUINT32_TO_LE (frame->len - 4);
+  memcpy (frame->data, &size, 4);
 
-  raw = g_io_stream_get_output_stream (a);
-  g_assert_true (g_output_stream_write_all (raw, &size, 4, NULL, NULL, &error));
-  g_assert_true (g_output_stream_write_all (raw, body->data, body->len, NULL, NULL, &error));
+  g_assert_cmpint (g_socket_send (raw, (const char *) frame->data, frame->len, NULL, &error),
+                   ==, (gssize) frame->len);
   g_assert_no_error (error);
 
-  test_wait_until (r.n_calls == 1);
-  g_assert_error (r.error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL);
-  g_assert_true (comlink_endpoint_is_closed (eb));
-  test_result_clear (&r);
-  test_iterate_pending ();
+  raw_peer_check_closed (&peer, NULL);
 }
 
 static char *
@@ -569,51 +605,6 @@ test_stream_shared_bytes (void)
   test_wait_until (test_count_fds () <= fds_before);
 }
 
-/* Writes one frame of @text, a message in GVariant text form, with @fds
- * beside its first byte. @announced is the count the frame header
- * announces, or -1 for a plain frame. */
-static void
-send_frame (GSocket    *socket,
-            const char *text,
-            const int  *fds,
-            guint       n_fds,
-            gint        announced)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) message = g_variant_ref_sink (g_variant_new_variant (g_variant_new_parsed (text)));
-  g_autoptr(GByteArray) frame = g_byte_array_new ();
-  GSocketControlMessage *control = NULL;
-  GOutputVector          vector;
-  guint32                size = (guint32) g_variant_get_size (message);
-
-  if (announced >= 0)
-    {
-      guint32 header[2] = { GUINT32_TO_LE (size | 0x80000000u), GUINT32_TO_LE ((guint32) announced) };
-
-      g_byte_array_append (frame, (const guint8 *) header, sizeof header);
-    }
-  else
-    {
-      size = GUINT32_TO_LE (size);
-      g_byte_array_append (frame, (const guint8 *) &size, sizeof size);
-    }
-  g_byte_array_append (frame, g_variant_get_data (message), g_variant_get_size (message));
-
-  if (n_fds > 0)
-    {
-      g_autoptr(GUnixFDList) list = g_unix_fd_list_new_from_array (fds, n_fds);
-
-      control = g_unix_fd_message_new_with_fd_list (list);
-    }
-  vector.buffer = frame->data;
-  vector.size = frame->len;
-  g_assert_cmpint (g_socket_send_message (socket, NULL, &vector, 1, control ? &control : NULL,
-                                          control ? 1 : 0, G_SOCKET_MSG_NONE, NULL, &error),
-                   ==, (gssize) frame->len);
-  g_clear_object (&control);
-}
-
-#define HELLO "((byte 1, uint64 0, uint64 0), @as [], <(uint32 1, 'hostile')>)"
 #define CANCEL_UNKNOWN "((byte 6, uint64 99, uint64 0), @as [], <()>)"
 
 static const struct
@@ -648,18 +639,9 @@ test_stream_hostile_fds (gconstpointer data)
   guint fds_before = test_count_fds_baseline ();
 
   {
-    g_autoptr(GIOStream) a = NULL;
-    g_autoptr(GIOStream) b = NULL;
-    g_autoptr(ComlinkEndpoint) eb = NULL;
-    g_autoptr(ComlinkProxy) proxy = NULL;
-    GSocket   *raw;
-    TestResult r = { 0 };
-    int        fd;
-
-    socket_pair (&a, &b);
-    eb = comlink_stream_endpoint_new (b);
-    proxy = comlink_wrap (eb);
-    comlink_proxy_call_async (proxy, "ping", NULL, 0, NULL, test_on_call_done, &r);
+    RawPeer  peer = { 0 };
+    GSocket *raw = raw_peer_open (&peer);
+    int      fd;
 
     fd = memfd_create ("hostile", MFD_CLOEXEC | MFD_ALLOW_SEALING);
     g_assert_cmpint (fd, >=, 0);
@@ -667,17 +649,10 @@ test_stream_hostile_fds (gconstpointer data)
     if (hostile_fds[i].sealed)
       g_assert_cmpint (fcntl (fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE), ==, 0);
 
-    raw = g_socket_connection_get_socket (G_SOCKET_CONNECTION (a));
-    send_frame (raw, HELLO, NULL, 0, -1);
     send_frame (raw, hostile_fds[i].message, &fd, hostile_fds[i].n_fds, hostile_fds[i].announced);
     close (fd);
 
-    test_wait_until (r.n_calls == 1);
-    g_assert_error (r.error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL);
-    g_assert_nonnull (strstr (r.error->message, hostile_fds[i].reason));
-    g_assert_true (comlink_endpoint_is_closed (eb));
-    test_result_clear (&r);
-    test_iterate_pending ();
+    raw_peer_check_closed (&peer, hostile_fds[i].reason);
   }
 
   /* The descriptors that came were closed */
