@@ -19,6 +19,8 @@
 
 #include <comlink-glib/comlink.h>
 
+#include "bench-common.h"
+
 #ifdef HAVE_JSONRPC
 #include <jsonrpc-glib.h>
 #endif
@@ -213,67 +215,6 @@ run_floor (void)
 /* ------------------------------------------------------------------ */
 /* GDBus peer to peer                                                   */
 
-#define BENCH_PATH "/org/example/Bench"
-#define BENCH_INTERFACE "org.example.Bench"
-
-static const char introspection_xml[] =
-  "<node>"
-  "  <interface name='" BENCH_INTERFACE "'>"
-  "    <method name='EchoInt'>"
-  "      <arg type='i' name='value' direction='in'/>"
-  "      <arg type='i' name='result' direction='out'/>"
-  "    </method>"
-  "    <method name='Ping'/>"
-  "    <method name='Size'>"
-  "      <arg type='ay' name='data' direction='in'/>"
-  "      <arg type='t' name='size' direction='out'/>"
-  "    </method>"
-  "  </interface>"
-  "</node>";
-
-static void
-server_method_call (GDBusConnection       *connection,
-                    const char            *sender,
-                    const char            *object_path,
-                    const char            *interface_name,
-                    const char            *method_name,
-                    GVariant              *parameters,
-                    GDBusMethodInvocation *invocation,
-                    gpointer               user_data)
-{
-  if (g_str_equal (method_name, "EchoInt"))
-    {
-      gint32 value;
-
-      g_variant_get (parameters, "(i)", &value);
-      g_dbus_method_invocation_return_value (invocation, g_variant_new ("(i)", value));
-    }
-  else if (g_str_equal (method_name, "Ping"))
-    {
-      g_dbus_method_invocation_return_value (invocation, NULL);
-    }
-  else if (g_str_equal (method_name, "Size"))
-    {
-      GVariant *data = g_variant_get_child_value (parameters, 0);
-      guint64   size = g_variant_get_size (data);
-
-      g_variant_unref (data);
-      g_dbus_method_invocation_return_value (invocation, g_variant_new ("(t)", size));
-    }
-  else
-    {
-      g_dbus_method_invocation_return_error (invocation, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD,
-                                             "No method %s", method_name);
-    }
-}
-
-static const GDBusInterfaceVTable server_vtable = {
-  server_method_call,
-  NULL,
-  NULL,
-  { 0 }
-};
-
 static GIOStream *
 stream_for_parent (GError **error)
 {
@@ -303,7 +244,6 @@ run_gdbus (void)
 {
   GIOStream       *stream;
   GDBusConnection *connection = NULL;
-  GDBusNodeInfo   *info = NULL;
   GError          *error = NULL;
   char            *guid = g_dbus_generate_guid ();
   guint            registration = 0;
@@ -315,10 +255,7 @@ run_gdbus (void)
                                              G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_SERVER,
                                              NULL, NULL, &error);
   if (connection != NULL)
-    info = g_dbus_node_info_new_for_xml (introspection_xml, &error);
-  if (info != NULL)
-    registration = g_dbus_connection_register_object (connection, BENCH_PATH, info->interfaces[0],
-                                                      &server_vtable, NULL, NULL, &error);
+    registration = bench_gdbus_serve (connection, &error);
 
   if (registration != 0)
     {
@@ -331,7 +268,6 @@ run_gdbus (void)
     g_printerr ("bench-child: GDBus server: %s\n", error->message);
 
   g_clear_error (&error);
-  g_clear_pointer (&info, g_dbus_node_info_unref);
   g_clear_object (&connection);
   g_clear_object (&stream);
   g_free (guid);

@@ -220,3 +220,168 @@ bench_stream_for_fd (int fd)
 
   return G_IO_STREAM (connection);
 }
+
+/* ------------------------------------------------------------------ */
+/* GDBus peer to peer                                                   */
+
+#define BENCH_PATH "/org/example/Bench"
+#define BENCH_INTERFACE "org.example.Bench"
+
+static const char gdbus_xml[] =
+  "<node>"
+  "  <interface name='" BENCH_INTERFACE "'>"
+  "    <method name='EchoInt'>"
+  "      <arg type='i' name='value' direction='in'/>"
+  "      <arg type='i' name='result' direction='out'/>"
+  "    </method>"
+  "    <method name='Ping'/>"
+  "    <method name='Size'>"
+  "      <arg type='ay' name='data' direction='in'/>"
+  "      <arg type='t' name='size' direction='out'/>"
+  "    </method>"
+  "  </interface>"
+  "</node>";
+
+static void
+server_method_call (GDBusConnection       *connection,
+                    const char            *sender,
+                    const char            *object_path,
+                    const char            *interface_name,
+                    const char            *method_name,
+                    GVariant              *parameters,
+                    GDBusMethodInvocation *invocation,
+                    gpointer               user_data)
+{
+  if (g_str_equal (method_name, "EchoInt"))
+    {
+      gint32 value;
+
+      g_variant_get (parameters, "(i)", &value);
+      g_dbus_method_invocation_return_value (invocation, g_variant_new ("(i)", value));
+    }
+  else if (g_str_equal (method_name, "Ping"))
+    {
+      g_dbus_method_invocation_return_value (invocation, NULL);
+    }
+  else if (g_str_equal (method_name, "Size"))
+    {
+      GVariant *data = g_variant_get_child_value (parameters, 0);
+      guint64   size = g_variant_get_size (data);
+
+      g_variant_unref (data);
+      g_dbus_method_invocation_return_value (invocation, g_variant_new ("(t)", size));
+    }
+  else
+    {
+      g_dbus_method_invocation_return_error (invocation, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD,
+                                             "No method %s", method_name);
+    }
+}
+
+static const GDBusInterfaceVTable server_vtable = {
+  server_method_call,
+  NULL,
+  NULL,
+  { 0 }
+};
+
+guint
+bench_gdbus_serve (GDBusConnection *connection,
+                   GError         **error)
+{
+  GDBusNodeInfo *info = g_dbus_node_info_new_for_xml (gdbus_xml, error);
+  guint          registration;
+
+  if (info == NULL)
+    return 0;
+  registration = g_dbus_connection_register_object (connection, BENCH_PATH, info->interfaces[0],
+                                                    &server_vtable, NULL, NULL, error);
+  g_dbus_node_info_unref (info);
+
+  return registration;
+}
+
+static GVariant *
+gdbus_reply (GObject *source, GAsyncResult *result)
+{
+  GError   *error = NULL;
+  GVariant *reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
+
+  if (reply == NULL)
+    g_error ("GDBus call failed: %s", error->message);
+  return reply;
+}
+
+static void
+gdbus_ping_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_variant_unref (gdbus_reply (source, result));
+  bench_backend_done (user_data);
+}
+
+static void
+gdbus_echo_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GVariant *reply = gdbus_reply (source, result);
+  gint32    value;
+
+  g_variant_get (reply, "(i)", &value);
+  if (value != BENCH_ECHO_VALUE)
+    g_error ("GDBus EchoInt returned a wrong value");
+  g_variant_unref (reply);
+  bench_backend_done (user_data);
+}
+
+typedef struct
+{
+  BenchBackend *be;
+  guint64       expected;
+} SizeCall;
+
+static void
+gdbus_size_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  SizeCall *call = user_data;
+  GVariant *reply = gdbus_reply (source, result);
+  guint64   size;
+
+  g_variant_get (reply, "(t)", &size);
+  if (size != call->expected)
+    g_error ("GDBus Size returned a wrong value");
+  g_variant_unref (reply);
+  bench_backend_done (call->be);
+  g_free (call);
+}
+
+void
+bench_gdbus_echo (GDBusConnection *client,
+                  BenchBackend    *be)
+{
+  g_dbus_connection_call (client, NULL, BENCH_PATH, BENCH_INTERFACE, "EchoInt",
+                          g_variant_new ("(i)", BENCH_ECHO_VALUE), G_VARIANT_TYPE ("(i)"),
+                          G_DBUS_CALL_FLAGS_NONE, -1, NULL, gdbus_echo_done, be);
+}
+
+void
+bench_gdbus_ping (GDBusConnection *client,
+                  BenchBackend    *be)
+{
+  g_dbus_connection_call (client, NULL, BENCH_PATH, BENCH_INTERFACE, "Ping",
+                          NULL, G_VARIANT_TYPE_UNIT,
+                          G_DBUS_CALL_FLAGS_NONE, -1, NULL, gdbus_ping_done, be);
+}
+
+void
+bench_gdbus_size (GDBusConnection *client,
+                  BenchBackend    *be,
+                  GBytes          *bytes)
+{
+  GVariant *data = g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING, bytes, TRUE);
+  SizeCall *call = g_new (SizeCall, 1);
+
+  call->be = be;
+  call->expected = g_bytes_get_size (bytes);
+  g_dbus_connection_call (client, NULL, BENCH_PATH, BENCH_INTERFACE, "Size",
+                          g_variant_new_tuple (&data, 1), G_VARIANT_TYPE ("(t)"),
+                          G_DBUS_CALL_FLAGS_NONE, -1, NULL, gdbus_size_done, call);
+}

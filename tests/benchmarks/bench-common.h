@@ -2,10 +2,8 @@
 
 /* What bench-thread and bench-subprocess share: the driver that times the
  * calls of a contender, the statistics of the samples, the choice of CPUs
- * to pin on and the rows of the report.
- *
- * The including file defines _GNU_SOURCE before any header, for cpu_set_t.
- */
+ * to pin on, the rows of the report, and the GDBus contender (bench-child
+ * serves it too). */
 
 #pragma once
 
@@ -109,5 +107,23 @@ void bench_print_row (int         label_width,
 /* Plumbing                                                             */
 
 GIOStream *bench_stream_for_fd (int fd);
+
+/* ------------------------------------------------------------------ */
+/* GDBus peer to peer: an object with EchoInt (i) -> i, Ping () and      */
+/* Size (ay) -> t, served on one connection and called on the other     */
+
+#define BENCH_ECHO_VALUE 42
+
+guint bench_gdbus_serve (GDBusConnection *connection,
+                         GError         **error);
+
+/* Each completes with bench_backend_done (@be), after checking the reply */
+void bench_gdbus_echo (GDBusConnection *client,
+                       BenchBackend    *be);
+void bench_gdbus_ping (GDBusConnection *client,
+                       BenchBackend    *be);
+void bench_gdbus_size (GDBusConnection *client,
+                       BenchBackend    *be,
+                       GBytes          *bytes);
 
 G_END_DECLS

@@ -69,7 +69,7 @@
 
 #define BIG_SIZE (1024 * 1024)
 #define HUGE_SIZE (64 * 1024 * 1024)
-#define ECHO_VALUE 42
+#define ECHO_VALUE BENCH_ECHO_VALUE
 #define FLOOR_BULK_FLAG (G_GUINT64_CONSTANT (1) << 63)
 
 typedef struct
@@ -775,70 +775,12 @@ stop_floor (void)
 /* ------------------------------------------------------------------ */
 /* GDBus peer to peer, the server in the child                          */
 
-#define BENCH_PATH "/org/example/Bench"
-#define BENCH_INTERFACE "org.example.Bench"
-
 typedef struct
 {
   Backend          backend;
   GDBusConnection *client;
   GIOStream       *stream;
 } GDBusBackend;
-
-static void
-gdbus_call_done (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  GDBusBackend *gb = user_data;
-  GError       *error = NULL;
-  GVariant     *reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
-
-  if (reply == NULL)
-    g_error ("GDBus call failed: %s", error->message);
-  g_variant_unref (reply);
-  bench_backend_done (&gb->backend.base);
-}
-
-static void
-gdbus_size_done (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  GDBusBackend *gb = user_data;
-  GError       *error = NULL;
-  GVariant     *reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
-  guint64       size;
-
-  if (reply == NULL)
-    g_error ("GDBus call failed: %s", error->message);
-  g_variant_get (reply, "(t)", &size);
-  if (size != BIG_SIZE && size != HUGE_SIZE)
-    g_error ("GDBus Size returned a wrong value");
-  g_variant_unref (reply);
-  bench_backend_done (&gb->backend.base);
-}
-
-static void
-gdbus_echo_done (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  GDBusBackend *gb = user_data;
-  GError       *error = NULL;
-  GVariant     *reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
-  gint32        value;
-
-  if (reply == NULL)
-    g_error ("GDBus call failed: %s", error->message);
-  g_variant_get (reply, "(i)", &value);
-  if (value != ECHO_VALUE)
-    g_error ("GDBus EchoInt returned a wrong value");
-  g_variant_unref (reply);
-  bench_backend_done (&gb->backend.base);
-}
-
-static GVariant *
-bytes_parameters (GBytes *bytes)
-{
-  GVariant *child = g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING, bytes, TRUE);
-
-  return g_variant_new_tuple (&child, 1);
-}
 
 static void
 gdbus_issue (BenchBackend *be, guint op)
@@ -848,21 +790,14 @@ gdbus_issue (BenchBackend *be, guint op)
   switch ((Op) op)
     {
     case OP_ECHO:
-      g_dbus_connection_call (gb->client, NULL, BENCH_PATH, BENCH_INTERFACE, "EchoInt",
-                              g_variant_new ("(i)", ECHO_VALUE), G_VARIANT_TYPE ("(i)"),
-                              G_DBUS_CALL_FLAGS_NONE, -1, NULL, gdbus_echo_done, gb);
+      bench_gdbus_echo (gb->client, be);
       break;
     case OP_PING:
-      g_dbus_connection_call (gb->client, NULL, BENCH_PATH, BENCH_INTERFACE, "Ping",
-                              NULL, G_VARIANT_TYPE_UNIT,
-                              G_DBUS_CALL_FLAGS_NONE, -1, NULL, gdbus_call_done, gb);
+      bench_gdbus_ping (gb->client, be);
       break;
     case OP_SIZE_BIG:
     case OP_SIZE_HUGE:
-      g_dbus_connection_call (gb->client, NULL, BENCH_PATH, BENCH_INTERFACE, "Size",
-                              bytes_parameters (op == OP_SIZE_BIG ? big_bytes : huge_bytes),
-                              G_VARIANT_TYPE ("(t)"),
-                              G_DBUS_CALL_FLAGS_NONE, -1, NULL, gdbus_size_done, gb);
+      bench_gdbus_size (gb->client, be, op == OP_SIZE_BIG ? big_bytes : huge_bytes);
       break;
     case OP_SIZE_SWEEP:
     case OP_SIZE_HUGE_SHARED:

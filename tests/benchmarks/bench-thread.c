@@ -39,7 +39,7 @@
 
 #define BIG_SIZE (1024 * 1024)
 #define SMALL_SIZE 16
-#define ECHO_VALUE 42
+#define ECHO_VALUE BENCH_ECHO_VALUE
 
 typedef struct
 {
@@ -598,24 +598,6 @@ stop_floor (void)
 /* ------------------------------------------------------------------ */
 /* GDBus peer to peer                                                   */
 
-#define BENCH_PATH "/org/example/Bench"
-#define BENCH_INTERFACE "org.example.Bench"
-
-static const char introspection_xml[] =
-  "<node>"
-  "  <interface name='" BENCH_INTERFACE "'>"
-  "    <method name='EchoInt'>"
-  "      <arg type='i' name='value' direction='in'/>"
-  "      <arg type='i' name='result' direction='out'/>"
-  "    </method>"
-  "    <method name='Ping'/>"
-  "    <method name='Size'>"
-  "      <arg type='ay' name='data' direction='in'/>"
-  "      <arg type='t' name='size' direction='out'/>"
-  "    </method>"
-  "  </interface>"
-  "</node>";
-
 typedef struct
 {
   BenchBackend     backend;
@@ -633,55 +615,11 @@ typedef struct
   GError       *server_error;
 } GDBusBackend;
 
-static void
-server_method_call (GDBusConnection       *connection,
-                    const char            *sender,
-                    const char            *object_path,
-                    const char            *interface_name,
-                    const char            *method_name,
-                    GVariant              *parameters,
-                    GDBusMethodInvocation *invocation,
-                    gpointer               user_data)
-{
-  if (g_str_equal (method_name, "EchoInt"))
-    {
-      gint32 value;
-
-      g_variant_get (parameters, "(i)", &value);
-      g_dbus_method_invocation_return_value (invocation, g_variant_new ("(i)", value));
-    }
-  else if (g_str_equal (method_name, "Ping"))
-    {
-      g_dbus_method_invocation_return_value (invocation, NULL);
-    }
-  else if (g_str_equal (method_name, "Size"))
-    {
-      GVariant *data = g_variant_get_child_value (parameters, 0);
-      guint64   size = g_variant_get_size (data);
-
-      g_variant_unref (data);
-      g_dbus_method_invocation_return_value (invocation, g_variant_new ("(t)", size));
-    }
-  else
-    {
-      g_dbus_method_invocation_return_error (invocation, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD,
-                                             "No method %s", method_name);
-    }
-}
-
-static const GDBusInterfaceVTable server_vtable = {
-  server_method_call,
-  NULL,
-  NULL,
-  { 0 }
-};
-
 static gpointer
 gdbus_server_thread (gpointer data)
 {
   GDBusBackend    *gb = data;
   GDBusConnection *connection;
-  GDBusNodeInfo   *info = NULL;
   GError          *error = NULL;
   char            *guid = g_dbus_generate_guid ();
   guint            registration = 0;
@@ -692,10 +630,7 @@ gdbus_server_thread (gpointer data)
                                            G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_SERVER,
                                            NULL, NULL, &error);
   if (connection != NULL)
-    info = g_dbus_node_info_new_for_xml (introspection_xml, &error);
-  if (info != NULL)
-    registration = g_dbus_connection_register_object (connection, BENCH_PATH, info->interfaces[0],
-                                                      &server_vtable, NULL, NULL, &error);
+    registration = bench_gdbus_serve (connection, &error);
 
   g_mutex_lock (&gb->mutex);
   gb->ready = TRUE;
@@ -713,7 +648,6 @@ gdbus_server_thread (gpointer data)
       g_dbus_connection_close_sync (connection, NULL, NULL);
       g_object_unref (connection);
     }
-  g_clear_pointer (&info, g_dbus_node_info_unref);
   g_free (guid);
 
   /* Let whatever the connection left in this context run and go */
@@ -725,61 +659,6 @@ gdbus_server_thread (gpointer data)
 }
 
 static void
-gdbus_call_done (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  GDBusBackend *gb = user_data;
-  GError       *error = NULL;
-  GVariant     *reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
-
-  if (reply == NULL)
-    g_error ("GDBus call failed: %s", error->message);
-  g_variant_unref (reply);
-  bench_backend_done (&gb->backend);
-}
-
-static void
-gdbus_size_done (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  GDBusBackend *gb = user_data;
-  GError       *error = NULL;
-  GVariant     *reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
-  guint64       size;
-
-  if (reply == NULL)
-    g_error ("GDBus call failed: %s", error->message);
-  g_variant_get (reply, "(t)", &size);
-  if (size != SMALL_SIZE && size != BIG_SIZE)
-    g_error ("GDBus Size returned a wrong value");
-  g_variant_unref (reply);
-  bench_backend_done (&gb->backend);
-}
-
-static void
-gdbus_echo_done (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  GDBusBackend *gb = user_data;
-  GError       *error = NULL;
-  GVariant     *reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
-  gint32        value;
-
-  if (reply == NULL)
-    g_error ("GDBus call failed: %s", error->message);
-  g_variant_get (reply, "(i)", &value);
-  if (value != ECHO_VALUE)
-    g_error ("GDBus EchoInt returned a wrong value");
-  g_variant_unref (reply);
-  bench_backend_done (&gb->backend);
-}
-
-static GVariant *
-bytes_parameters (GBytes *bytes)
-{
-  GVariant *child = g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING, bytes, TRUE);
-
-  return g_variant_new_tuple (&child, 1);
-}
-
-static void
 gdbus_issue (BenchBackend *be, guint op)
 {
   GDBusBackend *gb = (GDBusBackend *) be;
@@ -787,21 +666,14 @@ gdbus_issue (BenchBackend *be, guint op)
   switch ((Op) op)
     {
     case OP_ECHO:
-      g_dbus_connection_call (gb->client, NULL, BENCH_PATH, BENCH_INTERFACE, "EchoInt",
-                              g_variant_new ("(i)", ECHO_VALUE), G_VARIANT_TYPE ("(i)"),
-                              G_DBUS_CALL_FLAGS_NONE, -1, NULL, gdbus_echo_done, gb);
+      bench_gdbus_echo (gb->client, be);
       break;
     case OP_PING:
-      g_dbus_connection_call (gb->client, NULL, BENCH_PATH, BENCH_INTERFACE, "Ping",
-                              NULL, G_VARIANT_TYPE_UNIT,
-                              G_DBUS_CALL_FLAGS_NONE, -1, NULL, gdbus_call_done, gb);
+      bench_gdbus_ping (gb->client, be);
       break;
     case OP_SIZE_SMALL:
     case OP_SIZE_BIG:
-      g_dbus_connection_call (gb->client, NULL, BENCH_PATH, BENCH_INTERFACE, "Size",
-                              bytes_parameters (op == OP_SIZE_BIG ? big_bytes : small_bytes),
-                              G_VARIANT_TYPE ("(t)"),
-                              G_DBUS_CALL_FLAGS_NONE, -1, NULL, gdbus_size_done, gb);
+      bench_gdbus_size (gb->client, be, op == OP_SIZE_BIG ? big_bytes : small_bytes);
       break;
     default:
       g_assert_not_reached ();
