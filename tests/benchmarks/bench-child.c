@@ -39,62 +39,10 @@
 /* ------------------------------------------------------------------ */
 /* comlink                                                              */
 
-typedef struct
-{
-  GObject parent_instance;
-} BenchObject;
-
-typedef struct
-{
-  GObjectClass parent_class;
-} BenchObjectClass;
-
-static GType bench_object_get_type (void);
-
-G_DEFINE_TYPE (BenchObject, bench_object, G_TYPE_OBJECT)
-
-static int
-bench_object_echo_int (BenchObject *self, int value)
-{
-  return value;
-}
-
-static void
-bench_object_ping (BenchObject *self)
-{
-}
-
-static guint64
-bench_object_size (BenchObject *self, GBytes *bytes)
-{
-  return bytes != NULL ? g_bytes_get_size (bytes) : 0;
-}
-
-static void
-bench_object_class_init (BenchObjectClass *klass)
-{
-  GType type = G_TYPE_FROM_CLASS (klass);
-
-  g_signal_new_class_handler ("echo-int", type, G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
-                              G_CALLBACK (bench_object_echo_int), NULL, NULL, NULL,
-                              G_TYPE_INT, 1, G_TYPE_INT);
-  g_signal_new_class_handler ("ping", type, G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
-                              G_CALLBACK (bench_object_ping), NULL, NULL, NULL,
-                              G_TYPE_NONE, 0);
-  g_signal_new_class_handler ("size", type, G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
-                              G_CALLBACK (bench_object_size), NULL, NULL, NULL,
-                              G_TYPE_UINT64, 1, G_TYPE_BYTES);
-}
-
-static void
-bench_object_init (BenchObject *self)
-{
-}
-
 static int
 run_comlink (void)
 {
-  GObject *object = g_object_new (bench_object_get_type (), NULL);
+  GObject *object = bench_object_new ();
   GError  *error = NULL;
   int      status = 0;
 

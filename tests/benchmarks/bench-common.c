@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 
+#include <comlink-glib/comlink.h>
+
 #include "bench-common.h"
 
 #include <errno.h>
@@ -384,4 +386,96 @@ bench_gdbus_size (GDBusConnection *client,
   g_dbus_connection_call (client, NULL, BENCH_PATH, BENCH_INTERFACE, "Size",
                           g_variant_new_tuple (&data, 1), G_VARIANT_TYPE ("(t)"),
                           G_DBUS_CALL_FLAGS_NONE, -1, NULL, gdbus_size_done, call);
+}
+
+/* ------------------------------------------------------------------ */
+/* comlink-glib                                                         */
+
+typedef struct
+{
+  GObject parent_instance;
+} BenchObject;
+
+typedef struct
+{
+  GObjectClass parent_class;
+} BenchObjectClass;
+
+static GType bench_object_get_type (void);
+G_DEFINE_TYPE (BenchObject, bench_object, G_TYPE_OBJECT)
+
+static int
+bench_object_echo_int (BenchObject *self, int value)
+{
+  return value;
+}
+
+static void
+bench_object_ping (BenchObject *self)
+{
+}
+
+static guint64
+bench_object_size (BenchObject *self, GBytes *bytes)
+{
+  return bytes != NULL ? g_bytes_get_size (bytes) : 0;
+}
+
+static void
+bench_object_class_init (BenchObjectClass *klass)
+{
+  GType type = G_TYPE_FROM_CLASS (klass);
+
+  g_signal_new_class_handler ("echo-int", type, G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+                              G_CALLBACK (bench_object_echo_int), NULL, NULL, NULL,
+                              G_TYPE_INT, 1, G_TYPE_INT);
+  g_signal_new_class_handler ("ping", type, G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+                              G_CALLBACK (bench_object_ping), NULL, NULL, NULL,
+                              G_TYPE_NONE, 0);
+  g_signal_new_class_handler ("size", type, G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+                              G_CALLBACK (bench_object_size), NULL, NULL, NULL,
+                              G_TYPE_UINT64, 1, G_TYPE_BYTES);
+}
+
+static void
+bench_object_init (BenchObject *self)
+{
+}
+
+GObject *
+bench_object_new (void)
+{
+  return g_object_new (bench_object_get_type (), NULL);
+}
+
+static void
+comlink_call_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  BenchComlinkCall *call = user_data;
+  GError           *error = NULL;
+  GValue           *value = comlink_proxy_call_finish (COMLINK_PROXY (source), result, &error);
+
+  if (error != NULL)
+    g_error ("comlink call failed: %s", error->message);
+  if (call->type == G_TYPE_INT &&
+      (value == NULL || g_value_get_int (value) != (gint) call->expected))
+    g_error ("comlink echo-int returned a wrong value");
+  if (call->type == G_TYPE_UINT64 &&
+      (value == NULL || g_value_get_uint64 (value) != call->expected))
+    g_error ("comlink size returned a wrong value");
+
+  if (value != NULL)
+    g_boxed_free (G_TYPE_VALUE, value);
+  bench_backend_done (call->be);
+}
+
+void
+bench_comlink_call (ComlinkProxy     *proxy,
+                    BenchComlinkCall *call,
+                    const char       *method,
+                    const GValue     *arg)
+{
+  if (call->type == G_TYPE_UINT64)
+    call->expected = g_bytes_get_size (g_value_get_boxed (arg));
+  comlink_proxy_call_async (proxy, method, arg, arg != NULL ? 1 : 0, NULL, comlink_call_done, call);
 }

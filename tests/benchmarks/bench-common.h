@@ -7,7 +7,7 @@
 
 #pragma once
 
-#include <gio/gio.h>
+#include <comlink-glib/comlink.h>
 
 #include <sched.h>
 #include <sys/types.h>
@@ -125,5 +125,26 @@ void bench_gdbus_ping (GDBusConnection *client,
 void bench_gdbus_size (GDBusConnection *client,
                        BenchBackend    *be,
                        GBytes          *bytes);
+
+/* ------------------------------------------------------------------ */
+/* comlink-glib: an object with the action signals echo-int (int) -> int, */
+/* ping () and size (GBytes) -> guint64, and the completion of calls     */
+
+GObject *bench_object_new (void);
+
+/* What a call expects back: G_TYPE_NONE, an int (@expected) or a size
+ * (the size of the GBytes argument). Calls in flight may share one. */
+typedef struct
+{
+  BenchBackend *be;
+  GType         type;
+  guint64       expected;
+} BenchComlinkCall;
+
+/* Completes with bench_backend_done (@call->be) after checking the reply */
+void bench_comlink_call (ComlinkProxy     *proxy,
+                         BenchComlinkCall *call,
+                         const char       *method,
+                         const GValue     *arg);
 
 G_END_DECLS

@@ -456,88 +456,42 @@ typedef struct
   GValue                 sweep_arg;
 } ComlinkBackend;
 
-typedef struct
-{
-  ComlinkBackend *cb;
-  Op              op;
-} ComlinkCall;
-
-static void
-comlink_call_done (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  ComlinkCall *call = user_data;
-  GError      *error = NULL;
-  GValue      *value = comlink_proxy_call_finish (COMLINK_PROXY (source), result, &error);
-
-  if (error != NULL)
-    g_error ("comlink call failed: %s", error->message);
-
-  switch (call->op)
-    {
-    case OP_ECHO:
-      if (value == NULL || g_value_get_int (value) != ECHO_VALUE)
-        g_error ("comlink echo-int returned a wrong value");
-      break;
-    case OP_PING:
-      break;
-    case OP_SIZE_BIG:
-      if (value == NULL || g_value_get_uint64 (value) != BIG_SIZE)
-        g_error ("comlink size returned a wrong value");
-      break;
-    case OP_SIZE_HUGE:
-    case OP_SIZE_HUGE_SHARED:
-      if (value == NULL || g_value_get_uint64 (value) != HUGE_SIZE)
-        g_error ("comlink size returned a wrong value");
-      break;
-    case OP_SIZE_SWEEP:
-      if (value == NULL || g_value_get_uint64 (value) != g_bytes_get_size (sweep_bytes))
-        g_error ("comlink size returned a wrong value");
-      break;
-    default:
-      g_assert_not_reached ();
-    }
-
-  if (value != NULL)
-    g_boxed_free (G_TYPE_VALUE, value);
-  bench_backend_done (&call->cb->backend.base);
-}
-
-static ComlinkCall comlink_calls[] = {
-  [OP_ECHO] = { NULL, OP_ECHO },
-  [OP_PING] = { NULL, OP_PING },
-  [OP_SIZE_BIG] = { NULL, OP_SIZE_BIG },
-  [OP_SIZE_HUGE] = { NULL, OP_SIZE_HUGE },
-  [OP_SIZE_SWEEP] = { NULL, OP_SIZE_SWEEP },
-  [OP_SIZE_HUGE_SHARED] = { NULL, OP_SIZE_HUGE_SHARED },
+static BenchComlinkCall comlink_calls[] = {
+  [OP_ECHO] = { NULL, G_TYPE_INT, ECHO_VALUE },
+  [OP_PING] = { NULL, G_TYPE_NONE, 0 },
+  [OP_SIZE_BIG] = { NULL, G_TYPE_UINT64, 0 },
+  [OP_SIZE_HUGE] = { NULL, G_TYPE_UINT64, 0 },
+  [OP_SIZE_SWEEP] = { NULL, G_TYPE_UINT64, 0 },
+  [OP_SIZE_HUGE_SHARED] = { NULL, G_TYPE_UINT64, 0 },
 };
 
 static void
 comlink_issue (BenchBackend *be, guint op)
 {
-  ComlinkBackend *cb = (ComlinkBackend *) be;
-  ComlinkCall    *call = &comlink_calls[op];
+  ComlinkBackend   *cb = (ComlinkBackend *) be;
+  BenchComlinkCall *call = &comlink_calls[op];
 
-  call->cb = cb;
+  call->be = be;
   switch ((Op) op)
     {
     case OP_ECHO:
-      comlink_proxy_call_async (cb->proxy, "echo-int", &cb->echo_arg, 1, NULL, comlink_call_done, call);
+      bench_comlink_call (cb->proxy, call, "echo-int", &cb->echo_arg);
       break;
     case OP_PING:
-      comlink_proxy_call_async (cb->proxy, "ping", NULL, 0, NULL, comlink_call_done, call);
+      bench_comlink_call (cb->proxy, call, "ping", NULL);
       break;
     case OP_SIZE_BIG:
-      comlink_proxy_call_async (cb->proxy, "size", &cb->big_arg, 1, NULL, comlink_call_done, call);
+      bench_comlink_call (cb->proxy, call, "size", &cb->big_arg);
       break;
     case OP_SIZE_HUGE:
-      comlink_proxy_call_async (cb->proxy, "size", &cb->huge_arg, 1, NULL, comlink_call_done, call);
+      bench_comlink_call (cb->proxy, call, "size", &cb->huge_arg);
       break;
     case OP_SIZE_SWEEP:
       g_value_set_boxed (&cb->sweep_arg, sweep_bytes);
-      comlink_proxy_call_async (cb->proxy, "size", &cb->sweep_arg, 1, NULL, comlink_call_done, call);
+      bench_comlink_call (cb->proxy, call, "size", &cb->sweep_arg);
       break;
     case OP_SIZE_HUGE_SHARED:
-      comlink_proxy_call_async (cb->proxy, "size", &cb->huge_shared_arg, 1, NULL, comlink_call_done, call);
+      bench_comlink_call (cb->proxy, call, "size", &cb->huge_shared_arg);
       break;
     default:
       g_assert_not_reached ();

@@ -306,62 +306,10 @@ static GBytes *big_bytes;
 /* ------------------------------------------------------------------ */
 /* comlink-glib                                                         */
 
-typedef struct
-{
-  GObject parent_instance;
-} BenchObject;
-
-typedef struct
-{
-  GObjectClass parent_class;
-} BenchObjectClass;
-
-static GType bench_object_get_type (void);
-
-G_DEFINE_TYPE (BenchObject, bench_object, G_TYPE_OBJECT)
-
-static int
-bench_object_echo_int (BenchObject *self, int value)
-{
-  return value;
-}
-
-static void
-bench_object_ping (BenchObject *self)
-{
-}
-
-static guint64
-bench_object_size (BenchObject *self, GBytes *bytes)
-{
-  return g_bytes_get_size (bytes);
-}
-
-static void
-bench_object_class_init (BenchObjectClass *klass)
-{
-  GType type = G_TYPE_FROM_CLASS (klass);
-
-  g_signal_new_class_handler ("echo-int", type, G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
-                              G_CALLBACK (bench_object_echo_int), NULL, NULL, NULL,
-                              G_TYPE_INT, 1, G_TYPE_INT);
-  g_signal_new_class_handler ("ping", type, G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
-                              G_CALLBACK (bench_object_ping), NULL, NULL, NULL,
-                              G_TYPE_NONE, 0);
-  g_signal_new_class_handler ("size", type, G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
-                              G_CALLBACK (bench_object_size), NULL, NULL, NULL,
-                              G_TYPE_UINT64, 1, G_TYPE_BYTES);
-}
-
-static void
-bench_object_init (BenchObject *self)
-{
-}
-
 static GObject *
 setup_bench_object (gpointer user_data, GError **error)
 {
-  return g_object_new (bench_object_get_type (), NULL);
+  return bench_object_new ();
 }
 
 typedef struct
@@ -374,74 +322,33 @@ typedef struct
   GValue         big_arg;
 } ComlinkBackend;
 
-typedef struct
-{
-  ComlinkBackend *cb;
-  Op              op;
-} ComlinkCall;
-
-static void
-comlink_call_done (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  ComlinkCall *call = user_data;
-  GError      *error = NULL;
-  GValue      *value = comlink_proxy_call_finish (COMLINK_PROXY (source), result, &error);
-
-  if (error != NULL)
-    g_error ("comlink call failed: %s", error->message);
-
-  switch (call->op)
-    {
-    case OP_ECHO:
-      if (value == NULL || g_value_get_int (value) != ECHO_VALUE)
-        g_error ("comlink echo-int returned a wrong value");
-      break;
-    case OP_PING:
-      break;
-    case OP_SIZE_SMALL:
-      if (value == NULL || g_value_get_uint64 (value) != SMALL_SIZE)
-        g_error ("comlink size returned a wrong value");
-      break;
-    case OP_SIZE_BIG:
-      if (value == NULL || g_value_get_uint64 (value) != BIG_SIZE)
-        g_error ("comlink size returned a wrong value");
-      break;
-    default:
-      g_assert_not_reached ();
-    }
-
-  if (value != NULL)
-    g_boxed_free (G_TYPE_VALUE, value);
-  bench_backend_done (&call->cb->backend);
-}
-
-static ComlinkCall comlink_calls[] = {
-  [OP_ECHO] = { NULL, OP_ECHO },
-  [OP_PING] = { NULL, OP_PING },
-  [OP_SIZE_SMALL] = { NULL, OP_SIZE_SMALL },
-  [OP_SIZE_BIG] = { NULL, OP_SIZE_BIG },
+static BenchComlinkCall comlink_calls[] = {
+  [OP_ECHO] = { NULL, G_TYPE_INT, ECHO_VALUE },
+  [OP_PING] = { NULL, G_TYPE_NONE, 0 },
+  [OP_SIZE_SMALL] = { NULL, G_TYPE_UINT64, 0 },
+  [OP_SIZE_BIG] = { NULL, G_TYPE_UINT64, 0 },
 };
 
 static void
 comlink_issue (BenchBackend *be, guint op)
 {
-  ComlinkBackend *cb = (ComlinkBackend *) be;
-  ComlinkCall    *call = &comlink_calls[op];
+  ComlinkBackend   *cb = (ComlinkBackend *) be;
+  BenchComlinkCall *call = &comlink_calls[op];
 
-  call->cb = cb;
+  call->be = be;
   switch ((Op) op)
     {
     case OP_ECHO:
-      comlink_proxy_call_async (cb->proxy, "echo-int", &cb->echo_arg, 1, NULL, comlink_call_done, call);
+      bench_comlink_call (cb->proxy, call, "echo-int", &cb->echo_arg);
       break;
     case OP_PING:
-      comlink_proxy_call_async (cb->proxy, "ping", NULL, 0, NULL, comlink_call_done, call);
+      bench_comlink_call (cb->proxy, call, "ping", NULL);
       break;
     case OP_SIZE_SMALL:
-      comlink_proxy_call_async (cb->proxy, "size", &cb->small_arg, 1, NULL, comlink_call_done, call);
+      bench_comlink_call (cb->proxy, call, "size", &cb->small_arg);
       break;
     case OP_SIZE_BIG:
-      comlink_proxy_call_async (cb->proxy, "size", &cb->big_arg, 1, NULL, comlink_call_done, call);
+      bench_comlink_call (cb->proxy, call, "size", &cb->big_arg);
       break;
     default:
       g_assert_not_reached ();
