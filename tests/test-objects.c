@@ -115,15 +115,7 @@ calc_read_stream (TestCalc *self, GInputStream *stream)
 static GInputStream *
 calc_open_pipe (TestCalc *self, const char *text)
 {
-  int fds[2];
-
-  if (!g_unix_open_pipe (fds, FD_CLOEXEC, NULL))
-    return NULL;
-  if (write (fds[1], text, strlen (text)) < 0)
-    g_warning ("Could not write to a pipe");
-  close (fds[1]);
-
-  return g_unix_input_stream_new (fds[0], TRUE);
+  return g_unix_input_stream_new (test_pipe_with (text), TRUE);
 }
 
 static guint64
