@@ -484,6 +484,31 @@ propagate_value (ComlinkProxy *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/* For operations whose result is an object of @type: a reply of any other
+ * type fails with COMLINK_ERROR_TYPE_MISMATCH */
+static gpointer
+propagate_object (ComlinkProxy *self,
+                  GAsyncResult *result,
+                  gpointer      source_tag,
+                  GType         type,
+                  GError      **error)
+{
+  GValue  *value = propagate_value (self, result, source_tag, error);
+  gpointer object = NULL;
+
+  if (value == NULL)
+    return NULL;
+
+  if (G_VALUE_HOLDS (value, type))
+    object = g_value_dup_object (value);
+  else
+    g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_TYPE_MISMATCH,
+                 _ ("The peer returned a %s, not a %s"), G_VALUE_TYPE_NAME (value), g_type_name (type));
+  value_free (value);
+
+  return object;
+}
+
 /**
  * comlink_proxy_call_async:
  * @self: a #ComlinkProxy
@@ -1187,20 +1212,7 @@ comlink_proxy_construct_finish (ComlinkProxy *self,
                                 GAsyncResult *result,
                                 GError      **error)
 {
-  GValue       *value = propagate_value (self, result, comlink_proxy_construct_async, error);
-  ComlinkProxy *proxy = NULL;
-
-  if (value == NULL)
-    return NULL;
-
-  if (G_VALUE_HOLDS (value, COMLINK_TYPE_PROXY))
-    proxy = g_value_dup_object (value);
-  else
-    g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_TYPE_MISMATCH,
-                 _ ("The construction returned a %s, not an object"), G_VALUE_TYPE_NAME (value));
-  value_free (value);
-
-  return proxy;
+  return propagate_object (self, result, comlink_proxy_construct_async, COMLINK_TYPE_PROXY, error);
 }
 
 /**
@@ -1499,20 +1511,7 @@ comlink_proxy_create_endpoint_finish (ComlinkProxy *self,
                                       GAsyncResult *result,
                                       GError      **error)
 {
-  GValue          *value = propagate_value (self, result, comlink_proxy_create_endpoint_async, error);
-  ComlinkEndpoint *endpoint = NULL;
-
-  if (value == NULL)
-    return NULL;
-
-  if (G_VALUE_HOLDS (value, COMLINK_TYPE_ENDPOINT))
-    endpoint = g_value_dup_object (value);
-  else
-    g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_TYPE_MISMATCH,
-                 _ ("The peer returned a %s, not an endpoint"), G_VALUE_TYPE_NAME (value));
-  value_free (value);
-
-  return endpoint;
+  return propagate_object (self, result, comlink_proxy_create_endpoint_async, COMLINK_TYPE_ENDPOINT, error);
 }
 
 /**
