@@ -361,6 +361,28 @@ on_endpoint_closed (ComlinkEndpoint *endpoint,
   ComlinkWorker *self = user_data;
   g_autoptr(GError) error = NULL;
 
+  /* The connection may have closed the endpoint itself, on a message it
+   * refused */
+  if (g_error_matches (reason, COMLINK_ERROR, COMLINK_ERROR_CLOSED) &&
+      _comlink_connection_get_close_error (self->connection) != NULL)
+    reason = _comlink_connection_get_close_error (self->connection);
+
+  /* A child that broke the protocol is not waited for: the calls fail now
+   * with what was wrong, and the child, which cannot be talked to any
+   * more, is killed and reaped */
+  if (self->subprocess != NULL && g_error_matches (reason, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL))
+    {
+      g_signal_stop_emission_by_name (endpoint, "closed");
+      self->endpoint_closed = TRUE;
+      error = g_error_new (COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
+                           _ ("The worker “%s” broke the protocol: %s"),
+                           self->name, reason->message);
+      if (self->exit_status == NULL)
+        g_subprocess_force_exit (self->subprocess);
+      worker_exited (self, error);
+      return;
+    }
+
   if (self->subprocess != NULL)
     {
       /* The end of the stream usually comes just before the exit status:
@@ -742,12 +764,23 @@ comlink_worker_new_subprocess (GSubprocessLauncher *launcher,
   return g_steal_pointer (&self);
 }
 
-static void
-on_parent_closed (ComlinkEndpoint *endpoint,
-                  const GError    *error,
-                  gpointer         user_data)
+typedef struct
 {
-  *(gboolean *) user_data = TRUE;
+  gboolean closed;
+  GError  *error;
+} ParentState;
+
+static void
+on_parent_closed (ComlinkConnection *connection,
+                  const GError      *error,
+                  gpointer           user_data)
+{
+  ParentState *state = user_data;
+
+  state->closed = TRUE;
+  /* The parent going away is the normal end; anything else is reported */
+  if (!g_error_matches (error, COMLINK_ERROR, COMLINK_ERROR_CLOSED))
+    state->error = g_error_copy (error);
 }
 
 /**
@@ -761,7 +794,9 @@ on_parent_closed (ComlinkEndpoint *endpoint,
  * closes the connection. The child then usually exits.
  *
  * Returns: %TRUE when the parent went away, %FALSE with @error set if the
- *   process was not started as a subprocess worker
+ *   process was not started as a subprocess worker, or if the connection
+ *   closed for another reason: %COMLINK_ERROR_PROTOCOL when the parent
+ *   sent something that is not the protocol, for instance
  *
  * Since: 1.0
  */
@@ -772,9 +807,10 @@ comlink_worker_serve_parent (GObject *object,
   g_autoptr(GSocket) socket = NULL;
   g_autoptr(GIOStream) stream = NULL;
   g_autoptr(ComlinkEndpoint) endpoint = NULL;
+  g_autoptr(ComlinkConnection) connection = NULL;
   GMainContext *context = g_main_context_ref_thread_default ();
   const char   *fd_text = g_getenv ("COMLINK_WORKER_FD");
-  gboolean      closed = FALSE;
+  ParentState   state = { FALSE, NULL };
   gint64        fd;
   gulong        handler;
 
@@ -799,17 +835,25 @@ comlink_worker_serve_parent (GObject *object,
 
   stream = G_IO_STREAM (g_socket_connection_factory_create_connection (socket));
   endpoint = comlink_stream_endpoint_new (stream);
-  handler = g_signal_connect (endpoint, "closed", G_CALLBACK (on_parent_closed), &closed);
-  comlink_expose (object, endpoint);
+  connection = g_object_ref (comlink_connection_get_for_endpoint (endpoint));
+  handler = g_signal_connect (connection, "closed", G_CALLBACK (on_parent_closed), &state);
+  comlink_connection_expose (connection, object);
 
-  while (!closed)
+  while (!state.closed)
     g_main_context_iteration (context, TRUE);
 
-  g_signal_handler_disconnect (endpoint, handler);
+  g_signal_handler_disconnect (connection, handler);
+  g_clear_object (&connection);
   /* Let closing finish: deferred unrefs of the connection */
   for (guint i = 0; i < 1000 && g_main_context_iteration (context, FALSE); i++)
     ;
   g_main_context_unref (context);
+
+  if (state.error != NULL)
+    {
+      g_propagate_error (error, state.error);
+      return FALSE;
+    }
 
   return TRUE;
 }

@@ -1,13 +1,62 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 /* The child of the subprocess worker tests: exposes a TestCalc to its
- * parent. "exit-early N" exits with status N before exposing anything. */
+ * parent. "exit-early N" exits with status N before exposing anything;
+ * "report [QUARK...]" tells, when its parent is gone, how the connection
+ * ended and what it left behind. */
 
+#include <malloc.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "test-objects.h"
+
+static long
+rss_kib (void)
+{
+  g_autofree char *statm = NULL;
+  long             size = 0;
+  long             resident = 0;
+
+  malloc_trim (0);
+  if (g_file_get_contents ("/proc/self/statm", &statm, NULL, NULL))
+    sscanf (statm, "%ld %ld", &size, &resident);
+  return resident * (sysconf (_SC_PAGESIZE) / 1024);
+}
+
+/* Serves the parent, then prints, for a test that plays a hostile
+ * parent: how the connection ended ("result ok" or "result DOMAIN CODE
+ * MESSAGE"), the descriptors and resident memory before (the worker's
+ * socket not counted) and after, and whether each of @quarks exists. */
+static int
+report (int          n_quarks,
+        char * const quarks[])
+{
+  g_autoptr(TestCalc) calc = test_calc_new ();
+  g_autoptr(GError) error = NULL;
+  guint fds_baseline;
+  long  rss_before;
+
+  comlink_register_constructible (G_OBJECT (calc), "Counter", TEST_TYPE_COUNTER);
+  /* The main context's own descriptor belongs to the baseline */
+  g_main_context_iteration (NULL, FALSE);
+  fds_baseline = test_count_fds () - 1;
+  rss_before = rss_kib ();
+
+  if (comlink_worker_serve_parent (G_OBJECT (calc), &error))
+    g_print ("result ok\n");
+  else
+    g_print ("result %s %d %s\n", g_quark_to_string (error->domain), error->code, error->message);
+
+  g_print ("fds-baseline %u\nfds-after %u\n", fds_baseline, test_count_fds ());
+  g_print ("rss-before %ld\nrss-after %ld\n", rss_before, rss_kib ());
+  for (int i = 0; i < n_quarks; i++)
+    g_print ("quark %s %d\n", quarks[i], g_quark_try_string (quarks[i]) != 0);
+
+  return 0;
+}
 
 int
 main (int argc, char *argv[])
@@ -17,6 +66,9 @@ main (int argc, char *argv[])
 
   if (argc == 3 && g_str_equal (argv[1], "exit-early"))
     return atoi (argv[2]);
+
+  if (argc >= 2 && g_str_equal (argv[1], "report"))
+    return report (argc - 2, argv + 2);
 
   /* A child that does not stop on SIGTERM and stays after its socket
    * closes: only SIGKILL ends it */
