@@ -50,9 +50,12 @@
 #include "comlink-error.h"
 #include "comlink-private.h"
 #include "comlink-stream-endpoint.h"
+#include "comlink-wire-private.h"
 
 #define DEFAULT_MAX_MESSAGE_SIZE (128 * 1024 * 1024)
 #define DEFAULT_MEMFD_THRESHOLD (512 * 1024)
+#define DEFAULT_MAX_MESSAGE_ELEMENTS (1024 * 1024)
+#define DEFAULT_READ_TIMEOUT 60
 #define HEADER_SIZE 4
 #define FDS_HEADER_SIZE 8
 #define HAS_FDS 0x80000000u
@@ -105,7 +108,9 @@ struct _ComlinkStreamEndpoint
   GArray     *writing_marks;
   GSource    *flush_source;
   guint64     max_message_size;
+  guint64     max_message_elements;
   guint64     memfd_threshold;
+  guint64     read_timeout;
 };
 
 G_DEFINE_FINAL_TYPE (ComlinkStreamEndpoint, comlink_stream_endpoint, COMLINK_TYPE_ENDPOINT)
@@ -115,7 +120,9 @@ enum
   PROP_0,
   PROP_STREAM,
   PROP_MAX_MESSAGE_SIZE,
+  PROP_MAX_MESSAGE_ELEMENTS,
   PROP_MEMFD_THRESHOLD,
+  PROP_READ_TIMEOUT,
   N_PROPS
 };
 
@@ -185,40 +192,6 @@ read_ok (ComlinkStreamEndpoint *self,
   return !comlink_endpoint_is_closed (COMLINK_ENDPOINT (self));
 }
 
-/* GLib checks a byte array for normal form one byte at a time, which
- * costs about 15 ms a MiB, while any content of a byte array is normal. A
- * message larger than a small call is therefore checked value by value,
- * skipping the contents of byte arrays; its framing needs no check, as
- * GLib reads even a malformed serialisation safely. */
-#define FULL_CHECK_LIMIT 1024
-
-static gboolean
-is_normal_except_bytes (GVariant *value,
-                        guint     depth)
-{
-  gsize n;
-
-  if (depth > 128)
-    return FALSE;
-
-  if (g_variant_is_of_type (value, G_VARIANT_TYPE_BYTESTRING))
-    return TRUE;
-
-  if (!g_variant_is_container (value))
-    return g_variant_is_normal_form (value);
-
-  n = g_variant_n_children (value);
-  for (gsize i = 0; i < n; i++)
-    {
-      g_autoptr(GVariant) child = g_variant_get_child_value (value, i);
-
-      if (!is_normal_except_bytes (child, depth + 1))
-        return FALSE;
-    }
-
-  return TRUE;
-}
-
 static void
 close_fds (GArray *fds)
 {
@@ -257,23 +230,24 @@ queue_frame (ComlinkStreamEndpoint *self,
   g_autoptr(GBytes) bytes = g_bytes_new_take (data, size);
   g_autoptr(GVariant) boxed = NULL;
   GUnixFDList *fd_list = NULL;
+  GError      *error = NULL;
 
-  boxed = g_variant_ref_sink (g_variant_new_from_bytes (G_VARIANT_TYPE_VARIANT, bytes, FALSE));
+  /* Checked in one pass, linear in its size; then GLib may trust it and
+   * read each child in constant time */
+  if (!_comlink_wire_check_serialised (data, size, get_locked (self, &self->max_message_elements), &error))
+    {
+      close_fds (fds);
+      fail (self, error);
+      return FALSE;
+    }
+
+  boxed = g_variant_ref_sink (g_variant_new_from_bytes (G_VARIANT_TYPE_VARIANT, bytes, TRUE));
   if (G_BYTE_ORDER == G_BIG_ENDIAN)
     {
       GVariant *swapped = g_variant_byteswap (boxed);
 
       g_variant_unref (boxed);
       boxed = swapped;
-    }
-
-  if (size <= FULL_CHECK_LIMIT ? !g_variant_is_normal_form (boxed)
-                               : !is_normal_except_bytes (boxed, 0))
-    {
-      close_fds (fds);
-      fail (self, g_error_new_literal (COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
-                                       _ ("A message that is not in normal form")));
-      return FALSE;
     }
 
   if (fds != NULL && fds->len > 0)
@@ -936,8 +910,16 @@ comlink_stream_endpoint_get_property (GObject    *object,
       g_value_set_uint64 (value, comlink_stream_endpoint_get_max_message_size (self));
       break;
 
+    case PROP_MAX_MESSAGE_ELEMENTS:
+      g_value_set_uint64 (value, comlink_stream_endpoint_get_max_message_elements (self));
+      break;
+
     case PROP_MEMFD_THRESHOLD:
       g_value_set_uint64 (value, comlink_stream_endpoint_get_memfd_threshold (self));
+      break;
+
+    case PROP_READ_TIMEOUT:
+      g_value_set_uint (value, comlink_stream_endpoint_get_read_timeout (self));
       break;
 
     default:
@@ -963,8 +945,16 @@ comlink_stream_endpoint_set_property (GObject      *object,
       comlink_stream_endpoint_set_max_message_size (self, g_value_get_uint64 (value));
       break;
 
+    case PROP_MAX_MESSAGE_ELEMENTS:
+      comlink_stream_endpoint_set_max_message_elements (self, g_value_get_uint64 (value));
+      break;
+
     case PROP_MEMFD_THRESHOLD:
       comlink_stream_endpoint_set_memfd_threshold (self, g_value_get_uint64 (value));
+      break;
+
+    case PROP_READ_TIMEOUT:
+      comlink_stream_endpoint_set_read_timeout (self, g_value_get_uint (value));
       break;
 
     default:
@@ -1043,6 +1033,43 @@ comlink_stream_endpoint_class_init (ComlinkStreamEndpointClass *klass)
                          (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
   /**
+   * ComlinkStreamEndpoint:max-message-elements:
+   *
+   * The most elements a message from the peer may hold: the elements of
+   * its arrays (but those of arrays of numbers and booleans, which are
+   * read in place), its variants and its present maybe values, at any
+   * depth. A message with more closes the endpoint with
+   * %COMLINK_ERROR_PROTOCOL.
+   *
+   * Every message is checked in time linear in its size; this bound keeps
+   * what decoding it may allocate, and the time it takes, in proportion
+   * too. The default, 1048576, lets through an array of a million
+   * strings.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_MAX_MESSAGE_ELEMENTS] =
+    g_param_spec_uint64 ("max-message-elements", NULL, NULL,
+                         1, G_MAXUINT64, DEFAULT_MAX_MESSAGE_ELEMENTS,
+                         (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * ComlinkStreamEndpoint:read-timeout:
+   *
+   * The seconds within which a message must arrive whole once its first
+   * byte came. A peer that begins a message and does not finish it in
+   * time closes the endpoint with %COMLINK_ERROR_PROTOCOL, so that a stall
+   * fails the pending calls instead of keeping them waiting forever. 0
+   * waits forever. The default is 60.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_READ_TIMEOUT] =
+    g_param_spec_uint ("read-timeout", NULL, NULL,
+                       0, G_MAXUINT / 1000, DEFAULT_READ_TIMEOUT,
+                       (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /**
    * ComlinkStreamEndpoint:memfd-threshold:
    *
    * The size from which a [struct@GLib.Bytes] value goes to the peer as a
@@ -1079,7 +1106,9 @@ comlink_stream_endpoint_init (ComlinkStreamEndpoint *self)
   self->in_fds = g_array_new (FALSE, FALSE, sizeof (gint));
   self->body_fds = g_array_new (FALSE, FALSE, sizeof (gint));
   self->max_message_size = DEFAULT_MAX_MESSAGE_SIZE;
+  self->max_message_elements = DEFAULT_MAX_MESSAGE_ELEMENTS;
   self->memfd_threshold = DEFAULT_MEMFD_THRESHOLD;
+  self->read_timeout = DEFAULT_READ_TIMEOUT;
 }
 
 /**
@@ -1185,4 +1214,75 @@ comlink_stream_endpoint_set_memfd_threshold (ComlinkStreamEndpoint *self,
   g_return_if_fail (COMLINK_IS_STREAM_ENDPOINT (self));
 
   set_locked (self, &self->memfd_threshold, memfd_threshold, PROP_MEMFD_THRESHOLD);
+}
+
+/**
+ * comlink_stream_endpoint_get_max_message_elements:
+ * @self: a #ComlinkStreamEndpoint
+ *
+ * Returns: the value of [property@Comlink.StreamEndpoint:max-message-elements]
+ *
+ * Since: 1.0
+ */
+guint64
+comlink_stream_endpoint_get_max_message_elements (ComlinkStreamEndpoint *self)
+{
+  g_return_val_if_fail (COMLINK_IS_STREAM_ENDPOINT (self), 0);
+
+  return get_locked (self, &self->max_message_elements);
+}
+
+/**
+ * comlink_stream_endpoint_set_max_message_elements:
+ * @self: a #ComlinkStreamEndpoint
+ * @max_message_elements: the limit, at least 1
+ *
+ * Sets [property@Comlink.StreamEndpoint:max-message-elements].
+ *
+ * Since: 1.0
+ */
+void
+comlink_stream_endpoint_set_max_message_elements (ComlinkStreamEndpoint *self,
+                                                  guint64                max_message_elements)
+{
+  g_return_if_fail (COMLINK_IS_STREAM_ENDPOINT (self));
+  g_return_if_fail (max_message_elements >= 1);
+
+  set_locked (self, &self->max_message_elements, max_message_elements, PROP_MAX_MESSAGE_ELEMENTS);
+}
+
+/**
+ * comlink_stream_endpoint_get_read_timeout:
+ * @self: a #ComlinkStreamEndpoint
+ *
+ * Returns: the value of [property@Comlink.StreamEndpoint:read-timeout]
+ *
+ * Since: 1.0
+ */
+guint
+comlink_stream_endpoint_get_read_timeout (ComlinkStreamEndpoint *self)
+{
+  g_return_val_if_fail (COMLINK_IS_STREAM_ENDPOINT (self), 0);
+
+  return (guint) get_locked (self, &self->read_timeout);
+}
+
+/**
+ * comlink_stream_endpoint_set_read_timeout:
+ * @self: a #ComlinkStreamEndpoint
+ * @seconds: the timeout in seconds, or 0 for none
+ *
+ * Sets [property@Comlink.StreamEndpoint:read-timeout]. A message begun
+ * already keeps the deadline it had.
+ *
+ * Since: 1.0
+ */
+void
+comlink_stream_endpoint_set_read_timeout (ComlinkStreamEndpoint *self,
+                                          guint                  seconds)
+{
+  g_return_if_fail (COMLINK_IS_STREAM_ENDPOINT (self));
+  g_return_if_fail (seconds <= G_MAXUINT / 1000);
+
+  set_locked (self, &self->read_timeout, seconds, PROP_READ_TIMEOUT);
 }

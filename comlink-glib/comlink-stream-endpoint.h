@@ -32,5 +32,15 @@ guint64 comlink_stream_endpoint_get_memfd_threshold (ComlinkStreamEndpoint *self
 COMLINK_AVAILABLE_IN_ALL
 void comlink_stream_endpoint_set_memfd_threshold (ComlinkStreamEndpoint *self,
                                                   guint64                memfd_threshold);
+COMLINK_AVAILABLE_IN_ALL
+guint64 comlink_stream_endpoint_get_max_message_elements (ComlinkStreamEndpoint *self);
+COMLINK_AVAILABLE_IN_ALL
+void comlink_stream_endpoint_set_max_message_elements (ComlinkStreamEndpoint *self,
+                                                       guint64                max_message_elements);
+COMLINK_AVAILABLE_IN_ALL
+guint comlink_stream_endpoint_get_read_timeout (ComlinkStreamEndpoint *self);
+COMLINK_AVAILABLE_IN_ALL
+void comlink_stream_endpoint_set_read_timeout (ComlinkStreamEndpoint *self,
+                                               guint                  seconds);
 
 G_END_DECLS

@@ -106,4 +106,9 @@ gboolean   _comlink_wire_check_fds (GVariant *body,
                                     GError  **error);
 GError    *_comlink_wire_error_parse (GVariant *content);
 
+gboolean _comlink_wire_check_serialised (const guint8 *data,
+                                         gsize         size,
+                                         guint64       max_elements,
+                                         GError      **error);
+
 G_END_DECLS

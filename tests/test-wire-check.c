@@ -1,0 +1,375 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/* The wire checker against GLib's own g_variant_is_normal_form(): random
+ * values of random types, serialised by GLib, are accepted; the same
+ * bytes with a few of them changed get the verdict GLib gives; and the
+ * bounds on elements and depth hold. */
+
+#include <string.h>
+
+#include <comlink-glib/comlink.h>
+
+#include "comlink-wire-private.h"
+
+static GRand *rng;
+
+static guint
+pick (guint n)
+{
+  return g_rand_int_range (rng, 0, (gint32) n);
+}
+
+static void
+append_type (GString *type,
+             guint    depth)
+{
+  static const char basic[] = "bynqiuxthdsog";
+  guint             kind = depth == 0 ? 0 : pick (10);
+
+  switch (kind)
+    {
+    case 5:
+      g_string_append_c (type, 'v');
+      break;
+    case 6:
+      g_string_append_c (type, 'm');
+      append_type (type, depth - 1);
+      break;
+    case 7:
+    case 8:
+      g_string_append_c (type, 'a');
+      append_type (type, depth - 1);
+      break;
+    case 9:
+      {
+        guint n = pick (4);
+
+        if (pick (4) == 0)
+          {
+            g_string_append_c (type, '{');
+            g_string_append_c (type, basic[pick (strlen (basic))]);
+            append_type (type, depth - 1);
+            g_string_append_c (type, '}');
+            break;
+          }
+        g_string_append_c (type, '(');
+        for (guint i = 0; i < n; i++)
+          append_type (type, depth - 1);
+        g_string_append_c (type, ')');
+      }
+      break;
+    default:
+      g_string_append_c (type, basic[pick (strlen (basic))]);
+    }
+}
+
+static GVariant *random_value (const GVariantType *type,
+                               guint               depth);
+
+static GVariant *
+random_basic (const GVariantType *type)
+{
+  static const char *strings[] = { "", "a", "h\xc3\xa9llo", "some longer text to pass 255 bytes of framing", "x" };
+
+  switch (g_variant_type_peek_string (type)[0])
+    {
+    case 'b':
+      return g_variant_new_boolean (pick (2));
+    case 'y':
+      return g_variant_new_byte (pick (256));
+    case 'n':
+      return g_variant_new_int16 (g_rand_int (rng));
+    case 'q':
+      return g_variant_new_uint16 (g_rand_int (rng));
+    case 'i':
+      return g_variant_new_int32 (g_rand_int (rng));
+    case 'u':
+      return g_variant_new_uint32 (g_rand_int (rng));
+    case 'x':
+      return g_variant_new_int64 (g_rand_int (rng));
+    case 't':
+      return g_variant_new_uint64 (g_rand_int (rng));
+    case 'h':
+      return g_variant_new_handle (g_rand_int (rng));
+    case 'd':
+      return g_variant_new_double (g_rand_double (rng));
+    case 's':
+      return g_variant_new_string (strings[pick (G_N_ELEMENTS (strings))]);
+    case 'o':
+      return g_variant_new_object_path (pick (2) ? "/" : "/org/gnome/a_b");
+    case 'g':
+      return g_variant_new_signature (pick (2) ? "" : "a{sv}(ii)");
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static GVariant *
+random_value (const GVariantType *type,
+              guint               depth)
+{
+  if (g_variant_type_is_basic (type))
+    return random_basic (type);
+
+  if (g_variant_type_is_variant (type))
+    {
+      g_autoptr(GString) inner = g_string_new (NULL);
+      g_autoptr(GVariantType) inner_type = NULL;
+
+      append_type (inner, MIN (depth, 3));
+      inner_type = g_variant_type_new (inner->str);
+      return g_variant_new_variant (random_value (inner_type, depth > 0 ? depth - 1 : 0));
+    }
+
+  if (g_variant_type_is_maybe (type))
+    {
+      const GVariantType *element = g_variant_type_element (type);
+
+      return g_variant_new_maybe (element, pick (2) ? random_value (element, depth) : NULL);
+    }
+
+  if (g_variant_type_is_array (type))
+    {
+      const GVariantType *element = g_variant_type_element (type);
+      GVariantBuilder     builder;
+      guint               n = pick (40) == 0 ? 100 + pick (300) : pick (5);
+
+      g_variant_builder_init (&builder, type);
+      for (guint i = 0; i < n; i++)
+        g_variant_builder_add_value (&builder, random_value (element, depth));
+      return g_variant_builder_end (&builder);
+    }
+
+  {
+    GVariantBuilder     builder;
+    const GVariantType *member;
+
+    g_variant_builder_init (&builder, type);
+    for (member = g_variant_type_first (type); member != NULL; member = g_variant_type_next (member))
+      g_variant_builder_add_value (&builder, random_value (member, depth));
+    return g_variant_builder_end (&builder);
+  }
+}
+
+static gboolean
+comlink_accepts (const guint8 *data,
+                 gsize         size)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean ok = _comlink_wire_check_serialised (data, size, G_MAXUINT64, &error);
+
+  if (!ok)
+    g_assert_error (error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL);
+  return ok;
+}
+
+static gboolean
+glib_accepts (const guint8 *data,
+              gsize         size)
+{
+  g_autoptr(GBytes) bytes = g_bytes_new (data, size);
+  g_autoptr(GVariant) value = g_variant_ref_sink (g_variant_new_from_bytes (G_VARIANT_TYPE_VARIANT, bytes, FALSE));
+
+  return g_variant_is_normal_form (value);
+}
+
+/* A value of each random type as GLib writes it, in little-endian */
+static GBytes *
+random_serialised (void)
+{
+  g_autoptr(GString) type_string = g_string_new (NULL);
+  g_autoptr(GVariantType) type = NULL;
+  g_autoptr(GVariant) value = NULL;
+  g_autoptr(GVariant) boxed = NULL;
+
+  append_type (type_string, 4);
+  type = g_variant_type_new (type_string->str);
+  value = g_variant_ref_sink (random_value (type, 4));
+  boxed = g_variant_ref_sink (g_variant_new_variant (g_steal_pointer (&value)));
+  if (G_BYTE_ORDER == G_BIG_ENDIAN)
+    {
+      GVariant *swapped = g_variant_byteswap (boxed);
+
+      g_variant_unref (boxed);
+      boxed = swapped;
+    }
+
+  return g_variant_get_data_as_bytes (boxed);
+}
+
+static void
+test_wire_check_accepts_normal (void)
+{
+  for (guint i = 0; i < 3000; i++)
+    {
+      g_autoptr(GBytes) bytes = random_serialised ();
+      gsize         size;
+      const guint8 *data = g_bytes_get_data (bytes, &size);
+
+      g_assert_true (glib_accepts (data, size));
+      if (!comlink_accepts (data, size))
+        {
+          g_autoptr(GVariant) value = g_variant_new_from_bytes (G_VARIANT_TYPE_VARIANT, bytes, FALSE);
+          g_autofree char *text = g_variant_print (value, TRUE);
+
+          g_error ("Refused a value in normal form: %s", text);
+        }
+    }
+}
+
+/* Changed bytes: the same verdict as GLib, whichever it is */
+static void
+test_wire_check_agrees_with_glib (void)
+{
+  guint n_refused = 0;
+
+  for (guint i = 0; i < 20000; i++)
+    {
+      g_autoptr(GBytes) bytes = random_serialised ();
+      gsize    size = g_bytes_get_size (bytes);
+      guint8  *data = g_memdup2 (g_bytes_get_data (bytes, NULL), MAX (size, 1));
+      guint    n_changes = 1 + pick (3);
+      gboolean ours;
+      gboolean glibs;
+
+      for (guint j = 0; j < n_changes && size > 0; j++)
+        {
+          gsize at = pick (size);
+
+          switch (pick (3))
+            {
+            case 0:
+              data[at] ^= 1 << pick (8);
+              break;
+            case 1:
+              data[at] = pick (2) ? 0 : 0xff;
+              break;
+            default:
+              data[at] = "bynqiuxthdsogvma(){}"[pick (20)];
+              break;
+            }
+        }
+      if (pick (8) == 0 && size > 0)
+        size = pick (size);
+
+      ours = comlink_accepts (data, size);
+      glibs = glib_accepts (data, size);
+      if (ours != glibs)
+        {
+          g_autoptr(GString) hex = g_string_new (NULL);
+
+          for (gsize k = 0; k < size; k++)
+            g_string_append_printf (hex, "%02x", data[k]);
+          g_error ("Verdict %d where GLib says %d on %s", ours, glibs, hex->str);
+        }
+      n_refused += !ours;
+      g_free (data);
+    }
+
+  /* The changes did make many refusals */
+  g_assert_cmpuint (n_refused, >, 5000);
+}
+
+static GBytes *
+serialise_boxed (GVariant *value)
+{
+  g_autoptr(GVariant) boxed = g_variant_ref_sink (g_variant_new_variant (value));
+
+  return g_variant_get_data_as_bytes (boxed);
+}
+
+static gboolean
+check_bytes (GBytes  *bytes,
+             guint64  max_elements,
+             GError **error)
+{
+  gsize         size;
+  const guint8 *data = g_bytes_get_data (bytes, &size);
+
+  return _comlink_wire_check_serialised (data, size, max_elements, error);
+}
+
+/* Elements are counted at any depth; numbers are not */
+static void
+test_wire_check_elements (void)
+{
+  g_autoptr(GError) error = NULL;
+  const char *strv[] = { "a", "b", "c", NULL };
+  g_autoptr(GBytes) strings = serialise_boxed (g_variant_new_strv (strv, -1));
+  g_autoptr(GBytes) units = NULL;
+  g_autoptr(GBytes) numbers = NULL;
+  GVariantBuilder builder;
+
+  /* The variant itself and three strings */
+  g_assert_true (check_bytes (strings, 4, NULL));
+  g_assert_false (check_bytes (strings, 3, &error));
+  g_assert_error (error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL);
+  g_assert_nonnull (strstr (error->message, "more than 3 elements"));
+  g_clear_error (&error);
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a()"));
+  for (guint i = 0; i < 1000; i++)
+    g_variant_builder_add (&builder, "()");
+  units = serialise_boxed (g_variant_builder_end (&builder));
+  g_assert_true (check_bytes (units, 1001, NULL));
+  g_assert_false (check_bytes (units, 1000, NULL));
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("at"));
+  for (guint i = 0; i < 1000; i++)
+    g_variant_builder_add (&builder, "t", (guint64) i);
+  numbers = serialise_boxed (g_variant_builder_end (&builder));
+  g_assert_true (check_bytes (numbers, 1, NULL));
+}
+
+/* Nesting as deep as GLib allows, and one more */
+static void
+test_wire_check_depth (void)
+{
+  for (guint depth = 120; depth < 130; depth++)
+    {
+      GVariant *value = g_variant_new_int32 (1);
+      g_autoptr(GBytes) bytes = NULL;
+      gsize         size;
+      const guint8 *data;
+
+      for (guint i = 0; i < depth; i++)
+        value = g_variant_new_variant (value);
+      value = g_variant_ref_sink (value);
+      bytes = g_variant_get_data_as_bytes (value);
+      data = g_bytes_get_data (bytes, &size);
+      g_assert_cmpint (comlink_accepts (data, size), ==, glib_accepts (data, size));
+      g_variant_unref (value);
+    }
+
+  for (guint depth = 120; depth < 130; depth++)
+    {
+      g_autoptr(GString) type = g_string_new (NULL);
+      g_autoptr(GString) frame = g_string_new (NULL);
+
+      /* An empty array of a type nested @depth deep, in a variant */
+      for (guint i = 0; i < depth; i++)
+        g_string_append_c (type, 'a');
+      g_string_append_c (type, 'i');
+      g_string_append_c (frame, '\0');
+      g_string_append (frame, type->str);
+      /* GLib reads a type string nested more than 128 deep as no type at
+       * all, and then takes the value for normal: it is refused here */
+      g_assert_cmpint (comlink_accepts ((const guint8 *) frame->str, frame->len), ==, depth + 1 < 128);
+      if (depth + 1 < 128)
+        g_assert_true (glib_accepts ((const guint8 *) frame->str, frame->len));
+    }
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+  rng = g_rand_new_with_seed (g_test_rand_int ());
+
+  g_test_add_func ("/Comlink/WireCheck/accepts-normal", test_wire_check_accepts_normal);
+  g_test_add_func ("/Comlink/WireCheck/agrees-with-glib", test_wire_check_agrees_with_glib);
+  g_test_add_func ("/Comlink/WireCheck/elements", test_wire_check_elements);
+  g_test_add_func ("/Comlink/WireCheck/depth", test_wire_check_depth);
+
+  return g_test_run ();
+}
