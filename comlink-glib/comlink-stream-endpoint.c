@@ -93,12 +93,16 @@ struct _ComlinkStreamEndpoint
   guint    write_mark;   /* the first of its FdMarks not sent yet */
 
   /* The read side, in the endpoint's context */
-  guint8 *in; /* bytes read and not parsed yet */
-  gsize   in_len;
-  gsize   in_size;
-  guint8 *body; /* a large frame, read in place */
-  gsize   body_size;
-  gsize   body_have;
+  guint8  *in; /* bytes read and not parsed yet */
+  gsize    in_len;
+  gsize    in_size;
+  guint8  *body; /* a large frame, read in place */
+  gsize    body_size;
+  gsize    body_have;
+  guint64  n_frames;       /* frames read whole so far */
+  guint64  deadline_frame; /* the frame that frame_deadline is for */
+  GSource *frame_deadline; /* closes the endpoint if a begun frame stalls */
+  guint    deadline_seconds;
 
   GMutex mutex;
   /* Protected by mutex */
@@ -250,6 +254,7 @@ queue_frame (ComlinkStreamEndpoint *self,
       boxed = swapped;
     }
 
+  self->n_frames++;
   if (fds != NULL && fds->len > 0)
     {
       fd_list = g_unix_fd_list_new_from_array ((gint *) (gpointer) fds->data, fds->len);
@@ -258,6 +263,59 @@ queue_frame (ComlinkStreamEndpoint *self,
   g_queue_push_tail (&self->ready, _comlink_queued_message_new (g_variant_get_variant (boxed), fd_list));
 
   return TRUE;
+}
+
+static void
+clear_frame_deadline (ComlinkStreamEndpoint *self)
+{
+  if (self->frame_deadline != NULL)
+    {
+      g_source_destroy (self->frame_deadline);
+      g_clear_pointer (&self->frame_deadline, g_source_unref);
+    }
+}
+
+static gboolean
+on_frame_deadline (gpointer user_data)
+{
+  ComlinkStreamEndpoint *self = user_data;
+  guint                  seconds = self->deadline_seconds;
+
+  g_clear_pointer (&self->frame_deadline, g_source_unref);
+  fail (self, g_error_new (COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
+                           g_dngettext (GETTEXT_PACKAGE,
+                                        "A message was not completed within %u second",
+                                        "A message was not completed within %u seconds",
+                                        seconds),
+                           seconds));
+
+  return G_SOURCE_REMOVE;
+}
+
+/* A frame that has begun must end within the read timeout of its first
+ * byte, or a peer could keep the calls waiting forever: a deadline runs
+ * while one is incomplete, and starts again with the next frame. */
+static void
+watch_partial_frame (ComlinkStreamEndpoint *self)
+{
+  gboolean partial = self->in_len > 0 || self->body != NULL;
+  guint64  timeout;
+
+  if (self->frame_deadline != NULL && (!partial || self->deadline_frame != self->n_frames))
+    clear_frame_deadline (self);
+  if (!partial || self->frame_deadline != NULL)
+    return;
+
+  timeout = get_locked (self, &self->read_timeout);
+  if (timeout == 0)
+    return;
+
+  self->deadline_frame = self->n_frames;
+  self->deadline_seconds = (guint) timeout;
+  self->frame_deadline = g_timeout_source_new ((guint) timeout * 1000);
+  g_source_set_static_name (self->frame_deadline, "[comlink] stream read timeout");
+  g_source_set_callback (self->frame_deadline, on_frame_deadline, self, NULL);
+  g_source_attach (self->frame_deadline, comlink_endpoint_get_context (COMLINK_ENDPOINT (self)));
 }
 
 /* Delivers the queued messages in order. A receiver may run a nested main
@@ -380,6 +438,7 @@ on_read (GObject      *source,
           self->in_len += n_read;
           if (parse_frames (self))
             {
+              watch_partial_frame (self);
               read_more (self);
               deliver_ready (self);
             }
@@ -409,6 +468,7 @@ on_body_read (GObject      *source,
     }
   else if (queue_frame (self, g_steal_pointer (&self->body), self->body_size, self->body_fds))
     {
+      watch_partial_frame (self);
       read_more (self);
       deliver_ready (self);
     }
@@ -511,6 +571,7 @@ on_socket_readable (GSocket     *socket,
         return G_SOURCE_REMOVE;
     }
 
+  watch_partial_frame (self);
   deliver_ready (self);
 
   return G_SOURCE_CONTINUE;
@@ -858,6 +919,7 @@ comlink_stream_endpoint_close (ComlinkEndpoint *endpoint)
       g_source_destroy (self->write_source);
       g_clear_pointer (&self->write_source, g_source_unref);
     }
+  clear_frame_deadline (self);
   close_fds (self->in_fds);
   close_fds (self->body_fds);
   g_queue_clear_full (&self->ready, (GDestroyNotify) _comlink_queued_message_free);
@@ -872,6 +934,7 @@ comlink_stream_endpoint_finalize (GObject *object)
 
   if (!comlink_endpoint_is_closed (COMLINK_ENDPOINT (self)))
     g_io_stream_close (self->stream, NULL, NULL);
+  clear_frame_deadline (self);
 
   g_clear_object (&self->stream);
   g_clear_object (&self->cancellable);

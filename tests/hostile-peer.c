@@ -6,6 +6,12 @@
 
 #include <gio/gunixfdmessage.h>
 
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#else
+#define RUNNING_ON_VALGRIND 0
+#endif
+
 #include "hostile-peer.h"
 
 #define HAS_FDS 0x80000000u
@@ -449,4 +455,10 @@ hostile_child_finish (HostileChild *child,
   g_clear_object (&child->process);
 
   return g_steal_pointer (&out);
+}
+
+guint
+hostile_slowdown (void)
+{
+  return RUNNING_ON_VALGRIND ? 20 : 1;
 }

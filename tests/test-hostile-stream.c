@@ -41,6 +41,7 @@ typedef struct
   TestResult     r;
   TestExited     exited;
   guint          fds_before;
+  guint64        call_id; /* of the parent's call that waits */
 } ChildAttack;
 
 /* The worker is started, a call of the parent waits, and the child has
@@ -58,22 +59,32 @@ child_attack_start (ChildAttack *a)
   hostile_peer_send_hello (a->peer);
   call = hostile_peer_receive_kind (a->peer, HOSTILE_CALL, 0);
   g_assert_nonnull (call);
+  a->call_id = hostile_message_id (call);
 }
 
-/* The call failed with PROTOCOL naming @reason, within 100 ms of @since,
- * the worker exited once with the same, the child was reaped, and nothing
- * of the worker is left */
+static ComlinkStreamEndpoint *
+parent_endpoint (ChildAttack *a)
+{
+  return COMLINK_STREAM_ENDPOINT (comlink_connection_get_endpoint (comlink_worker_get_connection (a->worker)));
+}
+
+/* The call failed with PROTOCOL naming @reason, @after_ms to @after_ms +
+ * 100 ms after @since (slower under valgrind), the worker exited once with the same, the child
+ * was reaped, and nothing of the worker is left */
 static void
-child_attack_check (ChildAttack *a,
-                    gint64       since,
-                    const char  *reason)
+child_attack_check_after (ChildAttack *a,
+                          gint64       since,
+                          guint        after_ms,
+                          const char  *reason)
 {
   TestWatch watch = { 0 };
 
   test_wait_until (a->r.n_calls == 1);
   g_assert_error (a->r.error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL);
-  g_assert_nonnull (strstr (a->r.error->message, reason));
-  g_assert_cmpint (a->r.time - since, <, 100 * 1000);
+  if (strstr (a->r.error->message, reason) == NULL)
+    g_error ("“%s” does not say “%s”", a->r.error->message, reason);
+  g_assert_cmpint (a->r.time - since, >=, after_ms * 1000);
+  g_assert_cmpint (a->r.time - since, <, (after_ms + 100 * hostile_slowdown ()) * 1000);
   g_assert_cmpuint (a->exited.n_exited, ==, 1);
   g_assert_error (a->exited.error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL);
   g_assert_cmpint (comlink_worker_get_state (a->worker), ==, COMLINK_WORKER_STATE_EXITED);
@@ -92,6 +103,53 @@ child_attack_check (ChildAttack *a,
 }
 
 static void
+child_attack_check (ChildAttack *a,
+                    gint64       since,
+                    const char  *reason)
+{
+  child_attack_check_after (a, since, 0, reason);
+}
+
+/* A message of @kind with @body, for a member @member (or none) */
+static GVariant *
+message_new (guint8      kind,
+             guint64     id,
+             const char *member,
+             GVariant   *body)
+{
+  const char *path[] = { member, NULL };
+
+  return g_variant_new ("((ytt)@as@v)", kind, id, (guint64) 0,
+                        g_variant_new_strv (path, member != NULL ? 1 : 0),
+                        g_variant_new_variant (body));
+}
+
+static GVariant *
+empty_strings (guint n)
+{
+  GVariantBuilder builder;
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE_STRING_ARRAY);
+  for (guint i = 0; i < n; i++)
+    g_variant_builder_add (&builder, "s", "");
+  return g_variant_builder_end (&builder);
+}
+
+/* A VARIANT value: an int nested in @depth variants */
+static GVariant *
+nested_variant (guint depth)
+{
+  GVariant *value = g_variant_new_int32 (7);
+
+  for (guint i = 0; i < depth; i++)
+    value = g_variant_new_variant (value);
+  return g_variant_new ("(y@v)", 2, g_variant_new_variant (value));
+}
+
+/* A frame begun and never finished */
+static const char partial_frame[] = "\x10\x00\x00\x00\x01\x02";
+
+static void
 test_child_bad_frame (gconstpointer data)
 {
   guint       i = GPOINTER_TO_UINT (data);
@@ -102,6 +160,72 @@ test_child_bad_frame (gconstpointer data)
   since = g_get_monotonic_time ();
   hostile_peer_send_raw (a.peer, bad_frames[i].bytes, bad_frames[i].length);
   child_attack_check (&a, since, bad_frames[i].reason);
+}
+
+static void
+test_child_stall (void)
+{
+  ChildAttack a = { 0 };
+  gint64      since;
+
+  child_attack_start (&a);
+  comlink_stream_endpoint_set_read_timeout (parent_endpoint (&a), 1);
+  since = g_get_monotonic_time ();
+  hostile_peer_send_raw (a.peer, partial_frame, sizeof partial_frame - 1);
+  child_attack_check_after (&a, since, 1000, "not completed within 1 second");
+}
+
+static void
+test_child_too_many_elements (void)
+{
+  ChildAttack a = { 0 };
+  gint64      since;
+
+  child_attack_start (&a);
+  comlink_stream_endpoint_set_max_message_elements (parent_endpoint (&a), 1000);
+  since = g_get_monotonic_time ();
+  hostile_peer_send_message (a.peer, message_new (HOSTILE_REPLY, a.call_id, NULL, empty_strings (1000)), NULL, 0);
+  child_attack_check (&a, since, "more than 1000 elements");
+}
+
+static void
+test_child_too_deep (void)
+{
+  ChildAttack a = { 0 };
+  gint64      since;
+
+  child_attack_start (&a);
+  since = g_get_monotonic_time ();
+  hostile_peer_send_message (a.peer, message_new (HOSTILE_REPLY, a.call_id, NULL, nested_variant (200)), NULL, 0);
+  child_attack_check (&a, since, "nested too deep");
+}
+
+/* Many small elements are no attack: a reply of 200,000 empty strings
+ * arrives whole, and the worker goes on */
+static void
+test_child_many_strings (void)
+{
+  ChildAttack a = { 0 };
+  TestWatch   watch = { 0 };
+  GStrv       strv;
+
+  child_attack_start (&a);
+  hostile_peer_send_message (a.peer, message_new (HOSTILE_REPLY, a.call_id, NULL, empty_strings (200000)), NULL, 0);
+  test_wait_until (a.r.n_calls == 1);
+  g_assert_no_error (a.r.error);
+  g_assert_true (G_VALUE_HOLDS (a.r.value, G_TYPE_STRV));
+  strv = g_value_get_boxed (a.r.value);
+  g_assert_cmpuint (g_strv_length (strv), ==, 200000);
+  g_assert_cmpstr (strv[199999], ==, "");
+  g_assert_cmpint (comlink_worker_get_state (a.worker), ==, COMLINK_WORKER_STATE_RUNNING);
+
+  test_result_clear (&a.r);
+  comlink_worker_terminate (a.worker);
+  test_watch (&watch, a.worker);
+  g_clear_object (&a.worker);
+  g_clear_pointer (&a.peer, hostile_peer_free);
+  test_wait_until (test_watch_done (&watch));
+  test_wait_until (test_count_fds () <= a.fds_before);
 }
 
 /* --- a hostile parent, its child a real library process --- */
@@ -136,29 +260,115 @@ check_child_report (const char *report,
   g_assert_cmpuint (after, <=, baseline);
 }
 
+/* The child started in report mode, with the peer's handshake sent and
+ * a call answered */
+static void
+start_serving_child (HostileChild *child)
+{
+  const char *argv[] = { "report", NULL };
+  g_autoptr(GVariant) reply = NULL;
+
+  hostile_child_start (child, argv);
+  hostile_peer_send_hello (child->peer);
+  hostile_peer_send (child->peer, "((byte 2, uint64 1, uint64 0), ['add'], <[<2>, <3>]>)", NULL, 0);
+  reply = hostile_peer_receive_kind (child->peer, HOSTILE_REPLY, 1);
+  g_assert_nonnull (reply);
+}
+
+/* The child closed the connection on its own, with PROTOCOL naming
+ * @reason, and left nothing behind */
+static void
+finish_refusing_child (HostileChild *child,
+                       const char   *reason)
+{
+  g_autofree char *report = NULL;
+  int              status = -1;
+
+  g_assert_true (hostile_peer_wait_end (child->peer));
+  report = hostile_child_finish (child, FALSE, &status);
+  g_assert_cmpint (status, ==, 0);
+  check_child_report (report, reason);
+}
+
+static GVariant *
+call_new (guint64     id,
+          const char *method,
+          GVariant   *arg)
+{
+  GVariant *args[] = { g_variant_new_variant (arg) };
+
+  return message_new (HOSTILE_CALL, id, method, g_variant_new_array (G_VARIANT_TYPE_VARIANT, args, 1));
+}
+
+static void
+test_parent_stall (void)
+{
+  HostileChild child = { 0 };
+  gint64       since;
+
+  g_setenv ("COMLINK_TEST_READ_TIMEOUT", "1", TRUE);
+  start_serving_child (&child);
+  g_unsetenv ("COMLINK_TEST_READ_TIMEOUT");
+  since = g_get_monotonic_time ();
+  hostile_peer_send_raw (child.peer, partial_frame, sizeof partial_frame - 1);
+  finish_refusing_child (&child, "not completed within 1 second");
+  g_assert_cmpint (g_get_monotonic_time () - since, >=, G_USEC_PER_SEC);
+}
+
+/* The default bound holds: one element more than 1048576 */
+static void
+test_parent_too_many_elements (void)
+{
+  HostileChild child = { 0 };
+
+  start_serving_child (&child);
+  hostile_peer_send_message (child.peer, call_new (2, "echo-strv", empty_strings (1024 * 1024)), NULL, 0);
+  finish_refusing_child (&child, "more than 1048576 elements");
+}
+
+static void
+test_parent_too_deep (void)
+{
+  HostileChild child = { 0 };
+
+  start_serving_child (&child);
+  hostile_peer_send_message (child.peer, call_new (2, "echo-variant", nested_variant (200)), NULL, 0);
+  finish_refusing_child (&child, "nested too deep");
+}
+
+/* Many small elements are no attack: the child echoes 200,000 empty
+ * strings, and ends normally when the parent goes */
+static void
+test_parent_many_strings (void)
+{
+  HostileChild child = { 0 };
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) body = NULL;
+  g_autofree char *report = NULL;
+  int              status = -1;
+
+  start_serving_child (&child);
+  hostile_peer_send_message (child.peer, call_new (2, "echo-strv", empty_strings (200000)), NULL, 0);
+  reply = hostile_peer_receive_kind (child.peer, HOSTILE_REPLY, 2);
+  g_assert_nonnull (reply);
+  body = hostile_message_body (reply);
+  g_assert_true (g_variant_is_of_type (body, G_VARIANT_TYPE_STRING_ARRAY));
+  g_assert_cmpuint (g_variant_n_children (body), ==, 200000);
+
+  report = hostile_child_finish (&child, TRUE, &status);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_nonnull (strstr (report, "result ok\n"));
+}
+
 static void
 test_parent_bad_frame (gconstpointer data)
 {
-  guint            i = GPOINTER_TO_UINT (data);
-  const char      *argv[] = { "report", NULL };
-  HostileChild     child = { 0 };
-  g_autofree char *report = NULL;
-  g_autoptr(GVariant) reply = NULL;
-  int status = -1;
+  guint        i = GPOINTER_TO_UINT (data);
+  HostileChild child = { 0 };
 
-  hostile_child_start (&child, argv);
-  hostile_peer_send_hello (child.peer);
-  /* The child serves: a call is answered */
-  hostile_peer_send (child.peer, "((byte 2, uint64 1, uint64 0), ['add'], <[<2>, <3>]>)", NULL, 0);
-  reply = hostile_peer_receive_kind (child.peer, HOSTILE_REPLY, 1);
-  g_assert_nonnull (reply);
-
+  start_serving_child (&child);
   hostile_peer_send_raw (child.peer, bad_frames[i].bytes, bad_frames[i].length);
-  /* The child closes its side on its own, and exits */
-  g_assert_true (hostile_peer_wait_end (child.peer));
-  report = hostile_child_finish (&child, FALSE, &status);
-  g_assert_cmpint (status, ==, 0);
-  check_child_report (report, bad_frames[i].reason);
+  finish_refusing_child (&child, bad_frames[i].reason);
 }
 
 int
@@ -174,6 +384,15 @@ main (int argc, char *argv[])
       g_test_add_data_func (child, GUINT_TO_POINTER (i), test_child_bad_frame);
       g_test_add_data_func (parent, GUINT_TO_POINTER (i), test_parent_bad_frame);
     }
+
+  g_test_add_func ("/Comlink/Hostile/child-to-parent/stall", test_child_stall);
+  g_test_add_func ("/Comlink/Hostile/child-to-parent/too-many-elements", test_child_too_many_elements);
+  g_test_add_func ("/Comlink/Hostile/child-to-parent/too-deep", test_child_too_deep);
+  g_test_add_func ("/Comlink/Hostile/child-to-parent/many-strings", test_child_many_strings);
+  g_test_add_func ("/Comlink/Hostile/parent-to-child/stall", test_parent_stall);
+  g_test_add_func ("/Comlink/Hostile/parent-to-child/too-many-elements", test_parent_too_many_elements);
+  g_test_add_func ("/Comlink/Hostile/parent-to-child/too-deep", test_parent_too_deep);
+  g_test_add_func ("/Comlink/Hostile/parent-to-child/many-strings", test_parent_many_strings);
 
   return g_test_run ();
 }

@@ -179,13 +179,11 @@ random_serialised (void)
 {
   g_autoptr(GString) type_string = g_string_new (NULL);
   g_autoptr(GVariantType) type = NULL;
-  g_autoptr(GVariant) value = NULL;
   g_autoptr(GVariant) boxed = NULL;
 
   append_type (type_string, 4);
   type = g_variant_type_new (type_string->str);
-  value = g_variant_ref_sink (random_value (type, 4));
-  boxed = g_variant_ref_sink (g_variant_new_variant (g_steal_pointer (&value)));
+  boxed = g_variant_ref_sink (g_variant_new_variant (random_value (type, 4)));
   if (G_BYTE_ORDER == G_BIG_ENDIAN)
     {
       GVariant *swapped = g_variant_byteswap (boxed);

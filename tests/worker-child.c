@@ -3,7 +3,8 @@
 /* The child of the subprocess worker tests: exposes a TestCalc to its
  * parent. "exit-early N" exits with status N before exposing anything;
  * "report [QUARK...]" tells, when its parent is gone, how the connection
- * ended and what it left behind. */
+ * ended and what it left behind (with COMLINK_TEST_READ_TIMEOUT set, it
+ * serves with that read timeout). */
 
 #include <malloc.h>
 #include <signal.h>
@@ -26,6 +27,47 @@ rss_kib (void)
   return resident * (sysconf (_SC_PAGESIZE) / 1024);
 }
 
+static void
+on_closed (ComlinkConnection *connection,
+           const GError      *error,
+           GError           **closed)
+{
+  *closed = g_error_copy (error);
+}
+
+/* As comlink_worker_serve_parent(), with a read timeout of @seconds */
+static gboolean
+serve_with_read_timeout (GObject *object,
+                         guint    seconds,
+                         GError **error)
+{
+  g_autoptr(GSocket) socket = g_socket_new_from_fd (atoi (g_getenv ("COMLINK_WORKER_FD")), error);
+  g_autoptr(GIOStream) stream = NULL;
+  g_autoptr(ComlinkEndpoint) endpoint = NULL;
+  ComlinkConnection *connection;
+  GError            *closed = NULL;
+
+  if (socket == NULL)
+    return FALSE;
+  stream = G_IO_STREAM (g_socket_connection_factory_create_connection (socket));
+  endpoint = comlink_stream_endpoint_new (stream);
+  comlink_stream_endpoint_set_read_timeout (COMLINK_STREAM_ENDPOINT (endpoint), seconds);
+  connection = comlink_expose (object, endpoint);
+  g_signal_connect (connection, "closed", G_CALLBACK (on_closed), &closed);
+  while (closed == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+
+  if (g_error_matches (closed, COMLINK_ERROR, COMLINK_ERROR_CLOSED))
+    {
+      g_error_free (closed);
+      return TRUE;
+    }
+  g_propagate_error (error, closed);
+  return FALSE;
+}
+
 /* Serves the parent, then prints, for a test that plays a hostile
  * parent: how the connection ended ("result ok" or "result DOMAIN CODE
  * MESSAGE"), the descriptors and resident memory before (the worker's
@@ -45,7 +87,9 @@ report (int          n_quarks,
   fds_baseline = test_count_fds () - 1;
   rss_before = rss_kib ();
 
-  if (comlink_worker_serve_parent (G_OBJECT (calc), &error))
+  if (g_getenv ("COMLINK_TEST_READ_TIMEOUT") != NULL
+        ? serve_with_read_timeout (G_OBJECT (calc), atoi (g_getenv ("COMLINK_TEST_READ_TIMEOUT")), &error)
+        : comlink_worker_serve_parent (G_OBJECT (calc), &error))
     g_print ("result ok\n");
   else
     g_print ("result %s %d %s\n", g_quark_to_string (error->domain), error->code, error->message);
