@@ -105,6 +105,16 @@ hostile_peer_send_raw (HostilePeer  *peer,
   send_all (peer, data, size, NULL, 0);
 }
 
+void
+hostile_peer_send_raw_with_fds (HostilePeer  *peer,
+                                gconstpointer data,
+                                gsize         size,
+                                const int    *fds,
+                                guint         n_fds)
+{
+  send_all (peer, data, size, fds, n_fds);
+}
+
 static void
 send_frame_with_fds (HostilePeer  *peer,
                      gconstpointer data,

@@ -53,10 +53,15 @@ void hostile_peer_send_message (HostilePeer *peer,
 void hostile_peer_send_frame (HostilePeer  *peer,
                               gconstpointer data,
                               gsize         size);
-/* Any bytes at all */
+/* Any bytes at all, with @fds beside the first */
 void hostile_peer_send_raw (HostilePeer  *peer,
                             gconstpointer data,
                             gsize         size);
+void hostile_peer_send_raw_with_fds (HostilePeer  *peer,
+                                     gconstpointer data,
+                                     gsize         size,
+                                     const int    *fds,
+                                     guint         n_fds);
 void hostile_peer_send_hello (HostilePeer *peer);
 
 /* The next message the library side sends, with its descriptors if any;

@@ -29,8 +29,25 @@ static const struct
   /* A valid variant (uint32 7) that is not a message */
   { "not-a-message", "\x06\x00\x00\x00\x07\x00\x00\x00\x00\x75", 10, "instead of" },
   /* A frame that announces file descriptors, with none */
+  { "stray-descriptors", "\x06\x00\x00\x00\x07\x00\x00\x00\x00\x75", 10, "where none is expected" },
   { "missing-descriptors", "\x06\x00\x00\x80\x01\x00\x00\x00\x07\x00\x00\x00\x00\x75", 14, "did not come" },
 };
+
+/* A stray descriptor comes with a frame that announces none */
+static void
+send_bad_frame (HostilePeer *peer,
+                guint        i)
+{
+  if (g_str_equal (bad_frames[i].name, "stray-descriptors"))
+    {
+      int fd = test_pipe_with ("stray");
+
+      hostile_peer_send_raw_with_fds (peer, bad_frames[i].bytes, bad_frames[i].length, &fd, 1);
+      close (fd);
+    }
+  else
+    hostile_peer_send_raw (peer, bad_frames[i].bytes, bad_frames[i].length);
+}
 
 /* --- a hostile child, its parent a real subprocess worker --- */
 
@@ -158,7 +175,7 @@ test_child_bad_frame (gconstpointer data)
 
   child_attack_start (&a);
   since = g_get_monotonic_time ();
-  hostile_peer_send_raw (a.peer, bad_frames[i].bytes, bad_frames[i].length);
+  send_bad_frame (a.peer, i);
   child_attack_check (&a, since, bad_frames[i].reason);
 }
 
@@ -367,7 +384,7 @@ test_parent_bad_frame (gconstpointer data)
   HostileChild child = { 0 };
 
   start_serving_child (&child);
-  hostile_peer_send_raw (child.peer, bad_frames[i].bytes, bad_frames[i].length);
+  send_bad_frame (child.peer, i);
   finish_refusing_child (&child, bad_frames[i].reason);
 }
 
