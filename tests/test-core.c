@@ -716,7 +716,8 @@ test_callback (Fixture *f, gconstpointer data)
 {
   CallbackLog log = { 0, NULL, g_string_new ("") };
   g_autoptr(ComlinkCallback) callback =
-               comlink_callback_new (g_cclosure_new (G_CALLBACK (on_callback), &log, NULL));
+               comlink_callback_new_typed (g_cclosure_new (G_CALLBACK (on_callback), &log, NULL),
+                                           G_TYPE_NONE, 2, G_TYPE_INT, G_TYPE_STRING);
   ComlinkConnection *wrapping = comlink_connection_get_for_endpoint (comlink_channel_get_port2 (f->channel));
   ComlinkConnection *exposing = comlink_connection_get_for_endpoint (comlink_channel_get_port1 (f->channel));
   g_autoptr(GError) error = NULL;
@@ -758,7 +759,8 @@ test_callback_error (void)
 {
   g_autoptr(ComlinkChannel) channel = comlink_channel_new ();
   g_autoptr(ComlinkCallback) callback =
-               comlink_callback_new_with_return_type (g_cclosure_new (G_CALLBACK (failing_callback), NULL, NULL), G_TYPE_INT);
+               comlink_callback_new_typed (g_cclosure_new (G_CALLBACK (failing_callback), NULL, NULL),
+                                           G_TYPE_INT, 1, G_TYPE_INT);
   g_autoptr(ComlinkProxy) proxy = NULL;
   g_autoptr(GError) error = NULL;
   GValue *args, *ret;
