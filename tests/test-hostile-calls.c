@@ -142,7 +142,8 @@ receive_answer (HostilePeer *peer,
 
 /* The side under attack may take long to read a message of MANY values:
  * GLib 2.74 reads the element i of a serialised array in time linear in
- * i. Waits, longer than hostile_peer_receive() does, until it writes. */
+ * i. Waits, longer than hostile_peer_receive() does, until it writes;
+ * the caller has read everything that came before. */
 static void
 wait_readable (HostilePeer *peer)
 {
@@ -390,6 +391,17 @@ test_child_constructs (gconstpointer data)
   TestCalc   *holder = test_calc_new ();
   guint64     made;
 
+  /* Reading MANY values takes the parent seconds, minutes under valgrind
+   * (see wait_readable()); the child, which runs natively, still reads
+   * them in the parent-to-child case */
+  if (construct_attacks[i].build != duplicate_name && construct_attacks[i].build != duplicate_spellings &&
+      g_getenv ("COMLINK_TEST_SLOW") != NULL)
+    {
+      g_object_unref (holder);
+      g_test_skip ("MANY values take too long to read in a slow run");
+      return;
+    }
+
   comlink_register_constructible (G_OBJECT (holder), "Calc", TEST_TYPE_CALC);
   test_watch (&sent, holder);
   child_attack_start (&a, "echo-object", test_args_new (1, G_TYPE_OBJECT, holder), 1);
@@ -501,6 +513,8 @@ test_parent_constructs (gconstpointer data)
 
   hostile_child_start (&child, argv);
   hostile_peer_send_hello (child.peer);
+  /* Nothing is left to read before the answer that wait_readable() awaits */
+  g_variant_unref (hostile_peer_receive_kind (child.peer, HOSTILE_HELLO, 0));
 
   send_request (child.peer, HOSTILE_CONSTRUCT, 1, 0, "Calc", construct_attacks[i].build ());
   wait_readable (child.peer);
