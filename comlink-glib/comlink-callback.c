@@ -15,6 +15,21 @@
  * closure that fails calls [method@Comlink.Callback.return_error]: the
  * caller gets the error instead of the return value.
  *
+ * The peer is not trusted to send the arguments the closure expects. A
+ * callback made with [ctor@Comlink.Callback.new_with_types] (or
+ * comlink_callback_new_typed() in C) declares its parameter types: a call
+ * with another number of arguments fails with
+ * %COMLINK_ERROR_INVALID_ARGUMENTS, and each argument is converted to its
+ * declared type (an integer to a double and so on, with range checks) or
+ * the call fails with %COMLINK_ERROR_TYPE_MISMATCH, before the closure
+ * runs. A callback made with [ctor@Comlink.Callback.new] declares no
+ * parameter types: its closure receives the arguments as they arrived,
+ * which only a closure that converts values by their type can take (the
+ * closures of PyGObject and GJS do). A C closure with no marshaller of its
+ * own (one from g_cclosure_new()) cannot: such an untyped callback takes
+ * calls with no arguments only, and refuses the others with
+ * %COMLINK_ERROR_INVALID_ARGUMENTS.
+ *
  * Lifetime: the callback holds its closure; the connection holds the
  * callback while the peer holds a proxy of it.
  *
@@ -26,6 +41,7 @@
 #include "comlink-callback.h"
 #include "comlink-error.h"
 #include "comlink-private.h"
+#include "comlink-value-private.h"
 
 struct _ComlinkCallback
 {
@@ -34,6 +50,13 @@ struct _ComlinkCallback
   GClosure     *closure;
   GMainContext *context;
   GType         return_type;
+  /* The declared parameter types, or NULL for an untyped callback */
+  GType   *param_types;
+  guint    n_params;
+  gboolean typed;
+  /* A C closure that came with no marshaller: it reads its arguments as
+   * the types its C function declares, whatever they are */
+  gboolean needs_types;
   /* While the closure runs, in the callback's context */
   ComlinkInvocation *running;
   GError            *error;
@@ -46,6 +69,40 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (ComlinkCallback, comlink_callback, G_TYPE_OBJECT,
                                G_IMPLEMENT_INTERFACE (COMLINK_TYPE_EXPOSABLE, exposable_iface_init))
 /* clang-format on */
 
+/* Fills @params (1 + n_args values, unset) with the callback and its
+ * arguments, converted to the declared types of a typed callback */
+static gboolean
+collect_params (ComlinkCallback *self,
+                const GValue    *args,
+                guint            n_args,
+                GValue          *params,
+                GError         **error)
+{
+  g_value_init (&params[0], COMLINK_TYPE_CALLBACK);
+  g_value_set_object (&params[0], self);
+
+  for (guint i = 0; i < n_args; i++)
+    {
+      if (self->typed)
+        {
+          if (!_comlink_value_convert (&args[i], self->param_types[i], &params[i + 1], error))
+            {
+              g_prefix_error (error, _ ("Argument %u of the callback: "), i + 1);
+              return FALSE;
+            }
+        }
+      else if (G_IS_VALUE (&args[i]))
+        {
+          g_value_init (&params[i + 1], G_VALUE_TYPE (&args[i]));
+          g_value_copy (&args[i], &params[i + 1]);
+        }
+      else
+        g_value_init (&params[i + 1], G_TYPE_POINTER);
+    }
+
+  return TRUE;
+}
+
 static gboolean
 run_closure (gpointer user_data)
 {
@@ -54,21 +111,15 @@ run_closure (gpointer user_data)
   g_autofree GValue *params = NULL;
   GValue             return_value = G_VALUE_INIT;
   const GValue      *args;
+  GError            *error = NULL;
   guint              n_args;
 
   args = comlink_invocation_get_args (invocation, &n_args);
   params = g_new0 (GValue, n_args + 1);
-  g_value_init (&params[0], COMLINK_TYPE_CALLBACK);
-  g_value_set_object (&params[0], self);
-  for (guint i = 0; i < n_args; i++)
+  if (!collect_params (self, args, n_args, params, &error))
     {
-      if (G_IS_VALUE (&args[i]))
-        {
-          g_value_init (&params[i + 1], G_VALUE_TYPE (&args[i]));
-          g_value_copy (&args[i], &params[i + 1]);
-        }
-      else
-        g_value_init (&params[i + 1], G_TYPE_POINTER);
+      comlink_invocation_take_error (invocation, error);
+      goto out;
     }
 
   if (self->return_type != G_TYPE_NONE)
@@ -92,8 +143,10 @@ run_closure (gpointer user_data)
     self->error = outer_error;
   }
 
+out:
   for (guint i = 0; i <= n_args; i++)
-    g_value_unset (&params[i]);
+    if (G_IS_VALUE (&params[i]))
+      g_value_unset (&params[i]);
   if (G_IS_VALUE (&return_value))
     g_value_unset (&return_value);
 
@@ -106,6 +159,7 @@ comlink_callback_invoke (ComlinkExposable  *exposable,
 {
   ComlinkCallback *self = COMLINK_CALLBACK (exposable);
   const char      *member = comlink_invocation_get_member (invocation);
+  guint            n_args;
 
   if (comlink_invocation_get_kind (invocation) != COMLINK_INVOCATION_CALL ||
       member[0] != '\0' || comlink_invocation_get_path (invocation)[0] != NULL)
@@ -113,6 +167,22 @@ comlink_callback_invoke (ComlinkExposable  *exposable,
       comlink_invocation_return_error (invocation, COMLINK_ERROR, COMLINK_ERROR_NO_SUCH_METHOD,
                                        _ ("A callback can only be called itself, it has no member “%s”"),
                                        member);
+      return;
+    }
+
+  comlink_invocation_get_args (invocation, &n_args);
+  if (self->typed && n_args != self->n_params)
+    {
+      comlink_invocation_return_error (invocation, COMLINK_ERROR, COMLINK_ERROR_INVALID_ARGUMENTS,
+                                       _ ("The callback takes %u arguments, not %u"),
+                                       self->n_params, n_args);
+      return;
+    }
+  if (!self->typed && self->needs_types && n_args > 0)
+    {
+      comlink_invocation_return_error (invocation, COMLINK_ERROR, COMLINK_ERROR_INVALID_ARGUMENTS,
+                                       _ ("The callback declares no parameter types and takes no arguments, not %u"),
+                                       n_args);
       return;
     }
 
@@ -134,6 +204,7 @@ comlink_callback_finalize (GObject *object)
   g_closure_invalidate (self->closure);
   g_closure_unref (self->closure);
   g_main_context_unref (self->context);
+  g_free (self->param_types);
 
   G_OBJECT_CLASS (comlink_callback_parent_class)->finalize (object);
 }
@@ -153,14 +224,128 @@ comlink_callback_init (ComlinkCallback *self)
 {
 }
 
+static ComlinkCallback *
+callback_new (GClosure    *closure,
+              GType        return_type,
+              gboolean     typed,
+              guint        n_params,
+              const GType *param_types)
+{
+  ComlinkCallback *self;
+
+  self = g_object_new (COMLINK_TYPE_CALLBACK, NULL);
+  self->closure = g_closure_ref (closure);
+  g_closure_sink (closure);
+  self->needs_types = closure->marshal == NULL;
+  if (closure->marshal == NULL)
+    g_closure_set_marshal (closure, g_cclosure_marshal_generic);
+  self->context = g_main_context_ref_thread_default ();
+  self->return_type = return_type & ~G_SIGNAL_TYPE_STATIC_SCOPE;
+  self->typed = typed;
+  self->n_params = n_params;
+  self->param_types = g_new (GType, MAX (n_params, 1));
+  for (guint i = 0; i < n_params; i++)
+    self->param_types[i] = param_types[i] & ~G_SIGNAL_TYPE_STATIC_SCOPE;
+
+  return self;
+}
+
+static gboolean
+is_value_type (GType type)
+{
+  return G_TYPE_IS_VALUE (type & ~G_SIGNAL_TYPE_STATIC_SCOPE);
+}
+
+/**
+ * comlink_callback_new_with_types:
+ * @closure: the closure to run when the peer calls the callback
+ * @return_type: the type of the value @closure returns, or %G_TYPE_NONE
+ * @n_params: the number of parameters @closure takes after the callback
+ * @param_types: (array length=n_params): the types of those parameters
+ *
+ * Creates a callback that the peer calls with @n_params arguments of
+ * @param_types, and whose closure returns a value of @return_type, which
+ * the peer receives as the result of its call.
+ *
+ * Each call is checked before @closure runs: another number of arguments
+ * fails with %COMLINK_ERROR_INVALID_ARGUMENTS, and an argument that does
+ * not convert to its declared type (with range checks, as for the
+ * arguments of a method) fails with %COMLINK_ERROR_TYPE_MISMATCH. So
+ * @closure always receives the callback and then values of exactly
+ * @param_types, as a signal handler does. A C closure made with
+ * g_cclosure_new() and no marshaller gets g_cclosure_marshal_generic().
+ *
+ * Returns: (transfer full): a new #ComlinkCallback
+ *
+ * Since: 1.0
+ */
+ComlinkCallback *
+comlink_callback_new_with_types (GClosure    *closure,
+                                 GType        return_type,
+                                 guint        n_params,
+                                 const GType *param_types)
+{
+  g_return_val_if_fail (closure != NULL, NULL);
+  g_return_val_if_fail (return_type == G_TYPE_NONE || is_value_type (return_type), NULL);
+  g_return_val_if_fail (n_params == 0 || param_types != NULL, NULL);
+  for (guint i = 0; i < n_params; i++)
+    g_return_val_if_fail (is_value_type (param_types[i]), NULL);
+
+  return callback_new (closure, return_type, TRUE, n_params, param_types);
+}
+
+/**
+ * comlink_callback_new_typed: (skip)
+ * @closure: the closure to run when the peer calls the callback
+ * @return_type: the type of the value @closure returns, or %G_TYPE_NONE
+ * @n_params: the number of parameters @closure takes after the callback
+ * @...: the #GType of each parameter
+ *
+ * The same as [ctor@Comlink.Callback.new_with_types], with the parameter
+ * types given as arguments, as for g_signal_new():
+ *
+ * ```c
+ * callback = comlink_callback_new_typed (g_cclosure_new (G_CALLBACK (on_progress), self, NULL),
+ *                                        G_TYPE_NONE, 2, G_TYPE_UINT, G_TYPE_STRING);
+ * ```
+ *
+ * Returns: (transfer full): a new #ComlinkCallback
+ *
+ * Since: 1.0
+ */
+ComlinkCallback *
+comlink_callback_new_typed (GClosure *closure,
+                            GType     return_type,
+                            guint     n_params,
+                            ...)
+{
+  g_autofree GType *param_types = g_new (GType, MAX (n_params, 1));
+  va_list           args;
+
+  va_start (args, n_params);
+  for (guint i = 0; i < n_params; i++)
+    param_types[i] = va_arg (args, GType);
+  va_end (args);
+
+  return comlink_callback_new_with_types (closure, return_type, n_params, param_types);
+}
+
 /**
  * comlink_callback_new_with_return_type:
  * @closure: the closure to run when the peer calls the callback
  * @return_type: the type of the value @closure returns, or %G_TYPE_NONE
  *
- * Creates a callback whose closure returns a value of @return_type, which
- * the peer receives as the result of its call. A C closure made with
- * g_cclosure_new() and no marshaller gets g_cclosure_marshal_generic().
+ * Creates a callback that declares no parameter types, whose closure
+ * returns a value of @return_type, which the peer receives as the result
+ * of its call.
+ *
+ * @closure receives the arguments with the types they arrived with, so
+ * it must check them itself, as the closures of PyGObject and GJS do. A C
+ * closure with no marshaller of its own (one made with g_cclosure_new())
+ * cannot: the callback then takes calls with no arguments only and
+ * refuses the others with %COMLINK_ERROR_INVALID_ARGUMENTS. Declare the
+ * parameter types of such a closure with
+ * [ctor@Comlink.Callback.new_with_types].
  *
  * Returns: (transfer full): a new #ComlinkCallback
  *
@@ -170,27 +355,20 @@ ComlinkCallback *
 comlink_callback_new_with_return_type (GClosure *closure,
                                        GType     return_type)
 {
-  ComlinkCallback *self;
-
   g_return_val_if_fail (closure != NULL, NULL);
+  g_return_val_if_fail (return_type == G_TYPE_NONE || is_value_type (return_type), NULL);
 
-  self = g_object_new (COMLINK_TYPE_CALLBACK, NULL);
-  self->closure = g_closure_ref (closure);
-  g_closure_sink (closure);
-  if (closure->marshal == NULL)
-    g_closure_set_marshal (closure, g_cclosure_marshal_generic);
-  self->context = g_main_context_ref_thread_default ();
-  self->return_type = return_type;
-
-  return self;
+  return callback_new (closure, return_type, FALSE, 0, NULL);
 }
 
 /**
  * comlink_callback_new:
  * @closure: the closure to run when the peer calls the callback
  *
- * Creates a callback that returns nothing; see
- * [ctor@Comlink.Callback.new_with_return_type].
+ * Creates a callback that returns nothing and declares no parameter
+ * types; see [ctor@Comlink.Callback.new_with_return_type] for what that
+ * means, and [ctor@Comlink.Callback.new_with_types] for a callback that
+ * declares them.
  *
  * Returns: (transfer full): a new #ComlinkCallback
  *

@@ -20,6 +20,16 @@ ComlinkCallback *comlink_callback_new (GClosure *closure);
 COMLINK_AVAILABLE_IN_ALL
 ComlinkCallback *comlink_callback_new_with_return_type (GClosure *closure,
                                                         GType     return_type);
+COMLINK_AVAILABLE_IN_ALL
+ComlinkCallback *comlink_callback_new_with_types (GClosure    *closure,
+                                                  GType        return_type,
+                                                  guint        n_params,
+                                                  const GType *param_types);
+COMLINK_AVAILABLE_IN_ALL
+ComlinkCallback *comlink_callback_new_typed (GClosure *closure,
+                                             GType     return_type,
+                                             guint     n_params,
+                                             ...);
 
 COMLINK_AVAILABLE_IN_ALL
 void comlink_callback_return_error (ComlinkCallback *self,

@@ -103,6 +103,21 @@ comlink_register_constructible (GObject    *object,
   g_hash_table_replace (table, g_strdup (name), GSIZE_TO_POINTER (type));
 }
 
+static guint
+count_writable_properties (GObjectClass *klass)
+{
+  g_autofree GParamSpec **pspecs = NULL;
+  guint                   n_pspecs = 0;
+  guint                   n_writable = 0;
+
+  pspecs = g_object_class_list_properties (klass, &n_pspecs);
+  for (guint i = 0; i < n_pspecs; i++)
+    if (pspecs[i]->flags & G_PARAM_WRITABLE)
+      n_writable++;
+
+  return n_writable;
+}
+
 static void
 construct_object (GObject           *object,
                   ComlinkInvocation *invocation)
@@ -113,11 +128,12 @@ construct_object (GObject           *object,
   const char * const *names = comlink_invocation_get_names (invocation);
   g_autoptr(GTypeClass) klass = NULL;
   g_autoptr(GObject) instance = NULL;
+  g_autoptr(GHashTable) seen = NULL;
   g_autofree GValue *values = NULL;
   GValue             result = G_VALUE_INIT;
   const GValue      *args;
   GError            *error = NULL;
-  guint              n_args;
+  guint              n_args, n_writable;
 
   if (type == 0)
     {
@@ -137,6 +153,18 @@ construct_object (GObject           *object,
     }
 
   klass = g_type_class_ref (type);
+  /* GLib sets the properties from an array on its stack, and refuses a
+   * property named twice with a critical: neither may come from the peer */
+  n_writable = count_writable_properties (G_OBJECT_CLASS (klass));
+  if (n_args > n_writable)
+    {
+      comlink_invocation_return_error (invocation, COMLINK_ERROR, COMLINK_ERROR_INVALID_ARGUMENTS,
+                                       _ ("%s has %u writable properties, %u cannot be set"),
+                                       g_type_name (type), n_writable, n_args);
+      return;
+    }
+
+  seen = g_hash_table_new (NULL, NULL);
   values = g_new0 (GValue, MAX (n_args, 1));
   for (guint i = 0; i < n_args; i++)
     {
@@ -146,6 +174,13 @@ construct_object (GObject           *object,
         {
           error = g_error_new (COMLINK_ERROR, COMLINK_ERROR_NO_SUCH_PROPERTY,
                                _ ("%s has no writable property “%s”"), g_type_name (type), names[i]);
+          break;
+        }
+      /* Two spellings of one name ("a-b", "a_b") are the same property */
+      if (!g_hash_table_add (seen, pspec))
+        {
+          error = g_error_new (COMLINK_ERROR, COMLINK_ERROR_INVALID_ARGUMENTS,
+                               _ ("The property “%s” is named more than once"), pspec->name);
           break;
         }
       if (!_comlink_value_convert (&args[i], pspec->value_type, &values[i], &error))

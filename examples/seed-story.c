@@ -205,7 +205,8 @@ main (int argc, char *argv[])
 
   setlocale (LC_ALL, "");
   app.worker = comlink_worker_new_thread ("processor", setup_processor, NULL, NULL);
-  progress = comlink_callback_new (g_cclosure_new (G_CALLBACK (on_progress), &app, NULL));
+  progress = comlink_callback_new_typed (g_cclosure_new (G_CALLBACK (on_progress), &app, NULL),
+                                         G_TYPE_NONE, 1, G_TYPE_UINT);
 
   watched[0] = app.worker;
   watched[1] = comlink_worker_get_connection (app.worker);

@@ -110,8 +110,9 @@ char *hostile_child_finish (HostileChild *child,
                             gboolean      close,
                             int          *exit_status);
 
-/* How much slower than native the tests run: 20 under valgrind, else 1,
- * for the bounds on how soon something happens */
+/* How much slower than native the tests run: 20 under valgrind (the
+ * valgrind test setup sets COMLINK_TEST_SLOW), else 1, for the bounds on
+ * how soon something happens */
 guint hostile_slowdown (void);
 
 G_END_DECLS

@@ -716,7 +716,8 @@ test_callback (Fixture *f, gconstpointer data)
 {
   CallbackLog log = { 0, NULL, g_string_new ("") };
   g_autoptr(ComlinkCallback) callback =
-               comlink_callback_new (g_cclosure_new (G_CALLBACK (on_callback), &log, NULL));
+               comlink_callback_new_typed (g_cclosure_new (G_CALLBACK (on_callback), &log, NULL),
+                                           G_TYPE_NONE, 2, G_TYPE_INT, G_TYPE_STRING);
   ComlinkConnection *wrapping = comlink_connection_get_for_endpoint (comlink_channel_get_port2 (f->channel));
   ComlinkConnection *exposing = comlink_connection_get_for_endpoint (comlink_channel_get_port1 (f->channel));
   g_autoptr(GError) error = NULL;
@@ -758,7 +759,8 @@ test_callback_error (void)
 {
   g_autoptr(ComlinkChannel) channel = comlink_channel_new ();
   g_autoptr(ComlinkCallback) callback =
-               comlink_callback_new_with_return_type (g_cclosure_new (G_CALLBACK (failing_callback), NULL, NULL), G_TYPE_INT);
+               comlink_callback_new_typed (g_cclosure_new (G_CALLBACK (failing_callback), NULL, NULL),
+                                           G_TYPE_INT, 1, G_TYPE_INT);
   g_autoptr(ComlinkProxy) proxy = NULL;
   g_autoptr(GError) error = NULL;
   GValue *args, *ret;
@@ -780,6 +782,151 @@ test_callback_error (void)
   g_assert_cmpint (g_value_get_int (ret), ==, 8);
   g_boxed_free (G_TYPE_VALUE, ret);
   test_args_free (args, 1);
+
+  comlink_connection_close (comlink_connection_get_for_endpoint (comlink_channel_get_port2 (channel)));
+  test_iterate_pending ();
+}
+
+typedef struct
+{
+  guint  n_calls;
+  double x;
+  gint64 big;
+  char  *s;
+  guint8 small;
+} Converted;
+
+static double
+on_converted (ComlinkCallback *callback, double x, gint64 big, const char *s, guint8 small, Converted *c)
+{
+  c->n_calls++;
+  c->x = x;
+  c->big = big;
+  g_free (c->s);
+  c->s = g_strdup (s);
+  c->small = small;
+  return x * 2;
+}
+
+/* The proxy of a callback made by @callback, exposed on a channel */
+static ComlinkProxy *
+expose_callback (ComlinkChannel  *channel,
+                 ComlinkCallback *callback)
+{
+  comlink_expose (G_OBJECT (callback), comlink_channel_get_port1 (channel));
+  return comlink_wrap (comlink_channel_get_port2 (channel));
+}
+
+/* A typed callback receives its arguments converted to the declared
+ * types, runs once per call, and returns its value */
+static void
+test_callback_typed_conversion (void)
+{
+  g_autoptr(ComlinkChannel) channel = comlink_channel_new ();
+  const GType types[] = { G_TYPE_DOUBLE, G_TYPE_INT64, G_TYPE_STRING, G_TYPE_UCHAR };
+  Converted   c = { 0 };
+  g_autoptr(ComlinkCallback) callback =
+               comlink_callback_new_with_types (g_cclosure_new (G_CALLBACK (on_converted), &c, NULL),
+                                                G_TYPE_DOUBLE, G_N_ELEMENTS (types), types);
+  g_autoptr(ComlinkProxy) proxy = expose_callback (channel, callback);
+  g_autoptr(GError) error = NULL;
+  GValue *args, *ret;
+
+  args = test_args_new (4, G_TYPE_INT, 3, G_TYPE_INT, -7, G_TYPE_STRING, "x", G_TYPE_INT, 200);
+  ret = comlink_proxy_call_sync (proxy, NULL, args, 4, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (c.n_calls, ==, 1);
+  g_assert_cmpfloat (c.x, ==, 3.0);
+  g_assert_cmpint (c.big, ==, -7);
+  g_assert_cmpstr (c.s, ==, "x");
+  g_assert_cmpuint (c.small, ==, 200);
+  g_assert_true (G_VALUE_HOLDS_DOUBLE (ret));
+  g_assert_cmpfloat (g_value_get_double (ret), ==, 6.0);
+  g_boxed_free (G_TYPE_VALUE, ret);
+  test_args_free (args, 4);
+
+  /* A NULL string is a string */
+  args = test_args_new (4, G_TYPE_DOUBLE, 0.5, G_TYPE_INT64, G_GINT64_CONSTANT (1) << 40, G_TYPE_STRING, NULL,
+                        G_TYPE_UINT, 1);
+  ret = comlink_proxy_call_sync (proxy, NULL, args, 4, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (c.n_calls, ==, 2);
+  g_assert_cmpint (c.big, ==, G_GINT64_CONSTANT (1) << 40);
+  g_assert_null (c.s);
+  g_assert_cmpfloat (g_value_get_double (ret), ==, 1.0);
+  g_boxed_free (G_TYPE_VALUE, ret);
+  test_args_free (args, 4);
+  g_free (c.s);
+
+  comlink_connection_close (comlink_connection_get_for_endpoint (comlink_channel_get_port2 (channel)));
+  test_iterate_pending ();
+}
+
+/* Arguments of another count or type fail the call, and the closure does
+ * not run */
+static void
+test_callback_typed_mismatch (void)
+{
+  g_autoptr(ComlinkChannel) channel = comlink_channel_new ();
+  Converted c = { 0 };
+  g_autoptr(ComlinkCallback) callback =
+               comlink_callback_new_typed (g_cclosure_new (G_CALLBACK (on_converted), &c, NULL),
+                                           G_TYPE_DOUBLE, 4, G_TYPE_DOUBLE, G_TYPE_INT64, G_TYPE_STRING, G_TYPE_UCHAR);
+  g_autoptr(ComlinkProxy) proxy = expose_callback (channel, callback);
+  g_autoptr(GError) error = NULL;
+  GValue *args;
+
+  args = test_args_new (3, G_TYPE_INT, 3, G_TYPE_INT, -7, G_TYPE_STRING, "x");
+  g_assert_null (comlink_proxy_call_sync (proxy, NULL, args, 3, NULL, &error));
+  g_assert_error (error, COMLINK_ERROR, COMLINK_ERROR_INVALID_ARGUMENTS);
+  g_clear_error (&error);
+  test_args_free (args, 3);
+
+  /* Out of the range of a guchar */
+  args = test_args_new (4, G_TYPE_INT, 3, G_TYPE_INT, -7, G_TYPE_STRING, "x", G_TYPE_INT, 300);
+  g_assert_null (comlink_proxy_call_sync (proxy, NULL, args, 4, NULL, &error));
+  g_assert_error (error, COMLINK_ERROR, COMLINK_ERROR_TYPE_MISMATCH);
+  g_clear_error (&error);
+  test_args_free (args, 4);
+
+  /* A string where a number is */
+  args = test_args_new (4, G_TYPE_STRING, "3", G_TYPE_INT, -7, G_TYPE_STRING, "x", G_TYPE_INT, 1);
+  g_assert_null (comlink_proxy_call_sync (proxy, NULL, args, 4, NULL, &error));
+  g_assert_error (error, COMLINK_ERROR, COMLINK_ERROR_TYPE_MISMATCH);
+  g_clear_error (&error);
+  test_args_free (args, 4);
+
+  g_assert_cmpuint (c.n_calls, ==, 0);
+  comlink_connection_close (comlink_connection_get_for_endpoint (comlink_channel_get_port2 (channel)));
+  test_iterate_pending ();
+}
+
+static void
+on_untyped (ComlinkCallback *callback, guint *n_calls)
+{
+  (*n_calls)++;
+}
+
+/* A C closure without declared types takes calls with no arguments only */
+static void
+test_callback_untyped_c (void)
+{
+  g_autoptr(ComlinkChannel) channel = comlink_channel_new ();
+  guint n_calls = 0;
+  g_autoptr(ComlinkCallback) callback = comlink_callback_new (g_cclosure_new (G_CALLBACK (on_untyped), &n_calls, NULL));
+  g_autoptr(ComlinkProxy) proxy = expose_callback (channel, callback);
+  g_autoptr(GError) error = NULL;
+  GValue *args = test_args_new (1, G_TYPE_INT, 1);
+
+  g_assert_null (comlink_proxy_call_sync (proxy, NULL, args, 1, NULL, &error));
+  g_assert_error (error, COMLINK_ERROR, COMLINK_ERROR_INVALID_ARGUMENTS);
+  g_assert_cmpuint (n_calls, ==, 0);
+  g_clear_error (&error);
+  test_args_free (args, 1);
+
+  g_assert_null (comlink_proxy_call_sync (proxy, NULL, NULL, 0, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (n_calls, ==, 1);
 
   comlink_connection_close (comlink_connection_get_for_endpoint (comlink_channel_get_port2 (channel)));
   test_iterate_pending ();
@@ -989,6 +1136,9 @@ main (int argc, char *argv[])
   ADD ("/Comlink/Exposable/no-reply", test_no_reply);
   ADD ("/Comlink/Callback/three-calls", test_callback);
   g_test_add_func ("/Comlink/Callback/error", test_callback_error);
+  g_test_add_func ("/Comlink/Callback/typed-conversion", test_callback_typed_conversion);
+  g_test_add_func ("/Comlink/Callback/typed-mismatch", test_callback_typed_mismatch);
+  g_test_add_func ("/Comlink/Callback/untyped-c", test_callback_untyped_c);
   ADD ("/Comlink/Cancel/call", test_cancel);
   ADD ("/Comlink/Release/counts", test_release_counts);
   ADD ("/Comlink/Release/crossing", test_release_crossing);

@@ -325,6 +325,49 @@ calc_call_back_sync (TestCalc *self, GObject *callback, int n)
   return sum;
 }
 
+static gint n_callbacks_alive;
+
+guint
+test_calc_get_n_callbacks_alive (void)
+{
+  return g_atomic_int_get (&n_callbacks_alive);
+}
+
+static void
+callback_finalized (gpointer data, GObject *where_the_object_was)
+{
+  g_atomic_int_add (&n_callbacks_alive, -1);
+}
+
+static char *
+repeat_string (ComlinkCallback *callback, const char *s, int n)
+{
+  GString *out = g_string_new (NULL);
+
+  for (int i = 0; i < n; i++)
+    g_string_append (out, s);
+  return g_string_free (out, FALSE);
+}
+
+/* A callback (string s, int n) -> string, s repeated n times, for a peer
+ * that calls it */
+static GObject *
+calc_make_callback (TestCalc *self)
+{
+  ComlinkCallback *callback = comlink_callback_new_typed (g_cclosure_new (G_CALLBACK (repeat_string), NULL, NULL),
+                                                          G_TYPE_STRING, 2, G_TYPE_STRING, G_TYPE_INT);
+
+  g_atomic_int_inc (&n_callbacks_alive);
+  g_object_weak_ref (G_OBJECT (callback), callback_finalized, NULL);
+  return G_OBJECT (callback);
+}
+
+static int
+calc_n_callbacks (TestCalc *self)
+{
+  return test_calc_get_n_callbacks_alive ();
+}
+
 static void
 calc_emit_changed (TestCalc *self, int n)
 {
@@ -490,6 +533,10 @@ test_calc_class_init (TestCalcClass *klass)
   ACTION ("hold", calc_hold, G_TYPE_NONE, 1, COMLINK_TYPE_INVOCATION);
   ACTION ("call-back", calc_call_back, G_TYPE_NONE, 2, G_TYPE_OBJECT, G_TYPE_INT);
   ACTION ("call-back-sync", calc_call_back_sync, G_TYPE_INT, 2, G_TYPE_OBJECT, G_TYPE_INT);
+  g_signal_new_class_handler ("make-callback", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+                              G_CALLBACK (calc_make_callback), NULL, NULL, NULL, G_TYPE_OBJECT, 0);
+  g_signal_new_class_handler ("n-callbacks", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+                              G_CALLBACK (calc_n_callbacks), NULL, NULL, NULL, G_TYPE_INT, 0);
   g_signal_new_class_handler ("block", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
                               G_CALLBACK (calc_block), NULL, NULL, NULL, G_TYPE_NONE, 0);
   g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,

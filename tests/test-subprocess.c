@@ -133,7 +133,8 @@ test_subprocess_call_back_sync (void)
 {
   g_autoptr(ComlinkWorker) worker = start_child (NULL, NULL);
   g_autoptr(ComlinkCallback) callback =
-               comlink_callback_new_with_return_type (g_cclosure_new (G_CALLBACK (times_ten), NULL, NULL), G_TYPE_INT);
+               comlink_callback_new_typed (g_cclosure_new (G_CALLBACK (times_ten), NULL, NULL),
+                                           G_TYPE_INT, 1, G_TYPE_INT);
   g_autoptr(GError) error = NULL;
   GValue *args = test_args_new (2, G_TYPE_OBJECT, callback, G_TYPE_INT, 5);
   GValue *ret;

@@ -577,7 +577,8 @@ test_callback_three_times (void)
 {
   g_autoptr(ComlinkWorker) worker = comlink_worker_new_thread (NULL, setup_calc, NULL, NULL);
   Counted          counted = { 0 };
-  ComlinkCallback *callback = comlink_callback_new (g_cclosure_new (G_CALLBACK (on_tick), &counted, NULL));
+  ComlinkCallback *callback = comlink_callback_new_typed (g_cclosure_new (G_CALLBACK (on_tick), &counted, NULL),
+                                                          G_TYPE_NONE, 2, G_TYPE_INT, G_TYPE_STRING);
   g_autoptr(GError) error = NULL;
   GObject *weak = G_OBJECT (callback);
   GValue  *args = test_args_new (2, G_TYPE_OBJECT, callback, G_TYPE_INT, 3);

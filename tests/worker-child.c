@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 /* The child of the subprocess worker tests: exposes a TestCalc to its
- * parent. "exit-early N" exits with status N before exposing anything;
+ * parent, which may construct a TestCounter ("Counter") or a TestCalc
+ * ("Calc") through it. "exit-early N" exits with status N before exposing anything;
  * "report [QUARK...]" tells, when its parent is gone, how the connection
  * ended and what it left behind (with COMLINK_TEST_READ_TIMEOUT set, it
  * serves with that read timeout). */
@@ -82,6 +83,7 @@ report (int          n_quarks,
   long  rss_before;
 
   comlink_register_constructible (G_OBJECT (calc), "Counter", TEST_TYPE_COUNTER);
+  comlink_register_constructible (G_OBJECT (calc), "Calc", TEST_TYPE_CALC);
   /* The main context's own descriptor belongs to the baseline */
   g_main_context_iteration (NULL, FALSE);
   fds_baseline = test_count_fds () - 1;
@@ -96,6 +98,7 @@ report (int          n_quarks,
 
   g_print ("fds-baseline %u\nfds-after %u\n", fds_baseline, test_count_fds ());
   g_print ("rss-before %ld\nrss-after %ld\n", rss_before, rss_kib ());
+  g_print ("callbacks-alive %u\n", test_calc_get_n_callbacks_alive ());
   for (int i = 0; i < n_quarks; i++)
     g_print ("quark %s %d\n", quarks[i], g_quark_try_string (quarks[i]) != 0);
 
@@ -127,6 +130,7 @@ main (int argc, char *argv[])
 
   calc = test_calc_new ();
   comlink_register_constructible (G_OBJECT (calc), "Counter", TEST_TYPE_COUNTER);
+  comlink_register_constructible (G_OBJECT (calc), "Calc", TEST_TYPE_CALC);
   if (!comlink_worker_serve_parent (G_OBJECT (calc), &error))
     {
       g_printerr ("%s\n", error->message);
