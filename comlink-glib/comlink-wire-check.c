@@ -43,10 +43,19 @@ typedef struct
                        * a container */
 } TypeInfo;
 
+/* What normal form asks of each byte of a value of fixed size */
+enum
+{
+  BYTE_ZERO, /* padding, or the byte of a unit */
+  BYTE_BOOLEAN,
+  BYTE_ANY,
+};
+
 typedef struct
 {
-  const char *type; /* the type string being checked, not nul-terminated */
-  TypeInfo   *info; /* one entry per position of type */
+  const char *type;    /* the type string being checked, not nul-terminated */
+  TypeInfo   *info;    /* one entry per position of type */
+  guint8    **layouts; /* per position: a tuple of fixed size, byte by byte */
   guint64     elements;
   guint64     max_elements;
   const char *reason; /* why the message is refused */
@@ -204,6 +213,75 @@ count_elements (Check  *check,
   return TRUE;
 }
 
+/* Writes what each byte of the fixed-size type at @pos must hold, from
+ * @layout on; the caller zeroed it (BYTE_ZERO) */
+static void
+fill_layout (const Check *check,
+             gsize        pos,
+             guint8      *layout)
+{
+  const TypeInfo *self = &check->info[pos];
+  gsize           offset = 0;
+  gsize           p;
+
+  switch (check->type[pos])
+    {
+    case 'b':
+      layout[0] = BYTE_BOOLEAN;
+      return;
+    case '(':
+    case '{':
+      for (p = pos + 1; p + 1 < self->end; p = check->info[p].end)
+        {
+          const TypeInfo *member = &check->info[p];
+
+          offset = (offset + member->alignment) & ~(gsize) member->alignment;
+          fill_layout (check, p, layout + offset);
+          offset += member->fixed_size;
+        }
+      return;
+    default:
+      memset (layout, BYTE_ANY, self->fixed_size);
+    }
+}
+
+/* A tuple of fixed size is checked byte by byte against its layout,
+ * whatever its nesting: time in its size, not in its depth */
+static gboolean
+check_fixed_tuple (Check        *check,
+                   gsize         pos,
+                   const guint8 *data)
+{
+  gsize   size = check->info[pos].fixed_size;
+  guint8 *layout;
+
+  if (check->layouts == NULL)
+    check->layouts = g_new0 (guint8 *, check->info[0].end);
+  layout = check->layouts[pos];
+  if (layout == NULL)
+    {
+      layout = check->layouts[pos] = g_malloc0 (size);
+      fill_layout (check, pos, layout);
+    }
+
+  for (gsize i = 0; i < size; i++)
+    if ((layout[i] == BYTE_ZERO && data[i] != 0) || (layout[i] == BYTE_BOOLEAN && data[i] > 1))
+      return refuse (check, layout[i] == BYTE_ZERO ? N_ ("padding that is not zero")
+                                                   : N_ ("a boolean that is neither 0 nor 1"));
+
+  return TRUE;
+}
+
+static void
+clear_layouts (Check *check)
+{
+  if (check->layouts == NULL)
+    return;
+  for (gsize i = 0; i < check->info[0].end; i++)
+    g_free (check->layouts[i]);
+  g_clear_pointer (&check->layouts, g_free);
+}
+
 static gboolean check_value (Check        *check,
                              gsize         pos,
                              const guint8 *data,
@@ -273,9 +351,11 @@ check_variant (Check        *check,
 
   inner.type = type;
   inner.info = info;
+  inner.layouts = NULL;
   ok = check_value (&inner, 0, data, nul, depth + 1);
   check->elements = inner.elements;
   check->reason = inner.reason;
+  clear_layouts (&inner);
 
   if (info != local)
     g_free (info);
@@ -505,6 +585,8 @@ check_value (Check        *check,
       return check_variable_array (check, pos, data, size, depth);
     case '(':
     case '{':
+      if (self->fixed_size != 0)
+        return check_fixed_tuple (check, pos, data);
       return check_tuple (check, pos, data, size, depth);
     default:
       /* Numbers: any bytes of the right size */
@@ -523,7 +605,7 @@ _comlink_wire_check_serialised (const guint8 *data,
                                 GError      **error)
 {
   TypeInfo info[1];
-  Check    check = { "v", info, 0, max_elements, NULL };
+  Check    check = { "v", info, NULL, 0, max_elements, NULL };
 
   scan_type ("v", 0, 1, MAX_DEPTH, info);
   if (check_value (&check, 0, data, size, 0))

@@ -183,7 +183,7 @@ read_some (HostilePeer *peer)
   GInputVector            vector = { buffer, sizeof buffer };
   GSocketControlMessage **messages = NULL;
   gint                    n_messages = 0;
-  gint64                  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  gint64                  deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
 
   for (;;)
     {
@@ -217,7 +217,7 @@ read_some (HostilePeer *peer)
           return FALSE;
         }
       if (g_get_monotonic_time () >= deadline)
-        g_error ("The library side sent nothing for 10 s");
+        g_error ("The library side sent nothing for 60 s");
       if (!g_main_context_iteration (g_main_context_get_thread_default (), FALSE))
         g_usleep (200);
     }
