@@ -723,7 +723,7 @@ measure (GBytes *peer,
       deadline = bench_now_ns () + (gint64) (timeout_s * 1e9);
       write_and_wait (fds[0], report_fd, peer, deadline, &m);
       if (!m.finished)
-        m.outcome = g_strdup (bench_now_ns () >= deadline ? "over the timeout" : "receiver died");
+        m.outcome = g_strdup (bench_now_ns () >= deadline ? "killed" : "receiver died");
     }
 
   if (!m.finished)
