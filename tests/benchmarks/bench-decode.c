@@ -31,9 +31,13 @@
  * at a small size first.
  *
  * Usage: bench-decode [--quick] [--max-mib N] [--timeout SECONDS]
- *   --quick      sizes of 1 and 8 MiB only
- *   --max-mib N  no frame larger than N MiB (N may be a fraction)
- *   --timeout S  give up on a measurement after S seconds (default 20)
+ *                     [--default-limits]
+ *   --quick           sizes of 1 and 8 MiB only
+ *   --max-mib N       no frame larger than N MiB (N may be a fraction)
+ *   --timeout S       give up on a measurement after S seconds (default 20)
+ *   --default-limits  leave the limits other than the size at their
+ *                     defaults: what a peer meets in practice, where a
+ *                     shape may be refused instead of measured
  */
 
 #include <comlink-glib/comlink.h>
@@ -517,8 +521,9 @@ print_outcome (const CallState *state)
 }
 
 static int
-run_receiver (int     fd,
-              guint64 max_message_size)
+run_receiver (int      fd,
+              guint64  max_message_size,
+              gboolean raise_limits)
 {
   g_autoptr(GIOStream) stream = bench_stream_for_fd (fd);
   g_autoptr(ComlinkEndpoint) endpoint = comlink_stream_endpoint_new (stream);
@@ -526,7 +531,7 @@ run_receiver (int     fd,
   CallState state = { 0 };
 
   comlink_stream_endpoint_set_max_message_size (COMLINK_STREAM_ENDPOINT (endpoint), max_message_size);
-  for (guint i = 0; i < G_N_ELEMENTS (optional_limits); i++)
+  for (guint i = 0; raise_limits && i < G_N_ELEMENTS (optional_limits); i++)
     raise_to_maximum (G_OBJECT (endpoint), optional_limits[i]);
 
   proxy = comlink_wrap (endpoint);
@@ -567,8 +572,9 @@ measurement_clear (Measurement *m)
   g_clear_pointer (&m->message, g_free);
 }
 
-static char  *self_path;
-static double timeout_s = 20.0;
+static char    *self_path;
+static double   timeout_s = 20.0;
+static gboolean default_limits;
 
 /* Reads what the receiver wrote on the socket until its CALL is among it,
  * so that the reply finds the call pending */
@@ -708,7 +714,8 @@ measure (GBytes *peer,
   if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
     g_error ("socketpair: %s", g_strerror (errno));
   g_subprocess_launcher_take_fd (launcher, fds[1], 3);
-  receiver = g_subprocess_launcher_spawn (launcher, &error, self_path, "--receiver", "3", max_size, NULL);
+  receiver = g_subprocess_launcher_spawn (launcher, &error, self_path, "--receiver", "3", max_size,
+                                          default_limits ? "keep" : "raise", NULL);
   if (receiver == NULL)
     g_error ("cannot start the receiver: %s", error->message);
   g_clear_object (&launcher); /* closes our copy of its end */
@@ -842,8 +849,15 @@ print_limits (void)
 
   printf ("receiver: a ComlinkStreamEndpoint in a process of its own; raised: max-message-size");
   for (guint i = 0; i < G_N_ELEMENTS (optional_limits); i++)
-    printf (", %s%s", optional_limits[i],
-            g_object_class_find_property (klass, optional_limits[i]) != NULL ? "" : " (not in this build)");
+    {
+      const char *state = "";
+
+      if (g_object_class_find_property (klass, optional_limits[i]) == NULL)
+        state = " (not in this build)";
+      else if (default_limits)
+        state = " (left at its default)";
+      printf (", %s%s", optional_limits[i], state);
+    }
   printf ("\ntime: from the first byte of the peer's HELLO written to the completion of the call; "
           "median of 3 runs, 1 run above 1 s; timeout %.0f s\n",
           timeout_s);
@@ -853,7 +867,7 @@ print_limits (void)
 static void
 usage (const char *argv0)
 {
-  fprintf (stderr, "usage: %s [--quick] [--max-mib N] [--timeout SECONDS]\n", argv0);
+  fprintf (stderr, "usage: %s [--quick] [--max-mib N] [--timeout SECONDS] [--default-limits]\n", argv0);
   exit (2);
 }
 
@@ -867,8 +881,8 @@ main (int argc, char **argv)
   gboolean             quick = FALSE;
   double               max_mib = G_MAXDOUBLE;
 
-  if (argc == 4 && g_str_equal (argv[1], "--receiver"))
-    return run_receiver (atoi (argv[2]), g_ascii_strtoull (argv[3], NULL, 10));
+  if (argc == 5 && g_str_equal (argv[1], "--receiver"))
+    return run_receiver (atoi (argv[2]), g_ascii_strtoull (argv[3], NULL, 10), g_str_equal (argv[4], "raise"));
 
   for (int i = 1; i < argc; i++)
     {
@@ -878,6 +892,8 @@ main (int argc, char **argv)
         max_mib = g_ascii_strtod (argv[++i], NULL);
       else if (g_str_equal (argv[i], "--timeout") && i + 1 < argc)
         timeout_s = g_ascii_strtod (argv[++i], NULL);
+      else if (g_str_equal (argv[i], "--default-limits"))
+        default_limits = TRUE;
       else
         usage (argv[0]);
     }
