@@ -477,7 +477,7 @@ new_value (Gen  *g,
     case 23: return new_any (g, depth); /* mostly not a value */
     case 24:
       /* A tag that is not one, or a tag with content of another type */
-      tag = take_below (g, 4) == 0 ? N_TAGS + 1 + take_below (g, 250) : 1 + take_below (g, N_TAGS);
+      tag = take_below (g, 4) == 0 ? N_TAGS + 1 + take_below (g, 255 - N_TAGS) : 1 + take_below (g, N_TAGS);
       return g_variant_new ("(yv)", (guint8) tag, new_any (g, depth));
     default:
       tag = choice - 9;
