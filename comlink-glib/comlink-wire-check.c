@@ -62,17 +62,21 @@ typedef struct
 } Check;
 
 /* Fills @info for the type at @pos of @type; returns the position after
- * it, or 0 if it is not one complete definite type within @max_depth */
+ * it, or 0 if it is not one complete definite type within @max_depth
+ * (and then sets @too_deep if it went deeper) */
 static gsize
 scan_type (const char *type,
            gsize       pos,
            gsize       len,
            guint       max_depth,
-           TypeInfo   *info)
+           TypeInfo   *info,
+           gboolean   *too_deep)
 {
   TypeInfo *self = &info[pos];
   gsize     p;
 
+  if (max_depth == 0)
+    *too_deep = TRUE;
   if (pos >= len || max_depth == 0)
     return 0;
 
@@ -108,7 +112,7 @@ scan_type (const char *type,
 
     case 'm':
     case 'a':
-      p = scan_type (type, pos + 1, len, max_depth - 1, info);
+      p = scan_type (type, pos + 1, len, max_depth - 1, info, too_deep);
       if (p == 0)
         return 0;
       self->fixed_size = 0;
@@ -130,7 +134,7 @@ scan_type (const char *type,
         while (p < len && type[p] != close)
           {
             TypeInfo *member = &info[p];
-            gsize     next = scan_type (type, p, len, max_depth - 1, info);
+            gsize     next = scan_type (type, p, len, max_depth - 1, info, too_deep);
 
             if (next == 0)
               return 0;
@@ -180,6 +184,22 @@ offset_size_for (gsize size)
   if (size > G_MAXUINT8)
     return 2;
   return size > 0 ? 1 : 0;
+}
+
+/* The size of a container of @body bytes and @n framing offsets, with
+ * offsets of the smallest size that can hold it: in normal form, the
+ * container's size is exactly this */
+static gsize
+total_size_for (gsize body,
+                gsize n)
+{
+  if (body + n <= G_MAXUINT8)
+    return body + n;
+  if (body + 2 * n <= G_MAXUINT16)
+    return body + 2 * n;
+  if (body + 4 * n <= G_MAXUINT32)
+    return body + 4 * n;
+  return body + 8 * n;
 }
 
 static gsize
@@ -320,6 +340,7 @@ check_variant (Check        *check,
   gsize       nul = size;
   gsize       type_len;
   const char *type;
+  gboolean    too_deep = FALSE;
   gboolean    ok;
 
   /* The type string follows the last nul */
@@ -335,12 +356,18 @@ check_variant (Check        *check,
     return refuse (check, N_ ("a variant without a type"));
   if (type_len > G_N_ELEMENTS (local))
     info = g_new (TypeInfo, type_len);
-  if (scan_type (type, 0, type_len, MAX_DEPTH - depth, info) != type_len ||
-      depth + info[0].depth >= MAX_DEPTH)
+  if (scan_type (type, 0, type_len, MAX_DEPTH - depth, info, &too_deep) != type_len)
     {
       if (info != local)
         g_free (info);
-      return refuse (check, N_ ("a variant of a type that is not one valid type, or nested too deep"));
+      return refuse (check, too_deep ? N_ ("a variant of a type nested too deep")
+                                     : N_ ("a variant whose type is not one valid type"));
+    }
+  if (depth + info[0].depth >= MAX_DEPTH)
+    {
+      if (info != local)
+        g_free (info);
+      return refuse (check, N_ ("a variant of a type nested too deep"));
     }
   if (info[0].fixed_size != 0 && info[0].fixed_size != nul)
     {
@@ -450,6 +477,8 @@ check_variable_array (Check        *check,
   n = (size - last_end) / offset_size;
   if (n == 0)
     return refuse (check, N_ ("framing offsets out of range"));
+  if (total_size_for (last_end, n) != size)
+    return refuse (check, N_ ("framing offsets larger than needed"));
   if (!count_elements (check, n))
     return FALSE;
 
@@ -544,6 +573,8 @@ check_tuple (Check        *check,
 
   if (offset != offset_ptr)
     return refuse (check, N_ ("framing offsets out of range"));
+  if (offset_size > 0 && total_size_for (offset_ptr, (size - offset_ptr) / offset_size) != size)
+    return refuse (check, N_ ("framing offsets larger than needed"));
 
   return TRUE;
 }
@@ -607,7 +638,9 @@ _comlink_wire_check_serialised (const guint8 *data,
   TypeInfo info[1];
   Check    check = { "v", info, NULL, 0, max_elements, NULL };
 
-  scan_type ("v", 0, 1, MAX_DEPTH, info);
+  gboolean too_deep = FALSE;
+
+  scan_type ("v", 0, 1, MAX_DEPTH, info, &too_deep);
   if (check_value (&check, 0, data, size, 0))
     return TRUE;
 

@@ -358,6 +358,38 @@ test_wire_check_depth (void)
     }
 }
 
+/* Framing offsets wider than the container's size needs are not normal:
+ * a 257-byte array whose offsets take 2 bytes, the same value in 254
+ * bytes with 1-byte offsets */
+static void
+test_wire_check_offset_size (void)
+{
+  g_autoptr(GByteArray) wide = g_byte_array_new ();
+  g_autoptr(GByteArray) narrow = g_byte_array_new ();
+  const guint16 ends[] = { 101, 202, 251 };
+  guint8        body[251];
+
+  memset (body, 'a', sizeof body);
+  body[100] = body[201] = body[250] = '\0';
+  g_byte_array_append (wide, body, sizeof body);
+  g_byte_array_append (narrow, body, sizeof body);
+  for (guint i = 0; i < G_N_ELEMENTS (ends); i++)
+    {
+      guint16 le = GUINT16_TO_LE (ends[i]);
+      guint8  byte = (guint8) ends[i];
+
+      g_byte_array_append (wide, (const guint8 *) &le, 2);
+      g_byte_array_append (narrow, &byte, 1);
+    }
+  g_byte_array_append (wide, (const guint8 *) "\0as", 3);
+  g_byte_array_append (narrow, (const guint8 *) "\0as", 3);
+
+  g_assert_true (comlink_accepts (narrow->data, narrow->len));
+  g_assert_true (glib_accepts (narrow->data, narrow->len));
+  g_assert_false (comlink_accepts (wide->data, wide->len));
+  g_assert_false (glib_accepts (wide->data, wide->len));
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -368,6 +400,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/Comlink/WireCheck/agrees-with-glib", test_wire_check_agrees_with_glib);
   g_test_add_func ("/Comlink/WireCheck/elements", test_wire_check_elements);
   g_test_add_func ("/Comlink/WireCheck/depth", test_wire_check_depth);
+  g_test_add_func ("/Comlink/WireCheck/offset-size", test_wire_check_offset_size);
 
   return g_test_run ();
 }
