@@ -123,8 +123,9 @@ struct _ComlinkConnection
    * connection's context */
   GUnixFDList *incoming_fds;
   /* Requests of the peer being served on this thread's stack, each in a
-   * main loop nested in the one before; only in the connection's context */
-  guint depth;
+   * main loop nested in the one before; changed only in the connection's
+   * context, read atomically from anywhere */
+  gint depth;
 
   GMutex mutex;
   /* Everything below is protected by mutex */
@@ -1481,7 +1482,7 @@ can_serve_held_locked (ComlinkConnection *self)
 
   return !self->closed &&
          self->held.length > waiting_for_root &&
-         self->depth < self->max_nesting_depth &&
+         (guint) g_atomic_int_get (&self->depth) < self->max_nesting_depth &&
          !congested_locked (self);
 }
 
@@ -1561,7 +1562,7 @@ hold_message (ComlinkConnection *self,
     hold = congested;
   else
     hold = (for_root && self->root == NULL) ||
-           self->depth >= self->max_nesting_depth ||
+           (guint) g_atomic_int_get (&self->depth) >= self->max_nesting_depth ||
            congested ||
            self->held.length > (self->root == NULL ? self->held_for_root : 0);
 
@@ -1728,9 +1729,9 @@ deliver_message (ComlinkConnection *self,
     handle_hello (self, &message);
   else if (request)
     {
-      self->depth++;
+      g_atomic_int_inc (&self->depth);
       dispatch_message (self, &message);
-      self->depth--;
+      g_atomic_int_add (&self->depth, -1);
 
       g_mutex_lock (&self->mutex);
       if (can_serve_held_locked (self))

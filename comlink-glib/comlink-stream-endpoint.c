@@ -16,7 +16,10 @@
  *
  * Writes never block the main loop: messages sent from any thread are
  * appended to one buffer, and all that is pending goes out in one
- * asynchronous write per main-loop iteration.
+ * asynchronous write per main-loop iteration. The connection of the
+ * endpoint bounds that buffer for a peer that does not read (see
+ * [property@Comlink.Connection:max-queued-bytes]): it stops serving the
+ * peer's requests, and then reading, until the peer reads.
  *
  * Over a Unix socket (a [class@Gio.SocketConnection] of the
  * %G_SOCKET_FAMILY_UNIX family, as [ctor@Comlink.Worker.new_subprocess]
