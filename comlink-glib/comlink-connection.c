@@ -1130,7 +1130,7 @@ handle_subscribe (ComlinkConnection *self,
 
   if (error == NULL && max_subscriptions > 0)
     error = g_error_new (COMLINK_ERROR, COMLINK_ERROR_LIMIT_EXCEEDED,
-                         _ ("The peer holds at most %u subscriptions"), max_subscriptions);
+                         _ ("The peer serves at most %u subscriptions"), max_subscriptions);
 
   if (error != NULL)
     {
@@ -1570,7 +1570,7 @@ hold_message (ComlinkConnection *self,
     refusal = g_error_new (COMLINK_ERROR, COMLINK_ERROR_LIMIT_EXCEEDED,
                            _ ("The peer holds back at most %u requests"),
                            self->max_held_requests);
-  else if (hold && n_fds > self->max_held_fds - self->held_fds)
+  else if (hold && (guint64) self->held_fds + n_fds > self->max_held_fds)
     refusal = g_error_new (COMLINK_ERROR, COMLINK_ERROR_LIMIT_EXCEEDED,
                            _ ("The peer holds back at most %u file descriptors"),
                            self->max_held_fds);
