@@ -43,7 +43,7 @@
 #include "comlink-invocation-private.h"
 #include "comlink-private.h"
 #include "comlink-proxy-private.h"
-#include "comlink-stream-endpoint.h"
+#include "comlink-stream-endpoint-private.h"
 #include "comlink-value-private.h"
 
 typedef struct
@@ -89,10 +89,27 @@ typedef struct
   gulong    handler;
   GClosure *closure;
   GWeakRef  connection;
+  /* The detail asked for, when no quark of that name exists: emissions
+   * are compared with it by name, so that peer input creates no quark */
+  char *detail;
 } Emitter;
+
+/* A message of the peer held back, to be handled later in order */
+typedef struct
+{
+  GVariant    *message;
+  GUnixFDList *fds;
+  guint        n_fds;
+  gboolean     for_root; /* a request for the root object */
+} HeldMessage;
 
 #define COMLINK_DEFAULT_MAX_PENDING_CALLS 65536
 #define COMLINK_DEFAULT_MAX_EXPORTS 65536
+#define COMLINK_DEFAULT_MAX_HELD_REQUESTS 1024
+#define COMLINK_DEFAULT_MAX_HELD_FDS 256
+#define COMLINK_DEFAULT_MAX_SUBSCRIPTIONS 4096
+#define COMLINK_DEFAULT_MAX_QUEUED_BYTES (64 * 1024 * 1024)
+#define COMLINK_DEFAULT_MAX_NESTING_DEPTH 64
 
 struct _ComlinkConnection
 {
@@ -105,11 +122,21 @@ struct _ComlinkConnection
   /* The file descriptors beside the message being handled; only in the
    * connection's context */
   GUnixFDList *incoming_fds;
+  /* Requests of the peer being served on this thread's stack, each in a
+   * main loop nested in the one before; changed only in the connection's
+   * context, read atomically from anywhere */
+  gint depth;
 
   GMutex mutex;
   /* Everything below is protected by mutex */
-  GObject    *root;
-  GQueue      early_requests; /* of ComlinkQueuedMessage: for the root, before it was exposed */
+  GObject *root;
+  /* Of HeldMessage: requests for the root before it was exposed, requests
+   * that came deeper than max_nesting_depth, and messages parked while
+   * more than max_queued_bytes wait to be written */
+  GQueue      held;
+  guint       held_fds;
+  guint       held_for_root;
+  GSource    *drain_source;
   GError     *close_error;
   guint64     next_call_id;
   guint64     next_export_id;
@@ -128,6 +155,12 @@ struct _ComlinkConnection
   guint       timeout_msec;
   guint       max_pending_calls;
   guint       max_exports;
+  guint       max_held_requests;
+  guint       max_held_fds;
+  guint       max_subscriptions;
+  guint       max_nesting_depth;
+  guint64     max_queued_bytes;
+  guint       paused : 1; /* the endpoint stopped reading */
   guint       closed : 1;
   guint       ready : 1;
   guint       had_proxies : 1;
@@ -147,6 +180,11 @@ enum
   PROP_TIMEOUT,
   PROP_MAX_PENDING_CALLS,
   PROP_MAX_EXPORTS,
+  PROP_MAX_HELD_REQUESTS,
+  PROP_MAX_HELD_FDS,
+  PROP_MAX_SUBSCRIPTIONS,
+  PROP_MAX_QUEUED_BYTES,
+  PROP_MAX_NESTING_DEPTH,
   N_PROPS
 };
 
@@ -164,13 +202,14 @@ G_LOCK_DEFINE_STATIC (endpoint_connection);
 
 static void     emit_released (ComlinkConnection *self,
                                GObject           *object);
-static gboolean lookup_target (ComlinkConnection *self,
-                               ComlinkMessage    *message,
-                               GVariant          *variant,
-                               GObject          **target);
+static GObject *lookup_target (ComlinkConnection *self,
+                               ComlinkMessage    *message);
 static void     handle_message (ComlinkConnection *self,
                                 GVariant          *variant,
                                 GUnixFDList       *fds);
+static void     serve_held (ComlinkConnection *self);
+static gboolean congested_locked (ComlinkConnection *self);
+static GError  *congested_error_locked (ComlinkConnection *self);
 
 static void
 cancel_data_free (gpointer data)
@@ -253,6 +292,7 @@ emitter_finalize (gpointer  data,
 
   g_clear_object (&emitter->object);
   g_weak_ref_clear (&emitter->connection);
+  g_free (emitter->detail);
   g_free (emitter);
 }
 
@@ -374,9 +414,13 @@ _comlink_connection_get_close_error (ComlinkConnection *self)
 }
 
 static void
-free_early_requests (GQueue *queue)
+held_message_free (gpointer data)
 {
-  g_queue_clear_full (queue, (GDestroyNotify) _comlink_queued_message_free);
+  HeldMessage *held = data;
+
+  g_variant_unref (held->message);
+  g_clear_object (&held->fds);
+  g_free (held);
 }
 
 void
@@ -392,8 +436,9 @@ _comlink_connection_close_with_error (ComlinkConnection *self,
   g_autoptr(GPtrArray) spawned = NULL;
   g_autoptr(GPtrArray) live_proxies = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GObject) root = NULL;
-  GQueue         early = G_QUEUE_INIT;
+  GQueue         held = G_QUEUE_INIT;
   GSource       *release_source;
+  GSource       *drain_source;
   GHashTableIter iter;
   gpointer       value;
   gboolean       held_self;
@@ -448,10 +493,13 @@ _comlink_connection_close_with_error (ComlinkConnection *self,
   g_hash_table_remove_all (self->proxies);
 
   root = g_steal_pointer (&self->root);
-  early = self->early_requests;
-  g_queue_init (&self->early_requests);
+  held = self->held;
+  g_queue_init (&self->held);
+  self->held_fds = 0;
+  self->held_for_root = 0;
   g_array_set_size (self->releases, 0);
   release_source = g_steal_pointer (&self->release_source);
+  drain_source = g_steal_pointer (&self->drain_source);
   held_self = self->holds_self;
   self->holds_self = FALSE;
   g_mutex_unlock (&self->mutex);
@@ -460,6 +508,11 @@ _comlink_connection_close_with_error (ComlinkConnection *self,
     {
       g_source_destroy (release_source);
       g_source_unref (release_source);
+    }
+  if (drain_source != NULL)
+    {
+      g_source_destroy (drain_source);
+      g_source_unref (drain_source);
     }
 
   /* Proxies first, so that a callback of a failed call that runs at once
@@ -502,8 +555,11 @@ _comlink_connection_close_with_error (ComlinkConnection *self,
       _comlink_connection_close_with_error (child, error);
     }
 
-  free_early_requests (&early);
+  /* Their descriptors are closed here */
+  g_queue_clear_full (&held, held_message_free);
 
+  if (COMLINK_IS_STREAM_ENDPOINT (self->endpoint))
+    _comlink_stream_endpoint_set_written_func (COMLINK_STREAM_ENDPOINT (self->endpoint), NULL, NULL);
   _comlink_endpoint_set_receiver (self->endpoint, NULL, NULL);
   g_clear_signal_handler (&self->closed_handler, self->endpoint);
   comlink_endpoint_close (self->endpoint);
@@ -673,8 +729,7 @@ split_path (GVariant *path,
 
 static void
 handle_request (ComlinkConnection *self,
-                ComlinkMessage    *message,
-                GVariant          *variant)
+                ComlinkMessage    *message)
 {
   g_autoptr(GObject) target = NULL;
   g_autoptr(ComlinkInvocation) invocation = NULL;
@@ -695,8 +750,7 @@ handle_request (ComlinkConnection *self,
       return;
     }
 
-  if (!lookup_target (self, message, variant, &target))
-    return;
+  target = lookup_target (self, message);
 
   g_mutex_lock (&self->mutex);
   duplicate = g_hash_table_contains (self->invocations, &message->id);
@@ -909,9 +963,34 @@ emitter_marshal (GClosure     *closure,
   g_autoptr(GError) error = NULL;
   g_autoptr(GUnixFDList) fds = NULL;
   GVariant *body;
+  gboolean  congested;
 
   if (self == NULL)
     return;
+
+  /* A detail that was no quark when the peer subscribed */
+  if (emitter->detail != NULL)
+    {
+      GSignalInvocationHint *hint = invocation_hint;
+
+      if (hint == NULL || hint->detail == 0 ||
+          g_strcmp0 (g_quark_to_string (hint->detail), emitter->detail) != 0)
+        {
+          _comlink_connection_unref_in_context (self);
+          return;
+        }
+    }
+
+  /* A peer that does not read what it is sent gets no more emissions */
+  g_mutex_lock (&self->mutex);
+  congested = congested_locked (self);
+  g_mutex_unlock (&self->mutex);
+  if (congested)
+    {
+      g_debug ("A signal emission was not sent: the peer does not read");
+      _comlink_connection_unref_in_context (self);
+      return;
+    }
 
   body = _comlink_values_to_wire (self, param_values + 1, n_param_values - 1, &fds, &error);
   if (body != NULL)
@@ -925,60 +1004,105 @@ emitter_marshal (GClosure     *closure,
   _comlink_connection_unref_in_context (self);
 }
 
-/* Looks up the object a request addresses. Returns FALSE if the request
- * was kept for later: the peer called before this side exposed its object,
- * and comlink_connection_expose() serves it. */
-static gboolean
+/* Looks up the object a request addresses, or NULL. A request for the
+ * root comes here only once it is exposed (see hold_message()). */
+static GObject *
 lookup_target (ComlinkConnection *self,
-               ComlinkMessage    *message,
-               GVariant          *variant,
-               GObject          **target)
+               ComlinkMessage    *message)
 {
-  gboolean kept = FALSE;
+  GObject *target = NULL;
 
-  *target = NULL;
   g_mutex_lock (&self->mutex);
   if (message->target == 0)
-    {
-      if (self->root == NULL)
-        {
-          g_queue_push_tail (&self->early_requests,
-                             _comlink_queued_message_new (g_variant_ref (variant),
-                                                          self->incoming_fds ? g_object_ref (self->incoming_fds) : NULL));
-          kept = TRUE;
-        }
-      else
-        *target = g_object_ref (self->root);
-    }
+    target = self->root ? g_object_ref (self->root) : NULL;
   else
     {
       ExportRecord *record = g_hash_table_lookup (self->exports, &message->target);
 
       if (record != NULL)
-        *target = g_object_ref (record->object);
+        target = g_object_ref (record->object);
     }
   g_mutex_unlock (&self->mutex);
 
-  return !kept;
+  return target;
+}
+
+/* Resolves @name, a signal name with an optional detail, on @object
+ * without creating a quark: the detail of `notify` must name a property of
+ * @object; any other detail that is not a quark yet is returned in
+ * @unknown_detail, for the emitter to compare by name. */
+static gboolean
+parse_signal_name (GObject    *object,
+                   const char *name,
+                   guint      *signal_id,
+                   GQuark     *detail,
+                   char      **unknown_detail,
+                   GError    **error)
+{
+  const char  *separator = strstr (name, "::");
+  const char  *detail_name;
+  GSignalQuery query;
+  GQuark       ignored;
+
+  *detail = 0;
+  *unknown_detail = NULL;
+  /* Looks the signal up without a warning for a bad name, and without
+   * creating the detail's quark */
+  if (!g_signal_parse_name (name, G_OBJECT_TYPE (object), signal_id, &ignored, FALSE))
+    {
+      g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_NO_SUCH_SIGNAL,
+                   _ ("%s has no signal “%s”"), G_OBJECT_TYPE_NAME (object), name);
+      return FALSE;
+    }
+  if (separator == NULL)
+    return TRUE;
+
+  detail_name = separator + 2;
+  g_signal_query (*signal_id, &query);
+  if ((query.signal_flags & G_SIGNAL_DETAILED) == 0)
+    {
+      g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_NO_SUCH_SIGNAL,
+                   _ ("%s has no signal “%s”"), G_OBJECT_TYPE_NAME (object), name);
+      return FALSE;
+    }
+
+  if (*signal_id == g_signal_lookup ("notify", G_TYPE_OBJECT))
+    {
+      GParamSpec *pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (object), detail_name);
+
+      if (pspec == NULL)
+        {
+          g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_NO_SUCH_PROPERTY,
+                       _ ("%s has no property “%s”"), G_OBJECT_TYPE_NAME (object), detail_name);
+          return FALSE;
+        }
+      *detail = g_param_spec_get_name_quark (pspec);
+      return TRUE;
+    }
+
+  *detail = g_quark_try_string (detail_name);
+  if (*detail == 0)
+    *unknown_detail = g_strdup (detail_name);
+  return TRUE;
 }
 
 static void
 handle_subscribe (ComlinkConnection *self,
-                  ComlinkMessage    *message,
-                  GVariant          *variant)
+                  ComlinkMessage    *message)
 {
   g_autoptr(GObject) target = NULL;
   g_autoptr(GObject) object = NULL;
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) prefix = NULL;
   g_autofree char *name = NULL;
+  g_autofree char *unknown_detail = NULL;
   Emitter         *emitter;
-  guint            signal_id;
-  GQuark           detail;
+  guint            signal_id = 0;
+  GQuark           detail = 0;
   gboolean         duplicate;
+  guint            max_subscriptions = 0;
 
-  if (!lookup_target (self, message, variant, &target))
-    return;
+  target = lookup_target (self, message);
 
   split_path (message->path, &prefix, &name);
   if (target == NULL)
@@ -988,18 +1112,13 @@ handle_subscribe (ComlinkConnection *self,
     object = _comlink_resolve_path (target, (const char * const *) prefix,
                                     g_strv_length (prefix), &error);
 
-  if (object != NULL && !g_signal_parse_name (name, G_OBJECT_TYPE (object), &signal_id, &detail, TRUE))
-    error = g_error_new (COMLINK_ERROR, COMLINK_ERROR_NO_SUCH_SIGNAL,
-                         _ ("%s has no signal “%s”"), G_OBJECT_TYPE_NAME (object), name);
-
-  if (error != NULL)
-    {
-      reply_error (self, message->id, error);
-      return;
-    }
+  if (object != NULL)
+    parse_signal_name (object, name, &signal_id, &detail, &unknown_detail, &error);
 
   g_mutex_lock (&self->mutex);
   duplicate = g_hash_table_contains (self->serving, &message->id);
+  if (g_hash_table_size (self->serving) >= self->max_subscriptions)
+    max_subscriptions = self->max_subscriptions;
   g_mutex_unlock (&self->mutex);
   if (duplicate)
     {
@@ -1009,9 +1128,20 @@ handle_subscribe (ComlinkConnection *self,
       return;
     }
 
+  if (error == NULL && max_subscriptions > 0)
+    error = g_error_new (COMLINK_ERROR, COMLINK_ERROR_LIMIT_EXCEEDED,
+                         _ ("The peer serves at most %u subscriptions"), max_subscriptions);
+
+  if (error != NULL)
+    {
+      reply_error (self, message->id, error);
+      return;
+    }
+
   emitter = g_new0 (Emitter, 1);
   emitter->id = message->id;
   emitter->object = g_object_ref (object);
+  emitter->detail = g_steal_pointer (&unknown_detail);
   g_weak_ref_init (&emitter->connection, self);
   emitter->closure = g_closure_ref (g_closure_new_simple (sizeof (GClosure), emitter));
   g_closure_set_marshal (emitter->closure, emitter_marshal);
@@ -1184,6 +1314,14 @@ _comlink_connection_subscribe (ComlinkConnection *self,
       return 0;
     }
 
+  if (congested_locked (self))
+    {
+      error = congested_error_locked (self);
+      g_mutex_unlock (&self->mutex);
+      g_task_return_error (task, error);
+      return 0;
+    }
+
   id = ++self->next_call_id;
   subscription = g_new0 (Subscription, 1);
   subscription->id = id;
@@ -1254,8 +1392,7 @@ on_spawned_closed (ComlinkConnection *child,
  * the same object on it, and hands the other to the peer */
 static void
 handle_endpoint (ComlinkConnection *self,
-                 ComlinkMessage    *message,
-                 GVariant          *variant)
+                 ComlinkMessage    *message)
 {
   g_autoptr(ComlinkChannel) channel = NULL;
   g_autoptr(GObject) root = NULL;
@@ -1271,8 +1408,7 @@ handle_endpoint (ComlinkConnection *self,
       return;
     }
 
-  if (!lookup_target (self, message, variant, &root))
-    return;
+  root = lookup_target (self, message);
 
   /* The new endpoint could not reach a peer in another process */
   if (!_comlink_channel_is_port (self->endpoint))
@@ -1321,15 +1457,237 @@ handle_hello (ComlinkConnection *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_READY]);
 }
 
+/* Called with the mutex held: whether more than max_queued_bytes wait to
+ * be written to the peer */
+static gboolean
+congested_locked (ComlinkConnection *self)
+{
+  return COMLINK_IS_STREAM_ENDPOINT (self->endpoint) &&
+         _comlink_stream_endpoint_get_queued_bytes (COMLINK_STREAM_ENDPOINT (self->endpoint)) > self->max_queued_bytes;
+}
+
+static GError *
+congested_error_locked (ComlinkConnection *self)
+{
+  return g_error_new (COMLINK_ERROR, COMLINK_ERROR_LIMIT_EXCEEDED,
+                      _ ("More than %" G_GUINT64_FORMAT " bytes wait to be written to the peer"),
+                      self->max_queued_bytes);
+}
+
+/* Called with the mutex held: whether held messages may be served now */
+static gboolean
+can_serve_held_locked (ComlinkConnection *self)
+{
+  guint waiting_for_root = self->root == NULL ? self->held_for_root : 0;
+
+  return !self->closed &&
+         self->held.length > waiting_for_root &&
+         (guint) g_atomic_int_get (&self->depth) < self->max_nesting_depth &&
+         !congested_locked (self);
+}
+
+static gboolean
+drain_cb (gpointer user_data)
+{
+  ComlinkConnection *self = user_data;
+
+  g_mutex_lock (&self->mutex);
+  g_clear_pointer (&self->drain_source, g_source_unref);
+  g_mutex_unlock (&self->mutex);
+
+  serve_held (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Called with the mutex held. The held messages are served from an idle
+ * of the connection's context, which may run in a nested main loop. */
 static void
-handle_message (ComlinkConnection *self,
-                GVariant          *variant,
-                GUnixFDList       *fds)
+schedule_drain_locked (ComlinkConnection *self)
+{
+  if (self->drain_source != NULL || self->closed)
+    return;
+
+  self->drain_source = g_idle_source_new ();
+  g_source_set_priority (self->drain_source, G_PRIORITY_DEFAULT);
+  g_source_set_static_name (self->drain_source, "[comlink] held requests");
+  /* A request it serves may wait for the peer, which may need the next */
+  g_source_set_can_recurse (self->drain_source, TRUE);
+  g_source_set_callback (self->drain_source, drain_cb, g_object_ref (self), g_object_unref);
+  g_source_attach (self->drain_source, self->context);
+}
+
+/* The endpoint wrote a batch: what was held back for it may go on */
+static void
+on_endpoint_written (gpointer user_data)
+{
+  ComlinkConnection *self = user_data;
+
+  g_mutex_lock (&self->mutex);
+  if ((self->paused || self->held.length > 0) && !self->closed && !congested_locked (self))
+    schedule_drain_locked (self);
+  g_mutex_unlock (&self->mutex);
+}
+
+/* Whether the peer's message is held back rather than handled now: a
+ * request for the root before it is exposed, a request that comes deeper
+ * in nested main loops than max_nesting_depth, a request or acknowledged
+ * release while more than max_queued_bytes wait to be written, or one that
+ * comes after held ones. Over max_held_requests or max_held_fds, a request
+ * is refused with COMLINK_ERROR_LIMIT_EXCEEDED and its descriptors are
+ * closed when the caller drops them. Returns TRUE if @message was held or
+ * refused. */
+static gboolean
+hold_message (ComlinkConnection *self,
+              ComlinkMessage    *message,
+              GVariant          *variant,
+              GUnixFDList       *fds)
+{
+  g_autoptr(GError) refusal = NULL;
+  gboolean for_root;
+  gboolean congested;
+  gboolean hold;
+  gboolean pause = FALSE;
+  guint    n_fds = fds != NULL ? (guint) g_unix_fd_list_get_length (fds) : 0;
+
+  /* A request without an id is a protocol error, found when it is handled */
+  if (message->id == 0)
+    return FALSE;
+
+  for_root = message->type != COMLINK_MESSAGE_RELEASE && message->target == 0;
+
+  g_mutex_lock (&self->mutex);
+  congested = congested_locked (self);
+  if (message->type == COMLINK_MESSAGE_RELEASE)
+    hold = congested;
+  else
+    hold = (for_root && self->root == NULL) ||
+           (guint) g_atomic_int_get (&self->depth) >= self->max_nesting_depth ||
+           congested ||
+           self->held.length > (self->root == NULL ? self->held_for_root : 0);
+
+  if (hold && self->held.length >= self->max_held_requests)
+    refusal = g_error_new (COMLINK_ERROR, COMLINK_ERROR_LIMIT_EXCEEDED,
+                           _ ("The peer holds back at most %u requests"),
+                           self->max_held_requests);
+  else if (hold && (guint64) self->held_fds + n_fds > self->max_held_fds)
+    refusal = g_error_new (COMLINK_ERROR, COMLINK_ERROR_LIMIT_EXCEEDED,
+                           _ ("The peer holds back at most %u file descriptors"),
+                           self->max_held_fds);
+  else if (hold)
+    {
+      HeldMessage *held = g_new0 (HeldMessage, 1);
+
+      held->message = g_variant_ref (variant);
+      held->fds = fds != NULL ? g_object_ref (fds) : NULL;
+      held->n_fds = n_fds;
+      held->for_root = for_root;
+      g_queue_push_tail (&self->held, held);
+      self->held_fds += n_fds;
+      if (for_root)
+        self->held_for_root++;
+      if (can_serve_held_locked (self))
+        schedule_drain_locked (self);
+    }
+
+  /* Parked requests fill the queue: stop reading until the peer reads */
+  if (hold && congested && !self->paused && self->held.length >= self->max_held_requests &&
+      COMLINK_IS_STREAM_ENDPOINT (self->endpoint))
+    pause = self->paused = TRUE;
+  g_mutex_unlock (&self->mutex);
+
+  if (pause)
+    _comlink_stream_endpoint_set_paused (COMLINK_STREAM_ENDPOINT (self->endpoint), TRUE);
+
+  if (refusal != NULL && message->type != COMLINK_MESSAGE_RELEASE)
+    reply_error (self, message->id, refusal);
+  else if (refusal != NULL)
+    protocol_error (self, g_steal_pointer (&refusal));
+
+  return hold;
+}
+
+/* Handles a message that was checked, and is not held back */
+static void
+dispatch_message (ComlinkConnection *self,
+                  ComlinkMessage    *message)
+{
+  switch ((int) message->type)
+    {
+    case COMLINK_MESSAGE_CALL:
+    case COMLINK_MESSAGE_GET:
+    case COMLINK_MESSAGE_SET:
+    case COMLINK_MESSAGE_CONSTRUCT:
+      handle_request (self, message);
+      break;
+
+    case COMLINK_MESSAGE_SUBSCRIBE:
+      handle_subscribe (self, message);
+      break;
+
+    case COMLINK_MESSAGE_UNSUBSCRIBE:
+      handle_unsubscribe (self, message);
+      break;
+
+    case COMLINK_MESSAGE_SIGNAL:
+      handle_signal (self, message);
+      break;
+
+    case COMLINK_MESSAGE_ENDPOINT:
+      handle_endpoint (self, message);
+      break;
+
+    case COMLINK_MESSAGE_REPLY:
+    case COMLINK_MESSAGE_ERROR:
+      handle_reply (self, message);
+      break;
+
+    case COMLINK_MESSAGE_RELEASE:
+      handle_release (self, message);
+      break;
+
+    case COMLINK_MESSAGE_CANCEL:
+      handle_cancel (self, message);
+      break;
+
+    case COMLINK_MESSAGE_HELLO:
+    default:
+      protocol_error (self, g_error_new_literal (COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
+                                                 _ ("A second handshake")));
+      break;
+    }
+}
+
+static gboolean
+is_request (ComlinkMessage *message)
+{
+  switch ((int) message->type)
+    {
+    case COMLINK_MESSAGE_CALL:
+    case COMLINK_MESSAGE_GET:
+    case COMLINK_MESSAGE_SET:
+    case COMLINK_MESSAGE_CONSTRUCT:
+    case COMLINK_MESSAGE_SUBSCRIBE:
+    case COMLINK_MESSAGE_ENDPOINT:
+      return TRUE;
+
+    default:
+      return FALSE;
+    }
+}
+
+/* Handles one message of the peer; a held one (@held) is not held again */
+static void
+deliver_message (ComlinkConnection *self,
+                 GVariant          *variant,
+                 GUnixFDList       *fds,
+                 gboolean           held)
 {
   ComlinkMessage message;
   GError        *error = NULL;
   GUnixFDList   *outer_fds;
   gboolean       ready;
+  gboolean       request;
 
   if (!_comlink_message_parse (variant, &message, &error))
     {
@@ -1338,7 +1696,7 @@ handle_message (ComlinkConnection *self,
     }
 
   /* Each file descriptor that came must be one that a value refers to */
-  if (fds != NULL && g_unix_fd_list_get_length (fds) > 0 &&
+  if (!held && fds != NULL && g_unix_fd_list_get_length (fds) > 0 &&
       !_comlink_wire_check_fds (message.body, g_unix_fd_list_get_length (fds), &error))
     {
       _comlink_message_clear (&message);
@@ -1349,64 +1707,113 @@ handle_message (ComlinkConnection *self,
   /* A request may close the connection and drop its last reference */
   g_object_ref (self);
 
-  /* Handling a message may run a nested main loop that handles others */
-  outer_fds = self->incoming_fds;
-  self->incoming_fds = fds;
-
   g_mutex_lock (&self->mutex);
   ready = self->ready;
   g_mutex_unlock (&self->mutex);
 
+  request = is_request (&message);
+  if (ready && !held &&
+      (request || (message.type == COMLINK_MESSAGE_RELEASE && message.id != 0)) &&
+      hold_message (self, &message, variant, fds))
+    {
+      _comlink_message_clear (&message);
+      g_object_unref (self);
+      return;
+    }
+
+  /* Handling a message may run a nested main loop that handles others */
+  outer_fds = self->incoming_fds;
+  self->incoming_fds = fds;
+
   if (!ready)
     handle_hello (self, &message);
+  else if (request)
+    {
+      g_atomic_int_inc (&self->depth);
+      dispatch_message (self, &message);
+      g_atomic_int_add (&self->depth, -1);
+
+      g_mutex_lock (&self->mutex);
+      if (can_serve_held_locked (self))
+        schedule_drain_locked (self);
+      g_mutex_unlock (&self->mutex);
+    }
   else
-    switch ((int) message.type)
-      {
-      case COMLINK_MESSAGE_CALL:
-      case COMLINK_MESSAGE_GET:
-      case COMLINK_MESSAGE_SET:
-      case COMLINK_MESSAGE_CONSTRUCT:
-        handle_request (self, &message, variant);
-        break;
-
-      case COMLINK_MESSAGE_SUBSCRIBE:
-        handle_subscribe (self, &message, variant);
-        break;
-
-      case COMLINK_MESSAGE_UNSUBSCRIBE:
-        handle_unsubscribe (self, &message);
-        break;
-
-      case COMLINK_MESSAGE_SIGNAL:
-        handle_signal (self, &message);
-        break;
-
-      case COMLINK_MESSAGE_ENDPOINT:
-        handle_endpoint (self, &message, variant);
-        break;
-
-      case COMLINK_MESSAGE_REPLY:
-      case COMLINK_MESSAGE_ERROR:
-        handle_reply (self, &message);
-        break;
-
-      case COMLINK_MESSAGE_RELEASE:
-        handle_release (self, &message);
-        break;
-
-      case COMLINK_MESSAGE_CANCEL:
-        handle_cancel (self, &message);
-        break;
-
-      case COMLINK_MESSAGE_HELLO:
-      default:
-        protocol_error (self, g_error_new_literal (COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
-                                                   _ ("A second handshake")));
-        break;
-      }
+    dispatch_message (self, &message);
 
   self->incoming_fds = outer_fds;
   _comlink_message_clear (&message);
+  g_object_unref (self);
+}
+
+static void
+handle_message (ComlinkConnection *self,
+                GVariant          *variant,
+                GUnixFDList       *fds)
+{
+  deliver_message (self, variant, fds, FALSE);
+}
+
+/* Pops the first held message that may be served now, or NULL. Called
+ * with the mutex held. */
+static HeldMessage *
+pop_held_locked (ComlinkConnection *self)
+{
+  if (!can_serve_held_locked (self))
+    return NULL;
+
+  for (GList *l = self->held.head; l != NULL; l = l->next)
+    {
+      HeldMessage *held = l->data;
+
+      if (held->for_root && self->root == NULL)
+        continue;
+
+      g_queue_delete_link (&self->held, l);
+      self->held_fds -= held->n_fds;
+      if (held->for_root)
+        self->held_for_root--;
+      return held;
+    }
+
+  return NULL;
+}
+
+/* Serves the held messages that may be served now, in order, and lets
+ * the endpoint read again once the peer has read what waited for it */
+static void
+serve_held (ComlinkConnection *self)
+{
+  HeldMessage *held;
+  gboolean     resume = FALSE;
+
+  g_object_ref (self);
+
+  g_mutex_lock (&self->mutex);
+  if (self->paused && !self->closed && !congested_locked (self))
+    {
+      self->paused = FALSE;
+      resume = TRUE;
+    }
+  g_mutex_unlock (&self->mutex);
+
+  /* First, as a request served here may wait for a reply of the peer;
+   * what the endpoint delivers meanwhile is held behind these */
+  if (resume)
+    _comlink_stream_endpoint_set_paused (COMLINK_STREAM_ENDPOINT (self->endpoint), FALSE);
+
+  for (;;)
+    {
+      g_mutex_lock (&self->mutex);
+      held = pop_held_locked (self);
+      g_mutex_unlock (&self->mutex);
+
+      if (held == NULL)
+        break;
+      deliver_message (self, held->message, held->fds, TRUE);
+      held_message_free (held);
+    }
+
   g_object_unref (self);
 }
 
@@ -1609,6 +2016,14 @@ _comlink_connection_request (ComlinkConnection  *self,
       g_mutex_unlock (&self->mutex);
       g_task_return_new_error (task, COMLINK_ERROR, COMLINK_ERROR_LIMIT_EXCEEDED,
                                _ ("More than %u calls would be pending on the connection"), max);
+      return;
+    }
+
+  if (congested_locked (self))
+    {
+      error = congested_error_locked (self);
+      g_mutex_unlock (&self->mutex);
+      g_task_return_error (task, error);
       return;
     }
 
@@ -1919,7 +2334,11 @@ comlink_connection_dispose (GObject *object)
   if (self->endpoint != NULL)
     {
       if (self->closed_handler != 0)
-        _comlink_endpoint_set_receiver (self->endpoint, NULL, NULL);
+        {
+          _comlink_endpoint_set_receiver (self->endpoint, NULL, NULL);
+          if (COMLINK_IS_STREAM_ENDPOINT (self->endpoint))
+            _comlink_stream_endpoint_set_written_func (COMLINK_STREAM_ENDPOINT (self->endpoint), NULL, NULL);
+        }
       g_clear_signal_handler (&self->closed_handler, self->endpoint);
     }
 
@@ -1932,7 +2351,7 @@ comlink_connection_finalize (GObject *object)
   ComlinkConnection *self = COMLINK_CONNECTION (object);
 
   g_clear_object (&self->root);
-  free_early_requests (&self->early_requests);
+  g_queue_clear_full (&self->held, held_message_free);
   g_clear_error (&self->close_error);
   g_clear_pointer (&self->pending, g_hash_table_unref);
   g_clear_pointer (&self->invocations, g_hash_table_unref);
@@ -1994,6 +2413,26 @@ comlink_connection_get_property (GObject    *object,
       g_value_set_uint (value, comlink_connection_get_max_exports (self));
       break;
 
+    case PROP_MAX_HELD_REQUESTS:
+      g_value_set_uint (value, comlink_connection_get_max_held_requests (self));
+      break;
+
+    case PROP_MAX_HELD_FDS:
+      g_value_set_uint (value, comlink_connection_get_max_held_fds (self));
+      break;
+
+    case PROP_MAX_SUBSCRIPTIONS:
+      g_value_set_uint (value, comlink_connection_get_max_subscriptions (self));
+      break;
+
+    case PROP_MAX_QUEUED_BYTES:
+      g_value_set_uint64 (value, comlink_connection_get_max_queued_bytes (self));
+      break;
+
+    case PROP_MAX_NESTING_DEPTH:
+      g_value_set_uint (value, comlink_connection_get_max_nesting_depth (self));
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -2019,6 +2458,26 @@ comlink_connection_set_property (GObject      *object,
 
     case PROP_MAX_EXPORTS:
       comlink_connection_set_max_exports (self, g_value_get_uint (value));
+      break;
+
+    case PROP_MAX_HELD_REQUESTS:
+      comlink_connection_set_max_held_requests (self, g_value_get_uint (value));
+      break;
+
+    case PROP_MAX_HELD_FDS:
+      comlink_connection_set_max_held_fds (self, g_value_get_uint (value));
+      break;
+
+    case PROP_MAX_SUBSCRIPTIONS:
+      comlink_connection_set_max_subscriptions (self, g_value_get_uint (value));
+      break;
+
+    case PROP_MAX_QUEUED_BYTES:
+      comlink_connection_set_max_queued_bytes (self, g_value_get_uint64 (value));
+      break;
+
+    case PROP_MAX_NESTING_DEPTH:
+      comlink_connection_set_max_nesting_depth (self, g_value_get_uint (value));
       break;
 
     default:
@@ -2161,6 +2620,92 @@ comlink_connection_class_init (ComlinkConnectionClass *klass)
                        1, G_MAXUINT, COMLINK_DEFAULT_MAX_EXPORTS,
                        (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
+  /**
+   * ComlinkConnection:max-held-requests:
+   *
+   * The most requests of the peer that the connection holds back to serve
+   * later: requests for the exposed object that come before it is exposed,
+   * requests that come deeper in nested main loops than
+   * [property@Comlink.Connection:max-nesting-depth], and requests parked
+   * while more than [property@Comlink.Connection:max-queued-bytes] wait to
+   * be written. One more is answered with %COMLINK_ERROR_LIMIT_EXCEEDED
+   * and its file descriptors are closed at once; the connection stays
+   * open. The default is 1024.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_MAX_HELD_REQUESTS] =
+    g_param_spec_uint ("max-held-requests", NULL, NULL,
+                       1, G_MAXUINT, COMLINK_DEFAULT_MAX_HELD_REQUESTS,
+                       (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * ComlinkConnection:max-held-fds:
+   *
+   * The most file descriptors that the requests held back (see
+   * [property@Comlink.Connection:max-held-requests]) may keep open. A
+   * request whose descriptors would go over it is answered with
+   * %COMLINK_ERROR_LIMIT_EXCEEDED and its descriptors are closed at once.
+   * The default is 256.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_MAX_HELD_FDS] =
+    g_param_spec_uint ("max-held-fds", NULL, NULL,
+                       0, G_MAXUINT, COMLINK_DEFAULT_MAX_HELD_FDS,
+                       (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * ComlinkConnection:max-subscriptions:
+   *
+   * The most subscriptions of the peer to signals of local objects. One
+   * more is answered with %COMLINK_ERROR_LIMIT_EXCEEDED. It also bounds
+   * the messages one emission can make. The default is 4096.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_MAX_SUBSCRIPTIONS] =
+    g_param_spec_uint ("max-subscriptions", NULL, NULL,
+                       0, G_MAXUINT, COMLINK_DEFAULT_MAX_SUBSCRIPTIONS,
+                       (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * ComlinkConnection:max-queued-bytes:
+   *
+   * Over a [class@Comlink.StreamEndpoint], the most bytes that may wait
+   * to be written to a peer that does not read them. Over it, requests of
+   * the peer are parked instead of served (up to
+   * [property@Comlink.Connection:max-held-requests], after which the
+   * connection stops reading), new calls fail with
+   * %COMLINK_ERROR_LIMIT_EXCEEDED and signal emissions are not sent; all
+   * of it goes on once the peer has read enough. Replies to requests being
+   * served are always sent. The default is 64 MiB.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_MAX_QUEUED_BYTES] =
+    g_param_spec_uint64 ("max-queued-bytes", NULL, NULL,
+                         1, G_MAXUINT64, COMLINK_DEFAULT_MAX_QUEUED_BYTES,
+                         (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * ComlinkConnection:max-nesting-depth:
+   *
+   * The most requests of the peer served at once on the connection's
+   * thread, each in a main loop nested in the one before (a request whose
+   * handler makes a blocking call, during which the next request is
+   * served, and so on). A request that comes deeper is held back (see
+   * [property@Comlink.Connection:max-held-requests]) and served, in
+   * order, when the depth goes down; replies, errors, cancellations and
+   * releases are handled at any depth. The default is 64.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_MAX_NESTING_DEPTH] =
+    g_param_spec_uint ("max-nesting-depth", NULL, NULL,
+                       1, G_MAXUINT, COMLINK_DEFAULT_MAX_NESTING_DEPTH,
+                       (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
@@ -2212,8 +2757,13 @@ comlink_connection_init (ComlinkConnection *self)
   self->holds_self = TRUE;
   self->max_pending_calls = COMLINK_DEFAULT_MAX_PENDING_CALLS;
   self->max_exports = COMLINK_DEFAULT_MAX_EXPORTS;
+  self->max_held_requests = COMLINK_DEFAULT_MAX_HELD_REQUESTS;
+  self->max_held_fds = COMLINK_DEFAULT_MAX_HELD_FDS;
+  self->max_subscriptions = COMLINK_DEFAULT_MAX_SUBSCRIPTIONS;
+  self->max_queued_bytes = COMLINK_DEFAULT_MAX_QUEUED_BYTES;
+  self->max_nesting_depth = COMLINK_DEFAULT_MAX_NESTING_DEPTH;
   g_mutex_init (&self->mutex);
-  g_queue_init (&self->early_requests);
+  g_queue_init (&self->held);
   self->pending = new_id_table (pending_call_free);
   self->invocations = new_id_table (NULL);
   self->exports = new_id_table (export_record_free);
@@ -2246,6 +2796,8 @@ connection_setup (ComlinkConnection *self,
     }
 
   _comlink_endpoint_set_receiver (endpoint, on_endpoint_message, self);
+  if (COMLINK_IS_STREAM_ENDPOINT (endpoint))
+    _comlink_stream_endpoint_set_written_func (COMLINK_STREAM_ENDPOINT (endpoint), on_endpoint_written, self);
   self->closed_handler = g_signal_connect (endpoint, "closed",
                                            G_CALLBACK (on_endpoint_closed), self);
   comlink_endpoint_send (endpoint, _comlink_message_new_hello (), NULL);
@@ -2341,9 +2893,6 @@ void
 comlink_connection_expose (ComlinkConnection *self,
                            GObject           *object)
 {
-  GQueue                early;
-  ComlinkQueuedMessage *request;
-
   g_return_if_fail (COMLINK_IS_CONNECTION (self));
   g_return_if_fail (G_IS_OBJECT (object));
 
@@ -2360,17 +2909,9 @@ comlink_connection_expose (ComlinkConnection *self,
       return;
     }
   self->root = g_object_ref (object);
-  early = self->early_requests;
-  g_queue_init (&self->early_requests);
   g_mutex_unlock (&self->mutex);
 
-  g_object_ref (self);
-  while ((request = g_queue_pop_head (&early)))
-    {
-      handle_message (self, request->message, request->fds);
-      _comlink_queued_message_free (request);
-    }
-  g_object_unref (self);
+  serve_held (self);
 }
 
 /**
@@ -2665,4 +3206,253 @@ comlink_connection_set_max_exports (ComlinkConnection *self,
 
   if (changed)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_EXPORTS]);
+}
+
+/**
+ * comlink_connection_get_max_held_requests:
+ * @self: a #ComlinkConnection
+ *
+ * Returns: the value of [property@Comlink.Connection:max-held-requests]
+ *
+ * Since: 1.0
+ */
+guint
+comlink_connection_get_max_held_requests (ComlinkConnection *self)
+{
+  guint ret;
+
+  g_return_val_if_fail (COMLINK_IS_CONNECTION (self), 0);
+
+  g_mutex_lock (&self->mutex);
+  ret = self->max_held_requests;
+  g_mutex_unlock (&self->mutex);
+
+  return ret;
+}
+
+/**
+ * comlink_connection_set_max_held_requests:
+ * @self: a #ComlinkConnection
+ * @max_held_requests: the limit, at least 1
+ *
+ * Sets [property@Comlink.Connection:max-held-requests].
+ *
+ * Since: 1.0
+ */
+void
+comlink_connection_set_max_held_requests (ComlinkConnection *self,
+                                          guint              max_held_requests)
+{
+  gboolean changed;
+
+  g_return_if_fail (COMLINK_IS_CONNECTION (self));
+  g_return_if_fail (max_held_requests > 0);
+
+  g_mutex_lock (&self->mutex);
+  changed = self->max_held_requests != max_held_requests;
+  self->max_held_requests = max_held_requests;
+  g_mutex_unlock (&self->mutex);
+
+  if (changed)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_HELD_REQUESTS]);
+}
+
+/**
+ * comlink_connection_get_max_held_fds:
+ * @self: a #ComlinkConnection
+ *
+ * Returns: the value of [property@Comlink.Connection:max-held-fds]
+ *
+ * Since: 1.0
+ */
+guint
+comlink_connection_get_max_held_fds (ComlinkConnection *self)
+{
+  guint ret;
+
+  g_return_val_if_fail (COMLINK_IS_CONNECTION (self), 0);
+
+  g_mutex_lock (&self->mutex);
+  ret = self->max_held_fds;
+  g_mutex_unlock (&self->mutex);
+
+  return ret;
+}
+
+/**
+ * comlink_connection_set_max_held_fds:
+ * @self: a #ComlinkConnection
+ * @max_held_fds: the limit
+ *
+ * Sets [property@Comlink.Connection:max-held-fds].
+ *
+ * Since: 1.0
+ */
+void
+comlink_connection_set_max_held_fds (ComlinkConnection *self,
+                                     guint              max_held_fds)
+{
+  gboolean changed;
+
+  g_return_if_fail (COMLINK_IS_CONNECTION (self));
+
+  g_mutex_lock (&self->mutex);
+  changed = self->max_held_fds != max_held_fds;
+  self->max_held_fds = max_held_fds;
+  g_mutex_unlock (&self->mutex);
+
+  if (changed)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_HELD_FDS]);
+}
+
+/**
+ * comlink_connection_get_max_subscriptions:
+ * @self: a #ComlinkConnection
+ *
+ * Returns: the value of [property@Comlink.Connection:max-subscriptions]
+ *
+ * Since: 1.0
+ */
+guint
+comlink_connection_get_max_subscriptions (ComlinkConnection *self)
+{
+  guint ret;
+
+  g_return_val_if_fail (COMLINK_IS_CONNECTION (self), 0);
+
+  g_mutex_lock (&self->mutex);
+  ret = self->max_subscriptions;
+  g_mutex_unlock (&self->mutex);
+
+  return ret;
+}
+
+/**
+ * comlink_connection_set_max_subscriptions:
+ * @self: a #ComlinkConnection
+ * @max_subscriptions: the limit
+ *
+ * Sets [property@Comlink.Connection:max-subscriptions]. Subscriptions in place stay.
+ *
+ * Since: 1.0
+ */
+void
+comlink_connection_set_max_subscriptions (ComlinkConnection *self,
+                                          guint              max_subscriptions)
+{
+  gboolean changed;
+
+  g_return_if_fail (COMLINK_IS_CONNECTION (self));
+
+  g_mutex_lock (&self->mutex);
+  changed = self->max_subscriptions != max_subscriptions;
+  self->max_subscriptions = max_subscriptions;
+  g_mutex_unlock (&self->mutex);
+
+  if (changed)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_SUBSCRIPTIONS]);
+}
+
+/**
+ * comlink_connection_get_max_queued_bytes:
+ * @self: a #ComlinkConnection
+ *
+ * Returns: the value of [property@Comlink.Connection:max-queued-bytes]
+ *
+ * Since: 1.0
+ */
+guint64
+comlink_connection_get_max_queued_bytes (ComlinkConnection *self)
+{
+  guint64 ret;
+
+  g_return_val_if_fail (COMLINK_IS_CONNECTION (self), 0);
+
+  g_mutex_lock (&self->mutex);
+  ret = self->max_queued_bytes;
+  g_mutex_unlock (&self->mutex);
+
+  return ret;
+}
+
+/**
+ * comlink_connection_set_max_queued_bytes:
+ * @self: a #ComlinkConnection
+ * @max_queued_bytes: the limit, at least 1
+ *
+ * Sets [property@Comlink.Connection:max-queued-bytes].
+ *
+ * Since: 1.0
+ */
+void
+comlink_connection_set_max_queued_bytes (ComlinkConnection *self,
+                                         guint64            max_queued_bytes)
+{
+  gboolean changed;
+
+  g_return_if_fail (COMLINK_IS_CONNECTION (self));
+  g_return_if_fail (max_queued_bytes > 0);
+
+  g_mutex_lock (&self->mutex);
+  changed = self->max_queued_bytes != max_queued_bytes;
+  self->max_queued_bytes = max_queued_bytes;
+  /* Held requests may be served now */
+  if (can_serve_held_locked (self))
+    schedule_drain_locked (self);
+  g_mutex_unlock (&self->mutex);
+
+  if (changed)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_QUEUED_BYTES]);
+}
+
+/**
+ * comlink_connection_get_max_nesting_depth:
+ * @self: a #ComlinkConnection
+ *
+ * Returns: the value of [property@Comlink.Connection:max-nesting-depth]
+ *
+ * Since: 1.0
+ */
+guint
+comlink_connection_get_max_nesting_depth (ComlinkConnection *self)
+{
+  guint ret;
+
+  g_return_val_if_fail (COMLINK_IS_CONNECTION (self), 0);
+
+  g_mutex_lock (&self->mutex);
+  ret = self->max_nesting_depth;
+  g_mutex_unlock (&self->mutex);
+
+  return ret;
+}
+
+/**
+ * comlink_connection_set_max_nesting_depth:
+ * @self: a #ComlinkConnection
+ * @max_nesting_depth: the limit, at least 1
+ *
+ * Sets [property@Comlink.Connection:max-nesting-depth].
+ *
+ * Since: 1.0
+ */
+void
+comlink_connection_set_max_nesting_depth (ComlinkConnection *self,
+                                          guint              max_nesting_depth)
+{
+  gboolean changed;
+
+  g_return_if_fail (COMLINK_IS_CONNECTION (self));
+  g_return_if_fail (max_nesting_depth > 0);
+
+  g_mutex_lock (&self->mutex);
+  changed = self->max_nesting_depth != max_nesting_depth;
+  self->max_nesting_depth = max_nesting_depth;
+  /* Held requests may be served now */
+  if (can_serve_held_locked (self))
+    schedule_drain_locked (self);
+  g_mutex_unlock (&self->mutex);
+
+  if (changed)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_NESTING_DEPTH]);
 }

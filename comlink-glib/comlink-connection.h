@@ -52,6 +52,32 @@ void comlink_connection_set_max_exports (ComlinkConnection *self,
                                          guint              max_exports);
 
 COMLINK_AVAILABLE_IN_ALL
+guint comlink_connection_get_max_held_requests (ComlinkConnection *self);
+COMLINK_AVAILABLE_IN_ALL
+void comlink_connection_set_max_held_requests (ComlinkConnection *self,
+                                               guint              max_held_requests);
+COMLINK_AVAILABLE_IN_ALL
+guint comlink_connection_get_max_held_fds (ComlinkConnection *self);
+COMLINK_AVAILABLE_IN_ALL
+void comlink_connection_set_max_held_fds (ComlinkConnection *self,
+                                          guint              max_held_fds);
+COMLINK_AVAILABLE_IN_ALL
+guint comlink_connection_get_max_subscriptions (ComlinkConnection *self);
+COMLINK_AVAILABLE_IN_ALL
+void comlink_connection_set_max_subscriptions (ComlinkConnection *self,
+                                               guint              max_subscriptions);
+COMLINK_AVAILABLE_IN_ALL
+guint64 comlink_connection_get_max_queued_bytes (ComlinkConnection *self);
+COMLINK_AVAILABLE_IN_ALL
+void comlink_connection_set_max_queued_bytes (ComlinkConnection *self,
+                                              guint64            max_queued_bytes);
+COMLINK_AVAILABLE_IN_ALL
+guint comlink_connection_get_max_nesting_depth (ComlinkConnection *self);
+COMLINK_AVAILABLE_IN_ALL
+void comlink_connection_set_max_nesting_depth (ComlinkConnection *self,
+                                               guint              max_nesting_depth);
+
+COMLINK_AVAILABLE_IN_ALL
 ComlinkConnection *comlink_expose (GObject         *object,
                                    ComlinkEndpoint *endpoint);
 

@@ -16,7 +16,10 @@
  *
  * Writes never block the main loop: messages sent from any thread are
  * appended to one buffer, and all that is pending goes out in one
- * asynchronous write per main-loop iteration.
+ * asynchronous write per main-loop iteration. The connection of the
+ * endpoint bounds that buffer for a peer that does not read (see
+ * [property@Comlink.Connection:max-queued-bytes]): it stops serving the
+ * peer's requests, and then reading, until the peer reads.
  *
  * Over a Unix socket (a [class@Gio.SocketConnection] of the
  * %G_SOCKET_FAMILY_UNIX family, as [ctor@Comlink.Worker.new_subprocess]
@@ -49,7 +52,7 @@
 #include "comlink-endpoint-private.h"
 #include "comlink-error.h"
 #include "comlink-private.h"
-#include "comlink-stream-endpoint.h"
+#include "comlink-stream-endpoint-private.h"
 #include "comlink-wire-private.h"
 
 #define DEFAULT_MAX_MESSAGE_SIZE (128 * 1024 * 1024)
@@ -104,6 +107,14 @@ struct _ComlinkStreamEndpoint
   GSource *frame_deadline; /* closes the endpoint if a begun frame stalls */
   guint    deadline_seconds;
 
+  /* Backpressure, in the endpoint's context: while paused, nothing is
+   * read or delivered */
+  ComlinkStreamWrittenFunc written_func;
+  gpointer                 written_data;
+  GSource                 *resume_source;
+  gboolean                 paused;
+  gboolean                 read_wanted; /* a read is due when it resumes */
+
   GMutex mutex;
   /* Protected by mutex */
   GByteArray *outgoing;
@@ -133,6 +144,8 @@ enum
 static GParamSpec *properties[N_PROPS];
 
 static void read_more (ComlinkStreamEndpoint *self);
+static void go_on_reading (ComlinkStreamEndpoint *self);
+static void written (ComlinkStreamEndpoint *self);
 
 /* The size properties are read and written from any thread */
 static guint64
@@ -327,7 +340,7 @@ deliver_ready (ComlinkStreamEndpoint *self)
   ComlinkQueuedMessage *frame;
 
   g_object_ref (self);
-  while (!comlink_endpoint_is_closed (COMLINK_ENDPOINT (self)) &&
+  while (!comlink_endpoint_is_closed (COMLINK_ENDPOINT (self)) && !self->paused &&
          (frame = g_queue_pop_head (&self->ready)) != NULL)
     {
       comlink_endpoint_receive_with_fds (COMLINK_ENDPOINT (self), frame->message, frame->fds);
@@ -439,7 +452,7 @@ on_read (GObject      *source,
           if (parse_frames (self))
             {
               watch_partial_frame (self);
-              read_more (self);
+              go_on_reading (self);
               deliver_ready (self);
             }
         }
@@ -469,7 +482,7 @@ on_body_read (GObject      *source,
   else if (queue_frame (self, g_steal_pointer (&self->body), self->body_size, self->body_fds))
     {
       watch_partial_frame (self);
-      read_more (self);
+      go_on_reading (self);
       deliver_ready (self);
     }
 
@@ -648,8 +661,12 @@ on_written (GObject      *source,
           fail (self, error);
         }
     }
-  else if (more)
-    flush (self);
+  else
+    {
+      if (more)
+        flush (self);
+      written (self);
+    }
 
   g_object_unref (self);
 }
@@ -741,6 +758,7 @@ socket_write (ComlinkStreamEndpoint *self)
 
   if (more)
     flush (self);
+  written (self);
 }
 
 /* Writes all that is pending in one asynchronous write. In the endpoint's
@@ -920,6 +938,12 @@ comlink_stream_endpoint_close (ComlinkEndpoint *endpoint)
       g_clear_pointer (&self->write_source, g_source_unref);
     }
   clear_frame_deadline (self);
+  if (self->resume_source != NULL)
+    {
+      g_source_destroy (self->resume_source);
+      g_clear_pointer (&self->resume_source, g_source_unref);
+    }
+  self->written_func = NULL;
   close_fds (self->in_fds);
   close_fds (self->body_fds);
   g_queue_clear_full (&self->ready, (GDestroyNotify) _comlink_queued_message_free);
@@ -1348,4 +1372,107 @@ comlink_stream_endpoint_set_read_timeout (ComlinkStreamEndpoint *self,
   g_return_if_fail (seconds <= G_MAXUINT / 1000);
 
   set_locked (self, &self->read_timeout, seconds, PROP_READ_TIMEOUT);
+}
+
+/* --- backpressure --- */
+
+/* After a read: the next one, unless the connection paused the endpoint */
+static void
+go_on_reading (ComlinkStreamEndpoint *self)
+{
+  if (self->paused)
+    self->read_wanted = TRUE;
+  else
+    read_more (self);
+}
+
+/* A batch was written: the connection may resume what it held back */
+static void
+written (ComlinkStreamEndpoint *self)
+{
+  if (self->written_func != NULL && !comlink_endpoint_is_closed (COMLINK_ENDPOINT (self)))
+    self->written_func (self->written_data);
+}
+
+/* Called with the mutex held */
+static gsize
+queued_bytes_locked (ComlinkStreamEndpoint *self)
+{
+  return self->outgoing->len + (self->writing != NULL ? self->writing->len : 0);
+}
+
+/* The bytes that wait to be written: those sent and not taken by a write
+ * yet, and the whole batch being written. Any thread. */
+gsize
+_comlink_stream_endpoint_get_queued_bytes (ComlinkStreamEndpoint *self)
+{
+  gsize ret;
+
+  g_mutex_lock (&self->mutex);
+  ret = queued_bytes_locked (self);
+  g_mutex_unlock (&self->mutex);
+
+  return ret;
+}
+
+/* @func runs in the endpoint's context after each batch was written, until
+ * the endpoint closes or another one is set */
+void
+_comlink_stream_endpoint_set_written_func (ComlinkStreamEndpoint   *self,
+                                           ComlinkStreamWrittenFunc func,
+                                           gpointer                 user_data)
+{
+  self->written_func = func;
+  self->written_data = user_data;
+}
+
+static gboolean
+resume_cb (gpointer user_data)
+{
+  ComlinkStreamEndpoint *self = user_data;
+
+  g_clear_pointer (&self->resume_source, g_source_unref);
+  deliver_ready (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Stops or resumes reading and delivering messages; in the endpoint's
+ * context. The messages read already are delivered, in order, from an
+ * idle once it resumes. */
+void
+_comlink_stream_endpoint_set_paused (ComlinkStreamEndpoint *self,
+                                     gboolean               paused)
+{
+  if (self->paused == paused || comlink_endpoint_is_closed (COMLINK_ENDPOINT (self)))
+    return;
+
+  self->paused = paused;
+  if (paused)
+    {
+      /* No descriptor stays registered with no one to read it */
+      if (self->read_source != NULL)
+        {
+          g_source_destroy (self->read_source);
+          g_clear_pointer (&self->read_source, g_source_unref);
+        }
+      return;
+    }
+
+  if (self->socket != NULL)
+    read_more (self);
+  else if (self->read_wanted)
+    {
+      self->read_wanted = FALSE;
+      read_more (self);
+    }
+
+  if (!g_queue_is_empty (&self->ready) && self->resume_source == NULL)
+    {
+      self->resume_source = g_idle_source_new ();
+      g_source_set_priority (self->resume_source, G_PRIORITY_DEFAULT);
+      g_source_set_static_name (self->resume_source, "[comlink] stream resume");
+      g_source_set_callback (self->resume_source, resume_cb, g_object_ref (self), g_object_unref);
+      g_source_attach (self->resume_source, comlink_endpoint_get_context (COMLINK_ENDPOINT (self)));
+    }
 }

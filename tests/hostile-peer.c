@@ -175,6 +175,87 @@ hostile_peer_send_hello (HostilePeer *peer)
   hostile_peer_send (peer, "((byte 1, uint64 0, uint64 0), @as [], <(uint32 1, 'hostile')>)", NULL, 0);
 }
 
+/* One receive without waiting: 1 if something came, 0 if nothing was
+ * there, -1 at the end of the stream */
+static int
+read_once (HostilePeer *peer)
+{
+  guint8                  buffer[65536];
+  GInputVector            vector = { buffer, sizeof buffer };
+  GSocketControlMessage **messages = NULL;
+  gint                    n_messages = 0;
+  g_autoptr(GError) error = NULL;
+  gssize n = g_socket_receive_message (peer->socket, NULL, &vector, 1, &messages, &n_messages,
+                                       NULL, NULL, &error);
+
+  for (gint i = 0; i < n_messages; i++)
+    {
+      if (G_IS_UNIX_FD_MESSAGE (messages[i]))
+        {
+          gint  n_fds = 0;
+          gint *fds = g_unix_fd_message_steal_fds (G_UNIX_FD_MESSAGE (messages[i]), &n_fds);
+
+          g_array_append_vals (peer->in_fds, fds, n_fds);
+          g_free (fds);
+        }
+      g_object_unref (messages[i]);
+    }
+  g_free (messages);
+
+  if (n > 0)
+    {
+      g_byte_array_append (peer->in, buffer, n);
+      return 1;
+    }
+  if (n == 0 || !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+    {
+      peer->ended = TRUE;
+      return -1;
+    }
+  return 0;
+}
+
+/* Whether a whole frame is in the buffer */
+static gboolean
+has_frame (HostilePeer *peer)
+{
+  guint32 size;
+  gsize   header = 4;
+
+  if (peer->in->len < 4)
+    return FALSE;
+  memcpy (&size, peer->in->data, 4);
+  size = GUINT32_FROM_LE (size);
+  if ((size & HAS_FDS) != 0)
+    header = 8;
+  size &= ~HAS_FDS;
+  return peer->in->len >= header + size;
+}
+
+gboolean
+hostile_peer_poll (HostilePeer *peer,
+                   guint        timeout_msec)
+{
+  gint64 deadline = g_get_monotonic_time () + timeout_msec * (gint64) 1000;
+
+  for (;;)
+    {
+      int got;
+
+      if (has_frame (peer))
+        return TRUE;
+      if (peer->ended)
+        return FALSE;
+      got = read_once (peer);
+      if (got > 0)
+        continue;
+      if (got < 0 || g_get_monotonic_time () >= deadline)
+        return FALSE;
+      if (!g_main_context_iteration (g_main_context_get_thread_default (), FALSE))
+        g_usleep (200);
+    }
+}
+
 /* Reads what is there into the buffer; FALSE at the end of the stream */
 static gboolean
 read_some (HostilePeer *peer)

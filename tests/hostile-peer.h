@@ -69,6 +69,10 @@ void hostile_peer_send_hello (HostilePeer *peer);
  * while it waits, and fails the test after 60 s of silence. */
 GVariant *hostile_peer_receive (HostilePeer  *peer,
                                 GUnixFDList **fds);
+/* Whether a whole message comes within @timeout_msec (running the
+ * thread-default main context meanwhile); it stays to be received */
+gboolean hostile_peer_poll (HostilePeer *peer,
+                            guint        timeout_msec);
 /* Receives until a message of @kind (with call id @id, unless it is 0)
  * comes; drops the others. NULL at the end of the stream. */
 GVariant *hostile_peer_receive_kind (HostilePeer *peer,

@@ -368,6 +368,38 @@ calc_n_callbacks (TestCalc *self)
   return test_calc_get_n_callbacks_alive ();
 }
 
+/* Sets a limit of the connection the call came over: the hostile tests
+ * lower the limits of a child they cannot reach otherwise */
+static void
+calc_set_connection_limit (TestCalc *self, const char *name, guint64 limit, ComlinkInvocation *invocation)
+{
+  GObject    *connection = G_OBJECT (comlink_invocation_get_connection (invocation));
+  GParamSpec *pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (connection), name);
+  GValue      from = G_VALUE_INIT;
+  GValue      to = G_VALUE_INIT;
+
+  if (pspec == NULL)
+    {
+      comlink_invocation_return_error (invocation, COMLINK_ERROR, COMLINK_ERROR_NO_SUCH_PROPERTY, "no limit %s", name);
+      return;
+    }
+  g_value_init (&from, G_TYPE_UINT64);
+  g_value_set_uint64 (&from, limit);
+  g_value_init (&to, pspec->value_type);
+  g_value_transform (&from, &to);
+  g_object_set_property (connection, pspec->name, &to);
+  g_value_unset (&from);
+  g_value_unset (&to);
+  comlink_invocation_return_value (invocation, NULL);
+}
+
+/* Emits the detailed signal "poked" with @detail */
+static void
+calc_poke (TestCalc *self, const char *detail)
+{
+  g_signal_emit (self, g_signal_lookup ("poked", TEST_TYPE_CALC), g_quark_from_string (detail));
+}
+
 static void
 calc_emit_changed (TestCalc *self, int n)
 {
@@ -541,6 +573,11 @@ test_calc_class_init (TestCalcClass *klass)
                               G_CALLBACK (calc_block), NULL, NULL, NULL, G_TYPE_NONE, 0);
   g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                 NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_INT);
+  g_signal_new ("poked", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_DETAILED, 0,
+                NULL, NULL, NULL, G_TYPE_NONE, 0);
+  ACTION ("poke", calc_poke, G_TYPE_NONE, 1, G_TYPE_STRING);
+  ACTION ("set-connection-limit", calc_set_connection_limit, G_TYPE_NONE, 3,
+          G_TYPE_STRING, G_TYPE_UINT64, COMLINK_TYPE_INVOCATION);
 }
 
 static void
