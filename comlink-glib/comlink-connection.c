@@ -1529,14 +1529,33 @@ on_endpoint_written (gpointer user_data)
   g_mutex_unlock (&self->mutex);
 }
 
+static gboolean
+is_request (ComlinkMessage *message)
+{
+  switch ((int) message->type)
+    {
+    case COMLINK_MESSAGE_CALL:
+    case COMLINK_MESSAGE_GET:
+    case COMLINK_MESSAGE_SET:
+    case COMLINK_MESSAGE_CONSTRUCT:
+    case COMLINK_MESSAGE_SUBSCRIBE:
+    case COMLINK_MESSAGE_ENDPOINT:
+      return TRUE;
+
+    default:
+      return FALSE;
+    }
+}
+
 /* Whether the peer's message is held back rather than handled now: a
- * request for the root before it is exposed, a request that comes deeper
- * in nested main loops than max_nesting_depth, a request or acknowledged
- * release while more than max_queued_bytes wait to be written, or one that
- * comes after held ones. Over max_held_requests or max_held_fds, a request
- * is refused with COMLINK_ERROR_LIMIT_EXCEEDED and its descriptors are
- * closed when the caller drops them. Returns TRUE if @message was held or
- * refused. */
+ * request for the root before it is exposed, a request or a signal
+ * emission that comes deeper in nested main loops than max_nesting_depth,
+ * a request or acknowledged release while more than max_queued_bytes wait
+ * to be written, or one that comes after held ones. Over
+ * max_held_requests or max_held_fds, a request is refused with
+ * COMLINK_ERROR_LIMIT_EXCEEDED and its descriptors are closed when the
+ * caller drops them; an emission or a release closes the connection.
+ * Returns TRUE if @message was held or refused. */
 static gboolean
 hold_message (ComlinkConnection *self,
               ComlinkMessage    *message,
@@ -1554,12 +1573,18 @@ hold_message (ComlinkConnection *self,
   if (message->id == 0)
     return FALSE;
 
-  for_root = message->type != COMLINK_MESSAGE_RELEASE && message->target == 0;
+  for_root = is_request (message) && message->target == 0;
 
   g_mutex_lock (&self->mutex);
   congested = congested_locked (self);
   if (message->type == COMLINK_MESSAGE_RELEASE)
     hold = congested;
+  else if (message->type == COMLINK_MESSAGE_SIGNAL)
+    /* A subscriber's handler may make a blocking call, in whose nested
+     * main loop the next emission would be delivered: emissions nest as
+     * requests do */
+    hold = (guint) g_atomic_int_get (&self->depth) >= self->max_nesting_depth ||
+           self->held.length > (self->root == NULL ? self->held_for_root : 0);
   else
     hold = (for_root && self->root == NULL) ||
            (guint) g_atomic_int_get (&self->depth) >= self->max_nesting_depth ||
@@ -1599,7 +1624,7 @@ hold_message (ComlinkConnection *self,
   if (pause)
     _comlink_stream_endpoint_set_paused (COMLINK_STREAM_ENDPOINT (self->endpoint), TRUE);
 
-  if (refusal != NULL && message->type != COMLINK_MESSAGE_RELEASE)
+  if (refusal != NULL && is_request (message))
     reply_error (self, message->id, refusal);
   else if (refusal != NULL)
     protocol_error (self, g_steal_pointer (&refusal));
@@ -1658,24 +1683,6 @@ dispatch_message (ComlinkConnection *self,
     }
 }
 
-static gboolean
-is_request (ComlinkMessage *message)
-{
-  switch ((int) message->type)
-    {
-    case COMLINK_MESSAGE_CALL:
-    case COMLINK_MESSAGE_GET:
-    case COMLINK_MESSAGE_SET:
-    case COMLINK_MESSAGE_CONSTRUCT:
-    case COMLINK_MESSAGE_SUBSCRIBE:
-    case COMLINK_MESSAGE_ENDPOINT:
-      return TRUE;
-
-    default:
-      return FALSE;
-    }
-}
-
 /* Handles one message of the peer; a held one (@held) is not held again */
 static void
 deliver_message (ComlinkConnection *self,
@@ -1688,6 +1695,7 @@ deliver_message (ComlinkConnection *self,
   GUnixFDList   *outer_fds;
   gboolean       ready;
   gboolean       request;
+  gboolean       nests;
 
   if (!_comlink_message_parse (variant, &message, &error))
     {
@@ -1712,8 +1720,9 @@ deliver_message (ComlinkConnection *self,
   g_mutex_unlock (&self->mutex);
 
   request = is_request (&message);
+  nests = request || message.type == COMLINK_MESSAGE_SIGNAL;
   if (ready && !held &&
-      (request || (message.type == COMLINK_MESSAGE_RELEASE && message.id != 0)) &&
+      (nests || (message.type == COMLINK_MESSAGE_RELEASE && message.id != 0)) &&
       hold_message (self, &message, variant, fds))
     {
       _comlink_message_clear (&message);
@@ -1727,7 +1736,7 @@ deliver_message (ComlinkConnection *self,
 
   if (!ready)
     handle_hello (self, &message);
-  else if (request)
+  else if (nests)
     {
       g_atomic_int_inc (&self->depth);
       dispatch_message (self, &message);
@@ -2691,11 +2700,12 @@ comlink_connection_class_init (ComlinkConnectionClass *klass)
   /**
    * ComlinkConnection:max-nesting-depth:
    *
-   * The most requests of the peer served at once on the connection's
-   * thread, each in a main loop nested in the one before (a request whose
-   * handler makes a blocking call, during which the next request is
-   * served, and so on). A request that comes deeper is held back (see
-   * [property@Comlink.Connection:max-held-requests]) and served, in
+   * The most requests and signal emissions of the peer handled at once
+   * on the connection's thread, each in a main loop nested in the one
+   * before (a request or a signal handler that makes a blocking call,
+   * during which the next one is handled, and so on). One that comes
+   * deeper is held back (see
+   * [property@Comlink.Connection:max-held-requests]) and handled, in
    * order, when the depth goes down; replies, errors, cancellations and
    * releases are handled at any depth. The default is 64.
    *

@@ -241,6 +241,7 @@ typedef struct
   guint    n;
   guint    depth;
   guint64  first_id;
+  gboolean unanswered; /* what @send sends gets no answer (a signal) */
   guint    max_outstanding;
   guint    n_calls_back;
   gint     done;
@@ -297,7 +298,7 @@ nest_script_run (NestScript *s)
           nest_script_take (s, outstanding, &n_answered);
     }
 
-  while (n_answered < s->n)
+  while (s->unanswered ? s->n_calls_back < s->n || outstanding->len > 0 : n_answered < s->n)
     {
       guint64 id;
 
@@ -751,6 +752,93 @@ test_child_nesting (void)
   child_attack_finish (&a);
 }
 
+static void
+nest_signal_handler (ComlinkProxy *proxy,
+                     gint64        emission,
+                     ComlinkProxy *root)
+{
+  g_autoptr(GError) error = NULL;
+  GValue *result;
+
+  g_array_append_val (nest_order, emission);
+  result = comlink_proxy_call_sync (root, "ping", NULL, 0, NULL, &error);
+
+  if (result != NULL)
+    g_boxed_free (G_TYPE_VALUE, result);
+}
+
+static void
+on_subscribed (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  TestResult *r = user_data;
+
+  comlink_proxy_subscribe_finish (COMLINK_PROXY (source), result, &r->error);
+  r->n_calls++;
+}
+
+/* An emission of subscription @data */
+static void
+send_nest_signal (HostilePeer *peer,
+                  guint64      id,
+                  gpointer     data)
+{
+  guint64 *subscription = data;
+
+  send_request (peer, HOSTILE_SIGNAL, *subscription, 0, NULL, args_new (1, g_variant_new_int64 (id)), NULL, 0);
+}
+
+/* Emissions of a signal the parent subscribed to, whose handler makes a
+ * blocking call back, each delivered in the main loop of the one before:
+ * they nest as requests do, no deeper than max-nesting-depth, and the
+ * others are delivered, in order, as the depth goes down */
+static void
+test_child_signal_nesting (void)
+{
+  g_autoptr(GVariant) subscribe = NULL;
+  ChildAttack a = { 0 };
+  NestScript  s = { 0 };
+  TestResult  r = { 0 };
+  GThread    *thread;
+  guint64     subscription;
+
+  nest_order = g_array_new (FALSE, FALSE, sizeof (gint64));
+  child_attack_start (&a);
+  comlink_connection_set_max_nesting_depth (a.connection, 8);
+  comlink_proxy_subscribe_async (a.proxy, "tick",
+                                 g_cclosure_new (G_CALLBACK (nest_signal_handler), a.proxy, NULL),
+                                 NULL, on_subscribed, &r);
+  subscribe = hostile_peer_receive_kind (a.peer, HOSTILE_SUBSCRIBE, 0);
+  g_assert_nonnull (subscribe);
+  subscription = hostile_message_id (subscribe);
+  send_reply (a.peer, subscription, value_none ());
+  test_wait_until (r.n_calls == 1);
+  g_assert_no_error (r.error);
+  test_result_clear (&r);
+
+  s.peer = a.peer;
+  s.send = send_nest_signal;
+  s.data = &subscription;
+  s.n = 20;
+  s.depth = 8;
+  s.first_id = 1;
+  s.unanswered = TRUE;
+  thread = g_thread_new ("hostile-child", nest_script_thread, &s);
+  test_wait_until (g_atomic_int_get (&s.done));
+  g_thread_join (thread);
+
+  g_assert_cmpuint (s.max_outstanding, ==, 8);
+  g_assert_cmpuint (s.n_calls_back, ==, 20);
+  g_assert_cmpuint (nest_order->len, ==, 20);
+  for (guint i = 0; i < nest_order->len; i++)
+    g_assert_cmpint (g_array_index (nest_order, gint64, i), ==, i + 1);
+  g_clear_pointer (&nest_order, g_array_unref);
+  child_attack_check_alive (&a);
+
+  child_attack_finish (&a);
+}
+
 /* --- a hostile parent, its child a real library process --- */
 
 typedef struct
@@ -1057,6 +1145,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/Comlink/HostileState/child-to-parent/subscriptions", test_child_subscriptions);
   g_test_add_func ("/Comlink/HostileState/child-to-parent/backpressure", test_child_backpressure);
   g_test_add_func ("/Comlink/HostileState/child-to-parent/nesting", test_child_nesting);
+  g_test_add_func ("/Comlink/HostileState/child-to-parent/signal-nesting", test_child_signal_nesting);
   g_test_add_func ("/Comlink/HostileState/parent-to-child/early-requests", test_parent_early_requests);
   g_test_add_func ("/Comlink/HostileState/parent-to-child/subscriptions", test_parent_subscriptions);
   g_test_add_func ("/Comlink/HostileState/parent-to-child/backpressure", test_parent_backpressure);
