@@ -105,6 +105,7 @@ struct _ComlinkStreamEndpoint
   guint64  n_frames;       /* frames read whole so far */
   guint64  deadline_frame; /* the frame that frame_deadline is for */
   GSource *frame_deadline; /* closes the endpoint if a begun frame stalls */
+  GSource *deliver_source; /* delivers ready frames in a nested main loop */
   guint    deadline_seconds;
 
   /* Backpressure, in the endpoint's context: while paused, nothing is
@@ -144,6 +145,7 @@ enum
 static GParamSpec *properties[N_PROPS];
 
 static void read_more (ComlinkStreamEndpoint *self);
+static void schedule_delivery (ComlinkStreamEndpoint *self);
 static void go_on_reading (ComlinkStreamEndpoint *self);
 static void written (ComlinkStreamEndpoint *self);
 
@@ -343,10 +345,38 @@ deliver_ready (ComlinkStreamEndpoint *self)
   while (!comlink_endpoint_is_closed (COMLINK_ENDPOINT (self)) && !self->paused &&
          (frame = g_queue_pop_head (&self->ready)) != NULL)
     {
+      /* The receiver may run a nested main loop: the frames read already
+       * are delivered there, not only when more bytes come */
+      if (!g_queue_is_empty (&self->ready))
+        schedule_delivery (self);
       comlink_endpoint_receive_with_fds (COMLINK_ENDPOINT (self), frame->message, frame->fds);
       _comlink_queued_message_free (frame);
     }
   g_object_unref (self);
+}
+
+static gboolean
+deliver_cb (gpointer user_data)
+{
+  ComlinkStreamEndpoint *self = user_data;
+
+  g_clear_pointer (&self->deliver_source, g_source_unref);
+  deliver_ready (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_delivery (ComlinkStreamEndpoint *self)
+{
+  if (self->deliver_source != NULL)
+    return;
+
+  self->deliver_source = g_idle_source_new ();
+  g_source_set_priority (self->deliver_source, G_PRIORITY_DEFAULT);
+  g_source_set_static_name (self->deliver_source, "[comlink] stream deliver");
+  g_source_set_callback (self->deliver_source, deliver_cb, g_object_ref (self), g_object_unref);
+  g_source_attach (self->deliver_source, comlink_endpoint_get_context (COMLINK_ENDPOINT (self)));
 }
 
 /* Queues the complete frames in the read buffer, in order. A large
@@ -938,6 +968,11 @@ comlink_stream_endpoint_close (ComlinkEndpoint *endpoint)
       g_clear_pointer (&self->write_source, g_source_unref);
     }
   clear_frame_deadline (self);
+  if (self->deliver_source != NULL)
+    {
+      g_source_destroy (self->deliver_source);
+      g_clear_pointer (&self->deliver_source, g_source_unref);
+    }
   if (self->resume_source != NULL)
     {
       g_source_destroy (self->resume_source);

@@ -378,6 +378,56 @@ test_parent_many_strings (void)
   g_assert_nonnull (strstr (report, "result ok\n"));
 }
 
+/* A frame of @text, a message in GVariant text form, appended to @frames */
+static void
+append_frame (GByteArray *frames,
+              const char *text)
+{
+  g_autoptr(GVariant) message = g_variant_parse (G_VARIANT_TYPE ("((ytt)asv)"), text, NULL, NULL, NULL);
+  g_autoptr(GVariant) boxed = g_variant_ref_sink (g_variant_new_variant (g_steal_pointer (&message)));
+  guint32 size = GUINT32_TO_LE ((guint32) g_variant_get_size (boxed));
+
+  g_byte_array_append (frames, (const guint8 *) &size, 4);
+  g_byte_array_append (frames, g_variant_get_data (boxed), g_variant_get_size (boxed));
+}
+
+/* Two requests that arrive in one read: the first makes a blocking call
+ * back, and the second is served meanwhile, in the nested main loop,
+ * without waiting for more bytes to come */
+static void
+test_parent_pipelined_nested (void)
+{
+  HostileChild child = { 0 };
+  g_autoptr(GByteArray) frames = g_byte_array_new ();
+  g_autoptr(GVariant) call_back = NULL;
+  g_autoptr(GVariant) second = NULL;
+  g_autoptr(GVariant) first = NULL;
+  g_autofree char *reply = NULL;
+  g_autofree char *report = NULL;
+  int              status = -1;
+
+  start_serving_child (&child);
+  append_frame (frames, "((byte 2, uint64 2, uint64 0), ['call-back-sync'], <[<(byte 8, <uint64 5>)>, <1>]>)");
+  append_frame (frames, "((byte 2, uint64 3, uint64 0), ['add'], <[<20>, <22>]>)");
+  hostile_peer_send_raw (child.peer, frames->data, frames->len);
+
+  call_back = hostile_peer_receive_kind (child.peer, HOSTILE_CALL, 0);
+  g_assert_cmpuint (hostile_message_target (call_back), ==, 5);
+  /* The second request is answered while the first waits */
+  second = hostile_peer_receive_kind (child.peer, HOSTILE_REPLY, 3);
+  g_assert_nonnull (second);
+
+  reply = g_strdup_printf ("((byte 7, uint64 %" G_GUINT64_FORMAT ", uint64 0), @as [], <7>)",
+                           hostile_message_id (call_back));
+  hostile_peer_send (child.peer, reply, NULL, 0);
+  first = hostile_peer_receive_kind (child.peer, HOSTILE_REPLY, 2);
+  g_assert_nonnull (first);
+
+  report = hostile_child_finish (&child, TRUE, &status);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_nonnull (strstr (report, "result ok\n"));
+}
+
 static void
 test_parent_bad_frame (gconstpointer data)
 {
@@ -411,6 +461,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/Comlink/Hostile/parent-to-child/too-many-elements", test_parent_too_many_elements);
   g_test_add_func ("/Comlink/Hostile/parent-to-child/too-deep", test_parent_too_deep);
   g_test_add_func ("/Comlink/Hostile/parent-to-child/many-strings", test_parent_many_strings);
+  g_test_add_func ("/Comlink/Hostile/parent-to-child/pipelined-nested", test_parent_pipelined_nested);
 
   return g_test_run ();
 }
