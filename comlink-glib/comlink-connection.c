@@ -100,6 +100,7 @@ typedef struct
   GVariant    *message;
   GUnixFDList *fds;
   guint        n_fds;
+  gsize        size;
   gboolean     for_root; /* a request for the root object */
 } HeldMessage;
 
@@ -107,6 +108,7 @@ typedef struct
 #define COMLINK_DEFAULT_MAX_EXPORTS 65536
 #define COMLINK_DEFAULT_MAX_HELD_REQUESTS 1024
 #define COMLINK_DEFAULT_MAX_HELD_FDS 256
+#define COMLINK_DEFAULT_MAX_HELD_BYTES (64 * 1024 * 1024)
 #define COMLINK_DEFAULT_MAX_SUBSCRIPTIONS 4096
 #define COMLINK_DEFAULT_MAX_QUEUED_BYTES (64 * 1024 * 1024)
 #define COMLINK_DEFAULT_MAX_NESTING_DEPTH 64
@@ -135,6 +137,7 @@ struct _ComlinkConnection
    * more than max_queued_bytes wait to be written */
   GQueue      held;
   guint       held_fds;
+  guint64     held_bytes;
   guint       held_for_root;
   GSource    *drain_source;
   GError     *close_error;
@@ -157,6 +160,7 @@ struct _ComlinkConnection
   guint       max_exports;
   guint       max_held_requests;
   guint       max_held_fds;
+  guint64     max_held_bytes;
   guint       max_subscriptions;
   guint       max_nesting_depth;
   guint64     max_queued_bytes;
@@ -182,6 +186,7 @@ enum
   PROP_MAX_EXPORTS,
   PROP_MAX_HELD_REQUESTS,
   PROP_MAX_HELD_FDS,
+  PROP_MAX_HELD_BYTES,
   PROP_MAX_SUBSCRIPTIONS,
   PROP_MAX_QUEUED_BYTES,
   PROP_MAX_NESTING_DEPTH,
@@ -496,6 +501,7 @@ _comlink_connection_close_with_error (ComlinkConnection *self,
   held = self->held;
   g_queue_init (&self->held);
   self->held_fds = 0;
+  self->held_bytes = 0;
   self->held_for_root = 0;
   g_array_set_size (self->releases, 0);
   release_source = g_steal_pointer (&self->release_source);
@@ -1568,6 +1574,7 @@ hold_message (ComlinkConnection *self,
   gboolean hold;
   gboolean pause = FALSE;
   guint    n_fds = fds != NULL ? (guint) g_unix_fd_list_get_length (fds) : 0;
+  gsize    size = g_variant_get_size (variant);
 
   /* A request without an id is a protocol error, found when it is handled */
   if (message->id == 0)
@@ -1599,6 +1606,10 @@ hold_message (ComlinkConnection *self,
     refusal = g_error_new (COMLINK_ERROR, COMLINK_ERROR_LIMIT_EXCEEDED,
                            _ ("The peer holds back at most %u file descriptors"),
                            self->max_held_fds);
+  else if (hold && self->held_bytes + size > self->max_held_bytes)
+    refusal = g_error_new (COMLINK_ERROR, COMLINK_ERROR_LIMIT_EXCEEDED,
+                           _ ("The peer holds back at most %" G_GUINT64_FORMAT " bytes of requests"),
+                           self->max_held_bytes);
   else if (hold)
     {
       HeldMessage *held = g_new0 (HeldMessage, 1);
@@ -1606,9 +1617,11 @@ hold_message (ComlinkConnection *self,
       held->message = g_variant_ref (variant);
       held->fds = fds != NULL ? g_object_ref (fds) : NULL;
       held->n_fds = n_fds;
+      held->size = size;
       held->for_root = for_root;
       g_queue_push_tail (&self->held, held);
       self->held_fds += n_fds;
+      self->held_bytes += size;
       if (for_root)
         self->held_for_root++;
       if (can_serve_held_locked (self))
@@ -1780,6 +1793,7 @@ pop_held_locked (ComlinkConnection *self)
 
       g_queue_delete_link (&self->held, l);
       self->held_fds -= held->n_fds;
+      self->held_bytes -= held->size;
       if (held->for_root)
         self->held_for_root--;
       return held;
@@ -2430,6 +2444,10 @@ comlink_connection_get_property (GObject    *object,
       g_value_set_uint (value, comlink_connection_get_max_held_fds (self));
       break;
 
+    case PROP_MAX_HELD_BYTES:
+      g_value_set_uint64 (value, comlink_connection_get_max_held_bytes (self));
+      break;
+
     case PROP_MAX_SUBSCRIPTIONS:
       g_value_set_uint (value, comlink_connection_get_max_subscriptions (self));
       break;
@@ -2475,6 +2493,10 @@ comlink_connection_set_property (GObject      *object,
 
     case PROP_MAX_HELD_FDS:
       comlink_connection_set_max_held_fds (self, g_value_get_uint (value));
+      break;
+
+    case PROP_MAX_HELD_BYTES:
+      comlink_connection_set_max_held_bytes (self, g_value_get_uint64 (value));
       break;
 
     case PROP_MAX_SUBSCRIPTIONS:
@@ -2665,6 +2687,21 @@ comlink_connection_class_init (ComlinkConnectionClass *klass)
                        (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
   /**
+   * ComlinkConnection:max-held-bytes:
+   *
+   * The most bytes that the requests held back (see
+   * [property@Comlink.Connection:max-held-requests]) may take, counted as
+   * their serialised size. A request that would go over it is answered
+   * with %COMLINK_ERROR_LIMIT_EXCEEDED. The default is 64 MiB.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_MAX_HELD_BYTES] =
+    g_param_spec_uint64 ("max-held-bytes", NULL, NULL,
+                         0, G_MAXUINT64, COMLINK_DEFAULT_MAX_HELD_BYTES,
+                         (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /**
    * ComlinkConnection:max-subscriptions:
    *
    * The most subscriptions of the peer to signals of local objects. One
@@ -2769,6 +2806,7 @@ comlink_connection_init (ComlinkConnection *self)
   self->max_exports = COMLINK_DEFAULT_MAX_EXPORTS;
   self->max_held_requests = COMLINK_DEFAULT_MAX_HELD_REQUESTS;
   self->max_held_fds = COMLINK_DEFAULT_MAX_HELD_FDS;
+  self->max_held_bytes = COMLINK_DEFAULT_MAX_HELD_BYTES;
   self->max_subscriptions = COMLINK_DEFAULT_MAX_SUBSCRIPTIONS;
   self->max_queued_bytes = COMLINK_DEFAULT_MAX_QUEUED_BYTES;
   self->max_nesting_depth = COMLINK_DEFAULT_MAX_NESTING_DEPTH;
@@ -3313,6 +3351,54 @@ comlink_connection_set_max_held_fds (ComlinkConnection *self,
 
   if (changed)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_HELD_FDS]);
+}
+
+/**
+ * comlink_connection_get_max_held_bytes:
+ * @self: a #ComlinkConnection
+ *
+ * Returns: the value of [property@Comlink.Connection:max-held-bytes]
+ *
+ * Since: 1.0
+ */
+guint64
+comlink_connection_get_max_held_bytes (ComlinkConnection *self)
+{
+  guint64 ret;
+
+  g_return_val_if_fail (COMLINK_IS_CONNECTION (self), 0);
+
+  g_mutex_lock (&self->mutex);
+  ret = self->max_held_bytes;
+  g_mutex_unlock (&self->mutex);
+
+  return ret;
+}
+
+/**
+ * comlink_connection_set_max_held_bytes:
+ * @self: a #ComlinkConnection
+ * @max_held_bytes: the limit
+ *
+ * Sets [property@Comlink.Connection:max-held-bytes].
+ *
+ * Since: 1.0
+ */
+void
+comlink_connection_set_max_held_bytes (ComlinkConnection *self,
+                                       guint64            max_held_bytes)
+{
+  gboolean changed;
+
+  g_return_if_fail (COMLINK_IS_CONNECTION (self));
+
+  g_mutex_lock (&self->mutex);
+  changed = self->max_held_bytes != max_held_bytes;
+  self->max_held_bytes = max_held_bytes;
+  g_mutex_unlock (&self->mutex);
+
+  if (changed)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_HELD_BYTES]);
 }
 
 /**

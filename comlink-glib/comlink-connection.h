@@ -62,6 +62,11 @@ COMLINK_AVAILABLE_IN_ALL
 void comlink_connection_set_max_held_fds (ComlinkConnection *self,
                                           guint              max_held_fds);
 COMLINK_AVAILABLE_IN_ALL
+guint64 comlink_connection_get_max_held_bytes (ComlinkConnection *self);
+COMLINK_AVAILABLE_IN_ALL
+void comlink_connection_set_max_held_bytes (ComlinkConnection *self,
+                                            guint64            max_held_bytes);
+COMLINK_AVAILABLE_IN_ALL
 guint comlink_connection_get_max_subscriptions (ComlinkConnection *self);
 COMLINK_AVAILABLE_IN_ALL
 void comlink_connection_set_max_subscriptions (ComlinkConnection *self,

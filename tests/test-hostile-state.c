@@ -15,18 +15,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#if defined(__has_include)
-#if __has_include(<valgrind/valgrind.h>)
-#include <valgrind/valgrind.h>
-#endif
-#endif
-#ifndef RUNNING_ON_VALGRIND
-#define RUNNING_ON_VALGRIND 0
-#endif
-
 #include "hostile-peer.h"
 
 #define HOSTILE_TAG_NONE 1
+#define HOSTILE_TAG_BYTES 3
 #define HOSTILE_TAG_FDS 12
 #define MAX_FDS 253
 
@@ -35,7 +27,7 @@ static guint
 scaled (guint n,
         guint under_valgrind)
 {
-  return RUNNING_ON_VALGRIND ? under_valgrind : n;
+  return hostile_slowdown () > 1 ? under_valgrind : n;
 }
 
 static long
@@ -58,7 +50,7 @@ static void
 assert_rss_within (long before,
                    long max_kib)
 {
-  if (!RUNNING_ON_VALGRIND)
+  if (!(hostile_slowdown () > 1))
     g_assert_cmpint (rss_kib () - before, <, max_kib);
 }
 
@@ -456,6 +448,58 @@ test_child_early_requests (void)
   test_wait_until (test_count_fds () <= a.fds_before + 16);
 
   close (fd);
+  child_attack_finish (&a);
+}
+
+/* A value of @size bytes */
+static GVariant *
+value_bytes (gsize size)
+{
+  g_autofree guint8 *data = g_malloc0 (size);
+
+  return g_variant_new ("(yv)", HOSTILE_TAG_BYTES,
+                        g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, data, size, 1));
+}
+
+/* Early requests of @size bytes each, @n of them: those that fit in
+ * max-held-bytes are held and served once the root is exposed, the others
+ * refused at once */
+static void
+send_big_early_requests (HostilePeer *peer,
+                         guint        n,
+                         gsize        size)
+{
+  for (guint64 id = 1; id <= n; id++)
+    send_request (peer, HOSTILE_CALL, id, 0, "bytes-size", args_new (1, value_bytes (size)), NULL, 0);
+}
+
+/* Requests for the parent's root, which is not exposed, of 300 KiB each:
+ * at most max-held-bytes of them are held */
+static void
+test_child_early_bytes (void)
+{
+  g_autoptr(TestCalc) calc = test_calc_new ();
+  ChildAttack a = { 0 };
+
+  child_attack_start (&a);
+  g_assert_cmpuint (comlink_connection_get_max_held_bytes (a.connection), ==, 64 * 1024 * 1024);
+  comlink_connection_set_max_held_bytes (a.connection, 1024 * 1024);
+  send_big_early_requests (a.peer, 5, 300 * 1024);
+  for (guint64 id = 4; id <= 5; id++)
+    {
+      g_autoptr(GVariant) answer = receive_answer (a.peer);
+
+      assert_refused (answer, id, COMLINK_ERROR_LIMIT_EXCEEDED);
+    }
+
+  comlink_connection_expose (a.connection, G_OBJECT (calc));
+  for (guint64 id = 1; id <= 3; id++)
+    {
+      g_autoptr(GVariant) answer = receive_answer (a.peer);
+
+      assert_answered (answer, id);
+    }
+  child_attack_check_alive (&a);
   child_attack_finish (&a);
 }
 
@@ -988,6 +1032,36 @@ test_parent_early_requests (void)
   finish_child (&child, 0);
 }
 
+/* Requests before the child exposed its object, of 30 MiB each: the
+ * child holds two within its default max-held-bytes, refuses the third,
+ * and serves the two once it exposes */
+static void
+test_parent_early_bytes (void)
+{
+  const char  *argv[] = { "report-late", NULL };
+  HostileChild child = { 0 };
+
+  hostile_child_start (&child, argv);
+  hostile_peer_send_hello (child.peer);
+  send_big_early_requests (child.peer, 3, 30 * 1024 * 1024);
+  {
+    g_autoptr(GVariant) answer = receive_answer (child.peer);
+
+    assert_refused (answer, 3, COMLINK_ERROR_LIMIT_EXCEEDED);
+  }
+
+  g_subprocess_send_signal (child.process, SIGUSR1);
+  for (guint64 id = 1; id <= 2; id++)
+    {
+      g_autoptr(GVariant) answer = receive_answer (child.peer);
+
+      assert_answered (answer, id);
+    }
+  check_child_alive (&child, 4);
+
+  finish_child (&child, 0);
+}
+
 /* Subscriptions over the child's limit are refused, one emission makes
  * at most that many messages, and 100,000 subscriptions to notifications
  * of properties that do not exist create no quark and cost no memory */
@@ -1086,7 +1160,7 @@ test_parent_backpressure (void)
                             g_variant_new_int32 (8192)),
                   NULL, 0);
   /* Time for the child to fill what it may */
-  g_usleep (RUNNING_ON_VALGRIND ? 2 * G_USEC_PER_SEC : G_USEC_PER_SEC / 2);
+  g_usleep ((hostile_slowdown () > 1) ? 2 * G_USEC_PER_SEC : G_USEC_PER_SEC / 2);
 
   while (n_answered < n)
     {
@@ -1142,11 +1216,13 @@ main (int argc, char *argv[])
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/Comlink/HostileState/child-to-parent/early-requests", test_child_early_requests);
+  g_test_add_func ("/Comlink/HostileState/child-to-parent/early-bytes", test_child_early_bytes);
   g_test_add_func ("/Comlink/HostileState/child-to-parent/subscriptions", test_child_subscriptions);
   g_test_add_func ("/Comlink/HostileState/child-to-parent/backpressure", test_child_backpressure);
   g_test_add_func ("/Comlink/HostileState/child-to-parent/nesting", test_child_nesting);
   g_test_add_func ("/Comlink/HostileState/child-to-parent/signal-nesting", test_child_signal_nesting);
   g_test_add_func ("/Comlink/HostileState/parent-to-child/early-requests", test_parent_early_requests);
+  g_test_add_func ("/Comlink/HostileState/parent-to-child/early-bytes", test_parent_early_bytes);
   g_test_add_func ("/Comlink/HostileState/parent-to-child/subscriptions", test_parent_subscriptions);
   g_test_add_func ("/Comlink/HostileState/parent-to-child/backpressure", test_parent_backpressure);
   g_test_add_func ("/Comlink/HostileState/parent-to-child/nesting", test_parent_nesting);
