@@ -384,7 +384,7 @@ append_frame (GByteArray *frames,
               const char *text)
 {
   g_autoptr(GVariant) message = g_variant_parse (G_VARIANT_TYPE ("((ytt)asv)"), text, NULL, NULL, NULL);
-  g_autoptr(GVariant) boxed = g_variant_ref_sink (g_variant_new_variant (g_steal_pointer (&message)));
+  g_autoptr(GVariant) boxed = g_variant_ref_sink (g_variant_new_variant (message));
   guint32 size = GUINT32_TO_LE ((guint32) g_variant_get_size (boxed));
 
   g_byte_array_append (frames, (const guint8 *) &size, 4);
