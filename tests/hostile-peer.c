@@ -547,3 +547,16 @@ hostile_slowdown (void)
 {
   return g_getenv ("COMLINK_TEST_SLOW") != NULL ? 20 : 1;
 }
+
+gboolean
+hostile_rss_is_meaningful (void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+  return FALSE;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+  return FALSE;
+#endif
+#endif
+  return hostile_slowdown () == 1;
+}

@@ -118,4 +118,8 @@ char *hostile_child_finish (HostileChild *child,
  * how soon something happens */
 guint hostile_slowdown (void);
 
+/* Whether resident memory tells what the program holds: not under
+ * valgrind, nor with AddressSanitizer, which keep freed memory */
+gboolean hostile_rss_is_meaningful (void);
+
 G_END_DECLS
