@@ -778,8 +778,10 @@ on_parent_closed (ComlinkConnection *connection,
   ParentState *state = user_data;
 
   state->closed = TRUE;
-  /* The parent going away is the normal end; anything else is reported */
-  if (!g_error_matches (error, COMLINK_ERROR, COMLINK_ERROR_CLOSED))
+  /* The parent going away is the normal end, also when the socket breaks
+   * (a reset, as the parent closes with messages unread); a message the
+   * parent should not have sent, or a bound it went over, is reported */
+  if (error->domain == COMLINK_ERROR && error->code != COMLINK_ERROR_CLOSED)
     state->error = g_error_copy (error);
 }
 
@@ -793,10 +795,11 @@ on_parent_closed (ComlinkConnection *connection,
  * runs the thread-default main context until the parent goes away or
  * closes the connection. The child then usually exits.
  *
- * Returns: %TRUE when the parent went away, %FALSE with @error set if the
- *   process was not started as a subprocess worker, or if the connection
- *   closed for another reason: %COMLINK_ERROR_PROTOCOL when the parent
- *   sent something that is not the protocol, for instance
+ * Returns: %TRUE when the parent went away (it closed the socket, or the
+ *   socket broke), %FALSE with @error set if the process was not started
+ *   as a subprocess worker, or if the connection closed with a
+ *   #ComlinkError: %COMLINK_ERROR_PROTOCOL when the parent sent something
+ *   that is not the protocol, for instance
  *
  * Since: 1.0
  */

@@ -61,7 +61,8 @@ on_late_closed (ComlinkConnection *connection,
                 LateState         *state)
 {
   state->closed = TRUE;
-  if (!g_error_matches (error, COMLINK_ERROR, COMLINK_ERROR_CLOSED))
+  /* As comlink_worker_serve_parent() tells them apart */
+  if (error->domain == COMLINK_ERROR && error->code != COMLINK_ERROR_CLOSED)
     state->error = g_error_copy (error);
 }
 
