@@ -64,6 +64,9 @@
 #define HAS_FDS 0x80000000u
 #define MAX_FDS 253 /* SCM_MAX_FD */
 #define READ_CHUNK (64 * 1024)
+/* While a batch of messages is being handled, what it sends goes out as
+ * soon as this much waits, so that the peer works on it meanwhile */
+#define FLUSH_EARLY (16 * 1024)
 
 /* A frame in the outgoing buffer that carries file descriptors */
 typedef struct
@@ -145,6 +148,7 @@ enum
 static GParamSpec *properties[N_PROPS];
 
 static void read_more (ComlinkStreamEndpoint *self);
+static void flush_early (ComlinkStreamEndpoint *self);
 static void schedule_delivery (ComlinkStreamEndpoint *self);
 static void go_on_reading (ComlinkStreamEndpoint *self);
 static void written (ComlinkStreamEndpoint *self);
@@ -351,8 +355,24 @@ deliver_ready (ComlinkStreamEndpoint *self)
         schedule_delivery (self);
       comlink_endpoint_receive_with_fds (COMLINK_ENDPOINT (self), frame->message, frame->fds);
       _comlink_queued_message_free (frame);
+      flush_early (self);
     }
   g_object_unref (self);
+}
+
+/* The answers of a long batch go out while the rest is handled, rather
+ * than when the whole batch is done: both sides work at once */
+static void
+flush_early (ComlinkStreamEndpoint *self)
+{
+  gboolean now;
+
+  g_mutex_lock (&self->mutex);
+  now = self->writing == NULL && self->outgoing->len >= FLUSH_EARLY;
+  g_mutex_unlock (&self->mutex);
+
+  if (now)
+    flush (self);
 }
 
 static gboolean
@@ -856,6 +876,67 @@ schedule_flush_locked (ComlinkStreamEndpoint *self)
   g_source_attach (self->flush_source, context);
 }
 
+/* Appends a frame of @size bytes of @data, with @fds, to what waits to be
+ * written, but for its first @skip bytes (header included), which went
+ * already. Called with the mutex held. */
+static void
+append_frame_locked (ComlinkStreamEndpoint *self,
+                     guint32                size,
+                     const guint8          *data,
+                     GUnixFDList           *fds,
+                     gsize                  skip)
+{
+  guint8 header[FDS_HEADER_SIZE];
+  gsize  header_size = HEADER_SIZE;
+  gsize  offset = self->outgoing->len;
+
+  if (fds != NULL)
+    {
+      FdMark  mark = { offset, g_object_ref (fds) };
+      guint32 n_fds = GUINT32_TO_LE ((guint32) g_unix_fd_list_get_length (fds));
+      guint32 word = GUINT32_TO_LE (size | HAS_FDS);
+
+      memcpy (header, &word, HEADER_SIZE);
+      memcpy (header + HEADER_SIZE, &n_fds, sizeof n_fds);
+      header_size = FDS_HEADER_SIZE;
+      g_array_append_val (self->outgoing_marks, mark);
+    }
+  else
+    {
+      guint32 word = GUINT32_TO_LE (size);
+
+      memcpy (header, &word, HEADER_SIZE);
+    }
+
+  g_assert (skip <= header_size + size);
+  g_byte_array_set_size (self->outgoing, offset + header_size + size - skip);
+  if (skip < header_size)
+    {
+      memcpy (self->outgoing->data + offset, header + skip, header_size - skip);
+      memcpy (self->outgoing->data + offset + header_size - skip, data, size);
+    }
+  else
+    memcpy (self->outgoing->data + offset, data + (skip - header_size), header_size + size - skip);
+}
+
+/* Writes one frame without descriptors with one non-blocking send, if the
+ * socket takes it; returns how many bytes went, header included. Errors
+ * are left to the flush, which reports them. Called with the mutex held,
+ * while no other write runs. */
+static gsize
+send_direct (ComlinkStreamEndpoint *self,
+             guint32                size,
+             const guint8          *data)
+{
+  guint32       header = GUINT32_TO_LE (size);
+  GOutputVector vectors[2] = { { &header, HEADER_SIZE }, { data, size } };
+  gssize        n;
+
+  n = g_socket_send_message (self->socket, NULL, vectors, 2, NULL, 0,
+                             G_SOCKET_MSG_NONE, NULL, NULL);
+  return n > 0 ? (gsize) n : 0;
+}
+
 static gboolean
 comlink_stream_endpoint_send (ComlinkEndpoint *endpoint,
                               GVariant        *message,
@@ -864,10 +945,7 @@ comlink_stream_endpoint_send (ComlinkEndpoint *endpoint,
 {
   ComlinkStreamEndpoint *self = COMLINK_STREAM_ENDPOINT (endpoint);
   g_autoptr(GVariant) boxed = g_variant_ref_sink (g_variant_new_variant (message));
-  gsize   size;
-  gsize   header_size = HEADER_SIZE;
-  guint32 header;
-  guint   offset;
+  gsize size;
 
   if (G_BYTE_ORDER == G_BIG_ENDIAN)
     {
@@ -898,27 +976,28 @@ comlink_stream_endpoint_send (ComlinkEndpoint *endpoint,
       return FALSE;
     }
 
-  offset = self->outgoing->len;
-  if (fd_list != NULL)
+  /* Nothing waits and no write runs: the first message since the last
+   * write goes out at once, straight from where GVariant serialised it.
+   * Those that follow in the same main-loop iteration wait for the flush,
+   * and go out together. No callback runs here: the caller may hold a
+   * lock of its own. */
+  if (fd_list == NULL && self->socket != NULL && self->writing == NULL &&
+      self->outgoing->len == 0 && self->flush_source == NULL &&
+      !comlink_endpoint_is_closed (endpoint))
     {
-      FdMark  mark = { offset, g_object_ref (fd_list) };
-      guint32 n_fds = GUINT32_TO_LE ((guint32) g_unix_fd_list_get_length (fd_list));
+      gsize sent = send_direct (self, (guint32) size, g_variant_get_data (boxed));
 
-      header = GUINT32_TO_LE ((guint32) size | HAS_FDS);
-      g_byte_array_set_size (self->outgoing, offset + FDS_HEADER_SIZE + size);
-      memcpy (self->outgoing->data + offset, &header, HEADER_SIZE);
-      memcpy (self->outgoing->data + offset + HEADER_SIZE, &n_fds, sizeof n_fds);
-      g_array_append_val (self->outgoing_marks, mark);
-      header_size = FDS_HEADER_SIZE;
+      if (sent == HEADER_SIZE + size)
+        {
+          schedule_flush_locked (self);
+          g_mutex_unlock (&self->mutex);
+          return TRUE;
+        }
+      /* The rest, if any, goes by the flush */
+      append_frame_locked (self, (guint32) size, g_variant_get_data (boxed), NULL, sent);
     }
   else
-    {
-      header = GUINT32_TO_LE ((guint32) size);
-      g_byte_array_set_size (self->outgoing, offset + HEADER_SIZE + size);
-      memcpy (self->outgoing->data + offset, &header, HEADER_SIZE);
-    }
-  /* Serialised where GVariant aligns it, then copied into the frame */
-  memcpy (self->outgoing->data + offset + header_size, g_variant_get_data (boxed), size);
+    append_frame_locked (self, (guint32) size, g_variant_get_data (boxed), fd_list, 0);
   schedule_flush_locked (self);
   g_mutex_unlock (&self->mutex);
 
