@@ -37,6 +37,7 @@
 #include "comlink-bytes.h"
 #include "comlink-channel-private.h"
 #include "comlink-connection-private.h"
+#include "comlink-dispatch-private.h"
 #include "comlink-endpoint-private.h"
 #include "comlink-error.h"
 #include "comlink-exposable-private.h"
