@@ -30,7 +30,7 @@
 #include "comlink-invocation-private.h"
 #include "comlink-private.h"
 #include "comlink-proxy.h"
-#include "comlink-value-private.h"
+#include "comlink-value-convert-private.h"
 
 static GQuark
 constructibles_quark (void)

@@ -24,9 +24,5 @@ gboolean  _comlink_value_from_wire (ComlinkConnection *connection,
                                     GVariant          *wire,
                                     GValue            *value,
                                     GError           **error);
-gboolean  _comlink_value_convert (const GValue *src,
-                                  GType         type,
-                                  GValue       *dest,
-                                  GError      **error);
 
 G_END_DECLS
