@@ -14,8 +14,6 @@ G_BEGIN_DECLS
 gint     _comlink_connection_dup_incoming_fd (ComlinkConnection *self,
                                               gint32             handle,
                                               GError           **error);
-gboolean _comlink_connection_sends_as_memfd (ComlinkConnection *self,
-                                             GBytes            *bytes);
 
 /* What a ComlinkProxy registers with its connection. The proxy owns it;
  * the connection's tables point to it while the proxy is alive and the

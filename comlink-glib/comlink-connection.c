@@ -34,7 +34,6 @@
 
 #include <string.h>
 
-#include "comlink-bytes.h"
 #include "comlink-channel-private.h"
 #include "comlink-connection-private.h"
 #include "comlink-dispatch-private.h"
@@ -44,7 +43,6 @@
 #include "comlink-invocation-private.h"
 #include "comlink-private.h"
 #include "comlink-proxy-private.h"
-#include "comlink-stream-endpoint-private.h"
 #include "comlink-value-private.h"
 
 typedef struct
@@ -565,8 +563,7 @@ _comlink_connection_close_with_error (ComlinkConnection *self,
   /* Their descriptors are closed here */
   g_queue_clear_full (&held, held_message_free);
 
-  if (COMLINK_IS_STREAM_ENDPOINT (self->endpoint))
-    _comlink_stream_endpoint_set_written_func (COMLINK_STREAM_ENDPOINT (self->endpoint), NULL, NULL);
+  _comlink_endpoint_set_written_func (self->endpoint, NULL, NULL);
   _comlink_endpoint_set_receiver (self->endpoint, NULL, NULL);
   g_clear_signal_handler (&self->closed_handler, self->endpoint);
   comlink_endpoint_close (self->endpoint);
@@ -1469,8 +1466,7 @@ handle_hello (ComlinkConnection *self,
 static gboolean
 congested_locked (ComlinkConnection *self)
 {
-  return COMLINK_IS_STREAM_ENDPOINT (self->endpoint) &&
-         _comlink_stream_endpoint_get_queued_bytes (COMLINK_STREAM_ENDPOINT (self->endpoint)) > self->max_queued_bytes;
+  return _comlink_endpoint_get_queued_bytes (self->endpoint) > self->max_queued_bytes;
 }
 
 static GError *
@@ -1629,14 +1625,14 @@ hold_message (ComlinkConnection *self,
         schedule_drain_locked (self);
     }
 
-  /* Parked requests fill the queue: stop reading until the peer reads */
-  if (hold && congested && !self->paused && self->held.length >= self->max_held_requests &&
-      COMLINK_IS_STREAM_ENDPOINT (self->endpoint))
+  /* Parked requests fill the queue: stop reading until the peer reads.
+   * Only a transport that queues what it writes is ever congested. */
+  if (hold && congested && !self->paused && self->held.length >= self->max_held_requests)
     pause = self->paused = TRUE;
   g_mutex_unlock (&self->mutex);
 
   if (pause)
-    _comlink_stream_endpoint_set_paused (COMLINK_STREAM_ENDPOINT (self->endpoint), TRUE);
+    _comlink_endpoint_set_paused (self->endpoint, TRUE);
 
   if (refusal != NULL && is_request (message))
     reply_error (self, message->id, refusal);
@@ -1824,7 +1820,7 @@ serve_held (ComlinkConnection *self)
   /* First, as a request served here may wait for a reply of the peer;
    * what the endpoint delivers meanwhile is held behind these */
   if (resume)
-    _comlink_stream_endpoint_set_paused (COMLINK_STREAM_ENDPOINT (self->endpoint), FALSE);
+    _comlink_endpoint_set_paused (self->endpoint, FALSE);
 
   for (;;)
     {
@@ -1855,25 +1851,6 @@ _comlink_connection_dup_incoming_fd (ComlinkConnection *self,
     }
 
   return g_unix_fd_list_get (self->incoming_fds, handle, error);
-}
-
-/* Whether @bytes go as a sealed memfd rather than in the message: only
- * over a stream that carries descriptors, for shared bytes whatever their
- * size, for others from the endpoint's threshold on (0 turns it off). In a
- * process, bytes are shared without a copy anyway. */
-gboolean
-_comlink_connection_sends_as_memfd (ComlinkConnection *self,
-                                    GBytes            *bytes)
-{
-  gsize   size = g_bytes_get_size (bytes);
-  guint64 threshold;
-
-  if (size == 0 || !COMLINK_IS_STREAM_ENDPOINT (self->endpoint) ||
-      !comlink_endpoint_can_send_fds (self->endpoint))
-    return FALSE;
-
-  threshold = comlink_stream_endpoint_get_memfd_threshold (COMLINK_STREAM_ENDPOINT (self->endpoint));
-  return (threshold > 0 && size >= threshold) || comlink_bytes_is_shared (bytes);
 }
 
 /* Completes call @id with G_IO_ERROR_CANCELLED if it is still pending and
@@ -2360,8 +2337,7 @@ comlink_connection_dispose (GObject *object)
       if (self->closed_handler != 0)
         {
           _comlink_endpoint_set_receiver (self->endpoint, NULL, NULL);
-          if (COMLINK_IS_STREAM_ENDPOINT (self->endpoint))
-            _comlink_stream_endpoint_set_written_func (COMLINK_STREAM_ENDPOINT (self->endpoint), NULL, NULL);
+          _comlink_endpoint_set_written_func (self->endpoint, NULL, NULL);
         }
       g_clear_signal_handler (&self->closed_handler, self->endpoint);
     }
@@ -2845,8 +2821,7 @@ connection_setup (ComlinkConnection *self,
     }
 
   _comlink_endpoint_set_receiver (endpoint, on_endpoint_message, self);
-  if (COMLINK_IS_STREAM_ENDPOINT (endpoint))
-    _comlink_stream_endpoint_set_written_func (COMLINK_STREAM_ENDPOINT (endpoint), on_endpoint_written, self);
+  _comlink_endpoint_set_written_func (endpoint, on_endpoint_written, self);
   self->closed_handler = g_signal_connect (endpoint, "closed",
                                            G_CALLBACK (on_endpoint_closed), self);
   comlink_endpoint_send (endpoint, _comlink_message_new_hello (), NULL);

@@ -28,6 +28,7 @@
 #include "comlink-bytes-private.h"
 #include "comlink-channel-private.h"
 #include "comlink-connection-private.h"
+#include "comlink-endpoint-private.h"
 #include "comlink-error.h"
 #include "comlink-private.h"
 #include "comlink-proxy-private.h"
@@ -355,7 +356,7 @@ boxed_to_wire (ComlinkConnection *connection,
     {
       if (boxed == NULL)
         return g_variant_ref (_comlink_wire_none ());
-      if (fds != NULL && _comlink_connection_sends_as_memfd (connection, boxed))
+      if (fds != NULL && _comlink_endpoint_sends_as_memfd (comlink_connection_get_endpoint (connection), boxed))
         {
           if (*fds == NULL)
             *fds = g_unix_fd_list_new ();
