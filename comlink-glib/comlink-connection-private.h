@@ -11,9 +11,6 @@
 
 G_BEGIN_DECLS
 
-gint     _comlink_connection_dup_incoming_fd (ComlinkConnection *self,
-                                              gint32             handle,
-                                              GError           **error);
 
 /* What a ComlinkProxy registers with its connection. The proxy owns it;
  * the connection's tables point to it while the proxy is alive and the

@@ -120,9 +120,6 @@ struct _ComlinkConnection
   GMainContext    *context;
   gulong           closed_handler;
 
-  /* The file descriptors beside the message being handled; only in the
-   * connection's context */
-  GUnixFDList *incoming_fds;
   /* Requests of the peer being served on this thread's stack, each in a
    * main loop nested in the one before; changed only in the connection's
    * context, read atomically from anywhere */
@@ -633,6 +630,7 @@ reply_error (ComlinkConnection *self,
 static gboolean
 decode_values (ComlinkConnection *self,
                GVariant          *array,
+               GUnixFDList       *fds,
                GValue           **values_out,
                guint             *n_values_out,
                GError           **error)
@@ -645,7 +643,7 @@ decode_values (ComlinkConnection *self,
       g_autoptr(GVariant) boxed = g_variant_get_child_value (array, i);
       g_autoptr(GVariant) wire = g_variant_get_variant (boxed);
 
-      if (!_comlink_value_from_wire (self, wire, &values[i], error))
+      if (!_comlink_value_from_wire (self, wire, fds, &values[i], error))
         {
           for (guint j = 0; j <= i; j++)
             if (G_IS_VALUE (&values[j]))
@@ -663,6 +661,7 @@ decode_values (ComlinkConnection *self,
 static gboolean
 decode_args (ComlinkConnection *self,
              ComlinkMessage    *message,
+             GUnixFDList       *fds,
              GValue           **args_out,
              guint             *n_args_out,
              char            ***names_out,
@@ -673,7 +672,7 @@ decode_args (ComlinkConnection *self,
   switch ((int) message->type)
     {
     case COMLINK_MESSAGE_CALL:
-      return decode_values (self, message->body, args_out, n_args_out, error);
+      return decode_values (self, message->body, fds, args_out, n_args_out, error);
 
     case COMLINK_MESSAGE_CONSTRUCT:
       {
@@ -687,7 +686,7 @@ decode_args (ComlinkConnection *self,
                                  _ ("A construction with more or fewer names than values"));
             return FALSE;
           }
-        if (!decode_values (self, values, args_out, n_args_out, error))
+        if (!decode_values (self, values, fds, args_out, n_args_out, error))
           return FALSE;
         if (n_names > 0)
           *names_out = g_variant_dup_strv (names, NULL);
@@ -697,7 +696,7 @@ decode_args (ComlinkConnection *self,
     case COMLINK_MESSAGE_SET:
       *args_out = g_new0 (GValue, 1);
       *n_args_out = 1;
-      if (!_comlink_value_from_wire (self, message->body, *args_out, error))
+      if (!_comlink_value_from_wire (self, message->body, fds, *args_out, error))
         {
           g_clear_pointer (args_out, g_free);
           return FALSE;
@@ -733,7 +732,8 @@ split_path (GVariant *path,
 
 static void
 handle_request (ComlinkConnection *self,
-                ComlinkMessage    *message)
+                ComlinkMessage    *message,
+                GUnixFDList       *fds)
 {
   g_autoptr(GObject) target = NULL;
   g_autoptr(ComlinkInvocation) invocation = NULL;
@@ -785,7 +785,7 @@ handle_request (ComlinkConnection *self,
       return;
     }
 
-  if (!decode_args (self, message, &args, &n_args, &names, &error))
+  if (!decode_args (self, message, fds, &args, &n_args, &names, &error))
     {
       protocol_error (self, error);
       return;
@@ -822,7 +822,8 @@ handle_request (ComlinkConnection *self,
 
 static void
 handle_reply (ComlinkConnection *self,
-              ComlinkMessage    *message)
+              ComlinkMessage    *message,
+              GUnixFDList       *fds)
 {
   PendingCall *call = NULL;
   gboolean     known;
@@ -852,7 +853,7 @@ handle_reply (ComlinkConnection *self,
 
   /* A reply to a call that completed already (it was cancelled) is still
    * decoded, so that the objects it references are released again. */
-  if (!_comlink_value_from_wire (self, message->body, &value, &error))
+  if (!_comlink_value_from_wire (self, message->body, fds, &value, &error))
     {
       if (call != NULL)
         g_task_return_error (call->task, g_error_copy (error));
@@ -1212,7 +1213,8 @@ deliver (gpointer data)
 
 static void
 handle_signal (ComlinkConnection *self,
-               ComlinkMessage    *message)
+               ComlinkMessage    *message,
+               GUnixFDList       *fds)
 {
   Subscription *subscription;
   GClosure     *closure = NULL;
@@ -1245,7 +1247,7 @@ handle_signal (ComlinkConnection *self,
 
   /* Decoded even when nobody listens any more, so that the objects it
    * references are released again */
-  if (!decode_values (self, message->body, &args, &n_args, &error))
+  if (!decode_values (self, message->body, fds, &args, &n_args, &error))
     {
       g_clear_object (&proxy);
       g_clear_pointer (&closure, g_closure_unref);
@@ -1642,10 +1644,12 @@ hold_message (ComlinkConnection *self,
   return hold;
 }
 
-/* Handles a message that was checked, and is not held back */
+/* Handles a message that was checked, and is not held back; @fds came
+ * beside it */
 static void
 dispatch_message (ComlinkConnection *self,
-                  ComlinkMessage    *message)
+                  ComlinkMessage    *message,
+                  GUnixFDList       *fds)
 {
   switch ((int) message->type)
     {
@@ -1653,7 +1657,7 @@ dispatch_message (ComlinkConnection *self,
     case COMLINK_MESSAGE_GET:
     case COMLINK_MESSAGE_SET:
     case COMLINK_MESSAGE_CONSTRUCT:
-      handle_request (self, message);
+      handle_request (self, message, fds);
       break;
 
     case COMLINK_MESSAGE_SUBSCRIBE:
@@ -1665,7 +1669,7 @@ dispatch_message (ComlinkConnection *self,
       break;
 
     case COMLINK_MESSAGE_SIGNAL:
-      handle_signal (self, message);
+      handle_signal (self, message, fds);
       break;
 
     case COMLINK_MESSAGE_ENDPOINT:
@@ -1674,7 +1678,7 @@ dispatch_message (ComlinkConnection *self,
 
     case COMLINK_MESSAGE_REPLY:
     case COMLINK_MESSAGE_ERROR:
-      handle_reply (self, message);
+      handle_reply (self, message, fds);
       break;
 
     case COMLINK_MESSAGE_RELEASE:
@@ -1702,7 +1706,6 @@ deliver_message (ComlinkConnection *self,
 {
   ComlinkMessage message;
   GError        *error = NULL;
-  GUnixFDList   *outer_fds;
   gboolean       ready;
   gboolean       request;
   gboolean       nests;
@@ -1740,16 +1743,12 @@ deliver_message (ComlinkConnection *self,
       return;
     }
 
-  /* Handling a message may run a nested main loop that handles others */
-  outer_fds = self->incoming_fds;
-  self->incoming_fds = fds;
-
   if (!ready)
     handle_hello (self, &message);
   else if (nests)
     {
       g_atomic_int_inc (&self->depth);
-      dispatch_message (self, &message);
+      dispatch_message (self, &message, fds);
       g_atomic_int_add (&self->depth, -1);
 
       g_mutex_lock (&self->mutex);
@@ -1758,9 +1757,8 @@ deliver_message (ComlinkConnection *self,
       g_mutex_unlock (&self->mutex);
     }
   else
-    dispatch_message (self, &message);
+    dispatch_message (self, &message, fds);
 
-  self->incoming_fds = outer_fds;
   _comlink_message_clear (&message);
   g_object_unref (self);
 }
@@ -1835,22 +1833,6 @@ serve_held (ComlinkConnection *self)
     }
 
   g_object_unref (self);
-}
-
-gint
-_comlink_connection_dup_incoming_fd (ComlinkConnection *self,
-                                     gint32             handle,
-                                     GError           **error)
-{
-  if (self->incoming_fds == NULL || handle < 0 ||
-      handle >= g_unix_fd_list_get_length (self->incoming_fds))
-    {
-      g_set_error_literal (error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
-                           _ ("A value refers to a file descriptor that did not come with the message"));
-      return -1;
-    }
-
-  return g_unix_fd_list_get (self->incoming_fds, handle, error);
 }
 
 /* Completes call @id with G_IO_ERROR_CANCELLED if it is still pending and

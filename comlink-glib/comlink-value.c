@@ -181,11 +181,28 @@ is_fd_holder (GObject *object)
          G_IS_UNIX_OUTPUT_STREAM (object);
 }
 
+/* A duplicate of the descriptor @handle of @fds, the descriptors that
+ * came beside the message being decoded */
+static gint
+dup_incoming_fd (GUnixFDList *fds,
+                 gint32       handle,
+                 GError     **error)
+{
+  if (fds == NULL || handle < 0 || handle >= g_unix_fd_list_get_length (fds))
+    {
+      g_set_error_literal (error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
+                           _ ("A value refers to a file descriptor that did not come with the message"));
+      return -1;
+    }
+
+  return g_unix_fd_list_get (fds, handle, error);
+}
+
 static gboolean
-fds_from_wire (ComlinkConnection *connection,
-               GVariant          *content,
-               GValue            *value,
-               GError           **error)
+fds_from_wire (GVariant    *content,
+               GUnixFDList *incoming,
+               GValue      *value,
+               GError     **error)
 {
   g_autoptr(GVariant) handles = g_variant_get_child_value (content, 1);
   g_autoptr(GArray) fds = g_array_new (FALSE, FALSE, sizeof (gint));
@@ -214,7 +231,7 @@ fds_from_wire (ComlinkConnection *connection,
       gint   fd;
 
       g_variant_get_child (handles, i, "h", &handle);
-      fd = _comlink_connection_dup_incoming_fd (connection, handle, error);
+      fd = dup_incoming_fd (incoming, handle, error);
       if (fd < 0)
         {
           for (guint j = 0; j < fds->len; j++)
@@ -260,10 +277,10 @@ memfd_to_wire (GBytes      *bytes,
 }
 
 static gboolean
-memfd_from_wire (ComlinkConnection *connection,
-                 GVariant          *content,
-                 GValue            *value,
-                 GError           **error)
+memfd_from_wire (GVariant    *content,
+                 GUnixFDList *incoming,
+                 GValue      *value,
+                 GError     **error)
 {
   GBytes *bytes;
   guint64 size;
@@ -271,7 +288,7 @@ memfd_from_wire (ComlinkConnection *connection,
   int     fd;
 
   g_variant_get (content, "(th)", &size, &handle);
-  fd = _comlink_connection_dup_incoming_fd (connection, handle, error);
+  fd = dup_incoming_fd (incoming, handle, error);
   if (fd < 0)
     return FALSE;
 
@@ -528,6 +545,7 @@ _comlink_values_to_wire (ComlinkConnection *connection,
 static gboolean
 tagged_from_wire (ComlinkConnection *connection,
                   GVariant          *wire,
+                  GUnixFDList       *fds,
                   GValue            *value,
                   GError           **error)
 {
@@ -649,10 +667,10 @@ tagged_from_wire (ComlinkConnection *connection,
       return _comlink_transfer_handler_read (content, value, error);
 
     case COMLINK_TAG_FDS:
-      return fds_from_wire (connection, content, value, error);
+      return fds_from_wire (content, fds, value, error);
 
     case COMLINK_TAG_MEMFD:
-      return memfd_from_wire (connection, content, value, error);
+      return memfd_from_wire (content, fds, value, error);
 
     case COMLINK_TAG_PEER:
       {
@@ -678,6 +696,7 @@ tagged_from_wire (ComlinkConnection *connection,
 gboolean
 _comlink_value_from_wire (ComlinkConnection *connection,
                           GVariant          *wire,
+                          GUnixFDList       *fds,
                           GValue            *value,
                           GError           **error)
 {
@@ -755,7 +774,7 @@ _comlink_value_from_wire (ComlinkConnection *connection,
       return TRUE;
     }
   else if (_comlink_wire_is_tagged (wire))
-    return tagged_from_wire (connection, wire, value, error);
+    return tagged_from_wire (connection, wire, fds, value, error);
 
   g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
                _ ("Value of type “%s” is not part of the protocol"),
