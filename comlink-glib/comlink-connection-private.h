@@ -33,8 +33,12 @@ void          _comlink_connection_request (ComlinkConnection  *self,
                                            const char          *const *names,
                                            const GValue       *args,
                                            guint               n_args,
-                                           gint                timeout_msec,
+                                           gint                call_timeout_msec,
+                                           gint                proxy_timeout_msec,
                                            GTask              *task);
+guint         _comlink_timeout_resolve (gint  call_timeout_msec,
+                                        gint  proxy_timeout_msec,
+                                        guint connection_timeout_msec);
 void          _comlink_connection_return (ComlinkConnection *self,
                                           ComlinkInvocation *invocation,
                                           const GValue      *value,

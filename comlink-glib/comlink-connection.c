@@ -1939,6 +1939,24 @@ watch_cancellable (ComlinkConnection *self,
     g_cancellable_disconnect (cancellable, handler);
 }
 
+/* The timeout of a call, in milliseconds, 0 for none: the call's own if
+ * set (not negative), else its proxy's if set, else its connection's,
+ * which is also its worker's (comlink_worker_set_timeout() sets it). The
+ * levels are resolved here and nowhere else. */
+guint
+_comlink_timeout_resolve (gint  call_timeout_msec,
+                          gint  proxy_timeout_msec,
+                          guint connection_timeout_msec)
+{
+  if (call_timeout_msec >= 0)
+    return (guint) call_timeout_msec;
+  if (proxy_timeout_msec >= 0)
+    return (guint) proxy_timeout_msec;
+  return connection_timeout_msec;
+}
+
+/* Sends a request; @call_timeout_msec and @proxy_timeout_msec are -1
+ * when unset (see _comlink_timeout_resolve()) */
 void
 _comlink_connection_request (ComlinkConnection  *self,
                              ComlinkMessageType  type,
@@ -1947,7 +1965,8 @@ _comlink_connection_request (ComlinkConnection  *self,
                              const char * const *names,
                              const GValue       *args,
                              guint               n_args,
-                             gint                timeout_msec,
+                             gint                call_timeout_msec,
+                             gint                proxy_timeout_msec,
                              GTask              *task)
 {
   g_autoptr(GVariant) body = NULL;
@@ -2013,7 +2032,7 @@ _comlink_connection_request (ComlinkConnection  *self,
   call = g_new0 (PendingCall, 1);
   call->id = id = ++self->next_call_id;
   call->task = g_object_ref (task);
-  call->timeout_msec = timeout_msec < 0 ? self->timeout_msec : (guint) timeout_msec;
+  call->timeout_msec = _comlink_timeout_resolve (call_timeout_msec, proxy_timeout_msec, self->timeout_msec);
   if (call->timeout_msec > 0)
     call->timeout = timeout_source_new (self, id, call->timeout_msec);
   g_hash_table_insert (self->pending, &call->id, call);
