@@ -371,6 +371,7 @@ send_locked_checked (ComlinkConnection *self,
   return ret;
 }
 
+/* Called with the mutex held */
 static void
 send_locked (ComlinkConnection *self,
              GVariant          *message)
@@ -378,10 +379,11 @@ send_locked (ComlinkConnection *self,
   send_locked_checked (self, message, NULL, NULL);
 }
 
+/* Takes the mutex itself; a message for a closed connection is dropped */
 static void
-send_unlocked_with_fds (ComlinkConnection *self,
-                        GVariant          *message,
-                        GUnixFDList       *fds)
+send_message_with_fds (ComlinkConnection *self,
+                       GVariant          *message,
+                       GUnixFDList       *fds)
 {
   g_mutex_lock (&self->mutex);
   if (!self->closed)
@@ -392,10 +394,10 @@ send_unlocked_with_fds (ComlinkConnection *self,
 }
 
 static void
-send_unlocked (ComlinkConnection *self,
-               GVariant          *message)
+send_message (ComlinkConnection *self,
+              GVariant          *message)
 {
-  send_unlocked_with_fds (self, message, NULL);
+  send_message_with_fds (self, message, NULL);
 }
 
 static GError *
@@ -623,7 +625,7 @@ reply_error (ComlinkConnection *self,
              guint64            call_id,
              const GError      *error)
 {
-  send_unlocked (self, _comlink_message_new_error (call_id, error));
+  send_message (self, _comlink_message_new_error (call_id, error));
 }
 
 /* Decodes the values of an "av" */
@@ -930,7 +932,7 @@ handle_release (ComlinkConnection *self,
     }
 
   if (message->id != 0)
-    send_unlocked (self, _comlink_message_new_reply (message->id, _comlink_wire_none ()));
+    send_message (self, _comlink_message_new_reply (message->id, _comlink_wire_none ()));
 }
 
 static void
@@ -1000,7 +1002,7 @@ emitter_marshal (GClosure     *closure,
   body = _comlink_values_to_wire (self, param_values + 1, n_param_values - 1, &fds, &error);
   if (body != NULL)
     {
-      send_unlocked_with_fds (self, _comlink_message_new (COMLINK_MESSAGE_SIGNAL, emitter->id, 0, NULL, body), fds);
+      send_message_with_fds (self, _comlink_message_new (COMLINK_MESSAGE_SIGNAL, emitter->id, 0, NULL, body), fds);
       g_variant_unref (body);
     }
   else
@@ -1439,7 +1441,7 @@ handle_endpoint (ComlinkConnection *self,
   g_value_unset (&value);
 
   if (body != NULL)
-    send_unlocked (self, _comlink_message_new_reply (message->id, body));
+    send_message (self, _comlink_message_new_reply (message->id, body));
   else
     reply_error (self, message->id, error);
 }
