@@ -41,7 +41,7 @@
 #include "comlink-callback.h"
 #include "comlink-error.h"
 #include "comlink-private.h"
-#include "comlink-value-private.h"
+#include "comlink-value-convert-private.h"
 
 struct _ComlinkCallback
 {

@@ -11,11 +11,6 @@
 
 G_BEGIN_DECLS
 
-gint     _comlink_connection_dup_incoming_fd (ComlinkConnection *self,
-                                              gint32             handle,
-                                              GError           **error);
-gboolean _comlink_connection_sends_as_memfd (ComlinkConnection *self,
-                                             GBytes            *bytes);
 
 /* What a ComlinkProxy registers with its connection. The proxy owns it;
  * the connection's tables point to it while the proxy is alive and the
@@ -38,8 +33,12 @@ void          _comlink_connection_request (ComlinkConnection  *self,
                                            const char          *const *names,
                                            const GValue       *args,
                                            guint               n_args,
-                                           gint                timeout_msec,
+                                           gint                call_timeout_msec,
+                                           gint                proxy_timeout_msec,
                                            GTask              *task);
+guint         _comlink_timeout_resolve (gint  call_timeout_msec,
+                                        gint  proxy_timeout_msec,
+                                        guint connection_timeout_msec);
 void          _comlink_connection_return (ComlinkConnection *self,
                                           ComlinkInvocation *invocation,
                                           const GValue      *value,

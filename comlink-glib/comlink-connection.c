@@ -30,21 +30,32 @@
  * Since: 1.0
  */
 
+/*
+ * The file is ordered by concept, each in a section with a heading:
+ * sending, outgoing calls (the pending table, timeouts, cancellation),
+ * serving (requests and invocations, held requests and backpressure,
+ * incoming messages and nesting), object tables (exports, imports,
+ * proxies, releases), signals (subscriptions both ways), endpoints (new
+ * endpoints, parking), closing, then the GObject boilerplate and the
+ * public API. Who holds what is written on each field of the structure.
+ */
+
 #include "config.h"
 
 #include <string.h>
 
-#include "comlink-bytes.h"
 #include "comlink-channel-private.h"
 #include "comlink-connection-private.h"
+#include "comlink-dispatch-private.h"
 #include "comlink-endpoint-private.h"
 #include "comlink-error.h"
 #include "comlink-exposable-private.h"
 #include "comlink-invocation-private.h"
 #include "comlink-private.h"
 #include "comlink-proxy-private.h"
-#include "comlink-stream-endpoint-private.h"
 #include "comlink-value-private.h"
+
+/* The records of the tables of the connection */
 
 typedef struct
 {
@@ -117,58 +128,88 @@ struct _ComlinkConnection
 {
   GObject parent_instance;
 
-  ComlinkEndpoint *endpoint;
-  GMainContext    *context;
-  gulong           closed_handler;
+  /* Set up once (connection_setup()), then only read */
+  ComlinkEndpoint *endpoint;       /* owned, until finalize; it points back
+                                    * only through its receiver and written
+                                    * notification, cleared on close and
+                                    * dispose */
+  GMainContext    *context;        /* owned; the endpoint's, where the
+                                    * connection lives and is finalized */
+  gulong           closed_handler; /* on endpoint; dropped on close */
 
-  /* The file descriptors beside the message being handled; only in the
-   * connection's context */
-  GUnixFDList *incoming_fds;
-  /* Requests of the peer being served on this thread's stack, each in a
-   * main loop nested in the one before; changed only in the connection's
-   * context, read atomically from anywhere */
+  /* Requests and signal emissions of the peer being handled on this
+   * thread's stack, each in a main loop nested in the one before; changed
+   * only in the connection's context, read atomically from anywhere */
   gint depth;
 
   GMutex mutex;
   /* Everything below is protected by mutex */
-  GObject *root;
-  /* Of HeldMessage: requests for the root before it was exposed, requests
-   * that came deeper than max_nesting_depth, and messages parked while
-   * more than max_queued_bytes wait to be written */
-  GQueue      held;
-  guint       held_fds;
-  guint64     held_bytes;
-  guint       held_for_root;
-  GSource    *drain_source;
-  GError     *close_error;
-  guint64     next_call_id;
-  guint64     next_export_id;
-  GHashTable *pending;     /* id -> PendingCall */
-  GHashTable *invocations; /* id -> ComlinkInvocation */
-  GHashTable *exports;     /* id -> ExportRecord */
-  GHashTable *export_ids;  /* GObject -> ExportRecord */
-  GHashTable *imports;     /* id -> ComlinkProxyRecord */
-  GHashTable *proxies;     /* set of ComlinkProxyRecord */
-  GHashTable *subscribed;  /* id -> Subscription: signals of the peer's objects */
-  GHashTable *serving;     /* id -> Emitter: signals of local objects sent to the peer */
-  GPtrArray  *parked;      /* tokens of endpoints sent to the peer */
-  GPtrArray  *spawned;     /* connections of the endpoints created for the peer */
-  GArray     *releases;
-  GSource    *release_source;
-  guint       timeout_msec;
-  guint       max_pending_calls;
-  guint       max_exports;
-  guint       max_held_requests;
-  guint       max_held_fds;
-  guint64     max_held_bytes;
-  guint       max_subscriptions;
-  guint       max_nesting_depth;
-  guint64     max_queued_bytes;
-  guint       paused : 1; /* the endpoint stopped reading */
-  guint       closed : 1;
-  guint       ready : 1;
-  guint       had_proxies : 1;
-  guint       holds_self : 1;
+  GObject *root; /* owned: the exposed object; dropped on close, in the
+                  * connection's context, after ::released */
+  /* Of HeldMessage, owned: requests for the root before it was exposed,
+   * requests and emissions that came deeper than max_nesting_depth, and
+   * messages parked while more than max_queued_bytes wait to be written.
+   * Each holds its message and its descriptors, closed when it is served
+   * or dropped on close. */
+  GQueue   held;
+  guint    held_fds;
+  guint64  held_bytes;
+  guint    held_for_root;
+  GSource *drain_source; /* owned; its callback holds the connection */
+  GError  *close_error;  /* owned; set once, on close */
+  guint64  next_call_id;
+  guint64  next_export_id;
+  /* id -> PendingCall, owned; each call holds its task, which holds the
+   * connection through its proxy; freed in the thread that completes it
+   * (reply, cancel, timeout, close) */
+  GHashTable *pending;
+  /* id -> ComlinkInvocation, not owned: an invocation holds the
+   * connection and leaves the table when it answers; close abandons the
+   * ones still in it */
+  GHashTable *invocations;
+  /* id -> ExportRecord, owned; each record holds its object until the
+   * peer released every reference sent (then it is dropped in the
+   * connection's context, after ::released), or until a message that
+   * carried it could not be sent */
+  GHashTable *exports;
+  GHashTable *export_ids; /* GObject -> ExportRecord, not owned: the
+                           * records of exports */
+  /* id -> ComlinkProxyRecord and set of ComlinkProxyRecord, not owned: a
+   * record belongs to its proxy, which holds the connection and
+   * unregisters itself when it goes; close turns every one defunct */
+  GHashTable *imports;
+  GHashTable *proxies;
+  /* id -> Subscription, owned: this side's subscriptions to signals of
+   * the peer's objects; each holds the subscriber's closure and context
+   * and a weak reference to its proxy */
+  GHashTable *subscribed;
+  /* id -> Emitter, owned: handlers connected for the peer to signals of
+   * local objects. Freeing one disconnects its handler; the emitter itself
+   * (which holds the object and a weak reference to the connection) dies
+   * with its closure, in the thread that drops it last */
+  GHashTable *serving;
+  /* Tokens (owned strings) of endpoints handed to the peer; those it
+   * never claimed are closed on close */
+  GPtrArray *parked;
+  /* Owned connections of the endpoints created for the peer, served in
+   * this context; they close with this one */
+  GPtrArray *spawned;
+  GArray    *releases;       /* of ComlinkRelease: the next batch */
+  GSource   *release_source; /* owned; its callback holds the connection */
+  guint      timeout_msec;
+  guint      max_pending_calls;
+  guint      max_exports;
+  guint      max_held_requests;
+  guint      max_held_fds;
+  guint64    max_held_bytes;
+  guint      max_subscriptions;
+  guint      max_nesting_depth;
+  guint64    max_queued_bytes;
+  guint      paused : 1; /* the endpoint stopped reading */
+  guint      closed : 1;
+  guint      ready : 1;
+  guint      had_proxies : 1;
+  guint      holds_self : 1; /* the open connection's reference to itself */
 };
 
 G_DEFINE_FINAL_TYPE (ComlinkConnection, comlink_connection, G_TYPE_OBJECT)
@@ -205,110 +246,33 @@ static guint       signals[N_SIGNALS];
 static GQuark      connection_quark;
 G_LOCK_DEFINE_STATIC (endpoint_connection);
 
-static void     emit_released (ComlinkConnection *self,
-                               GObject           *object);
-static GObject *lookup_target (ComlinkConnection *self,
-                               ComlinkMessage    *message);
-static void     handle_message (ComlinkConnection *self,
-                                GVariant          *variant,
-                                GUnixFDList       *fds);
-static void     serve_held (ComlinkConnection *self);
+/* Across sections: the handlers of the peer's messages are in the
+ * section of their concept, the dispatch in "serving" */
 static gboolean congested_locked (ComlinkConnection *self);
 static GError  *congested_error_locked (ComlinkConnection *self);
+static void     serve_held (ComlinkConnection *self);
+static void     deliver_message (ComlinkConnection *self,
+                                 GVariant          *variant,
+                                 GUnixFDList       *fds,
+                                 gboolean           held);
+static void     handle_release (ComlinkConnection *self,
+                                ComlinkMessage    *message);
+static void     handle_subscribe (ComlinkConnection *self,
+                                  ComlinkMessage    *message);
+static void     handle_unsubscribe (ComlinkConnection *self,
+                                    ComlinkMessage    *message);
+static void     handle_signal (ComlinkConnection *self,
+                               ComlinkMessage    *message,
+                               GUnixFDList       *fds);
+static void     handle_endpoint (ComlinkConnection *self,
+                                 ComlinkMessage    *message);
+static void     emit_released (ComlinkConnection *self,
+                               GObject           *object);
 
-static void
-cancel_data_free (gpointer data)
-{
-  CancelData *cancel = data;
+/* --- Sending --- */
 
-  g_weak_ref_clear (&cancel->connection);
-  g_free (cancel);
-}
-
-static gboolean
-disconnect_cancellable (gpointer data)
-{
-  PendingCall *pending = data;
-
-  g_cancellable_disconnect (pending->cancellable, pending->cancelled_id);
-  g_object_unref (pending->cancellable);
-  g_free (pending);
-
-  return G_SOURCE_REMOVE;
-}
-
-static void
-pending_call_free (gpointer data)
-{
-  PendingCall *pending = data;
-
-  g_clear_object (&pending->task);
-  if (pending->timeout != NULL)
-    {
-      g_source_destroy (pending->timeout);
-      g_clear_pointer (&pending->timeout, g_source_unref);
-    }
-  if (pending->cancelled_id != 0)
-    {
-      /* g_cancellable_disconnect() deadlocks when it runs inside the
-       * emission of ::cancelled, which a completed call's callback may do:
-       * disconnect from an idle of the thread-default context instead. */
-      GSource *source = g_idle_source_new ();
-
-      g_source_set_priority (source, G_PRIORITY_DEFAULT);
-      g_source_set_static_name (source, "[comlink] disconnect cancellable");
-      g_source_set_callback (source, disconnect_cancellable, pending, NULL);
-      g_source_attach (source, g_main_context_get_thread_default ());
-      g_source_unref (source);
-      return;
-    }
-  g_clear_object (&pending->cancellable);
-  g_free (pending);
-}
-
-static void
-subscription_free (gpointer data)
-{
-  Subscription *subscription = data;
-
-  g_closure_invalidate (subscription->closure);
-  g_closure_unref (subscription->closure);
-  g_main_context_unref (subscription->context);
-  g_weak_ref_clear (&subscription->proxy);
-  g_free (subscription);
-}
-
-/* Disconnects the handler; the emitter itself goes with its closure */
-static void
-emitter_free (gpointer data)
-{
-  Emitter *emitter = data;
-
-  g_signal_handler_disconnect (emitter->object, emitter->handler);
-  g_closure_invalidate (emitter->closure);
-  g_closure_unref (emitter->closure);
-}
-
-static void
-emitter_finalize (gpointer  data,
-                  GClosure *closure)
-{
-  Emitter *emitter = data;
-
-  g_clear_object (&emitter->object);
-  g_weak_ref_clear (&emitter->connection);
-  g_free (emitter->detail);
-  g_free (emitter);
-}
-
-static void
-export_record_free (gpointer data)
-{
-  ExportRecord *record = data;
-
-  g_clear_object (&record->object);
-  g_free (record);
-}
+/* Every message goes out through send_locked_checked(), with the mutex
+ * held, so that nothing is sent once the connection closed. */
 
 static void
 value_free (gpointer value)
@@ -375,6 +339,7 @@ send_locked_checked (ComlinkConnection *self,
   return ret;
 }
 
+/* Called with the mutex held */
 static void
 send_locked (ComlinkConnection *self,
              GVariant          *message)
@@ -382,10 +347,11 @@ send_locked (ComlinkConnection *self,
   send_locked_checked (self, message, NULL, NULL);
 }
 
+/* Takes the mutex itself; a message for a closed connection is dropped */
 static void
-send_unlocked_with_fds (ComlinkConnection *self,
-                        GVariant          *message,
-                        GUnixFDList       *fds)
+send_message_with_fds (ComlinkConnection *self,
+                       GVariant          *message,
+                       GUnixFDList       *fds)
 {
   g_mutex_lock (&self->mutex);
   if (!self->closed)
@@ -396,10 +362,10 @@ send_unlocked_with_fds (ComlinkConnection *self,
 }
 
 static void
-send_unlocked (ComlinkConnection *self,
-               GVariant          *message)
+send_message (ComlinkConnection *self,
+              GVariant          *message)
 {
-  send_unlocked_with_fds (self, message, NULL);
+  send_message_with_fds (self, message, NULL);
 }
 
 static GError *
@@ -419,185 +385,6 @@ _comlink_connection_get_close_error (ComlinkConnection *self)
 }
 
 static void
-held_message_free (gpointer data)
-{
-  HeldMessage *held = data;
-
-  g_variant_unref (held->message);
-  g_clear_object (&held->fds);
-  g_free (held);
-}
-
-void
-_comlink_connection_close_with_error (ComlinkConnection *self,
-                                      const GError      *error)
-{
-  g_autoptr(GHashTable) pending = NULL;
-  g_autoptr(GHashTable) invocations = NULL;
-  g_autoptr(GHashTable) exports = NULL;
-  g_autoptr(GHashTable) subscribed = NULL;
-  g_autoptr(GHashTable) serving = NULL;
-  g_autoptr(GPtrArray) parked = NULL;
-  g_autoptr(GPtrArray) spawned = NULL;
-  g_autoptr(GPtrArray) live_proxies = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autoptr(GObject) root = NULL;
-  GQueue         held = G_QUEUE_INIT;
-  GSource       *release_source;
-  GSource       *drain_source;
-  GHashTableIter iter;
-  gpointer       value;
-  gboolean       held_self;
-
-  g_return_if_fail (COMLINK_IS_CONNECTION (self));
-  g_return_if_fail (error != NULL);
-
-  g_object_ref (self);
-
-  g_mutex_lock (&self->mutex);
-  if (self->closed)
-    {
-      g_mutex_unlock (&self->mutex);
-      g_object_unref (self);
-      return;
-    }
-  self->closed = TRUE;
-  self->close_error = g_error_copy (error);
-
-  pending = g_steal_pointer (&self->pending);
-  self->pending = new_id_table (pending_call_free);
-  invocations = g_steal_pointer (&self->invocations);
-  self->invocations = new_id_table (NULL);
-  /* The table does not own its invocations; one that is being disposed in
-   * another thread may be taken here and lives on until abandoned. */
-  g_hash_table_iter_init (&iter, invocations);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    g_object_ref (value);
-  exports = g_steal_pointer (&self->exports);
-  self->exports = new_id_table (export_record_free);
-  g_hash_table_remove_all (self->export_ids);
-  g_hash_table_remove_all (self->imports);
-  subscribed = g_steal_pointer (&self->subscribed);
-  self->subscribed = new_id_table (subscription_free);
-  serving = g_steal_pointer (&self->serving);
-  self->serving = new_id_table (emitter_free);
-  parked = g_steal_pointer (&self->parked);
-  self->parked = g_ptr_array_new_with_free_func (g_free);
-  spawned = g_steal_pointer (&self->spawned);
-  self->spawned = g_ptr_array_new_with_free_func (g_object_unref);
-
-  g_hash_table_iter_init (&iter, self->proxies);
-  while (g_hash_table_iter_next (&iter, &value, NULL))
-    {
-      ComlinkProxyRecord *record = value;
-      ComlinkProxy       *proxy = g_weak_ref_get (&record->proxy);
-
-      record->registered = FALSE;
-      if (proxy != NULL)
-        g_ptr_array_add (live_proxies, proxy);
-    }
-  g_hash_table_remove_all (self->proxies);
-
-  root = g_steal_pointer (&self->root);
-  held = self->held;
-  g_queue_init (&self->held);
-  self->held_fds = 0;
-  self->held_bytes = 0;
-  self->held_for_root = 0;
-  g_array_set_size (self->releases, 0);
-  release_source = g_steal_pointer (&self->release_source);
-  drain_source = g_steal_pointer (&self->drain_source);
-  held_self = self->holds_self;
-  self->holds_self = FALSE;
-  g_mutex_unlock (&self->mutex);
-
-  if (release_source != NULL)
-    {
-      g_source_destroy (release_source);
-      g_source_unref (release_source);
-    }
-  if (drain_source != NULL)
-    {
-      g_source_destroy (drain_source);
-      g_source_unref (drain_source);
-    }
-
-  /* Proxies first, so that a callback of a failed call that runs at once
-   * already finds its proxy defunct. */
-  for (guint i = 0; i < live_proxies->len; i++)
-    _comlink_proxy_defunct (g_ptr_array_index (live_proxies, i), error);
-
-  g_hash_table_iter_init (&iter, pending);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    {
-      PendingCall *call = value;
-
-      g_task_return_error (call->task, g_error_copy (error));
-    }
-
-  g_hash_table_iter_init (&iter, invocations);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    {
-      _comlink_invocation_abandon (value);
-      g_object_unref (value);
-    }
-
-  g_hash_table_iter_init (&iter, exports);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    emit_released (self, ((ExportRecord *) value)->object);
-  if (root != NULL)
-    emit_released (self, root);
-
-  /* Endpoints sent to the peer that it never claimed */
-  for (guint i = 0; i < parked->len; i++)
-    _comlink_channel_unpark (g_ptr_array_index (parked, i));
-
-  /* The endpoints created for the peer are served in this context, which
-   * may stop running (a terminated worker): they close with this one */
-  for (guint i = 0; i < spawned->len; i++)
-    {
-      ComlinkConnection *child = g_ptr_array_index (spawned, i);
-
-      g_signal_handlers_disconnect_by_data (child, self);
-      _comlink_connection_close_with_error (child, error);
-    }
-
-  /* Their descriptors are closed here */
-  g_queue_clear_full (&held, held_message_free);
-
-  if (COMLINK_IS_STREAM_ENDPOINT (self->endpoint))
-    _comlink_stream_endpoint_set_written_func (COMLINK_STREAM_ENDPOINT (self->endpoint), NULL, NULL);
-  _comlink_endpoint_set_receiver (self->endpoint, NULL, NULL);
-  g_clear_signal_handler (&self->closed_handler, self->endpoint);
-  comlink_endpoint_close (self->endpoint);
-
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CLOSED]);
-  g_signal_emit (self, signals[CLOSED], 0, error);
-
-  /* The self reference goes in an idle, so that whoever closed the
-   * connection may still look at it until the next iteration. */
-  if (held_self)
-    {
-      GSource *source = g_idle_source_new ();
-
-      g_source_set_static_name (source, "[comlink] connection closed");
-      g_source_set_callback (source, do_nothing, self, g_object_unref);
-      g_source_attach (source, self->context);
-      g_source_unref (source);
-    }
-  g_object_unref (self);
-}
-
-/* The peer holds no reference to @object any more */
-static void
-emit_released (ComlinkConnection *self,
-               GObject           *object)
-{
-  g_signal_emit (self, signals[RELEASED], 0, object);
-  if (COMLINK_IS_EXPOSABLE (object))
-    _comlink_exposable_released (COMLINK_EXPOSABLE (object), self);
-}
-
-static void
 protocol_error (ComlinkConnection *self,
                 GError            *error)
 {
@@ -607,34 +394,355 @@ protocol_error (ComlinkConnection *self,
 }
 
 static void
-on_endpoint_closed (ComlinkEndpoint *endpoint,
-                    const GError    *error,
-                    gpointer         user_data)
-{
-  _comlink_connection_close_with_error (user_data, error);
-}
-
-static void
-on_endpoint_message (ComlinkEndpoint *endpoint,
-                     GVariant        *message,
-                     GUnixFDList     *fd_list,
-                     gpointer         user_data)
-{
-  handle_message (user_data, message, fd_list);
-}
-
-static void
 reply_error (ComlinkConnection *self,
              guint64            call_id,
              const GError      *error)
 {
-  send_unlocked (self, _comlink_message_new_error (call_id, error));
+  send_message (self, _comlink_message_new_error (call_id, error));
 }
+
+/* --- Outgoing calls: the pending table, timeouts, cancellation --- */
+
+/* A call waits in the pending table until its reply, its cancellable, its
+ * timeout or the closing of the connection completes its task, exactly
+ * once: whichever comes first steals it from the table. */
+
+static void
+cancel_data_free (gpointer data)
+{
+  CancelData *cancel = data;
+
+  g_weak_ref_clear (&cancel->connection);
+  g_free (cancel);
+}
+
+static gboolean
+disconnect_cancellable (gpointer data)
+{
+  PendingCall *pending = data;
+
+  g_cancellable_disconnect (pending->cancellable, pending->cancelled_id);
+  g_object_unref (pending->cancellable);
+  g_free (pending);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+pending_call_free (gpointer data)
+{
+  PendingCall *pending = data;
+
+  g_clear_object (&pending->task);
+  if (pending->timeout != NULL)
+    {
+      g_source_destroy (pending->timeout);
+      g_clear_pointer (&pending->timeout, g_source_unref);
+    }
+  if (pending->cancelled_id != 0)
+    {
+      /* g_cancellable_disconnect() deadlocks when it runs inside the
+       * emission of ::cancelled, which a completed call's callback may do:
+       * disconnect from an idle of the thread-default context instead. */
+      GSource *source = g_idle_source_new ();
+
+      g_source_set_priority (source, G_PRIORITY_DEFAULT);
+      g_source_set_static_name (source, "[comlink] disconnect cancellable");
+      g_source_set_callback (source, disconnect_cancellable, pending, NULL);
+      g_source_attach (source, g_main_context_get_thread_default ());
+      g_source_unref (source);
+      return;
+    }
+  g_clear_object (&pending->cancellable);
+  g_free (pending);
+}
+
+/* Completes call @id with G_IO_ERROR_CANCELLED if it is still pending and
+ * tells the peer, whose invocation's cancellable fires. Any thread. */
+static void
+cancel_pending (ComlinkConnection *self,
+                guint64            id,
+                gboolean           timed_out)
+{
+  PendingCall *call = NULL;
+
+  g_mutex_lock (&self->mutex);
+  g_hash_table_steal_extended (self->pending, &id, NULL, (gpointer *) &call);
+  if (call != NULL && !self->closed)
+    send_locked (self, _comlink_message_new_cancel (id));
+  g_mutex_unlock (&self->mutex);
+
+  if (call == NULL)
+    return;
+
+  if (timed_out)
+    g_task_return_new_error (call->task, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                             _ ("The call timed out after %u ms"), call->timeout_msec);
+  else
+    g_task_return_error_if_cancelled (call->task);
+  pending_call_free (call);
+}
+
+static gboolean
+on_call_timeout (gpointer data)
+{
+  CancelData        *cancel = data;
+  ComlinkConnection *self = g_weak_ref_get (&cancel->connection);
+
+  if (self != NULL)
+    {
+      cancel_pending (self, cancel->id, TRUE);
+      g_object_unref (self);
+    }
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Called with the mutex held. The source lives in the connection's
+ * context and dies with its call. */
+static GSource *
+timeout_source_new (ComlinkConnection *self,
+                    guint64            id,
+                    guint              timeout_msec)
+{
+  CancelData *cancel = g_new0 (CancelData, 1);
+  GSource    *source = g_timeout_source_new (timeout_msec);
+
+  g_weak_ref_init (&cancel->connection, self);
+  cancel->id = id;
+  g_source_set_static_name (source, "[comlink] call timeout");
+  g_source_set_callback (source, on_call_timeout, cancel, cancel_data_free);
+  g_source_attach (source, self->context);
+
+  return source;
+}
+
+static void
+on_call_cancelled (GCancellable *cancellable,
+                   gpointer      data)
+{
+  CancelData        *cancel = data;
+  ComlinkConnection *self = g_weak_ref_get (&cancel->connection);
+
+  if (self != NULL)
+    {
+      cancel_pending (self, cancel->id, FALSE);
+      _comlink_connection_unref_in_context (self);
+    }
+}
+
+static void
+watch_cancellable (ComlinkConnection *self,
+                   guint64            id,
+                   GCancellable      *cancellable)
+{
+  CancelData  *cancel = g_new0 (CancelData, 1);
+  PendingCall *call;
+  gulong       handler;
+
+  g_weak_ref_init (&cancel->connection, self);
+  cancel->id = id;
+  /* Runs the handler at once if the cancellable fired meanwhile */
+  handler = g_cancellable_connect (cancellable, G_CALLBACK (on_call_cancelled),
+                                   cancel, cancel_data_free);
+
+  g_mutex_lock (&self->mutex);
+  call = g_hash_table_lookup (self->pending, &id);
+  if (call != NULL)
+    {
+      call->cancellable = g_object_ref (cancellable);
+      call->cancelled_id = handler;
+      handler = 0;
+    }
+  g_mutex_unlock (&self->mutex);
+
+  /* The call completed before the handler was recorded */
+  if (handler != 0)
+    g_cancellable_disconnect (cancellable, handler);
+}
+
+/* The timeout of a call, in milliseconds, 0 for none: the call's own if
+ * set (not negative), else its proxy's if set, else its connection's,
+ * which is also its worker's (comlink_worker_set_timeout() sets it). The
+ * levels are resolved here and nowhere else. */
+guint
+_comlink_timeout_resolve (gint  call_timeout_msec,
+                          gint  proxy_timeout_msec,
+                          guint connection_timeout_msec)
+{
+  if (call_timeout_msec >= 0)
+    return (guint) call_timeout_msec;
+  if (proxy_timeout_msec >= 0)
+    return (guint) proxy_timeout_msec;
+  return connection_timeout_msec;
+}
+
+/* Sends a request; @call_timeout_msec and @proxy_timeout_msec are -1
+ * when unset (see _comlink_timeout_resolve()) */
+void
+_comlink_connection_request (ComlinkConnection  *self,
+                             ComlinkMessageType  type,
+                             guint64             target,
+                             GVariant           *path,
+                             const char * const *names,
+                             const GValue       *args,
+                             guint               n_args,
+                             gint                call_timeout_msec,
+                             gint                proxy_timeout_msec,
+                             GTask              *task)
+{
+  g_autoptr(GVariant) body = NULL;
+  g_autoptr(GUnixFDList) fds = NULL;
+  GError      *error = NULL;
+  PendingCall *call;
+  guint64      id;
+
+  if (type == COMLINK_MESSAGE_CALL)
+    body = _comlink_values_to_wire (self, args, n_args, &fds, &error);
+  else if (type == COMLINK_MESSAGE_SET)
+    body = _comlink_value_to_wire (self, &args[0], &fds, &error);
+  else if (type == COMLINK_MESSAGE_CONSTRUCT)
+    {
+      g_autoptr(GVariant) values = _comlink_values_to_wire (self, args, n_args, &fds, &error);
+
+      if (values != NULL)
+        {
+          GVariant *children[2] = { g_variant_new_strv (names, names ? -1 : 0), values };
+
+          body = g_variant_take_ref (g_variant_new_tuple (children, 2));
+        }
+    }
+  else
+    body = g_variant_ref (_comlink_wire_unit ());
+
+  if (body == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  if (g_task_return_error_if_cancelled (task))
+    return;
+
+  g_mutex_lock (&self->mutex);
+  if (self->closed)
+    {
+      error = close_error_copy_locked (self);
+      g_mutex_unlock (&self->mutex);
+      g_task_return_error (task, error);
+      return;
+    }
+
+  if (g_hash_table_size (self->pending) >= self->max_pending_calls)
+    {
+      guint max = self->max_pending_calls;
+
+      g_mutex_unlock (&self->mutex);
+      g_task_return_new_error (task, COMLINK_ERROR, COMLINK_ERROR_LIMIT_EXCEEDED,
+                               _ ("More than %u calls would be pending on the connection"), max);
+      return;
+    }
+
+  if (congested_locked (self))
+    {
+      error = congested_error_locked (self);
+      g_mutex_unlock (&self->mutex);
+      g_task_return_error (task, error);
+      return;
+    }
+
+  call = g_new0 (PendingCall, 1);
+  call->id = id = ++self->next_call_id;
+  call->task = g_object_ref (task);
+  call->timeout_msec = _comlink_timeout_resolve (call_timeout_msec, proxy_timeout_msec, self->timeout_msec);
+  if (call->timeout_msec > 0)
+    call->timeout = timeout_source_new (self, id, call->timeout_msec);
+  g_hash_table_insert (self->pending, &call->id, call);
+  if (!send_locked_checked (self, _comlink_message_new (type, call->id, target, path, body), fds, &error))
+    {
+      g_hash_table_steal (self->pending, &id);
+      g_mutex_unlock (&self->mutex);
+      g_task_return_error (task, error);
+      pending_call_free (call);
+      return;
+    }
+  g_mutex_unlock (&self->mutex);
+
+  if (g_task_get_cancellable (task) != NULL)
+    watch_cancellable (self, id, g_task_get_cancellable (task));
+}
+
+static void
+handle_reply (ComlinkConnection *self,
+              ComlinkMessage    *message,
+              GUnixFDList       *fds)
+{
+  PendingCall *call = NULL;
+  gboolean     known;
+  GError      *error = NULL;
+  GValue       value = G_VALUE_INIT;
+
+  g_mutex_lock (&self->mutex);
+  g_hash_table_steal_extended (self->pending, &message->id, NULL, (gpointer *) &call);
+  known = message->id != 0 && message->id <= self->next_call_id;
+  g_mutex_unlock (&self->mutex);
+
+  if (!known)
+    {
+      protocol_error (self, g_error_new (COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
+                                         _ ("Reply to call %llu that was never made"),
+                                         (unsigned long long) message->id));
+      return;
+    }
+
+  if (message->type == COMLINK_MESSAGE_ERROR)
+    {
+      if (call != NULL)
+        g_task_return_error (call->task, _comlink_wire_error_parse (message->body));
+      g_clear_pointer (&call, pending_call_free);
+      return;
+    }
+
+  /* A reply to a call that completed already (it was cancelled) is still
+   * decoded, so that the objects it references are released again. */
+  if (!_comlink_value_from_wire (self, message->body, fds, &value, &error))
+    {
+      if (call != NULL)
+        g_task_return_error (call->task, g_error_copy (error));
+      g_clear_pointer (&call, pending_call_free);
+      protocol_error (self, error);
+      return;
+    }
+
+  if (call != NULL && G_IS_VALUE (&value))
+    {
+      /* The task takes the value over */
+      GValue *result = g_new0 (GValue, 1);
+
+      *result = value;
+      memset (&value, 0, sizeof value);
+      g_task_return_pointer (call->task, result, value_free);
+    }
+  else if (call != NULL)
+    g_task_return_pointer (call->task, NULL, NULL);
+
+  if (G_IS_VALUE (&value))
+    g_value_unset (&value);
+  g_clear_pointer (&call, pending_call_free);
+}
+
+/* --- Serving: requests and invocations --- */
+
+/* A request of the peer becomes a ComlinkInvocation in the invocations
+ * table, dispatched to its target (comlink-dispatch.c); it answers
+ * through _comlink_connection_return(), now or later, and a CANCEL of the
+ * peer fires its cancellable. */
 
 /* Decodes the values of an "av" */
 static gboolean
 decode_values (ComlinkConnection *self,
                GVariant          *array,
+               GUnixFDList       *fds,
                GValue           **values_out,
                guint             *n_values_out,
                GError           **error)
@@ -647,7 +755,7 @@ decode_values (ComlinkConnection *self,
       g_autoptr(GVariant) boxed = g_variant_get_child_value (array, i);
       g_autoptr(GVariant) wire = g_variant_get_variant (boxed);
 
-      if (!_comlink_value_from_wire (self, wire, &values[i], error))
+      if (!_comlink_value_from_wire (self, wire, fds, &values[i], error))
         {
           for (guint j = 0; j <= i; j++)
             if (G_IS_VALUE (&values[j]))
@@ -665,6 +773,7 @@ decode_values (ComlinkConnection *self,
 static gboolean
 decode_args (ComlinkConnection *self,
              ComlinkMessage    *message,
+             GUnixFDList       *fds,
              GValue           **args_out,
              guint             *n_args_out,
              char            ***names_out,
@@ -675,7 +784,7 @@ decode_args (ComlinkConnection *self,
   switch ((int) message->type)
     {
     case COMLINK_MESSAGE_CALL:
-      return decode_values (self, message->body, args_out, n_args_out, error);
+      return decode_values (self, message->body, fds, args_out, n_args_out, error);
 
     case COMLINK_MESSAGE_CONSTRUCT:
       {
@@ -689,7 +798,7 @@ decode_args (ComlinkConnection *self,
                                  _ ("A construction with more or fewer names than values"));
             return FALSE;
           }
-        if (!decode_values (self, values, args_out, n_args_out, error))
+        if (!decode_values (self, values, fds, args_out, n_args_out, error))
           return FALSE;
         if (n_names > 0)
           *names_out = g_variant_dup_strv (names, NULL);
@@ -699,7 +808,7 @@ decode_args (ComlinkConnection *self,
     case COMLINK_MESSAGE_SET:
       *args_out = g_new0 (GValue, 1);
       *n_args_out = 1;
-      if (!_comlink_value_from_wire (self, message->body, *args_out, error))
+      if (!_comlink_value_from_wire (self, message->body, fds, *args_out, error))
         {
           g_clear_pointer (args_out, g_free);
           return FALSE;
@@ -733,9 +842,33 @@ split_path (GVariant *path,
   *prefix = strv;
 }
 
+/* Looks up the object a request addresses, or NULL. A request for the
+ * root comes here only once it is exposed (see hold_message()). */
+static GObject *
+lookup_target (ComlinkConnection *self,
+               ComlinkMessage    *message)
+{
+  GObject *target = NULL;
+
+  g_mutex_lock (&self->mutex);
+  if (message->target == 0)
+    target = self->root ? g_object_ref (self->root) : NULL;
+  else
+    {
+      ExportRecord *record = g_hash_table_lookup (self->exports, &message->target);
+
+      if (record != NULL)
+        target = g_object_ref (record->object);
+    }
+  g_mutex_unlock (&self->mutex);
+
+  return target;
+}
+
 static void
 handle_request (ComlinkConnection *self,
-                ComlinkMessage    *message)
+                ComlinkMessage    *message,
+                GUnixFDList       *fds)
 {
   g_autoptr(GObject) target = NULL;
   g_autoptr(ComlinkInvocation) invocation = NULL;
@@ -787,7 +920,7 @@ handle_request (ComlinkConnection *self,
       return;
     }
 
-  if (!decode_args (self, message, &args, &n_args, &names, &error))
+  if (!decode_args (self, message, fds, &args, &n_args, &names, &error))
     {
       protocol_error (self, error);
       return;
@@ -823,118 +956,6 @@ handle_request (ComlinkConnection *self,
 }
 
 static void
-handle_reply (ComlinkConnection *self,
-              ComlinkMessage    *message)
-{
-  PendingCall *call = NULL;
-  gboolean     known;
-  GError      *error = NULL;
-  GValue       value = G_VALUE_INIT;
-
-  g_mutex_lock (&self->mutex);
-  g_hash_table_steal_extended (self->pending, &message->id, NULL, (gpointer *) &call);
-  known = message->id != 0 && message->id <= self->next_call_id;
-  g_mutex_unlock (&self->mutex);
-
-  if (!known)
-    {
-      protocol_error (self, g_error_new (COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
-                                         _ ("Reply to call %llu that was never made"),
-                                         (unsigned long long) message->id));
-      return;
-    }
-
-  if (message->type == COMLINK_MESSAGE_ERROR)
-    {
-      if (call != NULL)
-        g_task_return_error (call->task, _comlink_wire_error_parse (message->body));
-      g_clear_pointer (&call, pending_call_free);
-      return;
-    }
-
-  /* A reply to a call that completed already (it was cancelled) is still
-   * decoded, so that the objects it references are released again. */
-  if (!_comlink_value_from_wire (self, message->body, &value, &error))
-    {
-      if (call != NULL)
-        g_task_return_error (call->task, g_error_copy (error));
-      g_clear_pointer (&call, pending_call_free);
-      protocol_error (self, error);
-      return;
-    }
-
-  if (call != NULL && G_IS_VALUE (&value))
-    {
-      /* The task takes the value over */
-      GValue *result = g_new0 (GValue, 1);
-
-      *result = value;
-      memset (&value, 0, sizeof value);
-      g_task_return_pointer (call->task, result, value_free);
-    }
-  else if (call != NULL)
-    g_task_return_pointer (call->task, NULL, NULL);
-
-  if (G_IS_VALUE (&value))
-    g_value_unset (&value);
-  g_clear_pointer (&call, pending_call_free);
-}
-
-static void
-handle_release (ComlinkConnection *self,
-                ComlinkMessage    *message)
-{
-  g_autoptr(GPtrArray) dropped = g_ptr_array_new_with_free_func (export_record_free);
-  GError      *error = NULL;
-  GVariantIter iter;
-  guint64      id;
-  guint32      count;
-
-  g_mutex_lock (&self->mutex);
-  g_variant_iter_init (&iter, message->body);
-  while (error == NULL && g_variant_iter_next (&iter, "(tu)", &id, &count))
-    {
-      ExportRecord *record;
-
-      /* The exposed object lives as long as the connection */
-      if (id == 0)
-        continue;
-
-      record = g_hash_table_lookup (self->exports, &id);
-      if (record == NULL || count == 0 || count > record->count)
-        {
-          error = g_error_new (COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
-                               _ ("Release of object %llu that holds no such reference"),
-                               (unsigned long long) id);
-          break;
-        }
-
-      record->count -= count;
-      if (record->count == 0)
-        {
-          g_hash_table_remove (self->export_ids, record->object);
-          g_hash_table_steal (self->exports, &id);
-          g_ptr_array_add (dropped, record);
-        }
-    }
-  g_mutex_unlock (&self->mutex);
-
-  /* The objects are dropped here, in the connection's thread */
-  for (guint i = 0; i < dropped->len; i++)
-    emit_released (self, ((ExportRecord *) g_ptr_array_index (dropped, i))->object);
-  g_clear_pointer (&dropped, g_ptr_array_unref);
-
-  if (error != NULL)
-    {
-      protocol_error (self, error);
-      return;
-    }
-
-  if (message->id != 0)
-    send_unlocked (self, _comlink_message_new_reply (message->id, _comlink_wire_none ()));
-}
-
-static void
 handle_cancel (ComlinkConnection *self,
                ComlinkMessage    *message)
 {
@@ -951,516 +972,70 @@ handle_cancel (ComlinkConnection *self,
     _comlink_invocation_cancel (invocation);
 }
 
-
-/* --- remote signals --- */
-
-/* Runs, in the emitting thread, for each emission of a signal the peer
- * subscribed to: sends the arguments */
-static void
-emitter_marshal (GClosure     *closure,
-                 GValue       *return_value,
-                 guint         n_param_values,
-                 const GValue *param_values,
-                 gpointer      invocation_hint,
-                 gpointer      marshal_data)
+void
+_comlink_connection_return (ComlinkConnection *self,
+                            ComlinkInvocation *invocation,
+                            const GValue      *value,
+                            const GError      *error)
 {
-  Emitter           *emitter = closure->data;
-  ComlinkConnection *self = g_weak_ref_get (&emitter->connection);
-  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) local_error = NULL;
   g_autoptr(GUnixFDList) fds = NULL;
-  GVariant *body;
-  gboolean  congested;
-
-  if (self == NULL)
-    return;
-
-  /* A detail that was no quark when the peer subscribed */
-  if (emitter->detail != NULL)
-    {
-      GSignalInvocationHint *hint = invocation_hint;
-
-      if (hint == NULL || hint->detail == 0 ||
-          g_strcmp0 (g_quark_to_string (hint->detail), emitter->detail) != 0)
-        {
-          _comlink_connection_unref_in_context (self);
-          return;
-        }
-    }
-
-  /* A peer that does not read what it is sent gets no more emissions */
-  g_mutex_lock (&self->mutex);
-  congested = congested_locked (self);
-  g_mutex_unlock (&self->mutex);
-  if (congested)
-    {
-      g_debug ("A signal emission was not sent: the peer does not read");
-      _comlink_connection_unref_in_context (self);
-      return;
-    }
-
-  body = _comlink_values_to_wire (self, param_values + 1, n_param_values - 1, &fds, &error);
-  if (body != NULL)
-    {
-      send_unlocked_with_fds (self, _comlink_message_new (COMLINK_MESSAGE_SIGNAL, emitter->id, 0, NULL, body), fds);
-      g_variant_unref (body);
-    }
-  else
-    g_debug ("A signal emission could not be sent: %s", error->message);
-
-  _comlink_connection_unref_in_context (self);
-}
-
-/* Looks up the object a request addresses, or NULL. A request for the
- * root comes here only once it is exposed (see hold_message()). */
-static GObject *
-lookup_target (ComlinkConnection *self,
-               ComlinkMessage    *message)
-{
-  GObject *target = NULL;
-
-  g_mutex_lock (&self->mutex);
-  if (message->target == 0)
-    target = self->root ? g_object_ref (self->root) : NULL;
-  else
-    {
-      ExportRecord *record = g_hash_table_lookup (self->exports, &message->target);
-
-      if (record != NULL)
-        target = g_object_ref (record->object);
-    }
-  g_mutex_unlock (&self->mutex);
-
-  return target;
-}
-
-/* Resolves @name, a signal name with an optional detail, on @object
- * without creating a quark: the detail of `notify` must name a property of
- * @object; any other detail that is not a quark yet is returned in
- * @unknown_detail, for the emitter to compare by name. */
-static gboolean
-parse_signal_name (GObject    *object,
-                   const char *name,
-                   guint      *signal_id,
-                   GQuark     *detail,
-                   char      **unknown_detail,
-                   GError    **error)
-{
-  const char  *separator = strstr (name, "::");
-  const char  *detail_name;
-  GSignalQuery query;
-  GQuark       ignored;
-
-  *detail = 0;
-  *unknown_detail = NULL;
-  /* Looks the signal up without a warning for a bad name, and without
-   * creating the detail's quark */
-  if (!g_signal_parse_name (name, G_OBJECT_TYPE (object), signal_id, &ignored, FALSE))
-    {
-      g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_NO_SUCH_SIGNAL,
-                   _ ("%s has no signal “%s”"), G_OBJECT_TYPE_NAME (object), name);
-      return FALSE;
-    }
-  if (separator == NULL)
-    return TRUE;
-
-  detail_name = separator + 2;
-  g_signal_query (*signal_id, &query);
-  if ((query.signal_flags & G_SIGNAL_DETAILED) == 0)
-    {
-      g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_NO_SUCH_SIGNAL,
-                   _ ("%s has no signal “%s”"), G_OBJECT_TYPE_NAME (object), name);
-      return FALSE;
-    }
-
-  if (*signal_id == g_signal_lookup ("notify", G_TYPE_OBJECT))
-    {
-      GParamSpec *pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (object), detail_name);
-
-      if (pspec == NULL)
-        {
-          g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_NO_SUCH_PROPERTY,
-                       _ ("%s has no property “%s”"), G_OBJECT_TYPE_NAME (object), detail_name);
-          return FALSE;
-        }
-      *detail = g_param_spec_get_name_quark (pspec);
-      return TRUE;
-    }
-
-  *detail = g_quark_try_string (detail_name);
-  if (*detail == 0)
-    *unknown_detail = g_strdup (detail_name);
-  return TRUE;
-}
-
-static void
-handle_subscribe (ComlinkConnection *self,
-                  ComlinkMessage    *message)
-{
-  g_autoptr(GObject) target = NULL;
-  g_autoptr(GObject) object = NULL;
-  g_autoptr(GError) error = NULL;
-  g_auto(GStrv) prefix = NULL;
-  g_autofree char *name = NULL;
-  g_autofree char *unknown_detail = NULL;
-  Emitter         *emitter;
-  guint            signal_id = 0;
-  GQuark           detail = 0;
-  gboolean         duplicate;
-  guint            max_subscriptions = 0;
-
-  target = lookup_target (self, message);
-
-  split_path (message->path, &prefix, &name);
-  if (target == NULL)
-    error = g_error_new (COMLINK_ERROR, COMLINK_ERROR_NO_SUCH_OBJECT,
-                         _ ("Object %llu does not exist"), (unsigned long long) message->target);
-  else
-    object = _comlink_resolve_path (target, (const char * const *) prefix,
-                                    g_strv_length (prefix), &error);
-
-  if (object != NULL)
-    parse_signal_name (object, name, &signal_id, &detail, &unknown_detail, &error);
-
-  g_mutex_lock (&self->mutex);
-  duplicate = g_hash_table_contains (self->serving, &message->id);
-  if (g_hash_table_size (self->serving) >= self->max_subscriptions)
-    max_subscriptions = self->max_subscriptions;
-  g_mutex_unlock (&self->mutex);
-  if (duplicate)
-    {
-      protocol_error (self, g_error_new (COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
-                                         _ ("Subscription %llu exists already"),
-                                         (unsigned long long) message->id));
-      return;
-    }
-
-  if (error == NULL && max_subscriptions > 0)
-    error = g_error_new (COMLINK_ERROR, COMLINK_ERROR_LIMIT_EXCEEDED,
-                         _ ("The peer serves at most %u subscriptions"), max_subscriptions);
+  const guint64 *id = _comlink_invocation_get_id_ptr (invocation);
+  GVariant      *message;
+  gboolean       current;
 
   if (error != NULL)
-    {
-      reply_error (self, message->id, error);
-      return;
-    }
-
-  emitter = g_new0 (Emitter, 1);
-  emitter->id = message->id;
-  emitter->object = g_object_ref (object);
-  emitter->detail = g_steal_pointer (&unknown_detail);
-  g_weak_ref_init (&emitter->connection, self);
-  emitter->closure = g_closure_ref (g_closure_new_simple (sizeof (GClosure), emitter));
-  g_closure_set_marshal (emitter->closure, emitter_marshal);
-  g_closure_add_finalize_notifier (emitter->closure, emitter, emitter_finalize);
-  emitter->handler = g_signal_connect_closure_by_id (object, signal_id, detail, emitter->closure, FALSE);
-
-  g_mutex_lock (&self->mutex);
-  if (self->closed)
-    {
-      g_mutex_unlock (&self->mutex);
-      emitter_free (emitter);
-      return;
-    }
-  g_hash_table_insert (self->serving, &emitter->id, emitter);
-  send_locked (self, _comlink_message_new_reply (message->id, _comlink_wire_none ()));
-  g_mutex_unlock (&self->mutex);
-}
-
-static void
-handle_unsubscribe (ComlinkConnection *self,
-                    ComlinkMessage    *message)
-{
-  Emitter *emitter = NULL;
-
-  /* An unknown id is a subscription that failed or went already */
-  g_mutex_lock (&self->mutex);
-  g_hash_table_steal_extended (self->serving, &message->id, NULL, (gpointer *) &emitter);
-  g_mutex_unlock (&self->mutex);
-
-  if (emitter != NULL)
-    emitter_free (emitter);
-}
-
-typedef struct
-{
-  GClosure *closure;
-  GValue   *params;
-  guint     n_params;
-} Delivery;
-
-static void
-delivery_free (gpointer data)
-{
-  Delivery *delivery = data;
-
-  for (guint i = 0; i < delivery->n_params; i++)
-    if (G_IS_VALUE (&delivery->params[i]))
-      g_value_unset (&delivery->params[i]);
-  g_free (delivery->params);
-  g_clear_pointer (&delivery->closure, g_closure_unref);
-  g_free (delivery);
-}
-
-/* An invalidated closure (unsubscribed) is not invoked */
-static gboolean
-deliver (gpointer data)
-{
-  Delivery *delivery = data;
-
-  g_closure_invoke (delivery->closure, NULL, delivery->n_params, delivery->params, NULL);
-
-  return G_SOURCE_REMOVE;
-}
-
-static void
-handle_signal (ComlinkConnection *self,
-               ComlinkMessage    *message)
-{
-  Subscription *subscription;
-  GClosure     *closure = NULL;
-  GMainContext *context = NULL;
-  ComlinkProxy *proxy = NULL;
-  GValue       *args = NULL;
-  guint         n_args = 0;
-  GError       *error = NULL;
-  Delivery     *delivery;
-  gboolean      known;
-
-  g_mutex_lock (&self->mutex);
-  known = message->id != 0 && message->id <= self->next_call_id;
-  subscription = g_hash_table_lookup (self->subscribed, &message->id);
-  if (subscription != NULL)
-    {
-      closure = g_closure_ref (subscription->closure);
-      context = g_main_context_ref (subscription->context);
-      proxy = g_weak_ref_get (&subscription->proxy);
-    }
-  g_mutex_unlock (&self->mutex);
-
-  if (!known)
-    {
-      protocol_error (self, g_error_new (COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
-                                         _ ("Signal of subscription %llu that was never made"),
-                                         (unsigned long long) message->id));
-      return;
-    }
-
-  /* Decoded even when nobody listens any more, so that the objects it
-   * references are released again */
-  if (!decode_values (self, message->body, &args, &n_args, &error))
-    {
-      g_clear_object (&proxy);
-      g_clear_pointer (&closure, g_closure_unref);
-      g_clear_pointer (&context, g_main_context_unref);
-      protocol_error (self, error);
-      return;
-    }
-
-  delivery = g_new0 (Delivery, 1);
-  delivery->n_params = n_args + 1;
-  delivery->params = g_new0 (GValue, n_args + 1);
-  for (guint i = 0; i < n_args; i++)
-    delivery->params[i + 1] = args[i];
-  g_free (args);
-  delivery->closure = closure;
-
-  if (closure == NULL || proxy == NULL)
-    {
-      /* Nobody listens: drop the values */
-      delivery->closure = NULL;
-      delivery_free (delivery);
-      g_clear_pointer (&closure, g_closure_unref);
-    }
+    message = _comlink_message_new_error (*id, error);
   else
     {
-      g_value_init (&delivery->params[0], COMLINK_TYPE_PROXY);
-      g_value_set_object (&delivery->params[0], proxy);
-      if (context == self->context)
+      GVariant *body = _comlink_value_to_wire (self, value, &fds, &local_error);
+
+      if (body != NULL)
         {
-          deliver (delivery);
-          delivery_free (delivery);
+          message = _comlink_message_new_reply (*id, body);
+          g_variant_unref (body);
         }
       else
         {
-          GSource *source = g_idle_source_new ();
-
-          g_source_set_priority (source, G_PRIORITY_DEFAULT);
-          g_source_set_static_name (source, "[comlink] signal");
-          g_source_set_callback (source, deliver, delivery, delivery_free);
-          g_source_attach (source, context);
-          g_source_unref (source);
+          message = _comlink_message_new_error (*id, local_error);
+          g_clear_object (&fds);
         }
     }
-
-  g_clear_object (&proxy);
-  g_clear_pointer (&context, g_main_context_unref);
-}
-
-/* Subscribes @closure to the signal that @path names; the task completes
- * when the peer has connected it. Returns the subscription's id. */
-guint64
-_comlink_connection_subscribe (ComlinkConnection *self,
-                               ComlinkProxy      *proxy,
-                               guint64            target,
-                               GVariant          *path,
-                               GClosure          *closure,
-                               GTask             *task)
-{
-  Subscription *subscription;
-  PendingCall  *call;
-  GError       *error = NULL;
-  guint64       id;
+  g_variant_ref_sink (message);
 
   g_mutex_lock (&self->mutex);
-  if (self->closed)
+  current = g_hash_table_lookup (self->invocations, id) == invocation;
+  if (current)
     {
-      error = close_error_copy_locked (self);
-      g_mutex_unlock (&self->mutex);
-      g_task_return_error (task, error);
-      return 0;
+      g_autoptr(GError) send_error = NULL;
+
+      g_hash_table_remove (self->invocations, id);
+      /* A result too large for the endpoint becomes an error the caller
+       * can read */
+      if (!send_locked_checked (self, g_variant_ref (message), fds, &send_error))
+        send_locked (self, _comlink_message_new_error (*id, send_error));
     }
-
-  if (congested_locked (self))
-    {
-      error = congested_error_locked (self);
-      g_mutex_unlock (&self->mutex);
-      g_task_return_error (task, error);
-      return 0;
-    }
-
-  id = ++self->next_call_id;
-  subscription = g_new0 (Subscription, 1);
-  subscription->id = id;
-  subscription->closure = g_closure_ref (closure);
-  if (closure->marshal == NULL)
-    g_closure_set_marshal (closure, g_cclosure_marshal_generic);
-  subscription->context = g_main_context_ref_thread_default ();
-  g_weak_ref_init (&subscription->proxy, proxy);
-  g_hash_table_insert (self->subscribed, &subscription->id, subscription);
-
-  call = g_new0 (PendingCall, 1);
-  call->id = id;
-  call->task = g_object_ref (task);
-  g_hash_table_insert (self->pending, &call->id, call);
-  send_locked (self, _comlink_message_new (COMLINK_MESSAGE_SUBSCRIBE, id, target, path,
-                                           _comlink_wire_unit ()));
   g_mutex_unlock (&self->mutex);
 
-  return id;
+  g_variant_unref (message);
 }
 
-/* Ends subscription @id: its closure is never invoked again */
-void
-_comlink_connection_unsubscribe (ComlinkConnection *self,
-                                 guint64            id)
-{
-  Subscription *subscription = NULL;
+/* --- Serving: held requests and backpressure --- */
 
-  g_mutex_lock (&self->mutex);
-  g_hash_table_steal_extended (self->subscribed, &id, NULL, (gpointer *) &subscription);
-  if (subscription != NULL && !self->closed)
-    send_locked (self, _comlink_message_new (COMLINK_MESSAGE_UNSUBSCRIBE, id, 0, NULL,
-                                             _comlink_wire_unit ()));
-  g_mutex_unlock (&self->mutex);
-
-  if (subscription != NULL)
-    subscription_free (subscription);
-}
-
-/* --- new endpoints --- */
-
-char *
-_comlink_connection_park (ComlinkConnection *self,
-                          ComlinkEndpoint   *endpoint)
-{
-  char *token = _comlink_channel_park (endpoint);
-
-  g_mutex_lock (&self->mutex);
-  g_ptr_array_add (self->parked, g_strdup (token));
-  g_mutex_unlock (&self->mutex);
-
-  return token;
-}
+/* Messages of the peer that cannot be handled now wait in the held
+ * queue, bounded in count, descriptors and bytes, and are served in order
+ * from an idle once they may be. Over a transport that queues what it
+ * writes, a peer that does not read gets its requests parked, and then
+ * the endpoint pauses until the peer reads. */
 
 static void
-on_spawned_closed (ComlinkConnection *child,
-                   const GError      *error,
-                   gpointer           user_data)
+held_message_free (gpointer data)
 {
-  ComlinkConnection *self = user_data;
+  HeldMessage *held = data;
 
-  g_mutex_lock (&self->mutex);
-  g_ptr_array_remove (self->spawned, child);
-  g_mutex_unlock (&self->mutex);
-}
-
-/* A new channel to the exposed object: this side keeps one port, exposing
- * the same object on it, and hands the other to the peer */
-static void
-handle_endpoint (ComlinkConnection *self,
-                 ComlinkMessage    *message)
-{
-  g_autoptr(ComlinkChannel) channel = NULL;
-  g_autoptr(GObject) root = NULL;
-  g_autoptr(GVariant) body = NULL;
-  ComlinkConnection *child;
-  g_autoptr(GError) error = NULL;
-  GValue value = G_VALUE_INIT;
-
-  if (message->id == 0 || message->target != 0)
-    {
-      protocol_error (self, g_error_new_literal (COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
-                                                 _ ("A new endpoint is asked of the exposed object only")));
-      return;
-    }
-
-  root = lookup_target (self, message);
-
-  /* The new endpoint could not reach a peer in another process */
-  if (!_comlink_channel_is_port (self->endpoint))
-    {
-      error = g_error_new_literal (COMLINK_ERROR, COMLINK_ERROR_NOT_TRANSFERABLE,
-                                   _ ("An endpoint can only move between threads of one process"));
-      reply_error (self, message->id, error);
-      return;
-    }
-
-  channel = comlink_channel_new ();
-  child = comlink_expose (root, comlink_channel_get_port1 (channel));
-  g_signal_connect_object (child, "closed", G_CALLBACK (on_spawned_closed), self, 0);
-  g_mutex_lock (&self->mutex);
-  if (!self->closed)
-    g_ptr_array_add (self->spawned, g_object_ref (child));
-  g_mutex_unlock (&self->mutex);
-
-  g_value_init (&value, COMLINK_TYPE_ENDPOINT);
-  g_value_set_object (&value, comlink_channel_get_port2 (channel));
-  body = _comlink_value_to_wire (self, &value, NULL, &error);
-  g_value_unset (&value);
-
-  if (body != NULL)
-    send_unlocked (self, _comlink_message_new_reply (message->id, body));
-  else
-    reply_error (self, message->id, error);
-}
-
-static void
-handle_hello (ComlinkConnection *self,
-              ComlinkMessage    *message)
-{
-  GError *error = NULL;
-
-  if (!_comlink_message_check_hello (message, &error))
-    {
-      protocol_error (self, error);
-      return;
-    }
-
-  g_mutex_lock (&self->mutex);
-  self->ready = TRUE;
-  g_mutex_unlock (&self->mutex);
-
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_READY]);
+  g_variant_unref (held->message);
+  g_clear_object (&held->fds);
+  g_free (held);
 }
 
 /* Called with the mutex held: whether more than max_queued_bytes wait to
@@ -1468,8 +1043,7 @@ handle_hello (ComlinkConnection *self,
 static gboolean
 congested_locked (ComlinkConnection *self)
 {
-  return COMLINK_IS_STREAM_ENDPOINT (self->endpoint) &&
-         _comlink_stream_endpoint_get_queued_bytes (COMLINK_STREAM_ENDPOINT (self->endpoint)) > self->max_queued_bytes;
+  return _comlink_endpoint_get_queued_bytes (self->endpoint) > self->max_queued_bytes;
 }
 
 static GError *
@@ -1628,14 +1202,14 @@ hold_message (ComlinkConnection *self,
         schedule_drain_locked (self);
     }
 
-  /* Parked requests fill the queue: stop reading until the peer reads */
-  if (hold && congested && !self->paused && self->held.length >= self->max_held_requests &&
-      COMLINK_IS_STREAM_ENDPOINT (self->endpoint))
+  /* Parked requests fill the queue: stop reading until the peer reads.
+   * Only a transport that queues what it writes is ever congested. */
+  if (hold && congested && !self->paused && self->held.length >= self->max_held_requests)
     pause = self->paused = TRUE;
   g_mutex_unlock (&self->mutex);
 
   if (pause)
-    _comlink_stream_endpoint_set_paused (COMLINK_STREAM_ENDPOINT (self->endpoint), TRUE);
+    _comlink_endpoint_set_paused (self->endpoint, TRUE);
 
   if (refusal != NULL && is_request (message))
     reply_error (self, message->id, refusal);
@@ -1643,137 +1217,6 @@ hold_message (ComlinkConnection *self,
     protocol_error (self, g_steal_pointer (&refusal));
 
   return hold;
-}
-
-/* Handles a message that was checked, and is not held back */
-static void
-dispatch_message (ComlinkConnection *self,
-                  ComlinkMessage    *message)
-{
-  switch ((int) message->type)
-    {
-    case COMLINK_MESSAGE_CALL:
-    case COMLINK_MESSAGE_GET:
-    case COMLINK_MESSAGE_SET:
-    case COMLINK_MESSAGE_CONSTRUCT:
-      handle_request (self, message);
-      break;
-
-    case COMLINK_MESSAGE_SUBSCRIBE:
-      handle_subscribe (self, message);
-      break;
-
-    case COMLINK_MESSAGE_UNSUBSCRIBE:
-      handle_unsubscribe (self, message);
-      break;
-
-    case COMLINK_MESSAGE_SIGNAL:
-      handle_signal (self, message);
-      break;
-
-    case COMLINK_MESSAGE_ENDPOINT:
-      handle_endpoint (self, message);
-      break;
-
-    case COMLINK_MESSAGE_REPLY:
-    case COMLINK_MESSAGE_ERROR:
-      handle_reply (self, message);
-      break;
-
-    case COMLINK_MESSAGE_RELEASE:
-      handle_release (self, message);
-      break;
-
-    case COMLINK_MESSAGE_CANCEL:
-      handle_cancel (self, message);
-      break;
-
-    case COMLINK_MESSAGE_HELLO:
-    default:
-      protocol_error (self, g_error_new_literal (COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
-                                                 _ ("A second handshake")));
-      break;
-    }
-}
-
-/* Handles one message of the peer; a held one (@held) is not held again */
-static void
-deliver_message (ComlinkConnection *self,
-                 GVariant          *variant,
-                 GUnixFDList       *fds,
-                 gboolean           held)
-{
-  ComlinkMessage message;
-  GError        *error = NULL;
-  GUnixFDList   *outer_fds;
-  gboolean       ready;
-  gboolean       request;
-  gboolean       nests;
-
-  if (!_comlink_message_parse (variant, &message, &error))
-    {
-      protocol_error (self, error);
-      return;
-    }
-
-  /* Each file descriptor that came must be one that a value refers to */
-  if (!held && fds != NULL && g_unix_fd_list_get_length (fds) > 0 &&
-      !_comlink_wire_check_fds (message.body, g_unix_fd_list_get_length (fds), &error))
-    {
-      _comlink_message_clear (&message);
-      protocol_error (self, error);
-      return;
-    }
-
-  /* A request may close the connection and drop its last reference */
-  g_object_ref (self);
-
-  g_mutex_lock (&self->mutex);
-  ready = self->ready;
-  g_mutex_unlock (&self->mutex);
-
-  request = is_request (&message);
-  nests = request || message.type == COMLINK_MESSAGE_SIGNAL;
-  if (ready && !held &&
-      (nests || (message.type == COMLINK_MESSAGE_RELEASE && message.id != 0)) &&
-      hold_message (self, &message, variant, fds))
-    {
-      _comlink_message_clear (&message);
-      g_object_unref (self);
-      return;
-    }
-
-  /* Handling a message may run a nested main loop that handles others */
-  outer_fds = self->incoming_fds;
-  self->incoming_fds = fds;
-
-  if (!ready)
-    handle_hello (self, &message);
-  else if (nests)
-    {
-      g_atomic_int_inc (&self->depth);
-      dispatch_message (self, &message);
-      g_atomic_int_add (&self->depth, -1);
-
-      g_mutex_lock (&self->mutex);
-      if (can_serve_held_locked (self))
-        schedule_drain_locked (self);
-      g_mutex_unlock (&self->mutex);
-    }
-  else
-    dispatch_message (self, &message);
-
-  self->incoming_fds = outer_fds;
-  _comlink_message_clear (&message);
-  g_object_unref (self);
-}
-
-static void
-handle_message (ComlinkConnection *self,
-                GVariant          *variant,
-                GUnixFDList       *fds)
-{
-  deliver_message (self, variant, fds, FALSE);
 }
 
 /* Pops the first held message that may be served now, or NULL. Called
@@ -1823,7 +1266,7 @@ serve_held (ComlinkConnection *self)
   /* First, as a request served here may wait for a reply of the peer;
    * what the endpoint delivers meanwhile is held behind these */
   if (resume)
-    _comlink_stream_endpoint_set_paused (COMLINK_STREAM_ENDPOINT (self->endpoint), FALSE);
+    _comlink_endpoint_set_paused (self->endpoint, FALSE);
 
   for (;;)
     {
@@ -1840,383 +1283,192 @@ serve_held (ComlinkConnection *self)
   g_object_unref (self);
 }
 
-gint
-_comlink_connection_dup_incoming_fd (ComlinkConnection *self,
-                                     gint32             handle,
-                                     GError           **error)
+/* --- Serving: incoming messages and nesting --- */
+
+/* Each message of the peer is parsed, checked against the descriptors
+ * that came with it, held back or dispatched to the handler of its
+ * concept. A request or an emission may run a nested main loop that
+ * handles the next: depth counts them. */
+
+static void
+handle_hello (ComlinkConnection *self,
+              ComlinkMessage    *message)
 {
-  if (self->incoming_fds == NULL || handle < 0 ||
-      handle >= g_unix_fd_list_get_length (self->incoming_fds))
+  GError *error = NULL;
+
+  if (!_comlink_message_check_hello (message, &error))
     {
-      g_set_error_literal (error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
-                           _ ("A value refers to a file descriptor that did not come with the message"));
-      return -1;
+      protocol_error (self, error);
+      return;
     }
 
-  return g_unix_fd_list_get (self->incoming_fds, handle, error);
-}
-
-/* Whether @bytes go as a sealed memfd rather than in the message: only
- * over a stream that carries descriptors, for shared bytes whatever their
- * size, for others from the endpoint's threshold on (0 turns it off). In a
- * process, bytes are shared without a copy anyway. */
-gboolean
-_comlink_connection_sends_as_memfd (ComlinkConnection *self,
-                                    GBytes            *bytes)
-{
-  gsize   size = g_bytes_get_size (bytes);
-  guint64 threshold;
-
-  if (size == 0 || !COMLINK_IS_STREAM_ENDPOINT (self->endpoint) ||
-      !comlink_endpoint_can_send_fds (self->endpoint))
-    return FALSE;
-
-  threshold = comlink_stream_endpoint_get_memfd_threshold (COMLINK_STREAM_ENDPOINT (self->endpoint));
-  return (threshold > 0 && size >= threshold) || comlink_bytes_is_shared (bytes);
-}
-
-/* Completes call @id with G_IO_ERROR_CANCELLED if it is still pending and
- * tells the peer, whose invocation's cancellable fires. Any thread. */
-static void
-cancel_pending (ComlinkConnection *self,
-                guint64            id,
-                gboolean           timed_out)
-{
-  PendingCall *call = NULL;
-
   g_mutex_lock (&self->mutex);
-  g_hash_table_steal_extended (self->pending, &id, NULL, (gpointer *) &call);
-  if (call != NULL && !self->closed)
-    send_locked (self, _comlink_message_new_cancel (id));
+  self->ready = TRUE;
   g_mutex_unlock (&self->mutex);
 
-  if (call == NULL)
-    return;
-
-  if (timed_out)
-    g_task_return_new_error (call->task, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-                             _ ("The call timed out after %u ms"), call->timeout_msec);
-  else
-    g_task_return_error_if_cancelled (call->task);
-  pending_call_free (call);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_READY]);
 }
 
-static gboolean
-on_call_timeout (gpointer data)
+/* Handles a message that was checked, and is not held back; @fds came
+ * beside it */
+static void
+dispatch_message (ComlinkConnection *self,
+                  ComlinkMessage    *message,
+                  GUnixFDList       *fds)
 {
-  CancelData        *cancel = data;
-  ComlinkConnection *self = g_weak_ref_get (&cancel->connection);
-
-  if (self != NULL)
+  switch ((int) message->type)
     {
-      cancel_pending (self, cancel->id, TRUE);
+    case COMLINK_MESSAGE_CALL:
+    case COMLINK_MESSAGE_GET:
+    case COMLINK_MESSAGE_SET:
+    case COMLINK_MESSAGE_CONSTRUCT:
+      handle_request (self, message, fds);
+      break;
+
+    case COMLINK_MESSAGE_SUBSCRIBE:
+      handle_subscribe (self, message);
+      break;
+
+    case COMLINK_MESSAGE_UNSUBSCRIBE:
+      handle_unsubscribe (self, message);
+      break;
+
+    case COMLINK_MESSAGE_SIGNAL:
+      handle_signal (self, message, fds);
+      break;
+
+    case COMLINK_MESSAGE_ENDPOINT:
+      handle_endpoint (self, message);
+      break;
+
+    case COMLINK_MESSAGE_REPLY:
+    case COMLINK_MESSAGE_ERROR:
+      handle_reply (self, message, fds);
+      break;
+
+    case COMLINK_MESSAGE_RELEASE:
+      handle_release (self, message);
+      break;
+
+    case COMLINK_MESSAGE_CANCEL:
+      handle_cancel (self, message);
+      break;
+
+    case COMLINK_MESSAGE_HELLO:
+    default:
+      protocol_error (self, g_error_new_literal (COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
+                                                 _ ("A second handshake")));
+      break;
+    }
+}
+
+/* Handles one message of the peer; a held one (@held) is not held again */
+static void
+deliver_message (ComlinkConnection *self,
+                 GVariant          *variant,
+                 GUnixFDList       *fds,
+                 gboolean           held)
+{
+  ComlinkMessage message;
+  GError        *error = NULL;
+  gboolean       ready;
+  gboolean       request;
+  gboolean       nests;
+
+  if (!_comlink_message_parse (variant, &message, &error))
+    {
+      protocol_error (self, error);
+      return;
+    }
+
+  /* Each file descriptor that came must be one that a value refers to */
+  if (!held && fds != NULL && g_unix_fd_list_get_length (fds) > 0 &&
+      !_comlink_wire_check_fds (message.body, g_unix_fd_list_get_length (fds), &error))
+    {
+      _comlink_message_clear (&message);
+      protocol_error (self, error);
+      return;
+    }
+
+  /* A request may close the connection and drop its last reference */
+  g_object_ref (self);
+
+  g_mutex_lock (&self->mutex);
+  ready = self->ready;
+  g_mutex_unlock (&self->mutex);
+
+  request = is_request (&message);
+  nests = request || message.type == COMLINK_MESSAGE_SIGNAL;
+  if (ready && !held &&
+      (nests || (message.type == COMLINK_MESSAGE_RELEASE && message.id != 0)) &&
+      hold_message (self, &message, variant, fds))
+    {
+      _comlink_message_clear (&message);
       g_object_unref (self);
+      return;
     }
 
-  return G_SOURCE_REMOVE;
-}
-
-/* Called with the mutex held. The source lives in the connection's
- * context and dies with its call. */
-static GSource *
-timeout_source_new (ComlinkConnection *self,
-                    guint64            id,
-                    guint              timeout_msec)
-{
-  CancelData *cancel = g_new0 (CancelData, 1);
-  GSource    *source = g_timeout_source_new (timeout_msec);
-
-  g_weak_ref_init (&cancel->connection, self);
-  cancel->id = id;
-  g_source_set_static_name (source, "[comlink] call timeout");
-  g_source_set_callback (source, on_call_timeout, cancel, cancel_data_free);
-  g_source_attach (source, self->context);
-
-  return source;
-}
-
-static void
-on_call_cancelled (GCancellable *cancellable,
-                   gpointer      data)
-{
-  CancelData        *cancel = data;
-  ComlinkConnection *self = g_weak_ref_get (&cancel->connection);
-
-  if (self != NULL)
+  if (!ready)
+    handle_hello (self, &message);
+  else if (nests)
     {
-      cancel_pending (self, cancel->id, FALSE);
-      _comlink_connection_unref_in_context (self);
-    }
-}
+      g_atomic_int_inc (&self->depth);
+      dispatch_message (self, &message, fds);
+      g_atomic_int_add (&self->depth, -1);
 
-static void
-watch_cancellable (ComlinkConnection *self,
-                   guint64            id,
-                   GCancellable      *cancellable)
-{
-  CancelData  *cancel = g_new0 (CancelData, 1);
-  PendingCall *call;
-  gulong       handler;
-
-  g_weak_ref_init (&cancel->connection, self);
-  cancel->id = id;
-  /* Runs the handler at once if the cancellable fired meanwhile */
-  handler = g_cancellable_connect (cancellable, G_CALLBACK (on_call_cancelled),
-                                   cancel, cancel_data_free);
-
-  g_mutex_lock (&self->mutex);
-  call = g_hash_table_lookup (self->pending, &id);
-  if (call != NULL)
-    {
-      call->cancellable = g_object_ref (cancellable);
-      call->cancelled_id = handler;
-      handler = 0;
-    }
-  g_mutex_unlock (&self->mutex);
-
-  /* The call completed before the handler was recorded */
-  if (handler != 0)
-    g_cancellable_disconnect (cancellable, handler);
-}
-
-void
-_comlink_connection_request (ComlinkConnection  *self,
-                             ComlinkMessageType  type,
-                             guint64             target,
-                             GVariant           *path,
-                             const char * const *names,
-                             const GValue       *args,
-                             guint               n_args,
-                             gint                timeout_msec,
-                             GTask              *task)
-{
-  g_autoptr(GVariant) body = NULL;
-  g_autoptr(GUnixFDList) fds = NULL;
-  GError      *error = NULL;
-  PendingCall *call;
-  guint64      id;
-
-  if (type == COMLINK_MESSAGE_CALL)
-    body = _comlink_values_to_wire (self, args, n_args, &fds, &error);
-  else if (type == COMLINK_MESSAGE_SET)
-    body = _comlink_value_to_wire (self, &args[0], &fds, &error);
-  else if (type == COMLINK_MESSAGE_CONSTRUCT)
-    {
-      g_autoptr(GVariant) values = _comlink_values_to_wire (self, args, n_args, &fds, &error);
-
-      if (values != NULL)
-        {
-          GVariant *children[2] = { g_variant_new_strv (names, names ? -1 : 0), values };
-
-          body = g_variant_take_ref (g_variant_new_tuple (children, 2));
-        }
+      g_mutex_lock (&self->mutex);
+      if (can_serve_held_locked (self))
+        schedule_drain_locked (self);
+      g_mutex_unlock (&self->mutex);
     }
   else
-    body = g_variant_ref (_comlink_wire_unit ());
+    dispatch_message (self, &message, fds);
 
-  if (body == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-
-  if (g_task_return_error_if_cancelled (task))
-    return;
-
-  g_mutex_lock (&self->mutex);
-  if (self->closed)
-    {
-      error = close_error_copy_locked (self);
-      g_mutex_unlock (&self->mutex);
-      g_task_return_error (task, error);
-      return;
-    }
-
-  if (g_hash_table_size (self->pending) >= self->max_pending_calls)
-    {
-      guint max = self->max_pending_calls;
-
-      g_mutex_unlock (&self->mutex);
-      g_task_return_new_error (task, COMLINK_ERROR, COMLINK_ERROR_LIMIT_EXCEEDED,
-                               _ ("More than %u calls would be pending on the connection"), max);
-      return;
-    }
-
-  if (congested_locked (self))
-    {
-      error = congested_error_locked (self);
-      g_mutex_unlock (&self->mutex);
-      g_task_return_error (task, error);
-      return;
-    }
-
-  call = g_new0 (PendingCall, 1);
-  call->id = id = ++self->next_call_id;
-  call->task = g_object_ref (task);
-  call->timeout_msec = timeout_msec < 0 ? self->timeout_msec : (guint) timeout_msec;
-  if (call->timeout_msec > 0)
-    call->timeout = timeout_source_new (self, id, call->timeout_msec);
-  g_hash_table_insert (self->pending, &call->id, call);
-  if (!send_locked_checked (self, _comlink_message_new (type, call->id, target, path, body), fds, &error))
-    {
-      g_hash_table_steal (self->pending, &id);
-      g_mutex_unlock (&self->mutex);
-      g_task_return_error (task, error);
-      pending_call_free (call);
-      return;
-    }
-  g_mutex_unlock (&self->mutex);
-
-  if (g_task_get_cancellable (task) != NULL)
-    watch_cancellable (self, id, g_task_get_cancellable (task));
+  _comlink_message_clear (&message);
+  g_object_unref (self);
 }
 
-void
-_comlink_connection_return (ComlinkConnection *self,
-                            ComlinkInvocation *invocation,
-                            const GValue      *value,
-                            const GError      *error)
-{
-  g_autoptr(GError) local_error = NULL;
-  g_autoptr(GUnixFDList) fds = NULL;
-  const guint64 *id = _comlink_invocation_get_id_ptr (invocation);
-  GVariant      *message;
-  gboolean       current;
-
-  if (error != NULL)
-    message = _comlink_message_new_error (*id, error);
-  else
-    {
-      GVariant *body = _comlink_value_to_wire (self, value, &fds, &local_error);
-
-      if (body != NULL)
-        {
-          message = _comlink_message_new_reply (*id, body);
-          g_variant_unref (body);
-        }
-      else
-        {
-          message = _comlink_message_new_error (*id, local_error);
-          g_clear_object (&fds);
-        }
-    }
-  g_variant_ref_sink (message);
-
-  g_mutex_lock (&self->mutex);
-  current = g_hash_table_lookup (self->invocations, id) == invocation;
-  if (current)
-    {
-      g_autoptr(GError) send_error = NULL;
-
-      g_hash_table_remove (self->invocations, id);
-      /* A result too large for the endpoint becomes an error the caller
-       * can read */
-      if (!send_locked_checked (self, g_variant_ref (message), fds, &send_error))
-        send_locked (self, _comlink_message_new_error (*id, send_error));
-    }
-  g_mutex_unlock (&self->mutex);
-
-  g_variant_unref (message);
-}
-
-static gboolean
-release_idle_cb (gpointer user_data)
-{
-  ComlinkConnection *self = user_data;
-  gboolean           should_close;
-
-  g_mutex_lock (&self->mutex);
-  g_clear_pointer (&self->release_source, g_source_unref);
-  if (!self->closed && self->releases->len > 0)
-    send_locked (self, _comlink_message_new_release (0, self->releases));
-  g_array_set_size (self->releases, 0);
-  /* A connection that only wrapped closes with its last proxy, as the
-   * port of a released Comlink proxy does. */
-  should_close = !self->closed &&
-                 self->had_proxies &&
-                 self->root == NULL &&
-                 g_hash_table_size (self->proxies) == 0 &&
-                 g_hash_table_size (self->exports) == 0 &&
-                 g_hash_table_size (self->pending) == 0 &&
-                 g_hash_table_size (self->invocations) == 0;
-  g_mutex_unlock (&self->mutex);
-
-  if (should_close)
-    comlink_connection_close (self);
-
-  return G_SOURCE_REMOVE;
-}
-
-/* Called with the mutex held */
 static void
-schedule_release_locked (ComlinkConnection *self)
+handle_message (ComlinkConnection *self,
+                GVariant          *variant,
+                GUnixFDList       *fds)
 {
-  if (self->release_source != NULL || self->closed)
-    return;
-
-  self->release_source = g_idle_source_new ();
-  g_source_set_static_name (self->release_source, "[comlink] release");
-  g_source_set_callback (self->release_source, release_idle_cb,
-                         g_object_ref (self), g_object_unref);
-  g_source_attach (self->release_source, self->context);
+  deliver_message (self, variant, fds, FALSE);
 }
 
-void
-_comlink_connection_register_proxy (ComlinkConnection  *self,
-                                    ComlinkProxyRecord *record)
+static void
+on_endpoint_message (ComlinkEndpoint *endpoint,
+                     GVariant        *message,
+                     GUnixFDList     *fd_list,
+                     gpointer         user_data)
 {
-  g_mutex_lock (&self->mutex);
-  if (!self->closed)
-    {
-      record->registered = TRUE;
-      self->had_proxies = TRUE;
-      g_hash_table_add (self->proxies, record);
-    }
-  g_mutex_unlock (&self->mutex);
+  handle_message (user_data, message, fd_list);
 }
 
-void
-_comlink_connection_unregister_proxy (ComlinkConnection  *self,
-                                      ComlinkProxyRecord *record,
-                                      GTask              *release_task)
+/* --- Object tables: exports, imports, proxies, releases --- */
+
+/* An object sent to the peer is exported, with a count of the references
+ * sent; the peer's RELEASE (batched) lowers it, and at zero the object is
+ * dropped. An object of the peer is imported as a ComlinkProxy, whose
+ * record the tables point to while the proxy lives. */
+
+static void
+export_record_free (gpointer data)
 {
-  guint32 count = 0;
+  ExportRecord *record = data;
 
-  g_mutex_lock (&self->mutex);
-  if (record->registered)
-    {
-      record->registered = FALSE;
-      g_hash_table_remove (self->proxies, record);
-      if (g_hash_table_lookup (self->imports, &record->object_id) == record)
-        g_hash_table_remove (self->imports, &record->object_id);
-      count = record->import_count;
-      record->import_count = 0;
-    }
+  g_clear_object (&record->object);
+  g_free (record);
+}
 
-  if (self->closed)
-    count = 0;
-  else if (count > 0 && release_task != NULL)
-    {
-      PendingCall *call = g_new0 (PendingCall, 1);
-      g_autoptr(GArray) releases = g_array_new (FALSE, FALSE, sizeof (ComlinkRelease));
-      ComlinkRelease release = { record->object_id, count };
-
-      g_array_append_val (releases, release);
-      call->id = ++self->next_call_id;
-      call->task = g_object_ref (release_task);
-      g_hash_table_insert (self->pending, &call->id, call);
-      send_locked (self, _comlink_message_new_release (call->id, releases));
-    }
-  else if (count > 0)
-    {
-      ComlinkRelease release = { record->object_id, count };
-      g_array_append_val (self->releases, release);
-    }
-  schedule_release_locked (self);
-  g_mutex_unlock (&self->mutex);
-
-  if (release_task != NULL && count == 0)
-    g_task_return_pointer (release_task, NULL, NULL);
+/* The peer holds no reference to @object any more */
+static void
+emit_released (ComlinkConnection *self,
+               GObject           *object)
+{
+  g_signal_emit (self, signals[RELEASED], 0, object);
+  if (COMLINK_IS_EXPOSABLE (object))
+    _comlink_exposable_released (COMLINK_EXPOSABLE (object), self);
 }
 
 guint64
@@ -2343,6 +1595,844 @@ _comlink_connection_import (ComlinkConnection *self,
   return G_OBJECT (proxy);
 }
 
+void
+_comlink_connection_register_proxy (ComlinkConnection  *self,
+                                    ComlinkProxyRecord *record)
+{
+  g_mutex_lock (&self->mutex);
+  if (!self->closed)
+    {
+      record->registered = TRUE;
+      self->had_proxies = TRUE;
+      g_hash_table_add (self->proxies, record);
+    }
+  g_mutex_unlock (&self->mutex);
+}
+
+static gboolean
+release_idle_cb (gpointer user_data)
+{
+  ComlinkConnection *self = user_data;
+  gboolean           should_close;
+
+  g_mutex_lock (&self->mutex);
+  g_clear_pointer (&self->release_source, g_source_unref);
+  if (!self->closed && self->releases->len > 0)
+    send_locked (self, _comlink_message_new_release (0, self->releases));
+  g_array_set_size (self->releases, 0);
+  /* A connection that only wrapped closes with its last proxy, as the
+   * port of a released Comlink proxy does. */
+  should_close = !self->closed &&
+                 self->had_proxies &&
+                 self->root == NULL &&
+                 g_hash_table_size (self->proxies) == 0 &&
+                 g_hash_table_size (self->exports) == 0 &&
+                 g_hash_table_size (self->pending) == 0 &&
+                 g_hash_table_size (self->invocations) == 0;
+  g_mutex_unlock (&self->mutex);
+
+  if (should_close)
+    comlink_connection_close (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Called with the mutex held */
+static void
+schedule_release_locked (ComlinkConnection *self)
+{
+  if (self->release_source != NULL || self->closed)
+    return;
+
+  self->release_source = g_idle_source_new ();
+  g_source_set_static_name (self->release_source, "[comlink] release");
+  g_source_set_callback (self->release_source, release_idle_cb,
+                         g_object_ref (self), g_object_unref);
+  g_source_attach (self->release_source, self->context);
+}
+
+void
+_comlink_connection_unregister_proxy (ComlinkConnection  *self,
+                                      ComlinkProxyRecord *record,
+                                      GTask              *release_task)
+{
+  guint32 count = 0;
+
+  g_mutex_lock (&self->mutex);
+  if (record->registered)
+    {
+      record->registered = FALSE;
+      g_hash_table_remove (self->proxies, record);
+      if (g_hash_table_lookup (self->imports, &record->object_id) == record)
+        g_hash_table_remove (self->imports, &record->object_id);
+      count = record->import_count;
+      record->import_count = 0;
+    }
+
+  if (self->closed)
+    count = 0;
+  else if (count > 0 && release_task != NULL)
+    {
+      PendingCall *call = g_new0 (PendingCall, 1);
+      g_autoptr(GArray) releases = g_array_new (FALSE, FALSE, sizeof (ComlinkRelease));
+      ComlinkRelease release = { record->object_id, count };
+
+      g_array_append_val (releases, release);
+      call->id = ++self->next_call_id;
+      call->task = g_object_ref (release_task);
+      g_hash_table_insert (self->pending, &call->id, call);
+      send_locked (self, _comlink_message_new_release (call->id, releases));
+    }
+  else if (count > 0)
+    {
+      ComlinkRelease release = { record->object_id, count };
+      g_array_append_val (self->releases, release);
+    }
+  schedule_release_locked (self);
+  g_mutex_unlock (&self->mutex);
+
+  if (release_task != NULL && count == 0)
+    g_task_return_pointer (release_task, NULL, NULL);
+}
+
+static void
+handle_release (ComlinkConnection *self,
+                ComlinkMessage    *message)
+{
+  g_autoptr(GPtrArray) dropped = g_ptr_array_new_with_free_func (export_record_free);
+  GError      *error = NULL;
+  GVariantIter iter;
+  guint64      id;
+  guint32      count;
+
+  g_mutex_lock (&self->mutex);
+  g_variant_iter_init (&iter, message->body);
+  while (error == NULL && g_variant_iter_next (&iter, "(tu)", &id, &count))
+    {
+      ExportRecord *record;
+
+      /* The exposed object lives as long as the connection */
+      if (id == 0)
+        continue;
+
+      record = g_hash_table_lookup (self->exports, &id);
+      if (record == NULL || count == 0 || count > record->count)
+        {
+          error = g_error_new (COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
+                               _ ("Release of object %llu that holds no such reference"),
+                               (unsigned long long) id);
+          break;
+        }
+
+      record->count -= count;
+      if (record->count == 0)
+        {
+          g_hash_table_remove (self->export_ids, record->object);
+          g_hash_table_steal (self->exports, &id);
+          g_ptr_array_add (dropped, record);
+        }
+    }
+  g_mutex_unlock (&self->mutex);
+
+  /* The objects are dropped here, in the connection's thread */
+  for (guint i = 0; i < dropped->len; i++)
+    emit_released (self, ((ExportRecord *) g_ptr_array_index (dropped, i))->object);
+  g_clear_pointer (&dropped, g_ptr_array_unref);
+
+  if (error != NULL)
+    {
+      protocol_error (self, error);
+      return;
+    }
+
+  if (message->id != 0)
+    send_message (self, _comlink_message_new_reply (message->id, _comlink_wire_none ()));
+}
+
+/* --- Signals: subscriptions both ways --- */
+
+/* This side's subscriptions to the peer's signals (Subscription, in
+ * subscribed), delivered in the subscriber's context; and the peer's
+ * subscriptions to signals of local objects (Emitter, in serving), sent
+ * from the emitting thread. */
+
+static void
+subscription_free (gpointer data)
+{
+  Subscription *subscription = data;
+
+  g_closure_invalidate (subscription->closure);
+  g_closure_unref (subscription->closure);
+  g_main_context_unref (subscription->context);
+  g_weak_ref_clear (&subscription->proxy);
+  g_free (subscription);
+}
+
+/* Subscribes @closure to the signal that @path names; the task completes
+ * when the peer has connected it. Returns the subscription's id. */
+guint64
+_comlink_connection_subscribe (ComlinkConnection *self,
+                               ComlinkProxy      *proxy,
+                               guint64            target,
+                               GVariant          *path,
+                               GClosure          *closure,
+                               GTask             *task)
+{
+  Subscription *subscription;
+  PendingCall  *call;
+  GError       *error = NULL;
+  guint64       id;
+
+  g_mutex_lock (&self->mutex);
+  if (self->closed)
+    {
+      error = close_error_copy_locked (self);
+      g_mutex_unlock (&self->mutex);
+      g_task_return_error (task, error);
+      return 0;
+    }
+
+  if (congested_locked (self))
+    {
+      error = congested_error_locked (self);
+      g_mutex_unlock (&self->mutex);
+      g_task_return_error (task, error);
+      return 0;
+    }
+
+  id = ++self->next_call_id;
+  subscription = g_new0 (Subscription, 1);
+  subscription->id = id;
+  subscription->closure = g_closure_ref (closure);
+  if (closure->marshal == NULL)
+    g_closure_set_marshal (closure, g_cclosure_marshal_generic);
+  subscription->context = g_main_context_ref_thread_default ();
+  g_weak_ref_init (&subscription->proxy, proxy);
+  g_hash_table_insert (self->subscribed, &subscription->id, subscription);
+
+  call = g_new0 (PendingCall, 1);
+  call->id = id;
+  call->task = g_object_ref (task);
+  g_hash_table_insert (self->pending, &call->id, call);
+  send_locked (self, _comlink_message_new (COMLINK_MESSAGE_SUBSCRIBE, id, target, path,
+                                           _comlink_wire_unit ()));
+  g_mutex_unlock (&self->mutex);
+
+  return id;
+}
+
+/* Ends subscription @id: its closure is never invoked again */
+void
+_comlink_connection_unsubscribe (ComlinkConnection *self,
+                                 guint64            id)
+{
+  Subscription *subscription = NULL;
+
+  g_mutex_lock (&self->mutex);
+  g_hash_table_steal_extended (self->subscribed, &id, NULL, (gpointer *) &subscription);
+  if (subscription != NULL && !self->closed)
+    send_locked (self, _comlink_message_new (COMLINK_MESSAGE_UNSUBSCRIBE, id, 0, NULL,
+                                             _comlink_wire_unit ()));
+  g_mutex_unlock (&self->mutex);
+
+  if (subscription != NULL)
+    subscription_free (subscription);
+}
+
+typedef struct
+{
+  GClosure *closure;
+  GValue   *params;
+  guint     n_params;
+} Delivery;
+
+static void
+delivery_free (gpointer data)
+{
+  Delivery *delivery = data;
+
+  for (guint i = 0; i < delivery->n_params; i++)
+    if (G_IS_VALUE (&delivery->params[i]))
+      g_value_unset (&delivery->params[i]);
+  g_free (delivery->params);
+  g_clear_pointer (&delivery->closure, g_closure_unref);
+  g_free (delivery);
+}
+
+/* An invalidated closure (unsubscribed) is not invoked */
+static gboolean
+deliver (gpointer data)
+{
+  Delivery *delivery = data;
+
+  g_closure_invoke (delivery->closure, NULL, delivery->n_params, delivery->params, NULL);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+handle_signal (ComlinkConnection *self,
+               ComlinkMessage    *message,
+               GUnixFDList       *fds)
+{
+  Subscription *subscription;
+  GClosure     *closure = NULL;
+  GMainContext *context = NULL;
+  ComlinkProxy *proxy = NULL;
+  GValue       *args = NULL;
+  guint         n_args = 0;
+  GError       *error = NULL;
+  Delivery     *delivery;
+  gboolean      known;
+
+  g_mutex_lock (&self->mutex);
+  known = message->id != 0 && message->id <= self->next_call_id;
+  subscription = g_hash_table_lookup (self->subscribed, &message->id);
+  if (subscription != NULL)
+    {
+      closure = g_closure_ref (subscription->closure);
+      context = g_main_context_ref (subscription->context);
+      proxy = g_weak_ref_get (&subscription->proxy);
+    }
+  g_mutex_unlock (&self->mutex);
+
+  if (!known)
+    {
+      protocol_error (self, g_error_new (COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
+                                         _ ("Signal of subscription %llu that was never made"),
+                                         (unsigned long long) message->id));
+      return;
+    }
+
+  /* Decoded even when nobody listens any more, so that the objects it
+   * references are released again */
+  if (!decode_values (self, message->body, fds, &args, &n_args, &error))
+    {
+      g_clear_object (&proxy);
+      g_clear_pointer (&closure, g_closure_unref);
+      g_clear_pointer (&context, g_main_context_unref);
+      protocol_error (self, error);
+      return;
+    }
+
+  delivery = g_new0 (Delivery, 1);
+  delivery->n_params = n_args + 1;
+  delivery->params = g_new0 (GValue, n_args + 1);
+  for (guint i = 0; i < n_args; i++)
+    delivery->params[i + 1] = args[i];
+  g_free (args);
+  delivery->closure = closure;
+
+  if (closure == NULL || proxy == NULL)
+    {
+      /* Nobody listens: drop the values */
+      delivery->closure = NULL;
+      delivery_free (delivery);
+      g_clear_pointer (&closure, g_closure_unref);
+    }
+  else
+    {
+      g_value_init (&delivery->params[0], COMLINK_TYPE_PROXY);
+      g_value_set_object (&delivery->params[0], proxy);
+      if (context == self->context)
+        {
+          deliver (delivery);
+          delivery_free (delivery);
+        }
+      else
+        {
+          GSource *source = g_idle_source_new ();
+
+          g_source_set_priority (source, G_PRIORITY_DEFAULT);
+          g_source_set_static_name (source, "[comlink] signal");
+          g_source_set_callback (source, deliver, delivery, delivery_free);
+          g_source_attach (source, context);
+          g_source_unref (source);
+        }
+    }
+
+  g_clear_object (&proxy);
+  g_clear_pointer (&context, g_main_context_unref);
+}
+
+/* Disconnects the handler; the emitter itself goes with its closure */
+static void
+emitter_free (gpointer data)
+{
+  Emitter *emitter = data;
+
+  g_signal_handler_disconnect (emitter->object, emitter->handler);
+  g_closure_invalidate (emitter->closure);
+  g_closure_unref (emitter->closure);
+}
+
+static void
+emitter_finalize (gpointer  data,
+                  GClosure *closure)
+{
+  Emitter *emitter = data;
+
+  g_clear_object (&emitter->object);
+  g_weak_ref_clear (&emitter->connection);
+  g_free (emitter->detail);
+  g_free (emitter);
+}
+
+/* Runs, in the emitting thread, for each emission of a signal the peer
+ * subscribed to: sends the arguments */
+static void
+emitter_marshal (GClosure     *closure,
+                 GValue       *return_value,
+                 guint         n_param_values,
+                 const GValue *param_values,
+                 gpointer      invocation_hint,
+                 gpointer      marshal_data)
+{
+  Emitter           *emitter = closure->data;
+  ComlinkConnection *self = g_weak_ref_get (&emitter->connection);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GUnixFDList) fds = NULL;
+  GVariant *body;
+  gboolean  congested;
+
+  if (self == NULL)
+    return;
+
+  /* A detail that was no quark when the peer subscribed */
+  if (emitter->detail != NULL)
+    {
+      GSignalInvocationHint *hint = invocation_hint;
+
+      if (hint == NULL || hint->detail == 0 ||
+          g_strcmp0 (g_quark_to_string (hint->detail), emitter->detail) != 0)
+        {
+          _comlink_connection_unref_in_context (self);
+          return;
+        }
+    }
+
+  /* A peer that does not read what it is sent gets no more emissions */
+  g_mutex_lock (&self->mutex);
+  congested = congested_locked (self);
+  g_mutex_unlock (&self->mutex);
+  if (congested)
+    {
+      g_debug ("A signal emission was not sent: the peer does not read");
+      _comlink_connection_unref_in_context (self);
+      return;
+    }
+
+  body = _comlink_values_to_wire (self, param_values + 1, n_param_values - 1, &fds, &error);
+  if (body != NULL)
+    {
+      send_message_with_fds (self, _comlink_message_new (COMLINK_MESSAGE_SIGNAL, emitter->id, 0, NULL, body), fds);
+      g_variant_unref (body);
+    }
+  else
+    g_debug ("A signal emission could not be sent: %s", error->message);
+
+  _comlink_connection_unref_in_context (self);
+}
+
+/* Resolves @name, a signal name with an optional detail, on @object
+ * without creating a quark: the detail of `notify` must name a property of
+ * @object; any other detail that is not a quark yet is returned in
+ * @unknown_detail, for the emitter to compare by name. */
+static gboolean
+parse_signal_name (GObject    *object,
+                   const char *name,
+                   guint      *signal_id,
+                   GQuark     *detail,
+                   char      **unknown_detail,
+                   GError    **error)
+{
+  const char  *separator = strstr (name, "::");
+  const char  *detail_name;
+  GSignalQuery query;
+  GQuark       ignored;
+
+  *detail = 0;
+  *unknown_detail = NULL;
+  /* Looks the signal up without a warning for a bad name, and without
+   * creating the detail's quark */
+  if (!g_signal_parse_name (name, G_OBJECT_TYPE (object), signal_id, &ignored, FALSE))
+    {
+      g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_NO_SUCH_SIGNAL,
+                   _ ("%s has no signal “%s”"), G_OBJECT_TYPE_NAME (object), name);
+      return FALSE;
+    }
+  if (separator == NULL)
+    return TRUE;
+
+  detail_name = separator + 2;
+  g_signal_query (*signal_id, &query);
+  if ((query.signal_flags & G_SIGNAL_DETAILED) == 0)
+    {
+      g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_NO_SUCH_SIGNAL,
+                   _ ("%s has no signal “%s”"), G_OBJECT_TYPE_NAME (object), name);
+      return FALSE;
+    }
+
+  if (*signal_id == g_signal_lookup ("notify", G_TYPE_OBJECT))
+    {
+      GParamSpec *pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (object), detail_name);
+
+      if (pspec == NULL)
+        {
+          g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_NO_SUCH_PROPERTY,
+                       _ ("%s has no property “%s”"), G_OBJECT_TYPE_NAME (object), detail_name);
+          return FALSE;
+        }
+      *detail = g_param_spec_get_name_quark (pspec);
+      return TRUE;
+    }
+
+  *detail = g_quark_try_string (detail_name);
+  if (*detail == 0)
+    *unknown_detail = g_strdup (detail_name);
+  return TRUE;
+}
+
+static void
+handle_subscribe (ComlinkConnection *self,
+                  ComlinkMessage    *message)
+{
+  g_autoptr(GObject) target = NULL;
+  g_autoptr(GObject) object = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) prefix = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *unknown_detail = NULL;
+  Emitter         *emitter;
+  guint            signal_id = 0;
+  GQuark           detail = 0;
+  gboolean         duplicate;
+  guint            max_subscriptions = 0;
+
+  target = lookup_target (self, message);
+
+  split_path (message->path, &prefix, &name);
+  if (target == NULL)
+    error = g_error_new (COMLINK_ERROR, COMLINK_ERROR_NO_SUCH_OBJECT,
+                         _ ("Object %llu does not exist"), (unsigned long long) message->target);
+  else
+    object = _comlink_resolve_path (target, (const char * const *) prefix,
+                                    g_strv_length (prefix), &error);
+
+  if (object != NULL)
+    parse_signal_name (object, name, &signal_id, &detail, &unknown_detail, &error);
+
+  g_mutex_lock (&self->mutex);
+  duplicate = g_hash_table_contains (self->serving, &message->id);
+  if (g_hash_table_size (self->serving) >= self->max_subscriptions)
+    max_subscriptions = self->max_subscriptions;
+  g_mutex_unlock (&self->mutex);
+  if (duplicate)
+    {
+      protocol_error (self, g_error_new (COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
+                                         _ ("Subscription %llu exists already"),
+                                         (unsigned long long) message->id));
+      return;
+    }
+
+  if (error == NULL && max_subscriptions > 0)
+    error = g_error_new (COMLINK_ERROR, COMLINK_ERROR_LIMIT_EXCEEDED,
+                         _ ("The peer serves at most %u subscriptions"), max_subscriptions);
+
+  if (error != NULL)
+    {
+      reply_error (self, message->id, error);
+      return;
+    }
+
+  emitter = g_new0 (Emitter, 1);
+  emitter->id = message->id;
+  emitter->object = g_object_ref (object);
+  emitter->detail = g_steal_pointer (&unknown_detail);
+  g_weak_ref_init (&emitter->connection, self);
+  emitter->closure = g_closure_ref (g_closure_new_simple (sizeof (GClosure), emitter));
+  g_closure_set_marshal (emitter->closure, emitter_marshal);
+  g_closure_add_finalize_notifier (emitter->closure, emitter, emitter_finalize);
+  emitter->handler = g_signal_connect_closure_by_id (object, signal_id, detail, emitter->closure, FALSE);
+
+  g_mutex_lock (&self->mutex);
+  if (self->closed)
+    {
+      g_mutex_unlock (&self->mutex);
+      emitter_free (emitter);
+      return;
+    }
+  g_hash_table_insert (self->serving, &emitter->id, emitter);
+  send_locked (self, _comlink_message_new_reply (message->id, _comlink_wire_none ()));
+  g_mutex_unlock (&self->mutex);
+}
+
+static void
+handle_unsubscribe (ComlinkConnection *self,
+                    ComlinkMessage    *message)
+{
+  Emitter *emitter = NULL;
+
+  /* An unknown id is a subscription that failed or went already */
+  g_mutex_lock (&self->mutex);
+  g_hash_table_steal_extended (self->serving, &message->id, NULL, (gpointer *) &emitter);
+  g_mutex_unlock (&self->mutex);
+
+  if (emitter != NULL)
+    emitter_free (emitter);
+}
+
+/* --- Endpoints: new endpoints, parking --- */
+
+/* A new endpoint asked by the peer is a channel: this side serves one
+ * port (a spawned connection) and hands over the other. An endpoint sent
+ * to the peer is parked until it claims it. */
+
+char *
+_comlink_connection_park (ComlinkConnection *self,
+                          ComlinkEndpoint   *endpoint)
+{
+  char *token = _comlink_channel_park (endpoint);
+
+  g_mutex_lock (&self->mutex);
+  g_ptr_array_add (self->parked, g_strdup (token));
+  g_mutex_unlock (&self->mutex);
+
+  return token;
+}
+
+static void
+on_spawned_closed (ComlinkConnection *child,
+                   const GError      *error,
+                   gpointer           user_data)
+{
+  ComlinkConnection *self = user_data;
+
+  g_mutex_lock (&self->mutex);
+  g_ptr_array_remove (self->spawned, child);
+  g_mutex_unlock (&self->mutex);
+}
+
+/* A new channel to the exposed object: this side keeps one port, exposing
+ * the same object on it, and hands the other to the peer */
+static void
+handle_endpoint (ComlinkConnection *self,
+                 ComlinkMessage    *message)
+{
+  g_autoptr(ComlinkChannel) channel = NULL;
+  g_autoptr(GObject) root = NULL;
+  g_autoptr(GVariant) body = NULL;
+  ComlinkConnection *child;
+  g_autoptr(GError) error = NULL;
+  GValue value = G_VALUE_INIT;
+
+  if (message->id == 0 || message->target != 0)
+    {
+      protocol_error (self, g_error_new_literal (COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
+                                                 _ ("A new endpoint is asked of the exposed object only")));
+      return;
+    }
+
+  root = lookup_target (self, message);
+
+  /* The new endpoint could not reach a peer in another process */
+  if (!_comlink_channel_is_port (self->endpoint))
+    {
+      error = g_error_new_literal (COMLINK_ERROR, COMLINK_ERROR_NOT_TRANSFERABLE,
+                                   _ ("An endpoint can only move between threads of one process"));
+      reply_error (self, message->id, error);
+      return;
+    }
+
+  channel = comlink_channel_new ();
+  child = comlink_expose (root, comlink_channel_get_port1 (channel));
+  g_signal_connect_object (child, "closed", G_CALLBACK (on_spawned_closed), self, 0);
+  g_mutex_lock (&self->mutex);
+  if (!self->closed)
+    g_ptr_array_add (self->spawned, g_object_ref (child));
+  g_mutex_unlock (&self->mutex);
+
+  g_value_init (&value, COMLINK_TYPE_ENDPOINT);
+  g_value_set_object (&value, comlink_channel_get_port2 (channel));
+  body = _comlink_value_to_wire (self, &value, NULL, &error);
+  g_value_unset (&value);
+
+  if (body != NULL)
+    send_message (self, _comlink_message_new_reply (message->id, body));
+  else
+    reply_error (self, message->id, error);
+}
+
+/* --- Closing --- */
+
+void
+_comlink_connection_close_with_error (ComlinkConnection *self,
+                                      const GError      *error)
+{
+  g_autoptr(GHashTable) pending = NULL;
+  g_autoptr(GHashTable) invocations = NULL;
+  g_autoptr(GHashTable) exports = NULL;
+  g_autoptr(GHashTable) subscribed = NULL;
+  g_autoptr(GHashTable) serving = NULL;
+  g_autoptr(GPtrArray) parked = NULL;
+  g_autoptr(GPtrArray) spawned = NULL;
+  g_autoptr(GPtrArray) live_proxies = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GObject) root = NULL;
+  GQueue         held = G_QUEUE_INIT;
+  GSource       *release_source;
+  GSource       *drain_source;
+  GHashTableIter iter;
+  gpointer       value;
+  gboolean       held_self;
+
+  g_return_if_fail (COMLINK_IS_CONNECTION (self));
+  g_return_if_fail (error != NULL);
+
+  g_object_ref (self);
+
+  g_mutex_lock (&self->mutex);
+  if (self->closed)
+    {
+      g_mutex_unlock (&self->mutex);
+      g_object_unref (self);
+      return;
+    }
+  self->closed = TRUE;
+  self->close_error = g_error_copy (error);
+
+  pending = g_steal_pointer (&self->pending);
+  self->pending = new_id_table (pending_call_free);
+  invocations = g_steal_pointer (&self->invocations);
+  self->invocations = new_id_table (NULL);
+  /* The table does not own its invocations; one that is being disposed in
+   * another thread may be taken here and lives on until abandoned. */
+  g_hash_table_iter_init (&iter, invocations);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    g_object_ref (value);
+  exports = g_steal_pointer (&self->exports);
+  self->exports = new_id_table (export_record_free);
+  g_hash_table_remove_all (self->export_ids);
+  g_hash_table_remove_all (self->imports);
+  subscribed = g_steal_pointer (&self->subscribed);
+  self->subscribed = new_id_table (subscription_free);
+  serving = g_steal_pointer (&self->serving);
+  self->serving = new_id_table (emitter_free);
+  parked = g_steal_pointer (&self->parked);
+  self->parked = g_ptr_array_new_with_free_func (g_free);
+  spawned = g_steal_pointer (&self->spawned);
+  self->spawned = g_ptr_array_new_with_free_func (g_object_unref);
+
+  g_hash_table_iter_init (&iter, self->proxies);
+  while (g_hash_table_iter_next (&iter, &value, NULL))
+    {
+      ComlinkProxyRecord *record = value;
+      ComlinkProxy       *proxy = g_weak_ref_get (&record->proxy);
+
+      record->registered = FALSE;
+      if (proxy != NULL)
+        g_ptr_array_add (live_proxies, proxy);
+    }
+  g_hash_table_remove_all (self->proxies);
+
+  root = g_steal_pointer (&self->root);
+  held = self->held;
+  g_queue_init (&self->held);
+  self->held_fds = 0;
+  self->held_bytes = 0;
+  self->held_for_root = 0;
+  g_array_set_size (self->releases, 0);
+  release_source = g_steal_pointer (&self->release_source);
+  drain_source = g_steal_pointer (&self->drain_source);
+  held_self = self->holds_self;
+  self->holds_self = FALSE;
+  g_mutex_unlock (&self->mutex);
+
+  if (release_source != NULL)
+    {
+      g_source_destroy (release_source);
+      g_source_unref (release_source);
+    }
+  if (drain_source != NULL)
+    {
+      g_source_destroy (drain_source);
+      g_source_unref (drain_source);
+    }
+
+  /* Proxies first, so that a callback of a failed call that runs at once
+   * already finds its proxy defunct. */
+  for (guint i = 0; i < live_proxies->len; i++)
+    _comlink_proxy_defunct (g_ptr_array_index (live_proxies, i), error);
+
+  g_hash_table_iter_init (&iter, pending);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      PendingCall *call = value;
+
+      g_task_return_error (call->task, g_error_copy (error));
+    }
+
+  g_hash_table_iter_init (&iter, invocations);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      _comlink_invocation_abandon (value);
+      g_object_unref (value);
+    }
+
+  g_hash_table_iter_init (&iter, exports);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    emit_released (self, ((ExportRecord *) value)->object);
+  if (root != NULL)
+    emit_released (self, root);
+
+  /* Endpoints sent to the peer that it never claimed */
+  for (guint i = 0; i < parked->len; i++)
+    _comlink_channel_unpark (g_ptr_array_index (parked, i));
+
+  /* The endpoints created for the peer are served in this context, which
+   * may stop running (a terminated worker): they close with this one */
+  for (guint i = 0; i < spawned->len; i++)
+    {
+      ComlinkConnection *child = g_ptr_array_index (spawned, i);
+
+      g_signal_handlers_disconnect_by_data (child, self);
+      _comlink_connection_close_with_error (child, error);
+    }
+
+  /* Their descriptors are closed here */
+  g_queue_clear_full (&held, held_message_free);
+
+  _comlink_endpoint_set_written_func (self->endpoint, NULL, NULL);
+  _comlink_endpoint_set_receiver (self->endpoint, NULL, NULL);
+  g_clear_signal_handler (&self->closed_handler, self->endpoint);
+  comlink_endpoint_close (self->endpoint);
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CLOSED]);
+  g_signal_emit (self, signals[CLOSED], 0, error);
+
+  /* The self reference goes in an idle, so that whoever closed the
+   * connection may still look at it until the next iteration. */
+  if (held_self)
+    {
+      GSource *source = g_idle_source_new ();
+
+      g_source_set_static_name (source, "[comlink] connection closed");
+      g_source_set_callback (source, do_nothing, self, g_object_unref);
+      g_source_attach (source, self->context);
+      g_source_unref (source);
+    }
+  g_object_unref (self);
+}
+
+static void
+on_endpoint_closed (ComlinkEndpoint *endpoint,
+                    const GError    *error,
+                    gpointer         user_data)
+{
+  _comlink_connection_close_with_error (user_data, error);
+}
+
+/* --- GObject boilerplate --- */
+
 static void
 comlink_connection_dispose (GObject *object)
 {
@@ -2359,8 +2449,7 @@ comlink_connection_dispose (GObject *object)
       if (self->closed_handler != 0)
         {
           _comlink_endpoint_set_receiver (self->endpoint, NULL, NULL);
-          if (COMLINK_IS_STREAM_ENDPOINT (self->endpoint))
-            _comlink_stream_endpoint_set_written_func (COMLINK_STREAM_ENDPOINT (self->endpoint), NULL, NULL);
+          _comlink_endpoint_set_written_func (self->endpoint, NULL, NULL);
         }
       g_clear_signal_handler (&self->closed_handler, self->endpoint);
     }
@@ -2844,12 +2933,13 @@ connection_setup (ComlinkConnection *self,
     }
 
   _comlink_endpoint_set_receiver (endpoint, on_endpoint_message, self);
-  if (COMLINK_IS_STREAM_ENDPOINT (endpoint))
-    _comlink_stream_endpoint_set_written_func (COMLINK_STREAM_ENDPOINT (endpoint), on_endpoint_written, self);
+  _comlink_endpoint_set_written_func (endpoint, on_endpoint_written, self);
   self->closed_handler = g_signal_connect (endpoint, "closed",
                                            G_CALLBACK (on_endpoint_closed), self);
   comlink_endpoint_send (endpoint, _comlink_message_new_hello (), NULL);
 }
+
+/* --- Public API --- */
 
 /**
  * comlink_connection_get_for_endpoint:

@@ -17,6 +17,47 @@ void _comlink_endpoint_set_receiver (ComlinkEndpoint        *self,
                                      ComlinkEndpointReceiver receiver,
                                      gpointer                user_data);
 
+/* What a connection asks of its transport beyond moving messages: the
+ * policy for large bytes, and the flow control of a transport that
+ * buffers what it writes. These are private virtual functions of the base
+ * class, kept in its class private data so that the public, derivable
+ * class structure stays as it is. A transport that leaves one NULL has
+ * none of it: no bytes go as a memfd, nothing waits to be written, and
+ * it never pauses. ComlinkStreamEndpoint implements them; ComlinkChannel
+ * needs none. */
+typedef struct
+{
+  /* Whether @bytes go as a sealed memfd beside the message rather than in
+   * it; called from any thread */
+  gboolean (*sends_as_memfd) (ComlinkEndpoint *self,
+                              GBytes          *bytes);
+  /* How many bytes wait to be written to the peer; any thread */
+  gsize (*get_queued_bytes) (ComlinkEndpoint *self);
+  /* Stops or resumes reading and delivering messages; in the endpoint's
+   * context */
+  void (*set_paused) (ComlinkEndpoint *self,
+                      gboolean         paused);
+} ComlinkEndpointClassPrivate;
+
+ComlinkEndpointClassPrivate *_comlink_endpoint_class_get_private (ComlinkEndpointClass *klass);
+
+gboolean _comlink_endpoint_sends_as_memfd (ComlinkEndpoint *self,
+                                           GBytes          *bytes);
+gsize    _comlink_endpoint_get_queued_bytes (ComlinkEndpoint *self);
+void     _comlink_endpoint_set_paused (ComlinkEndpoint *self,
+                                       gboolean         paused);
+
+/* The connection learns, in the endpoint's context, each time the
+ * transport wrote a batch: what it held back for a peer that did not read
+ * may go on. The transport calls _comlink_endpoint_written(); nothing is
+ * called once the endpoint closed. */
+typedef void (*ComlinkEndpointWrittenFunc) (gpointer user_data);
+
+void _comlink_endpoint_set_written_func (ComlinkEndpoint           *self,
+                                         ComlinkEndpointWrittenFunc func,
+                                         gpointer                   user_data);
+void _comlink_endpoint_written (ComlinkEndpoint *self);
+
 /* A message and the file descriptors beside it, as queues keep them */
 typedef struct
 {

@@ -6,7 +6,13 @@
  * Lifetime: an endpoint is bound to the thread-default main context of
  * the thread that starts it; received messages and the single ::closed
  * emission happen in that context. It holds no reference to its users;
- * whoever listens (a ComlinkConnection) holds the endpoint.
+ * whoever listens (a ComlinkConnection) holds the endpoint. The receiver
+ * and the written notification are plain pointers that the connection
+ * sets and clears itself; closing the endpoint drops the latter.
+ *
+ * Besides the public virtual functions, the base class has private ones
+ * (ComlinkEndpointClassPrivate, in its class private data): the memfd
+ * policy and the flow control that a connection asks of its transport.
  */
 
 #include "config.h"
@@ -17,14 +23,16 @@
 
 typedef struct
 {
-  ComlinkEndpointReceiver receiver;
-  gpointer                receiver_data;
-  GMainContext           *context;
-  gint                    closed;
-  gint                    started;
+  ComlinkEndpointReceiver    receiver;
+  gpointer                   receiver_data;
+  ComlinkEndpointWrittenFunc written_func;
+  gpointer                   written_data;
+  GMainContext              *context;
+  gint                       closed;
+  gint                       started;
 } ComlinkEndpointPrivate;
 
-G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (ComlinkEndpoint, comlink_endpoint, G_TYPE_OBJECT)
+G_DEFINE_ABSTRACT_TYPE_WITH_CODE (ComlinkEndpoint, comlink_endpoint, G_TYPE_OBJECT, G_ADD_PRIVATE (ComlinkEndpoint) g_type_add_class_private (g_define_type_id, sizeof (ComlinkEndpointClassPrivate)))
 
 enum
 {
@@ -353,6 +361,62 @@ _comlink_endpoint_set_receiver (ComlinkEndpoint        *self,
   priv->receiver_data = user_data;
 }
 
+ComlinkEndpointClassPrivate *
+_comlink_endpoint_class_get_private (ComlinkEndpointClass *klass)
+{
+  return G_TYPE_CLASS_GET_PRIVATE (klass, COMLINK_TYPE_ENDPOINT, ComlinkEndpointClassPrivate);
+}
+
+/* The memfd policy belongs to the transport: none by default */
+gboolean
+_comlink_endpoint_sends_as_memfd (ComlinkEndpoint *self,
+                                  GBytes          *bytes)
+{
+  ComlinkEndpointClassPrivate *klass = _comlink_endpoint_class_get_private (COMLINK_ENDPOINT_GET_CLASS (self));
+
+  return klass->sends_as_memfd != NULL && klass->sends_as_memfd (self, bytes);
+}
+
+gsize
+_comlink_endpoint_get_queued_bytes (ComlinkEndpoint *self)
+{
+  ComlinkEndpointClassPrivate *klass = _comlink_endpoint_class_get_private (COMLINK_ENDPOINT_GET_CLASS (self));
+
+  return klass->get_queued_bytes != NULL ? klass->get_queued_bytes (self) : 0;
+}
+
+void
+_comlink_endpoint_set_paused (ComlinkEndpoint *self,
+                              gboolean         paused)
+{
+  ComlinkEndpointClassPrivate *klass = _comlink_endpoint_class_get_private (COMLINK_ENDPOINT_GET_CLASS (self));
+
+  if (klass->set_paused != NULL)
+    klass->set_paused (self, paused);
+}
+
+/* @func runs in the endpoint's context after each batch the transport
+ * wrote, until the endpoint closes or another one is set */
+void
+_comlink_endpoint_set_written_func (ComlinkEndpoint           *self,
+                                    ComlinkEndpointWrittenFunc func,
+                                    gpointer                   user_data)
+{
+  ComlinkEndpointPrivate *priv = comlink_endpoint_get_instance_private (self);
+
+  priv->written_func = func;
+  priv->written_data = user_data;
+}
+
+void
+_comlink_endpoint_written (ComlinkEndpoint *self)
+{
+  ComlinkEndpointPrivate *priv = comlink_endpoint_get_instance_private (self);
+
+  if (priv->written_func != NULL && !comlink_endpoint_is_closed (self))
+    priv->written_func (priv->written_data);
+}
+
 /**
  * comlink_endpoint_close_with_error:
  * @self: a #ComlinkEndpoint
@@ -378,6 +442,7 @@ comlink_endpoint_close_with_error (ComlinkEndpoint *self,
     return;
 
   g_object_ref (self);
+  priv->written_func = NULL;
   if (COMLINK_ENDPOINT_GET_CLASS (self)->close)
     COMLINK_ENDPOINT_GET_CLASS (self)->close (self);
   g_signal_emit (self, signals[CLOSED], 0, error);

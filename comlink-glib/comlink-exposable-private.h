@@ -6,13 +6,7 @@
 
 G_BEGIN_DECLS
 
-void _comlink_dispatch (ComlinkInvocation *invocation);
 void _comlink_exposable_released (ComlinkExposable  *self,
                                   ComlinkConnection *connection);
-
-GObject *_comlink_resolve_path (GObject            *object,
-                                const char * const *path,
-                                gsize               n_path,
-                                GError            **error);
 
 G_END_DECLS

@@ -373,6 +373,20 @@ proxy_dup_wire_path (ComlinkProxy *self,
   return path;
 }
 
+/* The proxy's own timeout, -1 if unset: the connection resolves the rest
+ * (_comlink_timeout_resolve()) */
+static gint
+proxy_get_own_timeout (ComlinkProxy *self)
+{
+  gint ret;
+
+  g_mutex_lock (&self->mutex);
+  ret = self->timeout_msec;
+  g_mutex_unlock (&self->mutex);
+
+  return ret;
+}
+
 static void
 proxy_request (ComlinkProxy       *self,
                ComlinkMessageType  type,
@@ -400,8 +414,7 @@ proxy_request (ComlinkProxy       *self,
                              COMLINK_MAX_PATH_LENGTH - 1);
   else
     _comlink_connection_request (connection, type, self->object_id, path, names, args, n_args,
-                                 timeout_msec < 0 ? comlink_proxy_get_timeout (self) : timeout_msec,
-                                 task);
+                                 timeout_msec, proxy_get_own_timeout (self), task);
   g_clear_pointer (&path, g_variant_unref);
   _comlink_connection_unref_in_context (connection);
 }
@@ -628,24 +641,24 @@ gint
 comlink_proxy_get_timeout (ComlinkProxy *self)
 {
   g_autoptr(ComlinkConnection) connection = NULL;
-  gint ret;
+  guint connection_timeout = 0;
+  gint  own;
 
   g_return_val_if_fail (COMLINK_IS_PROXY (self), 0);
 
   g_mutex_lock (&self->mutex);
-  ret = self->timeout_msec;
-  if (ret < 0 && self->connection != NULL)
+  own = self->timeout_msec;
+  if (own < 0 && self->connection != NULL)
     connection = g_object_ref (self->connection);
   g_mutex_unlock (&self->mutex);
 
-  if (ret < 0)
+  if (connection != NULL)
     {
-      ret = connection ? (gint) comlink_connection_get_timeout (connection) : 0;
-      if (connection != NULL)
-        _comlink_connection_unref_in_context (g_steal_pointer (&connection));
+      connection_timeout = comlink_connection_get_timeout (connection);
+      _comlink_connection_unref_in_context (g_steal_pointer (&connection));
     }
 
-  return ret;
+  return (gint) _comlink_timeout_resolve (-1, own, connection_timeout);
 }
 
 /**
@@ -1490,7 +1503,7 @@ comlink_proxy_create_endpoint_async (ComlinkProxy       *self,
     }
 
   _comlink_connection_request (connection, COMLINK_MESSAGE_ENDPOINT, 0, NULL, NULL, NULL, 0,
-                               comlink_proxy_get_timeout (self), task);
+                               -1, proxy_get_own_timeout (self), task);
   _comlink_connection_unref_in_context (connection);
 }
 

@@ -49,10 +49,11 @@
 
 #include <gio/gunixfdmessage.h>
 
+#include "comlink-bytes.h"
 #include "comlink-endpoint-private.h"
 #include "comlink-error.h"
 #include "comlink-private.h"
-#include "comlink-stream-endpoint-private.h"
+#include "comlink-stream-endpoint.h"
 #include "comlink-wire-private.h"
 
 #define DEFAULT_MAX_MESSAGE_SIZE (128 * 1024 * 1024)
@@ -113,11 +114,9 @@ struct _ComlinkStreamEndpoint
 
   /* Backpressure, in the endpoint's context: while paused, nothing is
    * read or delivered */
-  ComlinkStreamWrittenFunc written_func;
-  gpointer                 written_data;
-  GSource                 *resume_source;
-  gboolean                 paused;
-  gboolean                 read_wanted; /* a read is due when it resumes */
+  GSource *resume_source;
+  gboolean paused;
+  gboolean read_wanted; /* a read is due when it resumes */
 
   GMutex mutex;
   /* Protected by mutex */
@@ -147,11 +146,16 @@ enum
 
 static GParamSpec *properties[N_PROPS];
 
-static void read_more (ComlinkStreamEndpoint *self);
-static void flush_early (ComlinkStreamEndpoint *self);
-static void schedule_delivery (ComlinkStreamEndpoint *self);
-static void go_on_reading (ComlinkStreamEndpoint *self);
-static void written (ComlinkStreamEndpoint *self);
+static void     read_more (ComlinkStreamEndpoint *self);
+static void     flush_early (ComlinkStreamEndpoint *self);
+static void     schedule_delivery (ComlinkStreamEndpoint *self);
+static void     go_on_reading (ComlinkStreamEndpoint *self);
+static void     written (ComlinkStreamEndpoint *self);
+static gboolean comlink_stream_endpoint_sends_as_memfd (ComlinkEndpoint *endpoint,
+                                                        GBytes          *bytes);
+static gsize    comlink_stream_endpoint_get_queued_bytes (ComlinkEndpoint *endpoint);
+static void     comlink_stream_endpoint_set_paused (ComlinkEndpoint *endpoint,
+                                                    gboolean         paused);
 
 /* The size properties are read and written from any thread */
 static guint64
@@ -1057,7 +1061,6 @@ comlink_stream_endpoint_close (ComlinkEndpoint *endpoint)
       g_source_destroy (self->resume_source);
       g_clear_pointer (&self->resume_source, g_source_unref);
     }
-  self->written_func = NULL;
   close_fds (self->in_fds);
   close_fds (self->body_fds);
   g_queue_clear_full (&self->ready, (GDestroyNotify) _comlink_queued_message_free);
@@ -1191,8 +1194,9 @@ comlink_stream_endpoint_can_send_fds (ComlinkEndpoint *endpoint)
 static void
 comlink_stream_endpoint_class_init (ComlinkStreamEndpointClass *klass)
 {
-  GObjectClass         *object_class = G_OBJECT_CLASS (klass);
-  ComlinkEndpointClass *endpoint_class = COMLINK_ENDPOINT_CLASS (klass);
+  GObjectClass                *object_class = G_OBJECT_CLASS (klass);
+  ComlinkEndpointClass        *endpoint_class = COMLINK_ENDPOINT_CLASS (klass);
+  ComlinkEndpointClassPrivate *endpoint_private = _comlink_endpoint_class_get_private (endpoint_class);
 
   _comlink_init_i18n ();
 
@@ -1205,6 +1209,9 @@ comlink_stream_endpoint_class_init (ComlinkStreamEndpointClass *klass)
   endpoint_class->send = comlink_stream_endpoint_send;
   endpoint_class->close = comlink_stream_endpoint_close;
   endpoint_class->can_send_fds = comlink_stream_endpoint_can_send_fds;
+  endpoint_private->sends_as_memfd = comlink_stream_endpoint_sends_as_memfd;
+  endpoint_private->get_queued_bytes = comlink_stream_endpoint_get_queued_bytes;
+  endpoint_private->set_paused = comlink_stream_endpoint_set_paused;
 
   /**
    * ComlinkStreamEndpoint:stream:
@@ -1504,8 +1511,7 @@ go_on_reading (ComlinkStreamEndpoint *self)
 static void
 written (ComlinkStreamEndpoint *self)
 {
-  if (self->written_func != NULL && !comlink_endpoint_is_closed (COMLINK_ENDPOINT (self)))
-    self->written_func (self->written_data);
+  _comlink_endpoint_written (COMLINK_ENDPOINT (self));
 }
 
 /* Called with the mutex held */
@@ -1517,10 +1523,11 @@ queued_bytes_locked (ComlinkStreamEndpoint *self)
 
 /* The bytes that wait to be written: those sent and not taken by a write
  * yet, and the whole batch being written. Any thread. */
-gsize
-_comlink_stream_endpoint_get_queued_bytes (ComlinkStreamEndpoint *self)
+static gsize
+comlink_stream_endpoint_get_queued_bytes (ComlinkEndpoint *endpoint)
 {
-  gsize ret;
+  ComlinkStreamEndpoint *self = COMLINK_STREAM_ENDPOINT (endpoint);
+  gsize                  ret;
 
   g_mutex_lock (&self->mutex);
   ret = queued_bytes_locked (self);
@@ -1529,15 +1536,22 @@ _comlink_stream_endpoint_get_queued_bytes (ComlinkStreamEndpoint *self)
   return ret;
 }
 
-/* @func runs in the endpoint's context after each batch was written, until
- * the endpoint closes or another one is set */
-void
-_comlink_stream_endpoint_set_written_func (ComlinkStreamEndpoint   *self,
-                                           ComlinkStreamWrittenFunc func,
-                                           gpointer                 user_data)
+/* Whether @bytes go as a sealed memfd rather than in the message: only
+ * over a socket that carries descriptors, for shared bytes whatever their
+ * size, for others from the memfd threshold on (0 turns it off). */
+static gboolean
+comlink_stream_endpoint_sends_as_memfd (ComlinkEndpoint *endpoint,
+                                        GBytes          *bytes)
 {
-  self->written_func = func;
-  self->written_data = user_data;
+  ComlinkStreamEndpoint *self = COMLINK_STREAM_ENDPOINT (endpoint);
+  gsize                  size = g_bytes_get_size (bytes);
+  guint64                threshold;
+
+  if (size == 0 || !comlink_endpoint_can_send_fds (endpoint))
+    return FALSE;
+
+  threshold = comlink_stream_endpoint_get_memfd_threshold (self);
+  return (threshold > 0 && size >= threshold) || comlink_bytes_is_shared (bytes);
 }
 
 static gboolean
@@ -1554,10 +1568,12 @@ resume_cb (gpointer user_data)
 /* Stops or resumes reading and delivering messages; in the endpoint's
  * context. The messages read already are delivered, in order, from an
  * idle once it resumes. */
-void
-_comlink_stream_endpoint_set_paused (ComlinkStreamEndpoint *self,
-                                     gboolean               paused)
+static void
+comlink_stream_endpoint_set_paused (ComlinkEndpoint *endpoint,
+                                    gboolean         paused)
 {
+  ComlinkStreamEndpoint *self = COMLINK_STREAM_ENDPOINT (endpoint);
+
   if (self->paused == paused || comlink_endpoint_is_closed (COMLINK_ENDPOINT (self)))
     return;
 

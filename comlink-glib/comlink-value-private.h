@@ -8,8 +8,11 @@
 
 G_BEGIN_DECLS
 
-/* Both return a full (not floating) reference. File descriptors that go
- * beside the message are appended to *fds, which is created on demand. */
+/* The _to_wire functions return a full (not floating) reference. File
+ * descriptors that go beside the message are appended to *fds, which is
+ * created on demand. _comlink_value_from_wire reads the descriptors that
+ * a value refers to from @fds, those that came beside the message (or
+ * NULL), and duplicates the ones it keeps. */
 
 GVariant *_comlink_value_to_wire (ComlinkConnection *connection,
                                   const GValue      *value,
@@ -22,11 +25,8 @@ GVariant *_comlink_values_to_wire (ComlinkConnection *connection,
                                    GError           **error);
 gboolean  _comlink_value_from_wire (ComlinkConnection *connection,
                                     GVariant          *wire,
+                                    GUnixFDList       *fds,
                                     GValue            *value,
                                     GError           **error);
-gboolean  _comlink_value_convert (const GValue *src,
-                                  GType         type,
-                                  GValue       *dest,
-                                  GError      **error);
 
 G_END_DECLS

@@ -11,14 +11,14 @@
  * Receiving is two steps: _comlink_value_from_wire gives the value its
  * natural GValue type (a received object becomes a ComlinkProxy, a
  * reference back becomes the original object), and _comlink_value_convert
- * converts it to the type the receiver declares, with range checks.
+ * (comlink-value-convert.c) converts it to the type the receiver
+ * declares, with range checks.
  */
 
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <math.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -28,6 +28,7 @@
 #include "comlink-bytes-private.h"
 #include "comlink-channel-private.h"
 #include "comlink-connection-private.h"
+#include "comlink-endpoint-private.h"
 #include "comlink-error.h"
 #include "comlink-private.h"
 #include "comlink-proxy-private.h"
@@ -180,11 +181,28 @@ is_fd_holder (GObject *object)
          G_IS_UNIX_OUTPUT_STREAM (object);
 }
 
+/* A duplicate of the descriptor @handle of @fds, the descriptors that
+ * came beside the message being decoded */
+static gint
+dup_incoming_fd (GUnixFDList *fds,
+                 gint32       handle,
+                 GError     **error)
+{
+  if (fds == NULL || handle < 0 || handle >= g_unix_fd_list_get_length (fds))
+    {
+      g_set_error_literal (error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
+                           _ ("A value refers to a file descriptor that did not come with the message"));
+      return -1;
+    }
+
+  return g_unix_fd_list_get (fds, handle, error);
+}
+
 static gboolean
-fds_from_wire (ComlinkConnection *connection,
-               GVariant          *content,
-               GValue            *value,
-               GError           **error)
+fds_from_wire (GVariant    *content,
+               GUnixFDList *incoming,
+               GValue      *value,
+               GError     **error)
 {
   g_autoptr(GVariant) handles = g_variant_get_child_value (content, 1);
   g_autoptr(GArray) fds = g_array_new (FALSE, FALSE, sizeof (gint));
@@ -213,7 +231,7 @@ fds_from_wire (ComlinkConnection *connection,
       gint   fd;
 
       g_variant_get_child (handles, i, "h", &handle);
-      fd = _comlink_connection_dup_incoming_fd (connection, handle, error);
+      fd = dup_incoming_fd (incoming, handle, error);
       if (fd < 0)
         {
           for (guint j = 0; j < fds->len; j++)
@@ -259,10 +277,10 @@ memfd_to_wire (GBytes      *bytes,
 }
 
 static gboolean
-memfd_from_wire (ComlinkConnection *connection,
-                 GVariant          *content,
-                 GValue            *value,
-                 GError           **error)
+memfd_from_wire (GVariant    *content,
+                 GUnixFDList *incoming,
+                 GValue      *value,
+                 GError     **error)
 {
   GBytes *bytes;
   guint64 size;
@@ -270,7 +288,7 @@ memfd_from_wire (ComlinkConnection *connection,
   int     fd;
 
   g_variant_get (content, "(th)", &size, &handle);
-  fd = _comlink_connection_dup_incoming_fd (connection, handle, error);
+  fd = dup_incoming_fd (incoming, handle, error);
   if (fd < 0)
     return FALSE;
 
@@ -355,7 +373,7 @@ boxed_to_wire (ComlinkConnection *connection,
     {
       if (boxed == NULL)
         return g_variant_ref (_comlink_wire_none ());
-      if (fds != NULL && _comlink_connection_sends_as_memfd (connection, boxed))
+      if (fds != NULL && _comlink_endpoint_sends_as_memfd (comlink_connection_get_endpoint (connection), boxed))
         {
           if (*fds == NULL)
             *fds = g_unix_fd_list_new ();
@@ -527,6 +545,7 @@ _comlink_values_to_wire (ComlinkConnection *connection,
 static gboolean
 tagged_from_wire (ComlinkConnection *connection,
                   GVariant          *wire,
+                  GUnixFDList       *fds,
                   GValue            *value,
                   GError           **error)
 {
@@ -648,10 +667,10 @@ tagged_from_wire (ComlinkConnection *connection,
       return _comlink_transfer_handler_read (content, value, error);
 
     case COMLINK_TAG_FDS:
-      return fds_from_wire (connection, content, value, error);
+      return fds_from_wire (content, fds, value, error);
 
     case COMLINK_TAG_MEMFD:
-      return memfd_from_wire (connection, content, value, error);
+      return memfd_from_wire (content, fds, value, error);
 
     case COMLINK_TAG_PEER:
       {
@@ -677,6 +696,7 @@ tagged_from_wire (ComlinkConnection *connection,
 gboolean
 _comlink_value_from_wire (ComlinkConnection *connection,
                           GVariant          *wire,
+                          GUnixFDList       *fds,
                           GValue            *value,
                           GError           **error)
 {
@@ -754,294 +774,10 @@ _comlink_value_from_wire (ComlinkConnection *connection,
       return TRUE;
     }
   else if (_comlink_wire_is_tagged (wire))
-    return tagged_from_wire (connection, wire, value, error);
+    return tagged_from_wire (connection, wire, fds, value, error);
 
   g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
                _ ("Value of type “%s” is not part of the protocol"),
                g_variant_get_type_string (wire));
-  return FALSE;
-}
-
-/* Numbers convert between types when the value fits the target. */
-static gboolean
-number_get (const GValue *src,
-            gint64       *as_int,
-            guint64      *as_uint,
-            gdouble      *as_double,
-            gboolean     *is_signed,
-            gboolean     *is_float)
-{
-  *is_signed = TRUE;
-  *is_float = FALSE;
-
-  switch (G_TYPE_FUNDAMENTAL (G_VALUE_TYPE (src)))
-    {
-    case G_TYPE_CHAR: *as_int = g_value_get_schar (src); break;
-    case G_TYPE_INT: *as_int = g_value_get_int (src); break;
-    case G_TYPE_LONG: *as_int = g_value_get_long (src); break;
-    case G_TYPE_INT64: *as_int = g_value_get_int64 (src); break;
-    case G_TYPE_UCHAR:
-      *as_uint = g_value_get_uchar (src);
-      *is_signed = FALSE;
-      break;
-    case G_TYPE_UINT:
-      *as_uint = g_value_get_uint (src);
-      *is_signed = FALSE;
-      break;
-    case G_TYPE_ULONG:
-      *as_uint = g_value_get_ulong (src);
-      *is_signed = FALSE;
-      break;
-    case G_TYPE_UINT64:
-      *as_uint = g_value_get_uint64 (src);
-      *is_signed = FALSE;
-      break;
-    case G_TYPE_FLOAT:
-      *as_double = g_value_get_float (src);
-      *is_float = TRUE;
-      break;
-    case G_TYPE_DOUBLE:
-      *as_double = g_value_get_double (src);
-      *is_float = TRUE;
-      break;
-    default:
-      return FALSE;
-    }
-
-  if (*is_float)
-    {
-      /* A whole number in a double (as JavaScript sends) converts to an
-       * integer type; anything else does not. */
-      if (isfinite (*as_double) && *as_double == floor (*as_double) &&
-          *as_double >= -9223372036854775808.0 && *as_double < 18446744073709551616.0)
-        {
-          if (*as_double < 0)
-            *as_int = (gint64) *as_double;
-          else
-            {
-              *as_uint = (guint64) *as_double;
-              *is_signed = FALSE;
-            }
-        }
-      else
-        *is_signed = -1;
-    }
-  else if (*is_signed)
-    *as_double = (gdouble) *as_int;
-  else
-    *as_double = (gdouble) *as_uint;
-
-  return TRUE;
-}
-
-static gboolean
-in_range (gboolean is_signed,
-          gint64   as_int,
-          guint64  as_uint,
-          gint64   min,
-          guint64  max)
-{
-  if (is_signed == TRUE)
-    return as_int >= min && (as_int < 0 || (guint64) as_int <= max);
-  if (is_signed == FALSE)
-    return as_uint <= max;
-  return FALSE;
-}
-
-static gboolean
-convert_number (const GValue *src,
-                GType         type,
-                GValue       *dest)
-{
-  gint64   i = 0;
-  guint64  u = 0;
-  gdouble  d = 0;
-  gboolean is_signed, is_float;
-  gint64   v;
-
-  if (!number_get (src, &i, &u, &d, &is_signed, &is_float))
-    return FALSE;
-
-  v = is_signed == TRUE ? i : (gint64) u;
-
-  switch (G_TYPE_FUNDAMENTAL (type))
-    {
-    case G_TYPE_CHAR:
-      if (!in_range (is_signed, i, u, G_MININT8, G_MAXINT8))
-        return FALSE;
-      g_value_init (dest, type);
-      g_value_set_schar (dest, (gint8) v);
-      return TRUE;
-    case G_TYPE_UCHAR:
-      if (!in_range (is_signed, i, u, 0, G_MAXUINT8))
-        return FALSE;
-      g_value_init (dest, type);
-      g_value_set_uchar (dest, (guchar) v);
-      return TRUE;
-    case G_TYPE_INT:
-      if (!in_range (is_signed, i, u, G_MININT32, G_MAXINT32))
-        return FALSE;
-      g_value_init (dest, type);
-      g_value_set_int (dest, (gint) v);
-      return TRUE;
-    case G_TYPE_UINT:
-      if (!in_range (is_signed, i, u, 0, G_MAXUINT32))
-        return FALSE;
-      g_value_init (dest, type);
-      g_value_set_uint (dest, (guint) v);
-      return TRUE;
-    case G_TYPE_LONG:
-      if (!in_range (is_signed, i, u, G_MINLONG, G_MAXLONG))
-        return FALSE;
-      g_value_init (dest, type);
-      g_value_set_long (dest, (glong) v);
-      return TRUE;
-    case G_TYPE_ULONG:
-      if (!in_range (is_signed, i, u, 0, G_MAXULONG))
-        return FALSE;
-      g_value_init (dest, type);
-      g_value_set_ulong (dest, is_signed == TRUE ? (gulong) i : (gulong) u);
-      return TRUE;
-    case G_TYPE_INT64:
-      if (!in_range (is_signed, i, u, G_MININT64, G_MAXINT64))
-        return FALSE;
-      g_value_init (dest, type);
-      g_value_set_int64 (dest, v);
-      return TRUE;
-    case G_TYPE_UINT64:
-      if (!in_range (is_signed, i, u, 0, G_MAXUINT64))
-        return FALSE;
-      g_value_init (dest, type);
-      g_value_set_uint64 (dest, is_signed == TRUE ? (guint64) i : u);
-      return TRUE;
-    case G_TYPE_FLOAT:
-      if (isfinite (d) && (d > G_MAXFLOAT || d < -G_MAXFLOAT))
-        return FALSE;
-      g_value_init (dest, type);
-      g_value_set_float (dest, (gfloat) d);
-      return TRUE;
-    case G_TYPE_DOUBLE:
-      g_value_init (dest, type);
-      g_value_set_double (dest, d);
-      return TRUE;
-    default:
-      return FALSE;
-    }
-}
-
-static gboolean
-convert_enum (const GValue *src,
-              GType         type,
-              GValue       *dest)
-{
-  g_autoptr(GEnumClass) klass = g_type_class_ref (type);
-  GEnumValue *enum_value = NULL;
-
-  if (G_VALUE_HOLDS_STRING (src) && g_value_get_string (src) != NULL)
-    {
-      enum_value = g_enum_get_value_by_nick (klass, g_value_get_string (src));
-      if (enum_value == NULL)
-        enum_value = g_enum_get_value_by_name (klass, g_value_get_string (src));
-    }
-  else if (G_VALUE_HOLDS_ENUM (src))
-    {
-      g_autoptr(GEnumClass) src_class = g_type_class_ref (G_VALUE_TYPE (src));
-      GEnumValue *src_value = g_enum_get_value (src_class, g_value_get_enum (src));
-
-      if (src_value != NULL)
-        enum_value = g_enum_get_value_by_nick (klass, src_value->value_nick);
-    }
-
-  if (enum_value == NULL)
-    return FALSE;
-
-  g_value_init (dest, type);
-  g_value_set_enum (dest, enum_value->value);
-  return TRUE;
-}
-
-static gboolean
-convert_flags (const GValue *src,
-               GType         type,
-               GValue       *dest)
-{
-  g_autoptr(GFlagsClass) klass = g_type_class_ref (type);
-  const char * const *nicks;
-  guint               flags = 0;
-
-  if (!G_VALUE_HOLDS (src, G_TYPE_STRV))
-    return FALSE;
-
-  nicks = g_value_get_boxed (src);
-  for (guint i = 0; nicks != NULL && nicks[i] != NULL; i++)
-    {
-      GFlagsValue *flags_value = g_flags_get_value_by_nick (klass, nicks[i]);
-
-      if (flags_value == NULL)
-        return FALSE;
-      flags |= flags_value->value;
-    }
-
-  g_value_init (dest, type);
-  g_value_set_flags (dest, flags);
-  return TRUE;
-}
-
-gboolean
-_comlink_value_convert (const GValue *src,
-                        GType         type,
-                        GValue       *dest,
-                        GError      **error)
-{
-  GType src_type = G_VALUE_TYPE (src);
-
-  g_assert (!G_IS_VALUE (dest));
-
-  if (src_type == G_TYPE_INVALID)
-    {
-      /* Nothing (void, a NULL boxed) converts to a NULL of any pointer type */
-      if (G_TYPE_IS_OBJECT (type) || G_TYPE_IS_INTERFACE (type) ||
-          G_TYPE_FUNDAMENTAL (type) == G_TYPE_BOXED ||
-          G_TYPE_FUNDAMENTAL (type) == G_TYPE_VARIANT ||
-          G_TYPE_FUNDAMENTAL (type) == G_TYPE_STRING)
-        {
-          g_value_init (dest, type);
-          return TRUE;
-        }
-    }
-  else if (g_value_type_compatible (src_type, type))
-    {
-      g_value_init (dest, type);
-      g_value_copy (src, dest);
-      return TRUE;
-    }
-  else if ((G_TYPE_IS_OBJECT (src_type) || (G_TYPE_IS_INTERFACE (src_type) && g_type_is_a (src_type, G_TYPE_OBJECT))) &&
-           (G_TYPE_IS_OBJECT (type) || G_TYPE_IS_INTERFACE (type)))
-    {
-      GObject *object = g_value_get_object (src);
-
-      if (object == NULL || g_type_is_a (G_OBJECT_TYPE (object), type))
-        {
-          g_value_init (dest, type);
-          g_value_set_object (dest, object);
-          return TRUE;
-        }
-    }
-  else if (G_TYPE_IS_ENUM (type))
-    {
-      if (convert_enum (src, type, dest))
-        return TRUE;
-    }
-  else if (G_TYPE_IS_FLAGS (type))
-    {
-      if (convert_flags (src, type, dest))
-        return TRUE;
-    }
-  else if (convert_number (src, type, dest))
-    return TRUE;
-
-  g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_TYPE_MISMATCH,
-               _ ("A value of type %s does not convert to %s"),
-               src_type ? g_type_name (src_type) : "void", g_type_name (type));
   return FALSE;
 }

@@ -1,0 +1,303 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/*
+ * Local GValue conversion: a received value, in its natural type, to the
+ * type the receiver declares (a parameter, a property), with range
+ * checks. Numbers convert between types when the value fits (a whole
+ * double converts to an integer type, as JavaScript sends them), enums
+ * and flags from their nicks, objects to a type they are, and nothing
+ * (void, a NULL) to a NULL of any pointer type. No peer is involved:
+ * these functions hold nothing and touch no connection.
+ */
+
+#include "config.h"
+
+#include <math.h>
+
+#include "comlink-error.h"
+#include "comlink-private.h"
+#include "comlink-value-convert-private.h"
+
+/* Numbers convert between types when the value fits the target. */
+static gboolean
+number_get (const GValue *src,
+            gint64       *as_int,
+            guint64      *as_uint,
+            gdouble      *as_double,
+            gboolean     *is_signed,
+            gboolean     *is_float)
+{
+  *is_signed = TRUE;
+  *is_float = FALSE;
+
+  switch (G_TYPE_FUNDAMENTAL (G_VALUE_TYPE (src)))
+    {
+    case G_TYPE_CHAR: *as_int = g_value_get_schar (src); break;
+    case G_TYPE_INT: *as_int = g_value_get_int (src); break;
+    case G_TYPE_LONG: *as_int = g_value_get_long (src); break;
+    case G_TYPE_INT64: *as_int = g_value_get_int64 (src); break;
+    case G_TYPE_UCHAR:
+      *as_uint = g_value_get_uchar (src);
+      *is_signed = FALSE;
+      break;
+    case G_TYPE_UINT:
+      *as_uint = g_value_get_uint (src);
+      *is_signed = FALSE;
+      break;
+    case G_TYPE_ULONG:
+      *as_uint = g_value_get_ulong (src);
+      *is_signed = FALSE;
+      break;
+    case G_TYPE_UINT64:
+      *as_uint = g_value_get_uint64 (src);
+      *is_signed = FALSE;
+      break;
+    case G_TYPE_FLOAT:
+      *as_double = g_value_get_float (src);
+      *is_float = TRUE;
+      break;
+    case G_TYPE_DOUBLE:
+      *as_double = g_value_get_double (src);
+      *is_float = TRUE;
+      break;
+    default:
+      return FALSE;
+    }
+
+  if (*is_float)
+    {
+      /* A whole number in a double (as JavaScript sends) converts to an
+       * integer type; anything else does not. */
+      if (isfinite (*as_double) && *as_double == floor (*as_double) &&
+          *as_double >= -9223372036854775808.0 && *as_double < 18446744073709551616.0)
+        {
+          if (*as_double < 0)
+            *as_int = (gint64) *as_double;
+          else
+            {
+              *as_uint = (guint64) *as_double;
+              *is_signed = FALSE;
+            }
+        }
+      else
+        *is_signed = -1;
+    }
+  else if (*is_signed)
+    *as_double = (gdouble) *as_int;
+  else
+    *as_double = (gdouble) *as_uint;
+
+  return TRUE;
+}
+
+static gboolean
+in_range (gboolean is_signed,
+          gint64   as_int,
+          guint64  as_uint,
+          gint64   min,
+          guint64  max)
+{
+  if (is_signed == TRUE)
+    return as_int >= min && (as_int < 0 || (guint64) as_int <= max);
+  if (is_signed == FALSE)
+    return as_uint <= max;
+  return FALSE;
+}
+
+static gboolean
+convert_number (const GValue *src,
+                GType         type,
+                GValue       *dest)
+{
+  gint64   i = 0;
+  guint64  u = 0;
+  gdouble  d = 0;
+  gboolean is_signed, is_float;
+  gint64   v;
+
+  if (!number_get (src, &i, &u, &d, &is_signed, &is_float))
+    return FALSE;
+
+  v = is_signed == TRUE ? i : (gint64) u;
+
+  switch (G_TYPE_FUNDAMENTAL (type))
+    {
+    case G_TYPE_CHAR:
+      if (!in_range (is_signed, i, u, G_MININT8, G_MAXINT8))
+        return FALSE;
+      g_value_init (dest, type);
+      g_value_set_schar (dest, (gint8) v);
+      return TRUE;
+    case G_TYPE_UCHAR:
+      if (!in_range (is_signed, i, u, 0, G_MAXUINT8))
+        return FALSE;
+      g_value_init (dest, type);
+      g_value_set_uchar (dest, (guchar) v);
+      return TRUE;
+    case G_TYPE_INT:
+      if (!in_range (is_signed, i, u, G_MININT32, G_MAXINT32))
+        return FALSE;
+      g_value_init (dest, type);
+      g_value_set_int (dest, (gint) v);
+      return TRUE;
+    case G_TYPE_UINT:
+      if (!in_range (is_signed, i, u, 0, G_MAXUINT32))
+        return FALSE;
+      g_value_init (dest, type);
+      g_value_set_uint (dest, (guint) v);
+      return TRUE;
+    case G_TYPE_LONG:
+      if (!in_range (is_signed, i, u, G_MINLONG, G_MAXLONG))
+        return FALSE;
+      g_value_init (dest, type);
+      g_value_set_long (dest, (glong) v);
+      return TRUE;
+    case G_TYPE_ULONG:
+      if (!in_range (is_signed, i, u, 0, G_MAXULONG))
+        return FALSE;
+      g_value_init (dest, type);
+      g_value_set_ulong (dest, is_signed == TRUE ? (gulong) i : (gulong) u);
+      return TRUE;
+    case G_TYPE_INT64:
+      if (!in_range (is_signed, i, u, G_MININT64, G_MAXINT64))
+        return FALSE;
+      g_value_init (dest, type);
+      g_value_set_int64 (dest, v);
+      return TRUE;
+    case G_TYPE_UINT64:
+      if (!in_range (is_signed, i, u, 0, G_MAXUINT64))
+        return FALSE;
+      g_value_init (dest, type);
+      g_value_set_uint64 (dest, is_signed == TRUE ? (guint64) i : u);
+      return TRUE;
+    case G_TYPE_FLOAT:
+      if (isfinite (d) && (d > G_MAXFLOAT || d < -G_MAXFLOAT))
+        return FALSE;
+      g_value_init (dest, type);
+      g_value_set_float (dest, (gfloat) d);
+      return TRUE;
+    case G_TYPE_DOUBLE:
+      g_value_init (dest, type);
+      g_value_set_double (dest, d);
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+static gboolean
+convert_enum (const GValue *src,
+              GType         type,
+              GValue       *dest)
+{
+  g_autoptr(GEnumClass) klass = g_type_class_ref (type);
+  GEnumValue *enum_value = NULL;
+
+  if (G_VALUE_HOLDS_STRING (src) && g_value_get_string (src) != NULL)
+    {
+      enum_value = g_enum_get_value_by_nick (klass, g_value_get_string (src));
+      if (enum_value == NULL)
+        enum_value = g_enum_get_value_by_name (klass, g_value_get_string (src));
+    }
+  else if (G_VALUE_HOLDS_ENUM (src))
+    {
+      g_autoptr(GEnumClass) src_class = g_type_class_ref (G_VALUE_TYPE (src));
+      GEnumValue *src_value = g_enum_get_value (src_class, g_value_get_enum (src));
+
+      if (src_value != NULL)
+        enum_value = g_enum_get_value_by_nick (klass, src_value->value_nick);
+    }
+
+  if (enum_value == NULL)
+    return FALSE;
+
+  g_value_init (dest, type);
+  g_value_set_enum (dest, enum_value->value);
+  return TRUE;
+}
+
+static gboolean
+convert_flags (const GValue *src,
+               GType         type,
+               GValue       *dest)
+{
+  g_autoptr(GFlagsClass) klass = g_type_class_ref (type);
+  const char * const *nicks;
+  guint               flags = 0;
+
+  if (!G_VALUE_HOLDS (src, G_TYPE_STRV))
+    return FALSE;
+
+  nicks = g_value_get_boxed (src);
+  for (guint i = 0; nicks != NULL && nicks[i] != NULL; i++)
+    {
+      GFlagsValue *flags_value = g_flags_get_value_by_nick (klass, nicks[i]);
+
+      if (flags_value == NULL)
+        return FALSE;
+      flags |= flags_value->value;
+    }
+
+  g_value_init (dest, type);
+  g_value_set_flags (dest, flags);
+  return TRUE;
+}
+
+gboolean
+_comlink_value_convert (const GValue *src,
+                        GType         type,
+                        GValue       *dest,
+                        GError      **error)
+{
+  GType src_type = G_VALUE_TYPE (src);
+
+  g_assert (!G_IS_VALUE (dest));
+
+  if (src_type == G_TYPE_INVALID)
+    {
+      /* Nothing (void, a NULL boxed) converts to a NULL of any pointer type */
+      if (G_TYPE_IS_OBJECT (type) || G_TYPE_IS_INTERFACE (type) ||
+          G_TYPE_FUNDAMENTAL (type) == G_TYPE_BOXED ||
+          G_TYPE_FUNDAMENTAL (type) == G_TYPE_VARIANT ||
+          G_TYPE_FUNDAMENTAL (type) == G_TYPE_STRING)
+        {
+          g_value_init (dest, type);
+          return TRUE;
+        }
+    }
+  else if (g_value_type_compatible (src_type, type))
+    {
+      g_value_init (dest, type);
+      g_value_copy (src, dest);
+      return TRUE;
+    }
+  else if ((G_TYPE_IS_OBJECT (src_type) || (G_TYPE_IS_INTERFACE (src_type) && g_type_is_a (src_type, G_TYPE_OBJECT))) &&
+           (G_TYPE_IS_OBJECT (type) || G_TYPE_IS_INTERFACE (type)))
+    {
+      GObject *object = g_value_get_object (src);
+
+      if (object == NULL || g_type_is_a (G_OBJECT_TYPE (object), type))
+        {
+          g_value_init (dest, type);
+          g_value_set_object (dest, object);
+          return TRUE;
+        }
+    }
+  else if (G_TYPE_IS_ENUM (type))
+    {
+      if (convert_enum (src, type, dest))
+        return TRUE;
+    }
+  else if (G_TYPE_IS_FLAGS (type))
+    {
+      if (convert_flags (src, type, dest))
+        return TRUE;
+    }
+  else if (convert_number (src, type, dest))
+    return TRUE;
+
+  g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_TYPE_MISMATCH,
+               _ ("A value of type %s does not convert to %s"),
+               src_type ? g_type_name (src_type) : "void", g_type_name (type));
+  return FALSE;
+}
