@@ -106,6 +106,20 @@ gboolean   _comlink_wire_check_fds (GVariant *body,
                                     GError  **error);
 GError    *_comlink_wire_error_parse (GVariant *content);
 
+/* A part of a message that is not copied into the output buffer: it
+ * belongs at @position of the buffer, before what follows there */
+typedef struct
+{
+  gsize   position;
+  GBytes *bytes;
+} ComlinkWireRef;
+
+void _comlink_wire_write (GVariant   *value,
+                          GByteArray *buffer,
+                          GArray     *refs,
+                          gsize       threshold);
+void _comlink_wire_ref_clear (ComlinkWireRef *ref);
+
 gboolean _comlink_wire_check_serialised (const guint8 *data,
                                          gsize         size,
                                          guint64       max_elements,

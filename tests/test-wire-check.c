@@ -390,6 +390,85 @@ test_wire_check_offset_size (void)
   g_assert_false (glib_accepts (wide->data, wide->len));
 }
 
+/* The output of the writer, its references spliced in where they belong */
+static GByteArray *
+written_bytes (GVariant *value,
+               gsize     threshold,
+               guint    *n_refs)
+{
+  g_autoptr(GByteArray) buffer = g_byte_array_new ();
+  g_autoptr(GArray) refs = g_array_new (FALSE, FALSE, sizeof (ComlinkWireRef));
+  GByteArray *out = g_byte_array_new ();
+  gsize       at = 0;
+
+  g_array_set_clear_func (refs, (GDestroyNotify) _comlink_wire_ref_clear);
+  _comlink_wire_write (value, buffer, refs, threshold);
+  for (guint i = 0; i < refs->len; i++)
+    {
+      ComlinkWireRef *ref = &g_array_index (refs, ComlinkWireRef, i);
+
+      g_assert_cmpuint (ref->position, >=, at);
+      g_byte_array_append (out, buffer->data + at, ref->position - at);
+      g_byte_array_append (out, g_bytes_get_data (ref->bytes, NULL), g_bytes_get_size (ref->bytes));
+      at = ref->position;
+    }
+  g_byte_array_append (out, buffer->data + at, buffer->len - at);
+  *n_refs = refs->len;
+
+  return out;
+}
+
+/* The writer writes the bytes GLib would, whatever it copies and whatever
+ * it references */
+static void
+test_wire_writer_same_bytes (void)
+{
+  guint n_with_refs = 0;
+
+  for (guint i = 0; i < 3000; i++)
+    {
+      g_autoptr(GString) type_string = g_string_new (NULL);
+      g_autoptr(GVariantType) type = NULL;
+      g_autoptr(GVariant) boxed = NULL;
+
+      append_type (type_string, 4);
+      type = g_variant_type_new (type_string->str);
+      boxed = g_variant_ref_sink (g_variant_new_variant (random_value (type, 4)));
+
+      for (gsize threshold = 1; threshold <= 4096; threshold *= 64)
+        {
+          g_autoptr(GByteArray) written = NULL;
+          guint n_refs;
+
+          written = written_bytes (boxed, threshold, &n_refs);
+          n_with_refs += n_refs > 0;
+          g_assert_cmpmem (written->data, written->len, g_variant_get_data (boxed), g_variant_get_size (boxed));
+        }
+    }
+
+  /* Large arrays of numbers were referenced, not copied, now and then */
+  g_assert_cmpuint (n_with_refs, >, 100);
+}
+
+/* A GBytes value is sent from where it is */
+static void
+test_wire_writer_references_bytes (void)
+{
+  g_autoptr(GBytes) payload = g_bytes_new_take (g_malloc0 (1024 * 1024), 1024 * 1024);
+  g_autoptr(GVariant) message = NULL;
+  g_autoptr(GByteArray) buffer = g_byte_array_new ();
+  g_autoptr(GArray) refs = g_array_new (FALSE, FALSE, sizeof (ComlinkWireRef));
+
+  g_array_set_clear_func (refs, (GDestroyNotify) _comlink_wire_ref_clear);
+  message = g_variant_ref_sink (g_variant_new ("((ytt)asv)", 7, (guint64) 1, (guint64) 0, NULL,
+                                               g_variant_new ("(yv)", 3, g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING, payload, TRUE))));
+  _comlink_wire_write (g_variant_new_variant (message), buffer, refs, 64 * 1024);
+  g_assert_cmpuint (refs->len, ==, 1);
+  g_assert_true (g_bytes_get_data (g_array_index (refs, ComlinkWireRef, 0).bytes, NULL) ==
+                 g_bytes_get_data (payload, NULL));
+  g_assert_cmpuint (buffer->len, <, 100);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -401,6 +480,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/Comlink/WireCheck/elements", test_wire_check_elements);
   g_test_add_func ("/Comlink/WireCheck/depth", test_wire_check_depth);
   g_test_add_func ("/Comlink/WireCheck/offset-size", test_wire_check_offset_size);
+  g_test_add_func ("/Comlink/WireWriter/same-bytes", test_wire_writer_same_bytes);
+  g_test_add_func ("/Comlink/WireWriter/references-bytes", test_wire_writer_references_bytes);
 
   return g_test_run ();
 }

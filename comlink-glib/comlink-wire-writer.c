@@ -1,0 +1,310 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/*
+ * The wire layer: writing a message into an output buffer.
+ *
+ * A message is serialised as GLib would serialise it (the bytes are the
+ * same, which a test checks), but straight into the caller's buffer, and
+ * without copying large byte payloads: an array of numbers of at least
+ * the threshold (a GBytes value, for instance) is not copied but
+ * referenced, so that a stream sends it from where it is. Small parts
+ * are written by g_variant_store(), which serialises a value where it is
+ * told to, without a copy of its own.
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "comlink-wire-private.h"
+
+typedef struct
+{
+  GByteArray *buffer;
+  GArray     *refs; /* of ComlinkWireRef */
+  gsize       threshold;
+  gsize       pos; /* from the start of the value written, refs included */
+} Writer;
+
+static void
+pad_to (Writer *w,
+        gsize   alignment)
+{
+  while ((w->pos & alignment) != 0)
+    {
+      g_byte_array_append (w->buffer, (const guint8 *) "", 1);
+      w->pos++;
+    }
+}
+
+static void
+append (Writer       *w,
+        gconstpointer data,
+        gsize         size)
+{
+  g_byte_array_append (w->buffer, data, size);
+  w->pos += size;
+}
+
+static void
+write_offset (Writer *w,
+              gsize   value,
+              gsize   offset_size)
+{
+  guint8 bytes[8];
+
+  /* Framing offsets are little-endian in every byte order */
+  for (gsize i = 0; i < offset_size; i++)
+    bytes[i] = (value >> (8 * i)) & 0xff;
+  append (w, bytes, offset_size);
+}
+
+static gsize
+offset_size_for (gsize size)
+{
+  if (size > G_MAXUINT32)
+    return 8;
+  if (size > G_MAXUINT16)
+    return 4;
+  if (size > G_MAXUINT8)
+    return 2;
+  return size > 0 ? 1 : 0;
+}
+
+static gsize
+alignment_of (const GVariantType *type)
+{
+  const char *s = g_variant_type_peek_string (type);
+
+  switch (s[0])
+    {
+    case 'n':
+    case 'q':
+      return 1;
+    case 'i':
+    case 'u':
+    case 'h':
+      return 3;
+    case 'x':
+    case 't':
+    case 'd':
+    case 'v':
+      return 7;
+    case 'm':
+    case 'a':
+      return alignment_of (g_variant_type_element (type));
+    case '(':
+    case '{':
+      {
+        gsize alignment = 0;
+
+        for (const GVariantType *member = g_variant_type_first (type); member != NULL;
+             member = g_variant_type_next (member))
+          alignment |= alignment_of (member);
+        return alignment;
+      }
+    default:
+      return 0;
+    }
+}
+
+/* The size of every value of @type, or 0 if it varies */
+static gsize
+fixed_size_of (const GVariantType *type)
+{
+  const char *s = g_variant_type_peek_string (type);
+
+  switch (s[0])
+    {
+    case 'b':
+    case 'y':
+      return 1;
+    case 'n':
+    case 'q':
+      return 2;
+    case 'i':
+    case 'u':
+    case 'h':
+      return 4;
+    case 'x':
+    case 't':
+    case 'd':
+      return 8;
+    case '(':
+    case '{':
+      {
+        gsize alignment = alignment_of (type);
+        gsize offset = 0;
+
+        for (const GVariantType *member = g_variant_type_first (type); member != NULL;
+             member = g_variant_type_next (member))
+          {
+            gsize member_size = fixed_size_of (member);
+            gsize member_alignment = alignment_of (member);
+
+            if (member_size == 0)
+              return 0;
+            offset = ((offset + member_alignment) & ~member_alignment) + member_size;
+          }
+        offset = (offset + alignment) & ~alignment;
+        return offset == 0 ? 1 : offset;
+      }
+    default:
+      return 0;
+    }
+}
+
+static gboolean
+is_number_array (const GVariantType *type)
+{
+  const char *s = g_variant_type_peek_string (type);
+
+  return s[0] == 'a' && strchr ("bynqiuxthd", s[1]) != NULL;
+}
+
+static void write_value (Writer   *w,
+                         GVariant *value);
+
+static void
+write_array (Writer   *w,
+             GVariant *value,
+             gsize     size)
+{
+  const GVariantType *element = g_variant_type_element (g_variant_get_type (value));
+  gsize               alignment = alignment_of (element);
+  gboolean            fixed = fixed_size_of (element) != 0;
+  gsize               n = g_variant_n_children (value);
+  gsize               start = w->pos;
+  g_autofree gsize   *ends = fixed ? NULL : g_new (gsize, MAX (n, 1));
+
+  for (gsize i = 0; i < n; i++)
+    {
+      g_autoptr(GVariant) child = g_variant_get_child_value (value, i);
+
+      pad_to (w, alignment);
+      write_value (w, child);
+      if (!fixed)
+        ends[i] = w->pos - start;
+    }
+
+  if (!fixed)
+    for (gsize i = 0; i < n; i++)
+      write_offset (w, ends[i], offset_size_for (size));
+}
+
+static void
+write_tuple (Writer   *w,
+             GVariant *value,
+             gsize     size)
+{
+  const GVariantType *type = g_variant_get_type (value);
+  const GVariantType *member = g_variant_type_first (type);
+  gsize               n = g_variant_n_children (value);
+  gsize               start = w->pos;
+  g_autofree gsize   *ends = g_new (gsize, MAX (n, 1));
+  gsize               n_ends = 0;
+
+  for (gsize i = 0; i < n; i++, member = g_variant_type_next (member))
+    {
+      g_autoptr(GVariant) child = g_variant_get_child_value (value, i);
+
+      pad_to (w, alignment_of (member));
+      write_value (w, child);
+      /* The end of each member of variable size but the last */
+      if (i + 1 < n && fixed_size_of (member) == 0)
+        ends[n_ends++] = w->pos - start;
+    }
+
+  if (n == 0)
+    /* The unit is one zero byte */
+    append (w, "", 1);
+  else if (fixed_size_of (type) != 0)
+    pad_to (w, alignment_of (type));
+  else
+    /* In reverse order, after the members */
+    for (gsize i = n_ends; i > 0; i--)
+      write_offset (w, ends[i - 1], offset_size_for (size));
+}
+
+static void
+write_value (Writer   *w,
+             GVariant *value)
+{
+  const GVariantType *type = g_variant_get_type (value);
+  gsize               size = g_variant_get_size (value);
+
+  if (size < w->threshold || !g_variant_is_container (value))
+    {
+      g_byte_array_set_size (w->buffer, w->buffer->len + size);
+      g_variant_store (value, w->buffer->data + w->buffer->len - size);
+      w->pos += size;
+      return;
+    }
+
+  /* A large array of numbers, a GBytes value for instance, is sent from
+   * where it is */
+  if (is_number_array (type))
+    {
+      ComlinkWireRef ref;
+
+      ref.position = w->buffer->len;
+      ref.bytes = g_variant_get_data_as_bytes (value);
+      g_array_append_val (w->refs, ref);
+      w->pos += size;
+      return;
+    }
+
+  switch (g_variant_type_peek_string (type)[0])
+    {
+    case 'v':
+      {
+        g_autoptr(GVariant) child = g_variant_get_variant (value);
+        const char *child_type = g_variant_get_type_string (child);
+
+        write_value (w, child);
+        append (w, "", 1);
+        append (w, child_type, strlen (child_type));
+      }
+      break;
+
+    case 'm':
+      {
+        g_autoptr(GVariant) child = g_variant_get_maybe (value);
+
+        write_value (w, child);
+        if (fixed_size_of (g_variant_get_type (child)) == 0)
+          append (w, "", 1);
+      }
+      break;
+
+    case 'a':
+      write_array (w, value, size);
+      break;
+
+    default:
+      write_tuple (w, value, size);
+      break;
+    }
+}
+
+/* Writes the serialisation of @value, as g_variant_store() would, at the
+ * end of @buffer, but for arrays of numbers of @threshold bytes or more,
+ * which are not copied: each is appended to @refs with the position in
+ * @buffer where it belongs. @value starts at a position aligned to 8 for
+ * its padding to come out right: the frame's first byte. */
+void
+_comlink_wire_write (GVariant   *value,
+                     GByteArray *buffer,
+                     GArray     *refs,
+                     gsize       threshold)
+{
+  Writer w = { buffer, refs, MAX (threshold, 1), 0 };
+
+  write_value (&w, value);
+}
+
+void
+_comlink_wire_ref_clear (ComlinkWireRef *ref)
+{
+  g_clear_pointer (&ref->bytes, g_bytes_unref);
+}
