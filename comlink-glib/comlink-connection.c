@@ -1203,8 +1203,12 @@ hold_message (ComlinkConnection *self,
     }
 
   /* Parked requests fill the queue: stop reading until the peer reads.
-   * Only a transport that queues what it writes is ever congested. */
-  if (hold && congested && !self->paused && self->held.length >= self->max_held_requests)
+   * Only a transport that queues what it writes is ever congested. The
+   * same when requests wait behind held ones that are about to be served
+   * (the congestion just ended): reading goes on once they are, rather
+   * than refusing the requests that come meanwhile. */
+  if (hold && !self->paused && self->held.length >= self->max_held_requests &&
+      (congested || can_serve_held_locked (self)))
     pause = self->paused = TRUE;
   g_mutex_unlock (&self->mutex);
 

@@ -68,6 +68,10 @@
 /* While a batch of messages is being handled, what it sends goes out as
  * soon as this much waits, so that the peer works on it meanwhile */
 #define FLUSH_EARLY (16 * 1024)
+/* Over a Unix socket, an array of numbers this large (a GBytes value) is
+ * sent from where it is, not copied into the outgoing buffer */
+#define REF_THRESHOLD (64 * 1024)
+#define MAX_VECTORS 64
 
 /* A frame in the outgoing buffer that carries file descriptors */
 typedef struct
@@ -121,9 +125,13 @@ struct _ComlinkStreamEndpoint
   GMutex mutex;
   /* Protected by mutex */
   GByteArray *outgoing;
-  GArray     *outgoing_marks; /* of FdMark */
+  GArray     *outgoing_marks; /* of FdMark, at offsets of the whole batch */
+  GArray     *outgoing_refs;  /* of ComlinkWireRef: parts not copied */
+  gssize      outgoing_extra; /* their bytes, less the padding not sent */
   GByteArray *writing;
   GArray     *writing_marks;
+  GArray     *writing_refs;
+  gssize      writing_extra;
   GSource    *flush_source;
   guint64     max_message_size;
   guint64     max_message_elements;
@@ -372,7 +380,7 @@ flush_early (ComlinkStreamEndpoint *self)
   gboolean now;
 
   g_mutex_lock (&self->mutex);
-  now = self->writing == NULL && self->outgoing->len >= FLUSH_EARLY;
+  now = self->writing == NULL && self->outgoing->len + self->outgoing_extra >= FLUSH_EARLY;
   g_mutex_unlock (&self->mutex);
 
   if (now)
@@ -701,7 +709,7 @@ on_written (GObject      *source,
 
   g_mutex_lock (&self->mutex);
   g_clear_pointer (&self->writing, g_byte_array_unref);
-  more = self->outgoing->len > 0;
+  more = self->outgoing->len + self->outgoing_extra > 0;
   g_mutex_unlock (&self->mutex);
 
   if (error != NULL)
@@ -743,18 +751,64 @@ on_socket_writable (GSocket     *socket,
 /* Over a Unix socket: sends the batch being written from where it got to,
  * each frame with descriptors by a send of its own that begins with it,
  * until the socket would block. In the endpoint's context. */
+/* The vectors of bytes @from to @to of a batch: its buffer, with the parts
+ * that were not copied where they belong. Returns how many it filled. */
+static guint
+batch_vectors (GByteArray    *buffer,
+               GArray        *refs,
+               gsize          from,
+               gsize          to,
+               GOutputVector *vectors)
+{
+  guint n = 0;
+  gsize at = 0;   /* in the batch */
+  gsize read = 0; /* in the buffer */
+
+  for (guint i = 0; i <= refs->len && at < to && n < MAX_VECTORS; i++)
+    {
+      gsize         piece_end = i < refs->len ? g_array_index (refs, ComlinkWireRef, i).position : buffer->len;
+      const guint8 *pieces[2] = { buffer->data + read, NULL };
+      gsize         sizes[2] = { piece_end - read, 0 };
+
+      if (i < refs->len && g_array_index (refs, ComlinkWireRef, i).bytes != NULL)
+        pieces[1] = g_bytes_get_data (g_array_index (refs, ComlinkWireRef, i).bytes, &sizes[1]);
+      read = piece_end + (i < refs->len ? g_array_index (refs, ComlinkWireRef, i).skip : 0);
+
+      for (guint k = 0; k < 2 && n < MAX_VECTORS; k++)
+        {
+          gsize start = MAX (from, at);
+          gsize end = MIN (to, at + sizes[k]);
+
+          if (start < end)
+            {
+              vectors[n].buffer = pieces[k] + (start - at);
+              vectors[n].size = end - start;
+              n++;
+            }
+          at += sizes[k];
+        }
+    }
+
+  return n;
+}
+
+/* Over a Unix socket: sends the batch being written from where it got to,
+ * each frame with descriptors by a send of its own that begins with it,
+ * until the socket would block. In the endpoint's context. */
 static void
 socket_write (ComlinkStreamEndpoint *self)
 {
+  gsize    length = (gsize) ((gssize) self->writing->len + self->writing_extra);
   gboolean more;
 
-  while (self->write_offset < self->writing->len)
+  while (self->write_offset < length)
     {
       GSocketControlMessage *control = NULL;
-      GOutputVector          vector;
+      GOutputVector          vectors[MAX_VECTORS];
       GError                *error = NULL;
-      gsize                  end = self->writing->len;
+      gsize                  end = length;
       gssize                 n_written;
+      guint                  n_vectors;
       guint                  next = self->write_mark;
 
       /* A frame with descriptors begins a send of its own, which ends
@@ -765,9 +819,8 @@ socket_write (ComlinkStreamEndpoint *self)
       if (next < self->writing_marks->len)
         end = g_array_index (self->writing_marks, FdMark, next).offset;
 
-      vector.buffer = self->writing->data + self->write_offset;
-      vector.size = end - self->write_offset;
-      n_written = g_socket_send_message (self->socket, NULL, &vector, 1,
+      n_vectors = batch_vectors (self->writing, self->writing_refs, self->write_offset, end, vectors);
+      n_written = g_socket_send_message (self->socket, NULL, vectors, n_vectors,
                                          control ? &control : NULL, control ? 1 : 0,
                                          G_SOCKET_MSG_NONE, self->cancellable, &error);
       g_clear_object (&control);
@@ -805,9 +858,11 @@ socket_write (ComlinkStreamEndpoint *self)
   g_mutex_lock (&self->mutex);
   g_clear_pointer (&self->writing, g_byte_array_unref);
   g_array_set_size (self->writing_marks, 0);
+  g_array_set_size (self->writing_refs, 0);
+  self->writing_extra = 0;
   self->write_offset = 0;
   self->write_mark = 0;
-  more = self->outgoing->len > 0;
+  more = self->outgoing->len + self->outgoing_extra > 0;
   g_mutex_unlock (&self->mutex);
 
   if (more)
@@ -821,22 +876,27 @@ static void
 flush (ComlinkStreamEndpoint *self)
 {
   GByteArray *batch;
-  GArray     *marks;
+  GArray     *swap;
 
   if (comlink_endpoint_is_closed (COMLINK_ENDPOINT (self)))
     return;
 
   g_mutex_lock (&self->mutex);
-  if (self->writing != NULL || self->outgoing->len == 0)
+  if (self->writing != NULL || self->outgoing->len + self->outgoing_extra == 0)
     {
       g_mutex_unlock (&self->mutex);
       return;
     }
   batch = self->writing = self->outgoing;
   self->outgoing = g_byte_array_new ();
-  marks = self->outgoing_marks;
+  swap = self->outgoing_marks;
   self->outgoing_marks = self->writing_marks;
-  self->writing_marks = marks;
+  self->writing_marks = swap;
+  swap = self->outgoing_refs;
+  self->outgoing_refs = self->writing_refs;
+  self->writing_refs = swap;
+  self->writing_extra = self->outgoing_extra;
+  self->outgoing_extra = 0;
   g_mutex_unlock (&self->mutex);
 
   if (self->socket != NULL)
@@ -880,11 +940,14 @@ schedule_flush_locked (ComlinkStreamEndpoint *self)
   g_source_attach (self->flush_source, context);
 }
 
-/* Appends a frame of @size bytes of @data, with @fds, to what waits to be
- * written, but for its first @skip bytes (header included), which went
- * already. Called with the mutex held. */
+/* Appends a frame of @boxed, @size bytes, with @fds, to what waits to be
+ * written: written there by the wire layer, large byte arrays referenced
+ * rather than copied; or, if @data is given, copied from it but for its
+ * first @skip bytes (header included), which went already. Called with
+ * the mutex held. */
 static void
 append_frame_locked (ComlinkStreamEndpoint *self,
+                     GVariant              *boxed,
                      guint32                size,
                      const guint8          *data,
                      GUnixFDList           *fds,
@@ -896,7 +959,7 @@ append_frame_locked (ComlinkStreamEndpoint *self,
 
   if (fds != NULL)
     {
-      FdMark  mark = { offset, g_object_ref (fds) };
+      FdMark  mark = { (gsize) ((gssize) offset + self->outgoing_extra), g_object_ref (fds) };
       guint32 n_fds = GUINT32_TO_LE ((guint32) g_unix_fd_list_get_length (fds));
       guint32 word = GUINT32_TO_LE (size | HAS_FDS);
 
@@ -910,6 +973,31 @@ append_frame_locked (ComlinkStreamEndpoint *self,
       guint32 word = GUINT32_TO_LE (size);
 
       memcpy (header, &word, HEADER_SIZE);
+    }
+
+  if (data == NULL)
+    {
+      ComlinkWireRef gap = { 0, NULL, 0 };
+      guint          first_ref;
+
+      g_assert (skip == 0);
+      g_byte_array_append (self->outgoing, header, header_size);
+      /* GVariant writes a value in place only where it is aligned: padding
+       * that is not sent puts it there */
+      gap.position = self->outgoing->len;
+      gap.skip = (8 - (gap.position & 7)) & 7;
+      if (gap.skip > 0)
+        {
+          g_byte_array_set_size (self->outgoing, gap.position + gap.skip);
+          g_array_append_val (self->outgoing_refs, gap);
+          self->outgoing_extra -= gap.skip;
+        }
+      first_ref = self->outgoing_refs->len;
+      _comlink_wire_write (boxed, self->outgoing, self->outgoing_refs,
+                           self->socket != NULL ? REF_THRESHOLD : G_MAXSIZE);
+      for (guint i = first_ref; i < self->outgoing_refs->len; i++)
+        self->outgoing_extra += g_bytes_get_size (g_array_index (self->outgoing_refs, ComlinkWireRef, i).bytes);
+      return;
     }
 
   g_assert (skip <= header_size + size);
@@ -959,7 +1047,6 @@ comlink_stream_endpoint_send (ComlinkEndpoint *endpoint,
       boxed = swapped;
     }
   size = g_variant_get_size (boxed);
-  g_variant_get_data (boxed);
 
   /* The kernel takes at most this many descriptors in one send */
   if (fd_list != NULL && g_unix_fd_list_get_length (fd_list) > MAX_FDS)
@@ -985,8 +1072,8 @@ comlink_stream_endpoint_send (ComlinkEndpoint *endpoint,
    * Those that follow in the same main-loop iteration wait for the flush,
    * and go out together. No callback runs here: the caller may hold a
    * lock of its own. */
-  if (fd_list == NULL && self->socket != NULL && self->writing == NULL &&
-      self->outgoing->len == 0 && self->flush_source == NULL &&
+  if (fd_list == NULL && self->socket != NULL && size < REF_THRESHOLD && self->writing == NULL &&
+      self->outgoing->len + self->outgoing_extra == 0 && self->flush_source == NULL &&
       !comlink_endpoint_is_closed (endpoint))
     {
       gsize sent = send_direct (self, (guint32) size, g_variant_get_data (boxed));
@@ -998,10 +1085,10 @@ comlink_stream_endpoint_send (ComlinkEndpoint *endpoint,
           return TRUE;
         }
       /* The rest, if any, goes by the flush */
-      append_frame_locked (self, (guint32) size, g_variant_get_data (boxed), NULL, sent);
+      append_frame_locked (self, boxed, (guint32) size, g_variant_get_data (boxed), NULL, sent);
     }
   else
-    append_frame_locked (self, (guint32) size, g_variant_get_data (boxed), fd_list, 0);
+    append_frame_locked (self, boxed, (guint32) size, NULL, fd_list, 0);
   schedule_flush_locked (self);
   g_mutex_unlock (&self->mutex);
 
@@ -1016,7 +1103,7 @@ comlink_stream_endpoint_start (ComlinkEndpoint *endpoint)
   read_more (self);
 
   g_mutex_lock (&self->mutex);
-  if (self->outgoing->len > 0)
+  if (self->outgoing->len + self->outgoing_extra > 0)
     schedule_flush_locked (self);
   g_mutex_unlock (&self->mutex);
 }
@@ -1033,6 +1120,8 @@ comlink_stream_endpoint_close (ComlinkEndpoint *endpoint)
   source = g_steal_pointer (&self->flush_source);
   g_byte_array_set_size (self->outgoing, 0);
   g_array_set_size (self->outgoing_marks, 0);
+  g_array_set_size (self->outgoing_refs, 0);
+  self->outgoing_extra = 0;
   g_mutex_unlock (&self->mutex);
 
   if (source != NULL)
@@ -1083,6 +1172,8 @@ comlink_stream_endpoint_finalize (GObject *object)
   g_clear_pointer (&self->writing, g_byte_array_unref);
   g_clear_pointer (&self->outgoing_marks, g_array_unref);
   g_clear_pointer (&self->writing_marks, g_array_unref);
+  g_clear_pointer (&self->outgoing_refs, g_array_unref);
+  g_clear_pointer (&self->writing_refs, g_array_unref);
   close_fds (self->in_fds);
   close_fds (self->body_fds);
   g_queue_clear_full (&self->ready, (GDestroyNotify) _comlink_queued_message_free);
@@ -1311,6 +1402,10 @@ comlink_stream_endpoint_init (ComlinkStreamEndpoint *self)
   g_array_set_clear_func (self->outgoing_marks, (GDestroyNotify) fd_mark_clear);
   self->writing_marks = g_array_new (FALSE, FALSE, sizeof (FdMark));
   g_array_set_clear_func (self->writing_marks, (GDestroyNotify) fd_mark_clear);
+  self->outgoing_refs = g_array_new (FALSE, FALSE, sizeof (ComlinkWireRef));
+  g_array_set_clear_func (self->outgoing_refs, (GDestroyNotify) _comlink_wire_ref_clear);
+  self->writing_refs = g_array_new (FALSE, FALSE, sizeof (ComlinkWireRef));
+  g_array_set_clear_func (self->writing_refs, (GDestroyNotify) _comlink_wire_ref_clear);
   self->in_fds = g_array_new (FALSE, FALSE, sizeof (gint));
   self->body_fds = g_array_new (FALSE, FALSE, sizeof (gint));
   self->max_message_size = DEFAULT_MAX_MESSAGE_SIZE;
@@ -1518,7 +1613,8 @@ written (ComlinkStreamEndpoint *self)
 static gsize
 queued_bytes_locked (ComlinkStreamEndpoint *self)
 {
-  return self->outgoing->len + (self->writing != NULL ? self->writing->len : 0);
+  return (gsize) ((gssize) self->outgoing->len + self->outgoing_extra +
+                  (self->writing != NULL ? (gssize) self->writing->len + self->writing_extra : 0));
 }
 
 /* The bytes that wait to be written: those sent and not taken by a write

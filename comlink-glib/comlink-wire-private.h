@@ -107,11 +107,14 @@ gboolean   _comlink_wire_check_fds (GVariant *body,
 GError    *_comlink_wire_error_parse (GVariant *content);
 
 /* A part of a message that is not copied into the output buffer: it
- * belongs at @position of the buffer, before what follows there */
+ * belongs at @position of the buffer, before what follows there; and the
+ * @skip bytes of the buffer from @position on, padding that keeps what
+ * follows aligned in memory, are not part of the output */
 typedef struct
 {
   gsize   position;
   GBytes *bytes;
+  gsize   skip;
 } ComlinkWireRef;
 
 void _comlink_wire_write (GVariant   *value,

@@ -249,6 +249,7 @@ write_value (Writer   *w,
 
       ref.position = w->buffer->len;
       ref.bytes = g_variant_get_data_as_bytes (value);
+      ref.skip = 0;
       g_array_append_val (w->refs, ref);
       w->pos += size;
       return;
@@ -290,8 +291,8 @@ write_value (Writer   *w,
 /* Writes the serialisation of @value, as g_variant_store() would, at the
  * end of @buffer, but for arrays of numbers of @threshold bytes or more,
  * which are not copied: each is appended to @refs with the position in
- * @buffer where it belongs. @value starts at a position aligned to 8 for
- * its padding to come out right: the frame's first byte. */
+ * @buffer where it belongs. The end of @buffer must be aligned to 8 in
+ * memory, as g_variant_store() writes in place. */
 void
 _comlink_wire_write (GVariant   *value,
                      GByteArray *buffer,

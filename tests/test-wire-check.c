@@ -456,13 +456,15 @@ test_wire_writer_references_bytes (void)
 {
   g_autoptr(GBytes) payload = g_bytes_new_take (g_malloc0 (1024 * 1024), 1024 * 1024);
   g_autoptr(GVariant) message = NULL;
+  g_autoptr(GVariant) boxed = NULL;
   g_autoptr(GByteArray) buffer = g_byte_array_new ();
   g_autoptr(GArray) refs = g_array_new (FALSE, FALSE, sizeof (ComlinkWireRef));
 
   g_array_set_clear_func (refs, (GDestroyNotify) _comlink_wire_ref_clear);
   message = g_variant_ref_sink (g_variant_new ("((ytt)asv)", 7, (guint64) 1, (guint64) 0, NULL,
                                                g_variant_new ("(yv)", 3, g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING, payload, TRUE))));
-  _comlink_wire_write (g_variant_new_variant (message), buffer, refs, 64 * 1024);
+  boxed = g_variant_ref_sink (g_variant_new_variant (message));
+  _comlink_wire_write (boxed, buffer, refs, 64 * 1024);
   g_assert_cmpuint (refs->len, ==, 1);
   g_assert_true (g_bytes_get_data (g_array_index (refs, ComlinkWireRef, 0).bytes, NULL) ==
                  g_bytes_get_data (payload, NULL));
