@@ -993,8 +993,7 @@ append_frame_locked (ComlinkStreamEndpoint *self,
           self->outgoing_extra -= gap.skip;
         }
       first_ref = self->outgoing_refs->len;
-      _comlink_wire_write (boxed, self->outgoing, self->outgoing_refs,
-                           self->socket != NULL ? REF_THRESHOLD : G_MAXSIZE);
+      _comlink_wire_write (boxed, self->outgoing, self->outgoing_refs, REF_THRESHOLD);
       for (guint i = first_ref; i < self->outgoing_refs->len; i++)
         self->outgoing_extra += g_bytes_get_size (g_array_index (self->outgoing_refs, ComlinkWireRef, i).bytes);
       return;
@@ -1087,6 +1086,10 @@ comlink_stream_endpoint_send (ComlinkEndpoint *endpoint,
       /* The rest, if any, goes by the flush */
       append_frame_locked (self, boxed, (guint32) size, g_variant_get_data (boxed), NULL, sent);
     }
+  else if (size < REF_THRESHOLD || self->socket == NULL)
+    /* Small frames are copied, so that a batch of them is one piece of
+     * memory that one send takes whole */
+    append_frame_locked (self, boxed, (guint32) size, g_variant_get_data (boxed), fd_list, 0);
   else
     append_frame_locked (self, boxed, (guint32) size, NULL, fd_list, 0);
   schedule_flush_locked (self);
