@@ -42,11 +42,16 @@
  * take turns, round after round, within each placement.
  *
  * Usage: bench-subprocess [--quick] [--verbose] [--no-pin] [--child PATH]
+ *                         [--instructions CONTENDER [--calls N]]
  *   --quick    fewer calls, for a smoke run
  *   --verbose  the figures of every round, on stderr
  *   --no-pin   let the scheduler place the processes
  *   --child    the bench-child program; else $COMLINK_BENCH_CHILD, else
  *              bench-child next to this program
+ *   --instructions  only N (20000) pipelined echo calls of one contender
+ *              (comlink, floor, sources, gdbus or jsonrpc), with
+ *              callgrind counting on both sides while they run: for
+ *              bench-instructions.sh, which runs it under valgrind
  */
 
 
@@ -1828,6 +1833,81 @@ find_child (const char *argv0, const char *option)
 
 #define MAX_CONTENDERS 5
 
+/* ------------------------------------------------------------------ */
+/* Instructions per call                                                */
+
+/* @calls pipelined echo calls of one contender, with callgrind counting
+ * on both sides only while they run (after a warm-up that makes GLib's
+ * one-time allocations and fills the caches); bench-instructions.sh
+ * runs it under valgrind and divides */
+static int
+run_instructions (const char *name, guint64 calls)
+{
+  GArray  *scratch = g_array_new (FALSE, FALSE, sizeof (double));
+  Backend *be = NULL;
+  guint64  done = 0;
+  gint64   ns = 0;
+  gboolean ok;
+
+  if (g_str_equal (name, "comlink"))
+    {
+      be = start_comlink ();
+      /* valgrind writes its counts as the child ends */
+      comlink_worker_set_grace_period (comlink_backend.worker, 30000);
+    }
+  else if (g_str_equal (name, "floor"))
+    be = start_floor ();
+  else if (g_str_equal (name, "sources"))
+    be = start_sources ();
+  else if (g_str_equal (name, "gdbus"))
+    be = start_gdbus ();
+#ifdef HAVE_JSONRPC
+  else if (g_str_equal (name, "jsonrpc"))
+    be = start_jsonrpc ();
+#endif
+  if (be == NULL)
+    {
+      fprintf (stderr, "--instructions: comlink, floor, sources, gdbus or jsonrpc, not %s\n", name);
+      g_array_unref (scratch);
+      return 2;
+    }
+
+  bench_measure_latency (&be->base, OP_ECHO, 100, 0, scratch);
+  bench_measure_throughput (&be->base, OP_ECHO, params.pipeline_depth, MAX (calls / 10, 1000),
+                            G_MAXINT, &done, &ns);
+
+  bench_measure_latency (&be->base, OP_INSTRUMENT_ON, 0, 1, scratch);
+  done = 0;
+  bench_instrument (TRUE);
+  bench_measure_throughput (&be->base, OP_ECHO, params.pipeline_depth, calls, G_MAXINT, &done, &ns);
+  bench_instrument (FALSE);
+  bench_measure_latency (&be->base, OP_INSTRUMENT_OFF, 0, 1, scratch);
+
+  printf ("%s: %" G_GUINT64_FORMAT " pipelined calls, %u in flight\n", name, done,
+          params.pipeline_depth);
+  fflush (stdout);
+
+  if (be == &comlink_backend.backend)
+    stop_comlink ();
+  else if (be == &floor_backend.backend)
+    stop_floor ();
+  else if (be == &sources_backend.backend)
+    stop_sources ();
+  else if (be == &gdbus_backend.backend)
+    stop_gdbus ();
+#ifdef HAVE_JSONRPC
+  else if (be == &jsonrpc_backend.backend)
+    stop_jsonrpc ();
+#endif
+  ok = reap_child (be->base.name, be->child, be == &comlink_backend.backend);
+  g_clear_object (&be->child);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_array_unref (scratch);
+
+  return ok && done == calls ? 0 : 1;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1839,6 +1919,8 @@ main (int argc, char **argv)
   guint       n_placements, n_backends = 0, p, j;
   gboolean    pin = TRUE, ok = TRUE;
   const char *child_option = NULL;
+  const char *instructions = NULL;
+  guint64     instruction_calls = 20000;
   int         i;
 
   for (i = 1; i < argc; i++)
@@ -1851,9 +1933,16 @@ main (int argc, char **argv)
         pin = FALSE;
       else if (g_str_equal (argv[i], "--child") && i + 1 < argc)
         child_option = argv[++i];
+      else if (g_str_equal (argv[i], "--instructions") && i + 1 < argc)
+        instructions = argv[++i];
+      else if (g_str_equal (argv[i], "--calls") && i + 1 < argc &&
+               g_ascii_string_to_unsigned (argv[i + 1], 10, 1, G_MAXUINT32, &instruction_calls, NULL))
+        i++;
       else
         {
-          fprintf (stderr, "usage: %s [--quick] [--verbose] [--no-pin] [--child PATH]\n", argv[0]);
+          fprintf (stderr, "usage: %s [--quick] [--verbose] [--no-pin] [--child PATH] "
+                           "[--instructions CONTENDER [--calls N]]\n",
+                   argv[0]);
           return 2;
         }
     }
@@ -1869,6 +1958,14 @@ main (int argc, char **argv)
 
   /* A child that goes away must fail a write, not end us */
   signal (SIGPIPE, SIG_IGN);
+
+  if (instructions != NULL)
+    {
+      int status = run_instructions (instructions, instruction_calls);
+
+      g_free (child_path);
+      return status;
+    }
 
   big_bytes = touched_bytes (BIG_SIZE);
   huge_bytes = touched_bytes (HUGE_SIZE);
