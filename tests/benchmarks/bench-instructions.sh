@@ -40,7 +40,7 @@ sum_counts() {
     /^cmd:/ { if ($2 ~ /bench-child$/) worker = 1 }
     /^thread:/ { if ($2 != 1) worker = 1 }
     /^totals:/ { if (worker) w += $2; else c += $2 }
-    END { printf "%d %d\n", c, w }
+    END { printf "%.0f %.0f\n", c, w }
   ' "$1"/callgrind.out.*
 }
 

@@ -5,9 +5,12 @@
  *
  *  - comlink-glib: a subprocess worker exposing an object with the action
  *    signals echo-int (int) -> int, ping () and size (GBytes) -> guint64;
- *  - the floor: bare blocking write() and read() on a socketpair, the
- *    child echoing 8-byte messages, or reading and dropping a bulk of
+ *  - the socket floor: bare blocking write() and read() on a socketpair,
+ *    the child echoing 8-byte messages, or reading and dropping a bulk of
  *    bytes before it answers;
+ *  - the sources floor, the floor of a library that lives in a main loop:
+ *    the same messages, both ends in GLib main loops with GSocket sources
+ *    (can-recurse) and non-blocking send() and recv() in their callbacks;
  *  - GDBus peer to peer, the server side (with a guid) in the child, with
  *    EchoInt(i) -> i, Ping() and Size(ay) -> t;
  *  - jsonrpc-glib (if it was found at build time): a JsonrpcServer in the
@@ -16,11 +19,15 @@
  *
  * For each: round-trip latency of one call at a time (median, p99),
  * pipelined throughput with 1000 calls in flight, and the time of a call
- * that carries 1 MiB (and, for comlink and the floor, 64 MiB) one way,
+ * that carries 1 MiB (and, for comlink and the floors, 64 MiB) one way,
  * answered with its size: MB/s counts 10^6 bytes. comlink runs with the
  * default memfd-threshold of its stream endpoint there, so its heap GBytes
  * are copied into a new memfd for each call; it also sends 64 MiB of
- * shared GBytes (comlink_bytes_new_shared()), whose own memfd goes.
+ * shared GBytes (comlink_bytes_new_shared()), whose own memfd goes, and
+ * 64 MiB of heap GBytes with memfd-threshold 0 on both sides, copied
+ * through the stream, against the two floors' copies of the same bytes.
+ * The ratios against the sources floor are the ones that say how close
+ * comlink comes to its transport.
  *
  * Then a sweep of GBytes sizes, 64 KiB to 64 MiB, one way and answered
  * with the size, in four ways: comlink with every heap GBytes in a sealed
