@@ -7,14 +7,22 @@
  *   comlink   exposes an object with the action signals
  *             echo-int (int) -> int, ping () and size (GBytes) -> guint64
  *             with comlink_worker_serve_parent()
- *   floor     a bare echo on the socket: every 8-byte little-endian
- *             header comes back as it is, except that one with the top bit
- *             set announces that many bytes (the rest of the bits), which
- *             are read and dropped before the header comes back
+ *   floor     a bare echo on the socket with blocking reads and writes:
+ *             every 8-byte little-endian header comes back as it is, after
+ *             the bulk bytes it announces (BENCH_FLOOR_BULK_FLAG) are read
+ *             and dropped
+ *   sources   the same echo driven by a GLib main loop: a GSocket source
+ *             for reading, one for writing while the socket is full,
+ *             non-blocking reads and writes in their callbacks
  *   gdbus     a GDBus peer-to-peer server (EchoInt(i) -> i, Ping(),
- *             Size(ay) -> t) on the socket
+ *             Size(ay) -> t, Instrument(b)) on the socket
  *   jsonrpc   a jsonrpc-glib server ("echo" {value} -> value,
- *             "size" {data: base64} -> the decoded size) on the socket
+ *             "size" {data: base64} -> the decoded size,
+ *             "instrument" {on} -> on) on the socket
+ *
+ * Every mode can turn callgrind's counting on and off when the parent
+ * asks (see bench_instrument()), so that `bench-subprocess --instructions`
+ * counts the instructions of the calls it measures on both sides.
  */
 
 #include <comlink-glib/comlink.h>
@@ -29,11 +37,11 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #define PARENT_FD 3
 
-#define FLOOR_BULK_FLAG (G_GUINT64_CONSTANT (1) << 63)
 #define FLOOR_BUFFER_SIZE (256 * 1024)
 
 /* ------------------------------------------------------------------ */
@@ -58,7 +66,63 @@ run_comlink (void)
 }
 
 /* ------------------------------------------------------------------ */
-/* The floor: bare reads and writes                                     */
+/* The floors: what both do with the bytes they read                    */
+
+typedef struct
+{
+  guint64 to_drop; /* bulk bytes still to come */
+  guint64 bulk_header;
+} FloorParser;
+
+/* Handles the whole headers of @in[0..@have) and the bulk bytes among
+ * them, appends the replies due to @out (at most @have + 8 bytes) and
+ * returns how many bytes of @in it used: the rest is the start of a
+ * header */
+static gsize
+floor_parse (FloorParser *parser, const guint8 *in, gsize have, guint8 *out, gsize *n_out)
+{
+  gsize pos = 0;
+
+  while (pos < have)
+    {
+      guint64 header, value;
+
+      if (parser->to_drop > 0)
+        {
+          gsize take = (gsize) MIN (parser->to_drop, (guint64) (have - pos));
+
+          pos += take;
+          parser->to_drop -= take;
+          if (parser->to_drop == 0)
+            {
+              memcpy (out + *n_out, &parser->bulk_header, sizeof parser->bulk_header);
+              *n_out += sizeof parser->bulk_header;
+            }
+          continue;
+        }
+      if (have - pos < sizeof header)
+        break;
+      memcpy (&header, in + pos, sizeof header);
+      pos += sizeof header;
+      value = GUINT64_FROM_LE (header);
+      if (value & BENCH_FLOOR_BULK_FLAG)
+        {
+          parser->bulk_header = header;
+          parser->to_drop = value & ~BENCH_FLOOR_BULK_FLAG;
+          if (parser->to_drop > 0)
+            continue;
+        }
+      else if (value & BENCH_FLOOR_INSTRUMENT_FLAG)
+        bench_instrument (value & 1);
+      memcpy (out + *n_out, &header, sizeof header);
+      *n_out += sizeof header;
+    }
+
+  return pos;
+}
+
+/* ------------------------------------------------------------------ */
+/* The blocking floor: bare reads and writes                            */
 
 static gboolean
 write_all (int fd, const guint8 *data, gsize size)
@@ -80,17 +144,16 @@ write_all (int fd, const guint8 *data, gsize size)
 static int
 run_floor (void)
 {
-  guint8 *in = g_malloc (FLOOR_BUFFER_SIZE);
-  guint8 *out = g_malloc (FLOOR_BUFFER_SIZE);
-  gsize   have = 0;    /* bytes of @in not handled yet */
-  guint64 to_drop = 0; /* bulk bytes still to come */
-  guint64 bulk_header = 0;
-  int     status = 0;
+  guint8     *in = g_malloc (FLOOR_BUFFER_SIZE);
+  guint8     *out = g_malloc (FLOOR_BUFFER_SIZE + sizeof (guint64));
+  gsize       have = 0; /* bytes of @in not handled yet */
+  FloorParser parser = { 0, 0 };
+  int         status = 0;
 
   for (;;)
     {
       gsize   n_out = 0;
-      gsize   pos = 0;
+      gsize   used;
       ssize_t n = read (PARENT_FD, in + have, FLOOR_BUFFER_SIZE - have);
 
       if (n < 0 && errno == EINTR)
@@ -104,47 +167,10 @@ run_floor (void)
         break;
       have += (gsize) n;
 
-      while (pos < have)
-        {
-          guint64 header;
-
-          if (to_drop > 0)
-            {
-              gsize take = (gsize) MIN (to_drop, (guint64) (have - pos));
-
-              pos += take;
-              to_drop -= take;
-              if (to_drop == 0)
-                {
-                  memcpy (out + n_out, &bulk_header, sizeof bulk_header);
-                  n_out += sizeof bulk_header;
-                }
-              continue;
-            }
-          if (have - pos < sizeof header)
-            break;
-          memcpy (&header, in + pos, sizeof header);
-          pos += sizeof header;
-          if (GUINT64_FROM_LE (header) & FLOOR_BULK_FLAG)
-            {
-              bulk_header = header;
-              to_drop = GUINT64_FROM_LE (header) & ~FLOOR_BULK_FLAG;
-              if (to_drop == 0)
-                {
-                  memcpy (out + n_out, &header, sizeof header);
-                  n_out += sizeof header;
-                }
-            }
-          else
-            {
-              memcpy (out + n_out, &header, sizeof header);
-              n_out += sizeof header;
-            }
-        }
-
+      used = floor_parse (&parser, in, have, out, &n_out);
       /* Keep the start of a header for the next read */
-      memmove (in, in + pos, have - pos);
-      have -= pos;
+      memmove (in, in + used, have - used);
+      have -= used;
 
       if (n_out > 0 && !write_all (PARENT_FD, out, n_out))
         {
@@ -158,6 +184,165 @@ run_floor (void)
   close (PARENT_FD);
 
   return status;
+}
+
+/* ------------------------------------------------------------------ */
+/* The GSocket-sources floor: the same bytes, driven by a main loop     */
+
+typedef struct
+{
+  GMainLoop  *loop;
+  GSocket    *socket;
+  GSource    *in_source;
+  GSource    *out_source; /* while replies wait for room in the socket */
+  FloorParser parser;
+  guint8     *in;
+  gsize       have;
+  guint8     *out;
+  GByteArray *pending; /* replies not written yet */
+  int         status;
+} SourcesFloor;
+
+static void
+sources_stop (SourcesFloor *sf, int status)
+{
+  sf->status = status;
+  g_main_loop_quit (sf->loop);
+}
+
+static gboolean sources_out_ready (GSocket *socket, GIOCondition condition, gpointer user_data);
+
+/* Writes what it can of the pending replies without blocking; waits for
+ * room in the socket for the rest */
+static void
+sources_flush (SourcesFloor *sf)
+{
+  int fd = g_socket_get_fd (sf->socket);
+
+  while (sf->pending->len > 0)
+    {
+      ssize_t n = send (fd, sf->pending->data, sf->pending->len, MSG_DONTWAIT | MSG_NOSIGNAL);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+        break;
+      if (n <= 0)
+        {
+          sources_stop (sf, 1);
+          return;
+        }
+      g_byte_array_remove_range (sf->pending, 0, (guint) n);
+    }
+
+  if (sf->pending->len > 0 && sf->out_source == NULL)
+    {
+      sf->out_source = g_socket_create_source (sf->socket, G_IO_OUT, NULL);
+      g_source_set_callback (sf->out_source, G_SOURCE_FUNC (sources_out_ready), sf, NULL);
+      g_source_set_can_recurse (sf->out_source, TRUE);
+      g_source_attach (sf->out_source, NULL);
+    }
+}
+
+static gboolean
+sources_out_ready (GSocket *socket, GIOCondition condition, gpointer user_data)
+{
+  SourcesFloor *sf = user_data;
+
+  sources_flush (sf);
+  if (sf->pending->len > 0 && sf->status == 0)
+    return G_SOURCE_CONTINUE;
+
+  g_clear_pointer (&sf->out_source, g_source_unref);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+sources_in_ready (GSocket *socket, GIOCondition condition, gpointer user_data)
+{
+  SourcesFloor *sf = user_data;
+  int           fd = g_socket_get_fd (socket);
+
+  /* A full read may have left more behind; a short one, or none, did not */
+  for (;;)
+    {
+      gsize   space = FLOOR_BUFFER_SIZE - sf->have;
+      gsize   n_out = 0, used;
+      ssize_t n = recv (fd, sf->in + sf->have, space, MSG_DONTWAIT);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+        return G_SOURCE_CONTINUE;
+      if (n <= 0)
+        {
+          /* The parent closed its end: an fd left in the loop would be
+           * ready for ever (HUP) and spin it */
+          sources_stop (sf, n == 0 ? 0 : 1);
+          g_clear_pointer (&sf->in_source, g_source_unref);
+          return G_SOURCE_REMOVE;
+        }
+      sf->have += (gsize) n;
+
+      used = floor_parse (&sf->parser, sf->in, sf->have, sf->out, &n_out);
+      memmove (sf->in, sf->in + used, sf->have - used);
+      sf->have -= used;
+      if (n_out > 0)
+        {
+          g_byte_array_append (sf->pending, sf->out, (guint) n_out);
+          if (sf->out_source == NULL)
+            sources_flush (sf);
+        }
+      if ((gsize) n < space)
+        return G_SOURCE_CONTINUE;
+    }
+}
+
+static int
+run_sources (void)
+{
+  SourcesFloor sf = { 0 };
+  GError      *error = NULL;
+
+  sf.socket = g_socket_new_from_fd (PARENT_FD, &error);
+  if (sf.socket == NULL)
+    {
+      g_printerr ("bench-child: %s\n", error->message);
+      g_error_free (error);
+      return 1;
+    }
+  sf.loop = g_main_loop_new (NULL, FALSE);
+  sf.in = g_malloc (FLOOR_BUFFER_SIZE);
+  sf.out = g_malloc (FLOOR_BUFFER_SIZE + sizeof (guint64));
+  sf.pending = g_byte_array_new ();
+
+  sf.in_source = g_socket_create_source (sf.socket, G_IO_IN, NULL);
+  g_source_set_callback (sf.in_source, G_SOURCE_FUNC (sources_in_ready), &sf, NULL);
+  /* Else GLib 2.74 takes the fd out of the poll set and back around every
+   * dispatch, and wakes its own context to do it: twice the syscalls */
+  g_source_set_can_recurse (sf.in_source, TRUE);
+  g_source_attach (sf.in_source, NULL);
+
+  g_main_loop_run (sf.loop);
+
+  if (sf.in_source != NULL)
+    {
+      g_source_destroy (sf.in_source);
+      g_clear_pointer (&sf.in_source, g_source_unref);
+    }
+  if (sf.out_source != NULL)
+    {
+      g_source_destroy (sf.out_source);
+      g_clear_pointer (&sf.out_source, g_source_unref);
+    }
+  g_socket_close (sf.socket, NULL);
+  g_object_unref (sf.socket);
+  g_main_loop_unref (sf.loop);
+  g_byte_array_unref (sf.pending);
+  g_free (sf.in);
+  g_free (sf.out);
+
+  return sf.status;
 }
 
 /* ------------------------------------------------------------------ */
@@ -276,6 +461,22 @@ handle_size (JsonrpcServer *server,
 }
 
 static void
+handle_instrument (JsonrpcServer *server,
+                   JsonrpcClient *client,
+                   const char    *method,
+                   GVariant      *id,
+                   GVariant      *params,
+                   gpointer       user_data)
+{
+  gboolean on = FALSE;
+
+  if (params != NULL)
+    g_variant_lookup (params, "on", "b", &on);
+  bench_instrument (on);
+  reply (client, id, on);
+}
+
+static void
 on_client_closed (JsonrpcServer *server,
                   JsonrpcClient *client,
                   gpointer       user_data)
@@ -303,6 +504,7 @@ run_jsonrpc (void)
   server = jsonrpc_server_new ();
   jsonrpc_server_add_handler (server, "echo", handle_echo, NULL, NULL);
   jsonrpc_server_add_handler (server, "size", handle_size, NULL, NULL);
+  jsonrpc_server_add_handler (server, "instrument", handle_instrument, NULL, NULL);
   g_signal_connect (server, "client-closed", G_CALLBACK (on_client_closed), &closed);
   jsonrpc_server_accept_io_stream (server, stream);
 
@@ -331,6 +533,8 @@ main (int argc, char **argv)
     return run_comlink ();
   if (g_str_equal (mode, "floor"))
     return run_floor ();
+  if (g_str_equal (mode, "sources"))
+    return run_sources ();
   if (g_str_equal (mode, "gdbus"))
     return run_gdbus ();
 #ifdef HAVE_JSONRPC
@@ -338,7 +542,7 @@ main (int argc, char **argv)
     return run_jsonrpc ();
 #endif
 
-  fprintf (stderr, "usage: %s [comlink|floor|gdbus"
+  fprintf (stderr, "usage: %s [comlink|floor|sources|gdbus"
 #ifdef HAVE_JSONRPC
                    "|jsonrpc"
 #endif

@@ -11,6 +11,13 @@
 #include <stdlib.h>
 #include <time.h>
 
+#if defined(__has_include)
+#if __has_include(<valgrind/callgrind.h>)
+#include <valgrind/callgrind.h>
+#define HAVE_CALLGRIND 1
+#endif
+#endif
+
 gint64
 bench_now_ns (void)
 {
@@ -18,6 +25,17 @@ bench_now_ns (void)
 
   clock_gettime (CLOCK_MONOTONIC, &ts);
   return (gint64) ts.tv_sec * G_GINT64_CONSTANT (1000000000) + ts.tv_nsec;
+}
+
+void
+bench_instrument (gboolean on)
+{
+#ifdef HAVE_CALLGRIND
+  if (on)
+    CALLGRIND_START_INSTRUMENTATION;
+  else
+    CALLGRIND_STOP_INSTRUMENTATION;
+#endif
 }
 
 /* ------------------------------------------------------------------ */
@@ -241,6 +259,9 @@ static const char gdbus_xml[] =
   "      <arg type='ay' name='data' direction='in'/>"
   "      <arg type='t' name='size' direction='out'/>"
   "    </method>"
+  "    <method name='Instrument'>"
+  "      <arg type='b' name='on' direction='in'/>"
+  "    </method>"
   "  </interface>"
   "</node>";
 
@@ -272,6 +293,14 @@ server_method_call (GDBusConnection       *connection,
 
       g_variant_unref (data);
       g_dbus_method_invocation_return_value (invocation, g_variant_new ("(t)", size));
+    }
+  else if (g_str_equal (method_name, "Instrument"))
+    {
+      gboolean on;
+
+      g_variant_get (parameters, "(b)", &on);
+      bench_instrument (on);
+      g_dbus_method_invocation_return_value (invocation, NULL);
     }
   else
     {
@@ -388,6 +417,16 @@ bench_gdbus_size (GDBusConnection *client,
                           G_DBUS_CALL_FLAGS_NONE, -1, NULL, gdbus_size_done, call);
 }
 
+void
+bench_gdbus_instrument (GDBusConnection *client,
+                        BenchBackend    *be,
+                        gboolean         on)
+{
+  g_dbus_connection_call (client, NULL, BENCH_PATH, BENCH_INTERFACE, "Instrument",
+                          g_variant_new ("(b)", on), G_VARIANT_TYPE_UNIT,
+                          G_DBUS_CALL_FLAGS_NONE, -1, NULL, gdbus_ping_done, be);
+}
+
 /* ------------------------------------------------------------------ */
 /* comlink-glib                                                         */
 
@@ -422,6 +461,26 @@ bench_object_size (BenchObject *self, GBytes *bytes)
 }
 
 static void
+bench_object_instrument (BenchObject *self, gboolean on)
+{
+  bench_instrument (on);
+}
+
+/* Sets the threshold of the side that serves the call: the parent sets
+ * its own with comlink_stream_endpoint_set_memfd_threshold() */
+static void
+bench_object_set_memfd_threshold (BenchObject       *self,
+                                  guint64            threshold,
+                                  ComlinkInvocation *invocation)
+{
+  ComlinkEndpoint *endpoint = comlink_connection_get_endpoint (comlink_invocation_get_connection (invocation));
+
+  if (COMLINK_IS_STREAM_ENDPOINT (endpoint))
+    comlink_stream_endpoint_set_memfd_threshold (COMLINK_STREAM_ENDPOINT (endpoint), threshold);
+  comlink_invocation_return_value (invocation, NULL);
+}
+
+static void
 bench_object_class_init (BenchObjectClass *klass)
 {
   GType type = G_TYPE_FROM_CLASS (klass);
@@ -435,6 +494,12 @@ bench_object_class_init (BenchObjectClass *klass)
   g_signal_new_class_handler ("size", type, G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
                               G_CALLBACK (bench_object_size), NULL, NULL, NULL,
                               G_TYPE_UINT64, 1, G_TYPE_BYTES);
+  g_signal_new_class_handler ("instrument", type, G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+                              G_CALLBACK (bench_object_instrument), NULL, NULL, NULL,
+                              G_TYPE_NONE, 1, G_TYPE_BOOLEAN);
+  g_signal_new_class_handler ("set-memfd-threshold", type, G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+                              G_CALLBACK (bench_object_set_memfd_threshold), NULL, NULL, NULL,
+                              G_TYPE_NONE, 2, G_TYPE_UINT64, COMLINK_TYPE_INVOCATION);
 }
 
 static void

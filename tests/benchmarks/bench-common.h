@@ -16,6 +16,20 @@ G_BEGIN_DECLS
 
 gint64 bench_now_ns (void);
 
+/* Callgrind counts only between bench_instrument (TRUE) and
+ * bench_instrument (FALSE) when the program runs under
+ * `valgrind --tool=callgrind --instr-atstart=no`; elsewhere, or built
+ * without valgrind's headers, it does nothing */
+void bench_instrument (gboolean on);
+
+/* The floor protocols of bench-child (bench-subprocess): 8-byte
+ * little-endian headers come back as they are; one with the top bit set
+ * announces that many bytes (the rest of the bits), read and dropped
+ * before it comes back; one with the next bit set turns callgrind's
+ * counting on (low bit 1) or off in the child before it comes back */
+#define BENCH_FLOOR_BULK_FLAG (G_GUINT64_CONSTANT (1) << 63)
+#define BENCH_FLOOR_INSTRUMENT_FLAG (G_GUINT64_CONSTANT (1) << 62)
+
 /* ------------------------------------------------------------------ */
 /* The driver, common to the contenders                                 */
 
@@ -109,8 +123,9 @@ void bench_print_row (int         label_width,
 GIOStream *bench_stream_for_fd (int fd);
 
 /* ------------------------------------------------------------------ */
-/* GDBus peer to peer: an object with EchoInt (i) -> i, Ping () and      */
-/* Size (ay) -> t, served on one connection and called on the other     */
+/* GDBus peer to peer: an object with EchoInt (i) -> i, Ping (),        */
+/* Size (ay) -> t and Instrument (b), served on one connection and      */
+/* called on the other                                                  */
 
 #define BENCH_ECHO_VALUE 42
 
@@ -125,10 +140,16 @@ void bench_gdbus_ping (GDBusConnection *client,
 void bench_gdbus_size (GDBusConnection *client,
                        BenchBackend    *be,
                        GBytes          *bytes);
+/* bench_instrument (@on) in the server */
+void bench_gdbus_instrument (GDBusConnection *client,
+                             BenchBackend    *be,
+                             gboolean         on);
 
 /* ------------------------------------------------------------------ */
 /* comlink-glib: an object with the action signals echo-int (int) -> int, */
-/* ping () and size (GBytes) -> guint64, and the completion of calls     */
+/* ping (), size (GBytes) -> guint64, instrument (gboolean) (calls        */
+/* bench_instrument ()) and set-memfd-threshold (guint64) (of the stream  */
+/* endpoint the call came over), and the completion of calls              */
 
 GObject *bench_object_new (void);
 

@@ -5,9 +5,12 @@
  *
  *  - comlink-glib: a subprocess worker exposing an object with the action
  *    signals echo-int (int) -> int, ping () and size (GBytes) -> guint64;
- *  - the floor: bare blocking write() and read() on a socketpair, the
- *    child echoing 8-byte messages, or reading and dropping a bulk of
+ *  - the socket floor: bare blocking write() and read() on a socketpair,
+ *    the child echoing 8-byte messages, or reading and dropping a bulk of
  *    bytes before it answers;
+ *  - the sources floor, the floor of a library that lives in a main loop:
+ *    the same messages, both ends in GLib main loops with GSocket sources
+ *    (can-recurse) and non-blocking send() and recv() in their callbacks;
  *  - GDBus peer to peer, the server side (with a guid) in the child, with
  *    EchoInt(i) -> i, Ping() and Size(ay) -> t;
  *  - jsonrpc-glib (if it was found at build time): a JsonrpcServer in the
@@ -16,11 +19,15 @@
  *
  * For each: round-trip latency of one call at a time (median, p99),
  * pipelined throughput with 1000 calls in flight, and the time of a call
- * that carries 1 MiB (and, for comlink and the floor, 64 MiB) one way,
+ * that carries 1 MiB (and, for comlink and the floors, 64 MiB) one way,
  * answered with its size: MB/s counts 10^6 bytes. comlink runs with the
  * default memfd-threshold of its stream endpoint there, so its heap GBytes
  * are copied into a new memfd for each call; it also sends 64 MiB of
- * shared GBytes (comlink_bytes_new_shared()), whose own memfd goes.
+ * shared GBytes (comlink_bytes_new_shared()), whose own memfd goes, and
+ * 64 MiB of heap GBytes with memfd-threshold 0 on both sides, copied
+ * through the stream, against the two floors' copies of the same bytes.
+ * The ratios against the sources floor are the ones that say how close
+ * comlink comes to its transport.
  *
  * Then a sweep of GBytes sizes, 64 KiB to 64 MiB, one way and answered
  * with the size, in four ways: comlink with every heap GBytes in a sealed
@@ -42,11 +49,16 @@
  * take turns, round after round, within each placement.
  *
  * Usage: bench-subprocess [--quick] [--verbose] [--no-pin] [--child PATH]
+ *                         [--instructions CONTENDER [--calls N]]
  *   --quick    fewer calls, for a smoke run
  *   --verbose  the figures of every round, on stderr
  *   --no-pin   let the scheduler place the processes
  *   --child    the bench-child program; else $COMLINK_BENCH_CHILD, else
  *              bench-child next to this program
+ *   --instructions  only N (20000) pipelined echo calls of one contender
+ *              (comlink, floor, sources, gdbus or jsonrpc), with
+ *              callgrind counting on both sides while they run: for
+ *              bench-instructions.sh, which runs it under valgrind
  */
 
 
@@ -70,7 +82,8 @@
 #define BIG_SIZE (1024 * 1024)
 #define HUGE_SIZE (64 * 1024 * 1024)
 #define ECHO_VALUE BENCH_ECHO_VALUE
-#define FLOOR_BULK_FLAG (G_GUINT64_CONSTANT (1) << 63)
+#define FLOOR_BULK_FLAG BENCH_FLOOR_BULK_FLAG
+#define FLOOR_BUFFER_SIZE (256 * 1024)
 
 typedef struct
 {
@@ -171,6 +184,9 @@ typedef enum
   OP_SIZE_HUGE,
   OP_SIZE_SWEEP,       /* sweep_bytes, comlink and the floor only */
   OP_SIZE_HUGE_SHARED, /* huge_shared_bytes, comlink only */
+  OP_SIZE_HUGE_COPY,   /* huge_bytes through the socket, comlink only */
+  OP_INSTRUMENT_ON,    /* callgrind's counting in the server */
+  OP_INSTRUMENT_OFF,
 } Op;
 
 /* A contender, with what only this benchmark asks of it */
@@ -180,6 +196,8 @@ typedef struct
   gboolean     has_ping;
   gboolean     has_huge;
   gboolean     has_shared; /* 64 MiB of shared GBytes */
+  gboolean     has_copy;   /* 64 MiB of heap GBytes through the socket */
+  gboolean     copies;     /* its 64 MiB go through the socket anyway */
   guint        size_calls;
   GSubprocess *child;
 } Backend;
@@ -192,6 +210,7 @@ typedef struct
   GArray  *size_big;
   GArray  *size_huge;
   GArray  *size_huge_shared;
+  GArray  *size_huge_copy;
   guint64  pipelined_calls;
   gint64   pipelined_ns;
 } Contender;
@@ -205,6 +224,7 @@ contender_init (Contender *c, Backend *be)
   c->size_big = g_array_new (FALSE, FALSE, sizeof (double));
   c->size_huge = g_array_new (FALSE, FALSE, sizeof (double));
   c->size_huge_shared = g_array_new (FALSE, FALSE, sizeof (double));
+  c->size_huge_copy = g_array_new (FALSE, FALSE, sizeof (double));
   c->pipelined_calls = 0;
   c->pipelined_ns = 0;
 }
@@ -217,6 +237,7 @@ contender_clear (Contender *c)
   g_array_unref (c->size_big);
   g_array_unref (c->size_huge);
   g_array_unref (c->size_huge_shared);
+  g_array_unref (c->size_huge_copy);
 }
 
 /* ------------------------------------------------------------------ */
@@ -350,6 +371,8 @@ in_round (guint total, guint round)
   return (round + 1) * total / N_ROUNDS - round * total / N_ROUNDS;
 }
 
+static void measure_copy (Backend *be, guint n_warmup, guint n, GArray *samples);
+
 static void
 run_warmup (Contender *contenders, guint n_contenders)
 {
@@ -372,6 +395,8 @@ run_warmup (Contender *contenders, guint n_contenders)
         bench_measure_latency (&be->base, OP_SIZE_HUGE, 1, 0, scratch);
       if (be->has_shared)
         bench_measure_latency (&be->base, OP_SIZE_HUGE_SHARED, 1, 0, scratch);
+      if (be->has_copy)
+        measure_copy (be, 1, 0, scratch);
       g_array_unref (scratch);
     }
 }
@@ -435,6 +460,12 @@ run_rounds (Contender *contenders, guint n_contenders, Placement placement)
                                      c->size_huge_shared);
               report_chunk (be->base.name, "64 MiB shared", c->size_huge_shared, from);
             }
+          if (be->has_copy && in_round (params.huge_calls, round) > 0)
+            {
+              from = c->size_huge_copy->len;
+              measure_copy (be, 0, in_round (params.huge_calls, round), c->size_huge_copy);
+              report_chunk (be->base.name, "64 MiB copy", c->size_huge_copy, from);
+            }
         }
     }
 }
@@ -454,6 +485,7 @@ typedef struct
   GValue                 huge_arg;
   GValue                 huge_shared_arg;
   GValue                 sweep_arg;
+  GValue                 instrument_arg;
 } ComlinkBackend;
 
 static BenchComlinkCall comlink_calls[] = {
@@ -463,6 +495,9 @@ static BenchComlinkCall comlink_calls[] = {
   [OP_SIZE_HUGE] = { NULL, G_TYPE_UINT64, 0 },
   [OP_SIZE_SWEEP] = { NULL, G_TYPE_UINT64, 0 },
   [OP_SIZE_HUGE_SHARED] = { NULL, G_TYPE_UINT64, 0 },
+  [OP_SIZE_HUGE_COPY] = { NULL, G_TYPE_UINT64, 0 },
+  [OP_INSTRUMENT_ON] = { NULL, G_TYPE_NONE, 0 },
+  [OP_INSTRUMENT_OFF] = { NULL, G_TYPE_NONE, 0 },
 };
 
 static void
@@ -493,6 +528,14 @@ comlink_issue (BenchBackend *be, guint op)
     case OP_SIZE_HUGE_SHARED:
       bench_comlink_call (cb->proxy, call, "size", &cb->huge_shared_arg);
       break;
+    case OP_SIZE_HUGE_COPY:
+      bench_comlink_call (cb->proxy, call, "size", &cb->huge_arg);
+      break;
+    case OP_INSTRUMENT_ON:
+    case OP_INSTRUMENT_OFF:
+      g_value_set_boolean (&cb->instrument_arg, op == OP_INSTRUMENT_ON);
+      bench_comlink_call (cb->proxy, call, "instrument", &cb->instrument_arg);
+      break;
     default:
       g_assert_not_reached ();
     }
@@ -507,12 +550,15 @@ start_comlink (void)
   GError         *error = NULL;
   const char     *argv[] = { child_path, "comlink", NULL };
   gint64          deadline = bench_now_ns () + 10 * G_GINT64_CONSTANT (1000000000);
+  GValue          threshold = G_VALUE_INIT;
+  GValue         *reply;
 
   cb->backend.base.name = "comlink";
   cb->backend.base.issue = comlink_issue;
   cb->backend.has_ping = TRUE;
   cb->backend.has_huge = TRUE;
   cb->backend.has_shared = TRUE;
+  cb->backend.has_copy = TRUE;
   cb->backend.size_calls = params.size_calls;
 
   g_value_init (&cb->echo_arg, G_TYPE_INT);
@@ -524,6 +570,7 @@ start_comlink (void)
   g_value_init (&cb->huge_shared_arg, G_TYPE_BYTES);
   g_value_set_boxed (&cb->huge_shared_arg, huge_shared_bytes);
   g_value_init (&cb->sweep_arg, G_TYPE_BYTES);
+  g_value_init (&cb->instrument_arg, G_TYPE_BOOLEAN);
 
   cb->worker = comlink_worker_new_subprocess (NULL, argv, &error);
   if (cb->worker == NULL)
@@ -538,6 +585,17 @@ start_comlink (void)
     g_main_context_iteration (NULL, TRUE);
   if (comlink_worker_get_state (cb->worker) != COMLINK_WORKER_STATE_RUNNING)
     g_error ("the comlink worker did not start");
+
+  /* The child only sends small replies, so its threshold changes nothing
+   * but that no byte of either side goes in a memfd when the copy is
+   * measured */
+  g_value_init (&threshold, G_TYPE_UINT64);
+  g_value_set_uint64 (&threshold, 0);
+  reply = comlink_proxy_call_sync (cb->proxy, "set-memfd-threshold", &threshold, 1, NULL, &error);
+  if (error != NULL)
+    g_error ("cannot set the child's memfd-threshold: %s", error->message);
+  if (reply != NULL)
+    g_boxed_free (G_TYPE_VALUE, reply);
 
   return &cb->backend;
 }
@@ -560,6 +618,20 @@ stop_comlink (void)
   g_value_unset (&cb->huge_arg);
   g_value_unset (&cb->huge_shared_arg);
   g_value_unset (&cb->sweep_arg);
+  g_value_unset (&cb->instrument_arg);
+}
+
+/* 64 MiB of heap GBytes copied through the socket: no memfd on this side
+ * either for that while */
+static void
+measure_copy (Backend *be, guint n_warmup, guint n, GArray *samples)
+{
+  ComlinkBackend *cb = &comlink_backend;
+
+  g_assert (be == &cb->backend);
+  comlink_stream_endpoint_set_memfd_threshold (cb->endpoint, 0);
+  bench_measure_latency (&be->base, OP_SIZE_HUGE_COPY, n_warmup, n, samples);
+  comlink_stream_endpoint_set_memfd_threshold (cb->endpoint, cb->default_memfd_threshold);
 }
 
 /* ------------------------------------------------------------------ */
@@ -622,6 +694,11 @@ floor_issue (BenchBackend *be, guint op)
       header = GUINT64_TO_LE ((guint64) ECHO_VALUE);
       floor_write (fb->fd, &header, sizeof header);
       break;
+    case OP_INSTRUMENT_ON:
+    case OP_INSTRUMENT_OFF:
+      header = GUINT64_TO_LE (BENCH_FLOOR_INSTRUMENT_FLAG | (op == OP_INSTRUMENT_ON));
+      floor_write (fb->fd, &header, sizeof header);
+      break;
     case OP_SIZE_BIG:
     case OP_SIZE_HUGE:
     case OP_SIZE_SWEEP:
@@ -632,6 +709,7 @@ floor_issue (BenchBackend *be, guint op)
       floor_write (fb->fd, g_bytes_get_data (bulk, NULL), g_bytes_get_size (bulk));
       break;
     case OP_SIZE_HUGE_SHARED:
+    case OP_SIZE_HUGE_COPY:
     default:
       g_assert_not_reached ();
     }
@@ -713,6 +791,7 @@ start_floor (void)
   fb->backend.base.pipeline = floor_pipeline;
   fb->backend.has_ping = FALSE;
   fb->backend.has_huge = TRUE;
+  fb->backend.copies = TRUE;
   fb->backend.size_calls = params.size_calls;
   fb->backend.child = spawn_child ("floor", &fb->fd);
 
@@ -724,6 +803,283 @@ stop_floor (void)
 {
   close (floor_backend.fd);
   floor_backend.fd = -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* The GSocket-sources floor: the same bytes, both ends driven by GLib  */
+/* main loops with GSocket sources and non-blocking reads and writes    */
+
+typedef struct
+{
+  Backend     backend;
+  GSocket    *socket;
+  GSource    *in_source;
+  GSource    *out_source; /* while bytes wait for room in the socket */
+  guint8     *in;
+  gsize       have;
+  guint64     expected; /* the header that every reply repeats */
+  GByteArray *pending;  /* headers not written yet, before the bulk */
+  GBytes     *bulk;     /* bulk bytes not written yet, after them */
+  gsize       bulk_sent;
+
+  /* the pipelined mode: the replies of a read are counted and as many new
+   * messages go out in one write, as the blocking floor does */
+  gboolean pipelined;
+  guint64  issued;
+  guint64  done;
+  guint64  max_calls;
+  gint64   deadline;
+  guint8  *refill;
+} SourcesBackend;
+
+static SourcesBackend sources_backend;
+
+static gboolean sources_out_ready (GSocket *socket, GIOCondition condition, gpointer user_data);
+
+static void
+sources_attach (SourcesBackend *sb, GSource **source, GIOCondition condition, GSocketSourceFunc func)
+{
+  *source = g_socket_create_source (sb->socket, condition, NULL);
+  g_source_set_callback (*source, G_SOURCE_FUNC (func), sb, NULL);
+  /* Else GLib 2.74 takes the fd out of the poll set and back around every
+   * dispatch, and wakes its own context to do it: twice the syscalls */
+  g_source_set_can_recurse (*source, TRUE);
+  g_source_attach (*source, NULL);
+}
+
+/* Writes what it can without blocking, headers first, then the bulk; waits
+ * for room in the socket for the rest */
+static void
+sources_flush (SourcesBackend *sb)
+{
+  int fd = g_socket_get_fd (sb->socket);
+
+  for (;;)
+    {
+      const guint8 *data;
+      gsize         size;
+      ssize_t       n;
+
+      if (sb->pending->len > 0)
+        {
+          data = sb->pending->data;
+          size = sb->pending->len;
+        }
+      else if (sb->bulk != NULL)
+        {
+          data = (const guint8 *) g_bytes_get_data (sb->bulk, &size) + sb->bulk_sent;
+          size -= sb->bulk_sent;
+        }
+      else
+        break;
+
+      n = send (fd, data, size, MSG_DONTWAIT | MSG_NOSIGNAL);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+        break;
+      if (n <= 0)
+        g_error ("sources floor: send: %s", n < 0 ? g_strerror (errno) : "nothing written");
+
+      if (sb->pending->len > 0)
+        g_byte_array_remove_range (sb->pending, 0, (guint) n);
+      else if ((sb->bulk_sent += (gsize) n) == g_bytes_get_size (sb->bulk))
+        g_clear_pointer (&sb->bulk, g_bytes_unref);
+    }
+
+  if ((sb->pending->len > 0 || sb->bulk != NULL) && sb->out_source == NULL)
+    sources_attach (sb, &sb->out_source, G_IO_OUT, sources_out_ready);
+}
+
+static gboolean
+sources_out_ready (GSocket *socket, GIOCondition condition, gpointer user_data)
+{
+  SourcesBackend *sb = user_data;
+
+  sources_flush (sb);
+  if (sb->pending->len > 0 || sb->bulk != NULL)
+    return G_SOURCE_CONTINUE;
+
+  g_clear_pointer (&sb->out_source, g_source_unref);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+sources_queue (SourcesBackend *sb, const void *data, gsize size)
+{
+  g_byte_array_append (sb->pending, data, (guint) size);
+  if (sb->out_source == NULL)
+    sources_flush (sb);
+}
+
+/* @k replies came */
+static void
+sources_replies (SourcesBackend *sb, guint64 k)
+{
+  guint64 i, refill = 0;
+
+  if (!sb->pipelined)
+    {
+      for (i = 0; i < k; i++)
+        bench_backend_done (&sb->backend.base);
+      return;
+    }
+
+  sb->done += k;
+  if (sb->issued < sb->max_calls && bench_now_ns () < sb->deadline)
+    refill = MIN (k, sb->max_calls - sb->issued);
+  if (refill > 0)
+    {
+      sources_queue (sb, sb->refill, refill * sizeof (guint64));
+      sb->issued += refill;
+    }
+}
+
+static gboolean
+sources_in_ready (GSocket *socket, GIOCondition condition, gpointer user_data)
+{
+  SourcesBackend *sb = user_data;
+  int             fd = g_socket_get_fd (socket);
+
+  /* A full read may have left more behind; a short one, or none, did not */
+  for (;;)
+    {
+      gsize   space = FLOOR_BUFFER_SIZE - sb->have;
+      guint64 k, i;
+      ssize_t n = recv (fd, sb->in + sb->have, space, MSG_DONTWAIT);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+        return G_SOURCE_CONTINUE;
+      if (n <= 0)
+        g_error ("sources floor: recv: %s", n < 0 ? g_strerror (errno) : "the child closed the socket");
+      sb->have += (gsize) n;
+
+      k = sb->have / sizeof (guint64);
+      for (i = 0; i < k; i++)
+        if (memcmp (sb->in + i * sizeof (guint64), &sb->expected, sizeof (guint64)) != 0)
+          g_error ("sources floor: wrong reply");
+      memmove (sb->in, sb->in + k * sizeof (guint64), sb->have - k * sizeof (guint64));
+      sb->have -= k * sizeof (guint64);
+      sources_replies (sb, k);
+
+      if ((gsize) n < space)
+        return G_SOURCE_CONTINUE;
+    }
+}
+
+/* Completes in the main loop, as the other contenders that have one */
+static void
+sources_issue (BenchBackend *be, guint op)
+{
+  SourcesBackend *sb = (SourcesBackend *) be;
+  GBytes         *bulk = NULL;
+
+  switch ((Op) op)
+    {
+    case OP_ECHO:
+    case OP_PING:
+      sb->expected = GUINT64_TO_LE ((guint64) ECHO_VALUE);
+      break;
+    case OP_INSTRUMENT_ON:
+    case OP_INSTRUMENT_OFF:
+      sb->expected = GUINT64_TO_LE (BENCH_FLOOR_INSTRUMENT_FLAG | (op == OP_INSTRUMENT_ON));
+      break;
+    case OP_SIZE_BIG:
+    case OP_SIZE_HUGE:
+      bulk = op == OP_SIZE_BIG ? big_bytes : huge_bytes;
+      sb->expected = GUINT64_TO_LE (FLOOR_BULK_FLAG | (guint64) g_bytes_get_size (bulk));
+      break;
+    case OP_SIZE_SWEEP:
+    case OP_SIZE_HUGE_SHARED:
+    case OP_SIZE_HUGE_COPY:
+    default:
+      g_assert_not_reached ();
+    }
+
+  if (bulk != NULL)
+    {
+      g_assert (sb->bulk == NULL);
+      sb->bulk = g_bytes_ref (bulk);
+      sb->bulk_sent = 0;
+    }
+  sources_queue (sb, &sb->expected, sizeof sb->expected);
+}
+
+static void
+sources_pipeline (BenchBackend *be, guint depth, guint64 max_calls, double seconds, guint64 *calls, gint64 *ns)
+{
+  SourcesBackend *sb = (SourcesBackend *) be;
+  gint64          t0;
+  guint           i;
+
+  sb->expected = GUINT64_TO_LE ((guint64) ECHO_VALUE);
+  sb->refill = g_malloc ((gsize) depth * sizeof (guint64));
+  for (i = 0; i < depth; i++)
+    memcpy (sb->refill + i * sizeof (guint64), &sb->expected, sizeof (guint64));
+
+  sb->pipelined = TRUE;
+  sb->done = 0;
+  sb->max_calls = max_calls;
+  t0 = bench_now_ns ();
+  sb->deadline = t0 + (gint64) (seconds * 1e9);
+  sb->issued = MIN ((guint64) depth, max_calls);
+  sources_queue (sb, sb->refill, sb->issued * sizeof (guint64));
+  while (sb->done < sb->issued)
+    g_main_context_iteration (NULL, TRUE);
+
+  *ns += bench_now_ns () - t0;
+  *calls += sb->done;
+  be->n_issued += sb->issued;
+  be->n_done += sb->done;
+  sb->pipelined = FALSE;
+  g_clear_pointer (&sb->refill, g_free);
+}
+
+static Backend *
+start_sources (void)
+{
+  SourcesBackend *sb = &sources_backend;
+  GError         *error = NULL;
+  int             fd;
+
+  sb->backend.base.name = "sources floor";
+  sb->backend.base.issue = sources_issue;
+  sb->backend.base.pipeline = sources_pipeline;
+  sb->backend.has_ping = FALSE;
+  sb->backend.has_huge = TRUE;
+  sb->backend.copies = TRUE;
+  sb->backend.size_calls = params.size_calls;
+  sb->backend.child = spawn_child ("sources", &fd);
+
+  sb->socket = g_socket_new_from_fd (fd, &error);
+  if (sb->socket == NULL)
+    g_error ("g_socket_new_from_fd: %s", error->message);
+  sb->in = g_malloc (FLOOR_BUFFER_SIZE);
+  sb->pending = g_byte_array_new ();
+  sources_attach (sb, &sb->in_source, G_IO_IN, sources_in_ready);
+
+  return &sb->backend;
+}
+
+static void
+stop_sources (void)
+{
+  SourcesBackend *sb = &sources_backend;
+
+  g_source_destroy (sb->in_source);
+  g_clear_pointer (&sb->in_source, g_source_unref);
+  if (sb->out_source != NULL)
+    {
+      g_source_destroy (sb->out_source);
+      g_clear_pointer (&sb->out_source, g_source_unref);
+    }
+  g_socket_close (sb->socket, NULL);
+  g_clear_object (&sb->socket);
+  g_clear_pointer (&sb->pending, g_byte_array_unref);
+  g_clear_pointer (&sb->bulk, g_bytes_unref);
+  g_clear_pointer (&sb->in, g_free);
 }
 
 /* ------------------------------------------------------------------ */
@@ -753,8 +1109,13 @@ gdbus_issue (BenchBackend *be, guint op)
     case OP_SIZE_HUGE:
       bench_gdbus_size (gb->client, be, op == OP_SIZE_BIG ? big_bytes : huge_bytes);
       break;
+    case OP_INSTRUMENT_ON:
+    case OP_INSTRUMENT_OFF:
+      bench_gdbus_instrument (gb->client, be, op == OP_INSTRUMENT_ON);
+      break;
     case OP_SIZE_SWEEP:
     case OP_SIZE_HUGE_SHARED:
+    case OP_SIZE_HUGE_COPY:
     default:
       g_assert_not_reached ();
     }
@@ -823,6 +1184,9 @@ static JsonrpcCall jsonrpc_calls[] = {
   [OP_SIZE_HUGE] = { NULL, HUGE_SIZE },
   [OP_SIZE_SWEEP] = { NULL, 0 },
   [OP_SIZE_HUGE_SHARED] = { NULL, 0 },
+  [OP_SIZE_HUGE_COPY] = { NULL, 0 },
+  [OP_INSTRUMENT_ON] = { NULL, TRUE },
+  [OP_INSTRUMENT_OFF] = { NULL, FALSE },
 };
 
 static void
@@ -859,6 +1223,17 @@ size_params (GBytes *bytes)
   return g_variant_ref_sink (g_variant_dict_end (&dict));
 }
 
+static GVariant *
+instrument_params (gboolean on)
+{
+  GVariantDict dict;
+
+  g_variant_dict_init (&dict, NULL);
+  g_variant_dict_insert_value (&dict, "on", g_variant_new_boolean (on));
+
+  return g_variant_ref_sink (g_variant_dict_end (&dict));
+}
+
 static void
 jsonrpc_issue (BenchBackend *be, guint op)
 {
@@ -880,8 +1255,15 @@ jsonrpc_issue (BenchBackend *be, guint op)
       jsonrpc_client_call_async (jb->client, "size", payload, NULL, jsonrpc_call_done, call);
       g_variant_unref (payload);
       break;
+    case OP_INSTRUMENT_ON:
+    case OP_INSTRUMENT_OFF:
+      payload = instrument_params (op == OP_INSTRUMENT_ON);
+      jsonrpc_client_call_async (jb->client, "instrument", payload, NULL, jsonrpc_call_done, call);
+      g_variant_unref (payload);
+      break;
     case OP_SIZE_SWEEP:
     case OP_SIZE_HUGE_SHARED:
+    case OP_SIZE_HUGE_COPY:
     default:
       g_assert_not_reached ();
     }
@@ -1136,6 +1518,7 @@ typedef struct
   BenchStats size_big;
   BenchStats size_huge;
   BenchStats size_huge_shared;
+  BenchStats size_copy; /* 64 MiB of heap bytes through the socket */
 } Results;
 
 static Results
@@ -1150,6 +1533,8 @@ contender_results (Contender *c)
   r.size_big = bench_compute_stats (c->size_big);
   r.size_huge = bench_compute_stats (c->size_huge);
   r.size_huge_shared = bench_compute_stats (c->size_huge_shared);
+  /* after size_huge: each sorts its own samples */
+  r.size_copy = c->backend->copies ? r.size_huge : bench_compute_stats (c->size_huge_copy);
 
   return r;
 }
@@ -1173,6 +1558,8 @@ typedef enum
   FIELD_HUGE_MB_S,
   FIELD_HUGE_SHARED_MEDIAN_MS,
   FIELD_HUGE_SHARED_GB_S,
+  FIELD_COPY_MEDIAN_MS,
+  FIELD_COPY_GB_S,
 } Field;
 
 static char *
@@ -1207,6 +1594,11 @@ format_field (const Results *r, Field field)
       return r->size_huge_shared.valid
                ? g_strdup_printf ("%.1f", megabytes_per_s (&r->size_huge_shared, HUGE_SIZE) / 1000.0)
                : g_strdup ("-");
+    case FIELD_COPY_MEDIAN_MS:
+      return r->size_copy.valid ? g_strdup_printf ("%.1f", r->size_copy.median / 1000.0) : g_strdup ("-");
+    case FIELD_COPY_GB_S:
+      return r->size_copy.valid ? g_strdup_printf ("%.2f", megabytes_per_s (&r->size_copy, HUGE_SIZE) / 1000.0)
+                                : g_strdup ("-");
     default:
       g_assert_not_reached ();
     }
@@ -1216,19 +1608,23 @@ format_field (const Results *r, Field field)
 static void
 print_row (const char *label, const Results *r, Field field)
 {
-  char *v[4];
+  char *v[5];
   int   i;
 
-  for (i = 0; i < 4; i++)
+  for (i = 0; i < 5; i++)
     v[i] = format_field (&r[i], field);
-  bench_print_row (32, label, v[0], v[1], v[2], v[3], NULL);
+  bench_print_row (32, label, v[0], v[1], v[2], v[3], v[4], NULL);
 }
 
-/* @r: comlink, floor, GDBus, jsonrpc */
+/* @r: comlink, the blocking floor, the sources floor, GDBus, jsonrpc */
 static void
 print_report (const char *title, const Results *r)
 {
-  const Results *c = &r[0], *f = &r[1], *d = &r[2], *j = &r[3];
+  const Results *c = &r[0], *f = &r[1], *s = &r[2], *d = &r[3], *j = &r[4];
+  double         sources_tput_ratio = c->calls_per_s / s->calls_per_s;
+  double         sources_lat_ratio = c->echo.median / s->echo.median;
+  double         copy_ratio = megabytes_per_s (&c->size_copy, HUGE_SIZE) / megabytes_per_s (&f->size_copy, HUGE_SIZE);
+  double         sources_copy_ratio = megabytes_per_s (&c->size_copy, HUGE_SIZE) / megabytes_per_s (&s->size_copy, HUGE_SIZE);
   double         lat_ratio = c->echo.median / f->echo.median;
   double         gdbus_ratio = d->echo.median / c->echo.median;
   double         tput_ratio = c->calls_per_s / d->calls_per_s;
@@ -1236,8 +1632,8 @@ print_report (const char *title, const Results *r)
   double         floor_huge_gb_s = megabytes_per_s (&f->size_huge, HUGE_SIZE) / 1000.0;
   double         shared_gb_s = megabytes_per_s (&c->size_huge_shared, HUGE_SIZE) / 1000.0;
 
-  printf ("\n%s\n%-32s %14s %14s %14s %14s\n", title, "", "comlink", "socket floor", "GDBus p2p",
-          "jsonrpc-glib");
+  printf ("\n%s\n%-32s %14s %14s %14s %14s %14s\n", title, "", "comlink", "socket floor",
+          "sources floor", "GDBus p2p", "jsonrpc-glib");
   print_row ("call latency median (us)", r, FIELD_ECHO_MEDIAN);
   print_row ("call latency p99 (us)", r, FIELD_ECHO_P99);
   print_row ("ping latency median (us)", r, FIELD_PING_MEDIAN);
@@ -1249,6 +1645,8 @@ print_report (const char *title, const Results *r)
   print_row ("64 MiB one way MB/s", r, FIELD_HUGE_MB_S);
   print_row ("64 MiB shared one way median (ms)", r, FIELD_HUGE_SHARED_MEDIAN_MS);
   print_row ("64 MiB shared one way GB/s", r, FIELD_HUGE_SHARED_GB_S);
+  print_row ("64 MiB copied one way (ms)", r, FIELD_COPY_MEDIAN_MS);
+  print_row ("64 MiB copied one way GB/s", r, FIELD_COPY_GB_S);
 
   printf ("ratios: comlink/floor latency = %.2f (goal <= 2), "
           "GDBus/comlink latency = %.2f (goal >= 3), "
@@ -1258,18 +1656,30 @@ print_report (const char *title, const Results *r)
           lat_ratio, gdbus_ratio, tput_ratio, huge_gb_s, shared_gb_s, floor_huge_gb_s);
   printf ("        GDBus/floor latency = %.2f (what GDBus/comlink latency would be at the floor)\n",
           d->echo.median / f->echo.median);
+  printf ("against the sources floor: comlink/sources pipelined = %.3f (goal >= 0.33), "
+          "comlink/sources latency = %.2f (goal <= 2); sources/blocking floor: latency %.2f, "
+          "pipelined %.2f\n",
+          sources_tput_ratio, sources_lat_ratio, s->echo.median / f->echo.median,
+          s->calls_per_s / f->calls_per_s);
+  printf ("64 MiB copied through the socket: comlink/blocking copy = %.2f, comlink/sources copy = %.2f "
+          "(goal >= 0.8)\n",
+          copy_ratio, sources_copy_ratio);
   if (j->present)
     printf ("        jsonrpc/comlink latency = %.2f, comlink/jsonrpc pipelined = %.1f, "
             "jsonrpc/comlink 1 MiB time = %.1f\n",
             j->echo.median / c->echo.median, c->calls_per_s / j->calls_per_s,
             j->size_big.median / c->size_big.median);
   printf ("goals met: latency vs floor %s, latency vs GDBus %s, pipelined vs GDBus %s, "
-          "64 MiB heap GBytes %s, 64 MiB shared GBytes %s\n",
+          "64 MiB heap GBytes %s, 64 MiB shared GBytes %s, pipelined vs sources %s, "
+          "latency vs sources %s, copy vs bare copy %s\n",
           lat_ratio <= 2.0 ? "yes" : "NO",
           gdbus_ratio >= 3.0 ? "yes" : "NO",
           tput_ratio >= 8.0 ? "yes" : "NO",
           huge_gb_s >= 4.0 ? "yes" : "NO",
-          c->size_huge_shared.valid && shared_gb_s >= 4.0 ? "yes" : "NO");
+          c->size_huge_shared.valid && shared_gb_s >= 4.0 ? "yes" : "NO",
+          sources_tput_ratio >= 1.0 / 3.0 ? "yes" : "NO",
+          sources_lat_ratio <= 2.0 ? "yes" : "NO",
+          copy_ratio >= 0.8 && sources_copy_ratio >= 0.8 ? "yes" : "NO");
 }
 
 static char *
@@ -1428,7 +1838,82 @@ find_child (const char *argv0, const char *option)
   return path;
 }
 
-#define MAX_CONTENDERS 4
+#define MAX_CONTENDERS 5
+
+/* ------------------------------------------------------------------ */
+/* Instructions per call                                                */
+
+/* @calls pipelined echo calls of one contender, with callgrind counting
+ * on both sides only while they run (after a warm-up that makes GLib's
+ * one-time allocations and fills the caches); bench-instructions.sh
+ * runs it under valgrind and divides */
+static int
+run_instructions (const char *name, guint64 calls)
+{
+  GArray  *scratch = g_array_new (FALSE, FALSE, sizeof (double));
+  Backend *be = NULL;
+  guint64  done = 0;
+  gint64   ns = 0;
+  gboolean ok;
+
+  if (g_str_equal (name, "comlink"))
+    {
+      be = start_comlink ();
+      /* valgrind writes its counts as the child ends */
+      comlink_worker_set_grace_period (comlink_backend.worker, 30000);
+    }
+  else if (g_str_equal (name, "floor"))
+    be = start_floor ();
+  else if (g_str_equal (name, "sources"))
+    be = start_sources ();
+  else if (g_str_equal (name, "gdbus"))
+    be = start_gdbus ();
+#ifdef HAVE_JSONRPC
+  else if (g_str_equal (name, "jsonrpc"))
+    be = start_jsonrpc ();
+#endif
+  if (be == NULL)
+    {
+      fprintf (stderr, "--instructions: comlink, floor, sources, gdbus or jsonrpc, not %s\n", name);
+      g_array_unref (scratch);
+      return 2;
+    }
+
+  bench_measure_latency (&be->base, OP_ECHO, 100, 0, scratch);
+  bench_measure_throughput (&be->base, OP_ECHO, params.pipeline_depth, MAX (calls / 10, 1000),
+                            G_MAXINT, &done, &ns);
+
+  bench_measure_latency (&be->base, OP_INSTRUMENT_ON, 0, 1, scratch);
+  done = 0;
+  bench_instrument (TRUE);
+  bench_measure_throughput (&be->base, OP_ECHO, params.pipeline_depth, calls, G_MAXINT, &done, &ns);
+  bench_instrument (FALSE);
+  bench_measure_latency (&be->base, OP_INSTRUMENT_OFF, 0, 1, scratch);
+
+  printf ("%s: %" G_GUINT64_FORMAT " pipelined calls, %u in flight\n", name, done,
+          params.pipeline_depth);
+  fflush (stdout);
+
+  if (be == &comlink_backend.backend)
+    stop_comlink ();
+  else if (be == &floor_backend.backend)
+    stop_floor ();
+  else if (be == &sources_backend.backend)
+    stop_sources ();
+  else if (be == &gdbus_backend.backend)
+    stop_gdbus ();
+#ifdef HAVE_JSONRPC
+  else if (be == &jsonrpc_backend.backend)
+    stop_jsonrpc ();
+#endif
+  ok = reap_child (be->base.name, be->child, be == &comlink_backend.backend);
+  g_clear_object (&be->child);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_array_unref (scratch);
+
+  return ok && done == calls ? 0 : 1;
+}
 
 int
 main (int argc, char **argv)
@@ -1441,6 +1926,8 @@ main (int argc, char **argv)
   guint       n_placements, n_backends = 0, p, j;
   gboolean    pin = TRUE, ok = TRUE;
   const char *child_option = NULL;
+  const char *instructions = NULL;
+  guint64     instruction_calls = 20000;
   int         i;
 
   for (i = 1; i < argc; i++)
@@ -1453,9 +1940,16 @@ main (int argc, char **argv)
         pin = FALSE;
       else if (g_str_equal (argv[i], "--child") && i + 1 < argc)
         child_option = argv[++i];
+      else if (g_str_equal (argv[i], "--instructions") && i + 1 < argc)
+        instructions = argv[++i];
+      else if (g_str_equal (argv[i], "--calls") && i + 1 < argc &&
+               g_ascii_string_to_unsigned (argv[i + 1], 10, 1, G_MAXUINT32, &instruction_calls, NULL))
+        i++;
       else
         {
-          fprintf (stderr, "usage: %s [--quick] [--verbose] [--no-pin] [--child PATH]\n", argv[0]);
+          fprintf (stderr, "usage: %s [--quick] [--verbose] [--no-pin] [--child PATH] "
+                           "[--instructions CONTENDER [--calls N]]\n",
+                   argv[0]);
           return 2;
         }
     }
@@ -1471,6 +1965,14 @@ main (int argc, char **argv)
 
   /* A child that goes away must fail a write, not end us */
   signal (SIGPIPE, SIG_IGN);
+
+  if (instructions != NULL)
+    {
+      int status = run_instructions (instructions, instruction_calls);
+
+      g_free (child_path);
+      return status;
+    }
 
   big_bytes = touched_bytes (BIG_SIZE);
   huge_bytes = touched_bytes (HUGE_SIZE);
@@ -1500,6 +2002,7 @@ main (int argc, char **argv)
 
   backends[n_backends++] = start_comlink ();
   backends[n_backends++] = start_floor ();
+  backends[n_backends++] = start_sources ();
   backends[n_backends++] = start_gdbus ();
 #ifdef HAVE_JSONRPC
   backends[n_backends++] = start_jsonrpc ();
@@ -1529,6 +2032,11 @@ main (int argc, char **argv)
           params.slow_size_calls, params.huge_calls, params.size_calls, N_ROUNDS);
   printf ("socket floor: blocking write() and read() of 8-byte messages; pipelined, the replies "
           "are read as they come and as many messages go out in one write()\n");
+  printf ("sources floor: the same messages, both ends in GLib main loops with GSocket sources "
+          "(can-recurse) and non-blocking send() and recv() in their callbacks; pipelined the "
+          "same way\n");
+  printf ("64 MiB copied: comlink with memfd-threshold 0 on both sides, the heap GBytes in the "
+          "stream; the floors write the same bytes to the socket\n");
   printf ("comlink: memfd-threshold %" G_GUINT64_FORMAT " bytes (the default): heap GBytes "
           "at or above it are copied into a new memfd for each call; the sweep sends GBytes of "
           "%" G_GUINT64_FORMAT " MiB worth, in %u to %u calls, per size and way and placement, heap "
@@ -1583,6 +2091,7 @@ main (int argc, char **argv)
 
   stop_comlink ();
   stop_floor ();
+  stop_sources ();
   stop_gdbus ();
 #ifdef HAVE_JSONRPC
   stop_jsonrpc ();
