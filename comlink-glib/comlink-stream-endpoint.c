@@ -72,6 +72,107 @@
  * sent from where it is, not copied into the outgoing buffer */
 #define REF_THRESHOLD (64 * 1024)
 #define MAX_VECTORS 64
+/* A buffer of a frame this large is kept for the next one when the value
+ * that used it is dropped: its pages are mapped already */
+#define REUSE_MIN (1024 * 1024)
+
+/* The buffer of the last large frame, once nothing uses it any more, for
+ * the next large frame. Shared by the endpoint and the GBytes of the
+ * frames it read, which may outlive it and be dropped in any thread. */
+typedef struct
+{
+  gint     ref_count;
+  GMutex   mutex;
+  guint8  *spare;
+  gsize    spare_size;
+  gboolean closed;
+} BufferPool;
+
+typedef struct
+{
+  BufferPool *pool;
+  guint8     *data;
+  gsize       capacity;
+} PooledBuffer;
+
+static BufferPool *
+buffer_pool_ref (BufferPool *pool)
+{
+  g_atomic_int_inc (&pool->ref_count);
+  return pool;
+}
+
+static void
+buffer_pool_unref (BufferPool *pool)
+{
+  if (!g_atomic_int_dec_and_test (&pool->ref_count))
+    return;
+  g_free (pool->spare);
+  g_mutex_clear (&pool->mutex);
+  g_free (pool);
+}
+
+/* The endpoint is gone: no buffer is kept any more */
+static void
+buffer_pool_close (BufferPool *pool)
+{
+  guint8 *spare;
+
+  g_mutex_lock (&pool->mutex);
+  pool->closed = TRUE;
+  spare = g_steal_pointer (&pool->spare);
+  g_mutex_unlock (&pool->mutex);
+  g_free (spare);
+  buffer_pool_unref (pool);
+}
+
+/* A buffer of at least @size bytes; sets @capacity to its size */
+static guint8 *
+buffer_pool_take (BufferPool *pool,
+                  gsize       size,
+                  gsize      *capacity)
+{
+  guint8 *data = NULL;
+
+  g_mutex_lock (&pool->mutex);
+  if (pool->spare != NULL && pool->spare_size >= size)
+    {
+      data = g_steal_pointer (&pool->spare);
+      *capacity = pool->spare_size;
+    }
+  g_mutex_unlock (&pool->mutex);
+
+  if (data == NULL)
+    {
+      data = g_malloc (size);
+      *capacity = size;
+    }
+
+  return data;
+}
+
+/* The value that used a frame's buffer is dropped: keep the buffer (the
+ * largest one) for the next frame */
+static void
+pooled_buffer_release (gpointer user_data)
+{
+  PooledBuffer *buffer = user_data;
+  BufferPool   *pool = buffer->pool;
+  guint8       *unused = buffer->data;
+
+  g_mutex_lock (&pool->mutex);
+  if (!pool->closed && (pool->spare == NULL || pool->spare_size < buffer->capacity))
+    {
+      unused = pool->spare;
+      pool->spare = buffer->data;
+      pool->spare_size = buffer->capacity;
+    }
+  g_mutex_unlock (&pool->mutex);
+
+  g_free (unused);
+  buffer_pool_unref (pool);
+  g_free (buffer);
+}
 
 /* A frame in the outgoing buffer that carries file descriptors */
 typedef struct
@@ -104,17 +205,19 @@ struct _ComlinkStreamEndpoint
   guint    write_mark;   /* the first of its FdMarks not sent yet */
 
   /* The read side, in the endpoint's context */
-  guint8  *in; /* bytes read and not parsed yet */
-  gsize    in_len;
-  gsize    in_size;
-  guint8  *body; /* a large frame, read in place */
-  gsize    body_size;
-  gsize    body_have;
-  guint64  n_frames;       /* frames read whole so far */
-  guint64  deadline_frame; /* the frame that frame_deadline is for */
-  GSource *frame_deadline; /* closes the endpoint if a begun frame stalls */
-  GSource *deliver_source; /* delivers ready frames in a nested main loop */
-  guint    deadline_seconds;
+  guint8     *in; /* bytes read and not parsed yet */
+  gsize       in_len;
+  gsize       in_size;
+  guint8     *body; /* a large frame, read in place */
+  gsize       body_size;
+  gsize       body_have;
+  gsize       body_capacity; /* of a body from the pool, else 0 */
+  BufferPool *pool;
+  guint64     n_frames;       /* frames read whole so far */
+  guint64     deadline_frame; /* the frame that frame_deadline is for */
+  GSource    *frame_deadline; /* closes the endpoint if a begun frame stalls */
+  GSource    *deliver_source; /* delivers ready frames in a nested main loop */
+  guint       deadline_seconds;
 
   /* Backpressure, in the endpoint's context: while paused, nothing is
    * read or delivered */
@@ -255,17 +358,32 @@ take_fds (ComlinkStreamEndpoint *self,
 }
 
 /* Checks one frame and queues it for delivery; takes @data, which is
- * aligned as g_malloc() aligns. Returns FALSE if the endpoint closed. */
+ * aligned as g_malloc() aligns, and which goes back to the pool once
+ * nothing uses it if @capacity is not 0. Returns FALSE if the endpoint
+ * closed. */
 static gboolean
 queue_frame (ComlinkStreamEndpoint *self,
              guint8                *data,
              gsize                  size,
+             gsize                  capacity,
              GArray                *fds)
 {
-  g_autoptr(GBytes) bytes = g_bytes_new_take (data, size);
+  g_autoptr(GBytes) bytes = NULL;
   g_autoptr(GVariant) boxed = NULL;
   GUnixFDList *fd_list = NULL;
   GError      *error = NULL;
+
+  if (capacity > 0)
+    {
+      PooledBuffer *buffer = g_new (PooledBuffer, 1);
+
+      buffer->pool = buffer_pool_ref (self->pool);
+      buffer->data = data;
+      buffer->capacity = capacity;
+      bytes = g_bytes_new_with_free_func (data, size, pooled_buffer_release, buffer);
+    }
+  else
+    bytes = g_bytes_new_take (data, size);
 
   /* Checked in one pass, linear in its size; then GLib may trust it and
    * read each child in constant time */
@@ -463,7 +581,13 @@ parse_frames (ComlinkStreamEndpoint *self)
 
       if (available < size)
         {
-          self->body = g_malloc (size);
+          if (size >= REUSE_MIN)
+            self->body = buffer_pool_take (self->pool, size, &self->body_capacity);
+          else
+            {
+              self->body = g_malloc (size);
+              self->body_capacity = 0;
+            }
           self->body_size = size;
           self->body_have = available;
           memcpy (self->body, self->in + offset + header_size, available);
@@ -472,7 +596,7 @@ parse_frames (ComlinkStreamEndpoint *self)
         }
 
       offset += header_size + size;
-      if (!queue_frame (self, g_memdup2 (self->in + offset - size, size), size, self->body_fds))
+      if (!queue_frame (self, g_memdup2 (self->in + offset - size, size), size, 0, self->body_fds))
         return FALSE;
     }
 
@@ -541,7 +665,7 @@ on_body_read (GObject      *source,
       fail (self, g_error_new_literal (COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
                                        _ ("The stream ended in the middle of a message")));
     }
-  else if (queue_frame (self, g_steal_pointer (&self->body), self->body_size, self->body_fds))
+  else if (queue_frame (self, g_steal_pointer (&self->body), self->body_size, self->body_capacity, self->body_fds))
     {
       watch_partial_frame (self);
       go_on_reading (self);
@@ -633,7 +757,7 @@ on_socket_readable (GSocket     *socket,
       self->body_have += n_read;
       if (self->body_have < self->body_size)
         return G_SOURCE_CONTINUE;
-      if (!queue_frame (self, g_steal_pointer (&self->body), self->body_size, self->body_fds))
+      if (!queue_frame (self, g_steal_pointer (&self->body), self->body_size, self->body_capacity, self->body_fds))
         return G_SOURCE_REMOVE;
       /* Descriptors that came with the end of the frame */
       if (self->in_fds->len > 0 && !parse_frames (self))
@@ -1184,6 +1308,7 @@ comlink_stream_endpoint_finalize (GObject *object)
   g_clear_pointer (&self->body_fds, g_array_unref);
   g_clear_object (&self->socket);
   g_free (self->body);
+  g_clear_pointer (&self->pool, buffer_pool_close);
   g_free (self->in);
   g_mutex_clear (&self->mutex);
 
@@ -1413,6 +1538,9 @@ comlink_stream_endpoint_init (ComlinkStreamEndpoint *self)
   self->body_fds = g_array_new (FALSE, FALSE, sizeof (gint));
   self->max_message_size = DEFAULT_MAX_MESSAGE_SIZE;
   self->max_message_elements = DEFAULT_MAX_MESSAGE_ELEMENTS;
+  self->pool = g_new0 (BufferPool, 1);
+  self->pool->ref_count = 1;
+  g_mutex_init (&self->pool->mutex);
   self->memfd_threshold = DEFAULT_MEMFD_THRESHOLD;
   self->read_timeout = DEFAULT_READ_TIMEOUT;
 }

@@ -685,6 +685,41 @@ test_stream_fds_not_transferable (void)
   comlink_connection_close (comlink_connection_get_for_endpoint (endpoint));
 }
 
+/* The buffer of a large frame, once the value that used it is dropped, is
+ * the buffer of the next one: its pages are not mapped again */
+static void
+test_stream_buffer_reused (void)
+{
+  Pair          p = { 0 };
+  gconstpointer first = NULL;
+  gpointer      held[3];
+
+  pair_open (&p);
+  comlink_stream_endpoint_set_memfd_threshold (COMLINK_STREAM_ENDPOINT (p.eb), 0);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GBytes) bytes = g_bytes_new_take (g_malloc0 (2 << 20), 2 << 20);
+      GValue *args = test_args_new (1, G_TYPE_BYTES, bytes);
+      GValue *ret = comlink_proxy_call_sync (p.proxy, "bytes-size", args, 1, NULL, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpuint (g_value_get_uint64 (ret), ==, 2 << 20);
+      g_boxed_free (G_TYPE_VALUE, ret);
+      test_args_free (args, 1);
+      if (i == 0)
+        first = test_last_bytes_data;
+      else
+        g_assert_true (test_last_bytes_data == first);
+      /* Memory of the same size, held: a buffer freed and allocated anew
+       * would not come back at the same address */
+      held[i] = g_malloc0 (2 << 20);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (held); i++)
+    g_free (held[i]);
+  pair_close (&p);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -698,6 +733,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/Comlink/Stream/fds-burst", test_stream_fds_burst);
   g_test_add_func ("/Comlink/Stream/fds-not-transferable", test_stream_fds_not_transferable);
   g_test_add_func ("/Comlink/Stream/memfd", test_stream_memfd);
+  g_test_add_func ("/Comlink/Stream/buffer-reused", test_stream_buffer_reused);
   g_test_add_func ("/Comlink/Stream/shared-bytes", test_stream_shared_bytes);
   for (guint i = 0; i < G_N_ELEMENTS (hostile_fds); i++)
     {
