@@ -14,12 +14,19 @@
  * %COMLINK_ERROR_PROTOCOL. The end of the stream closes it with
  * %COMLINK_ERROR_CLOSED, an I/O error with the error.
  *
- * Writes never block the main loop: messages sent from any thread are
- * appended to one buffer, and all that is pending goes out in one
- * asynchronous write per main-loop iteration. The connection of the
- * endpoint bounds that buffer for a peer that does not read (see
- * [property@Comlink.Connection:max-queued-bytes]): it stops serving the
- * peer's requests, and then reading, until the peer reads.
+ * Writes never block the main loop. Over a Unix socket, the first
+ * message since the last write goes out at once, by a non-blocking send;
+ * the messages that follow in the same main-loop iteration are appended
+ * to one buffer and go out together, and while a long batch of received
+ * messages is handled, its answers go out as they pile up, so that both
+ * sides work at once. A large array of numbers (a [struct@GLib.Bytes]
+ * value) is not copied into the buffer but sent from where it is. The
+ * connection of the endpoint bounds that buffer for a peer that does not
+ * read (see [property@Comlink.Connection:max-queued-bytes]): it stops
+ * serving the peer's requests, and then reading, until the peer reads.
+ *
+ * The buffer a large frame was read into is kept, once the value that
+ * used it is dropped, for the next large frame.
  *
  * Over a Unix socket (a [class@Gio.SocketConnection] of the
  * %G_SOCKET_FAMILY_UNIX family, as [ctor@Comlink.Worker.new_subprocess]
