@@ -898,8 +898,8 @@ batch_vectors (GByteArray    *buffer,
   for (guint i = 0; i <= refs->len && at < to && n < MAX_VECTORS; i++)
     {
       gsize         piece_end = i < refs->len ? g_array_index (refs, ComlinkWireRef, i).position : buffer->len;
-      const guint8 *pieces[2] = { buffer->data + read, NULL };
       gsize         sizes[2] = { piece_end - read, 0 };
+      const guint8 *pieces[2] = { sizes[0] > 0 ? buffer->data + read : NULL, NULL };
 
       if (i < refs->len && g_array_index (refs, ComlinkWireRef, i).bytes != NULL)
         pieces[1] = g_bytes_get_data (g_array_index (refs, ComlinkWireRef, i).bytes, &sizes[1]);

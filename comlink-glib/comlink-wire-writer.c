@@ -233,6 +233,9 @@ write_value (Writer   *w,
   const GVariantType *type = g_variant_get_type (value);
   gsize               size = g_variant_get_size (value);
 
+  if (size == 0)
+    return;
+
   if (size < w->threshold || !g_variant_is_container (value))
     {
       g_byte_array_set_size (w->buffer, w->buffer->len + size);
