@@ -64,7 +64,7 @@
 #include "comlink-wire-private.h"
 
 #define DEFAULT_MAX_MESSAGE_SIZE (128 * 1024 * 1024)
-#define DEFAULT_MEMFD_THRESHOLD (512 * 1024)
+#define DEFAULT_MEMFD_THRESHOLD 0
 #define DEFAULT_MAX_MESSAGE_ELEMENTS (1024 * 1024)
 #define DEFAULT_READ_TIMEOUT 60
 #define HEADER_SIZE 4
@@ -1513,8 +1513,10 @@ comlink_stream_endpoint_class_init (ComlinkStreamEndpointClass *klass)
    * memory (see comlink_bytes_new_shared()), which always go as their own
    * memfd.
    *
-   * The default is where the memfd path became the faster of the two in
-   * the project's benchmark (`bench-subprocess`); page mapping costs
+   * The default is 0: in the project's benchmark (`bench-subprocess`),
+   * bytes sent through the stream, from where they are, beat a new
+   * memfd holding a copy at every size, 64 KiB to 64 MiB, as making the
+   * memfd costs a copy and a mapping of every page. Page mapping costs
    * differ between machines, so measure before changing it.
    *
    * Since: 1.0

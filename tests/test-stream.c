@@ -525,11 +525,11 @@ test_stream_memfd (void)
         bytes = g_bytes_new_take (data, sizes[i]);
 
         pair_open (&p);
-        g_assert_cmpuint (comlink_stream_endpoint_get_memfd_threshold (COMLINK_STREAM_ENDPOINT (p.ea)), ==, 512 * 1024);
-        if (threshold == 0)
+        g_assert_cmpuint (comlink_stream_endpoint_get_memfd_threshold (COMLINK_STREAM_ENDPOINT (p.ea)), ==, 0);
+        if (threshold == 1)
           {
-            comlink_stream_endpoint_set_memfd_threshold (COMLINK_STREAM_ENDPOINT (p.ea), 0);
-            g_object_set (p.eb, "memfd-threshold", (guint64) 0, NULL);
+            comlink_stream_endpoint_set_memfd_threshold (COMLINK_STREAM_ENDPOINT (p.ea), 512 * 1024);
+            g_object_set (p.eb, "memfd-threshold", (guint64) 512 * 1024, NULL);
           }
 
         args = test_args_new (1, G_TYPE_BYTES, bytes);

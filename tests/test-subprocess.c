@@ -105,13 +105,23 @@ test_subprocess_fds (void)
     for (gsize j = 0; j < (8 << 20); j++)
       data[j] = (guint8) (j ^ (j >> 11));
     bytes = g_bytes_new_take (data, 8 << 20);
-    args = test_args_new (1, G_TYPE_BYTES, bytes);
-    ret = comlink_proxy_call_sync (proxy, "echo-bytes", args, 1, NULL, &error);
-    g_assert_no_error (error);
-    g_assert_true (g_bytes_equal (g_value_get_boxed (ret), bytes));
-    g_assert_true (test_is_in_memfd (g_bytes_get_data (g_value_get_boxed (ret), NULL)));
-    g_boxed_free (G_TYPE_VALUE, ret);
-    test_args_free (args, 1);
+
+    /* Heap bytes go through the socket, shared ones as their own memfd,
+     * both ways */
+    for (guint shared = 0; shared < 2; shared++)
+      {
+        g_autoptr(GBytes) sent = shared ? comlink_bytes_new_shared_copy (g_bytes_get_data (bytes, NULL), 8 << 20, &error)
+                                         : g_bytes_ref (bytes);
+
+        g_assert_no_error (error);
+        args = test_args_new (1, G_TYPE_BYTES, sent);
+        ret = comlink_proxy_call_sync (proxy, "echo-bytes", args, 1, NULL, &error);
+        g_assert_no_error (error);
+        g_assert_true (g_bytes_equal (g_value_get_boxed (ret), bytes));
+        g_assert_cmpint (test_is_in_memfd (g_bytes_get_data (g_value_get_boxed (ret), NULL)), ==, shared);
+        g_boxed_free (G_TYPE_VALUE, ret);
+        test_args_free (args, 1);
+      }
 
     comlink_worker_terminate (worker);
     wait_reaped (comlink_worker_get_subprocess (worker));
