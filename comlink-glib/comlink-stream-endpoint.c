@@ -494,6 +494,12 @@ deliver_ready (ComlinkStreamEndpoint *self)
       _comlink_queued_message_free (frame);
       flush_early (self);
     }
+  /* No receiver needed the delivery in a nested loop */
+  if (g_queue_is_empty (&self->ready) && self->deliver_source != NULL)
+    {
+      g_source_destroy (self->deliver_source);
+      g_clear_pointer (&self->deliver_source, g_source_unref);
+    }
   g_object_unref (self);
 }
 

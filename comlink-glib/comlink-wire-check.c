@@ -174,18 +174,6 @@ scan_type (const char *type,
   return pos + 1;
 }
 
-static gsize
-offset_size_for (gsize size)
-{
-  if (size > G_MAXUINT32)
-    return 8;
-  if (size > G_MAXUINT16)
-    return 4;
-  if (size > G_MAXUINT8)
-    return 2;
-  return size > 0 ? 1 : 0;
-}
-
 /* The size of a container of @body bytes and @n framing offsets, with
  * offsets of the smallest size that can hold it: in normal form, the
  * container's size is exactly this */
@@ -466,7 +454,7 @@ check_variable_array (Check        *check,
                       guint         depth)
 {
   guint8        alignment = check->info[pos + 1].alignment;
-  gsize         offset_size = offset_size_for (size);
+  gsize         offset_size = _comlink_wire_offset_size (size);
   gsize         last_end = read_offset (data + size - offset_size, offset_size);
   const guint8 *offsets;
   gsize         n;
@@ -511,7 +499,7 @@ check_tuple (Check        *check,
              guint         depth)
 {
   const TypeInfo *self = &check->info[pos];
-  gsize           offset_size = offset_size_for (size);
+  gsize           offset_size = _comlink_wire_offset_size (size);
   gsize           offset_ptr = size;
   gsize           offset = 0;
   gsize           p = pos + 1;

@@ -106,6 +106,20 @@ gboolean   _comlink_wire_check_fds (GVariant *body,
                                     GError  **error);
 GError    *_comlink_wire_error_parse (GVariant *content);
 
+/* The size of the framing offsets of a container of @size bytes in the
+ * GVariant serialisation format */
+static inline gsize
+_comlink_wire_offset_size (gsize size)
+{
+  if (size > G_MAXUINT32)
+    return 8;
+  if (size > G_MAXUINT16)
+    return 4;
+  if (size > G_MAXUINT8)
+    return 2;
+  return size > 0 ? 1 : 0;
+}
+
 /* A part of a message that is not copied into the output buffer: it
  * belongs at @position of the buffer, before what follows there; and the
  * @skip bytes of the buffer from @position on, padding that keeps what

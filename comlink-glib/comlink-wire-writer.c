@@ -60,18 +60,6 @@ write_offset (Writer *w,
 }
 
 static gsize
-offset_size_for (gsize size)
-{
-  if (size > G_MAXUINT32)
-    return 8;
-  if (size > G_MAXUINT16)
-    return 4;
-  if (size > G_MAXUINT8)
-    return 2;
-  return size > 0 ? 1 : 0;
-}
-
-static gsize
 alignment_of (const GVariantType *type)
 {
   const char *s = g_variant_type_peek_string (type);
@@ -189,7 +177,7 @@ write_array (Writer   *w,
 
   if (!fixed)
     for (gsize i = 0; i < n; i++)
-      write_offset (w, ends[i], offset_size_for (size));
+      write_offset (w, ends[i], _comlink_wire_offset_size (size));
 }
 
 static void
@@ -223,7 +211,7 @@ write_tuple (Writer   *w,
   else
     /* In reverse order, after the members */
     for (gsize i = n_ends; i > 0; i--)
-      write_offset (w, ends[i - 1], offset_size_for (size));
+      write_offset (w, ends[i - 1], _comlink_wire_offset_size (size));
 }
 
 static void

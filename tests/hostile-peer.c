@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -256,47 +257,19 @@ hostile_peer_poll (HostilePeer *peer,
     }
 }
 
-/* Reads what is there into the buffer; FALSE at the end of the stream */
+/* Reads what is there into the buffer, waiting for it; FALSE at the end
+ * of the stream */
 static gboolean
 read_some (HostilePeer *peer)
 {
-  guint8                  buffer[65536];
-  GInputVector            vector = { buffer, sizeof buffer };
-  GSocketControlMessage **messages = NULL;
-  gint                    n_messages = 0;
-  gint64                  deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
 
   for (;;)
     {
-      g_autoptr(GError) error = NULL;
-      gssize n = g_socket_receive_message (peer->socket, NULL, &vector, 1, &messages, &n_messages,
-                                           NULL, NULL, &error);
+      int got = read_once (peer);
 
-      for (gint i = 0; i < n_messages; i++)
-        {
-          if (G_IS_UNIX_FD_MESSAGE (messages[i]))
-            {
-              gint  n_fds = 0;
-              gint *fds = g_unix_fd_message_steal_fds (G_UNIX_FD_MESSAGE (messages[i]), &n_fds);
-
-              g_array_append_vals (peer->in_fds, fds, n_fds);
-              g_free (fds);
-            }
-          g_object_unref (messages[i]);
-        }
-      g_clear_pointer (&messages, g_free);
-      n_messages = 0;
-
-      if (n > 0)
-        {
-          g_byte_array_append (peer->in, buffer, n);
-          return TRUE;
-        }
-      if (n == 0 || !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-        {
-          peer->ended = TRUE;
-          return FALSE;
-        }
+      if (got != 0)
+        return got > 0;
       if (g_get_monotonic_time () >= deadline)
         g_error ("The library side sent nothing for 60 s");
       if (!g_main_context_iteration (g_main_context_get_thread_default (), FALSE))
@@ -559,4 +532,45 @@ hostile_rss_is_meaningful (void)
 #endif
 #endif
   return hostile_slowdown () == 1;
+}
+
+void
+hostile_report_parse (HostileReport *report,
+                      const char    *text)
+{
+  g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
+  g_autoptr(GPtrArray) present = g_ptr_array_new ();
+
+  report->fds_after = G_MAXUINT;
+  report->callbacks_alive = G_MAXUINT;
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      const char *line = lines[i];
+
+      if (g_str_has_prefix (line, "result "))
+        report->result = g_strdup (line + strlen ("result "));
+      else if (g_str_has_prefix (line, "fds-baseline "))
+        report->fds_baseline = atoi (line + strlen ("fds-baseline "));
+      else if (g_str_has_prefix (line, "fds-after "))
+        report->fds_after = atoi (line + strlen ("fds-after "));
+      else if (g_str_has_prefix (line, "rss-before "))
+        report->rss_before = atol (line + strlen ("rss-before "));
+      else if (g_str_has_prefix (line, "rss-after "))
+        report->rss_after = atol (line + strlen ("rss-after "));
+      else if (g_str_has_prefix (line, "rss-peak "))
+        report->rss_peak = atol (line + strlen ("rss-peak "));
+      else if (g_str_has_prefix (line, "callbacks-alive "))
+        report->callbacks_alive = atoi (line + strlen ("callbacks-alive "));
+      else if (g_str_has_prefix (line, "quark ") && g_str_has_suffix (line, " 1"))
+        g_ptr_array_add (present, g_strdup (line));
+    }
+  g_ptr_array_add (present, NULL);
+  report->quarks_present = (GStrv) g_ptr_array_free (g_steal_pointer (&present), FALSE);
+}
+
+void
+hostile_report_clear (HostileReport *report)
+{
+  g_clear_pointer (&report->result, g_free);
+  g_clear_pointer (&report->quarks_present, g_strfreev);
 }

@@ -113,6 +113,23 @@ char *hostile_child_finish (HostileChild *child,
                             gboolean      close,
                             int          *exit_status);
 
+/* What worker-child's report mode printed */
+typedef struct
+{
+  char *result; /* "ok", or "DOMAIN CODE MESSAGE" */
+  guint fds_baseline;
+  guint fds_after;
+  long  rss_before;
+  long  rss_after;
+  long  rss_peak;
+  guint callbacks_alive;
+  GStrv quarks_present; /* the "quark NAME 1" lines */
+} HostileReport;
+
+void hostile_report_parse (HostileReport *report,
+                           const char    *text);
+void hostile_report_clear (HostileReport *report);
+
 /* How much slower than native the tests run: 20 under valgrind (the
  * valgrind test setup sets COMLINK_TEST_SLOW), else 1, for the bounds on
  * how soon something happens */

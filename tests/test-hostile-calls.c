@@ -408,11 +408,8 @@ static void
 parent_attack_finish (HostileChild *child)
 {
   g_autofree char *report = NULL;
-  g_auto(GStrv) lines = NULL;
-  guint baseline = 0;
-  guint after = G_MAXUINT;
-  guint callbacks = G_MAXUINT;
-  int   status = -1;
+  HostileReport    parsed = { 0 };
+  int              status = -1;
 
   /* The child still serves */
   send_call (child->peer, 1000, 0, "add", "[<2>, <3>]");
@@ -420,19 +417,11 @@ parent_attack_finish (HostileChild *child)
 
   report = hostile_child_finish (child, TRUE, &status);
   g_assert_cmpint (status, ==, 0);
-  lines = g_strsplit (report, "\n", -1);
-  for (guint i = 0; lines[i] != NULL; i++)
-    {
-      if (g_str_has_prefix (lines[i], "fds-baseline "))
-        baseline = atoi (lines[i] + strlen ("fds-baseline "));
-      else if (g_str_has_prefix (lines[i], "fds-after "))
-        after = atoi (lines[i] + strlen ("fds-after "));
-      else if (g_str_has_prefix (lines[i], "callbacks-alive "))
-        callbacks = atoi (lines[i] + strlen ("callbacks-alive "));
-    }
+  hostile_report_parse (&parsed, report);
   g_test_message ("The child reported:\n%s", report);
-  g_assert_cmpuint (after, <=, baseline);
-  g_assert_cmpuint (callbacks, ==, 0);
+  g_assert_cmpuint (parsed.fds_after, <=, parsed.fds_baseline);
+  g_assert_cmpuint (parsed.callbacks_alive, ==, 0);
+  hostile_report_clear (&parsed);
 }
 
 static void

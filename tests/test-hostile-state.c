@@ -9,7 +9,6 @@
  * creates no quark from the peer's names, and gives back its descriptors
  * and memory. */
 
-#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -30,19 +29,6 @@ scaled (guint n,
   return hostile_slowdown () > 1 ? under_valgrind : n;
 }
 
-static long
-rss_kib (void)
-{
-  g_autofree char *statm = NULL;
-  long             size = 0;
-  long             resident = 0;
-
-  malloc_trim (0);
-  if (g_file_get_contents ("/proc/self/statm", &statm, NULL, NULL))
-    sscanf (statm, "%ld %ld", &size, &resident);
-  return resident * (sysconf (_SC_PAGESIZE) / 1024);
-}
-
 /* Resident memory grew by less than @max_kib since @before. Not under
  * valgrind or AddressSanitizer, which keep what the program frees. */
 static void
@@ -50,7 +36,7 @@ assert_rss_within (long before,
                    long max_kib)
 {
   if (hostile_rss_is_meaningful ())
-    g_assert_cmpint (rss_kib () - before, <, max_kib);
+    g_assert_cmpint (test_rss_kib () - before, <, max_kib);
 }
 
 /* --- messages --- */
@@ -522,7 +508,7 @@ test_child_subscriptions (void)
   g_assert_cmpuint (comlink_connection_get_max_subscriptions (a.connection), ==, 4096);
   comlink_connection_set_max_subscriptions (a.connection, limit);
   target = child_attack_give (&a, calc);
-  rss_before = rss_kib ();
+  rss_before = test_rss_kib ();
 
   for (guint i = 0; i < limit + 50; i++)
     send_request (a.peer, HOSTILE_SUBSCRIBE, ++id, target, "changed", g_variant_new ("()"), NULL, 0);
@@ -630,7 +616,7 @@ test_child_backpressure (void)
   comlink_connection_set_max_queued_bytes (a.connection, 1024 * 1024);
   comlink_connection_set_max_held_requests (a.connection, 8);
   target = child_attack_give (&a, calc);
-  rss_before = rss_kib ();
+  rss_before = test_rss_kib ();
 
   /* Each result is 512 KiB: unbounded, n of them would queue */
   for (guint64 id = 1; id <= n; id++)
@@ -884,47 +870,6 @@ test_child_signal_nesting (void)
 
 /* --- a hostile parent, its child a real library process --- */
 
-typedef struct
-{
-  char *result;
-  guint fds_baseline;
-  guint fds_after;
-  long  rss_before;
-  long  rss_after;
-  long  rss_peak;
-  GStrv quarks_present;
-} ChildReport;
-
-static void
-child_report_parse (ChildReport *report,
-                    const char  *text)
-{
-  g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
-  g_autoptr(GPtrArray) present = g_ptr_array_new ();
-
-  for (guint i = 0; lines[i] != NULL; i++)
-    {
-      const char *line = lines[i];
-
-      if (g_str_has_prefix (line, "result "))
-        report->result = g_strdup (line + strlen ("result "));
-      else if (g_str_has_prefix (line, "fds-baseline "))
-        report->fds_baseline = atoi (line + strlen ("fds-baseline "));
-      else if (g_str_has_prefix (line, "fds-after "))
-        report->fds_after = atoi (line + strlen ("fds-after "));
-      else if (g_str_has_prefix (line, "rss-before "))
-        report->rss_before = atol (line + strlen ("rss-before "));
-      else if (g_str_has_prefix (line, "rss-after "))
-        report->rss_after = atol (line + strlen ("rss-after "));
-      else if (g_str_has_prefix (line, "rss-peak "))
-        report->rss_peak = atol (line + strlen ("rss-peak "));
-      else if (g_str_has_prefix (line, "quark ") && g_str_has_suffix (line, " 1"))
-        g_ptr_array_add (present, g_strdup (line));
-    }
-  g_ptr_array_add (present, NULL);
-  report->quarks_present = (GStrv) g_ptr_array_free (g_steal_pointer (&present), FALSE);
-}
-
 /* The child ended its connection normally when the parent closed it,
  * gave back its descriptors and memory, and created none of the quarks */
 static void
@@ -932,11 +877,11 @@ finish_child (HostileChild *child,
               long          max_peak_kib)
 {
   g_autofree char *text = NULL;
-  ChildReport      report = { 0 };
+  HostileReport    report = { 0 };
   int              status = -1;
 
   text = hostile_child_finish (child, TRUE, &status);
-  child_report_parse (&report, text);
+  hostile_report_parse (&report, text);
   g_test_message ("The child reported:\n%s", text);
   g_assert_cmpint (status, ==, 0);
   g_assert_cmpstr (report.result, ==, "ok");
@@ -946,8 +891,7 @@ finish_child (HostileChild *child,
   if (max_peak_kib > 0 && hostile_rss_is_meaningful ())
     g_assert_cmpint (report.rss_peak - report.rss_before, <, max_peak_kib);
   g_assert_cmpstrv (report.quarks_present, ((const char *[]){ NULL }));
-  g_free (report.result);
-  g_strfreev (report.quarks_present);
+  hostile_report_clear (&report);
 }
 
 /* The child still serves: a call is answered */

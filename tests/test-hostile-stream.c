@@ -255,27 +255,15 @@ static void
 check_child_report (const char *report,
                     const char *reason)
 {
-  g_auto(GStrv) lines = g_strsplit (report, "\n", -1);
-  guint    baseline = 0;
-  guint    after = G_MAXUINT;
-  gboolean refused = FALSE;
+  g_autofree char *expected = g_strdup_printf ("comlink-error-quark %d ", COMLINK_ERROR_PROTOCOL);
+  HostileReport    parsed = { 0 };
 
-  for (guint i = 0; lines[i] != NULL; i++)
-    {
-      g_autofree char *expected = g_strdup_printf ("result comlink-error-quark %d ", COMLINK_ERROR_PROTOCOL);
-
-      if (g_str_has_prefix (lines[i], expected))
-        refused = strstr (lines[i], reason) != NULL;
-      else if (g_str_has_prefix (lines[i], "fds-baseline "))
-        baseline = atoi (lines[i] + strlen ("fds-baseline "));
-      else if (g_str_has_prefix (lines[i], "fds-after "))
-        after = atoi (lines[i] + strlen ("fds-after "));
-    }
-
-  if (!refused)
-    g_test_message ("The child reported:\n%s", report);
-  g_assert_true (refused);
-  g_assert_cmpuint (after, <=, baseline);
+  hostile_report_parse (&parsed, report);
+  if (parsed.result == NULL || !g_str_has_prefix (parsed.result, expected) ||
+      strstr (parsed.result, reason) == NULL)
+    g_error ("The child reported, not a refusal naming “%s”:\n%s", reason, report);
+  g_assert_cmpuint (parsed.fds_after, <=, parsed.fds_baseline);
+  hostile_report_clear (&parsed);
 }
 
 /* The child started in report mode, with the peer's handshake sent and

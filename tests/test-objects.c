@@ -6,6 +6,7 @@
 
 #include <fcntl.h>
 #include <stdio.h>
+#include <malloc.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -923,4 +924,19 @@ test_on_exited (ComlinkWorker *worker,
   exited->n_exited++;
   g_clear_error (&exited->error);
   exited->error = g_error_copy (error);
+}
+
+/* Resident memory in KiB, after giving back to the system what malloc
+ * keeps free */
+long
+test_rss_kib (void)
+{
+  g_autofree char *statm = NULL;
+  long             size = 0;
+  long             resident = 0;
+
+  malloc_trim (0);
+  if (g_file_get_contents ("/proc/self/statm", &statm, NULL, NULL))
+    sscanf (statm, "%ld %ld", &size, &resident);
+  return resident * (sysconf (_SC_PAGESIZE) / 1024);
 }

@@ -88,6 +88,7 @@ void test_watch (TestWatch *watch, gpointer object);
 extern gconstpointer test_last_bytes_data;
 guint                test_count_threads (void);
 guint                test_count_fds (void);
+long                 test_rss_kib (void);
 guint                test_count_fds_baseline (void);
 int                  test_pipe_with (const char *text);
 gboolean             test_is_in_memfd (gconstpointer data);

@@ -8,7 +8,6 @@
  * but exposes its object only when SIGUSR1 comes. With
  * COMLINK_TEST_READ_TIMEOUT set, both serve with that read timeout. */
 
-#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,19 +17,6 @@
 #include <glib-unix.h>
 
 #include "test-objects.h"
-
-static long
-rss_kib (void)
-{
-  g_autofree char *statm = NULL;
-  long             size = 0;
-  long             resident = 0;
-
-  malloc_trim (0);
-  if (g_file_get_contents ("/proc/self/statm", &statm, NULL, NULL))
-    sscanf (statm, "%ld %ld", &size, &resident);
-  return resident * (sysconf (_SC_PAGESIZE) / 1024);
-}
 
 /* The peak of the resident memory, in KiB */
 static long
@@ -154,7 +140,7 @@ report (gboolean     late,
   g_main_context_iteration (NULL, FALSE);
   g_type_ensure (G_TYPE_TASK);
   fds_baseline = test_count_fds () - 1;
-  rss_before = rss_kib ();
+  rss_before = test_rss_kib ();
 
   if (late || g_getenv ("COMLINK_TEST_READ_TIMEOUT") != NULL)
     ok = serve_parent_own (G_OBJECT (calc), signal_source, &error);
@@ -167,7 +153,7 @@ report (gboolean     late,
     g_print ("result %s %d %s\n", g_quark_to_string (error->domain), error->code, error->message);
 
   g_print ("fds-baseline %u\nfds-after %u\n", fds_baseline, test_count_fds ());
-  g_print ("rss-before %ld\nrss-after %ld\nrss-peak %ld\n", rss_before, rss_kib (), rss_peak_kib ());
+  g_print ("rss-before %ld\nrss-after %ld\nrss-peak %ld\n", rss_before, test_rss_kib (), rss_peak_kib ());
   g_print ("callbacks-alive %u\n", test_calc_get_n_callbacks_alive ());
   for (int i = 0; i < n_quarks; i++)
     g_print ("quark %s %d\n", quarks[i], g_quark_try_string (quarks[i]) != 0);
