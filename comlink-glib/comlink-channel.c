@@ -138,7 +138,7 @@ port_source_dispatch (GSource    *source,
   while ((item = g_queue_pop_head (&batch)))
     {
       if (!comlink_endpoint_is_closed (COMLINK_ENDPOINT (port)))
-        comlink_endpoint_receive_with_fds (COMLINK_ENDPOINT (port), item->message, item->fds);
+        _comlink_queued_message_deliver (item, COMLINK_ENDPOINT (port));
       _comlink_queued_message_free (item);
     }
 
@@ -184,18 +184,17 @@ comlink_channel_port_start (ComlinkEndpoint *endpoint)
   g_mutex_unlock (&self->shared->mutex);
 }
 
+/* Queues @item for the peer, with duplicates of the descriptors of
+ * @fd_list, as over a socket; takes @item */
 static gboolean
-comlink_channel_port_send (ComlinkEndpoint *endpoint,
-                           GVariant        *message,
-                           GUnixFDList     *fd_list,
-                           GError         **error)
+port_queue (ComlinkChannelPort   *self,
+            ComlinkQueuedMessage *item,
+            GUnixFDList          *fd_list,
+            GError              **error)
 {
-  ComlinkChannelPort   *self = COMLINK_CHANNEL_PORT (endpoint);
-  ComlinkChannelPort   *peer;
-  ComlinkQueuedMessage *item = _comlink_queued_message_new (g_variant_ref (message), NULL);
-  gboolean              ret = FALSE;
+  ComlinkChannelPort *peer;
+  gboolean            ret = FALSE;
 
-  /* The receiver gets duplicates, as over a socket */
   if (fd_list != NULL)
     {
       gint        n_fds = 0;
@@ -227,6 +226,32 @@ comlink_channel_port_send (ComlinkEndpoint *endpoint,
     _comlink_queued_message_free (item);
 
   return ret;
+}
+
+static gboolean
+comlink_channel_port_send (ComlinkEndpoint *endpoint,
+                           GVariant        *message,
+                           GUnixFDList     *fd_list,
+                           GError         **error)
+{
+  ComlinkQueuedMessage *item = _comlink_queued_message_new (NULL);
+
+  item->variant = g_variant_ref (message);
+  return port_queue (COMLINK_CHANNEL_PORT (endpoint), item, fd_list, error);
+}
+
+/* A message of the connection goes as it is: no GVariant of the whole is
+ * built here nor taken apart there, and the body is the same reference */
+static gboolean
+comlink_channel_port_send_message (ComlinkEndpoint       *endpoint,
+                                   const ComlinkOutgoing *message,
+                                   GUnixFDList           *fd_list,
+                                   GError               **error)
+{
+  ComlinkQueuedMessage *item = _comlink_queued_message_new (NULL);
+
+  _comlink_message_take (&item->message, message);
+  return port_queue (COMLINK_CHANNEL_PORT (endpoint), item, fd_list, error);
 }
 
 /* Called with shared->mutex held. Marks this side closed, tells the peer
@@ -311,6 +336,7 @@ comlink_channel_port_class_init (ComlinkChannelPortClass *klass)
   endpoint_class->send = comlink_channel_port_send;
   endpoint_class->can_send_fds = comlink_channel_port_can_send_fds;
   endpoint_class->close = comlink_channel_port_close;
+  _comlink_endpoint_class_get_private (endpoint_class)->send_message = comlink_channel_port_send_message;
 }
 
 static void

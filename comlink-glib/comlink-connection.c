@@ -108,11 +108,11 @@ typedef struct
 /* A message of the peer held back, to be handled later in order */
 typedef struct
 {
-  GVariant    *message;
-  GUnixFDList *fds;
-  guint        n_fds;
-  gsize        size;
-  gboolean     for_root; /* a request for the root object */
+  ComlinkMessage message;
+  GUnixFDList   *fds;
+  guint          n_fds;
+  gsize          size;
+  gboolean       for_root; /* a request for the root object */
 } HeldMessage;
 
 #define COMLINK_DEFAULT_MAX_PENDING_CALLS 65536
@@ -252,7 +252,7 @@ static gboolean congested_locked (ComlinkConnection *self);
 static GError  *congested_error_locked (ComlinkConnection *self);
 static void     serve_held (ComlinkConnection *self);
 static void     deliver_message (ComlinkConnection *self,
-                                 GVariant          *variant,
+                                 ComlinkMessage    *message,
                                  GUnixFDList       *fds,
                                  gboolean           held);
 static void     handle_release (ComlinkConnection *self,
@@ -311,13 +311,12 @@ _comlink_connection_unref_in_context (ComlinkConnection *self)
                                 self, g_object_unref);
 }
 
-/* Called with the mutex held; takes the floating or full reference it is
- * given. Only a message the endpoint refuses (too large) is reported: a
- * closed endpoint tells the connection through ::closed, which fails the
- * calls. */
+/* Called with the mutex held; takes @message. Only a message the endpoint
+ * refuses (too large) is reported: a closed endpoint tells the connection
+ * through ::closed, which fails the calls. */
 static gboolean
 send_locked_checked (ComlinkConnection *self,
-                     GVariant          *message,
+                     ComlinkOutgoing    message,
                      GUnixFDList       *fds,
                      GError           **error)
 {
@@ -327,14 +326,13 @@ send_locked_checked (ComlinkConnection *self,
   /* Messages go out at once, also before the peer's handshake arrived:
    * the peer reads this side's handshake first, and keeps requests for an
    * object it has not exposed yet. */
-  g_variant_take_ref (message);
-  if (!comlink_endpoint_send_with_fds (self->endpoint, message, fds, &local_error) &&
+  if (!_comlink_endpoint_send_message (self->endpoint, &message, fds, &local_error) &&
       !g_error_matches (local_error, COMLINK_ERROR, COMLINK_ERROR_CLOSED))
     {
       g_propagate_error (error, g_steal_pointer (&local_error));
       ret = FALSE;
     }
-  g_variant_unref (message);
+  _comlink_outgoing_clear (&message);
 
   return ret;
 }
@@ -342,7 +340,7 @@ send_locked_checked (ComlinkConnection *self,
 /* Called with the mutex held */
 static void
 send_locked (ComlinkConnection *self,
-             GVariant          *message)
+             ComlinkOutgoing    message)
 {
   send_locked_checked (self, message, NULL, NULL);
 }
@@ -350,20 +348,20 @@ send_locked (ComlinkConnection *self,
 /* Takes the mutex itself; a message for a closed connection is dropped */
 static void
 send_message_with_fds (ComlinkConnection *self,
-                       GVariant          *message,
+                       ComlinkOutgoing    message,
                        GUnixFDList       *fds)
 {
   g_mutex_lock (&self->mutex);
   if (!self->closed)
     send_locked_checked (self, message, fds, NULL);
   else
-    g_variant_unref (g_variant_ref_sink (message));
+    _comlink_outgoing_clear (&message);
   g_mutex_unlock (&self->mutex);
 }
 
 static void
 send_message (ComlinkConnection *self,
-              GVariant          *message)
+              ComlinkOutgoing    message)
 {
   send_message_with_fds (self, message, NULL);
 }
@@ -822,24 +820,20 @@ decode_args (ComlinkConnection *self,
     }
 }
 
+/* Takes the path of @message apart: the navigation path, NULL-terminated,
+ * and the member, its last element. _comlink_message_check() made sure
+ * that a message that has a path has at least one element. */
 static void
-split_path (GVariant *path,
-            char   ***prefix,
-            char    **member)
+split_path (ComlinkMessage *message,
+            char         ***prefix,
+            char          **member)
 {
-  gsize  n = g_variant_n_children (path);
-  char **strv = g_new0 (char *, n);
+  g_assert (message->path != NULL && message->n_path > 0);
 
-  for (gsize i = 0; i < n; i++)
-    {
-      g_autoptr(GVariant) element = g_variant_get_child_value (path, i);
-
-      if (i + 1 < n)
-        strv[i] = g_variant_dup_string (element, NULL);
-      else
-        *member = g_variant_dup_string (element, NULL);
-    }
-  *prefix = strv;
+  *member = message->path[message->n_path - 1];
+  message->path[message->n_path - 1] = NULL;
+  *prefix = g_steal_pointer (&message->path);
+  message->n_path = 0;
 }
 
 /* Looks up the object a request addresses, or NULL. A request for the
@@ -935,7 +929,7 @@ handle_request (ComlinkConnection *self,
   else
     kind = COMLINK_INVOCATION_CALL;
 
-  split_path (message->path, &prefix, &member);
+  split_path (message, &prefix, &member);
   invocation = _comlink_invocation_new (self, message->id, kind, target,
                                         prefix, member, args, n_args);
   _comlink_invocation_set_names (invocation, names);
@@ -980,9 +974,9 @@ _comlink_connection_return (ComlinkConnection *self,
 {
   g_autoptr(GError) local_error = NULL;
   g_autoptr(GUnixFDList) fds = NULL;
-  const guint64 *id = _comlink_invocation_get_id_ptr (invocation);
-  GVariant      *message;
-  gboolean       current;
+  const guint64  *id = _comlink_invocation_get_id_ptr (invocation);
+  ComlinkOutgoing message;
+  gboolean        current;
 
   if (error != NULL)
     message = _comlink_message_new_error (*id, error);
@@ -1001,23 +995,23 @@ _comlink_connection_return (ComlinkConnection *self,
           g_clear_object (&fds);
         }
     }
-  g_variant_ref_sink (message);
 
   g_mutex_lock (&self->mutex);
   current = g_hash_table_lookup (self->invocations, id) == invocation;
   if (current)
     {
       g_autoptr(GError) send_error = NULL;
+      guint64 call_id = *id;
 
       g_hash_table_remove (self->invocations, id);
       /* A result too large for the endpoint becomes an error the caller
        * can read */
-      if (!send_locked_checked (self, g_variant_ref (message), fds, &send_error))
-        send_locked (self, _comlink_message_new_error (*id, send_error));
+      if (!send_locked_checked (self, message, fds, &send_error))
+        send_locked (self, _comlink_message_new_error (call_id, send_error));
     }
+  else
+    _comlink_outgoing_clear (&message);
   g_mutex_unlock (&self->mutex);
-
-  g_variant_unref (message);
 }
 
 /* --- Serving: held requests and backpressure --- */
@@ -1033,7 +1027,7 @@ held_message_free (gpointer data)
 {
   HeldMessage *held = data;
 
-  g_variant_unref (held->message);
+  _comlink_message_clear (&held->message);
   g_clear_object (&held->fds);
   g_free (held);
 }
@@ -1139,7 +1133,6 @@ is_request (ComlinkMessage *message)
 static gboolean
 hold_message (ComlinkConnection *self,
               ComlinkMessage    *message,
-              GVariant          *variant,
               GUnixFDList       *fds)
 {
   g_autoptr(GError) refusal = NULL;
@@ -1148,7 +1141,7 @@ hold_message (ComlinkConnection *self,
   gboolean hold;
   gboolean pause = FALSE;
   guint    n_fds = fds != NULL ? (guint) g_unix_fd_list_get_length (fds) : 0;
-  gsize    size = g_variant_get_size (variant);
+  gsize    size = _comlink_message_get_size (message);
 
   /* A request without an id is a protocol error, found when it is handled */
   if (message->id == 0)
@@ -1188,7 +1181,9 @@ hold_message (ComlinkConnection *self,
     {
       HeldMessage *held = g_new0 (HeldMessage, 1);
 
-      held->message = g_variant_ref (variant);
+      /* The message moves here: the caller clears what is left */
+      held->message = *message;
+      memset (message, 0, sizeof *message);
       held->fds = fds != NULL ? g_object_ref (fds) : NULL;
       held->n_fds = n_fds;
       held->size = size;
@@ -1280,7 +1275,7 @@ serve_held (ComlinkConnection *self)
 
       if (held == NULL)
         break;
-      deliver_message (self, held->message, held->fds, TRUE);
+      deliver_message (self, &held->message, held->fds, TRUE);
       held_message_free (held);
     }
 
@@ -1369,17 +1364,16 @@ dispatch_message (ComlinkConnection *self,
 /* Handles one message of the peer; a held one (@held) is not held again */
 static void
 deliver_message (ComlinkConnection *self,
-                 GVariant          *variant,
+                 ComlinkMessage    *message,
                  GUnixFDList       *fds,
                  gboolean           held)
 {
-  ComlinkMessage message;
-  GError        *error = NULL;
-  gboolean       ready;
-  gboolean       request;
-  gboolean       nests;
+  GError  *error = NULL;
+  gboolean ready;
+  gboolean request;
+  gboolean nests;
 
-  if (!_comlink_message_parse (variant, &message, &error))
+  if (!held && !_comlink_message_check (message, &error))
     {
       protocol_error (self, error);
       return;
@@ -1387,9 +1381,8 @@ deliver_message (ComlinkConnection *self,
 
   /* Each file descriptor that came must be one that a value refers to */
   if (!held && fds != NULL && g_unix_fd_list_get_length (fds) > 0 &&
-      !_comlink_wire_check_fds (message.body, g_unix_fd_list_get_length (fds), &error))
+      !_comlink_wire_check_fds (message->body, g_unix_fd_list_get_length (fds), &error))
     {
-      _comlink_message_clear (&message);
       protocol_error (self, error);
       return;
     }
@@ -1401,23 +1394,22 @@ deliver_message (ComlinkConnection *self,
   ready = self->ready;
   g_mutex_unlock (&self->mutex);
 
-  request = is_request (&message);
-  nests = request || message.type == COMLINK_MESSAGE_SIGNAL;
+  request = is_request (message);
+  nests = request || message->type == COMLINK_MESSAGE_SIGNAL;
   if (ready && !held &&
-      (nests || (message.type == COMLINK_MESSAGE_RELEASE && message.id != 0)) &&
-      hold_message (self, &message, variant, fds))
+      (nests || (message->type == COMLINK_MESSAGE_RELEASE && message->id != 0)) &&
+      hold_message (self, message, fds))
     {
-      _comlink_message_clear (&message);
       g_object_unref (self);
       return;
     }
 
   if (!ready)
-    handle_hello (self, &message);
+    handle_hello (self, message);
   else if (nests)
     {
       g_atomic_int_inc (&self->depth);
-      dispatch_message (self, &message, fds);
+      dispatch_message (self, message, fds);
       g_atomic_int_add (&self->depth, -1);
 
       g_mutex_lock (&self->mutex);
@@ -1426,27 +1418,24 @@ deliver_message (ComlinkConnection *self,
       g_mutex_unlock (&self->mutex);
     }
   else
-    dispatch_message (self, &message, fds);
+    dispatch_message (self, message, fds);
 
-  _comlink_message_clear (&message);
   g_object_unref (self);
 }
 
-static void
-handle_message (ComlinkConnection *self,
-                GVariant          *variant,
-                GUnixFDList       *fds)
-{
-  deliver_message (self, variant, fds, FALSE);
-}
-
+/* The endpoint's receiver: @message is the endpoint's, which clears what
+ * is left of it */
 static void
 on_endpoint_message (ComlinkEndpoint *endpoint,
-                     GVariant        *message,
+                     ComlinkMessage  *message,
                      GUnixFDList     *fd_list,
+                     const GError    *error,
                      gpointer         user_data)
 {
-  handle_message (user_data, message, fd_list);
+  if (message == NULL)
+    protocol_error (user_data, g_error_copy (error));
+  else
+    deliver_message (user_data, message, fd_list, FALSE);
 }
 
 /* --- Object tables: exports, imports, proxies, releases --- */
@@ -2115,7 +2104,7 @@ handle_subscribe (ComlinkConnection *self,
 
   target = lookup_target (self, message);
 
-  split_path (message->path, &prefix, &name);
+  split_path (message, &prefix, &name);
   if (target == NULL)
     error = g_error_new (COMLINK_ERROR, COMLINK_ERROR_NO_SUCH_OBJECT,
                          _ ("Object %llu does not exist"), (unsigned long long) message->target);
@@ -2940,7 +2929,12 @@ connection_setup (ComlinkConnection *self,
   _comlink_endpoint_set_written_func (endpoint, on_endpoint_written, self);
   self->closed_handler = g_signal_connect (endpoint, "closed",
                                            G_CALLBACK (on_endpoint_closed), self);
-  comlink_endpoint_send (endpoint, _comlink_message_new_hello (), NULL);
+  {
+    ComlinkOutgoing hello = _comlink_message_new_hello ();
+
+    _comlink_endpoint_send_message (endpoint, &hello, NULL, NULL);
+    _comlink_outgoing_clear (&hello);
+  }
 }
 
 /* --- Public API --- */

@@ -3,16 +3,20 @@
 #pragma once
 
 #include "comlink-endpoint.h"
+#include "comlink-wire-private.h"
 
 G_BEGIN_DECLS
 
+/* The connection of an endpoint receives its messages through a direct
+ * call rather than a signal emission: it is the hot path. It gets each
+ * message read (and may steal its fields), or, for a message that could
+ * not be read, @message NULL and the @error that says why. */
 typedef void (*ComlinkEndpointReceiver) (ComlinkEndpoint *endpoint,
-                                         GVariant        *message,
+                                         ComlinkMessage  *message,
                                          GUnixFDList     *fd_list,
+                                         const GError    *error,
                                          gpointer         user_data);
 
-/* The connection of an endpoint receives its messages through a direct
- * call rather than a signal emission: it is the hot path. */
 void _comlink_endpoint_set_receiver (ComlinkEndpoint        *self,
                                      ComlinkEndpointReceiver receiver,
                                      gpointer                user_data);
@@ -27,6 +31,14 @@ void _comlink_endpoint_set_receiver (ComlinkEndpoint        *self,
  * needs none. */
 typedef struct
 {
+  /* Sends @message without building a GVariant of it; @message stays the
+   * caller's. Called from any thread, after the checks of
+   * comlink_endpoint_send_with_fds(). NULL: the message is built and goes
+   * through the public send(). */
+  gboolean (*send_message) (ComlinkEndpoint       *self,
+                            const ComlinkOutgoing *message,
+                            GUnixFDList           *fd_list,
+                            GError               **error);
   /* Whether @bytes go as a sealed memfd beside the message rather than in
    * it; called from any thread */
   gboolean (*sends_as_memfd) (ComlinkEndpoint *self,
@@ -41,6 +53,13 @@ typedef struct
 
 ComlinkEndpointClassPrivate *_comlink_endpoint_class_get_private (ComlinkEndpointClass *klass);
 
+gboolean _comlink_endpoint_send_message (ComlinkEndpoint       *self,
+                                         const ComlinkOutgoing *message,
+                                         GUnixFDList           *fd_list,
+                                         GError               **error);
+void     _comlink_endpoint_deliver (ComlinkEndpoint *self,
+                                    ComlinkMessage  *message,
+                                    GUnixFDList     *fd_list);
 gboolean _comlink_endpoint_sends_as_memfd (ComlinkEndpoint *self,
                                            GBytes          *bytes);
 gsize    _comlink_endpoint_get_queued_bytes (ComlinkEndpoint *self);
@@ -58,15 +77,20 @@ void _comlink_endpoint_set_written_func (ComlinkEndpoint           *self,
                                          gpointer                   user_data);
 void _comlink_endpoint_written (ComlinkEndpoint *self);
 
-/* A message and the file descriptors beside it, as queues keep them */
+/* A message and the file descriptors beside it, as queues keep them: read
+ * already, or as the GVariant given to comlink_endpoint_send(), or the
+ * error that says why it could not be read */
 typedef struct
 {
-  GVariant    *message;
-  GUnixFDList *fds;
+  ComlinkMessage message;
+  GVariant      *variant;
+  GError        *error;
+  GUnixFDList   *fds;
 } ComlinkQueuedMessage;
 
-ComlinkQueuedMessage *_comlink_queued_message_new (GVariant    *message,
-                                                   GUnixFDList *fds);
+ComlinkQueuedMessage *_comlink_queued_message_new (GUnixFDList *fds);
+void                  _comlink_queued_message_deliver (ComlinkQueuedMessage *queued,
+                                                       ComlinkEndpoint      *endpoint);
 void                  _comlink_queued_message_free (ComlinkQueuedMessage *queued);
 
 G_END_DECLS

@@ -252,6 +252,42 @@ comlink_endpoint_send_with_fds (ComlinkEndpoint *self,
   return COMLINK_ENDPOINT_GET_CLASS (self)->send (self, owned, fd_list, error);
 }
 
+/* What the connection sends: like comlink_endpoint_send_with_fds(), with
+ * the message as it was built rather than a GVariant of it, for the
+ * transports that write it themselves */
+gboolean
+_comlink_endpoint_send_message (ComlinkEndpoint       *self,
+                                const ComlinkOutgoing *message,
+                                GUnixFDList           *fd_list,
+                                GError               **error)
+{
+  ComlinkEndpointPrivate      *priv = comlink_endpoint_get_instance_private (self);
+  ComlinkEndpointClassPrivate *klass_priv = _comlink_endpoint_class_get_private (COMLINK_ENDPOINT_GET_CLASS (self));
+
+  if (klass_priv->send_message == NULL)
+    return comlink_endpoint_send_with_fds (self, _comlink_message_build (message), fd_list, error);
+
+  if (fd_list != NULL && g_unix_fd_list_get_length (fd_list) == 0)
+    fd_list = NULL;
+
+  if (g_atomic_int_get (&priv->closed))
+    {
+      g_set_error_literal (error, COMLINK_ERROR, COMLINK_ERROR_CLOSED,
+                           _ ("The endpoint is closed"));
+      return FALSE;
+    }
+
+  if (fd_list != NULL && !comlink_endpoint_can_send_fds (self))
+    {
+      g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_NOT_TRANSFERABLE,
+                   _ ("An endpoint of type %s cannot carry file descriptors"),
+                   G_OBJECT_TYPE_NAME (self));
+      return FALSE;
+    }
+
+  return klass_priv->send_message (self, message, fd_list, error);
+}
+
 /**
  * comlink_endpoint_can_send_fds:
  * @self: a #ComlinkEndpoint
@@ -322,7 +358,15 @@ comlink_endpoint_receive_with_fds (ComlinkEndpoint *self,
 
   if (priv->receiver != NULL)
     {
-      priv->receiver (self, message, fd_list, priv->receiver_data);
+      ComlinkMessage parsed;
+      GError        *error = NULL;
+
+      if (_comlink_message_parse (message, &parsed, &error))
+        priv->receiver (self, &parsed, fd_list, NULL, priv->receiver_data);
+      else
+        priv->receiver (self, NULL, fd_list, error, priv->receiver_data);
+      _comlink_message_clear (&parsed);
+      g_clear_error (&error);
       if (!g_signal_has_handler_pending (self, signals[MESSAGE], 0, TRUE))
         return;
     }
@@ -330,22 +374,63 @@ comlink_endpoint_receive_with_fds (ComlinkEndpoint *self,
   g_signal_emit (self, signals[MESSAGE], 0, message, fd_list);
 }
 
-/* Takes @message and @fds */
-ComlinkQueuedMessage *
-_comlink_queued_message_new (GVariant    *message,
-                             GUnixFDList *fds)
+/* What the transports of this library deliver: a message read already.
+ * The receiver may steal its fields; the caller clears it. Listeners of
+ * ::message, if any, get a GVariant of it. */
+void
+_comlink_endpoint_deliver (ComlinkEndpoint *self,
+                           ComlinkMessage  *message,
+                           GUnixFDList     *fd_list)
 {
-  ComlinkQueuedMessage *queued = g_new (ComlinkQueuedMessage, 1);
+  ComlinkEndpointPrivate *priv = comlink_endpoint_get_instance_private (self);
+  g_autoptr(GVariant) variant = NULL;
 
-  queued->message = message;
+  if (g_atomic_int_get (&priv->closed))
+    return;
+
+  if (g_signal_has_handler_pending (self, signals[MESSAGE], 0, TRUE))
+    variant = g_variant_ref_sink (_comlink_message_to_variant (message));
+
+  if (priv->receiver != NULL)
+    priv->receiver (self, message, fd_list, NULL, priv->receiver_data);
+
+  if (variant != NULL)
+    g_signal_emit (self, signals[MESSAGE], 0, variant, fd_list);
+}
+
+/* Takes @fds; the message is filled in by the caller */
+ComlinkQueuedMessage *
+_comlink_queued_message_new (GUnixFDList *fds)
+{
+  ComlinkQueuedMessage *queued = g_new0 (ComlinkQueuedMessage, 1);
+
   queued->fds = fds;
   return queued;
 }
 
 void
+_comlink_queued_message_deliver (ComlinkQueuedMessage *queued,
+                                 ComlinkEndpoint      *endpoint)
+{
+  ComlinkEndpointPrivate *priv = comlink_endpoint_get_instance_private (endpoint);
+
+  if (queued->variant != NULL)
+    comlink_endpoint_receive_with_fds (endpoint, queued->variant, queued->fds);
+  else if (queued->error != NULL)
+    {
+      if (!g_atomic_int_get (&priv->closed) && priv->receiver != NULL)
+        priv->receiver (endpoint, NULL, queued->fds, queued->error, priv->receiver_data);
+    }
+  else
+    _comlink_endpoint_deliver (endpoint, &queued->message, queued->fds);
+}
+
+void
 _comlink_queued_message_free (ComlinkQueuedMessage *queued)
 {
-  g_variant_unref (queued->message);
+  _comlink_message_clear (&queued->message);
+  g_clear_pointer (&queued->variant, g_variant_unref);
+  g_clear_error (&queued->error);
   g_clear_object (&queued->fds);
   g_free (queued);
 }

@@ -375,10 +375,10 @@ queue_frame (ComlinkStreamEndpoint *self,
              gsize                  capacity,
              GArray                *fds)
 {
-  g_autoptr(GBytes) bytes = NULL;
-  g_autoptr(GVariant) boxed = NULL;
-  GUnixFDList *fd_list = NULL;
-  GError      *error = NULL;
+  ComlinkQueuedMessage *queued;
+  GDestroyNotify        free_func = g_free;
+  gpointer              owner = data;
+  GError               *error = NULL;
 
   if (capacity > 0)
     {
@@ -387,36 +387,41 @@ queue_frame (ComlinkStreamEndpoint *self,
       buffer->pool = buffer_pool_ref (self->pool);
       buffer->data = data;
       buffer->capacity = capacity;
-      bytes = g_bytes_new_with_free_func (data, size, pooled_buffer_release, buffer);
+      free_func = pooled_buffer_release;
+      owner = buffer;
     }
-  else
-    bytes = g_bytes_new_take (data, size);
 
-  /* Checked in one pass, linear in its size; then GLib may trust it and
-   * read each child in constant time */
+  /* Checked in one pass, linear in its size; then read in place, and
+   * GLib may trust the body and read each child in constant time */
   if (!_comlink_wire_check_serialised (data, size, get_locked (self, &self->max_message_elements), &error))
     {
+      free_func (owner);
       close_fds (fds);
       fail (self, error);
       return FALSE;
     }
 
-  boxed = g_variant_ref_sink (g_variant_new_from_bytes (G_VARIANT_TYPE_VARIANT, bytes, TRUE));
+  queued = _comlink_queued_message_new (NULL);
   if (G_BYTE_ORDER == G_BIG_ENDIAN)
     {
-      GVariant *swapped = g_variant_byteswap (boxed);
+      g_autoptr(GBytes) bytes = g_bytes_new_with_free_func (data, size, free_func, owner);
+      g_autoptr(GVariant) boxed = g_variant_ref_sink (g_variant_new_from_bytes (G_VARIANT_TYPE_VARIANT, bytes, TRUE));
+      g_autoptr(GVariant) swapped = g_variant_byteswap (boxed);
 
-      g_variant_unref (boxed);
-      boxed = swapped;
+      queued->variant = g_variant_get_variant (swapped);
     }
+  else
+    /* A frame that is not a message is the receiver's to refuse, in
+     * order, after what the stream itself checks */
+    _comlink_message_read (data, size, free_func, owner, &queued->message, &queued->error);
 
   self->n_frames++;
   if (fds != NULL && fds->len > 0)
     {
-      fd_list = g_unix_fd_list_new_from_array ((gint *) (gpointer) fds->data, fds->len);
+      queued->fds = g_unix_fd_list_new_from_array ((gint *) (gpointer) fds->data, fds->len);
       g_array_set_size (fds, 0);
     }
-  g_queue_push_tail (&self->ready, _comlink_queued_message_new (g_variant_get_variant (boxed), fd_list));
+  g_queue_push_tail (&self->ready, queued);
 
   return TRUE;
 }
@@ -490,7 +495,7 @@ deliver_ready (ComlinkStreamEndpoint *self)
        * are delivered there, not only when more bytes come */
       if (!g_queue_is_empty (&self->ready))
         schedule_delivery (self);
-      comlink_endpoint_receive_with_fds (COMLINK_ENDPOINT (self), frame->message, frame->fds);
+      _comlink_queued_message_deliver (frame, COMLINK_ENDPOINT (self));
       _comlink_queued_message_free (frame);
       flush_early (self);
     }
@@ -1077,6 +1082,23 @@ schedule_flush_locked (ComlinkStreamEndpoint *self)
   g_source_attach (self->flush_source, context);
 }
 
+/* Counts the references the wire layer appended from @first on: the bytes
+ * that will be sent from elsewhere, less the gaps that will not be sent.
+ * Called with the mutex held. */
+static void
+add_refs_locked (ComlinkStreamEndpoint *self,
+                 guint                  first)
+{
+  for (guint i = first; i < self->outgoing_refs->len; i++)
+    {
+      ComlinkWireRef *ref = &g_array_index (self->outgoing_refs, ComlinkWireRef, i);
+
+      if (ref->bytes != NULL)
+        self->outgoing_extra += g_bytes_get_size (ref->bytes);
+      self->outgoing_extra -= ref->skip;
+    }
+}
+
 /* Appends a frame of @boxed, @size bytes, with @fds, to what waits to be
  * written: written there by the wire layer, large byte arrays referenced
  * rather than copied; or, if @data is given, copied from it but for its
@@ -1131,8 +1153,7 @@ append_frame_locked (ComlinkStreamEndpoint *self,
         }
       first_ref = self->outgoing_refs->len;
       _comlink_wire_write (boxed, self->outgoing, self->outgoing_refs, REF_THRESHOLD);
-      for (guint i = first_ref; i < self->outgoing_refs->len; i++)
-        self->outgoing_extra += g_bytes_get_size (g_array_index (self->outgoing_refs, ComlinkWireRef, i).bytes);
+      add_refs_locked (self, first_ref);
       return;
     }
 
@@ -1229,6 +1250,142 @@ comlink_stream_endpoint_send (ComlinkEndpoint *endpoint,
     append_frame_locked (self, boxed, (guint32) size, g_variant_get_data (boxed), fd_list, 0);
   else
     append_frame_locked (self, boxed, (guint32) size, NULL, fd_list, 0);
+  schedule_flush_locked (self);
+  g_mutex_unlock (&self->mutex);
+
+  return TRUE;
+}
+
+/* Drops the first @n bytes of what waits to be written: a frame sent in
+ * part by a direct send. The rest is copied, gaps left out. Called with
+ * the mutex held, with one frame of no references waiting. */
+static void
+drop_sent_locked (ComlinkStreamEndpoint *self,
+                  gsize                  n)
+{
+  GByteArray *rest = g_byte_array_new ();
+  gsize       position = 0;
+
+  for (guint i = 0; i <= self->outgoing_refs->len; i++)
+    {
+      ComlinkWireRef *gap = i < self->outgoing_refs->len ? &g_array_index (self->outgoing_refs, ComlinkWireRef, i) : NULL;
+      gsize           end = gap != NULL ? gap->position : self->outgoing->len;
+
+      g_assert (gap == NULL || gap->bytes == NULL);
+      g_byte_array_append (rest, self->outgoing->data + position, end - position);
+      if (gap != NULL)
+        position = gap->position + gap->skip;
+    }
+  g_byte_array_set_size (self->outgoing, 0);
+  g_byte_array_append (self->outgoing, rest->data + n, rest->len - n);
+  g_byte_array_unref (rest);
+  g_array_set_size (self->outgoing_refs, 0);
+  self->outgoing_extra = 0;
+}
+
+/* Writes @message straight into the outgoing buffer: nothing of it is
+ * built as a GVariant, and its large byte arrays are sent from where they
+ * are. As comlink_stream_endpoint_send() otherwise, which streams that are
+ * not sockets, and big-endian machines, use instead. */
+static gboolean
+comlink_stream_endpoint_send_message (ComlinkEndpoint       *endpoint,
+                                      const ComlinkOutgoing *message,
+                                      GUnixFDList           *fd_list,
+                                      GError               **error)
+{
+  ComlinkStreamEndpoint *self = COMLINK_STREAM_ENDPOINT (endpoint);
+  ComlinkWireRef         gap = { 0, NULL, 0 };
+  gsize                  header_size = fd_list != NULL ? FDS_HEADER_SIZE : HEADER_SIZE;
+  gsize                  start;
+  guint                  first_ref;
+  gssize                 start_extra;
+  gboolean               direct;
+  gsize                  size;
+
+  if (G_BYTE_ORDER == G_BIG_ENDIAN || self->socket == NULL)
+    {
+      g_autoptr(GVariant) built = g_variant_ref_sink (_comlink_message_build (message));
+
+      return comlink_stream_endpoint_send (endpoint, built, fd_list, error);
+    }
+
+  /* The kernel takes at most this many descriptors in one send */
+  if (fd_list != NULL && g_unix_fd_list_get_length (fd_list) > MAX_FDS)
+    {
+      g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_LIMIT_EXCEEDED,
+                   _ ("A message with %d file descriptors (the limit is %d)"),
+                   g_unix_fd_list_get_length (fd_list), MAX_FDS);
+      return FALSE;
+    }
+
+  g_mutex_lock (&self->mutex);
+  direct = fd_list == NULL && self->writing == NULL && self->outgoing->len + self->outgoing_extra == 0 &&
+           self->flush_source == NULL && !comlink_endpoint_is_closed (endpoint);
+  start = self->outgoing->len;
+  start_extra = self->outgoing_extra;
+
+  /* The header, filled in once the size is known; then padding that is
+   * not sent, so that the frame is aligned in memory as GVariant writes
+   * it in place */
+  g_byte_array_set_size (self->outgoing, start + header_size);
+  gap.position = self->outgoing->len;
+  gap.skip = (8 - (gap.position & 7)) & 7;
+  if (gap.skip > 0)
+    {
+      g_byte_array_set_size (self->outgoing, gap.position + gap.skip);
+      g_array_append_val (self->outgoing_refs, gap);
+      self->outgoing_extra -= gap.skip;
+    }
+  first_ref = self->outgoing_refs->len;
+  size = _comlink_wire_write_message (message, self->outgoing, self->outgoing_refs, REF_THRESHOLD);
+
+  if (size > self->max_message_size)
+    {
+      for (guint i = first_ref - (gap.skip > 0 ? 1 : 0); i < self->outgoing_refs->len; i++)
+        _comlink_wire_ref_clear (&g_array_index (self->outgoing_refs, ComlinkWireRef, i));
+      g_array_set_size (self->outgoing_refs, first_ref - (gap.skip > 0 ? 1 : 0));
+      g_byte_array_set_size (self->outgoing, start);
+      self->outgoing_extra = start_extra;
+      g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_LIMIT_EXCEEDED,
+                   _ ("A message of %" G_GSIZE_FORMAT " bytes is larger than the limit of %" G_GUINT64_FORMAT),
+                   size, self->max_message_size);
+      g_mutex_unlock (&self->mutex);
+      return FALSE;
+    }
+
+  add_refs_locked (self, first_ref);
+
+  {
+    guint32 word = GUINT32_TO_LE ((guint32) size | (fd_list != NULL ? HAS_FDS : 0));
+
+    memcpy (self->outgoing->data + start, &word, HEADER_SIZE);
+    if (fd_list != NULL)
+      {
+        FdMark  mark = { (gsize) ((gssize) start + start_extra), g_object_ref (fd_list) };
+        guint32 n_fds = GUINT32_TO_LE ((guint32) g_unix_fd_list_get_length (fd_list));
+
+        memcpy (self->outgoing->data + start + HEADER_SIZE, &n_fds, sizeof n_fds);
+        g_array_append_val (self->outgoing_marks, mark);
+      }
+  }
+
+  /* Nothing else waits and no write runs: the first message since the
+   * last write goes out at once. Those that follow in the same main-loop
+   * iteration wait for the flush, and go out together. No callback runs
+   * here: the caller may hold a lock of its own. */
+  if (direct && self->outgoing_refs->len == first_ref)
+    {
+      gsize sent = send_direct (self, (guint32) size, self->outgoing->data + gap.position + gap.skip);
+
+      if (sent == HEADER_SIZE + size)
+        {
+          g_byte_array_set_size (self->outgoing, 0);
+          g_array_set_size (self->outgoing_refs, 0);
+          self->outgoing_extra = 0;
+        }
+      else if (sent > 0)
+        drop_sent_locked (self, sent);
+    }
   schedule_flush_locked (self);
   g_mutex_unlock (&self->mutex);
 
@@ -1441,6 +1598,7 @@ comlink_stream_endpoint_class_init (ComlinkStreamEndpointClass *klass)
   endpoint_class->send = comlink_stream_endpoint_send;
   endpoint_class->close = comlink_stream_endpoint_close;
   endpoint_class->can_send_fds = comlink_stream_endpoint_can_send_fds;
+  endpoint_private->send_message = comlink_stream_endpoint_send_message;
   endpoint_private->sends_as_memfd = comlink_stream_endpoint_sends_as_memfd;
   endpoint_private->get_queued_bytes = comlink_stream_endpoint_get_queued_bytes;
   endpoint_private->set_paused = comlink_stream_endpoint_set_paused;

@@ -54,39 +54,72 @@ typedef enum
   COMLINK_TAG_LAST = COMLINK_TAG_MEMFD,
 } ComlinkTag;
 
+/* A message of the peer, as the connection handles it. The endpoint that
+ * received it fills it in: from the serialised frame in place, from a
+ * GVariant message, or as an in-process peer sent it. */
 typedef struct
 {
   ComlinkMessageType type;
   guint64            id;
   guint64            target;
-  GVariant          *path; /* as */
-  GVariant          *body; /* the content of the v */
+  char             **path; /* owned: the navigation path and the member,
+                              * NULL-terminated; NULL if it has none */
+  guint              n_path;
+  GVariant          *body; /* owned: the content of the v */
+  gsize              size; /* bytes it took on the wire; 0 if unknown */
 } ComlinkMessage;
+
+/* A message this side sends: built by the connection, written by the
+ * endpoint as it likes (serialised straight into a stream's buffer, handed
+ * over in-process, or as a GVariant by _comlink_message_build()) */
+typedef struct
+{
+  ComlinkMessageType type;
+  guint64            id;
+  guint64            target;
+  GVariant          *path; /* borrowed: "as", or NULL for none */
+  GVariant          *body; /* owned, not floating */
+} ComlinkOutgoing;
 
 void      _comlink_message_clear (ComlinkMessage *message);
 gboolean  _comlink_message_parse (GVariant       *variant,
                                   ComlinkMessage *message,
                                   GError        **error);
-GVariant *_comlink_message_new (ComlinkMessageType type,
-                                guint64            id,
-                                guint64            target,
-                                GVariant          *path,
-                                GVariant          *body);
-GVariant *_comlink_message_new_path (const char * const *path,
-                                     gsize               n_path,
-                                     const char         *member);
-GVariant *_comlink_wire_unit (void);
-GVariant *_comlink_wire_none (void);
-GVariant *_comlink_message_new_hello (void);
-gboolean  _comlink_message_check_hello (const ComlinkMessage *message,
-                                        GError              **error);
-GVariant *_comlink_message_new_reply (guint64   id,
-                                      GVariant *value);
-GVariant *_comlink_message_new_error (guint64       id,
-                                      const GError *error);
-GVariant *_comlink_message_new_release (guint64 id,
-                                        GArray *releases);
-GVariant *_comlink_message_new_cancel (guint64 id);
+gboolean  _comlink_message_read (const guint8   *data,
+                                 gsize           size,
+                                 GDestroyNotify  free_func,
+                                 gpointer        owner,
+                                 ComlinkMessage *message,
+                                 GError        **error);
+void      _comlink_message_take (ComlinkMessage        *message,
+                                 const ComlinkOutgoing *outgoing);
+gboolean  _comlink_message_check (const ComlinkMessage *message,
+                                  GError              **error);
+gsize     _comlink_message_get_size (ComlinkMessage *message);
+GVariant *_comlink_message_to_variant (const ComlinkMessage *message);
+
+ComlinkOutgoing _comlink_message_new (ComlinkMessageType type,
+                                      guint64            id,
+                                      guint64            target,
+                                      GVariant          *path,
+                                      GVariant          *body);
+void            _comlink_outgoing_clear (ComlinkOutgoing *message);
+GVariant       *_comlink_message_build (const ComlinkOutgoing *message);
+GVariant       *_comlink_message_new_path (const char       *const *path,
+                                           gsize               n_path,
+                                           const char         *member);
+GVariant       *_comlink_wire_unit (void);
+GVariant       *_comlink_wire_none (void);
+ComlinkOutgoing _comlink_message_new_hello (void);
+gboolean        _comlink_message_check_hello (const ComlinkMessage *message,
+                                              GError              **error);
+ComlinkOutgoing _comlink_message_new_reply (guint64   id,
+                                            GVariant *value);
+ComlinkOutgoing _comlink_message_new_error (guint64       id,
+                                            const GError *error);
+ComlinkOutgoing _comlink_message_new_release (guint64 id,
+                                              GArray *releases);
+ComlinkOutgoing _comlink_message_new_cancel (guint64 id);
 
 typedef struct
 {
@@ -131,11 +164,15 @@ typedef struct
   gsize   skip;
 } ComlinkWireRef;
 
-void _comlink_wire_write (GVariant   *value,
-                          GByteArray *buffer,
-                          GArray     *refs,
-                          gsize       threshold);
-void _comlink_wire_ref_clear (ComlinkWireRef *ref);
+void  _comlink_wire_write (GVariant   *value,
+                           GByteArray *buffer,
+                           GArray     *refs,
+                           gsize       threshold);
+void  _comlink_wire_ref_clear (ComlinkWireRef *ref);
+gsize _comlink_wire_write_message (const ComlinkOutgoing *message,
+                                   GByteArray            *buffer,
+                                   GArray                *refs,
+                                   gsize                  threshold);
 
 gboolean _comlink_wire_check_serialised (const guint8 *data,
                                          gsize         size,

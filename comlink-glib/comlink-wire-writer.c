@@ -226,6 +226,18 @@ write_value (Writer   *w,
 
   if (size < w->threshold || !g_variant_is_container (value))
     {
+      /* GVariant writes in place only where the value is aligned in
+       * memory: after a reference, padding that is not sent puts it
+       * there */
+      gsize skip = (w->pos - w->buffer->len) & 7;
+
+      if (skip != 0)
+        {
+          ComlinkWireRef gap = { w->buffer->len, NULL, skip };
+
+          g_byte_array_set_size (w->buffer, w->buffer->len + skip);
+          g_array_append_val (w->refs, gap);
+        }
       g_byte_array_set_size (w->buffer, w->buffer->len + size);
       g_variant_store (value, w->buffer->data + w->buffer->len - size);
       w->pos += size;
@@ -283,7 +295,9 @@ write_value (Writer   *w,
  * end of @buffer, but for arrays of numbers of @threshold bytes or more,
  * which are not copied: each is appended to @refs with the position in
  * @buffer where it belongs. The end of @buffer must be aligned to 8 in
- * memory, as g_variant_store() writes in place. */
+ * memory, as g_variant_store() writes in place; after a reference, @refs
+ * gets gaps too (no bytes, a skip): padding in @buffer that keeps what
+ * follows aligned, and is not part of the output. */
 void
 _comlink_wire_write (GVariant   *value,
                      GByteArray *buffer,
@@ -299,4 +313,64 @@ void
 _comlink_wire_ref_clear (ComlinkWireRef *ref)
 {
   g_clear_pointer (&ref->bytes, g_bytes_unref);
+}
+
+/* The size of a container whose members take @content bytes, with
+ * @n_offsets framing offsets, each as small as the total allows */
+static gsize
+framed_size (gsize content,
+             gsize n_offsets)
+{
+  if (n_offsets == 0)
+    return content;
+  if (content + n_offsets <= G_MAXUINT8)
+    return content + n_offsets;
+  if (content + 2 * n_offsets <= G_MAXUINT16)
+    return content + 2 * n_offsets;
+  if (content + 4 * n_offsets <= G_MAXUINT32)
+    return content + 4 * n_offsets;
+  return content + 8 * n_offsets;
+}
+
+/* Writes @message at the end of @buffer as the serialised "v" holding its
+ * ((ytt)asv), little-endian, the bytes that g_variant_store() would write
+ * for it, with the large arrays of numbers in @refs as
+ * _comlink_wire_write() does. The end of @buffer must be aligned to 8 in
+ * memory. Returns the size of what was written, refs included. */
+gsize
+_comlink_wire_write_message (const ComlinkOutgoing *message,
+                             GByteArray            *buffer,
+                             GArray                *refs,
+                             gsize                  threshold)
+{
+  static const char type_string[] = COMLINK_MESSAGE_TYPE_STRING;
+  Writer            w = { buffer, refs, MAX (threshold, 1), 0 };
+  guint8            header[24] = { 0 };
+  guint64           id = GUINT64_TO_LE (message->id);
+  guint64           target = GUINT64_TO_LE (message->target);
+  const char       *body_type = g_variant_get_type_string (message->body);
+  gsize             path_end;
+  gsize             content;
+
+  header[0] = message->type;
+  memcpy (header + 8, &id, sizeof id);
+  memcpy (header + 16, &target, sizeof target);
+  append (&w, header, sizeof header);
+
+  if (message->path != NULL)
+    write_value (&w, message->path);
+  path_end = w.pos;
+
+  pad_to (&w, 7);
+  write_value (&w, message->body);
+  append (&w, "", 1);
+  append (&w, body_type, strlen (body_type));
+
+  content = w.pos;
+  write_offset (&w, path_end, framed_size (content, 1) - content);
+
+  append (&w, "", 1);
+  append (&w, type_string, sizeof type_string - 1);
+
+  return w.pos;
 }

@@ -65,7 +65,7 @@ static const char *tag_types[COMLINK_TAG_LAST + 1] = {
 void
 _comlink_message_clear (ComlinkMessage *message)
 {
-  g_clear_pointer (&message->path, g_variant_unref);
+  g_clear_pointer (&message->path, g_strfreev);
   g_clear_pointer (&message->body, g_variant_unref);
 }
 
@@ -96,11 +96,14 @@ ensure_constants (void)
 
   if (g_once_init_enter (&initialized))
     {
+      ComlinkOutgoing cancel;
+
       constants.empty_path = g_variant_ref_sink (g_variant_new_strv (NULL, 0));
       constants.unit = g_variant_ref_sink (g_variant_new_tuple (NULL, 0));
       constants.none = g_variant_ref_sink (_comlink_wire_tag (COMLINK_TAG_NONE, constants.unit));
-      constants.keep_alive[0] = g_variant_ref_sink (_comlink_message_new (COMLINK_MESSAGE_CANCEL, 0, 0,
-                                                                          constants.empty_path, constants.unit));
+      cancel = _comlink_message_new (COMLINK_MESSAGE_CANCEL, 0, 0, constants.empty_path, constants.unit);
+      constants.keep_alive[0] = g_variant_ref_sink (_comlink_message_build (&cancel));
+      _comlink_outgoing_clear (&cancel);
       constants.keep_alive[1] = g_variant_ref_sink (g_variant_new_array (G_VARIANT_TYPE_VARIANT, NULL, 0));
       constants.keep_alive[2] = g_variant_ref_sink (g_variant_new_maybe (G_VARIANT_TYPE_STRING, NULL));
       constants.keep_alive[3] = g_variant_ref_sink (g_variant_new ("(sis)", "", 0, ""));
@@ -108,15 +111,66 @@ ensure_constants (void)
     }
 }
 
+/* Checks what every message must be, however it came: a known type, the
+ * body type of that type, a path where the type has one */
+gboolean
+_comlink_message_check (const ComlinkMessage *message,
+                        GError              **error)
+{
+  if (message->type < COMLINK_MESSAGE_HELLO || message->type > COMLINK_MESSAGE_LAST)
+    {
+      g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
+                   _ ("Unknown message type %u"), message->type);
+      return FALSE;
+    }
+
+  /* A NULL body type is a value, which the value layer checks */
+  if (body_types[message->type] != NULL &&
+      !has_type (message->body, body_types[message->type]))
+    {
+      g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
+                   _ ("Message type %u with a body of type “%s”"),
+                   message->type, g_variant_get_type_string (message->body));
+      return FALSE;
+    }
+
+  if (message_has_path (message->type) ? (message->n_path == 0 || message->n_path > COMLINK_MAX_PATH_LENGTH)
+                                       : message->n_path != 0)
+    {
+      g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
+                   _ ("Message type %u with a path of %u elements"),
+                   message->type, message->n_path);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* Reads the header (ytt) of 24 bytes: type, call id, target object id */
+static void
+read_header (const guint8   *data,
+             ComlinkMessage *message)
+{
+  guint64 id;
+  guint64 target;
+
+  memcpy (&id, data + 8, sizeof id);
+  memcpy (&target, data + 16, sizeof target);
+  message->type = data[0];
+  message->id = GUINT64_FROM_LE (id);
+  message->target = GUINT64_FROM_LE (target);
+}
+
+/* Fills @message from a GVariant message, which may come from anywhere:
+ * its type is checked here, the rest by _comlink_message_check() */
 gboolean
 _comlink_message_parse (GVariant       *variant,
                         ComlinkMessage *message,
                         GError        **error)
 {
   g_autoptr(GVariant) header = NULL;
+  g_autoptr(GVariant) path = NULL;
   g_autoptr(GVariant) boxed = NULL;
-  guint8 type;
-  gsize  n_path;
 
   memset (message, 0, sizeof *message);
 
@@ -129,51 +183,194 @@ _comlink_message_parse (GVariant       *variant,
     }
 
   header = g_variant_get_child_value (variant, 0);
-  message->path = g_variant_get_child_value (variant, 1);
+  path = g_variant_get_child_value (variant, 1);
   boxed = g_variant_get_child_value (variant, 2);
   message->body = g_variant_get_variant (boxed);
-  /* A serialised (ytt) is the 24 bytes that header_new() writes */
+  /* A serialised (ytt) is the 24 bytes that _comlink_message_build()
+   * writes, in the byte order of this machine */
+  g_assert (g_variant_get_size (header) == 24);
   {
     const guint8 *data = g_variant_get_data (header);
+    guint64       id;
+    guint64       target;
 
-    g_assert (g_variant_get_size (header) == 24);
-    type = data[0];
-    memcpy (&message->id, data + 8, sizeof message->id);
-    memcpy (&message->target, data + 16, sizeof message->target);
-    message->type = type;
+    memcpy (&id, data + 8, sizeof id);
+    memcpy (&target, data + 16, sizeof target);
+    message->type = data[0];
+    message->id = id;
+    message->target = target;
   }
-
-  if (message->type < COMLINK_MESSAGE_HELLO || message->type > COMLINK_MESSAGE_LAST)
-    {
-      g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
-                   _ ("Unknown message type %u"), message->type);
-      goto fail;
-    }
-
-  /* A NULL body type is a value, which the value layer checks */
-  if (body_types[message->type] != NULL &&
-      !has_type (message->body, body_types[message->type]))
-    {
-      g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
-                   _ ("Message type %u with a body of type “%s”"),
-                   message->type, g_variant_get_type_string (message->body));
-      goto fail;
-    }
-
-  n_path = g_variant_n_children (message->path);
-  if (message_has_path (message->type) ? (n_path == 0 || n_path > COMLINK_MAX_PATH_LENGTH) : n_path != 0)
-    {
-      g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
-                   _ ("Message type %u with a path of %u elements"),
-                   message->type, (guint) MIN (n_path, G_MAXUINT));
-      goto fail;
-    }
+  message->n_path = (guint) MIN (g_variant_n_children (path), G_MAXUINT);
+  if (message->n_path > 0 && message->n_path <= COMLINK_MAX_PATH_LENGTH)
+    message->path = g_variant_dup_strv (path, NULL);
+  message->size = g_variant_get_size (variant);
 
   return TRUE;
+}
 
-fail:
-  _comlink_message_clear (message);
-  return FALSE;
+/* Reads a little-endian framing offset of @size bytes */
+static gsize
+read_offset (const guint8 *data,
+             gsize         size)
+{
+  gsize value = 0;
+
+  for (gsize i = 0; i < size; i++)
+    value |= (gsize) data[i] << (8 * i);
+  return value;
+}
+
+/* Fills @message from a frame of a stream, in place: @data is the
+ * serialised "v" holding the message, little-endian, that
+ * _comlink_wire_check_serialised() accepted, so that every offset in it is
+ * in range and every string terminated. Only the body becomes a GVariant,
+ * on the frame's own memory: @owner, which @free_func releases once
+ * nothing uses the body (and at once if this fails). Linear in the size of
+ * the path; nothing else depends on the frame's size. */
+gboolean
+_comlink_message_read (const guint8   *data,
+                       gsize           size,
+                       GDestroyNotify  free_func,
+                       gpointer        owner,
+                       ComlinkMessage *message,
+                       GError        **error)
+{
+  static const char type_string[] = COMLINK_MESSAGE_TYPE_STRING;
+  const gsize       type_length = sizeof type_string - 1;
+  const guint8     *path;
+  const guint8     *boxed;
+  const guint8     *separator;
+  gsize             message_size;
+  gsize             offset_size;
+  gsize             path_size;
+  gsize             boxed_start;
+  gsize             boxed_size;
+  gsize             value_size;
+  GBytes           *bytes;
+
+  memset (message, 0, sizeof *message);
+
+  /* The type string follows the last zero byte; it has none itself */
+  if (size < type_length + 1 + 24 ||
+      data[size - type_length - 1] != 0 ||
+      memcmp (data + size - type_length, type_string, type_length) != 0)
+    {
+      /* The checked frame is a "v": its type follows its last zero byte */
+      gsize start = size;
+
+      while (start > 0 && data[start - 1] != 0)
+        start--;
+      g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
+                   _ ("Message of type “%.*s” instead of “%s”"),
+                   (int) MIN (size - start, 64), (const char *) data + start,
+                   COMLINK_MESSAGE_TYPE_STRING);
+      free_func (owner);
+      return FALSE;
+    }
+
+  /* ((ytt)asv): the fixed header, the path, the boxed body, and one
+   * framing offset, the end of the path */
+  message_size = size - type_length - 1;
+  offset_size = _comlink_wire_offset_size (message_size);
+  read_header (data, message);
+  path = data + 24;
+  path_size = read_offset (data + message_size - offset_size, offset_size) - 24;
+  boxed_start = (24 + path_size + 7) & ~(gsize) 7;
+  boxed = data + boxed_start;
+  boxed_size = message_size - offset_size - boxed_start;
+
+  /* The path: strings, then the end of each */
+  if (path_size > 0)
+    {
+      gsize path_offset_size = _comlink_wire_offset_size (path_size);
+      gsize table = read_offset (path + path_size - path_offset_size, path_offset_size);
+      gsize n = (path_size - table) / path_offset_size;
+
+      message->n_path = (guint) MIN (n, G_MAXUINT);
+      if (n <= COMLINK_MAX_PATH_LENGTH)
+        {
+          gsize start = 0;
+
+          message->path = g_new (char *, n + 1);
+          for (gsize i = 0; i < n; i++)
+            {
+              gsize end = read_offset (path + table + i * path_offset_size, path_offset_size);
+
+              message->path[i] = g_strndup ((const char *) path + start, end - start - 1);
+              start = end;
+            }
+          message->path[n] = NULL;
+        }
+    }
+
+  /* The body: its value, a zero byte, its type */
+  separator = boxed + boxed_size - 1;
+  while (*separator != 0)
+    separator--;
+  value_size = separator - boxed;
+  bytes = g_bytes_new_with_free_func (boxed, value_size, free_func, owner);
+  {
+    g_autofree char *body_type = g_strndup ((const char *) separator + 1, boxed_size - value_size - 1);
+
+    message->body = g_variant_ref_sink (g_variant_new_from_bytes (G_VARIANT_TYPE (body_type), bytes, TRUE));
+  }
+  g_bytes_unref (bytes);
+  message->size = size;
+
+  return TRUE;
+}
+
+/* Fills @message with what an in-process peer sent: a reference to its
+ * body, a copy of its path */
+void
+_comlink_message_take (ComlinkMessage        *message,
+                       const ComlinkOutgoing *outgoing)
+{
+  memset (message, 0, sizeof *message);
+  message->type = outgoing->type;
+  message->id = outgoing->id;
+  message->target = outgoing->target;
+  message->body = g_variant_ref (outgoing->body);
+  if (outgoing->path != NULL)
+    {
+      gsize n;
+
+      message->path = g_variant_dup_strv (outgoing->path, &n);
+      message->n_path = (guint) n;
+      if (n == 0)
+        g_clear_pointer (&message->path, g_strfreev);
+    }
+}
+
+/* The bytes @message takes, for the bounds of what is held back */
+gsize
+_comlink_message_get_size (ComlinkMessage *message)
+{
+  if (message->size == 0)
+    {
+      message->size = g_variant_get_size (message->body) + 32;
+      for (guint i = 0; i < message->n_path && message->path != NULL; i++)
+        message->size += strlen (message->path[i]) + 1;
+    }
+  return message->size;
+}
+
+/* The GVariant of a message that came, for listeners of
+ * ComlinkEndpoint::message */
+GVariant *
+_comlink_message_to_variant (const ComlinkMessage *message)
+{
+  g_autoptr(GVariant) path = NULL;
+  ComlinkOutgoing outgoing;
+  GVariant       *variant;
+
+  path = g_variant_ref_sink (g_variant_new_strv ((const char * const *) message->path,
+                                                 message->path != NULL ? -1 : 0));
+  outgoing = _comlink_message_new (message->type, message->id, message->target, path, message->body);
+  variant = _comlink_message_build (&outgoing);
+  _comlink_outgoing_clear (&outgoing);
+
+  return variant;
 }
 
 /* The header (ytt) is built serialised, in one piece: type, call id,
@@ -205,19 +402,35 @@ header_new (ComlinkMessageType type,
 }
 
 /* @path is the "as" path of the message (a navigation path and a member),
- * or NULL for none */
-GVariant *
+ * or NULL for none; @body is sunk if floating, else referenced */
+ComlinkOutgoing
 _comlink_message_new (ComlinkMessageType type,
                       guint64            id,
                       guint64            target,
                       GVariant          *path,
                       GVariant          *body)
 {
+  ComlinkOutgoing message = { type, id, target, path, g_variant_ref_sink (body) };
+
+  return message;
+}
+
+void
+_comlink_outgoing_clear (ComlinkOutgoing *message)
+{
+  g_clear_pointer (&message->body, g_variant_unref);
+}
+
+/* The message as one GVariant of type ((ytt)asv), for transports that
+ * carry GVariants */
+GVariant *
+_comlink_message_build (const ComlinkOutgoing *message)
+{
   GVariant *children[3];
 
-  children[0] = header_new (type, id, target);
-  children[1] = path ? path : (ensure_constants (), constants.empty_path);
-  children[2] = g_variant_new_variant (body);
+  children[0] = header_new (message->type, message->id, message->target);
+  children[1] = message->path ? message->path : (ensure_constants (), constants.empty_path);
+  children[2] = g_variant_new_variant (message->body);
 
   return g_variant_new_tuple (children, G_N_ELEMENTS (children));
 }
@@ -254,7 +467,7 @@ _comlink_wire_none (void)
   return constants.none;
 }
 
-GVariant *
+ComlinkOutgoing
 _comlink_message_new_hello (void)
 {
   return _comlink_message_new (COMLINK_MESSAGE_HELLO, 0, 0, NULL,
@@ -286,14 +499,14 @@ _comlink_message_check_hello (const ComlinkMessage *message,
   return TRUE;
 }
 
-GVariant *
+ComlinkOutgoing
 _comlink_message_new_reply (guint64   id,
                             GVariant *value)
 {
   return _comlink_message_new (COMLINK_MESSAGE_REPLY, id, 0, NULL, value);
 }
 
-GVariant *
+ComlinkOutgoing
 _comlink_message_new_error (guint64       id,
                             const GError *error)
 {
@@ -301,7 +514,7 @@ _comlink_message_new_error (guint64       id,
                                _comlink_wire_error_new (error));
 }
 
-GVariant *
+ComlinkOutgoing
 _comlink_message_new_release (guint64 id,
                               GArray *releases)
 {
@@ -318,7 +531,7 @@ _comlink_message_new_release (guint64 id,
                                g_variant_builder_end (&builder));
 }
 
-GVariant *
+ComlinkOutgoing
 _comlink_message_new_cancel (guint64 id)
 {
   return _comlink_message_new (COMLINK_MESSAGE_CANCEL, id, 0, NULL, _comlink_wire_unit ());

@@ -137,6 +137,39 @@ test_stream_calls (void)
   pair_close (&p);
 }
 
+/* A large array of an odd size goes from where it is; the values after
+ * it, built as GVariant trees, are still written where they must be
+ * aligned, and arrive as they were */
+static void
+test_stream_odd_array_then_aligned (void)
+{
+  Pair p = { 0 };
+  g_autoptr(GError) error = NULL;
+  gsize size = 65 * 1024 + 3;
+  g_autoptr(GBytes) odd = g_bytes_new_take (g_malloc (size), size);
+  g_autoptr(GVariant) value = NULL;
+  GValue *args, *ret;
+
+  memset ((guint8 *) g_bytes_get_data (odd, NULL), 0x5a, size);
+  value = g_variant_ref_sink (g_variant_new ("(@ay(yd)@ayx)",
+                                             g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING, odd, TRUE),
+                                             7, 2.5,
+                                             g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING, odd, TRUE),
+                                             G_GINT64_CONSTANT (-5)));
+  pair_open (&p);
+  comlink_stream_endpoint_set_memfd_threshold (COMLINK_STREAM_ENDPOINT (p.ea), 0);
+  comlink_stream_endpoint_set_memfd_threshold (COMLINK_STREAM_ENDPOINT (p.eb), 0);
+
+  args = test_args_new (1, G_TYPE_VARIANT, value);
+  ret = comlink_proxy_call_sync (p.proxy, "echo-variant", args, 1, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_variant_equal (g_value_get_variant (ret), value));
+  g_boxed_free (G_TYPE_VALUE, ret);
+  test_args_free (args, 1);
+
+  pair_close (&p);
+}
+
 /* The exposing side goes away with a call in flight */
 static void
 test_stream_peer_closes (void)
@@ -727,6 +760,7 @@ main (int argc, char *argv[])
 
   g_test_add_func ("/Comlink/Stream/calls", test_stream_calls);
   g_test_add_func ("/Comlink/Stream/peer-closes", test_stream_peer_closes);
+  g_test_add_func ("/Comlink/Stream/odd-array-then-aligned", test_stream_odd_array_then_aligned);
   g_test_add_func ("/Comlink/Stream/max-message-size", test_stream_max_message_size);
   g_test_add_func ("/Comlink/Stream/deep-nesting", test_stream_deep_nesting);
   g_test_add_func ("/Comlink/Stream/fds", test_stream_fds);

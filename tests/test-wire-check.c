@@ -409,11 +409,14 @@ written_bytes (GVariant *value,
 
       g_assert_cmpuint (ref->position, >=, at);
       g_byte_array_append (out, buffer->data + at, ref->position - at);
-      g_byte_array_append (out, g_bytes_get_data (ref->bytes, NULL), g_bytes_get_size (ref->bytes));
-      at = ref->position;
+      if (ref->bytes != NULL)
+        g_byte_array_append (out, g_bytes_get_data (ref->bytes, NULL), g_bytes_get_size (ref->bytes));
+      at = ref->position + ref->skip;
     }
   g_byte_array_append (out, buffer->data + at, buffer->len - at);
-  *n_refs = refs->len;
+  *n_refs = 0;
+  for (guint i = 0; i < refs->len; i++)
+    *n_refs += g_array_index (refs, ComlinkWireRef, i).bytes != NULL;
 
   return out;
 }
@@ -471,6 +474,158 @@ test_wire_writer_references_bytes (void)
   g_assert_cmpuint (buffer->len, <, 100);
 }
 
+/* A random message: its body of a random type, a path of up to four
+ * random strings (or none) */
+static ComlinkOutgoing
+random_message (GVariant **path_out)
+{
+  g_autoptr(GString) type_string = g_string_new (NULL);
+  g_autoptr(GVariantType) type = NULL;
+  g_autoptr(GPtrArray) path = g_ptr_array_new_with_free_func (g_free);
+  guint n_path = g_rand_int_range (rng, 0, 5);
+
+  append_type (type_string, 4);
+  type = g_variant_type_new (type_string->str);
+  for (guint i = 0; i < n_path; i++)
+    g_ptr_array_add (path, g_strdup_printf ("m%u%*s", g_rand_int (rng), g_rand_int_range (rng, 0, 300), ""));
+  *path_out = n_path > 0 ? g_variant_ref_sink (g_variant_new_strv ((const char * const *) path->pdata, path->len)) : NULL;
+
+  return _comlink_message_new (g_rand_int_range (rng, 1, 256),
+                               g_rand_boolean (rng) ? g_rand_int (rng) : ((guint64) g_rand_int (rng) << 32 | 7),
+                               g_rand_int (rng), *path_out, random_value (type, 4));
+}
+
+/* The bytes of @buffer with its references spliced in, and its gaps left
+ * out, as a stream sends them */
+static GByteArray *
+spliced (GByteArray *buffer,
+         GArray     *refs)
+{
+  GByteArray *out = g_byte_array_new ();
+  gsize       at = 0;
+
+  for (guint i = 0; i < refs->len; i++)
+    {
+      ComlinkWireRef *ref = &g_array_index (refs, ComlinkWireRef, i);
+
+      g_byte_array_append (out, buffer->data + at, ref->position - at);
+      if (ref->bytes != NULL)
+        g_byte_array_append (out, g_bytes_get_data (ref->bytes, NULL), g_bytes_get_size (ref->bytes));
+      at = ref->position + ref->skip;
+    }
+  g_byte_array_append (out, buffer->data + at, buffer->len - at);
+
+  return out;
+}
+
+/* A message written straight into a buffer is, byte for byte, the
+ * documented frame: the "v" of its ((ytt)asv) as GLib serialises it */
+static void
+test_wire_message_same_bytes (void)
+{
+  for (guint i = 0; i < 2000; i++)
+    {
+      g_autoptr(GVariant) path = NULL;
+      ComlinkOutgoing message = random_message (&path);
+      g_autoptr(GVariant) boxed = g_variant_ref_sink (g_variant_new_variant (_comlink_message_build (&message)));
+
+      for (gsize threshold = 1; threshold <= 65536; threshold *= 256)
+        {
+          g_autoptr(GByteArray) buffer = g_byte_array_new ();
+          g_autoptr(GArray) refs = g_array_new (FALSE, FALSE, sizeof (ComlinkWireRef));
+          g_autoptr(GByteArray) written = NULL;
+          gsize size;
+
+          g_array_set_clear_func (refs, (GDestroyNotify) _comlink_wire_ref_clear);
+          size = _comlink_wire_write_message (&message, buffer, refs, threshold);
+          written = spliced (buffer, refs);
+          g_assert_cmpuint (size, ==, written->len);
+          g_assert_cmpmem (written->data, written->len, g_variant_get_data (boxed), g_variant_get_size (boxed));
+        }
+      _comlink_outgoing_clear (&message);
+    }
+}
+
+static guint n_frames_released;
+
+static void
+release_frame (gpointer data)
+{
+  n_frames_released++;
+  g_free (data);
+}
+
+/* A frame read in place gives the message GLib reads from it; its body
+ * is the frame's own memory, released when the body goes */
+static void
+test_wire_message_read_in_place (void)
+{
+  for (guint i = 0; i < 2000; i++)
+    {
+      g_autoptr(GVariant) path = NULL;
+      ComlinkOutgoing message = random_message (&path);
+      g_autoptr(GVariant) boxed = g_variant_ref_sink (g_variant_new_variant (_comlink_message_build (&message)));
+      g_autoptr(GVariant) inner = g_variant_get_variant (boxed);
+      gsize   size = g_variant_get_size (boxed);
+      guint8 *frame = g_memdup2 (g_variant_get_data (boxed), size);
+      g_autoptr(GError) error = NULL;
+      ComlinkMessage read;
+      ComlinkMessage parsed;
+
+      n_frames_released = 0;
+      g_assert_true (_comlink_wire_check_serialised (frame, size, G_MAXUINT64, NULL));
+      g_assert_true (_comlink_message_read (frame, size, release_frame, frame, &read, &error));
+      g_assert_no_error (error);
+      g_assert_true (_comlink_message_parse (inner, &parsed, NULL));
+
+      g_assert_cmpint (read.type, ==, message.type);
+      g_assert_cmpuint (read.id, ==, message.id);
+      g_assert_cmpuint (read.target, ==, message.target);
+      g_assert_cmpuint (read.n_path, ==, parsed.n_path);
+      if (parsed.path != NULL)
+        g_assert_true (g_strv_equal ((const char * const *) read.path, (const char * const *) parsed.path));
+      else
+        g_assert_null (read.path);
+      g_assert_cmpstr (g_variant_get_type_string (read.body), ==, g_variant_get_type_string (message.body));
+      g_assert_true (g_variant_equal (read.body, message.body));
+      g_assert_cmpuint (read.size, ==, size);
+      /* Not copied: the body lies in the frame */
+      if (g_variant_get_size (read.body) > 0)
+        {
+          const guint8 *data = g_variant_get_data (read.body);
+
+          g_assert_true (data >= frame && data < frame + size);
+        }
+
+      g_assert_cmpuint (n_frames_released, ==, 0);
+      _comlink_message_clear (&read);
+      g_assert_cmpuint (n_frames_released, ==, 1);
+      _comlink_message_clear (&parsed);
+      _comlink_outgoing_clear (&message);
+    }
+}
+
+/* A checked frame that holds something other than a message is refused,
+ * and its memory released at once */
+static void
+test_wire_message_read_refuses (void)
+{
+  g_autoptr(GVariant) boxed = g_variant_ref_sink (g_variant_new_variant (g_variant_new ("(ytt)", 2, (guint64) 1, (guint64) 0)));
+  gsize   size = g_variant_get_size (boxed);
+  guint8 *frame = g_memdup2 (g_variant_get_data (boxed), size);
+  g_autoptr(GError) error = NULL;
+  ComlinkMessage read;
+
+  n_frames_released = 0;
+  g_assert_true (_comlink_wire_check_serialised (frame, size, G_MAXUINT64, NULL));
+  g_assert_false (_comlink_message_read (frame, size, release_frame, frame, &read, &error));
+  g_assert_error (error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL);
+  g_assert_nonnull (strstr (error->message, "(ytt)"));
+  g_assert_cmpuint (n_frames_released, ==, 1);
+  g_assert_null (read.body);
+  g_assert_null (read.path);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -484,6 +639,9 @@ main (int argc, char *argv[])
   g_test_add_func ("/Comlink/WireCheck/offset-size", test_wire_check_offset_size);
   g_test_add_func ("/Comlink/WireWriter/same-bytes", test_wire_writer_same_bytes);
   g_test_add_func ("/Comlink/WireWriter/references-bytes", test_wire_writer_references_bytes);
+  g_test_add_func ("/Comlink/WireWriter/message-same-bytes", test_wire_message_same_bytes);
+  g_test_add_func ("/Comlink/WireReader/read-in-place", test_wire_message_read_in_place);
+  g_test_add_func ("/Comlink/WireReader/refuses", test_wire_message_read_refuses);
 
   return g_test_run ();
 }
