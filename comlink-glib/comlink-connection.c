@@ -859,6 +859,95 @@ lookup_target (ComlinkConnection *self,
   return target;
 }
 
+/* Sends the answer to the request whose id @key points to, if the
+ * invocations table still holds it with @invocation (NULL for a plain
+ * call): not if the connection closed or the request was answered. */
+static void
+send_answer (ComlinkConnection *self,
+             const guint64     *key,
+             ComlinkInvocation *invocation,
+             const GValue      *value,
+             const GError      *error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GUnixFDList) fds = NULL;
+  ComlinkOutgoing message;
+  gpointer        held_key = NULL;
+  gpointer        held = NULL;
+  guint64         id = *key;
+
+  if (error != NULL)
+    message = _comlink_message_new_error (id, error);
+  else
+    {
+      GVariant *body = _comlink_value_to_wire (self, value, &fds, &local_error);
+
+      if (body != NULL)
+        {
+          message = _comlink_message_new_reply (id, body);
+          g_variant_unref (body);
+        }
+      else
+        {
+          message = _comlink_message_new_error (id, local_error);
+          g_clear_object (&fds);
+        }
+    }
+
+  g_mutex_lock (&self->mutex);
+  if (g_hash_table_lookup_extended (self->invocations, key, &held_key, &held) &&
+      held_key == key && held == invocation)
+    {
+      g_autoptr(GError) send_error = NULL;
+
+      g_hash_table_remove (self->invocations, key);
+      /* A result too large for the endpoint becomes an error the caller
+       * can read */
+      if (!send_locked_checked (self, message, fds, &send_error))
+        send_locked (self, _comlink_message_new_error (id, send_error));
+    }
+  else
+    _comlink_outgoing_clear (&message);
+  g_mutex_unlock (&self->mutex);
+}
+
+/* Serves a call of an action signal that takes no invocation at once,
+ * without one: nothing could answer it later or cancel it. While the
+ * handler runs (it may run a nested main loop), the id is in the
+ * invocations table, with no invocation, so that it is known to be in
+ * use. */
+static void
+serve_plain_call (ComlinkConnection   *self,
+                  guint64              id,
+                  GObject             *target,
+                  const ComlinkMethod *method,
+                  const char          *member,
+                  const GValue        *args,
+                  guint                n_args)
+{
+  GValue  result = G_VALUE_INIT;
+  GError *error = NULL;
+  guint64 key = id;
+
+  g_mutex_lock (&self->mutex);
+  if (self->closed)
+    {
+      g_mutex_unlock (&self->mutex);
+      return;
+    }
+  g_hash_table_insert (self->invocations, &key, NULL);
+  g_mutex_unlock (&self->mutex);
+
+  _comlink_dispatch_emit (target, method, member, args, n_args, NULL, &result, &error);
+  /* Takes the id out of the table, unless the connection closed meanwhile
+   * and dropped the table */
+  send_answer (self, &key, NULL, G_IS_VALUE (&result) ? &result : NULL, error);
+
+  g_clear_error (&error);
+  if (G_IS_VALUE (&result))
+    g_value_unset (&result);
+}
+
 static void
 handle_request (ComlinkConnection *self,
                 ComlinkMessage    *message,
@@ -930,6 +1019,26 @@ handle_request (ComlinkConnection *self,
     kind = COMLINK_INVOCATION_CALL;
 
   split_path (message, &prefix, &member);
+
+  /* A plain method of a plain object needs no invocation */
+  if (kind == COMLINK_INVOCATION_CALL && prefix[0] == NULL &&
+      !COMLINK_IS_EXPOSABLE (target) && !COMLINK_IS_PROXY (target))
+    {
+      const ComlinkMethod *method = _comlink_dispatch_find_method (target, member, NULL);
+
+      if (method != NULL && !method->takes_invocation)
+        {
+          serve_plain_call (self, message->id, target, method, member, args, n_args);
+          for (guint i = 0; i < n_args; i++)
+            g_value_unset (&args[i]);
+          g_free (args);
+          g_free (member);
+          g_free (prefix);
+          g_strfreev (names);
+          return;
+        }
+    }
+
   invocation = _comlink_invocation_new (self, message->id, kind, target,
                                         prefix, member, args, n_args);
   _comlink_invocation_set_names (invocation, names);
@@ -972,46 +1081,7 @@ _comlink_connection_return (ComlinkConnection *self,
                             const GValue      *value,
                             const GError      *error)
 {
-  g_autoptr(GError) local_error = NULL;
-  g_autoptr(GUnixFDList) fds = NULL;
-  const guint64  *id = _comlink_invocation_get_id_ptr (invocation);
-  ComlinkOutgoing message;
-  gboolean        current;
-
-  if (error != NULL)
-    message = _comlink_message_new_error (*id, error);
-  else
-    {
-      GVariant *body = _comlink_value_to_wire (self, value, &fds, &local_error);
-
-      if (body != NULL)
-        {
-          message = _comlink_message_new_reply (*id, body);
-          g_variant_unref (body);
-        }
-      else
-        {
-          message = _comlink_message_new_error (*id, local_error);
-          g_clear_object (&fds);
-        }
-    }
-
-  g_mutex_lock (&self->mutex);
-  current = g_hash_table_lookup (self->invocations, id) == invocation;
-  if (current)
-    {
-      g_autoptr(GError) send_error = NULL;
-      guint64 call_id = *id;
-
-      g_hash_table_remove (self->invocations, id);
-      /* A result too large for the endpoint becomes an error the caller
-       * can read */
-      if (!send_locked_checked (self, message, fds, &send_error))
-        send_locked (self, _comlink_message_new_error (call_id, send_error));
-    }
-  else
-    _comlink_outgoing_clear (&message);
-  g_mutex_unlock (&self->mutex);
+  send_answer (self, _comlink_invocation_get_id_ptr (invocation), invocation, value, error);
 }
 
 /* --- Serving: held requests and backpressure --- */
@@ -2301,7 +2371,8 @@ _comlink_connection_close_with_error (ComlinkConnection *self,
    * another thread may be taken here and lives on until abandoned. */
   g_hash_table_iter_init (&iter, invocations);
   while (g_hash_table_iter_next (&iter, NULL, &value))
-    g_object_ref (value);
+    if (value != NULL) /* a plain call being served */
+      g_object_ref (value);
   exports = g_steal_pointer (&self->exports);
   self->exports = new_id_table (export_record_free);
   g_hash_table_remove_all (self->export_ids);
@@ -2366,10 +2437,11 @@ _comlink_connection_close_with_error (ComlinkConnection *self,
 
   g_hash_table_iter_init (&iter, invocations);
   while (g_hash_table_iter_next (&iter, NULL, &value))
-    {
-      _comlink_invocation_abandon (value);
-      g_object_unref (value);
-    }
+    if (value != NULL)
+      {
+        _comlink_invocation_abandon (value);
+        g_object_unref (value);
+      }
 
   g_hash_table_iter_init (&iter, exports);
   while (g_hash_table_iter_next (&iter, NULL, &value))

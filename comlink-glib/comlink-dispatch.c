@@ -189,32 +189,69 @@ construct_object (GObject           *object,
       g_value_unset (&values[i]);
 }
 
-static void
-call_action_signal (GObject           *object,
-                    ComlinkInvocation *invocation)
+/* The methods found so far, by type and canonical name. Only the names of
+ * callable signals get here, whatever a peer asks for, so the table is
+ * bounded by the types' own signals. */
+typedef struct
 {
-  const char        *member = comlink_invocation_get_member (invocation);
-  g_autofree char   *canonical = NULL;
-  const char        *name = member;
-  g_autofree GValue *params = NULL;
-  GValue             return_value = G_VALUE_INIT;
-  const GValue      *args;
-  GSignalQuery       query;
-  gboolean           takes_invocation;
-  guint              n_args, n_expected, signal_id = 0;
-  GError            *error = NULL;
+  GType       type;
+  const char *name;
+} MethodKey;
 
-  /* Methods may be called with_underscores; signals are named-with-dashes */
+static GMutex      methods_mutex;
+static GHashTable *methods;
+
+static guint
+method_key_hash (gconstpointer key)
+{
+  const MethodKey *k = key;
+
+  return g_str_hash (k->name) ^ (guint) (k->type * 2654435761u);
+}
+
+static gboolean
+method_key_equal (gconstpointer a,
+                  gconstpointer b)
+{
+  const MethodKey *ka = a;
+  const MethodKey *kb = b;
+
+  return ka->type == kb->type && strcmp (ka->name, kb->name) == 0;
+}
+
+/* Finds the action signal that @member of @object names (methods may be
+ * called with_underscores; signals are named-with-dashes), or fails with
+ * COMLINK_ERROR_NO_SUCH_METHOD. Any thread. */
+const ComlinkMethod *
+_comlink_dispatch_find_method (GObject    *object,
+                               const char *member,
+                               GError    **error)
+{
+  g_autofree char *canonical = NULL;
+  const char      *name = member;
+  MethodKey        key;
+  ComlinkMethod   *method;
+  GSignalQuery     query;
+  guint            signal_id = 0;
+
   if (strchr (member, '_') != NULL)
     name = canonical = g_strdelimit (g_strdup (member), "_", '-');
+  key.type = G_OBJECT_TYPE (object);
+  key.name = name;
+
+  g_mutex_lock (&methods_mutex);
+  method = methods != NULL ? g_hash_table_lookup (methods, &key) : NULL;
+  g_mutex_unlock (&methods_mutex);
+  if (method != NULL)
+    return method;
+
   if (name[0] != '\0' && g_signal_is_valid_name (name))
     signal_id = g_signal_lookup (name, G_OBJECT_TYPE (object));
   if (signal_id == 0)
     {
-      comlink_invocation_return_error (invocation, COMLINK_ERROR, COMLINK_ERROR_NO_SUCH_METHOD,
-                                       _ ("%s has no method “%s”"),
-                                       G_OBJECT_TYPE_NAME (object), member);
-      return;
+      g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_NO_SUCH_METHOD,
+                   _ ("%s has no method “%s”"), G_OBJECT_TYPE_NAME (object), member);
+      return NULL;
     }
 
   g_signal_query (signal_id, &query);
@@ -224,59 +261,133 @@ call_action_signal (GObject           *object,
       query.itype == G_TYPE_OBJECT || query.itype == G_TYPE_INITIALLY_UNOWNED ||
       g_str_equal (query.signal_name, "destroy"))
     {
-      comlink_invocation_return_error (invocation, COMLINK_ERROR, COMLINK_ERROR_NO_SUCH_METHOD,
-                                       _ ("The signal “%s” of %s is not an action signal and cannot be called"),
-                                       member, G_OBJECT_TYPE_NAME (object));
-      return;
+      g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_NO_SUCH_METHOD,
+                   _ ("The signal “%s” of %s is not an action signal and cannot be called"),
+                   member, G_OBJECT_TYPE_NAME (object));
+      return NULL;
     }
 
-  takes_invocation = query.n_params > 0 &&
-                     (query.param_types[query.n_params - 1] & ~G_SIGNAL_TYPE_STATIC_SCOPE) == COMLINK_TYPE_INVOCATION;
-  n_expected = query.n_params - (takes_invocation ? 1 : 0);
-  args = comlink_invocation_get_args (invocation, &n_args);
+  method = g_new0 (ComlinkMethod, 1);
+  method->signal_id = signal_id;
+  method->n_params = query.n_params;
+  method->param_types = g_new0 (GType, MAX (query.n_params, 1));
+  for (guint i = 0; i < query.n_params; i++)
+    method->param_types[i] = query.param_types[i] & ~G_SIGNAL_TYPE_STATIC_SCOPE;
+  method->return_type = query.return_type & ~G_SIGNAL_TYPE_STATIC_SCOPE;
+  method->takes_invocation = query.n_params > 0 &&
+                             method->param_types[query.n_params - 1] == COMLINK_TYPE_INVOCATION;
+
+  g_mutex_lock (&methods_mutex);
+  if (methods == NULL)
+    methods = g_hash_table_new (method_key_hash, method_key_equal);
+  {
+    ComlinkMethod *found = g_hash_table_lookup (methods, &key);
+
+    if (found != NULL)
+      {
+        g_free (method->param_types);
+        g_free (method);
+        method = found;
+      }
+    else
+      {
+        /* Kept for the life of the process, as the types are */
+        MethodKey *owned = g_new (MethodKey, 1);
+
+        owned->type = key.type;
+        owned->name = g_intern_string (name);
+        g_hash_table_insert (methods, owned, method);
+      }
+  }
+  g_mutex_unlock (&methods_mutex);
+
+  return method;
+}
+
+/* Emits @method on @object with @args, converted to its parameter types,
+ * and @invocation last if it takes one; @return_value is initialized to
+ * its return type, if it has one. Fails with
+ * COMLINK_ERROR_INVALID_ARGUMENTS or COMLINK_ERROR_TYPE_MISMATCH. */
+gboolean
+_comlink_dispatch_emit (GObject             *object,
+                        const ComlinkMethod *method,
+                        const char          *member,
+                        const GValue        *args,
+                        guint                n_args,
+                        ComlinkInvocation   *invocation,
+                        GValue              *return_value,
+                        GError             **error)
+{
+  GValue   stack_params[8];
+  GValue  *params = stack_params;
+  guint    n_expected = method->n_params - (method->takes_invocation ? 1 : 0);
+  gboolean ret = TRUE;
 
   if (n_args != n_expected)
     {
-      comlink_invocation_return_error (invocation, COMLINK_ERROR, COMLINK_ERROR_INVALID_ARGUMENTS,
-                                       _ ("“%s” takes %u arguments, not %u"),
-                                       member, n_expected, n_args);
-      return;
+      g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_INVALID_ARGUMENTS,
+                   _ ("“%s” takes %u arguments, not %u"), member, n_expected, n_args);
+      return FALSE;
     }
 
-  params = g_new0 (GValue, query.n_params + 1);
+  /* The number of parameters is the signal's, never the peer's */
+  if (method->n_params + 1 > G_N_ELEMENTS (stack_params))
+    params = g_new (GValue, method->n_params + 1);
+  memset (params, 0, sizeof (GValue) * (method->n_params + 1));
   g_value_init (&params[0], G_OBJECT_TYPE (object));
   g_value_set_object (&params[0], object);
 
-  for (guint i = 0; i < n_args; i++)
-    {
-      GType type = query.param_types[i] & ~G_SIGNAL_TYPE_STATIC_SCOPE;
+  for (guint i = 0; i < n_args && ret; i++)
+    if (!_comlink_value_convert (&args[i], method->param_types[i], &params[i + 1], error))
+      {
+        g_prefix_error (error, _ ("Argument %u of “%s”: "), i + 1, member);
+        ret = FALSE;
+      }
 
-      if (!_comlink_value_convert (&args[i], type, &params[i + 1], &error))
+  if (ret)
+    {
+      if (method->takes_invocation)
         {
-          g_prefix_error (&error, _ ("Argument %u of “%s”: "), i + 1, member);
-          comlink_invocation_take_error (invocation, error);
-          goto out;
+          g_value_init (&params[method->n_params], COMLINK_TYPE_INVOCATION);
+          g_value_set_object (&params[method->n_params], invocation);
         }
+      if (method->return_type != G_TYPE_NONE)
+        g_value_init (return_value, method->return_type);
+      g_signal_emitv (params, method->signal_id, 0, return_value);
     }
 
-  if (takes_invocation)
-    {
-      g_value_init (&params[query.n_params], COMLINK_TYPE_INVOCATION);
-      g_value_set_object (&params[query.n_params], invocation);
-    }
-
-  if (query.return_type != G_TYPE_NONE)
-    g_value_init (&return_value, query.return_type & ~G_SIGNAL_TYPE_STATIC_SCOPE);
-
-  g_signal_emitv (params, signal_id, 0, &return_value);
-
-  if (!takes_invocation)
-    comlink_invocation_return_value (invocation, G_IS_VALUE (&return_value) ? &return_value : NULL);
-
-out:
-  for (guint i = 0; i <= query.n_params; i++)
+  for (guint i = 0; i <= method->n_params; i++)
     if (G_IS_VALUE (&params[i]))
       g_value_unset (&params[i]);
+  if (params != stack_params)
+    g_free (params);
+
+  return ret;
+}
+
+/* Calls the action signal that the invocation's member names */
+static void
+call_action_signal (GObject           *object,
+                    ComlinkInvocation *invocation)
+{
+  const char          *member = comlink_invocation_get_member (invocation);
+  const ComlinkMethod *method;
+  GValue               return_value = G_VALUE_INIT;
+  const GValue        *args;
+  guint                n_args;
+  GError              *error = NULL;
+
+  method = _comlink_dispatch_find_method (object, member, &error);
+  args = comlink_invocation_get_args (invocation, &n_args);
+  if (method == NULL ||
+      !_comlink_dispatch_emit (object, method, member, args, n_args, invocation, &return_value, &error))
+    {
+      comlink_invocation_take_error (invocation, error);
+      return;
+    }
+
+  if (!method->takes_invocation)
+    comlink_invocation_return_value (invocation, G_IS_VALUE (&return_value) ? &return_value : NULL);
   if (G_IS_VALUE (&return_value))
     g_value_unset (&return_value);
 }

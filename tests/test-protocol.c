@@ -6,6 +6,7 @@
  * pending calls, and leaks nothing. */
 
 #include "test-objects.h"
+#include "comlink-connection-private.h"
 #include "comlink-wire-private.h"
 
 typedef struct
@@ -124,6 +125,133 @@ test_unknown_object (void)
   g_ptr_array_unref (fake.received);
 }
 
+/* The fake peer's message @i, read */
+static void
+fake_read (Fake           *fake,
+           guint           i,
+           ComlinkMessage *message)
+{
+  g_assert_cmpuint (fake->received->len, >, i);
+  g_assert_true (_comlink_message_parse (fake->received->pdata[i], message, NULL));
+}
+
+/* The index of the first REPLY to @id that the fake peer received from
+ * message @from on, or -1 */
+static int
+fake_find_reply (Fake   *fake,
+                 guint   from,
+                 guint64 id)
+{
+  for (guint i = from; i < fake->received->len; i++)
+    {
+      ComlinkMessage message;
+      gboolean       found;
+
+      fake_read (fake, i, &message);
+      found = message.type == COMLINK_MESSAGE_REPLY && message.id == id;
+      _comlink_message_clear (&message);
+      if (found)
+        return (int) i;
+    }
+  return -1;
+}
+
+/* A plain method that waits in a nested main loop keeps its call id in
+ * use: a CANCEL changes nothing, the answer comes when the method returns,
+ * and a second request with the same id meanwhile is a protocol error.
+ * Once answered, the id may be used again. The fake peer answers from its
+ * handler, which runs in the method's nested main loop. */
+typedef struct
+{
+  Fake    *fake;
+  gboolean reuse_early;
+  guint    n_callbacks;
+} Nested;
+
+static void
+on_nested_message (ComlinkEndpoint *endpoint,
+                   GVariant        *variant,
+                   GUnixFDList     *fds,
+                   Nested          *nested)
+{
+  ComlinkMessage message;
+
+  g_ptr_array_add (nested->fake->received, g_variant_ref (variant));
+  g_assert_true (_comlink_message_parse (variant, &message, NULL));
+  if (message.type == COMLINK_MESSAGE_CALL && message.target == 99)
+    {
+      /* Cancelling a method that cannot see it changes nothing */
+      if (nested->n_callbacks == 0)
+        comlink_endpoint_send (endpoint, g_variant_new_parsed ("((byte 6, uint64 7, uint64 0), @as [], <()>)"), NULL);
+      if (nested->reuse_early)
+        comlink_endpoint_send (endpoint, g_variant_new_parsed ("((byte 2, uint64 7, uint64 0), ['add'], <[<1>, <2>]>)"), NULL);
+      else
+        comlink_endpoint_send (endpoint, g_variant_new ("((ytt)as@v)", 7, message.id, (guint64) 0, NULL, g_variant_new_variant (g_variant_new_int32 (10 + (gint32) nested->n_callbacks))),
+                               NULL);
+      nested->n_callbacks++;
+    }
+  _comlink_message_clear (&message);
+}
+
+static void
+test_plain_call_nested (gconstpointer data)
+{
+  g_autoptr(TestCalc) calc = test_calc_new ();
+  g_autoptr(ComlinkChannel) channel = comlink_channel_new ();
+  Fake               fake = { channel, comlink_channel_get_port1 (channel), NULL,
+                              g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref) };
+  Nested             nested = { &fake, GPOINTER_TO_INT (data), 0 };
+  ComlinkConnection *connection;
+  ComlinkMessage     message;
+
+  g_signal_connect (fake.peer, "message", G_CALLBACK (on_nested_message), &nested);
+  comlink_endpoint_start (fake.peer);
+  connection = g_object_ref (comlink_expose (G_OBJECT (calc), comlink_channel_get_port2 (channel)));
+  comlink_endpoint_send (fake.peer, g_variant_new_parsed ("((byte 1, uint64 0, uint64 0), @as [], <(uint32 1, 'fake')>)"), NULL);
+  /* call-back-sync (callback: the fake's object 99, n: 2) calls the
+   * callback twice, each time in a nested main loop */
+  comlink_endpoint_send (fake.peer, g_variant_new_parsed ("((byte 2, uint64 7, uint64 0), ['call-back-sync'], "
+                                                          "<[<(byte 8, <uint64 99>)>, <int32 2>]>)"),
+                         NULL);
+
+  if (nested.reuse_early)
+    {
+      test_wait_until (comlink_connection_is_closed (connection));
+      g_assert_cmpuint (nested.n_callbacks, ==, 1);
+      g_assert_error (_comlink_connection_get_close_error (connection), COMLINK_ERROR, COMLINK_ERROR_PROTOCOL);
+      g_assert_nonnull (strstr (_comlink_connection_get_close_error (connection)->message, "already in use"));
+      /* No answer went out after the close */
+      g_assert_cmpint (fake_find_reply (&fake, 0, 7), <, 0);
+    }
+  else
+    {
+      /* The answer: 10 + 11 */
+      test_wait_until (fake_find_reply (&fake, 0, 7) >= 0);
+      g_assert_cmpuint (nested.n_callbacks, ==, 2);
+      fake_read (&fake, fake_find_reply (&fake, 0, 7), &message);
+      g_assert_cmpint (g_variant_get_int32 (message.body), ==, 21);
+      _comlink_message_clear (&message);
+
+      /* The id is free again */
+      {
+        guint from = fake.received->len;
+
+        comlink_endpoint_send (fake.peer, g_variant_new_parsed ("((byte 2, uint64 7, uint64 0), ['add'], <[<1>, <2>]>)"), NULL);
+        test_wait_until (fake_find_reply (&fake, from, 7) >= 0);
+        fake_read (&fake, fake_find_reply (&fake, from, 7), &message);
+        g_assert_cmpint (g_variant_get_int32 (message.body), ==, 3);
+        _comlink_message_clear (&message);
+      }
+      g_assert_false (comlink_connection_is_closed (connection));
+    }
+
+  comlink_endpoint_close (fake.peer);
+  test_iterate_pending ();
+  g_assert_true (comlink_connection_is_closed (connection));
+  g_object_unref (connection);
+  g_ptr_array_unref (fake.received);
+}
+
 /* Each of these, sent by the peer while a call is pending, closes the
  * connection with COMLINK_ERROR_PROTOCOL */
 static const struct
@@ -236,6 +364,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/Comlink/Protocol/unknown-error-domain", test_unknown_error_domain);
   g_test_add_func ("/Comlink/Protocol/unknown-object", test_unknown_object);
   g_test_add_func ("/Comlink/Protocol/release-too-many", test_release_too_many);
+  g_test_add_data_func ("/Comlink/Protocol/plain-call-nested/answered", GINT_TO_POINTER (FALSE), test_plain_call_nested);
+  g_test_add_data_func ("/Comlink/Protocol/plain-call-nested/id-in-use", GINT_TO_POINTER (TRUE), test_plain_call_nested);
   for (guint i = 0; i < G_N_ELEMENTS (bad_messages); i++)
     {
       g_autofree char *path = g_strdup_printf ("/Comlink/Protocol/bad/%s", bad_messages[i].name);
