@@ -892,16 +892,14 @@ variant_to_value (GVariant *variant,
       g_value_take_variant (value, g_variant_get_variant (variant));
       return;
     case G_VARIANT_CLASS_MAYBE:
-      if (g_variant_type_equal (type, G_VARIANT_TYPE ("ms")))
-        {
-          g_autoptr(GVariant) child = g_variant_get_maybe (variant);
+      {
+        g_autoptr(GVariant) child = g_variant_get_maybe (variant);
 
-          g_value_init (value, G_TYPE_STRING);
-          if (child != NULL)
-            g_value_set_string (value, g_variant_get_string (child, NULL));
-          return;
-        }
-      break;
+        /* Its content, or nothing: a NULL of the declared pointer type */
+        if (child != NULL)
+          variant_to_value (child, value);
+        return;
+      }
     case G_VARIANT_CLASS_ARRAY:
       if (g_variant_type_equal (type, G_VARIANT_TYPE_STRING_ARRAY))
         {
@@ -1044,8 +1042,10 @@ result_to_tuple (const GValue *value,
  *
  * Each child of @parameters becomes one argument: a boolean a #gboolean,
  * `y` a #guchar, `n`, `i` and `h` a #gint, `q` and `u` a #guint, `x` a
- * #gint64, `t` a #guint64, `d` a #gdouble, `s`, `o` and `g` a string, `ms`
- * a string or %NULL, `as` and `ao` a #GStrv, `ay` a #GBytes. A child of
+ * #gint64, `t` a #guint64, `d` a #gdouble, `s`, `o` and `g` a string, `as`
+ * and `ao` a #GStrv, `ay` a #GBytes. A maybe passes its content by the
+ * same rules, or, when it holds nothing (`@ms nothing`), a %NULL string,
+ * object, #GVariant or boxed, whichever the method declares. A child of
  * type `v` passes its content as a #GVariant, whatever its type; any
  * other child (a tuple, a dictionary, an array of another type) passes
  * as a #GVariant itself. The peer then converts each argument to the type
