@@ -13,6 +13,13 @@
  * [method@Comlink.Proxy.get_child] navigates to an object-valued property
  * without a round trip (`proxy.a.b` in Comlink).
  *
+ * C has shorter call forms: `comlink_proxy_call_with_args_async()` takes
+ * the arguments as `GType`, value pairs and stores the result where the
+ * caller says, [method@Comlink.Proxy.call_variant_async] takes and returns
+ * #GVariant tuples as g_dbus_proxy_call() does, and
+ * [method@Comlink.Proxy.call_finish_value] tells a method that returns
+ * nothing from a failure; [Calls from C](c-calls.html) has them all.
+ *
  * Results arrive in the thread-default main context of the thread that
  * made the call, as with every GIO call; calls may be made from any thread.
  *
@@ -1040,16 +1047,17 @@ result_to_tuple (const GValue *value,
  *                                   NULL, on_added, NULL);
  * ]|
  *
- * Each child of @parameters becomes one argument: a boolean a #gboolean,
- * `y` a #guchar, `n`, `i` and `h` a #gint, `q` and `u` a #guint, `x` a
- * #gint64, `t` a #guint64, `d` a #gdouble, `s`, `o` and `g` a string, `as`
+ * Each child of @parameters becomes one argument: `b` a `gboolean`,
+ * `y` a `guchar`, `n`, `i` and `h` a `gint`, `q` and `u` a `guint`, `x` a
+ * `gint64`, `t` a `guint64`, `d` a `gdouble`, `s`, `o` and `g` a string, `as`
  * and `ao` a #GStrv, `ay` a #GBytes. A maybe passes its content by the
  * same rules, or, when it holds nothing (`@ms nothing`), a %NULL string,
  * object, #GVariant or boxed, whichever the method declares. A child of
  * type `v` passes its content as a #GVariant, whatever its type; any
  * other child (a tuple, a dictionary, an array of another type) passes
  * as a #GVariant itself. The peer then converts each argument to the type
- * the method declares, with range checks.
+ * the method declares, with range checks. [Calls from C](c-calls.html)
+ * has the whole mapping, both ways.
  *
  * Since: 1.0
  */
@@ -1102,9 +1110,9 @@ comlink_proxy_call_variant_async (ComlinkProxy       *self,
  * comes as a tuple of one child, or as the empty tuple `()` for a method
  * that returns nothing (or a %NULL string, object, #GVariant or
  * #GBytes), as g_dbus_proxy_call_finish() returns it: `b` for a
- * #gboolean, `y` for a #guchar, `n` for a #gchar, `i` for a #gint, `u`
- * for a #guint, `x` for a #gint64 or a #glong, `t` for a #guint64 or a
- * #gulong, `d` for a #gdouble or a #gfloat, `s` for a string or the nick
+ * `gboolean`, `y` for a `guchar`, `n` for a `gchar`, `i` for a `gint`, `u`
+ * for a `guint`, `x` for a `gint64` or a `glong`, `t` for a `guint64` or a
+ * `gulong`, `d` for a `gdouble` or a `gfloat`, `s` for a string or the nick
  * of an enumeration value, `as` for a #GStrv or the nicks of flags, `ay`
  * for a #GBytes, `v` holding a returned #GVariant.
  *
@@ -1273,9 +1281,9 @@ call_with_args_valist (ComlinkProxy       *self,
  *                                     G_TYPE_INT, 2, G_TYPE_INT, 3, G_TYPE_INVALID);
  * ]|
  *
- * Each value is what a #GValue of its type collects: a #gboolean for
- * %G_TYPE_BOOLEAN, a #gint for %G_TYPE_INT, a #guint64 for
- * %G_TYPE_UINT64, a #gdouble for %G_TYPE_DOUBLE, a `const char *` for
+ * Each value is what a #GValue of its type collects: a `gboolean` for
+ * %G_TYPE_BOOLEAN, a `gint` for %G_TYPE_INT, a `guint64` for
+ * %G_TYPE_UINT64, a `gdouble` for %G_TYPE_DOUBLE, a `const char *` for
  * %G_TYPE_STRING, a #GStrv for %G_TYPE_STRV, a #GBytes for %G_TYPE_BYTES, a
  * #GObject for %G_TYPE_OBJECT (or any object type), a #GVariant for
  * %G_TYPE_VARIANT (a floating reference is consumed), and so on. The
