@@ -814,6 +814,8 @@ comlink_proxy_call_finish_value (ComlinkProxy *self,
   GValue *ret;
 
   g_return_val_if_fail (COMLINK_IS_PROXY (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == comlink_proxy_call_async, FALSE);
   g_return_val_if_fail (value == NULL || !G_IS_VALUE (value), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
@@ -1136,6 +1138,8 @@ comlink_proxy_call_variant_finish (ComlinkProxy *self,
   GVariant *ret;
 
   g_return_val_if_fail (COMLINK_IS_PROXY (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == comlink_proxy_call_variant_async, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   value = propagate_value (self, result, comlink_proxy_call_variant_async, &local_error);
