@@ -13,6 +13,13 @@
  * [method@Comlink.Proxy.get_child] navigates to an object-valued property
  * without a round trip (`proxy.a.b` in Comlink).
  *
+ * C has shorter call forms: `comlink_proxy_call_with_args_async()` takes
+ * the arguments as `GType`, value pairs and stores the result where the
+ * caller says, [method@Comlink.Proxy.call_variant_async] takes and returns
+ * #GVariant tuples as g_dbus_proxy_call() does, and
+ * [method@Comlink.Proxy.call_finish_value] tells a method that returns
+ * nothing from a failure; [Calls from C](c-calls.html) has them all.
+ *
  * Results arrive in the thread-default main context of the thread that
  * made the call, as with every GIO call; calls may be made from any thread.
  *
@@ -31,9 +38,12 @@
 
 #include <string.h>
 
+#include <gobject/gvaluecollector.h>
+
 #include "comlink-error.h"
 #include "comlink-private.h"
 #include "comlink-proxy-private.h"
+#include "comlink-value-convert-private.h"
 
 struct _ComlinkProxy
 {
@@ -752,6 +762,726 @@ comlink_proxy_call_sync (ComlinkProxy *self,
   sync_call_wait (&sync);
   ret = comlink_proxy_call_finish (self, sync.result, error);
   sync_call_end (&sync);
+
+  return ret;
+}
+
+/**
+ * comlink_proxy_call_finish_value: (skip)
+ * @self: a #ComlinkProxy
+ * @result: the #GAsyncResult given to the callback of
+ *   [method@Comlink.Proxy.call_async] or
+ *   [method@Comlink.Proxy.call_full_async]
+ * @value: (out caller-allocates) (optional): an unset #GValue for the
+ *   return value, or %NULL to ignore it
+ * @error: return location for a #GError
+ *
+ * Completes a call as [method@Comlink.Proxy.call_finish] does, in a form
+ * that tells a method that returns nothing from a failure: it returns
+ * %TRUE on success, whether the method returned a value or not, and
+ * %FALSE only with @error set.
+ *
+ * On success, @value holds the return value of the method, or stays unset
+ * (`G_IS_VALUE (value)` is %FALSE) for a method that returns nothing, or
+ * whose return value was a %NULL #GVariant. On failure it stays unset.
+ * Unset it with g_value_unset() when it was set.
+ *
+ * |[<!-- language="C" -->
+ * g_auto(GValue) value = G_VALUE_INIT;
+ *
+ * if (!comlink_proxy_call_finish_value (proxy, result, &value, &error))
+ *   g_warning ("failed: %s", error->message);
+ * else if (G_IS_VALUE (&value))
+ *   g_print ("returned a %s\n", G_VALUE_TYPE_NAME (&value));
+ * ]|
+ *
+ * It also completes calls made with `comlink_proxy_call_with_args_async()`.
+ * It is for C: bindings complete calls with
+ * [method@Comlink.Proxy.call_finish] or
+ * [method@Comlink.Proxy.propagate_value], which never leave a value unset.
+ *
+ * Returns: %TRUE if the call succeeded, %FALSE with @error set
+ *
+ * Since: 1.0
+ */
+gboolean
+comlink_proxy_call_finish_value (ComlinkProxy *self,
+                                 GAsyncResult *result,
+                                 GValue       *value,
+                                 GError      **error)
+{
+  GError *local_error = NULL;
+  GValue *ret;
+
+  g_return_val_if_fail (COMLINK_IS_PROXY (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == comlink_proxy_call_async, FALSE);
+  g_return_val_if_fail (value == NULL || !G_IS_VALUE (value), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  ret = propagate_value (self, result, comlink_proxy_call_async, &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, local_error);
+      return FALSE;
+    }
+
+  if (ret != NULL && value != NULL)
+    {
+      /* The contents move to @value: nothing is copied */
+      *value = *ret;
+      g_free (ret);
+    }
+  else if (ret != NULL)
+    value_free (ret);
+
+  return TRUE;
+}
+
+/* The GVariant form (doc/c-calls.md has the table): each child of the
+ * parameter tuple becomes an argument of the GValue type a C method
+ * would declare for it; what has no such type goes as a GVariant. */
+static void
+variant_to_value (GVariant *variant,
+                  GValue   *value)
+{
+  const GVariantType *type = g_variant_get_type (variant);
+
+  switch (g_variant_classify (variant))
+    {
+    case G_VARIANT_CLASS_BOOLEAN:
+      g_value_init (value, G_TYPE_BOOLEAN);
+      g_value_set_boolean (value, g_variant_get_boolean (variant));
+      return;
+    case G_VARIANT_CLASS_BYTE:
+      g_value_init (value, G_TYPE_UCHAR);
+      g_value_set_uchar (value, g_variant_get_byte (variant));
+      return;
+    case G_VARIANT_CLASS_INT16:
+      g_value_init (value, G_TYPE_INT);
+      g_value_set_int (value, g_variant_get_int16 (variant));
+      return;
+    case G_VARIANT_CLASS_UINT16:
+      g_value_init (value, G_TYPE_UINT);
+      g_value_set_uint (value, g_variant_get_uint16 (variant));
+      return;
+    case G_VARIANT_CLASS_INT32:
+      g_value_init (value, G_TYPE_INT);
+      g_value_set_int (value, g_variant_get_int32 (variant));
+      return;
+    case G_VARIANT_CLASS_HANDLE:
+      g_value_init (value, G_TYPE_INT);
+      g_value_set_int (value, g_variant_get_handle (variant));
+      return;
+    case G_VARIANT_CLASS_UINT32:
+      g_value_init (value, G_TYPE_UINT);
+      g_value_set_uint (value, g_variant_get_uint32 (variant));
+      return;
+    case G_VARIANT_CLASS_INT64:
+      g_value_init (value, G_TYPE_INT64);
+      g_value_set_int64 (value, g_variant_get_int64 (variant));
+      return;
+    case G_VARIANT_CLASS_UINT64:
+      g_value_init (value, G_TYPE_UINT64);
+      g_value_set_uint64 (value, g_variant_get_uint64 (variant));
+      return;
+    case G_VARIANT_CLASS_DOUBLE:
+      g_value_init (value, G_TYPE_DOUBLE);
+      g_value_set_double (value, g_variant_get_double (variant));
+      return;
+    case G_VARIANT_CLASS_STRING:
+    case G_VARIANT_CLASS_OBJECT_PATH:
+    case G_VARIANT_CLASS_SIGNATURE:
+      g_value_init (value, G_TYPE_STRING);
+      g_value_set_string (value, g_variant_get_string (variant, NULL));
+      return;
+    case G_VARIANT_CLASS_VARIANT:
+      /* The escape hatch: the content goes as a GVariant, whatever it is */
+      g_value_init (value, G_TYPE_VARIANT);
+      g_value_take_variant (value, g_variant_get_variant (variant));
+      return;
+    case G_VARIANT_CLASS_MAYBE:
+      {
+        g_autoptr(GVariant) child = g_variant_get_maybe (variant);
+
+        /* Its content, or nothing: a NULL of the declared pointer type */
+        if (child != NULL)
+          variant_to_value (child, value);
+        return;
+      }
+    case G_VARIANT_CLASS_ARRAY:
+      if (g_variant_type_equal (type, G_VARIANT_TYPE_STRING_ARRAY))
+        {
+          g_value_init (value, G_TYPE_STRV);
+          g_value_take_boxed (value, g_variant_dup_strv (variant, NULL));
+          return;
+        }
+      if (g_variant_type_equal (type, G_VARIANT_TYPE_OBJECT_PATH_ARRAY))
+        {
+          g_value_init (value, G_TYPE_STRV);
+          g_value_take_boxed (value, g_variant_dup_objv (variant, NULL));
+          return;
+        }
+      if (g_variant_type_equal (type, G_VARIANT_TYPE_BYTESTRING))
+        {
+          g_value_init (value, G_TYPE_BYTES);
+          g_value_take_boxed (value, g_variant_get_data_as_bytes (variant));
+          return;
+        }
+      break;
+    case G_VARIANT_CLASS_TUPLE:
+    case G_VARIANT_CLASS_DICT_ENTRY:
+    default:
+      break;
+    }
+
+  g_value_init (value, G_TYPE_VARIANT);
+  g_value_set_variant (value, variant);
+}
+
+static GVariant *
+enum_to_variant (const GValue *value)
+{
+  g_autoptr(GEnumClass) klass = g_type_class_ref (G_VALUE_TYPE (value));
+  GEnumValue *enum_value = g_enum_get_value (klass, g_value_get_enum (value));
+
+  return enum_value ? g_variant_new_string (enum_value->value_nick) : NULL;
+}
+
+static GVariant *
+flags_to_variant (const GValue *value)
+{
+  g_autoptr(GFlagsClass) klass = g_type_class_ref (G_VALUE_TYPE (value));
+  guint           flags = g_value_get_flags (value);
+  GVariantBuilder builder;
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE_STRING_ARRAY);
+  while (flags != 0)
+    {
+      GFlagsValue *flags_value = g_flags_get_first_value (klass, flags);
+
+      if (flags_value == NULL || flags_value->value == 0)
+        {
+          g_variant_builder_clear (&builder);
+          return NULL;
+        }
+      g_variant_builder_add (&builder, "s", flags_value->value_nick);
+      flags &= ~flags_value->value;
+    }
+
+  return g_variant_builder_end (&builder);
+}
+
+/* The child of the result tuple for a value that is not nothing, or NULL
+ * for a value no GVariant can hold (an object, a GError, a pointer) */
+static GVariant *
+value_to_variant (const GValue *value)
+{
+  GType type = G_VALUE_TYPE (value);
+
+  switch (G_TYPE_FUNDAMENTAL (type))
+    {
+    case G_TYPE_BOOLEAN: return g_variant_new_boolean (g_value_get_boolean (value));
+    case G_TYPE_CHAR: return g_variant_new_int16 (g_value_get_schar (value));
+    case G_TYPE_UCHAR: return g_variant_new_byte (g_value_get_uchar (value));
+    case G_TYPE_INT: return g_variant_new_int32 (g_value_get_int (value));
+    case G_TYPE_UINT: return g_variant_new_uint32 (g_value_get_uint (value));
+    case G_TYPE_LONG: return g_variant_new_int64 (g_value_get_long (value));
+    case G_TYPE_ULONG: return g_variant_new_uint64 (g_value_get_ulong (value));
+    case G_TYPE_INT64: return g_variant_new_int64 (g_value_get_int64 (value));
+    case G_TYPE_UINT64: return g_variant_new_uint64 (g_value_get_uint64 (value));
+    case G_TYPE_FLOAT: return g_variant_new_double (g_value_get_float (value));
+    case G_TYPE_DOUBLE: return g_variant_new_double (g_value_get_double (value));
+    case G_TYPE_STRING: return g_variant_new_string (g_value_get_string (value));
+    case G_TYPE_ENUM: return enum_to_variant (value);
+    case G_TYPE_FLAGS: return flags_to_variant (value);
+    case G_TYPE_VARIANT: return g_variant_new_variant (g_value_get_variant (value));
+    case G_TYPE_BOXED:
+      if (type == G_TYPE_STRV)
+        return g_variant_new_strv (g_value_get_boxed (value), -1);
+      if (type == G_TYPE_BYTES)
+        return g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING, g_value_get_boxed (value), TRUE);
+      return NULL;
+    default:
+      return NULL;
+    }
+}
+
+/* The result tuple of a call: () for nothing, (child) for a value */
+static GVariant *
+result_to_tuple (const GValue *value,
+                 GError      **error)
+{
+  GVariant *child;
+
+  /* A method that returns nothing, or a NULL */
+  if (value == NULL || (g_value_fits_pointer (value) && g_value_peek_pointer (value) == NULL))
+    return g_variant_ref_sink (g_variant_new_tuple (NULL, 0));
+
+  child = value_to_variant (value);
+  if (child == NULL)
+    {
+      g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_TYPE_MISMATCH,
+                   _ ("The method returned a value of type %s, which a GVariant cannot hold"),
+                   G_VALUE_TYPE_NAME (value));
+      return NULL;
+    }
+
+  return g_variant_ref_sink (g_variant_new_tuple (&child, 1));
+}
+
+/**
+ * comlink_proxy_call_variant_async:
+ * @self: a #ComlinkProxy
+ * @method: (nullable): the name of the method, or %NULL to call the
+ *   remote object itself
+ * @parameters: (nullable): a tuple of the arguments, or %NULL for none;
+ *   a floating reference is consumed
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the call completes
+ * @user_data: data for @callback
+ *
+ * Calls @method as [method@Comlink.Proxy.call_async] does, with its
+ * arguments in a #GVariant tuple, as g_dbus_proxy_call() takes them:
+ *
+ * |[<!-- language="C" -->
+ * comlink_proxy_call_variant_async (proxy, "add", g_variant_new ("(ii)", 2, 3),
+ *                                   NULL, on_added, NULL);
+ * ]|
+ *
+ * Each child of @parameters becomes one argument: `b` a `gboolean`,
+ * `y` a `guchar`, `n`, `i` and `h` a `gint`, `q` and `u` a `guint`, `x` a
+ * `gint64`, `t` a `guint64`, `d` a `gdouble`, `s`, `o` and `g` a string, `as`
+ * and `ao` a #GStrv, `ay` a #GBytes. A maybe passes its content by the
+ * same rules, or, when it holds nothing (`@ms nothing`), a %NULL string,
+ * object, #GVariant or boxed, whichever the method declares. A child of
+ * type `v` passes its content as a #GVariant, whatever its type; any
+ * other child (a tuple, a dictionary, an array of another type) passes
+ * as a #GVariant itself. The peer then converts each argument to the type
+ * the method declares, with range checks. [Calls from C](c-calls.html)
+ * has the whole mapping, both ways.
+ *
+ * Since: 1.0
+ */
+void
+comlink_proxy_call_variant_async (ComlinkProxy       *self,
+                                  const char         *method,
+                                  GVariant           *parameters,
+                                  GCancellable       *cancellable,
+                                  GAsyncReadyCallback callback,
+                                  gpointer            user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GVariant) tuple = NULL;
+  GValue *args;
+  gsize   n_args;
+
+  g_return_if_fail (COMLINK_IS_PROXY (self));
+  g_return_if_fail (parameters == NULL || g_variant_is_of_type (parameters, G_VARIANT_TYPE_TUPLE));
+  g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
+
+  if (parameters != NULL)
+    tuple = g_variant_ref_sink (parameters);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, comlink_proxy_call_variant_async);
+
+  n_args = tuple ? g_variant_n_children (tuple) : 0;
+  args = g_new0 (GValue, MAX (n_args, 1));
+  for (gsize i = 0; i < n_args; i++)
+    {
+      g_autoptr(GVariant) child = g_variant_get_child_value (tuple, i);
+
+      variant_to_value (child, &args[i]);
+    }
+
+  proxy_request (self, COMLINK_MESSAGE_CALL, method ? method : "", NULL, args, (guint) n_args, -1, task);
+
+  for (gsize i = 0; i < n_args; i++)
+    g_value_unset (&args[i]);
+  g_free (args);
+}
+
+/**
+ * comlink_proxy_call_variant_finish:
+ * @self: a #ComlinkProxy
+ * @result: the #GAsyncResult given to the callback
+ * @error: return location for a #GError
+ *
+ * Completes [method@Comlink.Proxy.call_variant_async]. The return value
+ * comes as a tuple of one child, or as the empty tuple `()` for a method
+ * that returns nothing (or a %NULL string, object, #GVariant or
+ * #GBytes), as g_dbus_proxy_call_finish() returns it: `b` for a
+ * `gboolean`, `y` for a `guchar`, `n` for a `gchar`, `i` for a `gint`, `u`
+ * for a `guint`, `x` for a `gint64` or a `glong`, `t` for a `guint64` or a
+ * `gulong`, `d` for a `gdouble` or a `gfloat`, `s` for a string or the nick
+ * of an enumeration value, `as` for a #GStrv or the nicks of flags, `ay`
+ * for a #GBytes, `v` holding a returned #GVariant.
+ *
+ * An object (a [class@Comlink.Proxy] of a remote object, or a local
+ * object sent back), a #GError or any other value that no #GVariant can
+ * hold fails with %COMLINK_ERROR_TYPE_MISMATCH; the object is released.
+ * Other errors are those of [method@Comlink.Proxy.call_finish].
+ *
+ * Returns: (transfer full) (nullable): a tuple holding the return value,
+ *   or %NULL on error
+ *
+ * Since: 1.0
+ */
+GVariant *
+comlink_proxy_call_variant_finish (ComlinkProxy *self,
+                                   GAsyncResult *result,
+                                   GError      **error)
+{
+  GError   *local_error = NULL;
+  GValue   *value;
+  GVariant *ret;
+
+  g_return_val_if_fail (COMLINK_IS_PROXY (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == comlink_proxy_call_variant_async, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  value = propagate_value (self, result, comlink_proxy_call_variant_async, &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, local_error);
+      return NULL;
+    }
+
+  ret = result_to_tuple (value, error);
+  g_clear_pointer (&value, value_free);
+
+  return ret;
+}
+
+/**
+ * comlink_proxy_call_variant_sync:
+ * @self: a #ComlinkProxy
+ * @method: (nullable): the name of the method, or %NULL to call the
+ *   remote object itself
+ * @parameters: (nullable): a tuple of the arguments, or %NULL for none;
+ *   a floating reference is consumed
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * The blocking form of [method@Comlink.Proxy.call_variant_async]; see
+ * [method@Comlink.Proxy.call_sync] for the main context it runs.
+ *
+ * Returns: (transfer full) (nullable): a tuple holding the return value,
+ *   the empty tuple for nothing, or %NULL on error
+ *
+ * Since: 1.0
+ */
+GVariant *
+comlink_proxy_call_variant_sync (ComlinkProxy *self,
+                                 const char   *method,
+                                 GVariant     *parameters,
+                                 GCancellable *cancellable,
+                                 GError      **error)
+{
+  SyncCall  sync;
+  GVariant *ret;
+
+  g_return_val_if_fail (COMLINK_IS_PROXY (self), NULL);
+
+  sync_call_begin (self, &sync);
+  comlink_proxy_call_variant_async (self, method, parameters, cancellable, sync_call_done, &sync);
+  sync_call_wait (&sync);
+  ret = comlink_proxy_call_variant_finish (self, sync.result, error);
+  sync_call_end (&sync);
+
+  return ret;
+}
+
+/* The varargs form: collects (GType, value) pairs up to G_TYPE_INVALID
+ * into an array of GValues, as g_object_new() collects properties. On a
+ * type that cannot be collected, the rest of @args cannot be read: it
+ * warns and returns NULL. */
+static GArray *
+collect_args (GType    first_type,
+              va_list *args)
+{
+  g_autoptr(GArray) values = g_array_new (FALSE, TRUE, sizeof (GValue));
+
+  g_array_set_clear_func (values, (GDestroyNotify) g_value_unset);
+
+  for (GType type = first_type; type != G_TYPE_INVALID; type = va_arg (*args, GType))
+    {
+      g_autofree char *collect_error = NULL;
+      GValue          *value;
+
+      if (!G_TYPE_IS_VALUE_TYPE (type))
+        {
+          g_critical ("%s: argument %u: %s is not a type of value", G_STRFUNC,
+                      values->len + 1, g_type_name (type) ? g_type_name (type) : "an unknown type");
+          return NULL;
+        }
+
+      g_array_set_size (values, values->len + 1);
+      value = &g_array_index (values, GValue, values->len - 1);
+      G_VALUE_COLLECT_INIT (value, type, *args, 0, &collect_error);
+      if (collect_error != NULL)
+        {
+          g_critical ("%s: argument %u: %s", G_STRFUNC, values->len, collect_error);
+          /* A value whose collection failed may be in any state: it is
+           * leaked rather than unset, as g_object_new() does */
+          memset (value, 0, sizeof *value);
+          return NULL;
+        }
+    }
+
+  return g_steal_pointer (&values);
+}
+
+/* Returns whether @args could be read up to their end */
+static gboolean
+call_with_args_valist (ComlinkProxy       *self,
+                       const char         *method,
+                       GCancellable       *cancellable,
+                       GAsyncReadyCallback callback,
+                       gpointer            user_data,
+                       GType               first_arg_type,
+                       va_list            *args)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GArray) values = NULL;
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, comlink_proxy_call_async);
+
+  values = collect_args (first_arg_type, args);
+  if (values == NULL)
+    {
+      g_task_return_new_error (task, COMLINK_ERROR, COMLINK_ERROR_INVALID_ARGUMENTS,
+                               _ ("The arguments could not be collected"));
+      return FALSE;
+    }
+
+  proxy_request (self, COMLINK_MESSAGE_CALL, method ? method : "", NULL,
+                 (const GValue *) values->data, values->len, -1, task);
+  return TRUE;
+}
+
+/**
+ * comlink_proxy_call_with_args_async: (skip)
+ * @self: a #ComlinkProxy
+ * @method: (nullable): the name of the method, or %NULL to call the
+ *   remote object itself
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the call completes
+ * @user_data: data for @callback
+ * @first_arg_type: the type of the first argument, or %G_TYPE_INVALID
+ *   for none
+ * @...: its value, then the type and value of each further argument,
+ *   ending with %G_TYPE_INVALID
+ *
+ * Calls @method as [method@Comlink.Proxy.call_async] does, with its
+ * arguments given as pairs of a #GType and a value, as g_object_new()
+ * takes properties:
+ *
+ * |[<!-- language="C" -->
+ * comlink_proxy_call_with_args_async (proxy, "add", NULL, on_added, NULL,
+ *                                     G_TYPE_INT, 2, G_TYPE_INT, 3, G_TYPE_INVALID);
+ * ]|
+ *
+ * Each value is what a #GValue of its type collects: a `gboolean` for
+ * %G_TYPE_BOOLEAN, a `gint` for %G_TYPE_INT, a `guint64` for
+ * %G_TYPE_UINT64, a `gdouble` for %G_TYPE_DOUBLE, a `const char *` for
+ * %G_TYPE_STRING, a #GStrv for %G_TYPE_STRV, a #GBytes for %G_TYPE_BYTES, a
+ * #GObject for %G_TYPE_OBJECT (or any object type), a #GVariant for
+ * %G_TYPE_VARIANT (a floating reference is consumed), and so on. The
+ * values are copied before this function returns. Each type must be a
+ * #GType, never a plain `0`: write %G_TYPE_INVALID at the end.
+ *
+ * Complete the call with `comlink_proxy_call_with_args_finish()`,
+ * which stores the return value where the caller says, or with any other
+ * `_finish` of [method@Comlink.Proxy.call_async].
+ *
+ * Since: 1.0
+ */
+void
+comlink_proxy_call_with_args_async (ComlinkProxy       *self,
+                                    const char         *method,
+                                    GCancellable       *cancellable,
+                                    GAsyncReadyCallback callback,
+                                    gpointer            user_data,
+                                    GType               first_arg_type,
+                                    ...)
+{
+  va_list args;
+
+  g_return_if_fail (COMLINK_IS_PROXY (self));
+  g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
+
+  va_start (args, first_arg_type);
+  call_with_args_valist (self, method, cancellable, callback, user_data, first_arg_type, &args);
+  va_end (args);
+}
+
+/* Stores the return value of a call of @result, converted to
+ * @return_type, where the next argument of @location says */
+static gboolean
+call_with_args_finish_valist (ComlinkProxy *self,
+                              GAsyncResult *result,
+                              GError      **error,
+                              GType         return_type,
+                              va_list      *location)
+{
+  g_auto(GValue) ret = G_VALUE_INIT;
+  g_auto(GValue) converted = G_VALUE_INIT;
+  g_autofree char *lcopy_error = NULL;
+
+  if (!comlink_proxy_call_finish_value (self, result, &ret, error))
+    return FALSE;
+
+  if (return_type == G_TYPE_NONE)
+    return TRUE;
+
+  if (!G_TYPE_IS_VALUE_TYPE (return_type))
+    {
+      g_critical ("%s: %s is not a type of value", G_STRFUNC,
+                  g_type_name (return_type) ? g_type_name (return_type) : "an unknown type");
+      g_set_error_literal (error, COMLINK_ERROR, COMLINK_ERROR_TYPE_MISMATCH,
+                           _ ("The return value could not be stored"));
+      return FALSE;
+    }
+
+  /* Nothing converts to a NULL of a pointer type, numbers with range
+   * checks, a proxy to GObject */
+  if (!_comlink_value_convert (&ret, return_type, &converted, error))
+    return FALSE;
+
+  G_VALUE_LCOPY (&converted, *location, 0, &lcopy_error);
+  if (lcopy_error != NULL)
+    {
+      g_critical ("%s: %s", G_STRFUNC, lcopy_error);
+      g_set_error_literal (error, COMLINK_ERROR, COMLINK_ERROR_TYPE_MISMATCH,
+                           _ ("The return value could not be stored"));
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/**
+ * comlink_proxy_call_with_args_finish: (skip)
+ * @self: a #ComlinkProxy
+ * @result: the #GAsyncResult given to the callback
+ * @error: return location for a #GError
+ * @return_type: the type to store the return value as, or %G_TYPE_NONE
+ *   to ignore it
+ * @...: unless @return_type is %G_TYPE_NONE, where to store the value:
+ *   a `gint *` for %G_TYPE_INT, a `char **` for %G_TYPE_STRING, and so on
+ *
+ * Completes `comlink_proxy_call_with_args_async()` (or
+ * [method@Comlink.Proxy.call_async]) and stores the return value of the
+ * method where the caller says, as g_object_get() does:
+ *
+ * |[<!-- language="C" -->
+ * gint sum;
+ *
+ * if (comlink_proxy_call_with_args_finish (proxy, result, &error, G_TYPE_INT, &sum))
+ *   g_print ("2 + 3 = %d\n", sum);
+ * ]|
+ *
+ * The value is converted to @return_type as the peer converts arguments:
+ * numbers with range checks, an object to a type it is (a remote object
+ * arrives as a [class@Comlink.Proxy]), nothing (a method that returns
+ * nothing) to %NULL for a string, boxed, #GVariant or object type. A value
+ * that does not convert fails with %COMLINK_ERROR_TYPE_MISMATCH. What is
+ * stored belongs to the caller: free a string with g_free(), a #GStrv
+ * with g_strfreev(), unref a #GVariant, #GBytes or object.
+ *
+ * On failure, nothing is stored. For a method that returns nothing, pass
+ * %G_TYPE_NONE: the result is %TRUE on success and %FALSE only on error.
+ *
+ * Returns: %TRUE if the call succeeded and its value was stored, %FALSE
+ *   with @error set
+ *
+ * Since: 1.0
+ */
+gboolean
+comlink_proxy_call_with_args_finish (ComlinkProxy *self,
+                                     GAsyncResult *result,
+                                     GError      **error,
+                                     GType         return_type,
+                                     ...)
+{
+  va_list  location;
+  gboolean ret;
+
+  g_return_val_if_fail (COMLINK_IS_PROXY (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  va_start (location, return_type);
+  ret = call_with_args_finish_valist (self, result, error, return_type, &location);
+  va_end (location);
+
+  return ret;
+}
+
+/**
+ * comlink_proxy_call_with_args_sync: (skip)
+ * @self: a #ComlinkProxy
+ * @method: (nullable): the name of the method, or %NULL to call the
+ *   remote object itself
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ * @first_arg_type: the type of the first argument, or %G_TYPE_INVALID
+ *   for none
+ * @...: the arguments as `comlink_proxy_call_with_args_async()` takes
+ *   them, ending with %G_TYPE_INVALID, then the return type and location
+ *   as `comlink_proxy_call_with_args_finish()` takes them
+ *
+ * The blocking form of `comlink_proxy_call_with_args_async()`, the
+ * shortest call in C; see [method@Comlink.Proxy.call_sync] for the main
+ * context it runs:
+ *
+ * |[<!-- language="C" -->
+ * gint sum;
+ *
+ * if (!comlink_proxy_call_with_args_sync (proxy, "add", NULL, &error,
+ *                                         G_TYPE_INT, 2, G_TYPE_INT, 3, G_TYPE_INVALID,
+ *                                         G_TYPE_INT, &sum))
+ *   g_warning ("add failed: %s", error->message);
+ *
+ * comlink_proxy_call_with_args_sync (proxy, "ping", NULL, &error,
+ *                                    G_TYPE_INVALID, G_TYPE_NONE);
+ * ]|
+ *
+ * Returns: %TRUE if the call succeeded and its value was stored, %FALSE
+ *   with @error set
+ *
+ * Since: 1.0
+ */
+gboolean
+comlink_proxy_call_with_args_sync (ComlinkProxy *self,
+                                   const char   *method,
+                                   GCancellable *cancellable,
+                                   GError      **error,
+                                   GType         first_arg_type,
+                                   ...)
+{
+  SyncCall sync;
+  va_list  args;
+  gboolean collected;
+  GType    return_type;
+  gboolean ret;
+
+  g_return_val_if_fail (COMLINK_IS_PROXY (self), FALSE);
+  g_return_val_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  va_start (args, first_arg_type);
+  sync_call_begin (self, &sync);
+  collected = call_with_args_valist (self, method, cancellable, sync_call_done, &sync, first_arg_type, &args);
+  sync_call_wait (&sync);
+  /* Past arguments that could not be read, nothing can be */
+  return_type = collected ? va_arg (args, GType) : G_TYPE_NONE;
+  ret = call_with_args_finish_valist (self, sync.result, error, return_type, &args);
+  sync_call_end (&sync);
+  va_end (args);
 
   return ret;
 }

@@ -53,6 +53,52 @@ GValue *comlink_proxy_call_sync (ComlinkProxy *self,
                                  GError      **error);
 
 COMLINK_AVAILABLE_IN_ALL
+gboolean comlink_proxy_call_finish_value (ComlinkProxy *self,
+                                          GAsyncResult *result,
+                                          GValue       *value,
+                                          GError      **error);
+
+COMLINK_AVAILABLE_IN_ALL
+void comlink_proxy_call_variant_async (ComlinkProxy       *self,
+                                       const char         *method,
+                                       GVariant           *parameters,
+                                       GCancellable       *cancellable,
+                                       GAsyncReadyCallback callback,
+                                       gpointer            user_data);
+COMLINK_AVAILABLE_IN_ALL
+GVariant *comlink_proxy_call_variant_finish (ComlinkProxy *self,
+                                             GAsyncResult *result,
+                                             GError      **error);
+COMLINK_AVAILABLE_IN_ALL
+GVariant *comlink_proxy_call_variant_sync (ComlinkProxy *self,
+                                           const char   *method,
+                                           GVariant     *parameters,
+                                           GCancellable *cancellable,
+                                           GError      **error);
+
+COMLINK_AVAILABLE_IN_ALL
+void comlink_proxy_call_with_args_async (ComlinkProxy       *self,
+                                         const char         *method,
+                                         GCancellable       *cancellable,
+                                         GAsyncReadyCallback callback,
+                                         gpointer            user_data,
+                                         GType               first_arg_type,
+                                         ...);
+COMLINK_AVAILABLE_IN_ALL
+gboolean comlink_proxy_call_with_args_finish (ComlinkProxy *self,
+                                              GAsyncResult *result,
+                                              GError      **error,
+                                              GType         return_type,
+                                              ...);
+COMLINK_AVAILABLE_IN_ALL
+gboolean comlink_proxy_call_with_args_sync (ComlinkProxy *self,
+                                            const char   *method,
+                                            GCancellable *cancellable,
+                                            GError      **error,
+                                            GType         first_arg_type,
+                                            ...);
+
+COMLINK_AVAILABLE_IN_ALL
 void comlink_proxy_call_full_async (ComlinkProxy       *self,
                                     const char         *method,
                                     const GValue       *args,

@@ -180,6 +180,24 @@ calc_echo_boolean (TestCalc *self, gboolean v)
   return v;
 }
 
+static guchar
+calc_echo_uchar (TestCalc *self, guchar v)
+{
+  return v;
+}
+
+static guint
+calc_echo_uint (TestCalc *self, guint v)
+{
+  return v;
+}
+
+static double
+calc_echo_double (TestCalc *self, double v)
+{
+  return v;
+}
+
 static float
 calc_echo_float (TestCalc *self, float v)
 {
@@ -550,6 +568,9 @@ test_calc_class_init (TestCalcClass *klass)
   ACTION ("echo-uint64", calc_echo_uint64, G_TYPE_UINT64, 1, G_TYPE_UINT64);
   ACTION ("echo-int64", calc_echo_int64, G_TYPE_INT64, 1, G_TYPE_INT64);
   ACTION ("echo-boolean", calc_echo_boolean, G_TYPE_BOOLEAN, 1, G_TYPE_BOOLEAN);
+  ACTION ("echo-uchar", calc_echo_uchar, G_TYPE_UCHAR, 1, G_TYPE_UCHAR);
+  ACTION ("echo-uint", calc_echo_uint, G_TYPE_UINT, 1, G_TYPE_UINT);
+  ACTION ("echo-double", calc_echo_double, G_TYPE_DOUBLE, 1, G_TYPE_DOUBLE);
   ACTION ("echo-float", calc_echo_float, G_TYPE_FLOAT, 1, G_TYPE_FLOAT);
   ACTION ("echo-char", calc_echo_char, G_TYPE_CHAR, 1, G_TYPE_CHAR);
   ACTION ("echo-error", calc_echo_error, G_TYPE_ERROR, 1, G_TYPE_ERROR);
