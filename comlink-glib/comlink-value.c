@@ -363,7 +363,9 @@ boxed_to_wire (ComlinkConnection *connection,
     {
       const char * const *strv = boxed;
 
-      for (guint i = 0; strv != NULL && strv[i] != NULL; i++)
+      if (strv == NULL)
+        return g_variant_ref (_comlink_wire_none ());
+      for (guint i = 0; strv[i] != NULL; i++)
         if (!check_utf8 (strv[i], error))
           return NULL;
       return g_variant_new_strv (strv, -1);

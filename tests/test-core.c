@@ -398,6 +398,10 @@ test_values_basic (Fixture *f, gconstpointer data)
   g_assert_cmpstrv (g_value_get_boxed (ret), strv);
   value_free (ret);
 
+  /* A NULL GStrv goes as no value, both ways */
+  g_assert_null (call (f->proxy, "echo-strv", &error, 1, test_args_new (1, G_TYPE_STRV, NULL)));
+  g_assert_no_error (error);
+
   {
     g_autoptr(GVariant) variant = g_variant_ref_sink (g_variant_new_parsed ("{'a': <(1, 'x', [2.5])>}"));
 
