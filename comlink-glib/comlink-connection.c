@@ -42,7 +42,10 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "comlink-channel-private.h"
 #include "comlink-connection-private.h"
@@ -2276,18 +2279,21 @@ on_spawned_closed (ComlinkConnection *child,
   g_mutex_unlock (&self->mutex);
 }
 
-/* A new channel to the exposed object: this side keeps one port, exposing
- * the same object on it, and hands the other to the peer */
+/* A new endpoint to the exposed object: this side exposes the same object
+ * on one end of a new channel (within a process) or of a new socket pair
+ * (across a Unix socket) and hands the other end to the peer */
 static void
 handle_endpoint (ComlinkConnection *self,
                  ComlinkMessage    *message)
 {
-  g_autoptr(ComlinkChannel) channel = NULL;
   g_autoptr(GObject) root = NULL;
   g_autoptr(GVariant) body = NULL;
+  g_autoptr(GUnixFDList) fds = NULL;
+  g_autoptr(ComlinkEndpoint) near = NULL;
+  g_autoptr(ComlinkChannel) channel = NULL;
   ComlinkConnection *child;
   g_autoptr(GError) error = NULL;
-  GValue value = G_VALUE_INIT;
+  int far_fd = -1;
 
   if (message->id == 0 || message->target != 0)
     {
@@ -2298,30 +2304,61 @@ handle_endpoint (ComlinkConnection *self,
 
   root = lookup_target (self, message);
 
-  /* The new endpoint could not reach a peer in another process */
-  if (!_comlink_channel_is_port (self->endpoint))
+  if (_comlink_channel_is_port (self->endpoint))
     {
-      error = g_error_new_literal (COMLINK_ERROR, COMLINK_ERROR_NOT_TRANSFERABLE,
-                                   _ ("An endpoint can only move between threads of one process"));
+      channel = comlink_channel_new ();
+      near = g_object_ref (comlink_channel_get_port1 (channel));
+    }
+  else if (comlink_endpoint_can_send_fds (self->endpoint))
+    {
+      int pair[2];
+
+      if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
+        error = g_error_new (G_IO_ERROR, g_io_error_from_errno (errno),
+                             _ ("A new endpoint could not be made: %s"), g_strerror (errno));
+      else
+        {
+          far_fd = pair[1];
+          near = _comlink_stream_endpoint_new_for_fd (pair[0], &error);
+        }
+    }
+  else
+    error = g_error_new_literal (COMLINK_ERROR, COMLINK_ERROR_NOT_TRANSFERABLE,
+                                 _ ("A new endpoint can reach a peer only in this process or across a Unix socket"));
+
+  if (near == NULL)
+    {
+      if (far_fd >= 0)
+        close (far_fd);
       reply_error (self, message->id, error);
       return;
     }
 
-  channel = comlink_channel_new ();
-  child = comlink_expose (root, comlink_channel_get_port1 (channel));
+  child = comlink_expose (root, near);
   g_signal_connect_object (child, "closed", G_CALLBACK (on_spawned_closed), self, 0);
   g_mutex_lock (&self->mutex);
   if (!self->closed)
     g_ptr_array_add (self->spawned, g_object_ref (child));
   g_mutex_unlock (&self->mutex);
 
-  g_value_init (&value, COMLINK_TYPE_ENDPOINT);
-  g_value_set_object (&value, comlink_channel_get_port2 (channel));
-  body = _comlink_value_to_wire (self, &value, NULL, &error);
-  g_value_unset (&value);
+  if (channel != NULL)
+    {
+      GValue value = G_VALUE_INIT;
+
+      g_value_init (&value, COMLINK_TYPE_ENDPOINT);
+      g_value_set_object (&value, comlink_channel_get_port2 (channel));
+      body = _comlink_value_to_wire (self, &value, NULL, &error);
+      g_value_unset (&value);
+    }
+  else
+    {
+      body = _comlink_value_socket_to_wire (far_fd, &fds, &error);
+      if (body != NULL)
+        g_variant_ref_sink (body);
+    }
 
   if (body != NULL)
-    send_message (self, _comlink_message_new_reply (message->id, body));
+    send_message_with_fds (self, _comlink_message_new_reply (message->id, body), fds);
   else
     reply_error (self, message->id, error);
 }

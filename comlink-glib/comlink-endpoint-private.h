@@ -93,4 +93,16 @@ void                  _comlink_queued_message_deliver (ComlinkQueuedMessage *que
                                                        ComlinkEndpoint      *endpoint);
 void                  _comlink_queued_message_free (ComlinkQueuedMessage *queued);
 
+/* Joins two endpoints of this process: what arrives on one is sent on the
+ * other, both ways, until one closes, which closes the other. Both are
+ * started in the thread-default main context of the caller. */
+void _comlink_endpoint_bridge (ComlinkEndpoint *a,
+                               ComlinkEndpoint *b);
+
+/* A stream endpoint on the Unix socket @fd, which it takes */
+ComlinkEndpoint *_comlink_stream_endpoint_new_for_fd (int      fd,
+                                                      GError **error);
+/* The descriptor of the Unix socket under @self, or -1 */
+int _comlink_stream_endpoint_get_fd (ComlinkEndpoint *self);
+
 G_END_DECLS

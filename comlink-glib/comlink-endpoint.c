@@ -576,3 +576,67 @@ comlink_endpoint_is_closed (ComlinkEndpoint *self)
 
   return g_atomic_int_get (&priv->closed) != 0;
 }
+
+/* --- Bridges --- */
+
+typedef struct
+{
+  ComlinkEndpoint *ends[2];
+  gulong           message_handlers[2];
+  gulong           closed_handlers[2];
+} Bridge;
+
+static void
+bridge_on_message (ComlinkEndpoint *endpoint,
+                   GVariant        *message,
+                   GUnixFDList     *fd_list,
+                   Bridge          *bridge)
+{
+  ComlinkEndpoint *other = bridge->ends[endpoint == bridge->ends[0]];
+
+  comlink_endpoint_send_with_fds (other, message, fd_list, NULL);
+}
+
+static void
+bridge_on_closed (ComlinkEndpoint *endpoint,
+                  const GError    *error,
+                  Bridge          *bridge)
+{
+  for (guint i = 0; i < 2; i++)
+    {
+      g_clear_signal_handler (&bridge->message_handlers[i], bridge->ends[i]);
+      g_clear_signal_handler (&bridge->closed_handlers[i], bridge->ends[i]);
+    }
+  for (guint i = 0; i < 2; i++)
+    {
+      comlink_endpoint_close (bridge->ends[i]);
+      g_object_unref (bridge->ends[i]);
+    }
+  g_free (bridge);
+}
+
+void
+_comlink_endpoint_bridge (ComlinkEndpoint *a,
+                          ComlinkEndpoint *b)
+{
+  Bridge *bridge = g_new0 (Bridge, 1);
+
+  bridge->ends[0] = g_object_ref (a);
+  bridge->ends[1] = g_object_ref (b);
+  for (guint i = 0; i < 2; i++)
+    {
+      bridge->message_handlers[i] = g_signal_connect (bridge->ends[i], "message",
+                                                      G_CALLBACK (bridge_on_message), bridge);
+      bridge->closed_handlers[i] = g_signal_connect (bridge->ends[i], "closed",
+                                                     G_CALLBACK (bridge_on_closed), bridge);
+    }
+  for (guint i = 0; i < 2; i++)
+    comlink_endpoint_start (bridge->ends[i]);
+  /* One that was closed already closes the other */
+  for (guint i = 0; i < 2 && bridge != NULL; i++)
+    if (comlink_endpoint_is_closed (bridge->ends[i]))
+      {
+        bridge_on_closed (bridge->ends[i], NULL, bridge);
+        bridge = NULL;
+      }
+}

@@ -2006,3 +2006,34 @@ comlink_stream_endpoint_set_paused (ComlinkEndpoint *endpoint,
       g_source_attach (self->resume_source, comlink_endpoint_get_context (COMLINK_ENDPOINT (self)));
     }
 }
+
+ComlinkEndpoint *
+_comlink_stream_endpoint_new_for_fd (int      fd,
+                                     GError **error)
+{
+  g_autoptr(GSocket) socket = g_socket_new_from_fd (fd, error);
+  g_autoptr(GSocketConnection) connection = NULL;
+
+  if (socket == NULL)
+    {
+      close (fd);
+      return NULL;
+    }
+  if (g_socket_get_family (socket) != G_SOCKET_FAMILY_UNIX)
+    {
+      g_set_error_literal (error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
+                           _ ("An endpoint that came as something other than a Unix socket"));
+      return NULL;
+    }
+  connection = g_socket_connection_factory_create_connection (socket);
+
+  return comlink_stream_endpoint_new (G_IO_STREAM (connection));
+}
+
+int
+_comlink_stream_endpoint_get_fd (ComlinkEndpoint *self)
+{
+  if (!COMLINK_IS_STREAM_ENDPOINT (self) || COMLINK_STREAM_ENDPOINT (self)->socket == NULL)
+    return -1;
+  return g_socket_get_fd (COMLINK_STREAM_ENDPOINT (self)->socket);
+}

@@ -29,4 +29,8 @@ gboolean  _comlink_value_from_wire (ComlinkConnection *connection,
                                     GValue            *value,
                                     GError           **error);
 
+GVariant *_comlink_value_socket_to_wire (int           fd,
+                                         GUnixFDList **fds,
+                                         GError      **error);
+
 G_END_DECLS

@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <gio/gunixinputstream.h>
@@ -301,6 +302,96 @@ memfd_from_wire (GVariant    *content,
   return TRUE;
 }
 
+/* A Unix socket that carries the stream of an endpoint that moved: its
+ * descriptor travels beside the message, and the receiver makes a stream
+ * endpoint of it. Takes @fd. */
+GVariant *
+_comlink_value_socket_to_wire (int           fd,
+                               GUnixFDList **fds,
+                               GError      **error)
+{
+  gint handle;
+
+  if (*fds == NULL)
+    *fds = g_unix_fd_list_new ();
+  handle = g_unix_fd_list_append (*fds, fd, error);
+  close (fd);
+  if (handle < 0)
+    return NULL;
+
+  return _comlink_wire_tag (COMLINK_TAG_SOCKET, g_variant_new_handle (handle));
+}
+
+/* An endpoint moves to the peer itself, as a transferred MessagePort does
+ * in Comlink. Within a process, a port of a channel goes as it is, by a
+ * token. To another process it goes as a Unix socket: a stream endpoint on
+ * one that was not started goes with its own socket (and is closed here);
+ * any other endpoint is bridged here to one end of a new socket pair,
+ * whose other end goes. */
+static GVariant *
+endpoint_to_wire (ComlinkConnection *connection,
+                  ComlinkEndpoint   *endpoint,
+                  GUnixFDList      **fds,
+                  GError           **error)
+{
+  int fd;
+
+  if (_comlink_channel_is_port (G_OBJECT (endpoint)) &&
+      _comlink_channel_is_port (G_OBJECT (comlink_connection_get_endpoint (connection))))
+    {
+      g_autofree char *token = _comlink_connection_park (connection, endpoint);
+
+      return _comlink_wire_tag (COMLINK_TAG_ENDPOINT, g_variant_new_string (token));
+    }
+
+  if (fds == NULL || !comlink_endpoint_can_send_fds (comlink_connection_get_endpoint (connection)))
+    {
+      g_set_error_literal (error, COMLINK_ERROR, COMLINK_ERROR_NOT_TRANSFERABLE,
+                           _ ("An endpoint can only move to a peer in this process or across a Unix socket"));
+      return NULL;
+    }
+
+  if (comlink_endpoint_is_closed (endpoint))
+    {
+      g_set_error_literal (error, COMLINK_ERROR, COMLINK_ERROR_NOT_TRANSFERABLE,
+                           _ ("The endpoint is closed"));
+      return NULL;
+    }
+
+  fd = _comlink_stream_endpoint_get_fd (endpoint);
+  if (fd >= 0 && !comlink_endpoint_is_started (endpoint))
+    {
+      fd = dup (fd);
+      if (fd < 0)
+        {
+          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "%s", g_strerror (errno));
+          return NULL;
+        }
+      /* Its stream goes on in the peer */
+      comlink_endpoint_close (endpoint);
+      return _comlink_value_socket_to_wire (fd, fds, error);
+    }
+
+  {
+    g_autoptr(ComlinkEndpoint) near = NULL;
+    int pair[2];
+
+    if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
+      {
+        g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "%s", g_strerror (errno));
+        return NULL;
+      }
+    near = _comlink_stream_endpoint_new_for_fd (pair[0], error);
+    if (near == NULL)
+      {
+        close (pair[1]);
+        return NULL;
+      }
+    _comlink_endpoint_bridge (endpoint, near);
+    return _comlink_value_socket_to_wire (pair[1], fds, error);
+  }
+}
+
 static GVariant *
 object_to_wire (ComlinkConnection *connection,
                 GObject           *object,
@@ -313,24 +404,8 @@ object_to_wire (ComlinkConnection *connection,
   if (object == NULL)
     return _comlink_wire_tag (COMLINK_TAG_OBJECT, g_variant_new_uint64 (0));
 
-  /* An in-process endpoint moves to the peer itself, as a transferred
-   * MessagePort does in Comlink */
   if (COMLINK_IS_ENDPOINT (object))
-    {
-      g_autofree char *token = NULL;
-
-      /* Only a peer in this same process can claim it */
-      if (!_comlink_channel_is_port (object) ||
-          !_comlink_channel_is_port (comlink_connection_get_endpoint (connection)))
-        {
-          g_set_error_literal (error, COMLINK_ERROR, COMLINK_ERROR_NOT_TRANSFERABLE,
-                               _ ("An endpoint can only move between threads of one process"));
-          return NULL;
-        }
-
-      token = _comlink_connection_park (connection, COMLINK_ENDPOINT (object));
-      return _comlink_wire_tag (COMLINK_TAG_ENDPOINT, g_variant_new_string (token));
-    }
+    return endpoint_to_wire (connection, COMLINK_ENDPOINT (object), fds, error);
 
   if (is_fd_holder (object))
     return fds_to_wire (connection, object, fds, error);
@@ -660,6 +735,21 @@ tagged_from_wire (ComlinkConnection *connection,
                                  _ ("An endpoint that does not exist in this process"));
             return FALSE;
           }
+        g_value_init (value, COMLINK_TYPE_ENDPOINT);
+        g_value_take_object (value, endpoint);
+        return TRUE;
+      }
+
+    case COMLINK_TAG_SOCKET:
+      {
+        ComlinkEndpoint *endpoint;
+        int              fd = dup_incoming_fd (fds, g_variant_get_handle (content), error);
+
+        if (fd < 0)
+          return FALSE;
+        endpoint = _comlink_stream_endpoint_new_for_fd (fd, error);
+        if (endpoint == NULL)
+          return FALSE;
         g_value_init (value, COMLINK_TYPE_ENDPOINT);
         g_value_take_object (value, endpoint);
         return TRUE;

@@ -51,7 +51,9 @@ typedef enum
                          *         type name, indices into the message's
                          *         file descriptors */
   COMLINK_TAG_MEMFD,    /* (th)    GBytes in a sealed memfd: size, index */
-  COMLINK_TAG_LAST = COMLINK_TAG_MEMFD,
+  COMLINK_TAG_SOCKET,   /* h       an endpoint that moved to the receiver: a
+                         *         Unix socket carrying its stream, by index */
+  COMLINK_TAG_LAST = COMLINK_TAG_SOCKET,
 } ComlinkTag;
 
 /* A message of the peer, as the connection handles it. The endpoint that

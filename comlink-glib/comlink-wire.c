@@ -60,6 +60,7 @@ static const char *tag_types[COMLINK_TAG_LAST + 1] = {
   [COMLINK_TAG_HANDLER] = "(sv)",
   [COMLINK_TAG_FDS] = "(sah)",
   [COMLINK_TAG_MEMFD] = "(th)",
+  [COMLINK_TAG_SOCKET] = "h",
 };
 
 void
@@ -618,6 +619,8 @@ mark_fds (GVariant *value,
       g_autoptr(GVariant) handles = NULL;
       gint32 handle;
 
+      if (tag == COMLINK_TAG_SOCKET)
+        return mark_fd (g_variant_get_handle (content), used, n_fds);
       if (tag == COMLINK_TAG_MEMFD)
         {
           g_variant_get (content, "(th)", NULL, &handle);

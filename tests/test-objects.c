@@ -54,6 +54,31 @@ calc_add (TestCalc *self, int a, int b)
   return a + b;
 }
 
+/* Wraps @endpoint, adds @a and @b through the object exposed there, and
+ * drops the proxy, which closes the endpoint; -1 if that failed */
+static int
+calc_add_through (TestCalc *self, ComlinkEndpoint *endpoint, int a, int b)
+{
+  g_autoptr(ComlinkProxy) proxy = comlink_wrap (endpoint);
+  g_autoptr(GError) error = NULL;
+  GValue  args[2] = { G_VALUE_INIT, G_VALUE_INIT };
+  GValue *ret;
+  int     sum = -1;
+
+  g_value_init (&args[0], G_TYPE_INT);
+  g_value_set_int (&args[0], a);
+  g_value_init (&args[1], G_TYPE_INT);
+  g_value_set_int (&args[1], b);
+  ret = comlink_proxy_call_sync (proxy, "add", args, 2, NULL, &error);
+  if (ret != NULL)
+    {
+      sum = g_value_get_int (ret);
+      g_boxed_free (G_TYPE_VALUE, ret);
+    }
+  comlink_proxy_release (proxy);
+  return sum;
+}
+
 static double
 calc_scale (TestCalc *self, double x, guint8 factor)
 {
@@ -551,6 +576,7 @@ test_calc_class_init (TestCalcClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   ACTION ("add", calc_add, G_TYPE_INT, 2, G_TYPE_INT, G_TYPE_INT);
+  ACTION ("add-through", calc_add_through, G_TYPE_INT, 3, COMLINK_TYPE_ENDPOINT, G_TYPE_INT, G_TYPE_INT);
   ACTION ("scale", calc_scale, G_TYPE_DOUBLE, 2, G_TYPE_DOUBLE, G_TYPE_UCHAR);
   ACTION ("echo-string", calc_echo_string, G_TYPE_STRING, 1, G_TYPE_STRING);
   ACTION ("echo-strv", calc_echo_strv, G_TYPE_STRV, 1, G_TYPE_STRV);

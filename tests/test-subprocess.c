@@ -5,6 +5,7 @@
  * terminate leave no file descriptor, thread or child process behind. */
 
 #include <signal.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "test-objects.h"
@@ -29,6 +30,18 @@ start_child (const char *arg1,
   g_assert_no_error (error);
 
   return worker;
+}
+
+static ComlinkEndpoint *
+test_stream_endpoint_for_fd (int fd)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocket) socket = g_socket_new_from_fd (fd, &error);
+  g_autoptr(GSocketConnection) connection = NULL;
+
+  g_assert_no_error (error);
+  connection = g_socket_connection_factory_create_connection (socket);
+  return comlink_stream_endpoint_new (G_IO_STREAM (connection));
 }
 
 static void
@@ -202,26 +215,154 @@ test_subprocess_sigkill (void)
   g_clear_error (&e.error);
 }
 
-/* New endpoints only move between threads of one process: asking a child
- * for one fails that call, and the connection goes on */
+/* The descriptors the process @pid has open */
+static guint
+count_fds_of (const char *pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%s/fd", pid);
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  guint n = 0;
+
+  g_assert_nonnull (dir);
+  while (g_dir_read_name (dir) != NULL)
+    n++;
+  return n;
+}
+
+static int
+add_sync (ComlinkProxy *proxy,
+          int           a,
+          int           b)
+{
+  g_autoptr(GError) error = NULL;
+  GValue *args = test_args_new (2, G_TYPE_INT, a, G_TYPE_INT, b);
+  GValue *ret = comlink_proxy_call_sync (proxy, "add", args, 2, NULL, &error);
+  int     sum;
+
+  g_assert_no_error (error);
+  sum = g_value_get_int (ret);
+  g_boxed_free (G_TYPE_VALUE, ret);
+  test_args_free (args, 2);
+  return sum;
+}
+
+/* A new endpoint to the child's object comes as a Unix socket: wrapped,
+ * it serves calls beside the first; releasing its proxy closes it on both
+ * sides; terminating the child fails its calls at once; nothing is left
+ * open */
 static void
 test_subprocess_create_endpoint (void)
 {
-  g_autoptr(ComlinkWorker) worker = start_child (NULL, NULL);
-  g_autoptr(GError) error = NULL;
-  GValue *args = test_args_new (2, G_TYPE_INT, 1, G_TYPE_INT, 2);
-  GValue *ret;
+  guint fds_before = test_count_fds_baseline ();
 
-  g_assert_null (comlink_proxy_create_endpoint_sync (comlink_worker_get_proxy (worker), NULL, &error));
-  g_assert_error (error, COMLINK_ERROR, COMLINK_ERROR_NOT_TRANSFERABLE);
-  g_clear_error (&error);
+  {
+    g_autoptr(ComlinkWorker) worker = start_child (NULL, NULL);
+    g_autoptr(GError) error = NULL;
+    g_autofree char *pid = g_strdup (g_subprocess_get_identifier (comlink_worker_get_subprocess (worker)));
+    ComlinkEndpoint *endpoint;
+    ComlinkProxy    *proxy;
+    TestResult       r = { 0 };
+    guint            child_fds;
 
-  ret = comlink_proxy_call_sync (comlink_worker_get_proxy (worker), "add", args, 2, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (g_value_get_int (ret), ==, 3);
-  g_boxed_free (G_TYPE_VALUE, ret);
-  test_args_free (args, 2);
-  comlink_worker_terminate (worker);
+    g_assert_cmpint (add_sync (comlink_worker_get_proxy (worker), 1, 2), ==, 3);
+    child_fds = count_fds_of (pid);
+
+    endpoint = comlink_proxy_create_endpoint_sync (comlink_worker_get_proxy (worker), NULL, &error);
+    g_assert_no_error (error);
+    g_assert_true (COMLINK_IS_STREAM_ENDPOINT (endpoint));
+    proxy = comlink_wrap (endpoint);
+    g_assert_cmpint (add_sync (proxy, 20, 22), ==, 42);
+    g_assert_cmpuint (count_fds_of (pid), ==, child_fds + 1);
+
+    /* Released: closed here, and there */
+    g_object_add_weak_pointer (G_OBJECT (endpoint), (gpointer *) &endpoint);
+    g_object_add_weak_pointer (G_OBJECT (proxy), (gpointer *) &proxy);
+    g_object_unref (endpoint);
+    comlink_proxy_release (proxy);
+    g_object_unref (proxy);
+    test_wait_until (endpoint == NULL && proxy == NULL);
+    test_wait_until (count_fds_of (pid) == child_fds);
+    g_assert_cmpint (add_sync (comlink_worker_get_proxy (worker), 3, 4), ==, 7);
+
+    /* A call through a second one waits when the child goes */
+    endpoint = comlink_proxy_create_endpoint_sync (comlink_worker_get_proxy (worker), NULL, &error);
+    g_assert_no_error (error);
+    proxy = comlink_wrap (endpoint);
+    g_object_unref (endpoint);
+    comlink_proxy_call_async (proxy, "hold", NULL, 0, NULL, test_on_call_done, &r);
+    test_iterate_pending ();
+    g_assert_cmpuint (r.n_calls, ==, 0);
+    comlink_worker_terminate (worker);
+    test_wait_until (r.n_calls == 1);
+    /* The peer went: its end closed, or was reset if it had not read all */
+    g_assert_true (g_error_matches (r.error, COMLINK_ERROR, COMLINK_ERROR_CLOSED) ||
+                   g_error_matches (r.error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED));
+    g_object_add_weak_pointer (G_OBJECT (proxy), (gpointer *) &proxy);
+    g_object_unref (proxy);
+    test_wait_until (proxy == NULL);
+    test_iterate_pending ();
+    g_assert_cmpuint (r.n_calls, ==, 1);
+    test_result_clear (&r);
+  }
+
+  test_wait_until (test_count_fds_baseline () == fds_before);
+}
+
+/* Endpoints passed to the child as arguments: a port of a channel is
+ * bridged to a socket whose other end goes; a stream endpoint that was
+ * not started goes with its own socket. Either way the child reaches the
+ * object exposed here through it, and closing the child's side closes
+ * this side too. */
+static void
+test_subprocess_endpoint_argument (void)
+{
+  guint fds_before = test_count_fds_baseline ();
+
+  {
+    g_autoptr(ComlinkWorker) worker = start_child (NULL, NULL);
+    g_autoptr(ComlinkChannel) channel = comlink_channel_new ();
+    g_autoptr(TestCalc) calc = test_calc_new ();
+    g_autoptr(GError) error = NULL;
+    ComlinkConnection *exposed;
+    GValue            *args, *ret;
+
+    exposed = g_object_ref (comlink_expose (G_OBJECT (calc), comlink_channel_get_port1 (channel)));
+    args = test_args_new (3, COMLINK_TYPE_ENDPOINT, comlink_channel_get_port2 (channel), G_TYPE_INT, 20, G_TYPE_INT, 22);
+    ret = comlink_proxy_call_sync (comlink_worker_get_proxy (worker), "add-through", args, 3, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (g_value_get_int (ret), ==, 42);
+    g_boxed_free (G_TYPE_VALUE, ret);
+    test_args_free (args, 3);
+    /* The child dropped its proxy: its end closed, and the bridge closed
+     * this one */
+    test_wait_until (comlink_connection_is_closed (exposed));
+    g_object_unref (exposed);
+
+    {
+      int pair[2];
+      g_autoptr(ComlinkEndpoint) moving = NULL;
+      g_autoptr(ComlinkEndpoint) serving = NULL;
+
+      g_assert_cmpint (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair), ==, 0);
+      moving = test_stream_endpoint_for_fd (pair[0]);
+      serving = test_stream_endpoint_for_fd (pair[1]);
+      exposed = g_object_ref (comlink_expose (G_OBJECT (calc), serving));
+      args = test_args_new (3, COMLINK_TYPE_ENDPOINT, moving, G_TYPE_INT, 1, G_TYPE_INT, 2);
+      ret = comlink_proxy_call_sync (comlink_worker_get_proxy (worker), "add-through", args, 3, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (g_value_get_int (ret), ==, 3);
+      g_boxed_free (G_TYPE_VALUE, ret);
+      test_args_free (args, 3);
+      /* It moved: closed here */
+      g_assert_true (comlink_endpoint_is_closed (moving));
+      test_wait_until (comlink_connection_is_closed (exposed));
+      g_object_unref (exposed);
+    }
+
+    comlink_worker_terminate (worker);
+  }
+
+  test_wait_until (test_count_fds_baseline () == fds_before);
 }
 
 static void
@@ -370,7 +511,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/Comlink/Subprocess/call-back-sync", test_subprocess_call_back_sync);
   g_test_add_func ("/Comlink/Subprocess/sigkill-with-calls-in-flight", test_subprocess_sigkill);
   g_test_add_func ("/Comlink/Subprocess/exit-before-exposing", test_subprocess_exit_early);
-  g_test_add_func ("/Comlink/Subprocess/create-endpoint-fails", test_subprocess_create_endpoint);
+  g_test_add_func ("/Comlink/Subprocess/create-endpoint", test_subprocess_create_endpoint);
+  g_test_add_func ("/Comlink/Subprocess/endpoint-argument", test_subprocess_endpoint_argument);
   g_test_add_func ("/Comlink/Subprocess/grace-period", test_subprocess_grace_period);
   g_test_add_func ("/Comlink/Subprocess/spawn-fails", test_subprocess_spawn_fails);
   g_test_add_func ("/Comlink/Subprocess/serve-parent-without-parent", test_serve_parent_without_parent);
