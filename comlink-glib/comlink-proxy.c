@@ -2204,8 +2204,10 @@ comlink_proxy_unsubscribe (ComlinkProxy *self,
  * Asks the peer for a new endpoint connected to the object it exposes,
  * Comlink's `createEndpoint`. The endpoint can be wrapped into an
  * independent proxy, in any thread; releasing that proxy closes only the
- * new endpoint. Only in-process peers (thread workers, channels) can hand
- * out endpoints.
+ * new endpoint. A peer in this process (a thread worker, a channel) hands
+ * out a port of a new channel; a peer across a Unix socket (a subprocess
+ * worker) a [class@Comlink.StreamEndpoint] on a new socket. Other peers
+ * fail with %COMLINK_ERROR_NOT_TRANSFERABLE.
  *
  * Since: 1.0
  */
