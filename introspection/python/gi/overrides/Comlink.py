@@ -813,17 +813,35 @@ def _arity(fn):
                if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
 
 
+_BINDABLE = (types.FunctionType, staticmethod, classmethod)
+
+
+def _method_of(obj, name, static):
+    """The method @name of @obj as a call would find it, bound without
+    looking it up on @obj (a function of its class binds to it)."""
+    if not isinstance(static, _BINDABLE):
+        return static
+    if isinstance(obj, type):
+        return static.__get__(None, obj)
+    try:
+        own = name in object.__getattribute__(obj, '__dict__')
+    except (AttributeError, TypeError):
+        own = False
+    return static if own else static.__get__(obj, type(obj))
+
+
 def _describe_member(obj, name):
-    """(is a method, property access) of the member @name of @obj, looked
-    up without running it: a property's getter is not called."""
+    """(the method, or None for a property; the property's access) of the
+    member @name of @obj, or None if it has none; found without running
+    it: a property's getter is not called."""
     try:
         static = inspect.getattr_static(obj, name)
     except AttributeError:
         return None
     if isinstance(static, property):
-        return False, (_READABLE if static.fget else 0) | (_WRITABLE if static.fset else 0)
-    if isinstance(static, (staticmethod, classmethod)) or callable(static):
-        return True, 0
+        return None, (_READABLE if static.fget else 0) | (_WRITABLE if static.fset else 0)
+    if isinstance(static, _BINDABLE) or callable(static):
+        return _method_of(obj, name, static), 0
     if hasattr(type(static), '__get__') and not isinstance(static, type):
         # Another descriptor (a slot, a cached value): read as GET would
         try:
@@ -831,8 +849,8 @@ def _describe_member(obj, name):
         except AttributeError:
             return None
         if callable(value):
-            return True, 0
-    return False, _READABLE | _WRITABLE
+            return value, 0
+    return None, _READABLE | _WRITABLE
 
 
 def _describe(obj):
@@ -846,13 +864,12 @@ def _describe(obj):
         member = _describe_member(obj, name)
         if member is None:
             continue
-        is_method, access = member
-        if is_method:
+        fn, access = member
+        if fn is not None:
             if len(methods) == _MAX_DESCRIBED:
                 complete = False
                 continue
-            fn = getattr(obj, name, None)
-            methods.append((name, [_ANY] * _arity(fn) if fn is not None else [], _ANY))
+            methods.append((name, [_ANY] * _arity(fn), _ANY))
         else:
             if len(properties) == _MAX_DESCRIBED:
                 complete = False
