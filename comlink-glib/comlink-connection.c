@@ -1126,7 +1126,7 @@ static void
 handle_describe (ComlinkConnection *self,
                  ComlinkMessage    *message)
 {
-  static const char *const no_path[] = { NULL };
+  static const char * const no_path[] = { NULL };
   g_autoptr(GObject) target = NULL;
   g_autoptr(ComlinkProxy) forward = NULL;
   g_autoptr(GVariant) description = NULL;

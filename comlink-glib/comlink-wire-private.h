@@ -178,9 +178,9 @@ gsize _comlink_wire_write_message (const ComlinkOutgoing *message,
 /* The description of an object that DESCRIBE answers: an a{sv} with
  * these keys, each of its own type; see doc/protocol.md */
 #define COMLINK_DESCRIPTION_TYPE_STRING "a{sv}"
-#define COMLINK_DESCRIPTION_METHODS_TYPE "a(sass)"    /* name, argument types, return type */
-#define COMLINK_DESCRIPTION_PROPERTIES_TYPE "a(ssu)"  /* name, type, ComlinkPropertyAccess */
-#define COMLINK_DESCRIPTION_SIGNALS_TYPE "a(sas)"     /* name, parameter types */
+#define COMLINK_DESCRIPTION_METHODS_TYPE "a(sass)"   /* name, argument types, return type */
+#define COMLINK_DESCRIPTION_PROPERTIES_TYPE "a(ssu)" /* name, type, ComlinkPropertyAccess */
+#define COMLINK_DESCRIPTION_SIGNALS_TYPE "a(sas)"    /* name, parameter types */
 /* The most entries of each list, and the most types of one entry */
 #define COMLINK_DESCRIPTION_MAX_ENTRIES 1024
 #define COMLINK_DESCRIPTION_MAX_TYPES 64

@@ -20,8 +20,8 @@ G_DECLARE_FINAL_TYPE (TestDescribed, test_described, TEST, DESCRIBED, GObject)
 
 struct _TestDescribed
 {
-  GObject parent_instance;
-  guint   n_methods; /* how many methods it says it has */
+  GObject  parent_instance;
+  guint    n_methods; /* how many methods it says it has */
   gboolean malformed; /* describes itself with the wrong type */
 };
 
@@ -43,11 +43,11 @@ test_described_invoke (ComlinkExposable *exposable, ComlinkInvocation *invocatio
 static GVariant *
 test_described_describe (ComlinkExposable *exposable, const char * const *path, GError **error)
 {
-  TestDescribed  *self = TEST_DESCRIBED (exposable);
+  TestDescribed   *self = TEST_DESCRIBED (exposable);
   g_autofree char *type = g_strjoinv (".", (char **) path);
-  GVariantBuilder methods;
-  GVariantBuilder description;
-  const char     *many[100];
+  GVariantBuilder  methods;
+  GVariantBuilder  description;
+  const char      *many[100];
 
   if (self->malformed)
     return g_variant_new_string ("not a description");
@@ -552,7 +552,7 @@ test_describe_forward (void)
   g_autoptr(ComlinkProxy) deeper = NULL;
   g_autoptr(GVariant) description = NULL;
   g_autoptr(GError) error = NULL;
-  Pair   front_pair, back_pair;
+  Pair front_pair, back_pair;
 
   pair_init (&back_pair, G_OBJECT (back));
   g_object_set (front, "child", back_pair.proxy, NULL);
@@ -578,8 +578,8 @@ test_describe_forward (void)
 }
 
 static GObject *
-setup_calc (gpointer  user_data,
-            GError  **error)
+setup_calc (gpointer user_data,
+            GError **error)
 {
   return G_OBJECT (test_calc_new ());
 }
