@@ -227,4 +227,18 @@ ComlinkEndpoint *comlink_proxy_create_endpoint_sync (ComlinkProxy *self,
                                                      GCancellable *cancellable,
                                                      GError      **error);
 
+COMLINK_AVAILABLE_IN_ALL
+void comlink_proxy_describe_async (ComlinkProxy       *self,
+                                   GCancellable       *cancellable,
+                                   GAsyncReadyCallback callback,
+                                   gpointer            user_data);
+COMLINK_AVAILABLE_IN_ALL
+GVariant *comlink_proxy_describe_finish (ComlinkProxy *self,
+                                         GAsyncResult *result,
+                                         GError      **error);
+COMLINK_AVAILABLE_IN_ALL
+GVariant *comlink_proxy_describe_sync (ComlinkProxy *self,
+                                       GCancellable *cancellable,
+                                       GError      **error);
+
 G_END_DECLS

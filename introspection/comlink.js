@@ -632,6 +632,52 @@ async function serve(root, invocation) {
     }
 }
 
+// The type name of a value whose type is not declared, and the most
+// entries of each list of a description (the library drops the rest)
+const ANY_TYPE = 'any';
+const MAX_DESCRIBED = 1024;
+
+// Describes an exposed object as serve() answers it: its reachable
+// functions are methods (as many parameters of any type as they declare),
+// its other reachable members properties, readable, and writable unless
+// they are read-only. Accessors are not run.
+function describe(object) {
+    const methods = [];
+    const properties = [];
+    const seen = new Set();
+    let complete = true;
+    for (let o = Object(object); o !== null && o !== Object.prototype && o !== Function.prototype;
+        o = Object.getPrototypeOf(o)) {
+        for (const name of Object.getOwnPropertyNames(o)) {
+            if (seen.has(name) || name.startsWith('_') || HIDDEN_MEMBERS.has(name))
+                continue;
+            seen.add(name);
+            const descriptor = Object.getOwnPropertyDescriptor(o, name);
+            const isMethod = 'value' in descriptor && typeof descriptor.value === 'function';
+            const list = isMethod ? methods : properties;
+            if (list.length === MAX_DESCRIBED) {
+                complete = false;
+                continue;
+            }
+            if (isMethod) {
+                methods.push([name, new Array(descriptor.value.length).fill(ANY_TYPE), ANY_TYPE]);
+            } else {
+                const readable = 'value' in descriptor || descriptor.get !== undefined;
+                const writable = 'value' in descriptor ? descriptor.writable : descriptor.set !== undefined;
+                properties.push([name, ANY_TYPE, (readable ? 1 : 0) | (writable ? 2 : 0)]);
+            }
+        }
+    }
+    const type = typeof object === 'function' ? 'Function' : object.constructor?.name ?? 'Object';
+    return new GLib.Variant('a{sv}', {
+        type: new GLib.Variant('s', String(type)),
+        methods: new GLib.Variant('a(sass)', methods),
+        properties: new GLib.Variant('a(ssu)', properties),
+        signals: new GLib.Variant('a(sas)', []),
+        complete: new GLib.Variant('b', complete),
+    });
+}
+
 function answer(invocation, result) {
     // undefined too travels as nothing; GJS turns a bare null into a
     // gpointer GValue, which cannot travel
@@ -660,6 +706,10 @@ const Exposed = GObject.registerClass({
                     invocation.return_gerror(toGError(inner));
                 }
             });
+    }
+
+    vfunc_describe(path) {
+        return describe(resolvePath(this.target, path));
     }
 
     vfunc_released(_connection) {

@@ -197,6 +197,45 @@ test('methods, properties, getters and setters', async () => {
     api[Comlink.releaseProxy]();
 });
 
+function describeOf(proxy) {
+    return new Promise((resolve, reject) => {
+        proxy.describe_async(null, (p, res) => {
+            try {
+                resolve(p.describe_finish(res).recursiveUnpack());
+            } catch (e) {
+                reject(e);
+            }
+        });
+    });
+}
+
+test('a peer describes an exposed object without running its getters', async () => {
+    let getterRan = false;
+    const obj = makeApi();
+    Object.defineProperty(obj, 'watched', {get: () => {
+        getterRan = true;
+        return 1;
+    }, enumerable: true});
+    const {api} = setup(obj);
+    const description = await describeOf(Comlink.unwrap(api));
+    const methods = Object.fromEntries(description.methods.map(([name, args, result]) => [name, [args, result]]));
+    const properties = Object.fromEntries(description.properties.map(([name, type, access]) => [name, [type, access]]));
+    assertEqual(JSON.stringify(methods.add), JSON.stringify([['any', 'any'], 'any']));
+    assert(Object.hasOwn(methods, 'Counter'), 'a class is a method');
+    assertEqual(JSON.stringify(properties.counter), JSON.stringify(['any', 3]));
+    assertEqual(JSON.stringify(properties.doubled), JSON.stringify(['any', 1]));
+    assertEqual(JSON.stringify(properties.secret), JSON.stringify(['any', 3]));
+    assert(!Object.hasOwn(properties, '_secret') && !Object.hasOwn(methods, 'constructor'), 'hidden members are not listed');
+    assertEqual(description.signals.length, 0);
+    assert(description.complete);
+    assert(!getterRan, 'no getter ran');
+
+    const nested = await describeOf(Comlink.unwrap(api.nested.deep));
+    assertEqual(nested.methods.map(([name]) => name).join(), 'answer');
+    await assertRejects(describeOf(Comlink.unwrap(api.missing)), isComlinkError(ComlinkGI.Error.NO_SUCH_OBJECT));
+    api[Comlink.releaseProxy]();
+});
+
 test('construct an exposed class', async () => {
     const {api} = setup();
     const before = Counter.created;

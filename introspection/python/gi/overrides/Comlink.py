@@ -75,6 +75,14 @@ FINALIZER = '__comlink_finalizer__'
 
 __all__ += ['PYTHON_ERROR_DOMAIN', 'PythonError', 'FINALIZER']
 
+# The access flags of a property in a description
+_READABLE = 1
+_WRITABLE = 2
+# The type name of a value whose type is not declared, and the most
+# entries of each list of a description (the library drops the rest)
+_ANY = 'any'
+_MAX_DESCRIBED = 1024
+
 _INT32 = (-2**31, 2**31 - 1)
 _INT64 = (-2**63, 2**63 - 1)
 _UINT64_MAX = 2**64 - 1
@@ -377,6 +385,33 @@ def _set_async(proxy_, name, value, callback=None, cancellable=None):
     return pending
 
 
+def _describe_async(proxy_, callback=None, cancellable=None):
+    pending = Pending(callback, _cancellable(cancellable))
+    proxy_.describe_async(pending.cancellable,
+                          lambda source, result, _d: pending._complete(source.describe_finish, result,
+                                                                       lambda d: d),
+                          None)
+    return pending
+
+
+class _Members:
+    """What a description says of the members of a remote object: the
+    names of its readable properties and of its methods, each also with
+    underscores for dashes (a GObject names them with dashes)."""
+
+    __slots__ = ('properties', 'methods', 'complete')
+
+    def __init__(self, description):
+        self.properties = builtins.set()
+        self.methods = builtins.set()
+        for name, _type, access in description.lookup_value('properties', None).unpack():
+            if access & _READABLE:
+                self.properties.update((name, name.replace('-', '_')))
+        for name, _args, _result in description.lookup_value('methods', None).unpack():
+            self.methods.update((name, name.replace('-', '_')))
+        self.complete = description.lookup_value('complete', None).get_boolean()
+
+
 #: The member that a CONSTRUCT of the remote object itself names: the
 #: library constructs only through the proxy of a name, and the exposing
 #: side of this override (and of the GJS module) answers it with the
@@ -401,27 +436,51 @@ def _construct_async(proxy_, name, args, props, callback=None, cancellable=None)
 class Remote:
     """A remote object, or a path on one, as ``Comlink.wrap ()`` returns it.
 
-    ``remote.name`` reads the property ``name`` (one blocking round trip);
-    a name that is not a readable property is a method, returned as a
-    :class:`RemoteMethod` and remembered, so that later uses of the name
-    take no round trip. ``remote.name = value`` writes a property
-    (blocking). Names that start with an underscore are never remote.
+    The first attribute read asks the peer for a description of the
+    object (one round trip per remote object: ``Comlink.Proxy.describe``),
+    which tells its properties from its methods. Then ``remote.name`` reads
+    the property ``name`` (one blocking round trip), and a method is
+    returned as a :class:`RemoteMethod` without a round trip. A name that
+    the description does not list (or every name, when the peer cannot
+    describe the object) is read as a property, and when it is none, it is
+    a method, remembered so that later uses of the name take no round trip.
+    ``remote.name = value`` writes a property (blocking). Names that start with an underscore are never remote.
     Calling the Remote itself calls the remote object (a callback);
     ``new ()`` constructs it (a class). ``Comlink.call ()`` and
     ``Comlink.get ()`` reach remote members that these methods hide."""
 
-    __slots__ = ('_proxy', '_keep', '_methods', '__weakref__')
+    __slots__ = ('_proxy', '_keep', '_methods', '_members', '__weakref__')
 
     def __init__(self, proxy_, keep=None):
         object.__setattr__(self, '_proxy', proxy_)
         object.__setattr__(self, '_keep', keep)
         object.__setattr__(self, '_methods', builtins.set())
+        object.__setattr__(self, '_members', None)
+
+    def _described(self):
+        """The members of the remote object, from its description, or
+        ``None`` when the peer could not describe it."""
+        members = self._members
+        if members is None:
+            try:
+                members = _Members(_describe_async(self._proxy).wait())
+            except GLib.Error:
+                members = False
+            object.__setattr__(self, '_members', members)
+        return members or None
 
     def __getattr__(self, name):
         if name.startswith('_'):
             raise AttributeError(name)
         if name in self._methods:
             return RemoteMethod(self, name)
+        members = self._described()
+        if members is not None:
+            if name in members.properties:
+                return _get_async(self._proxy, name).wait()
+            if name in members.methods:
+                self._methods.add(name)
+                return RemoteMethod(self, name)
         try:
             return _get_async(self._proxy, name).wait()
         except GLib.Error as e:
@@ -569,6 +628,16 @@ def set_async(remote, name, value, callback=None, cancellable=None):
     return _set_async(_proxy_of(remote), name, value, callback, cancellable)
 
 
+def describe(remote, cancellable=None):
+    """The description of the remote object, as
+    ``Comlink.Proxy.describe_finish ()`` gives it, unpacked: a dict with
+    ``type``, ``methods`` (name, argument types, result type),
+    ``properties`` (name, type, 1 readable | 2 writable), ``signals``
+    (name, parameter types) and ``complete``. Blocks the first time; the
+    proxy keeps the description."""
+    return _describe_async(_proxy_of(remote), None, cancellable).wait().unpack()
+
+
 def release(remote):
     """Releases the remote object: the peer drops its reference, and every
     later use of @remote fails at once with ``COMLINK_ERROR_CLOSED``."""
@@ -616,7 +685,7 @@ def unsubscribe(remote, subscription):
 
 
 __all__ += ['Pending', 'Remote', 'RemoteMethod', 'wrap', 'unwrap', 'call', 'call_async',
-            'get', 'get_async', 'set', 'set_async', 'release', 'create_endpoint',
+            'get', 'get_async', 'set', 'set_async', 'describe', 'release', 'create_endpoint',
             'subscribe', 'subscribe_async', 'unsubscribe']
 
 
@@ -734,6 +803,87 @@ def _serve(root, invocation):
     raise _comlink_error(Comlink.Error.PROTOCOL, 'Unknown request %s' % kind)
 
 
+def _arity(fn):
+    """The number of positional parameters of @fn, or 0 if unknown."""
+    try:
+        parameters = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return 0
+    return sum(1 for p in parameters
+               if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
+
+
+_BINDABLE = (types.FunctionType, staticmethod, classmethod)
+
+
+def _method_of(obj, name, static):
+    """The method @name of @obj as a call would find it, bound without
+    looking it up on @obj (a function of its class binds to it)."""
+    if not isinstance(static, _BINDABLE):
+        return static
+    if isinstance(obj, type):
+        return static.__get__(None, obj)
+    try:
+        own = name in object.__getattribute__(obj, '__dict__')
+    except (AttributeError, TypeError):
+        own = False
+    return static if own else static.__get__(obj, type(obj))
+
+
+def _describe_member(obj, name):
+    """(the method, or None for a property; the property's access) of the
+    member @name of @obj, or None if it has none; found without running
+    it: a property's getter is not called."""
+    try:
+        static = inspect.getattr_static(obj, name)
+    except AttributeError:
+        return None
+    if isinstance(static, property):
+        return None, (_READABLE if static.fget else 0) | (_WRITABLE if static.fset else 0)
+    if isinstance(static, _BINDABLE) or callable(static):
+        return _method_of(obj, name, static), 0
+    if hasattr(type(static), '__get__') and not isinstance(static, type):
+        # Another descriptor (a slot, a cached value): read as GET would
+        try:
+            value = getattr(obj, name)
+        except AttributeError:
+            return None
+        if callable(value):
+            return value, 0
+    return None, _READABLE | _WRITABLE
+
+
+def _describe(obj):
+    """The description of a plain Python object, as GET, SET and CALL serve
+    it: callables are methods (their positional parameters of any type),
+    other public attributes properties; names that start with an
+    underscore are never reachable."""
+    methods, properties = [], []
+    complete = True
+    for name in sorted(n for n in dir(obj) if isinstance(n, str) and n and not n.startswith('_')):
+        member = _describe_member(obj, name)
+        if member is None:
+            continue
+        fn, access = member
+        if fn is not None:
+            if len(methods) == _MAX_DESCRIBED:
+                complete = False
+                continue
+            methods.append((name, [_ANY] * _arity(fn), _ANY))
+        else:
+            if len(properties) == _MAX_DESCRIBED:
+                complete = False
+                continue
+            properties.append((name, _ANY, access))
+    return GLib.Variant('a{sv}', {
+        'type': GLib.Variant('s', type(obj).__name__),
+        'methods': GLib.Variant('a(sass)', methods),
+        'properties': GLib.Variant('a(ssu)', properties),
+        'signals': GLib.Variant('a(sas)', []),
+        'complete': GLib.Variant('b', complete),
+    })
+
+
 def _finalizer_of(target):
     """The hook of @target that runs when the peer released it. A class
     exposed as it is has its own hook only as a static or class method:
@@ -778,6 +928,12 @@ class _Exposed(GObject.Object, Comlink.Exposable):
             invocation.return_value(value)
         finally:
             stack.pop()
+
+    def do_describe(self, path):
+        obj = self._target
+        for name in path:
+            obj = _lookup(obj, name, Comlink.Error.NO_SUCH_OBJECT, 'object')
+        return _describe(obj)
 
     def do_released(self, connection):
         finalizer = _finalizer_of(self._target)
