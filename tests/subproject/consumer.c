@@ -39,8 +39,8 @@ consumer_adder_init (ConsumerAdder *self)
 
 /* Runs in the worker thread: the object it returns is exposed */
 static GObject *
-setup (gpointer  user_data,
-       GError  **error)
+setup (gpointer user_data,
+       GError **error)
 {
   return g_object_new (CONSUMER_TYPE_ADDER, NULL);
 }
@@ -50,9 +50,9 @@ main (void)
 {
   g_autoptr(ComlinkWorker) worker = NULL;
   g_autoptr(GError) error = NULL;
-  GValue args[2] = { G_VALUE_INIT, G_VALUE_INIT };
+  GValue  args[2] = { G_VALUE_INIT, G_VALUE_INIT };
   GValue *sum;
-  int result;
+  int     result;
 
   g_print ("comlink-glib %s\n", COMLINK_VERSION_S);
 
