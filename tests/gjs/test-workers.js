@@ -79,6 +79,8 @@ async function pollRemote(ask, check, timeoutMs = 5000) {
 
 test('GJS child: calls, properties, paths, construct', async () => {
     const worker = startGjsWorker();
+    // Named after the module that gjs -m runs, not after gjs
+    assertEqual(worker.name, 'child.js');
     const api = Comlink.wrap(worker);
     assertEqual(await api.add(2, 3), 5);
     assert(await api.pid() !== new Gio.Credentials().get_unix_pid(), 'the object lives in another process');
