@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 //
-// Comlink's feel in GJS, on top of the Comlink-1 typelib:
+// Comlink's feel in GJS, on top of the Comlink-1 typelib. The library
+// carries this module as a resource; once a type of gi://Comlink was used
+// (GJS then opens the library):
 //
-//   import * as Comlink from 'file:///usr/share/comlink-glib-1/gjs/comlink.js';
+//   const Comlink = await import('resource:///org/gnome/Comlink/js/comlink.js');
 //
 //   const api = Comlink.wrap(worker);     // a worker, an endpoint or a proxy
 //   await api.add(2, 3);                  // CALL
