@@ -12,15 +12,26 @@
  * later. An invocation that is finalized without an answer answers
  * %COMLINK_ERROR_NO_REPLY, so that the caller never waits forever.
  *
+ * A handler that must block (a computation, a synchronous library call)
+ * can run it in a thread of its own with
+ * [method@Comlink.Invocation.run_in_thread], so that the thread serving the
+ * connection stays free.
+ *
  * Lifetime: an invocation holds its connection and its target; the
  * connection holds the invocation until it is answered or the connection
- * closes. Answers after the connection closed are dropped.
+ * closes. Answers after the connection closed are dropped. When both ends
+ * of the connection are in one process (a [class@Comlink.Channel], a
+ * thread worker), the channel also knows the invocation by its call id
+ * until it is answered or finalized, so that the calling side can cancel
+ * it from its own thread; that side holds a reference to the cancellable,
+ * never to the invocation, while it cancels.
  *
  * Since: 1.0
  */
 
 #include "config.h"
 
+#include "comlink-channel-private.h"
 #include "comlink-connection-private.h"
 #include "comlink-error.h"
 #include "comlink-invocation-private.h"
@@ -43,6 +54,7 @@ struct _ComlinkInvocation
   guint                 path_offset;
   ComlinkInvocationKind kind;
   gint                  answered;
+  gint                  in_channel; /* known to the channel by its id */
 };
 
 G_DEFINE_FINAL_TYPE (ComlinkInvocation, comlink_invocation, G_TYPE_OBJECT)
@@ -67,10 +79,15 @@ comlink_invocation_dispose (GObject *object)
   G_OBJECT_CLASS (comlink_invocation_parent_class)->dispose (object);
 }
 
+static void leave_channel (ComlinkInvocation *self);
+
 static void
 comlink_invocation_finalize (GObject *object)
 {
   ComlinkInvocation *self = COMLINK_INVOCATION (object);
+
+  /* First: the calling side may be reading the cancellable */
+  leave_channel (self);
 
   for (guint i = 0; i < self->n_args; i++)
     if (G_IS_VALUE (&self->args[i]))
@@ -161,6 +178,67 @@ void
 _comlink_invocation_cancel (ComlinkInvocation *self)
 {
   invocation_cancel (self);
+}
+
+/* --- In-process cancellation --- */
+
+/* With the channel's records locked, in the calling side's thread: the
+ * invocation is alive (it leaves the records before it is freed), and so
+ * is its cancellable, which is cancelled once the records are unlocked. */
+static GCancellable *
+claim_cancel (gpointer item)
+{
+  ComlinkInvocation *self = item;
+  GCancellable      *cancellable;
+
+  g_atomic_int_set (&self->cancelled, 1);
+  cancellable = g_atomic_pointer_get (&self->cancellable);
+
+  return cancellable != NULL ? g_object_ref (cancellable) : NULL;
+}
+
+/* Called by the connection before it dispatches the invocation: when the
+ * peer is in this process, it can cancel the invocation at once, from its
+ * own thread, even while this one is blocked in the handler. */
+void
+_comlink_invocation_join_channel (ComlinkInvocation *self)
+{
+  ComlinkEndpoint *endpoint = comlink_connection_get_endpoint (self->connection);
+
+  if (!_comlink_channel_is_port (endpoint))
+    return;
+
+  g_atomic_int_set (&self->in_channel, 1);
+  _comlink_channel_add_served (endpoint, self->id, self);
+}
+
+/* Once answered, or when finalized; any thread */
+static void
+leave_channel (ComlinkInvocation *self)
+{
+  if (g_atomic_int_compare_and_exchange (&self->in_channel, 1, 0))
+    _comlink_channel_remove_served (comlink_connection_get_endpoint (self->connection),
+                                    self->id, self);
+}
+
+/* The calling side of @endpoint cancelled call @id (or it timed out):
+ * when the peer serves it in this process, its cancellable fires now, in
+ * this thread. The CANCEL message goes as well. */
+void
+_comlink_invocation_cancel_peer_request (ComlinkEndpoint *endpoint,
+                                         guint64          id)
+{
+  if (_comlink_channel_is_port (endpoint))
+    _comlink_channel_cancel_peer_request (endpoint, id, claim_cancel);
+}
+
+/* The calling side of @endpoint closed: every request that the peer serves
+ * for it in this process is cancelled now, in this thread. */
+void
+_comlink_invocation_cancel_peer_requests (ComlinkEndpoint *endpoint)
+{
+  if (_comlink_channel_is_port (endpoint))
+    _comlink_channel_cancel_peer_requests (endpoint, claim_cancel);
 }
 
 /* The connection closed: nobody will read an answer any more. */
@@ -410,7 +488,10 @@ static gboolean
 claim_answer (ComlinkInvocation *self)
 {
   if (g_atomic_int_compare_and_exchange (&self->answered, 0, 1))
-    return TRUE;
+    {
+      leave_channel (self);
+      return TRUE;
+    }
 
   /* After an abandon, answering is expected and harmless */
   if (!comlink_connection_is_closed (self->connection))

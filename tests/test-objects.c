@@ -271,32 +271,43 @@ test_calc_get_last_cancel_time (void)
   return ret;
 }
 
+/* The cancellable of an invocation may fire in the caller's thread (an
+ * in-process caller cancels it from there), while the worker's thread
+ * holds more calls: the held calls are locked */
+static GMutex held_mutex;
+
 static void
 hold_cancelled (GCancellable *cancellable, gpointer user_data)
 {
-  TestCalc *self = user_data;
+  TestCalc          *self = user_data;
+  ComlinkInvocation *invocation = NULL;
 
   g_mutex_lock (&cancel_time_mutex);
   last_cancel_time = g_get_monotonic_time ();
   g_mutex_unlock (&cancel_time_mutex);
 
+  g_mutex_lock (&held_mutex);
   for (guint i = 0; i < self->held->len; i++)
-    {
-      ComlinkInvocation *invocation = g_ptr_array_index (self->held, i);
+    if (comlink_invocation_get_cancellable (g_ptr_array_index (self->held, i)) == cancellable)
+      {
+        invocation = g_ptr_array_steal_index (self->held, i);
+        break;
+      }
+  g_mutex_unlock (&held_mutex);
 
-      if (comlink_invocation_get_cancellable (invocation) == cancellable)
-        {
-          comlink_invocation_return_error (invocation, G_IO_ERROR, G_IO_ERROR_CANCELLED, "cancelled");
-          g_ptr_array_remove_index (self->held, i);
-          return;
-        }
+  if (invocation != NULL)
+    {
+      comlink_invocation_return_error (invocation, G_IO_ERROR, G_IO_ERROR_CANCELLED, "cancelled");
+      g_object_unref (invocation);
     }
 }
 
 static void
 calc_hold (TestCalc *self, ComlinkInvocation *invocation)
 {
+  g_mutex_lock (&held_mutex);
   g_ptr_array_add (self->held, g_object_ref (invocation));
+  g_mutex_unlock (&held_mutex);
   g_signal_connect_object (comlink_invocation_get_cancellable (invocation), "cancelled",
                            G_CALLBACK (hold_cancelled), self, 0);
 }
@@ -469,13 +480,24 @@ calc_block (TestCalc *self)
 ComlinkInvocation *
 test_calc_get_held (TestCalc *self)
 {
-  return self->held->len ? g_ptr_array_index (self->held, self->held->len - 1) : NULL;
+  ComlinkInvocation *ret;
+
+  g_mutex_lock (&held_mutex);
+  ret = self->held->len ? g_ptr_array_index (self->held, self->held->len - 1) : NULL;
+  g_mutex_unlock (&held_mutex);
+
+  return ret;
 }
 
 void
 test_calc_clear_held (TestCalc *self)
 {
-  g_ptr_array_set_size (self->held, 0);
+  g_autoptr(GPtrArray) held = NULL;
+
+  g_mutex_lock (&held_mutex);
+  held = g_steal_pointer (&self->held);
+  self->held = g_ptr_array_new_with_free_func (g_object_unref);
+  g_mutex_unlock (&held_mutex);
 }
 
 static void
