@@ -24,6 +24,8 @@ void               _comlink_invocation_cancel_peer_requests (ComlinkEndpoint *en
 void               _comlink_invocation_navigate (ComlinkInvocation *self,
                                                  GObject           *target);
 
+void _comlink_invocation_wait_for_threads (GMainContext *context);
+
 void _comlink_invocation_set_names (ComlinkInvocation *self,
                                     char             **names);
 
