@@ -42,7 +42,7 @@ G_DECLARE_FINAL_TYPE (ComlinkInvocation, comlink_invocation, COMLINK, INVOCATION
 /**
  * ComlinkInvocationThreadFunc:
  * @invocation: the invocation to answer
- * @cancellable: (nullable): the cancellable of @invocation
+ * @cancellable: the cancellable of @invocation
  * @user_data: the data given to [method@Comlink.Invocation.run_in_thread]
  *
  * Work that [method@Comlink.Invocation.run_in_thread] runs in a thread of

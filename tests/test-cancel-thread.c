@@ -97,8 +97,8 @@ test_blocking_cancel (void)
   TestWatch      slow_watch;
   ComlinkWorker *worker = comlink_worker_new_thread ("slow", setup_slow, &slow_watch, NULL);
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
-  TestResult r = { 0 };
-  gint64     cancelled_at;
+  TestResult    r = { 0 };
+  gint64        cancelled_at;
   TestSlowStats stats;
 
   test_slow_reset_stats ();
@@ -255,6 +255,7 @@ test_subprocess_cancel (void)
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   g_autoptr(GError) error = NULL;
   g_autoptr(ComlinkWorker) worker = NULL;
+  g_autoptr(ComlinkProxy) constructor = NULL;
   g_autoptr(ComlinkProxy) slow = NULL;
   TestResult r = { 0 };
 
@@ -262,8 +263,8 @@ test_subprocess_cancel (void)
   g_subprocess_launcher_setenv (launcher, "ASAN_OPTIONS", "detect_leaks=0", TRUE);
   worker = comlink_worker_new_subprocess (launcher, argv, &error);
   g_assert_no_error (error);
-  slow = comlink_proxy_construct_sync (comlink_proxy_get_child (comlink_worker_get_proxy (worker), "Slow"),
-                                       NULL, NULL, 0, NULL, &error);
+  constructor = comlink_proxy_get_child (comlink_worker_get_proxy (worker), "Slow");
+  slow = comlink_proxy_construct_sync (constructor, NULL, NULL, 0, NULL, &error);
   g_assert_no_error (error);
 
   comlink_proxy_call_async (slow, "spin-in-thread", NULL, 0, cancellable, test_on_call_done, &r);
@@ -339,8 +340,8 @@ test_thread_cancel (void)
   TestWatch      slow_watch;
   ComlinkWorker *worker = comlink_worker_new_thread ("slow", setup_slow, &slow_watch, NULL);
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
-  TestResult r = { 0 }, timed = { 0 };
-  gint64     cancelled_at;
+  TestResult    r = { 0 }, timed = { 0 };
+  gint64        cancelled_at;
   TestSlowStats stats;
 
   test_slow_reset_stats ();
