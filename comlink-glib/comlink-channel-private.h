@@ -21,16 +21,16 @@ void             _comlink_channel_unpark (const char *token);
  * they are unlocked, or NULL. */
 typedef GCancellable *(*ComlinkChannelClaimFunc) (gpointer item);
 
-void _comlink_channel_add_served (ComlinkEndpoint *port,
-                                  guint64          id,
-                                  gpointer         item);
-void _comlink_channel_remove_served (ComlinkEndpoint *port,
-                                     guint64          id,
-                                     gpointer         item);
-void _comlink_channel_cancel_peer_request (ComlinkEndpoint        *port,
-                                           guint64                 id,
-                                           ComlinkChannelClaimFunc claim);
-void _comlink_channel_cancel_peer_requests (ComlinkEndpoint        *port,
-                                            ComlinkChannelClaimFunc claim);
+gboolean _comlink_channel_add_served (ComlinkEndpoint *port,
+                                      guint64          id,
+                                      gpointer         item);
+void     _comlink_channel_remove_served (ComlinkEndpoint *port,
+                                         guint64          id,
+                                         gpointer         item);
+void     _comlink_channel_cancel_peer_request (ComlinkEndpoint        *port,
+                                               guint64                 id,
+                                               ComlinkChannelClaimFunc claim);
+void     _comlink_channel_cancel_peer_requests (ComlinkEndpoint        *port,
+                                                ComlinkChannelClaimFunc claim);
 
 G_END_DECLS

@@ -55,6 +55,12 @@ typedef struct
    * queues never wait for a cancellation. */
   GMutex      served_mutex;
   GHashTable *served[2];
+  /* For each side, the ids of requests cancelled before it began to
+   * serve them (set of guint64, made on first use), and the highest id
+   * it began to serve: requests are served in the order of their ids */
+  GHashTable *cancelled_early[2];
+  guint64     last_served[2];
+  gboolean    caller_gone[2]; /* the other side cancelled everything */
 } ChannelShared;
 
 struct _ComlinkChannelPort
@@ -111,6 +117,8 @@ channel_shared_unref (ChannelShared *shared)
     {
       g_clear_pointer (&shared->served[0], g_hash_table_unref);
       g_clear_pointer (&shared->served[1], g_hash_table_unref);
+      g_clear_pointer (&shared->cancelled_early[0], g_hash_table_unref);
+      g_clear_pointer (&shared->cancelled_early[1], g_hash_table_unref);
       g_mutex_clear (&shared->served_mutex);
       g_mutex_clear (&shared->mutex);
       g_free (shared);
@@ -499,22 +507,46 @@ comlink_channel_get_port2 (ComlinkChannel *self)
 
 /* --- In-process cancellation --- */
 
-/* Records that the side of @port serves request @id as @item */
-void
+static gboolean
+id_is_older (gpointer key,
+             gpointer value,
+             gpointer user_data)
+{
+  return *(guint64 *) key < *(guint64 *) user_data;
+}
+
+/* Records that the side of @port serves request @id as @item. Returns
+ * %TRUE if the request was cancelled before it came to be served: its
+ * CANCEL waits behind it, possibly for a long time. */
+gboolean
 _comlink_channel_add_served (ComlinkEndpoint *port,
                              guint64          id,
                              gpointer         item)
 {
   ComlinkChannelPort *self = COMLINK_CHANNEL_PORT (port);
   ChannelShared      *shared = self->shared;
+  GHashTable        **early = &shared->cancelled_early[self->side];
   guint64            *key = g_new (guint64, 1);
+  gboolean            cancelled = FALSE;
 
   *key = id;
   g_mutex_lock (&shared->served_mutex);
+  shared->last_served[self->side] = MAX (shared->last_served[self->side], id);
+  if (*early != NULL)
+    {
+      cancelled = g_hash_table_remove (*early, &id);
+      /* Older ones were served without a record (plain calls) */
+      g_hash_table_foreach_remove (*early, id_is_older, &id);
+      if (g_hash_table_size (*early) == 0)
+        g_clear_pointer (early, g_hash_table_unref);
+    }
   if (shared->served[self->side] == NULL)
     shared->served[self->side] = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   g_hash_table_replace (shared->served[self->side], key, item);
+  cancelled = cancelled || shared->caller_gone[self->side];
   g_mutex_unlock (&shared->served_mutex);
+
+  return cancelled;
 }
 
 /* Forgets request @id, if @item still serves it */
@@ -535,7 +567,7 @@ _comlink_channel_remove_served (ComlinkEndpoint *port,
 }
 
 /* Cancels, from the calling thread, request @id that the peer of @port
- * serves, if it still does: @claim runs on its item with the records
+ * serves, if it still does, or will serve, if it has not begun to: @claim runs on its item with the records
  * locked and returns a new reference to a cancellable, or NULL. The
  * cancellable is cancelled once they are unlocked, since its handlers may
  * answer the request. Any thread. */
@@ -554,6 +586,16 @@ _comlink_channel_cancel_peer_request (ComlinkEndpoint        *port,
   served = shared->served[!self->side];
   if (served != NULL && (item = g_hash_table_lookup (served, &id)) != NULL)
     cancellable = claim (item);
+  else if (id > shared->last_served[!self->side])
+    {
+      /* Not served yet: maybe queued behind a request that blocks */
+      guint64 *key = g_new (guint64, 1);
+
+      *key = id;
+      if (shared->cancelled_early[!self->side] == NULL)
+        shared->cancelled_early[!self->side] = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+      g_hash_table_add (shared->cancelled_early[!self->side], key);
+    }
   g_mutex_unlock (&shared->served_mutex);
 
   if (cancellable != NULL)
@@ -563,8 +605,9 @@ _comlink_channel_cancel_peer_request (ComlinkEndpoint        *port,
     }
 }
 
-/* Cancels every request that the peer of @port serves for it, as
- * _comlink_channel_cancel_peer_request() does: the side of @port closed. */
+/* Cancels every request that the peer of @port serves or will serve for
+ * it, as _comlink_channel_cancel_peer_request() does: the side of @port
+ * closed. */
 void
 _comlink_channel_cancel_peer_requests (ComlinkEndpoint        *port,
                                        ComlinkChannelClaimFunc claim)
@@ -575,6 +618,8 @@ _comlink_channel_cancel_peer_requests (ComlinkEndpoint        *port,
   GHashTable         *served;
 
   g_mutex_lock (&shared->served_mutex);
+  /* Also those still queued behind a request that blocks */
+  shared->caller_gone[!self->side] = TRUE;
   served = shared->served[!self->side];
   if (served != NULL)
     {

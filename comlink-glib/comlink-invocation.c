@@ -209,7 +209,8 @@ _comlink_invocation_join_channel (ComlinkInvocation *self)
     return;
 
   g_atomic_int_set (&self->in_channel, 1);
-  _comlink_channel_add_served (endpoint, self->id, self);
+  if (_comlink_channel_add_served (endpoint, self->id, self))
+    invocation_cancel (self);
 }
 
 /* Once answered, or when finalized; any thread */

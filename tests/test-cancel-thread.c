@@ -135,6 +135,67 @@ test_blocking_cancel (void)
   finish_worker (worker, &slow_watch);
 }
 
+/* A call cancelled while it waits behind a blocking one is cancelled
+ * when it comes to be served, though its CANCEL still waits behind it */
+static void
+test_blocking_queued (void)
+{
+  TestWatch      slow_watch;
+  ComlinkWorker *worker = comlink_worker_new_thread ("slow", setup_slow, &slow_watch, NULL);
+  ComlinkProxy  *proxy = comlink_worker_get_proxy (worker);
+  g_autoptr(GCancellable) first = g_cancellable_new ();
+  g_autoptr(GCancellable) second = g_cancellable_new ();
+  TestResult    r1 = { 0 }, r2 = { 0 };
+  gint64        cancelled_at;
+  TestSlowStats stats;
+
+  test_slow_reset_stats ();
+  comlink_proxy_call_async (proxy, "spin", NULL, 0, first, test_on_call_done, &r1);
+  comlink_proxy_call_async (proxy, "spin", NULL, 0, second, test_on_call_done, &r2);
+  test_wait_until (n_entered () == 1);
+
+  cancelled_at = g_get_monotonic_time ();
+  g_cancellable_cancel (second);
+  test_wait_until (r2.n_calls == 1);
+  g_assert_error (r2.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_cancellable_cancel (first);
+  test_wait_until (r1.n_calls == 1);
+  g_assert_error (r1.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+
+  test_wait_until (n_stopped () == 2);
+  test_slow_get_stats (&stats);
+  g_assert_cmpuint (stats.n_entered, ==, 2);
+  g_assert_cmpuint (stats.n_saw_cancel, ==, 2);
+  g_assert_cmpint (stats.last_stop_time - cancelled_at, <, bound_usec (G_USEC_PER_SEC / 2));
+  assert_completed_once (&r1);
+  assert_completed_once (&r2);
+  test_result_clear (&r1);
+  test_result_clear (&r2);
+
+  /* And those queued when the worker is terminated */
+  comlink_proxy_call_async (proxy, "spin", NULL, 0, NULL, test_on_call_done, &r1);
+  comlink_proxy_call_async (proxy, "spin", NULL, 0, NULL, test_on_call_done, &r2);
+  test_wait_until (n_entered () == 3);
+  g_object_ref (worker);
+  comlink_worker_terminate (worker);
+  test_wait_until (r1.n_calls == 1 && r2.n_calls == 1);
+  g_assert_error (r1.error, COMLINK_ERROR, COMLINK_ERROR_TERMINATED);
+  g_assert_error (r2.error, COMLINK_ERROR, COMLINK_ERROR_TERMINATED);
+  /* The second one may still be served, if the closing comes after it:
+   * then it stops at once too */
+  test_wait_until (n_stopped () >= 3);
+  test_iterate_pending ();
+  g_usleep (50000);
+  test_slow_get_stats (&stats);
+  g_assert_cmpuint (stats.n_stopped, ==, stats.n_entered);
+  g_assert_cmpuint (stats.n_saw_cancel, ==, stats.n_entered);
+  test_result_clear (&r1);
+  test_result_clear (&r2);
+  g_object_unref (worker);
+
+  finish_worker (worker, &slow_watch);
+}
+
 static void
 test_blocking_timeout (void)
 {
@@ -512,6 +573,7 @@ main (int argc, char *argv[])
   }
 
   g_test_add_func ("/Comlink/CancelThread/blocking-cancel", test_blocking_cancel);
+  g_test_add_func ("/Comlink/CancelThread/blocking-queued", test_blocking_queued);
   g_test_add_func ("/Comlink/CancelThread/blocking-timeout", test_blocking_timeout);
   g_test_add_func ("/Comlink/CancelThread/blocking-terminate", test_blocking_terminate);
   g_test_add_func ("/Comlink/CancelThread/channel-same-thread", test_channel_same_thread);
