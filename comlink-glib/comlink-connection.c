@@ -461,7 +461,9 @@ pending_call_free (gpointer data)
 }
 
 /* Completes call @id with G_IO_ERROR_CANCELLED if it is still pending and
- * tells the peer, whose invocation's cancellable fires. Any thread. */
+ * tells the peer, whose invocation's cancellable fires: at once, from this
+ * thread, when the peer is in this process (its thread may be blocked in
+ * the handler), and through CANCEL otherwise. Any thread. */
 static void
 cancel_pending (ComlinkConnection *self,
                 guint64            id,
@@ -477,6 +479,8 @@ cancel_pending (ComlinkConnection *self,
 
   if (call == NULL)
     return;
+
+  _comlink_invocation_cancel_peer_request (self->endpoint, id);
 
   if (timed_out)
     g_task_return_new_error (call->task, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
@@ -1060,6 +1064,7 @@ handle_request (ComlinkConnection *self,
                        invocation);
   g_mutex_unlock (&self->mutex);
 
+  _comlink_invocation_join_channel (invocation);
   _comlink_dispatch (invocation);
 }
 
@@ -2583,6 +2588,8 @@ _comlink_connection_close_with_error (ComlinkConnection *self,
 
       g_task_return_error (call->task, g_error_copy (error));
     }
+  /* A peer in this process learns it at once, even if it is busy */
+  _comlink_invocation_cancel_peer_requests (self->endpoint);
 
   g_hash_table_iter_init (&iter, invocations);
   while (g_hash_table_iter_next (&iter, NULL, &value))

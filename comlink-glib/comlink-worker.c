@@ -48,6 +48,7 @@
 #include "comlink-connection-private.h"
 #include "comlink-enums.h"
 #include "comlink-error.h"
+#include "comlink-invocation-private.h"
 #include "comlink-private.h"
 #include "comlink-proxy-private.h"
 #include "comlink-stream-endpoint.h"
@@ -190,6 +191,10 @@ worker_thread_main (gpointer data)
 
   while (!closed)
     g_main_context_iteration (context, TRUE);
+
+  /* Functions of comlink_invocation_run_in_thread() drop what they hold
+   * here, once they returned */
+  _comlink_invocation_wait_for_threads (context);
 
   g_signal_handler_disconnect (endpoint, handler);
   g_object_unref (endpoint);
