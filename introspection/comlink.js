@@ -644,14 +644,16 @@ function restrictionOf(allow) {
 }
 
 // Whether the restriction lets the peer reach `object[name]`. A predicate
-// that throws refuses: the peer gets the answer of a missing member.
+// that throws refuses: the peer gets the answer of a missing member, and
+// the exception goes to stderr (not as a GLib warning, which a program
+// may have made fatal).
 function isAllowed(allow, object, name) {
     if (allow === null)
         return true;
     try {
         return Boolean(allow(name, object));
     } catch (e) {
-        logError(e, `Comlink: the allow predicate threw for “${name}”`);
+        printerr(`Comlink: the allow predicate threw for “${name}”: ${e}`);
         return false;
     }
 }
