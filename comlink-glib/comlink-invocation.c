@@ -393,6 +393,42 @@ comlink_invocation_get_arg (ComlinkInvocation *self,
 }
 
 /**
+ * comlink_invocation_dup_arg_variant:
+ * @self: a #ComlinkInvocation
+ * @index: the index of an argument
+ *
+ * The argument at @index as a #GVariant when it is a 64-bit integer: `x`
+ * for a `gint64` or a `glong`, `t` for a `guint64` or a `gulong`. This is
+ * for bindings whose numbers are doubles (GJS), which cannot read every
+ * such value from a #GValue without rounding it. Any other argument gives
+ * %NULL: read it with [method@Comlink.Invocation.get_arg].
+ *
+ * Returns: (transfer full) (nullable): the argument as a #GVariant, or
+ *   %NULL
+ *
+ * Since: 1.0
+ */
+GVariant *
+comlink_invocation_dup_arg_variant (ComlinkInvocation *self,
+                                    guint              index)
+{
+  const GValue *value;
+
+  g_return_val_if_fail (COMLINK_IS_INVOCATION (self), NULL);
+  g_return_val_if_fail (index < self->n_args, NULL);
+
+  value = &self->args[index];
+  switch (G_VALUE_TYPE (value))
+    {
+    case G_TYPE_INT64: return g_variant_ref_sink (g_variant_new_int64 (g_value_get_int64 (value)));
+    case G_TYPE_LONG: return g_variant_ref_sink (g_variant_new_int64 (g_value_get_long (value)));
+    case G_TYPE_UINT64: return g_variant_ref_sink (g_variant_new_uint64 (g_value_get_uint64 (value)));
+    case G_TYPE_ULONG: return g_variant_ref_sink (g_variant_new_uint64 (g_value_get_ulong (value)));
+    default: return NULL;
+    }
+}
+
+/**
  * comlink_invocation_get_arg_type:
  * @self: a #ComlinkInvocation
  * @index: the index of an argument

@@ -75,6 +75,9 @@ COMLINK_AVAILABLE_IN_ALL
 const GValue *comlink_invocation_get_arg (ComlinkInvocation *self,
                                           guint              index);
 COMLINK_AVAILABLE_IN_ALL
+GVariant *comlink_invocation_dup_arg_variant (ComlinkInvocation *self,
+                                              guint              index);
+COMLINK_AVAILABLE_IN_ALL
 GType comlink_invocation_get_arg_type (ComlinkInvocation *self,
                                        guint              index);
 COMLINK_AVAILABLE_IN_ALL

@@ -1602,6 +1602,61 @@ comlink_proxy_propagate_value (ComlinkProxy *self,
 }
 
 /**
+ * comlink_proxy_propagate_int64_as_variant:
+ * @self: a #ComlinkProxy
+ * @result: the #GAsyncResult of [method@Comlink.Proxy.call_async],
+ *   [method@Comlink.Proxy.call_full_async] or
+ *   [method@Comlink.Proxy.get_async]
+ * @error: return location for a #GError
+ *
+ * Completes a call or a property read as its `_finish` function does,
+ * except for a result that is a 64-bit integer: that one comes as a
+ * #GValue holding a #GVariant, `x` for a `gint64` or a `glong`, `t` for a
+ * `guint64` or a `gulong`. This is for bindings whose numbers are doubles
+ * (GJS), which cannot read every such value from a #GValue without
+ * rounding it.
+ *
+ * Returns: (transfer full) (nullable): the value, or %NULL for nothing
+ *   or on error
+ *
+ * Since: 1.0
+ */
+GValue *
+comlink_proxy_propagate_int64_as_variant (ComlinkProxy *self,
+                                          GAsyncResult *result,
+                                          GError      **error)
+{
+  GVariant *variant = NULL;
+  gpointer  tag;
+  GValue   *value;
+
+  g_return_val_if_fail (COMLINK_IS_PROXY (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  tag = g_task_get_source_tag (G_TASK (result));
+  g_return_val_if_fail (tag == comlink_proxy_call_async || tag == comlink_proxy_get_async, NULL);
+
+  value = g_task_propagate_pointer (G_TASK (result), error);
+  if (value == NULL || !G_IS_VALUE (value))
+    return value;
+
+  switch (G_VALUE_TYPE (value))
+    {
+    case G_TYPE_INT64: variant = g_variant_new_int64 (g_value_get_int64 (value)); break;
+    case G_TYPE_LONG: variant = g_variant_new_int64 (g_value_get_long (value)); break;
+    case G_TYPE_UINT64: variant = g_variant_new_uint64 (g_value_get_uint64 (value)); break;
+    case G_TYPE_ULONG: variant = g_variant_new_uint64 (g_value_get_ulong (value)); break;
+    default: return value;
+    }
+
+  g_value_unset (value);
+  g_value_init (value, G_TYPE_VARIANT);
+  g_value_take_variant (value, g_variant_ref_sink (variant));
+
+  return value;
+}
+
+/**
  * comlink_proxy_get_sync:
  * @self: a #ComlinkProxy
  * @property: the name of a readable property of the remote object

@@ -133,6 +133,10 @@ gboolean comlink_proxy_propagate_value (ComlinkProxy *self,
                                         GValue       *value,
                                         GError      **error);
 COMLINK_AVAILABLE_IN_ALL
+GValue *comlink_proxy_propagate_int64_as_variant (ComlinkProxy *self,
+                                                  GAsyncResult *result,
+                                                  GError      **error);
+COMLINK_AVAILABLE_IN_ALL
 GValue *comlink_proxy_get_sync (ComlinkProxy *self,
                                 const char   *property,
                                 GCancellable *cancellable,

@@ -3,7 +3,8 @@
 // The child of the GJS subprocess worker tests (run with `gjs -m`): exposes
 // a plain JS object to its parent with Comlink.expose and serves it until
 // the parent goes away. With the argument `class`, it exposes a class
-// instead, which the parent constructs with `new api ()`.
+// instead, which the parent constructs with `new api ()`; with
+// `restricted`, the object with an allow list.
 
 import GLib from 'gi://GLib';
 import GObject from 'gi://GObject';
@@ -101,6 +102,12 @@ const api = {
     never: () => new Promise(() => {}),
 };
 
+// With the argument `restricted`, the parent may reach only these
+const RESTRICTED_ALLOW = ['add', 'echo', '_hidden', 'nested', 'deep', 'answer', 'Counter', 'increment', 'big'];
+api._hidden = 'underscore';
+api._double = n => 2 * n;
+api.big = () => 2n ** 64n - 1n;
+
 // Exposed as the root: the parent reads the start values of the
 // instances it released from the static field
 class Tally {
@@ -126,4 +133,7 @@ class Tally {
     }
 }
 
-Comlink.expose(System.programArgs[0] === 'class' ? Tally : api);
+if (System.programArgs[0] === 'restricted')
+    Comlink.expose(api, null, {allow: RESTRICTED_ALLOW});
+else
+    Comlink.expose(System.programArgs[0] === 'class' ? Tally : api);

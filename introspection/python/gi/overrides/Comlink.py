@@ -194,8 +194,10 @@ def _by_reference(value):
     return type(value).__module__ != 'builtins'
 
 
-def _to_value(value):
-    """A Python value as a GObject.Value that the C value mapping accepts."""
+def _to_value(value, allow=None):
+    """A Python value as a GObject.Value that the C value mapping accepts.
+    An object that travels by reference is exposed with the restriction
+    @allow (see :func:`expose`)."""
     if isinstance(value, GObject.Value):
         return value
     if value is None:
@@ -234,7 +236,8 @@ def _to_value(value):
     if isinstance(value, (list, tuple, dict)):
         return _gvalue(GObject.TYPE_VARIANT, _to_variant(value))
     if _by_reference(value):
-        obj = proxy(value)
+        obj = proxy(value) if allow is None or isinstance(value, _FUNCTION_TYPES) \
+            else _exposed_for(value, allow)
         return _gvalue(obj.__gtype__, obj)
     raise _not_transferable(value)
 
@@ -444,7 +447,9 @@ class Remote:
     the description does not list (or every name, when the peer cannot
     describe the object) is read as a property, and when it is none, it is
     a method, remembered so that later uses of the name take no round trip.
-    ``remote.name = value`` writes a property (blocking). Names that start with an underscore are never remote.
+    ``remote.name = value`` writes a property (blocking). Names that start
+    with two underscores are never remote, nor the Remote's own ``_proxy``,
+    ``_keep``, ``_methods`` and ``_members``.
     Calling the Remote itself calls the remote object (a callback);
     ``new ()`` constructs it (a class). ``Comlink.call ()`` and
     ``Comlink.get ()`` reach remote members that these methods hide."""
@@ -470,7 +475,7 @@ class Remote:
         return members or None
 
     def __getattr__(self, name):
-        if name.startswith('_'):
+        if name.startswith('__'):
             raise AttributeError(name)
         if name in self._methods:
             return RemoteMethod(self, name)
@@ -490,7 +495,7 @@ class Remote:
         return RemoteMethod(self, name)
 
     def __setattr__(self, name, value):
-        if name.startswith('_'):
+        if name.startswith('__') or name in Remote.__slots__:
             raise AttributeError('%s cannot be set on a Comlink.Remote' % name)
         _set_async(self._proxy, name, value).wait()
 
@@ -702,8 +707,25 @@ def current_invocation():
     return stack[-1] if stack else None
 
 
-def _lookup(obj, name, code, what):
-    if not name or name.startswith('_'):
+def _is_allowed(allow, obj, name):
+    """Whether the restriction @allow lets the peer reach @name of @obj. A
+    predicate that raises refuses."""
+    if allow is None:
+        return True
+    try:
+        return bool(allow(name, obj))
+    except Exception:  # noqa: BLE001: a refusal, reported on stderr
+        sys.excepthook(*sys.exc_info())
+        return False
+
+
+def _lookup(obj, name, code, what, allow=None):
+    """The member @name of @obj that a peer may reach: never a name that
+    starts with two underscores (``__class__``, ``__dict__``,
+    ``__globals__``, ...: the ways to the interpreter's internals), and
+    only names that the restriction @allow lets through. A refused member
+    fails as a missing one does."""
+    if not name or name.startswith('__') or not _is_allowed(allow, obj, name):
         raise _comlink_error(code, '%s has no %s “%s”' % (type(obj).__name__, what, name))
     try:
         return getattr(obj, name)
@@ -732,9 +754,9 @@ def _check_arguments(fn, args, name):
         raise _comlink_error(Comlink.Error.INVALID_ARGUMENTS, '“%s”: %s' % (name, e)) from None
 
 
-def _serve_call(obj, member, args):
+def _serve_call(obj, member, args, allow):
     if member:
-        fn = _lookup(obj, member, Comlink.Error.NO_SUCH_METHOD, 'method')
+        fn = _lookup(obj, member, Comlink.Error.NO_SUCH_METHOD, 'method', allow)
     else:
         fn = obj
     if not callable(fn):
@@ -744,8 +766,8 @@ def _serve_call(obj, member, args):
     return fn(*args)
 
 
-def _serve_get(obj, member):
-    value = _lookup(obj, member, Comlink.Error.NO_SUCH_PROPERTY, 'property')
+def _serve_get(obj, member, allow):
+    value = _lookup(obj, member, Comlink.Error.NO_SUCH_PROPERTY, 'property', allow)
     # Methods and classes are not properties: the caller then calls them
     if callable(value):
         raise _comlink_error(Comlink.Error.NO_SUCH_PROPERTY,
@@ -753,8 +775,8 @@ def _serve_get(obj, member):
     return value
 
 
-def _serve_set(obj, member, value):
-    current = _lookup(obj, member, Comlink.Error.NO_SUCH_PROPERTY, 'property')
+def _serve_set(obj, member, value, allow):
+    current = _lookup(obj, member, Comlink.Error.NO_SUCH_PROPERTY, 'property', allow)
     if callable(current):
         raise _comlink_error(Comlink.Error.NO_SUCH_PROPERTY,
                              '%s has no property “%s”, it is a method' % (type(obj).__name__, member))
@@ -766,12 +788,12 @@ def _serve_set(obj, member, value):
             from None
 
 
-def _serve_construct(obj, member, names, args):
-    if member == _ROOT_CONSTRUCTOR and isinstance(obj, type):
+def _serve_construct(obj, member, names, args, allow):
+    if member == _ROOT_CONSTRUCTOR and isinstance(obj, type) and _is_allowed(allow, obj, member):
         cls = obj
         member = obj.__name__
     else:
-        cls = _lookup(obj, member, Comlink.Error.NOT_CONSTRUCTIBLE, 'constructible type')
+        cls = _lookup(obj, member, Comlink.Error.NOT_CONSTRUCTIBLE, 'constructible type', allow)
     if not isinstance(cls, type):
         raise _comlink_error(Comlink.Error.NOT_CONSTRUCTIBLE,
                              '%s has no constructible type “%s”' % (type(obj).__name__, member))
@@ -780,26 +802,27 @@ def _serve_construct(obj, member, names, args):
     else:
         _check_arguments(cls, args, member)
         instance = cls(*args)
-    return proxy(instance) if not isinstance(instance, GObject.Object) else instance
+    return _exposed_for(instance, allow) if not isinstance(instance, GObject.Object) else instance
 
 
-def _serve(root, invocation):
+def _serve(root, invocation, allow=None):
+    """Serves one request on @root, exposed with the restriction @allow."""
     kind = invocation.get_kind()
     obj = root
     for name in invocation.get_path():
-        obj = _lookup(obj, name, Comlink.Error.NO_SUCH_OBJECT, 'object')
+        obj = _lookup(obj, name, Comlink.Error.NO_SUCH_OBJECT, 'object', allow)
     member = invocation.get_member()
     args = _invocation_args(invocation)
 
     if kind == Comlink.InvocationKind.CALL:
-        return _serve_call(obj, member, args)
+        return _serve_call(obj, member, args, allow)
     if kind == Comlink.InvocationKind.GET:
-        return _serve_get(obj, member)
+        return _serve_get(obj, member, allow)
     if kind == Comlink.InvocationKind.SET:
-        _serve_set(obj, member, args[0] if args else None)
+        _serve_set(obj, member, args[0] if args else None, allow)
         return None
     if kind == Comlink.InvocationKind.CONSTRUCT:
-        return _serve_construct(obj, member, list(invocation.get_names()), args)
+        return _serve_construct(obj, member, list(invocation.get_names()), args, allow)
     raise _comlink_error(Comlink.Error.PROTOCOL, 'Unknown request %s' % kind)
 
 
@@ -853,14 +876,15 @@ def _describe_member(obj, name):
     return None, _READABLE | _WRITABLE
 
 
-def _describe(obj):
+def _describe(obj, allow=None):
     """The description of a plain Python object, as GET, SET and CALL serve
     it: callables are methods (their positional parameters of any type),
-    other public attributes properties; names that start with an
-    underscore are never reachable."""
+    other attributes properties; names that start with two underscores are
+    never reachable, nor those the restriction @allow refuses."""
     methods, properties = [], []
     complete = True
-    for name in sorted(n for n in dir(obj) if isinstance(n, str) and n and not n.startswith('_')):
+    for name in sorted(n for n in dir(obj) if isinstance(n, str) and n and not n.startswith('__')
+                       and _is_allowed(allow, obj, n)):
         member = _describe_member(obj, name)
         if member is None:
             continue
@@ -903,9 +927,11 @@ class _Exposed(GObject.Object, Comlink.Exposable):
     # PyGObject registers no GType for classes of gi.overrides modules
     __module__ = 'comlink_glib'
 
-    def __init__(self, target):
+    def __init__(self, target, allow=None):
         super().__init__()
         self._target = target
+        # The restriction: a predicate of (name, object), or None
+        self._allow = allow
 
     def do_invoke(self, invocation):
         # A method may make blocking calls: the endpoints go on delivering
@@ -918,8 +944,10 @@ class _Exposed(GObject.Object, Comlink.Exposable):
             stack = _current.stack = []
         stack.append(invocation)
         try:
-            result = _serve(self._target, invocation)
-            value = None if result is None else _to_value(result)
+            result = _serve(self._target, invocation, self._allow)
+            # What it hands out by reference is reached under the same
+            # restriction
+            value = None if result is None else _to_value(result, self._allow)
         except GLib.Error as e:
             invocation.return_gerror(e)
         except Exception as e:  # noqa: BLE001: any exception goes to the caller
@@ -932,8 +960,8 @@ class _Exposed(GObject.Object, Comlink.Exposable):
     def do_describe(self, path):
         obj = self._target
         for name in path:
-            obj = _lookup(obj, name, Comlink.Error.NO_SUCH_OBJECT, 'object')
-        return _describe(obj)
+            obj = _lookup(obj, name, Comlink.Error.NO_SUCH_OBJECT, 'object', self._allow)
+        return _describe(obj, self._allow)
 
     def do_released(self, connection):
         finalizer = _finalizer_of(self._target)
@@ -944,20 +972,20 @@ class _Exposed(GObject.Object, Comlink.Exposable):
                 sys.excepthook(*sys.exc_info())
 
 
-# One _Exposed per exposed Python object while it is referenced, so that an
-# object sent twice is one remote object
+# One _Exposed per exposed Python object and restriction while it is
+# referenced, so that an object sent twice is one remote object
 _exposed_lock = threading.Lock()
 _exposed_by_id = {}
 
 
-def _exposed_for(target):
-    key = id(target)
+def _exposed_for(target, allow=None):
+    key = (id(target), id(allow))
     with _exposed_lock:
         ref = _exposed_by_id.get(key)
         exposed = ref() if ref is not None else None
-        if exposed is not None and exposed._target is target:
+        if exposed is not None and exposed._target is target and exposed._allow is allow:
             return exposed
-        exposed = _Exposed(target)
+        exposed = _Exposed(target, allow)
 
         def forget(ref, key=key):
             with _exposed_lock:
@@ -1028,22 +1056,57 @@ def proxy(target, return_type=None):
     return _exposed_for(target)
 
 
-def _exposable(obj):
-    return obj if isinstance(obj, GObject.Object) else _exposed_for(obj)
+def _restriction(allow):
+    """The restriction given as @allow, as a predicate of (name, object),
+    or None for none."""
+    if allow is None:
+        return None
+    if isinstance(allow, (str, bytes)):
+        raise TypeError('allow= is a collection of member names or a callable, not one name')
+    if callable(allow):
+        return allow
+    try:
+        names = frozenset(allow)
+    except TypeError:
+        raise TypeError('allow= is a collection of member names or a callable, not %s'
+                        % type(allow).__name__) from None
+    if not all(isinstance(name, str) for name in names):
+        raise TypeError('allow= lists member names (strings)')
+    return lambda name, _obj: name in names
+
+
+_GOBJECT_RESTRICTED = ('allow= applies to plain Python objects; a GObject exposes its '
+                       'properties and action signals')
+
+
+def _exposable(obj, restriction=None):
+    if isinstance(obj, GObject.Object):
+        if restriction is not None:
+            raise TypeError(_GOBJECT_RESTRICTED)
+        return obj
+    return _exposed_for(obj, restriction)
 
 
 _raw_expose = Comlink.expose
 
 
-def expose(obj, endpoint=None):
+def expose(obj, endpoint=None, allow=None):
     """Exposes @obj, a GObject or a plain Python object, as Comlink's
     ``expose ()``.
 
     With an @endpoint, exposes it there and returns the
     ``Comlink.Connection``. Without one, in a subprocess worker, exposes it
     to the parent process and serves it until the parent goes away
-    (``Comlink.Worker.serve_parent``)."""
-    exposed = _exposable(obj)
+    (``Comlink.Worker.serve_parent``).
+
+    @allow restricts what the peer reaches of a plain Python object: a
+    collection of member names, or a callable ``allow (name, obj)`` that
+    returns whether the peer may reach ``obj.name``. It applies to every
+    name the peer uses (each step of a path, and the member it reads,
+    writes, calls or constructs) on @obj and on every object that @obj or
+    those below it hand out by reference. A refused member fails as a
+    missing one does."""
+    exposed = _exposable(obj, _restriction(allow))
     if endpoint is None:
         return Comlink.Worker.serve_parent(exposed)
     return _raw_expose(exposed, endpoint)
@@ -1054,12 +1117,19 @@ __all__ += ['current_invocation', 'proxy', 'expose']
 
 class Worker(Comlink.Worker):
     @staticmethod
-    def new_thread(name, setup, *user_data):
+    def new_thread(name, setup, *user_data, allow=None):
         """Starts a thread worker: @setup (called with @user_data in the
         worker's thread) returns the object to expose, a GObject or a plain
-        Python object; it may raise ``GLib.Error`` to fail the start."""
+        Python object; it may raise ``GLib.Error`` to fail the start.
+        @allow restricts what the peer reaches, as in :func:`expose`."""
+        restriction = _restriction(allow)
+
         def run():
-            return _exposable(setup(*user_data))
+            obj = setup(*user_data)
+            if restriction is not None and isinstance(obj, GObject.Object):
+                # The start fails: the worker moves to EXITED with this message
+                raise _comlink_error(Comlink.Error.FAILED, _GOBJECT_RESTRICTED)
+            return _exposable(obj, restriction)
         return Comlink.Worker.new_thread(name, run)
 
 
