@@ -225,7 +225,9 @@ test('a peer describes an exposed object without running its getters', async () 
     assertEqual(JSON.stringify(properties.counter), JSON.stringify(['any', 3]));
     assertEqual(JSON.stringify(properties.doubled), JSON.stringify(['any', 1]));
     assertEqual(JSON.stringify(properties.secret), JSON.stringify(['any', 3]));
-    assert(!Object.hasOwn(properties, '_secret') && !Object.hasOwn(methods, 'constructor'), 'hidden members are not listed');
+    assert(Object.hasOwn(properties, '_secret'), 'a member named with an underscore is a member like any other');
+    assert(!Object.hasOwn(methods, 'constructor') && !Object.hasOwn(methods, 'toString') &&
+        !Object.hasOwn(properties, '__proto__'), 'hidden members and built-ins are not listed');
     assertEqual(description.signals.length, 0);
     assert(description.complete);
     assert(!getterRan, 'no getter ran');
@@ -233,6 +235,16 @@ test('a peer describes an exposed object without running its getters', async () 
     const nested = await describeOf(Comlink.unwrap(api.nested.deep));
     assertEqual(nested.methods.map(([name]) => name).join(), 'answer');
     await assertRejects(describeOf(Comlink.unwrap(api.missing)), isComlinkError(ComlinkGI.Error.NO_SUCH_OBJECT));
+    api[Comlink.releaseProxy]();
+});
+
+test('a description lists only what the restriction allows', async () => {
+    const channel = new ComlinkGI.Channel();
+    Comlink.expose(makeApi(), channel.get_port1(), {allow: ['add', '_secret']});
+    const api = Comlink.wrap(channel.get_port2());
+    const description = await describeOf(Comlink.unwrap(api));
+    assertEqual(description.methods.map(([name]) => name).join(), 'add');
+    assertEqual(description.properties.map(([name]) => name).join(), '_secret');
     api[Comlink.releaseProxy]();
 });
 

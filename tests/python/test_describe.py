@@ -131,7 +131,10 @@ def test_plain_members_without_round_trips(kind, thread_worker, subprocess_worke
         assert properties['value'] == 3
         assert properties['ratio'] == 3
         assert properties['fixed'] == 1
-        assert not [name for name in list(methods) + list(properties) if name.startswith('_')]
+        # Dunder names are never reachable, so never listed; a name with one
+        # underscore is a member like any other
+        assert not [name for name in list(methods) + list(properties) if name.startswith('__')]
+        assert properties['_secret'] == 3
         assert description['signals'] == []
         assert answers.count == 6
 
@@ -201,3 +204,15 @@ def test_fallback_when_not_described(thread_worker):
         assert answers.count == 5
     finally:
         answers.close()
+
+
+def test_description_follows_the_restriction():
+    """An object exposed with allow= is described with the allowed names
+    only: the description tells the peer nothing more than it can reach."""
+    channel = Comlink.Channel.new()
+    Comlink.expose(Service(), channel.get_port1(), allow=['add', '_secret'])
+    api = Comlink.wrap(channel.get_port2())
+    description = Comlink.describe(api)
+    assert [name for name, _args, _result in description['methods']] == ['add']
+    assert [name for name, _type, _access in description['properties']] == ['_secret']
+    Comlink.release(api)
