@@ -392,8 +392,9 @@ details_new (const char *class_name,
 static GVariant *
 raw_string (const char *bytes)
 {
-  return g_variant_new_from_data (G_VARIANT_TYPE_STRING, g_strdup (bytes), strlen (bytes) + 1,
-                                  FALSE, g_free, NULL);
+  g_autoptr(GBytes) data = g_bytes_new (bytes, strlen (bytes) + 1);
+
+  return g_variant_new_from_bytes (G_VARIANT_TYPE_STRING, data, FALSE);
 }
 
 /* A call that the fake peer answers with an ERROR of @body */
