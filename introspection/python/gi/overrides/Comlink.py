@@ -85,9 +85,9 @@ class RemoteTraceback(Exception):
     JavaScript stack), ``class_name`` the class of its exception, or
     ``None``."""
 
-    def __init__(self, traceback, class_name=None):
-        super().__init__(traceback)
-        self.traceback = traceback
+    def __init__(self, text, class_name=None):
+        super().__init__(text)
+        self.traceback = text
         self.class_name = class_name
 
     def __str__(self):
