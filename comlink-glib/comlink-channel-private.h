@@ -14,4 +14,23 @@ char            *_comlink_channel_park (ComlinkEndpoint *endpoint);
 ComlinkEndpoint *_comlink_channel_claim (const char *token);
 void             _comlink_channel_unpark (const char *token);
 
+/* In-process cancellation (see comlink-channel.c): the side serving a
+ * request records it by call id, and the calling side cancels it from its
+ * own thread. @claim runs with the records locked: it marks its item
+ * cancelled and returns a new reference to a cancellable to cancel once
+ * they are unlocked, or NULL. */
+typedef GCancellable *(*ComlinkChannelClaimFunc) (gpointer item);
+
+gboolean _comlink_channel_add_served (ComlinkEndpoint *port,
+                                      guint64          id,
+                                      gpointer         item);
+void     _comlink_channel_remove_served (ComlinkEndpoint *port,
+                                         guint64          id,
+                                         gpointer         item);
+void     _comlink_channel_cancel_peer_request (ComlinkEndpoint        *port,
+                                               guint64                 id,
+                                               ComlinkChannelClaimFunc claim);
+void     _comlink_channel_cancel_peer_requests (ComlinkEndpoint        *port,
+                                                ComlinkChannelClaimFunc claim);
+
 G_END_DECLS

@@ -15,8 +15,14 @@
  * of its own only when its queue goes from empty to non-empty, so a burst
  * of messages costs one wakeup.
  *
+ * Both ends are in one process, so a request can also be cancelled
+ * without a message: the side that serves a request records it under its
+ * call id while it is being served, and the calling side cancels it from
+ * its own thread, even while the serving thread is busy (see
+ * _comlink_channel_cancel_peer_request()).
+ *
  * Lifetime: the two ports share a small reference-counted state that holds
- * the queues. The channel object only holds the two ports; it may be
+ * the queues and the records of requests being served. The channel object only holds the two ports; it may be
  * dropped as soon as each port has an owner. A port that is finalized
  * without being closed counts as closed for its peer. Release a port in the
  * thread that started it.
@@ -42,6 +48,19 @@ typedef struct
   gatomicrefcount     ref_count;
   GMutex              mutex;
   ComlinkChannelPort *ports[2];
+
+  /* For each side, the requests it serves for the other: call id ->
+   * item, not owned (the item removes itself before it goes). Made on
+   * first use; protected by served_mutex, not by mutex, so that the
+   * queues never wait for a cancellation. */
+  GMutex      served_mutex;
+  GHashTable *served[2];
+  /* For each side, the ids of requests cancelled before it began to
+   * serve them (set of guint64, made on first use), and the highest id
+   * it began to serve: requests are served in the order of their ids */
+  GHashTable *cancelled_early[2];
+  guint64     last_served[2];
+  gboolean    caller_gone[2]; /* the other side cancelled everything */
 } ChannelShared;
 
 struct _ComlinkChannelPort
@@ -96,6 +115,11 @@ channel_shared_unref (ChannelShared *shared)
 {
   if (g_atomic_ref_count_dec (&shared->ref_count))
     {
+      g_clear_pointer (&shared->served[0], g_hash_table_unref);
+      g_clear_pointer (&shared->served[1], g_hash_table_unref);
+      g_clear_pointer (&shared->cancelled_early[0], g_hash_table_unref);
+      g_clear_pointer (&shared->cancelled_early[1], g_hash_table_unref);
+      g_mutex_clear (&shared->served_mutex);
       g_mutex_clear (&shared->mutex);
       g_free (shared);
     }
@@ -421,6 +445,7 @@ comlink_channel_init (ComlinkChannel *self)
 
   g_atomic_ref_count_init (&shared->ref_count);
   g_mutex_init (&shared->mutex);
+  g_mutex_init (&shared->served_mutex);
 
   for (guint i = 0; i < 2; i++)
     {
@@ -479,6 +504,145 @@ comlink_channel_get_port2 (ComlinkChannel *self)
 
   return self->ports[1];
 }
+
+/* --- In-process cancellation --- */
+
+static gboolean
+id_is_older (gpointer key,
+             gpointer value,
+             gpointer user_data)
+{
+  return *(guint64 *) key < *(guint64 *) user_data;
+}
+
+/* Records that the side of @port serves request @id as @item. Returns
+ * %TRUE if the request was cancelled before it came to be served: its
+ * CANCEL waits behind it, possibly for a long time. */
+gboolean
+_comlink_channel_add_served (ComlinkEndpoint *port,
+                             guint64          id,
+                             gpointer         item)
+{
+  ComlinkChannelPort *self = COMLINK_CHANNEL_PORT (port);
+  ChannelShared      *shared = self->shared;
+  GHashTable        **early = &shared->cancelled_early[self->side];
+  guint64            *key = g_new (guint64, 1);
+  gboolean            cancelled = FALSE;
+
+  *key = id;
+  g_mutex_lock (&shared->served_mutex);
+  shared->last_served[self->side] = MAX (shared->last_served[self->side], id);
+  if (*early != NULL)
+    {
+      cancelled = g_hash_table_remove (*early, &id);
+      /* Older ones were served without a record (plain calls) */
+      g_hash_table_foreach_remove (*early, id_is_older, &id);
+      if (g_hash_table_size (*early) == 0)
+        g_clear_pointer (early, g_hash_table_unref);
+    }
+  if (shared->served[self->side] == NULL)
+    shared->served[self->side] = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  g_hash_table_replace (shared->served[self->side], key, item);
+  cancelled = cancelled || shared->caller_gone[self->side];
+  g_mutex_unlock (&shared->served_mutex);
+
+  return cancelled;
+}
+
+/* Forgets request @id, if @item still serves it */
+void
+_comlink_channel_remove_served (ComlinkEndpoint *port,
+                                guint64          id,
+                                gpointer         item)
+{
+  ComlinkChannelPort *self = COMLINK_CHANNEL_PORT (port);
+  ChannelShared      *shared = self->shared;
+  GHashTable         *served;
+
+  g_mutex_lock (&shared->served_mutex);
+  served = shared->served[self->side];
+  if (served != NULL && g_hash_table_lookup (served, &id) == item)
+    g_hash_table_remove (served, &id);
+  g_mutex_unlock (&shared->served_mutex);
+}
+
+/* Cancels, from the calling thread, request @id that the peer of @port
+ * serves, if it still does, or will serve, if it has not begun to: @claim runs on its item with the records
+ * locked and returns a new reference to a cancellable, or NULL. The
+ * cancellable is cancelled once they are unlocked, since its handlers may
+ * answer the request. Any thread. */
+void
+_comlink_channel_cancel_peer_request (ComlinkEndpoint        *port,
+                                      guint64                 id,
+                                      ComlinkChannelClaimFunc claim)
+{
+  ComlinkChannelPort *self = COMLINK_CHANNEL_PORT (port);
+  ChannelShared      *shared = self->shared;
+  GHashTable         *served;
+  GCancellable       *cancellable = NULL;
+  gpointer            item = NULL;
+
+  g_mutex_lock (&shared->served_mutex);
+  served = shared->served[!self->side];
+  if (served != NULL && (item = g_hash_table_lookup (served, &id)) != NULL)
+    cancellable = claim (item);
+  else if (id > shared->last_served[!self->side])
+    {
+      /* Not served yet: maybe queued behind a request that blocks */
+      guint64 *key = g_new (guint64, 1);
+
+      *key = id;
+      if (shared->cancelled_early[!self->side] == NULL)
+        shared->cancelled_early[!self->side] = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+      g_hash_table_add (shared->cancelled_early[!self->side], key);
+    }
+  g_mutex_unlock (&shared->served_mutex);
+
+  if (cancellable != NULL)
+    {
+      g_cancellable_cancel (cancellable);
+      g_object_unref (cancellable);
+    }
+}
+
+/* Cancels every request that the peer of @port serves or will serve for
+ * it, as _comlink_channel_cancel_peer_request() does: the side of @port
+ * closed. */
+void
+_comlink_channel_cancel_peer_requests (ComlinkEndpoint        *port,
+                                       ComlinkChannelClaimFunc claim)
+{
+  ComlinkChannelPort *self = COMLINK_CHANNEL_PORT (port);
+  ChannelShared      *shared = self->shared;
+  GPtrArray          *cancellables = g_ptr_array_new_with_free_func (g_object_unref);
+  GHashTable         *served;
+
+  g_mutex_lock (&shared->served_mutex);
+  /* Also those still queued behind a request that blocks */
+  shared->caller_gone[!self->side] = TRUE;
+  served = shared->served[!self->side];
+  if (served != NULL)
+    {
+      GHashTableIter iter;
+      gpointer       item;
+
+      g_hash_table_iter_init (&iter, served);
+      while (g_hash_table_iter_next (&iter, NULL, &item))
+        {
+          GCancellable *cancellable = claim (item);
+
+          if (cancellable != NULL)
+            g_ptr_array_add (cancellables, cancellable);
+        }
+    }
+  g_mutex_unlock (&shared->served_mutex);
+
+  for (guint i = 0; i < cancellables->len; i++)
+    g_cancellable_cancel (g_ptr_array_index (cancellables, i));
+  g_ptr_array_unref (cancellables);
+}
+
+/* --- Parking --- */
 
 G_LOCK_DEFINE_STATIC (parked);
 static GHashTable *parked;

@@ -269,6 +269,8 @@ static void     handle_signal (ComlinkConnection *self,
                                GUnixFDList       *fds);
 static void     handle_endpoint (ComlinkConnection *self,
                                  ComlinkMessage    *message);
+static void     handle_describe (ComlinkConnection *self,
+                                 ComlinkMessage    *message);
 static void     emit_released (ComlinkConnection *self,
                                GObject           *object);
 
@@ -459,7 +461,9 @@ pending_call_free (gpointer data)
 }
 
 /* Completes call @id with G_IO_ERROR_CANCELLED if it is still pending and
- * tells the peer, whose invocation's cancellable fires. Any thread. */
+ * tells the peer, whose invocation's cancellable fires: at once, from this
+ * thread, when the peer is in this process (its thread may be blocked in
+ * the handler), and through CANCEL otherwise. Any thread. */
 static void
 cancel_pending (ComlinkConnection *self,
                 guint64            id,
@@ -475,6 +479,8 @@ cancel_pending (ComlinkConnection *self,
 
   if (call == NULL)
     return;
+
+  _comlink_invocation_cancel_peer_request (self->endpoint, id);
 
   if (timed_out)
     g_task_return_new_error (call->task, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
@@ -1107,6 +1113,7 @@ handle_request (ComlinkConnection *self,
                        invocation);
   g_mutex_unlock (&self->mutex);
 
+  _comlink_invocation_join_channel (invocation);
   _comlink_dispatch (invocation);
 }
 
@@ -1144,6 +1151,111 @@ _comlink_connection_return_error_full (ComlinkConnection *self,
                                        const char        *stack)
 {
   send_answer (self, _comlink_invocation_get_id_ptr (invocation), invocation, NULL, error, class_name, stack);
+}
+
+/* A DESCRIBE is answered at once, from the object's class or by an
+ * exposable object, or forwarded when its path reaches a proxy: then its
+ * id waits in the invocations table, with no invocation, until the
+ * proxy's owner answers. */
+
+typedef struct
+{
+  ComlinkConnection *connection;
+  guint64            id; /* the key in the invocations table */
+} ForwardedDescribe;
+
+static void
+forwarded_describe_done (GObject      *source,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  ForwardedDescribe *forwarded = user_data;
+  g_autoptr(GVariant) description = NULL;
+  g_autoptr(GError) error = NULL;
+  GValue value = G_VALUE_INIT;
+
+  description = comlink_proxy_describe_finish (COMLINK_PROXY (source), result, &error);
+  if (description != NULL)
+    {
+      g_value_init (&value, G_TYPE_VARIANT);
+      g_value_set_variant (&value, description);
+    }
+  send_answer (forwarded->connection, &forwarded->id, NULL,
+               description != NULL ? &value : NULL, error, NULL, NULL);
+  if (G_IS_VALUE (&value))
+    g_value_unset (&value);
+
+  _comlink_connection_unref_in_context (forwarded->connection);
+  g_free (forwarded);
+}
+
+static void
+handle_describe (ComlinkConnection *self,
+                 ComlinkMessage    *message)
+{
+  static const char * const no_path[] = { NULL };
+  g_autoptr(GObject) target = NULL;
+  g_autoptr(ComlinkProxy) forward = NULL;
+  g_autoptr(GVariant) description = NULL;
+  g_autoptr(GError) error = NULL;
+  GValue   value = G_VALUE_INIT;
+  guint64  key = message->id;
+  gboolean duplicate;
+
+  if (message->id == 0)
+    {
+      protocol_error (self, g_error_new_literal (COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
+                                                 _ ("A request without a call id")));
+      return;
+    }
+
+  g_mutex_lock (&self->mutex);
+  duplicate = g_hash_table_contains (self->invocations, &message->id);
+  g_mutex_unlock (&self->mutex);
+  if (duplicate)
+    {
+      protocol_error (self, g_error_new (COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
+                                         _ ("Call id %llu is already in use"),
+                                         (unsigned long long) message->id));
+      return;
+    }
+
+  target = lookup_target (self, message);
+  if (target == NULL)
+    error = g_error_new (COMLINK_ERROR, COMLINK_ERROR_NO_SUCH_OBJECT,
+                         _ ("Object %llu does not exist"), (unsigned long long) message->target);
+  else
+    description = _comlink_dispatch_describe (target,
+                                              message->path != NULL ? (const char * const *) message->path : no_path,
+                                              &forward, &error);
+
+  if (forward != NULL)
+    {
+      ForwardedDescribe *forwarded = g_new0 (ForwardedDescribe, 1);
+
+      forwarded->connection = g_object_ref (self);
+      forwarded->id = message->id;
+      g_mutex_lock (&self->mutex);
+      if (!self->closed)
+        g_hash_table_insert (self->invocations, &forwarded->id, NULL);
+      g_mutex_unlock (&self->mutex);
+      comlink_proxy_describe_async (forward, NULL, forwarded_describe_done, forwarded);
+      return;
+    }
+
+  /* Through the table, as an answer too large to send becomes an error */
+  g_mutex_lock (&self->mutex);
+  if (!self->closed)
+    g_hash_table_insert (self->invocations, &key, NULL);
+  g_mutex_unlock (&self->mutex);
+  if (description != NULL)
+    {
+      g_value_init (&value, G_TYPE_VARIANT);
+      g_value_set_variant (&value, description);
+    }
+  send_answer (self, &key, NULL, description != NULL ? &value : NULL, error, NULL, NULL);
+  if (G_IS_VALUE (&value))
+    g_value_unset (&value);
 }
 
 /* --- Serving: held requests and backpressure --- */
@@ -1246,6 +1358,7 @@ is_request (ComlinkMessage *message)
     case COMLINK_MESSAGE_CONSTRUCT:
     case COMLINK_MESSAGE_SUBSCRIBE:
     case COMLINK_MESSAGE_ENDPOINT:
+    case COMLINK_MESSAGE_DESCRIBE:
       return TRUE;
 
     default:
@@ -1470,6 +1583,10 @@ dispatch_message (ComlinkConnection *self,
 
     case COMLINK_MESSAGE_ENDPOINT:
       handle_endpoint (self, message);
+      break;
+
+    case COMLINK_MESSAGE_DESCRIBE:
+      handle_describe (self, message);
       break;
 
     case COMLINK_MESSAGE_REPLY:
@@ -2530,6 +2647,8 @@ _comlink_connection_close_with_error (ComlinkConnection *self,
 
       g_task_return_error (call->task, g_error_copy (error));
     }
+  /* A peer in this process learns it at once, even if it is busy */
+  _comlink_invocation_cancel_peer_requests (self->endpoint);
 
   g_hash_table_iter_init (&iter, invocations);
   while (g_hash_table_iter_next (&iter, NULL, &value))

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "comlink-invocation.h"
+#include "comlink-proxy.h"
 
 G_BEGIN_DECLS
 
@@ -31,6 +32,11 @@ gboolean             _comlink_dispatch_emit (GObject             *object,
                                              ComlinkInvocation   *invocation,
                                              GValue              *return_value,
                                              GError             **error);
+
+GVariant *_comlink_dispatch_describe (GObject            *object,
+                                      const char * const *path,
+                                      ComlinkProxy      **forward,
+                                      GError            **error);
 
 GObject *_comlink_resolve_path (GObject            *object,
                                 const char * const *path,

@@ -12,6 +12,10 @@
  * it, and a ComlinkProxy there (an object of the peer assigned to a
  * property) forwards the request to its owner.
  *
+ * DESCRIBE is answered here too: a plain GObject is described from its
+ * class by the same rules that serve it (see describe_object()), an
+ * exposable object describes itself.
+ *
  * Lifetime: the dispatcher holds nothing between requests. An object on
  * the path is held while the request is dispatched; a forwarded request
  * holds its invocation until the forwarded call completes. The table of
@@ -31,6 +35,7 @@
 #include "comlink-private.h"
 #include "comlink-proxy.h"
 #include "comlink-value-convert-private.h"
+#include "comlink-wire-private.h"
 
 static GQuark
 constructibles_quark (void)
@@ -523,6 +528,199 @@ _comlink_resolve_path (GObject            *object,
     }
 
   return current;
+}
+
+/* --- Describing --- */
+
+/* The name of @type for a description: "any" for a value of no declared
+ * type */
+static const char *
+describe_type_name (GType type)
+{
+  type &= ~G_SIGNAL_TYPE_STATIC_SCOPE;
+  return type == G_TYPE_INVALID ? COMLINK_DESCRIPTION_ANY : g_type_name (type);
+}
+
+static GVariant *
+describe_types (const GType *types,
+                guint        n_types)
+{
+  GVariantBuilder builder;
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE_STRING_ARRAY);
+  for (guint i = 0; i < n_types; i++)
+    g_variant_builder_add (&builder, "s", describe_type_name (types[i]));
+
+  return g_variant_builder_end (&builder);
+}
+
+/* Adds the signals of @itype (its own, not inherited): the callable ones
+ * to @callables, by the dispatcher's own rules, the others to @signals */
+static void
+describe_signals_of (GObject         *object,
+                     GType            itype,
+                     GVariantBuilder *callables,
+                     GVariantBuilder *signals,
+                     guint           *n_methods,
+                     guint           *n_signals,
+                     gboolean        *complete)
+{
+  g_autofree guint *ids = NULL;
+  guint             n_ids = 0;
+
+  ids = g_signal_list_ids (itype, &n_ids);
+  for (guint i = 0; i < n_ids; i++)
+    {
+      const ComlinkMethod *method;
+      GSignalQuery         query;
+
+      g_signal_query (ids[i], &query);
+      method = _comlink_dispatch_find_method (object, query.signal_name, NULL);
+      if (method != NULL && method->signal_id == ids[i])
+        {
+          guint n_args = method->n_params - (method->takes_invocation ? 1 : 0);
+
+          if (*n_methods == COMLINK_DESCRIPTION_MAX_ENTRIES || n_args > COMLINK_DESCRIPTION_MAX_TYPES)
+            {
+              *complete = FALSE;
+              continue;
+            }
+          /* A method that answers through its invocation may return
+           * anything */
+          g_variant_builder_add (callables, "(s@ass)", query.signal_name,
+                                 describe_types (method->param_types, n_args),
+                                 method->takes_invocation ? COMLINK_DESCRIPTION_ANY
+                                                          : describe_type_name (method->return_type));
+          (*n_methods)++;
+        }
+      else
+        {
+          if (*n_signals == COMLINK_DESCRIPTION_MAX_ENTRIES || query.n_params > COMLINK_DESCRIPTION_MAX_TYPES)
+            {
+              *complete = FALSE;
+              continue;
+            }
+          g_variant_builder_add (signals, "(s@as)", query.signal_name,
+                                 describe_types (query.param_types, query.n_params));
+          (*n_signals)++;
+        }
+    }
+}
+
+/* A plain GObject, described from its class as the dispatcher serves it:
+ * its callable action signals are its methods (without the invocation a
+ * method may take last), its properties that answer GET or SET are its
+ * properties, and every other signal (the type's, its ancestors' and its
+ * interfaces') can be subscribed to. */
+static GVariant *
+describe_object (GObject *object)
+{
+  g_autofree GParamSpec **pspecs = NULL;
+  g_autofree GType       *interfaces = NULL;
+  GVariantBuilder         callables;
+  GVariantBuilder         properties;
+  GVariantBuilder         signals;
+  GVariantBuilder         description;
+  guint                   n_pspecs = 0;
+  guint                   n_interfaces = 0;
+  guint                   n_methods = 0;
+  guint                   n_properties = 0;
+  guint                   n_signals = 0;
+  gboolean                complete = TRUE;
+
+  g_variant_builder_init (&callables, G_VARIANT_TYPE (COMLINK_DESCRIPTION_METHODS_TYPE));
+  g_variant_builder_init (&properties, G_VARIANT_TYPE (COMLINK_DESCRIPTION_PROPERTIES_TYPE));
+  g_variant_builder_init (&signals, G_VARIANT_TYPE (COMLINK_DESCRIPTION_SIGNALS_TYPE));
+
+  for (GType type = G_OBJECT_TYPE (object); type != 0; type = g_type_parent (type))
+    describe_signals_of (object, type, &callables, &signals, &n_methods, &n_signals, &complete);
+  interfaces = g_type_interfaces (G_OBJECT_TYPE (object), &n_interfaces);
+  for (guint i = 0; i < n_interfaces; i++)
+    describe_signals_of (object, interfaces[i], &callables, &signals, &n_methods, &n_signals, &complete);
+
+  pspecs = g_object_class_list_properties (G_OBJECT_GET_CLASS (object), &n_pspecs);
+  for (guint i = 0; i < n_pspecs; i++)
+    {
+      guint access = 0;
+
+      if (pspecs[i]->flags & G_PARAM_READABLE)
+        access |= COMLINK_PROPERTY_READABLE;
+      if ((pspecs[i]->flags & G_PARAM_WRITABLE) && !(pspecs[i]->flags & G_PARAM_CONSTRUCT_ONLY))
+        access |= COMLINK_PROPERTY_WRITABLE;
+      if (access == 0)
+        continue;
+      if (n_properties == COMLINK_DESCRIPTION_MAX_ENTRIES)
+        {
+          complete = FALSE;
+          break;
+        }
+      g_variant_builder_add (&properties, "(ssu)", pspecs[i]->name,
+                             describe_type_name (pspecs[i]->value_type), access);
+      n_properties++;
+    }
+
+  g_variant_builder_init (&description, G_VARIANT_TYPE (COMLINK_DESCRIPTION_TYPE_STRING));
+  g_variant_builder_add (&description, "{sv}", "type", g_variant_new_string (G_OBJECT_TYPE_NAME (object)));
+  g_variant_builder_add (&description, "{sv}", "methods", g_variant_builder_end (&callables));
+  g_variant_builder_add (&description, "{sv}", "properties", g_variant_builder_end (&properties));
+  g_variant_builder_add (&description, "{sv}", "signals", g_variant_builder_end (&signals));
+  g_variant_builder_add (&description, "{sv}", "complete", g_variant_new_boolean (complete));
+
+  return g_variant_ref_sink (g_variant_builder_end (&description));
+}
+
+/* Describes the object that @path leads to from @object, as a DESCRIBE
+ * asks: through object-valued properties, as requests are dispatched,
+ * until an object that describes itself (an exposable object, with the
+ * rest of the path). When the path reaches a proxy (an object of a peer
+ * assigned to a property), returns NULL and the proxy of the rest of the
+ * path in @forward, to be described by its owner. Fails as a request on
+ * the path would, or with COMLINK_ERROR_NOT_SUPPORTED for an exposable
+ * object that cannot describe itself. Returns a checked description. */
+GVariant *
+_comlink_dispatch_describe (GObject            *object,
+                            const char * const *path,
+                            ComlinkProxy      **forward,
+                            GError            **error)
+{
+  g_autoptr(GObject) current = g_object_ref (object);
+  g_autoptr(GVariant) description = NULL;
+
+  *forward = NULL;
+  while (!COMLINK_IS_EXPOSABLE (current) && !COMLINK_IS_PROXY (current) && path[0] != NULL)
+    {
+      GObject *child = navigate (current, path[0], error);
+
+      if (child == NULL)
+        return NULL;
+      g_object_unref (current);
+      current = child;
+      path++;
+    }
+
+  if (COMLINK_IS_PROXY (current))
+    {
+      ComlinkProxy *target = COMLINK_PROXY (g_steal_pointer (&current));
+
+      for (; path[0] != NULL; path++)
+        {
+          ComlinkProxy *child = comlink_proxy_get_child (target, path[0]);
+
+          g_object_unref (target);
+          target = child;
+        }
+      *forward = target;
+      return NULL;
+    }
+
+  if (!COMLINK_IS_EXPOSABLE (current))
+    return describe_object (current);
+
+  description = comlink_exposable_describe (COMLINK_EXPOSABLE (current), path, error);
+  if (description == NULL)
+    return NULL;
+
+  return _comlink_wire_description_check (description, error);
 }
 
 static void

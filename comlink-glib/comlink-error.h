@@ -52,6 +52,9 @@ G_BEGIN_DECLS
  *   constructible type under that name
  * @COMLINK_ERROR_NO_SUCH_SIGNAL: the remote object has no signal of that
  *   name to subscribe to
+ * @COMLINK_ERROR_NOT_SUPPORTED: the remote object cannot answer this kind
+ *   of request: an object that cannot describe itself
+ *   ([method@Comlink.Proxy.describe_async]). Since: 1.0
  *
  * Error codes in the %COMLINK_ERROR domain.
  *
@@ -78,6 +81,7 @@ typedef enum
   COMLINK_ERROR_LIMIT_EXCEEDED,
   COMLINK_ERROR_NOT_CONSTRUCTIBLE,
   COMLINK_ERROR_NO_SUCH_SIGNAL,
+  COMLINK_ERROR_NOT_SUPPORTED,
 } ComlinkError;
 
 COMLINK_AVAILABLE_IN_ALL

@@ -26,8 +26,10 @@
 
 #include "config.h"
 
+#include "comlink-error.h"
 #include "comlink-exposable-private.h"
 #include "comlink-invocation.h"
+#include "comlink-private.h"
 
 G_DEFINE_INTERFACE (ComlinkExposable, comlink_exposable, G_TYPE_OBJECT)
 
@@ -53,6 +55,67 @@ comlink_exposable_invoke (ComlinkExposable  *self,
   g_return_if_fail (COMLINK_IS_INVOCATION (invocation));
 
   COMLINK_EXPOSABLE_GET_IFACE (self)->invoke (self, invocation);
+}
+
+/**
+ * comlink_exposable_describe:
+ * @self: a #ComlinkExposable
+ * @path: (array zero-terminated=1): the navigation path, from @self, to
+ *   the object to describe; empty for @self itself
+ * @error: return location for a #GError
+ *
+ * Describes the object that @path leads to from @self, as the peer's
+ * [method@Comlink.Proxy.describe_async] receives it: a `a{sv}` with the
+ * keys `type` (`s`), `methods` (`a(sass)`: name, argument type names,
+ * return type name), `properties` (`a(ssu)`: name, type name, 1 if it
+ * can be read, 2 if it can be written, or both), `signals` (`a(sas)`:
+ * name, parameter type names) and `complete` (`b`), any of which may be
+ * left out. A type that is not declared is named `any`. The library
+ * checks the description and bounds each list before it sends it; see
+ * [The wire protocol](protocol.html#describing-an-object).
+ *
+ * An implementation that cannot describe the object fails, and the peer
+ * receives the error. One that does not implement the virtual function
+ * fails with %COMLINK_ERROR_NOT_SUPPORTED.
+ *
+ * Returns: (transfer full): the description, or %NULL on error
+ *
+ * Since: 1.0
+ */
+GVariant *
+comlink_exposable_describe (ComlinkExposable   *self,
+                            const char * const *path,
+                            GError            **error)
+{
+  ComlinkExposableInterface *iface;
+  GError                    *local_error = NULL;
+  GVariant                  *description;
+
+  g_return_val_if_fail (COMLINK_IS_EXPOSABLE (self), NULL);
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  iface = COMLINK_EXPOSABLE_GET_IFACE (self);
+  if (iface->describe == NULL)
+    {
+      g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_NOT_SUPPORTED,
+                   _ ("%s cannot describe itself"), G_OBJECT_TYPE_NAME (self));
+      return NULL;
+    }
+
+  description = iface->describe (self, path, &local_error);
+  if (description == NULL)
+    {
+      if (local_error == NULL)
+        local_error = g_error_new (COMLINK_ERROR, COMLINK_ERROR_FAILED,
+                                   _ ("%s gave no description and no error"), G_OBJECT_TYPE_NAME (self));
+      g_propagate_error (error, local_error);
+      return NULL;
+    }
+  g_clear_error (&local_error);
+
+  /* An implementation in C may return a floating reference */
+  return g_variant_take_ref (description);
 }
 
 void

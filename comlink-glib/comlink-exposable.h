@@ -24,6 +24,10 @@ G_DECLARE_INTERFACE (ComlinkExposable, comlink_exposable, COMLINK, EXPOSABLE, GO
  * @released: optional; called in the connection's context when the peer
  *   of @connection no longer holds any reference to the object (the
  *   counterpart of Comlink's `finalizer`)
+ * @describe: optional; describes, for [method@Comlink.Proxy.describe_async],
+ *   the object that a path leads to from the object: see
+ *   [method@Comlink.Exposable.describe]. An object without it cannot be
+ *   described. Since: 1.0
  *
  * The interface of objects that serve remote requests themselves.
  *
@@ -37,11 +41,19 @@ struct _ComlinkExposableInterface
                   ComlinkInvocation *invocation);
   void (*released) (ComlinkExposable  *self,
                     ComlinkConnection *connection);
+  GVariant *(*describe) (ComlinkExposable   *self,
+                         const char * const *path,
+                         GError            **error);
 };
 
 COMLINK_AVAILABLE_IN_ALL
 void comlink_exposable_invoke (ComlinkExposable  *self,
                                ComlinkInvocation *invocation);
+
+COMLINK_AVAILABLE_IN_ALL
+GVariant *comlink_exposable_describe (ComlinkExposable   *self,
+                                      const char * const *path,
+                                      GError            **error);
 
 COMLINK_AVAILABLE_IN_ALL
 void comlink_register_constructible (GObject    *object,

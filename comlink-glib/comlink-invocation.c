@@ -12,15 +12,26 @@
  * later. An invocation that is finalized without an answer answers
  * %COMLINK_ERROR_NO_REPLY, so that the caller never waits forever.
  *
+ * A handler that must block (a computation, a synchronous library call)
+ * can run it in a thread of its own with
+ * [method@Comlink.Invocation.run_in_thread], so that the thread serving the
+ * connection stays free.
+ *
  * Lifetime: an invocation holds its connection and its target; the
  * connection holds the invocation until it is answered or the connection
- * closes. Answers after the connection closed are dropped.
+ * closes. Answers after the connection closed are dropped. When both ends
+ * of the connection are in one process (a [class@Comlink.Channel], a
+ * thread worker), the channel also knows the invocation by its call id
+ * until it is answered or finalized, so that the calling side can cancel
+ * it from its own thread; that side holds a reference to the cancellable,
+ * never to the invocation, while it cancels.
  *
  * Since: 1.0
  */
 
 #include "config.h"
 
+#include "comlink-channel-private.h"
 #include "comlink-connection-private.h"
 #include "comlink-error.h"
 #include "comlink-invocation-private.h"
@@ -43,6 +54,7 @@ struct _ComlinkInvocation
   guint                 path_offset;
   ComlinkInvocationKind kind;
   gint                  answered;
+  gint                  in_channel; /* known to the channel by its id */
 };
 
 G_DEFINE_FINAL_TYPE (ComlinkInvocation, comlink_invocation, G_TYPE_OBJECT)
@@ -67,10 +79,15 @@ comlink_invocation_dispose (GObject *object)
   G_OBJECT_CLASS (comlink_invocation_parent_class)->dispose (object);
 }
 
+static void leave_channel (ComlinkInvocation *self);
+
 static void
 comlink_invocation_finalize (GObject *object)
 {
   ComlinkInvocation *self = COMLINK_INVOCATION (object);
+
+  /* First: the calling side may be reading the cancellable */
+  leave_channel (self);
 
   for (guint i = 0; i < self->n_args; i++)
     if (G_IS_VALUE (&self->args[i]))
@@ -161,6 +178,68 @@ void
 _comlink_invocation_cancel (ComlinkInvocation *self)
 {
   invocation_cancel (self);
+}
+
+/* --- In-process cancellation --- */
+
+/* With the channel's records locked, in the calling side's thread: the
+ * invocation is alive (it leaves the records before it is freed), and so
+ * is its cancellable, which is cancelled once the records are unlocked. */
+static GCancellable *
+claim_cancel (gpointer item)
+{
+  ComlinkInvocation *self = item;
+  GCancellable      *cancellable;
+
+  g_atomic_int_set (&self->cancelled, 1);
+  cancellable = g_atomic_pointer_get (&self->cancellable);
+
+  return cancellable != NULL ? g_object_ref (cancellable) : NULL;
+}
+
+/* Called by the connection before it dispatches the invocation: when the
+ * peer is in this process, it can cancel the invocation at once, from its
+ * own thread, even while this one is blocked in the handler. */
+void
+_comlink_invocation_join_channel (ComlinkInvocation *self)
+{
+  ComlinkEndpoint *endpoint = comlink_connection_get_endpoint (self->connection);
+
+  if (!_comlink_channel_is_port (endpoint))
+    return;
+
+  g_atomic_int_set (&self->in_channel, 1);
+  if (_comlink_channel_add_served (endpoint, self->id, self))
+    invocation_cancel (self);
+}
+
+/* Once answered, or when finalized; any thread */
+static void
+leave_channel (ComlinkInvocation *self)
+{
+  if (g_atomic_int_compare_and_exchange (&self->in_channel, 1, 0))
+    _comlink_channel_remove_served (comlink_connection_get_endpoint (self->connection),
+                                    self->id, self);
+}
+
+/* The calling side of @endpoint cancelled call @id (or it timed out):
+ * when the peer serves it in this process, its cancellable fires now, in
+ * this thread. The CANCEL message goes as well. */
+void
+_comlink_invocation_cancel_peer_request (ComlinkEndpoint *endpoint,
+                                         guint64          id)
+{
+  if (_comlink_channel_is_port (endpoint))
+    _comlink_channel_cancel_peer_request (endpoint, id, claim_cancel);
+}
+
+/* The calling side of @endpoint closed: every request that the peer serves
+ * for it in this process is cancelled now, in this thread. */
+void
+_comlink_invocation_cancel_peer_requests (ComlinkEndpoint *endpoint)
+{
+  if (_comlink_channel_is_port (endpoint))
+    _comlink_channel_cancel_peer_requests (endpoint, claim_cancel);
 }
 
 /* The connection closed: nobody will read an answer any more. */
@@ -314,6 +393,42 @@ comlink_invocation_get_arg (ComlinkInvocation *self,
 }
 
 /**
+ * comlink_invocation_dup_arg_variant:
+ * @self: a #ComlinkInvocation
+ * @index: the index of an argument
+ *
+ * The argument at @index as a #GVariant when it is a 64-bit integer: `x`
+ * for a `gint64` or a `glong`, `t` for a `guint64` or a `gulong`. This is
+ * for bindings whose numbers are doubles (GJS), which cannot read every
+ * such value from a #GValue without rounding it. Any other argument gives
+ * %NULL: read it with [method@Comlink.Invocation.get_arg].
+ *
+ * Returns: (transfer full) (nullable): the argument as a #GVariant, or
+ *   %NULL
+ *
+ * Since: 1.0
+ */
+GVariant *
+comlink_invocation_dup_arg_variant (ComlinkInvocation *self,
+                                    guint              index)
+{
+  const GValue *value;
+
+  g_return_val_if_fail (COMLINK_IS_INVOCATION (self), NULL);
+  g_return_val_if_fail (index < self->n_args, NULL);
+
+  value = &self->args[index];
+  switch (G_VALUE_TYPE (value))
+    {
+    case G_TYPE_INT64: return g_variant_ref_sink (g_variant_new_int64 (g_value_get_int64 (value)));
+    case G_TYPE_LONG: return g_variant_ref_sink (g_variant_new_int64 (g_value_get_long (value)));
+    case G_TYPE_UINT64: return g_variant_ref_sink (g_variant_new_uint64 (g_value_get_uint64 (value)));
+    case G_TYPE_ULONG: return g_variant_ref_sink (g_variant_new_uint64 (g_value_get_ulong (value)));
+    default: return NULL;
+    }
+}
+
+/**
  * comlink_invocation_get_arg_type:
  * @self: a #ComlinkInvocation
  * @index: the index of an argument
@@ -410,7 +525,10 @@ static gboolean
 claim_answer (ComlinkInvocation *self)
 {
   if (g_atomic_int_compare_and_exchange (&self->answered, 0, 1))
-    return TRUE;
+    {
+      leave_channel (self);
+      return TRUE;
+    }
 
   /* After an abandon, answering is expected and harmless */
   if (!comlink_connection_is_closed (self->connection))
@@ -547,4 +665,180 @@ comlink_invocation_return_error (ComlinkInvocation *self,
   va_end (args);
 
   comlink_invocation_return_gerror (self, error);
+}
+
+/* --- Blocking work in a thread --- */
+
+/* A function of run_in_thread() runs in a thread of a pool that grows as
+ * needed, so that blocking work never waits for other blocking work.
+ * The job holds the invocation (which holds its connection, and so the
+ * connection's context) until the function returned; then it goes back
+ * to that context, where the invocation and the user data are dropped, in
+ * the thread that serves the connection. The number of jobs of each
+ * context is counted, so that a thread worker waits for its jobs before
+ * its thread ends (_comlink_invocation_wait_for_threads()). */
+
+typedef struct
+{
+  ComlinkInvocation          *invocation;
+  ComlinkInvocationThreadFunc func;
+  gpointer                    user_data;
+  GDestroyNotify              notify;
+  GMainContext               *context; /* not owned: the connection holds it */
+} ThreadJob;
+
+G_LOCK_DEFINE_STATIC (thread_jobs);
+static GHashTable *thread_jobs; /* GMainContext -> number of jobs */
+
+static void
+thread_jobs_add (GMainContext *context,
+                 gint          delta)
+{
+  guint n;
+
+  G_LOCK (thread_jobs);
+  if (thread_jobs == NULL)
+    thread_jobs = g_hash_table_new (NULL, NULL);
+  n = GPOINTER_TO_UINT (g_hash_table_lookup (thread_jobs, context)) + delta;
+  if (n > 0)
+    g_hash_table_insert (thread_jobs, context, GUINT_TO_POINTER (n));
+  else
+    g_hash_table_remove (thread_jobs, context);
+  G_UNLOCK (thread_jobs);
+}
+
+static gboolean
+thread_jobs_pending (GMainContext *context)
+{
+  gboolean ret;
+
+  G_LOCK (thread_jobs);
+  ret = thread_jobs != NULL && g_hash_table_contains (thread_jobs, context);
+  G_UNLOCK (thread_jobs);
+
+  return ret;
+}
+
+/* In the connection's context, or wherever the context is finalized if
+ * nothing runs it any more */
+static void
+thread_job_free (gpointer data)
+{
+  ThreadJob    *job = data;
+  GMainContext *context = job->context;
+
+  if (job->notify != NULL)
+    job->notify (job->user_data);
+  g_object_unref (job->invocation);
+  g_free (job);
+
+  thread_jobs_add (context, -1);
+}
+
+static gboolean
+thread_job_done (gpointer data)
+{
+  return G_SOURCE_REMOVE;
+}
+
+static void
+thread_job_run (gpointer data,
+                gpointer pool_data)
+{
+  ThreadJob *job = data;
+  GSource   *source;
+
+  job->func (job->invocation, comlink_invocation_get_cancellable (job->invocation), job->user_data);
+
+  source = g_idle_source_new ();
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_static_name (source, "[comlink] invocation thread done");
+  g_source_set_callback (source, thread_job_done, job, thread_job_free);
+  g_source_attach (source, job->context);
+  g_source_unref (source);
+}
+
+static GThreadPool *
+thread_pool_get (void)
+{
+  static GThreadPool *pool;
+
+  if (g_once_init_enter (&pool))
+    g_once_init_leave (&pool, g_thread_pool_new (thread_job_run, NULL, -1, FALSE, NULL));
+
+  return pool;
+}
+
+/* Runs @context until the functions of run_in_thread() that answer
+ * invocations of connections in it have returned and their data is
+ * dropped: a thread worker calls it before its thread ends. */
+void
+_comlink_invocation_wait_for_threads (GMainContext *context)
+{
+  while (thread_jobs_pending (context))
+    g_main_context_iteration (context, TRUE);
+}
+
+/**
+ * comlink_invocation_run_in_thread:
+ * @self: a #ComlinkInvocation
+ * @func: (scope notified) (closure user_data) (destroy notify): the function
+ *   that serves @self
+ * @user_data: data for @func
+ * @notify: (nullable): frees @user_data
+ *
+ * Runs @func in a thread of its own, as g_task_run_in_thread() does for a
+ * #GTask, so that a handler can do blocking work without blocking the
+ * thread that serves the connection: that thread goes on serving other
+ * requests, and the messages that cancel @self. @func receives the
+ * cancellable of @self, which fires when the caller cancels the call, when
+ * the call times out or when the connection closes, and answers @self from
+ * its thread.
+ *
+ * @self is held until @func returns. Then @self and @user_data (with
+ * @notify) are dropped in the main context of the connection, the
+ * thread-default main context of the thread that serves it.
+ *
+ * To report progress, take a callback from the caller as an argument (a
+ * [class@Comlink.Callback] on the caller's side, a #ComlinkProxy here) and
+ * call it from @func with [method@Comlink.Proxy.call_async]; calls may be
+ * made from any thread and arrive in the order they were made. Pass no
+ * callback to such a call unless the thread runs a main context: its
+ * result would be dispatched in the thread-default main context of the
+ * calling thread.
+ *
+ * A thread cannot be killed. A thread worker that is terminated (or whose
+ * connection closes) while @func runs has its cancellable cancelled at
+ * once; the caller does not wait, but the worker's thread ends only after
+ * @func returned, and a function that never returns keeps it alive.
+ *
+ * JavaScript (GJS) runs on one thread only and cannot use this function.
+ *
+ * Since: 1.0
+ */
+void
+comlink_invocation_run_in_thread (ComlinkInvocation          *self,
+                                  ComlinkInvocationThreadFunc func,
+                                  gpointer                    user_data,
+                                  GDestroyNotify              notify)
+{
+  g_autoptr(GError) error = NULL;
+  ThreadJob *job;
+
+  g_return_if_fail (COMLINK_IS_INVOCATION (self));
+  g_return_if_fail (func != NULL);
+
+  job = g_new0 (ThreadJob, 1);
+  job->invocation = g_object_ref (self);
+  job->func = func;
+  job->user_data = user_data;
+  job->notify = notify;
+  job->context = comlink_connection_get_context (self->connection);
+  thread_jobs_add (job->context, 1);
+
+  if (!g_thread_pool_push (thread_pool_get (), job, &error))
+    {
+      comlink_invocation_return_gerror (self, error);
+      thread_job_free (job);
+    }
 }

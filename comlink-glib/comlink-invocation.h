@@ -39,6 +39,25 @@ typedef enum
 COMLINK_AVAILABLE_IN_ALL
 G_DECLARE_FINAL_TYPE (ComlinkInvocation, comlink_invocation, COMLINK, INVOCATION, GObject)
 
+/**
+ * ComlinkInvocationThreadFunc:
+ * @invocation: the invocation to answer
+ * @cancellable: the cancellable of @invocation
+ * @user_data: the data given to [method@Comlink.Invocation.run_in_thread]
+ *
+ * Work that [method@Comlink.Invocation.run_in_thread] runs in a thread of
+ * its own. It answers @invocation with
+ * [method@Comlink.Invocation.return_value] or one of the error forms, as a
+ * #GTaskThreadFunc answers its task, and should return soon after
+ * @cancellable fires. An invocation that it leaves unanswered answers
+ * %COMLINK_ERROR_NO_REPLY once nothing holds it any more.
+ *
+ * Since: 1.0
+ */
+typedef void (*ComlinkInvocationThreadFunc) (ComlinkInvocation *invocation,
+                                             GCancellable      *cancellable,
+                                             gpointer           user_data);
+
 COMLINK_AVAILABLE_IN_ALL
 ComlinkInvocationKind comlink_invocation_get_kind (ComlinkInvocation *self);
 COMLINK_AVAILABLE_IN_ALL
@@ -55,6 +74,9 @@ guint comlink_invocation_get_n_args (ComlinkInvocation *self);
 COMLINK_AVAILABLE_IN_ALL
 const GValue *comlink_invocation_get_arg (ComlinkInvocation *self,
                                           guint              index);
+COMLINK_AVAILABLE_IN_ALL
+GVariant *comlink_invocation_dup_arg_variant (ComlinkInvocation *self,
+                                              guint              index);
 COMLINK_AVAILABLE_IN_ALL
 GType comlink_invocation_get_arg_type (ComlinkInvocation *self,
                                        guint              index);
@@ -84,5 +106,10 @@ void comlink_invocation_return_error (ComlinkInvocation *self,
                                       gint               code,
                                       const char        *format,
                                       ...) G_GNUC_PRINTF (4, 5);
+COMLINK_AVAILABLE_IN_ALL
+void comlink_invocation_run_in_thread (ComlinkInvocation          *self,
+                                       ComlinkInvocationThreadFunc func,
+                                       gpointer                    user_data,
+                                       GDestroyNotify              notify);
 
 G_END_DECLS

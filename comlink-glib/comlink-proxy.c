@@ -60,6 +60,7 @@ struct _ComlinkProxy
   GVariant          *cached_path;
   gint               timeout_msec;  /* -1: the connection's */
   GArray            *subscriptions; /* ids of its subscriptions */
+  GVariant          *description;   /* what the peer's DESCRIBE answered */
   ComlinkProxyRecord record;
 };
 
@@ -115,6 +116,7 @@ comlink_proxy_finalize (GObject *object)
   g_clear_pointer (&self->cached_path, g_variant_unref);
   g_clear_error (&self->defunct_error);
   g_clear_pointer (&self->subscriptions, g_array_unref);
+  g_clear_pointer (&self->description, g_variant_unref);
   g_strfreev (self->path);
   g_mutex_clear (&self->mutex);
 
@@ -1729,6 +1731,61 @@ comlink_proxy_get_error_details (ComlinkProxy *self,
 }
 
 /**
+ * comlink_proxy_propagate_int64_as_variant:
+ * @self: a #ComlinkProxy
+ * @result: the #GAsyncResult of [method@Comlink.Proxy.call_async],
+ *   [method@Comlink.Proxy.call_full_async] or
+ *   [method@Comlink.Proxy.get_async]
+ * @error: return location for a #GError
+ *
+ * Completes a call or a property read as its `_finish` function does,
+ * except for a result that is a 64-bit integer: that one comes as a
+ * #GValue holding a #GVariant, `x` for a `gint64` or a `glong`, `t` for a
+ * `guint64` or a `gulong`. This is for bindings whose numbers are doubles
+ * (GJS), which cannot read every such value from a #GValue without
+ * rounding it.
+ *
+ * Returns: (transfer full) (nullable): the value, or %NULL for nothing
+ *   or on error
+ *
+ * Since: 1.0
+ */
+GValue *
+comlink_proxy_propagate_int64_as_variant (ComlinkProxy *self,
+                                          GAsyncResult *result,
+                                          GError      **error)
+{
+  GVariant *variant = NULL;
+  gpointer  tag;
+  GValue   *value;
+
+  g_return_val_if_fail (COMLINK_IS_PROXY (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  tag = g_task_get_source_tag (G_TASK (result));
+  g_return_val_if_fail (tag == comlink_proxy_call_async || tag == comlink_proxy_get_async, NULL);
+
+  value = g_task_propagate_pointer (G_TASK (result), error);
+  if (value == NULL || !G_IS_VALUE (value))
+    return value;
+
+  switch (G_VALUE_TYPE (value))
+    {
+    case G_TYPE_INT64: variant = g_variant_new_int64 (g_value_get_int64 (value)); break;
+    case G_TYPE_LONG: variant = g_variant_new_int64 (g_value_get_long (value)); break;
+    case G_TYPE_UINT64: variant = g_variant_new_uint64 (g_value_get_uint64 (value)); break;
+    case G_TYPE_ULONG: variant = g_variant_new_uint64 (g_value_get_ulong (value)); break;
+    default: return value;
+    }
+
+  g_value_unset (value);
+  g_value_init (value, G_TYPE_VARIANT);
+  g_value_take_variant (value, g_variant_ref_sink (variant));
+
+  return value;
+}
+
+/**
  * comlink_proxy_get_sync:
  * @self: a #ComlinkProxy
  * @property: the name of a readable property of the remote object
@@ -2414,6 +2471,186 @@ comlink_proxy_create_endpoint_sync (ComlinkProxy *self,
   comlink_proxy_create_endpoint_async (self, cancellable, sync_call_done, &sync);
   sync_call_wait (&sync);
   ret = comlink_proxy_create_endpoint_finish (self, sync.result, error);
+  sync_call_end (&sync);
+
+  return ret;
+}
+
+static void
+describe_done (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  ComlinkProxy *self = COMLINK_PROXY (source);
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GVariant) description = NULL;
+  GError *error = NULL;
+  GValue *value;
+
+  value = g_task_propagate_pointer (G_TASK (result), &error);
+  if (value != NULL && G_VALUE_HOLDS (value, G_TYPE_VARIANT) && g_value_get_variant (value) != NULL)
+    description = _comlink_wire_description_check (g_value_get_variant (value), &error);
+  else if (error == NULL)
+    g_set_error (&error, COMLINK_ERROR, COMLINK_ERROR_TYPE_MISMATCH,
+                 _ ("The peer described the object with a %s, not a GVariant"),
+                 value != NULL ? G_VALUE_TYPE_NAME (value) : "void");
+  g_clear_pointer (&value, value_free);
+
+  if (description == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  /* The first description that arrives stays */
+  g_mutex_lock (&self->mutex);
+  if (self->description == NULL)
+    self->description = g_variant_ref (description);
+  g_clear_pointer (&description, g_variant_unref);
+  description = g_variant_ref (self->description);
+  g_mutex_unlock (&self->mutex);
+
+  g_task_return_pointer (task, g_steal_pointer (&description), (GDestroyNotify) g_variant_unref);
+}
+
+/**
+ * comlink_proxy_describe_async:
+ * @self: a #ComlinkProxy
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the description is there
+ * @user_data: data for @callback
+ *
+ * Asks the peer what the remote object (or the object at the path @self
+ * stands for) offers: its methods with the types of their arguments and
+ * of their result, its properties with their types and whether they can
+ * be read and written, and its signals with the types of their
+ * parameters. [method@Comlink.Proxy.describe_finish] gives the
+ * description.
+ *
+ * A plain #GObject is described from its class, by the rules it is
+ * served by: its callable action signals, its properties that can be read
+ * or written, its other signals. An object that implements
+ * [iface@Comlink.Exposable] describes itself, as the Python and GJS
+ * bindings do for the objects they expose; one that cannot fails with
+ * %COMLINK_ERROR_NOT_SUPPORTED.
+ *
+ * @self keeps the first description it receives: later calls complete
+ * with it, without a round trip, for as long as @self lives. Objects that
+ * change what they offer are described as they were then.
+ *
+ * Since: 1.0
+ */
+void
+comlink_proxy_describe_async (ComlinkProxy       *self,
+                              GCancellable       *cancellable,
+                              GAsyncReadyCallback callback,
+                              gpointer            user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) description = NULL;
+  ComlinkConnection *connection;
+  GTask             *request;
+
+  g_return_if_fail (COMLINK_IS_PROXY (self));
+  g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, comlink_proxy_describe_async);
+
+  connection = proxy_dup_connection (self, &error);
+  if (connection == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  _comlink_connection_unref_in_context (connection);
+
+  g_mutex_lock (&self->mutex);
+  if (self->description != NULL)
+    description = g_variant_ref (self->description);
+  g_mutex_unlock (&self->mutex);
+  if (description != NULL)
+    {
+      g_task_return_pointer (task, g_steal_pointer (&description), (GDestroyNotify) g_variant_unref);
+      return;
+    }
+
+  /* The reply is checked and kept before the caller sees it */
+  request = g_task_new (self, cancellable, describe_done, g_steal_pointer (&task));
+  g_task_set_source_tag (request, describe_done);
+  proxy_request (self, COMLINK_MESSAGE_DESCRIBE, NULL, NULL, NULL, 0, -1, request);
+  g_object_unref (request);
+}
+
+/**
+ * comlink_proxy_describe_finish:
+ * @self: a #ComlinkProxy
+ * @result: the #GAsyncResult given to the callback
+ * @error: return location for a #GError
+ *
+ * Completes [method@Comlink.Proxy.describe_async].
+ *
+ * The description is a `a{sv}` with these keys:
+ *
+ * - `type` (`s`): the name of the object's type (its #GType, or the
+ *   class that a binding exposes);
+ * - `methods` (`a(sass)`): for each method, its name, the type names of
+ *   its arguments and the type name of its result (`void` for none);
+ * - `properties` (`a(ssu)`): for each property, its name, its type name,
+ *   and 1 if it can be read, 2 if it can be written, 3 for both;
+ * - `signals` (`a(sas)`): for each signal that can be subscribed to
+ *   ([method@Comlink.Proxy.subscribe_async]), its name and the type names
+ *   of its parameters;
+ * - `complete` (`b`): %FALSE if entries were left out, each list holding
+ *   at most 1024 of them.
+ *
+ * Type names are #GType names; `any` names a type that is not declared,
+ * as for the members of objects exposed from Python or JavaScript. Names
+ * are as the object has them: the methods and properties of a #GObject
+ * with dashes, which a call may also write with underscores.
+ *
+ * Returns: (transfer full): the description, or %NULL on error
+ *
+ * Since: 1.0
+ */
+GVariant *
+comlink_proxy_describe_finish (ComlinkProxy *self,
+                               GAsyncResult *result,
+                               GError      **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == comlink_proxy_describe_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * comlink_proxy_describe_sync:
+ * @self: a #ComlinkProxy
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * The blocking form of [method@Comlink.Proxy.describe_async].
+ *
+ * Returns: (transfer full): the description, or %NULL on error
+ *
+ * Since: 1.0
+ */
+GVariant *
+comlink_proxy_describe_sync (ComlinkProxy *self,
+                             GCancellable *cancellable,
+                             GError      **error)
+{
+  SyncCall  sync;
+  GVariant *ret;
+
+  g_return_val_if_fail (COMLINK_IS_PROXY (self), NULL);
+
+  sync_call_begin (self, &sync);
+  comlink_proxy_describe_async (self, cancellable, sync_call_done, &sync);
+  sync_call_wait (&sync);
+  ret = comlink_proxy_describe_finish (self, sync.result, error);
   sync_call_end (&sync);
 
   return ret;

@@ -147,6 +147,10 @@ gboolean comlink_proxy_propagate_value (ComlinkProxy *self,
                                         GValue       *value,
                                         GError      **error);
 COMLINK_AVAILABLE_IN_ALL
+GValue *comlink_proxy_propagate_int64_as_variant (ComlinkProxy *self,
+                                                  GAsyncResult *result,
+                                                  GError      **error);
+COMLINK_AVAILABLE_IN_ALL
 GValue *comlink_proxy_get_sync (ComlinkProxy *self,
                                 const char   *property,
                                 GCancellable *cancellable,
@@ -240,5 +244,19 @@ COMLINK_AVAILABLE_IN_ALL
 ComlinkEndpoint *comlink_proxy_create_endpoint_sync (ComlinkProxy *self,
                                                      GCancellable *cancellable,
                                                      GError      **error);
+
+COMLINK_AVAILABLE_IN_ALL
+void comlink_proxy_describe_async (ComlinkProxy       *self,
+                                   GCancellable       *cancellable,
+                                   GAsyncReadyCallback callback,
+                                   gpointer            user_data);
+COMLINK_AVAILABLE_IN_ALL
+GVariant *comlink_proxy_describe_finish (ComlinkProxy *self,
+                                         GAsyncResult *result,
+                                         GError      **error);
+COMLINK_AVAILABLE_IN_ALL
+GVariant *comlink_proxy_describe_sync (ComlinkProxy *self,
+                                       GCancellable *cancellable,
+                                       GError      **error);
 
 G_END_DECLS

@@ -35,7 +35,8 @@ typedef enum
   COMLINK_MESSAGE_SIGNAL = 11,
   COMLINK_MESSAGE_UNSUBSCRIBE = 12,
   COMLINK_MESSAGE_ENDPOINT = 13,
-  COMLINK_MESSAGE_LAST = COMLINK_MESSAGE_ENDPOINT,
+  COMLINK_MESSAGE_DESCRIBE = 14,
+  COMLINK_MESSAGE_LAST = COMLINK_MESSAGE_DESCRIBE,
 } ComlinkMessageType;
 
 /* Tags of values that are not plain basic values: (yv) */
@@ -190,6 +191,27 @@ gsize _comlink_wire_write_message (const ComlinkOutgoing *message,
                                    GByteArray            *buffer,
                                    GArray                *refs,
                                    gsize                  threshold);
+
+/* The description of an object that DESCRIBE answers: an a{sv} with
+ * these keys, each of its own type; see doc/protocol.md */
+#define COMLINK_DESCRIPTION_TYPE_STRING "a{sv}"
+#define COMLINK_DESCRIPTION_METHODS_TYPE "a(sass)"   /* name, argument types, return type */
+#define COMLINK_DESCRIPTION_PROPERTIES_TYPE "a(ssu)" /* name, type, ComlinkPropertyAccess */
+#define COMLINK_DESCRIPTION_SIGNALS_TYPE "a(sas)"    /* name, parameter types */
+/* The most entries of each list, and the most types of one entry */
+#define COMLINK_DESCRIPTION_MAX_ENTRIES 1024
+#define COMLINK_DESCRIPTION_MAX_TYPES 64
+/* The type name of a value whose type is not declared */
+#define COMLINK_DESCRIPTION_ANY "any"
+
+typedef enum
+{
+  COMLINK_PROPERTY_READABLE = 1 << 0, /* answers GET */
+  COMLINK_PROPERTY_WRITABLE = 1 << 1, /* answers SET */
+} ComlinkPropertyAccess;
+
+GVariant *_comlink_wire_description_check (GVariant *description,
+                                           GError  **error);
 
 gboolean _comlink_wire_check_serialised (const guint8 *data,
                                          gsize         size,

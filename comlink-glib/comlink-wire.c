@@ -44,6 +44,7 @@ static const char *body_types[COMLINK_MESSAGE_LAST + 1] = {
   [COMLINK_MESSAGE_SIGNAL] = "av",
   [COMLINK_MESSAGE_UNSUBSCRIBE] = "()",
   [COMLINK_MESSAGE_ENDPOINT] = "()",
+  [COMLINK_MESSAGE_DESCRIBE] = "()",
 };
 
 static const char *tag_types[COMLINK_TAG_LAST + 1] = {
@@ -137,8 +138,10 @@ _comlink_message_check (const ComlinkMessage *message,
       return FALSE;
     }
 
-  if (message_has_path (message->type) ? (message->n_path == 0 || message->n_path > COMLINK_MAX_PATH_LENGTH)
-                                       : message->n_path != 0)
+  /* DESCRIBE names an object, by its navigation path alone */
+  if (message->type == COMLINK_MESSAGE_DESCRIBE ? message->n_path >= COMLINK_MAX_PATH_LENGTH
+      : message_has_path (message->type)        ? (message->n_path == 0 || message->n_path > COMLINK_MAX_PATH_LENGTH)
+                                                : message->n_path != 0)
     {
       g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
                    _ ("Message type %u with a path of %u elements"),
@@ -837,4 +840,123 @@ _comlink_wire_error_parse_details (GVariant *content,
   *stack = detail_dup (details, "stack", COMLINK_ERROR_MAX_STACK);
 
   return *class_name != NULL || *stack != NULL;
+}
+
+/* Whether each list of type names in @entry has at most
+ * COMLINK_DESCRIPTION_MAX_TYPES elements */
+static gboolean
+description_entry_is_bounded (GVariant *entry)
+{
+  gsize n = g_variant_n_children (entry);
+
+  for (gsize i = 0; i < n; i++)
+    {
+      g_autoptr(GVariant) child = g_variant_get_child_value (entry, i);
+
+      if (has_type (child, "as") && g_variant_n_children (child) > COMLINK_DESCRIPTION_MAX_TYPES)
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* The first COMLINK_DESCRIPTION_MAX_ENTRIES bounded entries of @list (NULL
+ * for none); clears @complete when any is left out */
+static GVariant *
+description_bound_list (GVariant   *list,
+                        const char *type,
+                        gboolean   *complete)
+{
+  GVariantBuilder builder;
+  gsize           n = list != NULL ? g_variant_n_children (list) : 0;
+  guint           kept = 0;
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE (type));
+  for (gsize i = 0; i < n; i++)
+    {
+      g_autoptr(GVariant) entry = NULL;
+
+      if (kept == COMLINK_DESCRIPTION_MAX_ENTRIES)
+        {
+          *complete = FALSE;
+          break;
+        }
+      entry = g_variant_get_child_value (list, i);
+      if (!description_entry_is_bounded (entry))
+        {
+          *complete = FALSE;
+          continue;
+        }
+      g_variant_builder_add_value (&builder, entry);
+      kept++;
+    }
+
+  return g_variant_builder_end (&builder);
+}
+
+/* Checks a description of an object, as an exposable object made it or as
+ * the peer sent it: an a{sv} whose known keys have their types. Returns it
+ * bounded and complete (not floating): every known key present, lists of
+ * at most COMLINK_DESCRIPTION_MAX_ENTRIES entries, "complete" false if
+ * entries were left out, other keys dropped. Fails with
+ * COMLINK_ERROR_TYPE_MISMATCH. */
+GVariant *
+_comlink_wire_description_check (GVariant *description,
+                                 GError  **error)
+{
+  static const struct
+  {
+    const char *key;
+    const char *type;
+  } lists[] = {
+    { "methods", COMLINK_DESCRIPTION_METHODS_TYPE },
+    { "properties", COMLINK_DESCRIPTION_PROPERTIES_TYPE },
+    { "signals", COMLINK_DESCRIPTION_SIGNALS_TYPE },
+  };
+  g_autoptr(GVariant) type_name = NULL;
+  g_autoptr(GVariant) complete_value = NULL;
+  GVariantBuilder builder;
+  gboolean        complete = TRUE;
+
+  if (!has_type (description, COMLINK_DESCRIPTION_TYPE_STRING))
+    {
+      g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_TYPE_MISMATCH,
+                   _ ("A description of type “%s” instead of “%s”"),
+                   g_variant_get_type_string (description), COMLINK_DESCRIPTION_TYPE_STRING);
+      return NULL;
+    }
+
+  type_name = g_variant_lookup_value (description, "type", NULL);
+  complete_value = g_variant_lookup_value (description, "complete", NULL);
+  if ((type_name != NULL && !has_type (type_name, "s")) ||
+      (complete_value != NULL && !has_type (complete_value, "b")))
+    {
+      g_set_error_literal (error, COMLINK_ERROR, COMLINK_ERROR_TYPE_MISMATCH,
+                           _ ("A description whose “type” is not a string or whose “complete” is not a boolean"));
+      return NULL;
+    }
+  if (complete_value != NULL)
+    complete = g_variant_get_boolean (complete_value);
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE (COMLINK_DESCRIPTION_TYPE_STRING));
+  g_variant_builder_add (&builder, "{sv}", "type",
+                         type_name != NULL ? type_name : g_variant_new_string (""));
+  for (gsize i = 0; i < G_N_ELEMENTS (lists); i++)
+    {
+      g_autoptr(GVariant) list = g_variant_lookup_value (description, lists[i].key, NULL);
+
+      if (list != NULL && !has_type (list, lists[i].type))
+        {
+          g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_TYPE_MISMATCH,
+                       _ ("The “%s” of a description are of type “%s” instead of “%s”"),
+                       lists[i].key, g_variant_get_type_string (list), lists[i].type);
+          g_variant_builder_clear (&builder);
+          return NULL;
+        }
+      g_variant_builder_add (&builder, "{sv}", lists[i].key,
+                             description_bound_list (list, lists[i].type, &complete));
+    }
+  g_variant_builder_add (&builder, "{sv}", "complete", g_variant_new_boolean (complete));
+
+  return g_variant_ref_sink (g_variant_builder_end (&builder));
 }

@@ -48,10 +48,11 @@
 #include "comlink-connection-private.h"
 #include "comlink-enums.h"
 #include "comlink-error.h"
+#include "comlink-invocation-private.h"
 #include "comlink-private.h"
 #include "comlink-proxy-private.h"
 #include "comlink-stream-endpoint.h"
-#include "comlink-worker.h"
+#include "comlink-worker-private.h"
 
 /* Shared by the worker and its thread; freed by the join */
 typedef struct
@@ -190,6 +191,10 @@ worker_thread_main (gpointer data)
 
   while (!closed)
     g_main_context_iteration (context, TRUE);
+
+  /* Functions of comlink_invocation_run_in_thread() drop what they hold
+   * here, once they returned */
+  _comlink_invocation_wait_for_threads (context);
 
   g_signal_handler_disconnect (endpoint, handler);
   g_object_unref (endpoint);
@@ -515,7 +520,10 @@ comlink_worker_class_init (ComlinkWorkerClass *klass)
   /**
    * ComlinkWorker:name:
    *
-   * The name of the worker, used for its thread and in error messages.
+   * The name of the worker, used for its thread and in error messages:
+   * the name given to [ctor@Comlink.Worker.new_thread] (`comlink-worker`
+   * for %NULL), or for a subprocess worker the script its interpreter
+   * runs, else its program (see [ctor@Comlink.Worker.new_subprocess]).
    *
    * Since: 1.0
    */
@@ -670,6 +678,151 @@ comlink_worker_new_thread (const char            *name,
   return self;
 }
 
+/* How to find the script on an interpreter's command line. Short options
+ * are single letters, which may be clustered (`-uc`); an option that takes
+ * a value takes the rest of its cluster, or else the next argument. */
+typedef struct
+{
+  const char        *name;
+  gboolean           shell;              /* +o OPTION too */
+  const char        *short_with_value;   /* -I DIR */
+  const char        *short_code;         /* -c CODE: no script */
+  const char        *short_module;       /* -m MODULE: the module is the script */
+  const char * const long_with_value[4]; /* --include-path DIR */
+  const char * const long_code[3];       /* --command CODE */
+} Interpreter;
+
+static const Interpreter interpreters[] = {
+  { "python", FALSE, "WX", "c", "m", { "--check-hash-based-pycs" }, { NULL } },
+  { "gjs", FALSE, "IC", "c", "", { "--include-path", "--coverage-prefix", "--coverage-output" }, { "--command" } },
+  { "gjs-console", FALSE, "IC", "c", "", { "--include-path", "--coverage-prefix", "--coverage-output" }, { "--command" } },
+  { "node", FALSE, "rC", "ep", "", { "--require", "--import", "--conditions", "--loader" }, { "--eval", "--print" } },
+  { "nodejs", FALSE, "rC", "ep", "", { "--require", "--import", "--conditions", "--loader" }, { "--eval", "--print" } },
+  { "perl", FALSE, "IMmx", "eE", "", { NULL }, { NULL } },
+  { "ruby", FALSE, "IrCEF", "e", "", { "--encoding" }, { NULL } },
+  { "sh", TRUE, "o", "c", "", { NULL }, { NULL } },
+  { "dash", TRUE, "o", "c", "", { NULL }, { NULL } },
+  { "bash", TRUE, "oO", "c", "", { "--rcfile", "--init-file" }, { NULL } },
+  { "zsh", TRUE, "o", "c", "", { NULL }, { NULL } },
+  { "env", FALSE, "uCS", "", "", { "--unset", "--chdir", "--split-string" }, { NULL } },
+};
+
+static gboolean
+in_list (const char * const *list,
+         gsize               n,
+         const char         *word)
+{
+  for (gsize i = 0; i < n && list[i] != NULL; i++)
+    if (strcmp (list[i], word) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* python3.11 is python, node18 is node */
+static const Interpreter *
+lookup_interpreter (const char *basename)
+{
+  gsize length = strlen (basename);
+
+  while (length > 0 && (g_ascii_isdigit (basename[length - 1]) || basename[length - 1] == '.'))
+    length--;
+  for (gsize i = 0; i < G_N_ELEMENTS (interpreters); i++)
+    if (strlen (interpreters[i].name) == length &&
+        strncmp (interpreters[i].name, basename, length) == 0)
+      return &interpreters[i];
+  return NULL;
+}
+
+/* Returns the script or module @argv runs (borrowed, possibly a path), or
+ * %NULL if it runs code given on its command line or read from its input */
+static const char *
+find_script (const Interpreter  *interpreter,
+             const char * const *argv)
+{
+  for (gsize i = 1; argv[i] != NULL; i++)
+    {
+      const char *arg = argv[i];
+
+      if (strcmp (arg, "--") == 0)
+        return argv[i + 1];
+      if (strcmp (arg, "-") == 0)
+        return NULL;
+
+      if (g_str_has_prefix (arg, "--"))
+        {
+          if (strchr (arg, '=') != NULL)
+            continue;
+          if (in_list (interpreter->long_code, G_N_ELEMENTS (interpreter->long_code), arg))
+            return NULL;
+          if (in_list (interpreter->long_with_value, G_N_ELEMENTS (interpreter->long_with_value), arg) &&
+              argv[i + 1] != NULL)
+            i++;
+          continue;
+        }
+
+      if (arg[0] == '-' || (interpreter->shell && arg[0] == '+'))
+        {
+          for (const char *letter = arg + 1; *letter != '\0'; letter++)
+            {
+              const char *value = letter[1] != '\0' ? letter + 1 : argv[i + 1];
+
+              if (strchr (interpreter->short_code, *letter) != NULL)
+                return NULL;
+              if (strchr (interpreter->short_module, *letter) != NULL)
+                return value;
+              if (strchr (interpreter->short_with_value, *letter) != NULL)
+                {
+                  if (letter[1] == '\0' && argv[i + 1] != NULL)
+                    i++;
+                  break;
+                }
+            }
+          continue;
+        }
+
+      /* env's NAME=VALUE */
+      if (strcmp (interpreter->name, "env") == 0 && strchr (arg, '=') != NULL)
+        continue;
+
+      return arg;
+    }
+
+  return NULL;
+}
+
+char *
+_comlink_worker_name_from_argv (const char * const *argv)
+{
+  g_autofree char   *program = NULL;
+  const Interpreter *interpreter;
+  const char        *script;
+
+  g_assert (argv != NULL && argv[0] != NULL);
+
+  program = g_path_get_basename (argv[0]);
+  interpreter = lookup_interpreter (program);
+  if (interpreter == NULL)
+    return g_steal_pointer (&program);
+
+  script = find_script (interpreter, argv);
+  if (script == NULL || *script == '\0')
+    return g_steal_pointer (&program);
+
+  /* env runs a program, which may be an interpreter in its turn */
+  if (strcmp (interpreter->name, "env") == 0)
+    {
+      gsize i = 0;
+
+      while (argv[i] != NULL && argv[i] != script)
+        i++;
+      if (argv[i] != NULL)
+        return _comlink_worker_name_from_argv (argv + i);
+      return g_steal_pointer (&program);
+    }
+
+  return g_path_get_basename (script);
+}
+
 static void
 child_setup (gpointer user_data)
 {
@@ -698,6 +851,18 @@ child_setup (gpointer user_data)
  *
  * @launcher is changed: it passes the socket and sets the environment
  * variable and a child setup function.
+ *
+ * The worker's [property@Comlink.Worker:name], which its errors quote, is
+ * the basename of the script when @argv starts with a known interpreter:
+ * `python3 -u /srv/app/worker.py` is `worker.py`, `gjs -m worker.js` is
+ * `worker.js` and `python3 -m app.worker` is `app.worker`. The
+ * interpreter's options are skipped, with their values (`-W ignore`,
+ * `-I DIR`, `--include-path DIR`); the interpreters known are python
+ * (any version, such as `python3.11`), gjs, gjs-console, node, nodejs,
+ * perl, ruby, sh, dash, bash and zsh, and env, which is looked through to
+ * the program it runs. An interpreter given code on its command line
+ * (`-c`, `-e`) or reading it from its input, and any other program, name
+ * the worker with the basename of `argv[0]`.
  *
  * Returns: (transfer full): a new #ComlinkWorker, or %NULL if the child
  *   could not be started
@@ -742,7 +907,7 @@ comlink_worker_new_subprocess (GSubprocessLauncher *launcher,
     }
 
   self = g_object_new (COMLINK_TYPE_WORKER, NULL);
-  self->name = g_path_get_basename (argv[0]);
+  self->name = _comlink_worker_name_from_argv (argv);
   self->subprocess = g_subprocess_launcher_spawnv (launcher, argv, error);
   if (self->subprocess == NULL)
     {
@@ -968,6 +1133,8 @@ comlink_worker_get_state (ComlinkWorker *self)
 /**
  * comlink_worker_get_name:
  * @self: a #ComlinkWorker
+ *
+ * Gets the name of @self: see [property@Comlink.Worker:name].
  *
  * Returns: the name of @self
  *

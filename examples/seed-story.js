@@ -12,14 +12,25 @@
 //
 //   gjs -m examples/seed-story.js
 //
-// Installed, the module is imported by its URI:
-//   import * as Comlink from 'file:///usr/share/comlink-glib-1/gjs/comlink.js';
+// The module is imported as everywhere, installed or not: by the URI of
+// its resource in libcomlink-glib-1.
 
 import GLib from 'gi://GLib';
 import GObject from 'gi://GObject';
 import ComlinkGI from 'gi://Comlink?version=1';
 import System from 'system';
-import * as Comlink from '../introspection/comlink.js';
+
+// The module is a resource of libcomlink-glib-1: GJS opens the library
+// when a type of gi://Comlink is first used, then the module's URI
+// imports it. The script waits for it in the main context (a blocking
+// main loop must not run after a top-level `await import ()` in GJS 1.74)
+void ComlinkGI.Worker.$gtype;
+let Comlink, failure;
+import('resource:///org/gnome/Comlink/js/comlink.js').then(m => (Comlink = m), e => (failure = e));
+while (!Comlink && !failure)
+    GLib.MainContext.default().iteration(true);
+if (failure)
+    throw failure;
 
 function sleep(ms) {
     return new Promise(resolve => GLib.timeout_add(GLib.PRIORITY_DEFAULT, ms, () => {

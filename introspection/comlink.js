@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 //
-// Comlink's feel in GJS, on top of the Comlink-1 typelib:
+// Comlink's feel in GJS, on top of the Comlink-1 typelib. The library
+// carries this module as a resource; once a type of gi://Comlink was used
+// (GJS then opens the library):
 //
-//   import * as Comlink from 'file:///usr/share/comlink-glib-1/gjs/comlink.js';
+//   const Comlink = await import('resource:///org/gnome/Comlink/js/comlink.js');
 //
 //   const api = Comlink.wrap(worker);     // a worker, an endpoint or a proxy
 //   await api.add(2, 3);                  // CALL
@@ -14,6 +16,7 @@
 //
 //   Comlink.expose(obj, endpoint);        // obj: a plain object or class
 //   Comlink.expose(obj);                  // in a subprocess worker
+//   Comlink.expose(obj, endpoint, {allow: ['add', 'counter']});  // only these
 //
 // Lifetimes: an ES Proxy returned by wrap() holds the ComlinkProxy objects
 // of its paths through plain JS references, nothing else does. When the
@@ -122,6 +125,31 @@ function numberToVariant(n) {
     return new GLib.Variant('d', n);
 }
 
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+const UINT64_MAX = 2n ** 64n - 1n;
+
+// The 64-bit type of a BigInt: int64 where it fits, else uint64
+function bigintType(v) {
+    if (v >= INT64_MIN && v <= INT64_MAX)
+        return 'x';
+    if (v > INT64_MAX && v <= UINT64_MAX)
+        return 't';
+    throw comlinkError(ComlinkGI.Error.NOT_TRANSFERABLE,
+        `The BigInt ${v} does not fit in a 64-bit integer`);
+}
+
+// A GVariant `x` or `t` as a number, or as a BigInt where a number cannot
+// hold it. GLib.Variant's getters would give a rounded number (and GJS
+// a warning), so the value is read from its text.
+function int64FromVariant(variant) {
+    const v = BigInt(variant.print(false));
+    return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+}
+
+// GTypes whose GValues GJS reads as numbers, rounding those past 2^53
+const INT64_GTYPES = [GObject.TYPE_INT64, GObject.TYPE_UINT64, GObject.TYPE_LONG, GObject.TYPE_ULONG];
+
 function notTransferable(what) {
     return comlinkError(ComlinkGI.Error.NOT_TRANSFERABLE,
         `${what} cannot be sent by value; wrap it with Comlink.proxy() to send it by reference`);
@@ -138,7 +166,7 @@ function toVariant(v) {
     case 'number':
         return numberToVariant(v);
     case 'bigint':
-        return v < 0n ? new GLib.Variant('x', v) : new GLib.Variant('t', v);
+        return new GLib.Variant(bigintType(v), v);
     case 'string':
         return new GLib.Variant('s', v);
     case 'symbol':
@@ -174,8 +202,10 @@ function toVariant(v) {
 
 // Turns a JS value into what a GValue argument of the typelib takes: a
 // GObject.Value of the right type, or an object that GJS puts in a
-// GValue of its own type (GObject, GLib.Bytes).
-function toNative(v) {
+// GValue of its own type (GObject, GLib.Bytes). An object or function
+// marked with proxy() is exposed with the restriction `allow` (see
+// expose()).
+function toNative(v, allow = null) {
     const proxyState = esProxyState(v);
     if (proxyState !== undefined)
         return proxyState.family.proxyFor(proxyState.path);
@@ -192,7 +222,7 @@ function toNative(v) {
             return gvalue(GObject.TYPE_INT64, 'set_int64', v);
         return gvalue(GObject.TYPE_DOUBLE, 'set_double', v);
     case 'bigint':
-        if (v < 0n)
+        if (bigintType(v) === 'x')
             return gvalue(GObject.TYPE_INT64, 'set_int64', v);
         return gvalue(GObject.TYPE_UINT64, 'set_uint64', v);
     case 'string':
@@ -204,7 +234,7 @@ function toNative(v) {
     }
 
     if (isByReference(v))
-        return new Exposed(v);
+        return new Exposed(v, allow);
     if (findHandler(v) !== null)
         return gvalue(GObject.TYPE_VARIANT, 'set_variant', toVariant(v));
     if (v instanceof GObject.Object)
@@ -257,7 +287,28 @@ function fromVariant(variant) {
             throw comlinkError(ComlinkGI.Error.PROTOCOL, `A value of the unknown transfer handler “${name}”`);
         return handler.deserialize(fromVariant(variant.get_child_value(2).get_variant()));
     }
+    if (type === 'x' || type === 't')
+        return int64FromVariant(variant);
+    // recursiveUnpack () would round the 64-bit integers inside
+    if (/[xtv]/.test(type))
+        return unpackContainer(variant, type);
     return variant.recursiveUnpack();
+}
+
+// A container that may hold 64-bit integers, unpacked as recursiveUnpack ()
+// does: dictionaries as objects, arrays and tuples as arrays
+function unpackContainer(variant, type) {
+    const n = variant.n_children();
+    const children = [];
+    for (let i = 0; i < n; i++)
+        children.push(variant.get_child_value(i));
+    if (type.startsWith('a{')) {
+        const result = {};
+        for (const entry of children)
+            result[fromVariant(entry.get_child_value(0))] = fromVariant(entry.get_child_value(1));
+        return result;
+    }
+    return children.map(child => fromVariant(child));
 }
 
 function fromNative(v) {
@@ -277,8 +328,11 @@ function invocationArgs(invocation) {
     const args = [];
     for (let i = 0; i < n; i++) {
         // GType 0 (void or NULL) comes as null; GJS cannot read such a GValue
-        if (!invocation.get_arg_type(i))
+        const type = invocation.get_arg_type(i);
+        if (!type)
             args.push(null);
+        else if (INT64_GTYPES.includes(type))
+            args.push(int64FromVariant(invocation.dup_arg_variant(i)));
         else
             args.push(fromNative(invocation.get_arg(i)));
     }
@@ -397,19 +451,25 @@ function settle(resolve, reject, finish, proxy = null, res = null) {
     }
 }
 
+// The result of a call or a read; a 64-bit integer comes as a GVariant,
+// read exactly
+function propagateResult(proxy, res) {
+    return fromNative(proxy.propagate_int64_as_variant(res));
+}
+
 function remoteCall(proxy, method, args) {
     return new Promise((resolve, reject) => {
         const [values, options] = splitOptions(args);
-        const natives = values.map(toNative);
+        const natives = values.map(v => toNative(v));
         proxy.call_full_async(method, natives, options.timeout, options.cancellable,
-            (p, res) => settle(resolve, reject, () => fromNative(p.call_full_finish(res)), p, res));
+            (p, res) => settle(resolve, reject, () => propagateResult(p, res), p, res));
     });
 }
 
 function remoteGet(proxy, name) {
     return new Promise((resolve, reject) => {
         proxy.get_async(name, null,
-            (p, res) => settle(resolve, reject, () => fromNative(p.get_finish(res)), p, res));
+            (p, res) => settle(resolve, reject, () => propagateResult(p, res), p, res));
     });
 }
 
@@ -425,7 +485,7 @@ function remoteSet(proxy, name, value) {
 function remoteConstruct(proxy, args) {
     return new Promise((resolve, reject) => {
         const [values, options] = splitOptions(args);
-        proxy.construct_async(null, values.map(toNative), options.cancellable,
+        proxy.construct_async(null, values.map(v => toNative(v)), options.cancellable,
             (p, res) => settle(resolve, reject, () => fromNative(p.construct_finish(res)), p, res));
     });
 }
@@ -583,29 +643,76 @@ export function currentInvocation() {
 
 // What a peer may reach of an exposed object: its members, own or
 // inherited from its class, but never those of Object.prototype or
-// Function.prototype (`toString`, `call`, `bind`, ...), never
-// `constructor`, `prototype` or `__proto__` (the way to Function, which
-// compiles code, and to the prototypes that every object shares), and
-// never a name that starts with an underscore (private by convention).
+// Function.prototype (`toString`, `call`, `bind`, `__defineGetter__`, ...)
+// and never `constructor`, `prototype` or `__proto__` (the way to
+// Function, which compiles code, and to the prototypes that every object
+// shares). Names that start with an underscore are members like any
+// other, as in Comlink.
 const HIDDEN_MEMBERS = new Set(['constructor', 'prototype', '__proto__']);
 
+function isSharedPrototype(o) {
+    return o === Object.prototype || o === Function.prototype;
+}
+
 function isReachable(object, name) {
-    if (name.startsWith('_') || HIDDEN_MEMBERS.has(name))
+    if (HIDDEN_MEMBERS.has(name))
         return false;
-    for (let o = Object(object); o !== null && o !== Object.prototype && o !== Function.prototype;
-        o = Object.getPrototypeOf(o)) {
+    for (let o = Object(object); o !== null && !isSharedPrototype(o); o = Object.getPrototypeOf(o)) {
         if (Object.prototype.hasOwnProperty.call(o, name))
             return true;
     }
     return false;
 }
 
-function resolvePath(root, path) {
+// Whether a write of `name` may make or change a member: not a hidden
+// one, and not one that the object has only from Object.prototype or
+// Function.prototype (which an own member would shadow)
+function isWritable(object, name) {
+    if (HIDDEN_MEMBERS.has(name))
+        return false;
+    return isReachable(object, name) ||
+        !(name in (typeof object === 'function' ? Function.prototype : Object.prototype));
+}
+
+// The restriction given to expose () as `allow`, as a predicate of
+// (name, object), or null for none
+function restrictionOf(allow) {
+    if (allow === undefined || allow === null)
+        return null;
+    if (typeof allow === 'function')
+        return allow;
+    if (Array.isArray(allow) || allow instanceof Set) {
+        const names = new Set(allow);
+        for (const name of names) {
+            if (typeof name !== 'string')
+                throw new TypeError('Comlink.expose: `allow` lists member names (strings)');
+        }
+        return name => names.has(name);
+    }
+    throw new TypeError('Comlink.expose: `allow` is an array or Set of member names, or a function');
+}
+
+// Whether the restriction lets the peer reach `object[name]`. A predicate
+// that throws refuses: the peer gets the answer of a missing member, and
+// the exception goes to stderr (not as a GLib warning, which a program
+// may have made fatal).
+function isAllowed(allow, object, name) {
+    if (allow === null)
+        return true;
+    try {
+        return Boolean(allow(name, object));
+    } catch (e) {
+        printerr(`Comlink: the allow predicate threw for “${name}”: ${e}`);
+        return false;
+    }
+}
+
+function resolvePath(root, path, allow) {
     let object = root;
     for (const name of path) {
         if (object === null || object === undefined)
             break;
-        object = isReachable(object, name) ? object[name] : undefined;
+        object = isReachable(object, name) && isAllowed(allow, object, name) ? object[name] : undefined;
     }
     if (object === null || object === undefined || (typeof object !== 'object' && typeof object !== 'function'))
         throw comlinkError(ComlinkGI.Error.NO_SUCH_OBJECT, `No object at “${path.join('.')}”`);
@@ -630,9 +737,11 @@ function isFunctionConstructor(Klass) {
 // and otherwise only an own member of that name, never the inherited
 // `Object` or `Function`. Function and its kin (AsyncFunction, ...) are
 // never constructed: they would compile the peer's arguments as code.
-function constructibleOf(object, member) {
+function constructibleOf(object, member, allow) {
     let Klass;
-    if (member !== ROOT_CONSTRUCTOR)
+    if (!isAllowed(allow, object, member))
+        Klass = undefined;
+    else if (member !== ROOT_CONSTRUCTOR)
         Klass = isReachable(object, member) ? object[member] : undefined;
     else if (typeof object === 'function')
         Klass = object;
@@ -643,31 +752,36 @@ function constructibleOf(object, member) {
     return Klass;
 }
 
-async function serve(root, invocation) {
+// Serves one request on `root`, exposed with the restriction `allow`
+async function serve(root, allow, invocation) {
     const kind = invocation.get_kind();
     const member = invocation.get_member();
-    const object = resolvePath(root, invocation.get_path());
+    const object = resolvePath(root, invocation.get_path(), allow);
     const args = invocationArgs(invocation);
 
     switch (kind) {
     case ComlinkGI.InvocationKind.CALL: {
-        const fn = member === '' ? object : isReachable(object, member) ? object[member] : undefined;
+        let fn;
+        if (member === '')
+            fn = object;
+        else if (isReachable(object, member) && isAllowed(allow, object, member))
+            fn = object[member];
         if (typeof fn !== 'function')
             throw comlinkError(ComlinkGI.Error.NO_SUCH_METHOD, `No method “${member}”`);
         return runExposed(invocation, () => fn.apply(member === '' ? undefined : object, args));
     }
     case ComlinkGI.InvocationKind.GET:
-        if (!isReachable(object, member))
+        if (!isReachable(object, member) || !isAllowed(allow, object, member))
             throw comlinkError(ComlinkGI.Error.NO_SUCH_PROPERTY, `No property “${member}”`);
         return object[member];
     case ComlinkGI.InvocationKind.SET:
         // A new member may be made, but not a hidden one
-        if (member.startsWith('_') || HIDDEN_MEMBERS.has(member))
+        if (!isWritable(object, member) || !isAllowed(allow, object, member))
             throw comlinkError(ComlinkGI.Error.NO_SUCH_PROPERTY, `No property “${member}”`);
         object[member] = args[0];
         return undefined;
     case ComlinkGI.InvocationKind.CONSTRUCT: {
-        const Klass = constructibleOf(object, member);
+        const Klass = constructibleOf(object, member, allow);
         const names = invocation.get_names();
         const params = names.length > 0
             ? [Object.fromEntries(names.map((name, i) => [name, args[i]]))]
@@ -679,10 +793,58 @@ async function serve(root, invocation) {
     }
 }
 
-function answer(invocation, result) {
+// The type name of a value whose type is not declared, and the most
+// entries of each list of a description (the library drops the rest)
+const ANY_TYPE = 'any';
+const MAX_DESCRIBED = 1024;
+
+// Describes an exposed object as serve() answers it: its reachable
+// functions are methods (as many parameters of any type as they declare),
+// its other reachable members properties, readable, and writable unless
+// they are read-only; a member that `allow` refuses is not listed.
+// Accessors are not run.
+function describe(object, allow) {
+    const methods = [];
+    const properties = [];
+    const seen = new Set();
+    let complete = true;
+    for (let o = Object(object); o !== null && o !== Object.prototype && o !== Function.prototype;
+        o = Object.getPrototypeOf(o)) {
+        for (const name of Object.getOwnPropertyNames(o)) {
+            if (seen.has(name) || HIDDEN_MEMBERS.has(name) || !isAllowed(allow, object, name))
+                continue;
+            seen.add(name);
+            const descriptor = Object.getOwnPropertyDescriptor(o, name);
+            const isMethod = 'value' in descriptor && typeof descriptor.value === 'function';
+            const list = isMethod ? methods : properties;
+            if (list.length === MAX_DESCRIBED) {
+                complete = false;
+                continue;
+            }
+            if (isMethod) {
+                methods.push([name, new Array(descriptor.value.length).fill(ANY_TYPE), ANY_TYPE]);
+            } else {
+                const readable = 'value' in descriptor || descriptor.get !== undefined;
+                const writable = 'value' in descriptor ? descriptor.writable : descriptor.set !== undefined;
+                properties.push([name, ANY_TYPE, (readable ? 1 : 0) | (writable ? 2 : 0)]);
+            }
+        }
+    }
+    const type = typeof object === 'function' ? 'Function' : object.constructor?.name ?? 'Object';
+    return new GLib.Variant('a{sv}', {
+        type: new GLib.Variant('s', String(type)),
+        methods: new GLib.Variant('a(sass)', methods),
+        properties: new GLib.Variant('a(ssu)', properties),
+        signals: new GLib.Variant('a(sas)', []),
+        complete: new GLib.Variant('b', complete),
+    });
+}
+
+function answer(invocation, result, allow) {
     // undefined too travels as nothing; GJS turns a bare null into a
-    // gpointer GValue, which cannot travel
-    invocation.return_value(toNative(result));
+    // gpointer GValue, which cannot travel. An object handed out by
+    // reference is reached under the same restriction.
+    invocation.return_value(toNative(result, allow));
 }
 
 // The GObject that stands for a JS object or function on the wire
@@ -690,16 +852,17 @@ const Exposed = GObject.registerClass({
     GTypeName: 'ComlinkGjsExposed',
     Implements: [ComlinkGI.Exposable],
 }, class Exposed extends GObject.Object {
-    constructor(target) {
+    constructor(target, allow = null) {
         super();
         this.target = target;
+        this.allow = allow; // a predicate of (name, object), or null
     }
 
     vfunc_invoke(invocation) {
         // Nothing may escape: an exception in a vfunc is only logged, and
         // the caller would wait for an answer that never comes
-        serve(this.target, invocation)
-            .then(result => answer(invocation, result))
+        serve(this.target, this.allow, invocation)
+            .then(result => answer(invocation, result, this.allow))
             .catch(e => {
                 try {
                     returnError(invocation, e);
@@ -707,6 +870,10 @@ const Exposed = GObject.registerClass({
                     invocation.return_gerror(toGError(inner));
                 }
             });
+    }
+
+    vfunc_describe(path) {
+        return describe(resolvePath(this.target, path, this.allow), this.allow);
     }
 
     vfunc_released(_connection) {
@@ -725,11 +892,22 @@ const Exposed = GObject.registerClass({
  * Exposes `obj` on `endpoint` (a Comlink.Endpoint) and returns the
  * Comlink.Connection. A GObject is exposed as it is (properties, action
  * signals, signals); any other object or function through its JS
- * members. Without an endpoint, in the child of a subprocess worker:
- * exposes `obj` to the parent and serves it until the parent goes away.
+ * members. Without an endpoint (undefined or null), in the child of a
+ * subprocess worker: exposes `obj` to the parent and serves it until the
+ * parent goes away.
+ *
+ * `options.allow` restricts what the peer reaches: an array (or Set) of
+ * member names, or a predicate `(name, object) => boolean`. It applies to
+ * every name the peer uses (each step of a path, and the member it reads,
+ * writes, calls or constructs) on `obj` and on every object that `obj`
+ * or those below it hand out by reference. A refused member fails as a
+ * missing one does.
  */
-export function expose(obj, endpoint) {
-    const object = obj instanceof GObject.Object ? obj : new Exposed(obj);
+export function expose(obj, endpoint = null, {allow} = {}) {
+    const restriction = restrictionOf(allow);
+    if (obj instanceof GObject.Object && restriction !== null)
+        throw new TypeError('Comlink.expose: `allow` applies to JS objects; a GObject exposes its properties and action signals');
+    const object = obj instanceof GObject.Object ? obj : new Exposed(obj, restriction);
     if (endpoint === undefined || endpoint === null)
         return ComlinkGI.Worker.serve_parent(object);
     return ComlinkGI.expose(object, endpoint);

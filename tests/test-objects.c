@@ -296,34 +296,48 @@ test_calc_get_last_cancel_time (void)
   return ret;
 }
 
+/* The cancellable of an invocation may fire in the caller's thread (an
+ * in-process caller cancels it from there), while the worker's thread
+ * holds more calls: the held calls are locked */
+static GMutex held_mutex;
+
 static void
 hold_cancelled (GCancellable *cancellable, gpointer user_data)
 {
-  TestCalc *self = user_data;
+  TestCalc          *self = user_data;
+  ComlinkInvocation *invocation = NULL;
 
   g_mutex_lock (&cancel_time_mutex);
   last_cancel_time = g_get_monotonic_time ();
   g_mutex_unlock (&cancel_time_mutex);
 
+  g_mutex_lock (&held_mutex);
   for (guint i = 0; i < self->held->len; i++)
-    {
-      ComlinkInvocation *invocation = g_ptr_array_index (self->held, i);
+    if (comlink_invocation_get_cancellable (g_ptr_array_index (self->held, i)) == cancellable)
+      {
+        invocation = g_ptr_array_steal_index (self->held, i);
+        break;
+      }
+  g_mutex_unlock (&held_mutex);
 
-      if (comlink_invocation_get_cancellable (invocation) == cancellable)
-        {
-          comlink_invocation_return_error (invocation, G_IO_ERROR, G_IO_ERROR_CANCELLED, "cancelled");
-          g_ptr_array_remove_index (self->held, i);
-          return;
-        }
+  if (invocation != NULL)
+    {
+      comlink_invocation_return_error (invocation, G_IO_ERROR, G_IO_ERROR_CANCELLED, "cancelled");
+      g_object_unref (invocation);
     }
 }
 
 static void
 calc_hold (TestCalc *self, ComlinkInvocation *invocation)
 {
+  g_mutex_lock (&held_mutex);
   g_ptr_array_add (self->held, g_object_ref (invocation));
+  g_mutex_unlock (&held_mutex);
   g_signal_connect_object (comlink_invocation_get_cancellable (invocation), "cancelled",
                            G_CALLBACK (hold_cancelled), self, 0);
+  /* It may have fired before the handler was connected */
+  if (g_cancellable_is_cancelled (comlink_invocation_get_cancellable (invocation)))
+    hold_cancelled (comlink_invocation_get_cancellable (invocation), self);
 }
 
 /* Calls the callback proxy @callback @n times with (i, "tick") */
@@ -494,13 +508,24 @@ calc_block (TestCalc *self)
 ComlinkInvocation *
 test_calc_get_held (TestCalc *self)
 {
-  return self->held->len ? g_ptr_array_index (self->held, self->held->len - 1) : NULL;
+  ComlinkInvocation *ret;
+
+  g_mutex_lock (&held_mutex);
+  ret = self->held->len ? g_ptr_array_index (self->held, self->held->len - 1) : NULL;
+  g_mutex_unlock (&held_mutex);
+
+  return ret;
 }
 
 void
 test_calc_clear_held (TestCalc *self)
 {
-  g_ptr_array_set_size (self->held, 0);
+  g_autoptr(GPtrArray) held = NULL;
+
+  g_mutex_lock (&held_mutex);
+  held = g_steal_pointer (&self->held);
+  self->held = g_ptr_array_new_with_free_func (g_object_unref);
+  g_mutex_unlock (&held_mutex);
 }
 
 static void
@@ -986,4 +1011,243 @@ test_rss_kib (void)
   if (g_file_get_contents ("/proc/self/statm", &statm, NULL, NULL))
     sscanf (statm, "%ld %ld", &size, &resident);
   return resident * (sysconf (_SC_PAGESIZE) / 1024);
+}
+
+/* TestSlow: methods that block, in the handler or in a thread of their
+ * own (comlink_invocation_run_in_thread()), and tell what they saw */
+struct _TestSlow
+{
+  GObject parent_instance;
+};
+
+G_DEFINE_FINAL_TYPE (TestSlow, test_slow, G_TYPE_OBJECT)
+
+static GMutex        slow_mutex;
+static TestSlowStats slow_stats;
+
+void
+test_slow_get_stats (TestSlowStats *stats)
+{
+  g_mutex_lock (&slow_mutex);
+  *stats = slow_stats;
+  g_mutex_unlock (&slow_mutex);
+}
+
+void
+test_slow_reset_stats (void)
+{
+  g_mutex_lock (&slow_mutex);
+  memset (&slow_stats, 0, sizeof slow_stats);
+  g_mutex_unlock (&slow_mutex);
+}
+
+/* Spins, without returning to any main context, until @cancellable fires
+ * or 30 s pass, and answers G_IO_ERROR_CANCELLED or G_IO_ERROR_TIMED_OUT */
+static void
+spin_until_cancelled (ComlinkInvocation *invocation,
+                      GCancellable      *cancellable)
+{
+  gint64   deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  gboolean cancelled;
+
+  g_mutex_lock (&slow_mutex);
+  slow_stats.n_entered++;
+  g_mutex_unlock (&slow_mutex);
+
+  while (!(cancelled = g_cancellable_is_cancelled (cancellable)) && g_get_monotonic_time () < deadline)
+    g_usleep (1000);
+
+  g_mutex_lock (&slow_mutex);
+  slow_stats.n_stopped++;
+  slow_stats.n_saw_cancel += cancelled;
+  slow_stats.last_stop_time = g_get_monotonic_time ();
+  g_mutex_unlock (&slow_mutex);
+
+  if (cancelled)
+    comlink_invocation_return_error (invocation, G_IO_ERROR, G_IO_ERROR_CANCELLED, "stopped");
+  else
+    comlink_invocation_return_error (invocation, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "never cancelled");
+}
+
+static void
+slow_spin (TestSlow *self, ComlinkInvocation *invocation)
+{
+  spin_until_cancelled (invocation, comlink_invocation_get_cancellable (invocation));
+}
+
+static void
+spin_in_thread (ComlinkInvocation *invocation, GCancellable *cancellable, gpointer user_data)
+{
+  spin_until_cancelled (invocation, cancellable);
+}
+
+static void
+slow_spin_in_thread (TestSlow *self, ComlinkInvocation *invocation)
+{
+  comlink_invocation_run_in_thread (invocation, spin_in_thread, NULL, NULL);
+}
+
+/* The destroy notify of the data of a function run in a thread */
+static void
+note_notify_thread (gpointer data)
+{
+  g_mutex_lock (&slow_mutex);
+  slow_stats.notify_thread = g_thread_self ();
+  g_mutex_unlock (&slow_mutex);
+  g_free (data);
+}
+
+static void
+note_func_thread (void)
+{
+  g_mutex_lock (&slow_mutex);
+  slow_stats.func_thread = g_thread_self ();
+  g_mutex_unlock (&slow_mutex);
+}
+
+static void
+add_in_thread (ComlinkInvocation *invocation, GCancellable *cancellable, gpointer user_data)
+{
+  int   *terms = user_data;
+  GValue sum = G_VALUE_INIT;
+
+  note_func_thread ();
+  g_value_init (&sum, G_TYPE_INT);
+  g_value_set_int (&sum, terms[0] + terms[1]);
+  comlink_invocation_return_value (invocation, &sum);
+  g_value_unset (&sum);
+}
+
+static void
+slow_add_in_thread (TestSlow *self, int a, int b, ComlinkInvocation *invocation)
+{
+  int *terms = g_new (int, 2);
+
+  terms[0] = a;
+  terms[1] = b;
+  comlink_invocation_run_in_thread (invocation, add_in_thread, terms, note_notify_thread);
+}
+
+static void
+fail_in_thread (ComlinkInvocation *invocation, GCancellable *cancellable, gpointer user_data)
+{
+  note_func_thread ();
+  comlink_invocation_return_error (invocation, G_IO_ERROR, GPOINTER_TO_INT (user_data),
+                                   "failed in a thread");
+}
+
+static void
+slow_fail_in_thread (TestSlow *self, int code, ComlinkInvocation *invocation)
+{
+  comlink_invocation_run_in_thread (invocation, fail_in_thread, GINT_TO_POINTER (code), NULL);
+}
+
+typedef struct
+{
+  ComlinkProxy *progress;
+  int           n;
+} CountJob;
+
+static void
+count_job_free (gpointer data)
+{
+  CountJob *job = data;
+
+  g_object_unref (job->progress);
+  note_notify_thread (job);
+}
+
+/* Reports i for i from 0 to n - 1 through the callback, then answers n */
+static void
+count_in_thread (ComlinkInvocation *invocation, GCancellable *cancellable, gpointer user_data)
+{
+  CountJob *job = user_data;
+  GValue    value = G_VALUE_INIT;
+
+  note_func_thread ();
+  g_value_init (&value, G_TYPE_INT);
+  for (int i = 0; i < job->n; i++)
+    {
+      g_value_set_int (&value, i);
+      comlink_proxy_call_async (job->progress, NULL, &value, 1, NULL, NULL, NULL);
+    }
+  g_value_set_int (&value, job->n);
+  comlink_invocation_return_value (invocation, &value);
+  g_value_unset (&value);
+}
+
+static void
+slow_count_in_thread (TestSlow *self, GObject *progress, int n, ComlinkInvocation *invocation)
+{
+  CountJob *job = g_new0 (CountJob, 1);
+
+  job->progress = COMLINK_PROXY (g_object_ref (progress));
+  job->n = n;
+  comlink_invocation_run_in_thread (invocation, count_in_thread, job, count_job_free);
+}
+
+/* Blocks until test_block_release(), whatever happens to the call */
+static void
+block_in_thread (ComlinkInvocation *invocation, GCancellable *cancellable, gpointer user_data)
+{
+  calc_block (NULL);
+  comlink_invocation_return_value (invocation, NULL);
+}
+
+static void
+slow_block_in_thread (TestSlow *self, ComlinkInvocation *invocation)
+{
+  comlink_invocation_run_in_thread (invocation, block_in_thread, NULL, NULL);
+}
+
+/* Runs nothing: answers, by leaving it, COMLINK_ERROR_NO_REPLY */
+static void
+forget_in_thread (ComlinkInvocation *invocation, GCancellable *cancellable, gpointer user_data)
+{
+}
+
+static void
+slow_forget_in_thread (TestSlow *self, ComlinkInvocation *invocation)
+{
+  comlink_invocation_run_in_thread (invocation, forget_in_thread, NULL, NULL);
+}
+
+static int
+slow_n_entered (TestSlow *self)
+{
+  TestSlowStats stats;
+
+  test_slow_get_stats (&stats);
+  return stats.n_entered;
+}
+
+static int
+slow_n_saw_cancel (TestSlow *self)
+{
+  TestSlowStats stats;
+
+  test_slow_get_stats (&stats);
+  return stats.n_saw_cancel;
+}
+
+static void
+test_slow_class_init (TestSlowClass *klass)
+{
+  ACTION ("spin", slow_spin, G_TYPE_NONE, 1, COMLINK_TYPE_INVOCATION);
+  ACTION ("spin-in-thread", slow_spin_in_thread, G_TYPE_NONE, 1, COMLINK_TYPE_INVOCATION);
+  ACTION ("add-in-thread", slow_add_in_thread, G_TYPE_NONE, 3, G_TYPE_INT, G_TYPE_INT, COMLINK_TYPE_INVOCATION);
+  ACTION ("fail-in-thread", slow_fail_in_thread, G_TYPE_NONE, 2, G_TYPE_INT, COMLINK_TYPE_INVOCATION);
+  ACTION ("count-in-thread", slow_count_in_thread, G_TYPE_NONE, 3, G_TYPE_OBJECT, G_TYPE_INT,
+          COMLINK_TYPE_INVOCATION);
+  ACTION ("block-in-thread", slow_block_in_thread, G_TYPE_NONE, 1, COMLINK_TYPE_INVOCATION);
+  ACTION ("forget-in-thread", slow_forget_in_thread, G_TYPE_NONE, 1, COMLINK_TYPE_INVOCATION);
+  g_signal_new_class_handler ("n-entered", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+                              G_CALLBACK (slow_n_entered), NULL, NULL, NULL, G_TYPE_INT, 0);
+  g_signal_new_class_handler ("n-saw-cancel", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+                              G_CALLBACK (slow_n_saw_cancel), NULL, NULL, NULL, G_TYPE_INT, 0);
+}
+
+static void
+test_slow_init (TestSlow *self)
+{
 }

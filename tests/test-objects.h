@@ -16,6 +16,23 @@ G_DECLARE_FINAL_TYPE (TestDynamic, test_dynamic, TEST, DYNAMIC, GObject)
 G_DECLARE_FINAL_TYPE (TestCounter, test_counter, TEST, COUNTER, GObject)
 guint test_counter_get_n_finalized (void);
 
+/* Blocking methods; what they saw is shared by all instances */
+#define TEST_TYPE_SLOW (test_slow_get_type ())
+G_DECLARE_FINAL_TYPE (TestSlow, test_slow, TEST, SLOW, GObject)
+
+typedef struct
+{
+  guint    n_entered;      /* spins begun */
+  guint    n_stopped;      /* spins ended */
+  guint    n_saw_cancel;   /* spins ended by their cancellable */
+  gint64   last_stop_time; /* monotonic time */
+  GThread *func_thread;    /* where the last function run in a thread ran */
+  GThread *notify_thread;  /* where its data was freed */
+} TestSlowStats;
+
+void test_slow_get_stats (TestSlowStats *stats);
+void test_slow_reset_stats (void);
+
 TestCalc *test_calc_new (void);
 /* The invocation that the "hold" method keeps, if any */
 ComlinkInvocation *test_calc_get_held (TestCalc *self);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 /* Subprocess workers: calls, a child killed with calls in flight, a child
- * that exits before exposing anything, terminate, and that start and
- * terminate leave no file descriptor, thread or child process behind. */
+ * that exits before exposing anything, the worker's name, terminate, and
+ * that start and terminate leave no file descriptor, thread or child
+ * process behind. */
 
 #include <signal.h>
 #include <sys/socket.h>
@@ -11,10 +12,8 @@
 #include "test-objects.h"
 
 static ComlinkWorker *
-start_child (const char *arg1,
-             const char *arg2)
+start_argv (const char * const *argv)
 {
-  const char *argv[] = { g_getenv ("COMLINK_TEST_CHILD"), arg1, arg2, NULL };
   g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
   g_autoptr(GError) error = NULL;
   ComlinkWorker *worker;
@@ -30,6 +29,15 @@ start_child (const char *arg1,
   g_assert_no_error (error);
 
   return worker;
+}
+
+static ComlinkWorker *
+start_child (const char *arg1,
+             const char *arg2)
+{
+  const char *argv[] = { g_getenv ("COMLINK_TEST_CHILD"), arg1, arg2, NULL };
+
+  return start_argv (argv);
 }
 
 static ComlinkEndpoint *
@@ -382,6 +390,66 @@ test_subprocess_exit_early (void)
   g_clear_error (&e.error);
 }
 
+/* A worker is named after its program; the error of a child that exited
+ * names it */
+static void
+test_subprocess_name_program (void)
+{
+  g_autoptr(ComlinkWorker) worker = start_child ("exit-early", "7");
+  TestResult r = { 0 };
+
+  g_assert_cmpstr (comlink_worker_get_name (worker), ==, "worker-child");
+  comlink_proxy_call_async (comlink_worker_get_proxy (worker), "ping", NULL, 0, NULL, test_on_call_done, &r);
+  test_wait_until (r.n_calls == 1);
+  g_assert_error (r.error, COMLINK_ERROR, COMLINK_ERROR_WORKER_EXITED);
+  g_assert_nonnull (strstr (r.error->message, "“worker-child”"));
+  test_result_clear (&r);
+}
+
+/* A program that env runs names the worker, not env */
+static void
+test_subprocess_name_through_env (void)
+{
+  const char *argv[] = { "/usr/bin/env", "COMLINK_TEST_UNUSED=1", g_getenv ("COMLINK_TEST_CHILD"), NULL };
+  g_autoptr(ComlinkWorker) worker = start_argv (argv);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *name = NULL;
+  GValue          *args = test_args_new (2, G_TYPE_INT, 40, G_TYPE_INT, 2);
+  GValue          *ret;
+
+  g_assert_nonnull (argv[2]);
+  g_object_get (worker, "name", &name, NULL);
+  g_assert_cmpstr (name, ==, "worker-child");
+
+  /* env passed the socket on: the worker works */
+  ret = comlink_proxy_call_sync (comlink_worker_get_proxy (worker), "add", args, 2, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_value_get_int (ret), ==, 42);
+  g_boxed_free (G_TYPE_VALUE, ret);
+  test_args_free (args, 2);
+  comlink_worker_terminate (worker);
+}
+
+/* A worker that an interpreter runs is named after the script, past the
+ * interpreter's options, also in the error when the child exits */
+static void
+test_subprocess_name_script (void)
+{
+  const char *argv[] = { "/usr/bin/python3", "-u", "-W", "ignore", "/nonexistent/comlink-test/missing-worker.py", "--verbose", NULL };
+  g_autoptr(ComlinkWorker) worker = start_argv (argv);
+  TestResult r = { 0 };
+
+  g_assert_cmpstr (comlink_worker_get_name (worker), ==, "missing-worker.py");
+
+  /* python3 cannot open the script and exits with status 2 */
+  comlink_proxy_call_async (comlink_worker_get_proxy (worker), "ping", NULL, 0, NULL, test_on_call_done, &r);
+  test_wait_until (r.n_calls == 1);
+  g_assert_error (r.error, COMLINK_ERROR, COMLINK_ERROR_WORKER_EXITED);
+  g_assert_nonnull (strstr (r.error->message, "“missing-worker.py”"));
+  g_assert_nonnull (strstr (r.error->message, "status 2"));
+  test_result_clear (&r);
+}
+
 /* A child that ignores SIGTERM is killed after the grace period */
 static void
 test_subprocess_grace_period (void)
@@ -511,6 +579,9 @@ main (int argc, char *argv[])
   g_test_add_func ("/Comlink/Subprocess/call-back-sync", test_subprocess_call_back_sync);
   g_test_add_func ("/Comlink/Subprocess/sigkill-with-calls-in-flight", test_subprocess_sigkill);
   g_test_add_func ("/Comlink/Subprocess/exit-before-exposing", test_subprocess_exit_early);
+  g_test_add_func ("/Comlink/Subprocess/name/program", test_subprocess_name_program);
+  g_test_add_func ("/Comlink/Subprocess/name/through-env", test_subprocess_name_through_env);
+  g_test_add_func ("/Comlink/Subprocess/name/script", test_subprocess_name_script);
   g_test_add_func ("/Comlink/Subprocess/create-endpoint", test_subprocess_create_endpoint);
   g_test_add_func ("/Comlink/Subprocess/endpoint-argument", test_subprocess_endpoint_argument);
   g_test_add_func ("/Comlink/Subprocess/grace-period", test_subprocess_grace_period);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 /* The child of the subprocess worker tests: exposes a TestCalc to its
- * parent, which may construct a TestCounter ("Counter") or a TestCalc
- * ("Calc") through it. "exit-early N" exits with status N before exposing anything;
+ * parent, which may construct a TestCounter ("Counter"), a TestCalc
+ * ("Calc") or a TestSlow ("Slow") through it. "exit-early N" exits with status N before exposing anything;
  * "report [QUARK...]" tells, when its parent is gone, how the connection
  * ended and what it left behind; "report-late [QUARK...]" does the same,
  * but exposes its object only when SIGUSR1 comes. With
@@ -189,6 +189,7 @@ main (int argc, char *argv[])
   calc = test_calc_new ();
   comlink_register_constructible (G_OBJECT (calc), "Counter", TEST_TYPE_COUNTER);
   comlink_register_constructible (G_OBJECT (calc), "Calc", TEST_TYPE_CALC);
+  comlink_register_constructible (G_OBJECT (calc), "Slow", TEST_TYPE_SLOW);
   if (!comlink_worker_serve_parent (G_OBJECT (calc), &error))
     {
       g_printerr ("%s\n", error->message);

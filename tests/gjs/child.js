@@ -3,13 +3,26 @@
 // The child of the GJS subprocess worker tests (run with `gjs -m`): exposes
 // a plain JS object to its parent with Comlink.expose and serves it until
 // the parent goes away. With the argument `class`, it exposes a class
-// instead, which the parent constructs with `new api ()`.
+// instead, which the parent constructs with `new api ()`; with
+// `restricted`, the object with an allow list.
 
 import GLib from 'gi://GLib';
 import GObject from 'gi://GObject';
 import Gio from 'gi://Gio';
+import ComlinkGI from 'gi://Comlink?version=1';
 import System from 'system';
-import * as Comlink from '../../introspection/comlink.js';
+
+// The module is a resource of libcomlink-glib-1: GJS opens the library
+// when a type of gi://Comlink is first used, then the module's URI
+// imports it. The script waits for it in the main context (a blocking
+// main loop must not run after a top-level `await import ()` in GJS 1.74)
+void ComlinkGI.Worker.$gtype;
+let Comlink, failure;
+import('resource:///org/gnome/Comlink/js/comlink.js').then(m => (Comlink = m), e => (failure = e));
+while (!Comlink && !failure)
+    GLib.MainContext.default().iteration(true);
+if (failure)
+    throw failure;
 
 const Emitter = GObject.registerClass({
     Signals: {
@@ -89,6 +102,12 @@ const api = {
     never: () => new Promise(() => {}),
 };
 
+// With the argument `restricted`, the parent may reach only these
+const RESTRICTED_ALLOW = ['add', 'echo', '_hidden', 'nested', 'deep', 'answer', 'Counter', 'increment', 'big'];
+api._hidden = 'underscore';
+api._double = n => 2 * n;
+api.big = () => 2n ** 64n - 1n;
+
 // Exposed as the root: the parent reads the start values of the
 // instances it released from the static field
 class Tally {
@@ -114,4 +133,7 @@ class Tally {
     }
 }
 
-Comlink.expose(System.programArgs[0] === 'class' ? Tally : api);
+if (System.programArgs[0] === 'restricted')
+    Comlink.expose(api, null, {allow: RESTRICTED_ALLOW});
+else
+    Comlink.expose(System.programArgs[0] === 'class' ? Tally : api);

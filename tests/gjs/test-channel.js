@@ -165,17 +165,17 @@ test('only what was exposed is reachable', async () => {
     await assertRejects(api.constructor.constructor('return 1'), isComlinkError(ComlinkGI.Error.NO_SUCH_OBJECT));
     await assertRejects(api.add.constructor('return 1'), isComlinkError(ComlinkGI.Error.NO_SUCH_METHOD));
     await assertRejects(api.Counter.prototype, isComlinkError(ComlinkGI.Error.NO_SUCH_PROPERTY));
-    // Private by convention
-    await assertRejects(api._secret, isComlinkError(ComlinkGI.Error.NO_SUCH_PROPERTY));
     // Setting them changes nothing here
     api.__proto__ = {polluted: true};
     api.nested.constructor = 'replaced';
-    api._secret = 'replaced';
+    api.toString = 'replaced';
     assertEqual(await api.add(1, 2), 3, 'the exposing side still works');
     assertEqual(Object.getPrototypeOf(obj), Object.prototype);
     assertEqual(({}).polluted, undefined);
     assertEqual(obj.nested.constructor, Object);
-    assertEqual(obj._secret, 'hidden');
+    assert(!Object.prototype.hasOwnProperty.call(obj, 'toString'), 'toString was not shadowed');
+    // A name with an underscore is a member like any other, as in Comlink
+    assertEqual(await api._secret, 'hidden');
     api[Comlink.releaseProxy]();
 });
 
@@ -194,6 +194,57 @@ test('methods, properties, getters and setters', async () => {
     assertEqual(await api.nested.deep.answer(), 42);
     assertEqual(await api.nested.deep.label, 'deep');
     assertEqual(await api.Counter.describe(), 'a counter');
+    api[Comlink.releaseProxy]();
+});
+
+function describeOf(proxy) {
+    return new Promise((resolve, reject) => {
+        proxy.describe_async(null, (p, res) => {
+            try {
+                resolve(p.describe_finish(res).recursiveUnpack());
+            } catch (e) {
+                reject(e);
+            }
+        });
+    });
+}
+
+test('a peer describes an exposed object without running its getters', async () => {
+    let getterRan = false;
+    const obj = makeApi();
+    Object.defineProperty(obj, 'watched', {get: () => {
+        getterRan = true;
+        return 1;
+    }, enumerable: true});
+    const {api} = setup(obj);
+    const description = await describeOf(Comlink.unwrap(api));
+    const methods = Object.fromEntries(description.methods.map(([name, args, result]) => [name, [args, result]]));
+    const properties = Object.fromEntries(description.properties.map(([name, type, access]) => [name, [type, access]]));
+    assertEqual(JSON.stringify(methods.add), JSON.stringify([['any', 'any'], 'any']));
+    assert(Object.hasOwn(methods, 'Counter'), 'a class is a method');
+    assertEqual(JSON.stringify(properties.counter), JSON.stringify(['any', 3]));
+    assertEqual(JSON.stringify(properties.doubled), JSON.stringify(['any', 1]));
+    assertEqual(JSON.stringify(properties.secret), JSON.stringify(['any', 3]));
+    assert(Object.hasOwn(properties, '_secret'), 'a member named with an underscore is a member like any other');
+    assert(!Object.hasOwn(methods, 'constructor') && !Object.hasOwn(methods, 'toString') &&
+        !Object.hasOwn(properties, '__proto__'), 'hidden members and built-ins are not listed');
+    assertEqual(description.signals.length, 0);
+    assert(description.complete);
+    assert(!getterRan, 'no getter ran');
+
+    const nested = await describeOf(Comlink.unwrap(api.nested.deep));
+    assertEqual(nested.methods.map(([name]) => name).join(), 'answer');
+    await assertRejects(describeOf(Comlink.unwrap(api.missing)), isComlinkError(ComlinkGI.Error.NO_SUCH_OBJECT));
+    api[Comlink.releaseProxy]();
+});
+
+test('a description lists only what the restriction allows', async () => {
+    const channel = new ComlinkGI.Channel();
+    Comlink.expose(makeApi(), channel.get_port1(), {allow: ['add', '_secret']});
+    const api = Comlink.wrap(channel.get_port2());
+    const description = await describeOf(Comlink.unwrap(api));
+    assertEqual(description.methods.map(([name]) => name).join(), 'add');
+    assertEqual(description.properties.map(([name]) => name).join(), '_secret');
     api[Comlink.releaseProxy]();
 });
 

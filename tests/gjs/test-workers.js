@@ -2,15 +2,28 @@
 //
 // The ES Proxy sugar on subprocess workers: a GJS child that exposes a
 // plain object with Comlink.expose (child.js), and the C child of the C
-// tests, which exposes a TestCalc (COMLINK_TEST_CHILD).
+// tests, which exposes a TestCalc (COMLINK_TEST_CHILD). Both this script
+// and child.js import the module as installed code does, by the URI of
+// its resource in the library.
 
 import GLib from 'gi://GLib';
 import GObject from 'gi://GObject';
 import Gio from 'gi://Gio';
 import ComlinkGI from 'gi://Comlink?version=1';
 import System from 'system';
-import * as Comlink from '../../introspection/comlink.js';
 import {test, run, assert, assertEqual, assertRejects, collectUntil, sleep} from './harness.js';
+
+// The module is a resource of libcomlink-glib-1: GJS opens the library
+// when a type of gi://Comlink is first used, then the module's URI
+// imports it. The script waits for it in the main context (a blocking
+// main loop must not run after a top-level `await import ()` in GJS 1.74)
+void ComlinkGI.Worker.$gtype;
+let Comlink, failure;
+import('resource:///org/gnome/Comlink/js/comlink.js').then(m => (Comlink = m), e => (failure = e));
+while (!Comlink && !failure)
+    GLib.MainContext.default().iteration(true);
+if (failure)
+    throw failure;
 
 const gjsPath = GLib.getenv('COMLINK_TEST_GJS') ?? 'gjs';
 const childPath = GLib.build_filenamev([GLib.path_get_dirname(
@@ -66,6 +79,8 @@ async function pollRemote(ask, check, timeoutMs = 5000) {
 
 test('GJS child: calls, properties, paths, construct', async () => {
     const worker = startGjsWorker();
+    // Named after the module that gjs -m runs, not after gjs
+    assertEqual(worker.name, 'child.js');
     const api = Comlink.wrap(worker);
     assertEqual(await api.add(2, 3), 5);
     assert(await api.pid() !== new Gio.Credentials().get_unix_pid(), 'the object lives in another process');

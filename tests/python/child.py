@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """A subprocess worker of the Python tests: exposes a Calc GObject
 (``child.py gobject``) or a plain Service object (``child.py plain``) to
-its parent with Comlink.expose and serves it until the parent goes away."""
+its parent with Comlink.expose and serves it until the parent goes away.
+``child.py restricted`` exposes the Service with an allow list."""
 
 import os
 import sys
@@ -20,11 +21,21 @@ class ChildService(Service):
     def released_things(self):
         return sum(1 for released in self.things if released.is_set())
 
+    def _double(self, n):
+        return 2 * n
+
+    def too_big(self):
+        return 2**64
+
+#: What the parent may reach of ``child.py restricted``
+RESTRICTED_ALLOW = ['add', 'echo', '_secret', 'make_thing', 'name', 'Counter', 'inc', 'too_big']
+
 
 def main():
     obj = Calc() if sys.argv[1:] == ['gobject'] else ChildService()
+    allow = RESTRICTED_ALLOW if sys.argv[1:] == ['restricted'] else None
     try:
-        Comlink.expose(obj)
+        Comlink.expose(obj, allow=allow)
     except GLib.Error as e:
         print(e.message, file=sys.stderr)
         return 1

@@ -61,17 +61,17 @@ def thread_worker():
 
 @pytest.fixture
 def subprocess_worker(tmp_path):
-    """make (script, *args) -> a worker running tests/python/@script with
-    /usr/bin/python3; after the test its stderr must be empty and the child
-    reaped."""
+    """make (script, *args, options=()) -> a worker running
+    tests/python/@script with /usr/bin/python3 and its @options; after the
+    test its stderr must be empty and the child reaped."""
     workers = []
 
-    def make(script, *args):
+    def make(script, *args, options=()):
         launcher = Gio.SubprocessLauncher.new(Gio.SubprocessFlags.NONE)
         log = tmp_path / ('%s-%d.log' % (script, len(workers)))
         launcher.set_stderr_file_path(str(log))
         worker = Comlink.Worker.new_subprocess(
-            launcher, [sys.executable, os.path.join(HERE, script), *args])
+            launcher, [sys.executable, *options, os.path.join(HERE, script), *args])
         workers.append((worker, worker.get_subprocess(), log))
         return worker
 

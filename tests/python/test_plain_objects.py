@@ -67,9 +67,9 @@ def test_python_properties(service):
     assert_error(info.value, COMLINK_DOMAIN, Comlink.Error.NO_SUCH_PROPERTY)
 
 
-def test_private_names_are_not_reachable(service):
-    api, _obj = service
-    for name in ['_secret', '__class__', '__init__', '__dict__']:
+def test_dunder_names_are_not_reachable(service):
+    api, obj = service
+    for name in ['__class__', '__init__', '__dict__']:
         with pytest.raises(GLib.Error) as info:
             Comlink.get(api, name)
         assert_error(info.value, COMLINK_DOMAIN, Comlink.Error.NO_SUCH_PROPERTY)
@@ -77,14 +77,16 @@ def test_private_names_are_not_reachable(service):
             Comlink.call(api, name)
         assert_error(info.value, COMLINK_DOMAIN, Comlink.Error.NO_SUCH_METHOD)
     with pytest.raises(GLib.Error) as info:
-        Comlink.set(api, '_secret', 'exposed')
-    assert_error(info.value, COMLINK_DOMAIN, Comlink.Error.NO_SUCH_PROPERTY)
-    with pytest.raises(GLib.Error) as info:
         Comlink.set(api, 'new_attribute', 1)
     assert_error(info.value, COMLINK_DOMAIN, Comlink.Error.NO_SUCH_PROPERTY)
-    # Locally, names with an underscore are the Remote's own
+    # Names with one underscore are members like any other (see
+    # test_members.py)
+    assert api._secret == 'hidden'
+    Comlink.set(api, '_secret', 'exposed')
+    assert obj._secret == 'exposed'
+    # Locally, dunder names are the Remote's own
     with pytest.raises(AttributeError):
-        api._secret
+        api.__secret__
 
 
 def test_methods_are_not_properties(service):

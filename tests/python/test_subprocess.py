@@ -103,6 +103,20 @@ def test_plain_child(subprocess_worker):
     assert iterate_until(lambda: api.released_things() == 1)
 
 
+@pytest.mark.parametrize('options', [(), ('-u', '-W', 'ignore', '-X', 'dev')])
+def test_worker_named_after_script(subprocess_worker, options):
+    # Not after the interpreter, past its options
+    worker = subprocess_worker('child.py', 'plain', options=options)
+    assert worker.props.name == 'child.py'
+    assert worker.get_name() == 'child.py'
+    api = Comlink.wrap(worker)
+    assert api.add(1, 2) == 3
+    with pytest.raises(GLib.Error) as info:
+        api.crash(3)
+    assert_error(info.value, COMLINK_DOMAIN, Comlink.Error.WORKER_EXITED)
+    assert '\u201cchild.py\u201d' in info.value.message
+
+
 def test_plain_child_crash(subprocess_worker):
     worker = subprocess_worker('child.py', 'plain')
     api = Comlink.wrap(worker)

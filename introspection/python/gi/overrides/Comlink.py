@@ -96,6 +96,14 @@ class RemoteTraceback(Exception):
 
 __all__ += ['PYTHON_ERROR_DOMAIN', 'PythonError', 'FINALIZER', 'RemoteTraceback']
 
+# The access flags of a property in a description
+_READABLE = 1
+_WRITABLE = 2
+# The type name of a value whose type is not declared, and the most
+# entries of each list of a description (the library drops the rest)
+_ANY = 'any'
+_MAX_DESCRIBED = 1024
+
 _INT32 = (-2**31, 2**31 - 1)
 _INT64 = (-2**63, 2**63 - 1)
 _UINT64_MAX = 2**64 - 1
@@ -240,8 +248,10 @@ def _by_reference(value):
     return type(value).__module__ != 'builtins'
 
 
-def _to_value(value):
-    """A Python value as a GObject.Value that the C value mapping accepts."""
+def _to_value(value, allow=None):
+    """A Python value as a GObject.Value that the C value mapping accepts.
+    An object that travels by reference is exposed with the restriction
+    @allow (see :func:`expose`)."""
     if isinstance(value, GObject.Value):
         return value
     if value is None:
@@ -280,7 +290,8 @@ def _to_value(value):
     if isinstance(value, (list, tuple, dict)):
         return _gvalue(GObject.TYPE_VARIANT, _to_variant(value))
     if _by_reference(value):
-        obj = proxy(value)
+        obj = proxy(value) if allow is None or isinstance(value, _FUNCTION_TYPES) \
+            else _exposed_for(value, allow)
         return _gvalue(obj.__gtype__, obj)
     raise _not_transferable(value)
 
@@ -431,6 +442,33 @@ def _set_async(proxy_, name, value, callback=None, cancellable=None):
     return pending
 
 
+def _describe_async(proxy_, callback=None, cancellable=None):
+    pending = Pending(callback, _cancellable(cancellable))
+    proxy_.describe_async(pending.cancellable,
+                          lambda source, result, _d: pending._complete(source.describe_finish, result,
+                                                                       lambda d: d),
+                          None)
+    return pending
+
+
+class _Members:
+    """What a description says of the members of a remote object: the
+    names of its readable properties and of its methods, each also with
+    underscores for dashes (a GObject names them with dashes)."""
+
+    __slots__ = ('properties', 'methods', 'complete')
+
+    def __init__(self, description):
+        self.properties = builtins.set()
+        self.methods = builtins.set()
+        for name, _type, access in description.lookup_value('properties', None).unpack():
+            if access & _READABLE:
+                self.properties.update((name, name.replace('-', '_')))
+        for name, _args, _result in description.lookup_value('methods', None).unpack():
+            self.methods.update((name, name.replace('-', '_')))
+        self.complete = description.lookup_value('complete', None).get_boolean()
+
+
 #: The member that a CONSTRUCT of the remote object itself names: the
 #: library constructs only through the proxy of a name, and the exposing
 #: side of this override (and of the GJS module) answers it with the
@@ -455,27 +493,53 @@ def _construct_async(proxy_, name, args, props, callback=None, cancellable=None)
 class Remote:
     """A remote object, or a path on one, as ``Comlink.wrap ()`` returns it.
 
-    ``remote.name`` reads the property ``name`` (one blocking round trip);
-    a name that is not a readable property is a method, returned as a
-    :class:`RemoteMethod` and remembered, so that later uses of the name
-    take no round trip. ``remote.name = value`` writes a property
-    (blocking). Names that start with an underscore are never remote.
+    The first attribute read asks the peer for a description of the
+    object (one round trip per remote object: ``Comlink.Proxy.describe``),
+    which tells its properties from its methods. Then ``remote.name`` reads
+    the property ``name`` (one blocking round trip), and a method is
+    returned as a :class:`RemoteMethod` without a round trip. A name that
+    the description does not list (or every name, when the peer cannot
+    describe the object) is read as a property, and when it is none, it is
+    a method, remembered so that later uses of the name take no round trip.
+    ``remote.name = value`` writes a property (blocking). Names that start
+    with two underscores are never remote, nor the Remote's own ``_proxy``,
+    ``_keep``, ``_methods`` and ``_members``.
     Calling the Remote itself calls the remote object (a callback);
     ``new ()`` constructs it (a class). ``Comlink.call ()`` and
     ``Comlink.get ()`` reach remote members that these methods hide."""
 
-    __slots__ = ('_proxy', '_keep', '_methods', '__weakref__')
+    __slots__ = ('_proxy', '_keep', '_methods', '_members', '__weakref__')
 
     def __init__(self, proxy_, keep=None):
         object.__setattr__(self, '_proxy', proxy_)
         object.__setattr__(self, '_keep', keep)
         object.__setattr__(self, '_methods', builtins.set())
+        object.__setattr__(self, '_members', None)
+
+    def _described(self):
+        """The members of the remote object, from its description, or
+        ``None`` when the peer could not describe it."""
+        members = self._members
+        if members is None:
+            try:
+                members = _Members(_describe_async(self._proxy).wait())
+            except GLib.Error:
+                members = False
+            object.__setattr__(self, '_members', members)
+        return members or None
 
     def __getattr__(self, name):
-        if name.startswith('_'):
+        if name.startswith('__'):
             raise AttributeError(name)
         if name in self._methods:
             return RemoteMethod(self, name)
+        members = self._described()
+        if members is not None:
+            if name in members.properties:
+                return _get_async(self._proxy, name).wait()
+            if name in members.methods:
+                self._methods.add(name)
+                return RemoteMethod(self, name)
         try:
             return _get_async(self._proxy, name).wait()
         except GLib.Error as e:
@@ -485,7 +549,7 @@ class Remote:
         return RemoteMethod(self, name)
 
     def __setattr__(self, name, value):
-        if name.startswith('_'):
+        if name.startswith('__') or name in Remote.__slots__:
             raise AttributeError('%s cannot be set on a Comlink.Remote' % name)
         _set_async(self._proxy, name, value).wait()
 
@@ -623,6 +687,16 @@ def set_async(remote, name, value, callback=None, cancellable=None):
     return _set_async(_proxy_of(remote), name, value, callback, cancellable)
 
 
+def describe(remote, cancellable=None):
+    """The description of the remote object, as
+    ``Comlink.Proxy.describe_finish ()`` gives it, unpacked: a dict with
+    ``type``, ``methods`` (name, argument types, result type),
+    ``properties`` (name, type, 1 readable | 2 writable), ``signals``
+    (name, parameter types) and ``complete``. Blocks the first time; the
+    proxy keeps the description."""
+    return _describe_async(_proxy_of(remote), None, cancellable).wait().unpack()
+
+
 def release(remote):
     """Releases the remote object: the peer drops its reference, and every
     later use of @remote fails at once with ``COMLINK_ERROR_CLOSED``."""
@@ -670,7 +744,7 @@ def unsubscribe(remote, subscription):
 
 
 __all__ += ['Pending', 'Remote', 'RemoteMethod', 'wrap', 'unwrap', 'call', 'call_async',
-            'get', 'get_async', 'set', 'set_async', 'release', 'create_endpoint',
+            'get', 'get_async', 'set', 'set_async', 'describe', 'release', 'create_endpoint',
             'subscribe', 'subscribe_async', 'unsubscribe']
 
 
@@ -687,8 +761,25 @@ def current_invocation():
     return stack[-1] if stack else None
 
 
-def _lookup(obj, name, code, what):
-    if not name or name.startswith('_'):
+def _is_allowed(allow, obj, name):
+    """Whether the restriction @allow lets the peer reach @name of @obj. A
+    predicate that raises refuses."""
+    if allow is None:
+        return True
+    try:
+        return bool(allow(name, obj))
+    except Exception:  # noqa: BLE001: a refusal, reported on stderr
+        sys.excepthook(*sys.exc_info())
+        return False
+
+
+def _lookup(obj, name, code, what, allow=None):
+    """The member @name of @obj that a peer may reach: never a name that
+    starts with two underscores (``__class__``, ``__dict__``,
+    ``__globals__``, ...: the ways to the interpreter's internals), and
+    only names that the restriction @allow lets through. A refused member
+    fails as a missing one does."""
+    if not name or name.startswith('__') or not _is_allowed(allow, obj, name):
         raise _comlink_error(code, '%s has no %s “%s”' % (type(obj).__name__, what, name))
     try:
         return getattr(obj, name)
@@ -717,9 +808,9 @@ def _check_arguments(fn, args, name):
         raise _comlink_error(Comlink.Error.INVALID_ARGUMENTS, '“%s”: %s' % (name, e)) from None
 
 
-def _serve_call(obj, member, args):
+def _serve_call(obj, member, args, allow):
     if member:
-        fn = _lookup(obj, member, Comlink.Error.NO_SUCH_METHOD, 'method')
+        fn = _lookup(obj, member, Comlink.Error.NO_SUCH_METHOD, 'method', allow)
     else:
         fn = obj
     if not callable(fn):
@@ -729,8 +820,8 @@ def _serve_call(obj, member, args):
     return fn(*args)
 
 
-def _serve_get(obj, member):
-    value = _lookup(obj, member, Comlink.Error.NO_SUCH_PROPERTY, 'property')
+def _serve_get(obj, member, allow):
+    value = _lookup(obj, member, Comlink.Error.NO_SUCH_PROPERTY, 'property', allow)
     # Methods and classes are not properties: the caller then calls them
     if callable(value):
         raise _comlink_error(Comlink.Error.NO_SUCH_PROPERTY,
@@ -738,8 +829,8 @@ def _serve_get(obj, member):
     return value
 
 
-def _serve_set(obj, member, value):
-    current = _lookup(obj, member, Comlink.Error.NO_SUCH_PROPERTY, 'property')
+def _serve_set(obj, member, value, allow):
+    current = _lookup(obj, member, Comlink.Error.NO_SUCH_PROPERTY, 'property', allow)
     if callable(current):
         raise _comlink_error(Comlink.Error.NO_SUCH_PROPERTY,
                              '%s has no property “%s”, it is a method' % (type(obj).__name__, member))
@@ -751,12 +842,12 @@ def _serve_set(obj, member, value):
             from None
 
 
-def _serve_construct(obj, member, names, args):
-    if member == _ROOT_CONSTRUCTOR and isinstance(obj, type):
+def _serve_construct(obj, member, names, args, allow):
+    if member == _ROOT_CONSTRUCTOR and isinstance(obj, type) and _is_allowed(allow, obj, member):
         cls = obj
         member = obj.__name__
     else:
-        cls = _lookup(obj, member, Comlink.Error.NOT_CONSTRUCTIBLE, 'constructible type')
+        cls = _lookup(obj, member, Comlink.Error.NOT_CONSTRUCTIBLE, 'constructible type', allow)
     if not isinstance(cls, type):
         raise _comlink_error(Comlink.Error.NOT_CONSTRUCTIBLE,
                              '%s has no constructible type “%s”' % (type(obj).__name__, member))
@@ -765,27 +856,110 @@ def _serve_construct(obj, member, names, args):
     else:
         _check_arguments(cls, args, member)
         instance = cls(*args)
-    return proxy(instance) if not isinstance(instance, GObject.Object) else instance
+    return _exposed_for(instance, allow) if not isinstance(instance, GObject.Object) else instance
 
 
-def _serve(root, invocation):
+def _serve(root, invocation, allow=None):
+    """Serves one request on @root, exposed with the restriction @allow."""
     kind = invocation.get_kind()
     obj = root
     for name in invocation.get_path():
-        obj = _lookup(obj, name, Comlink.Error.NO_SUCH_OBJECT, 'object')
+        obj = _lookup(obj, name, Comlink.Error.NO_SUCH_OBJECT, 'object', allow)
     member = invocation.get_member()
     args = _invocation_args(invocation)
 
     if kind == Comlink.InvocationKind.CALL:
-        return _serve_call(obj, member, args)
+        return _serve_call(obj, member, args, allow)
     if kind == Comlink.InvocationKind.GET:
-        return _serve_get(obj, member)
+        return _serve_get(obj, member, allow)
     if kind == Comlink.InvocationKind.SET:
-        _serve_set(obj, member, args[0] if args else None)
+        _serve_set(obj, member, args[0] if args else None, allow)
         return None
     if kind == Comlink.InvocationKind.CONSTRUCT:
-        return _serve_construct(obj, member, list(invocation.get_names()), args)
+        return _serve_construct(obj, member, list(invocation.get_names()), args, allow)
     raise _comlink_error(Comlink.Error.PROTOCOL, 'Unknown request %s' % kind)
+
+
+def _arity(fn):
+    """The number of positional parameters of @fn, or 0 if unknown."""
+    try:
+        parameters = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return 0
+    return sum(1 for p in parameters
+               if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
+
+
+_BINDABLE = (types.FunctionType, staticmethod, classmethod)
+
+
+def _method_of(obj, name, static):
+    """The method @name of @obj as a call would find it, bound without
+    looking it up on @obj (a function of its class binds to it)."""
+    if not isinstance(static, _BINDABLE):
+        return static
+    if isinstance(obj, type):
+        return static.__get__(None, obj)
+    try:
+        own = name in object.__getattribute__(obj, '__dict__')
+    except (AttributeError, TypeError):
+        own = False
+    return static if own else static.__get__(obj, type(obj))
+
+
+def _describe_member(obj, name):
+    """(the method, or None for a property; the property's access) of the
+    member @name of @obj, or None if it has none; found without running
+    it: a property's getter is not called."""
+    try:
+        static = inspect.getattr_static(obj, name)
+    except AttributeError:
+        return None
+    if isinstance(static, property):
+        return None, (_READABLE if static.fget else 0) | (_WRITABLE if static.fset else 0)
+    if isinstance(static, _BINDABLE) or callable(static):
+        return _method_of(obj, name, static), 0
+    if hasattr(type(static), '__get__') and not isinstance(static, type):
+        # Another descriptor (a slot, a cached value): read as GET would
+        try:
+            value = getattr(obj, name)
+        except AttributeError:
+            return None
+        if callable(value):
+            return value, 0
+    return None, _READABLE | _WRITABLE
+
+
+def _describe(obj, allow=None):
+    """The description of a plain Python object, as GET, SET and CALL serve
+    it: callables are methods (their positional parameters of any type),
+    other attributes properties; names that start with two underscores are
+    never reachable, nor those the restriction @allow refuses."""
+    methods, properties = [], []
+    complete = True
+    for name in sorted(n for n in dir(obj) if isinstance(n, str) and n and not n.startswith('__')
+                       and _is_allowed(allow, obj, n)):
+        member = _describe_member(obj, name)
+        if member is None:
+            continue
+        fn, access = member
+        if fn is not None:
+            if len(methods) == _MAX_DESCRIBED:
+                complete = False
+                continue
+            methods.append((name, [_ANY] * _arity(fn), _ANY))
+        else:
+            if len(properties) == _MAX_DESCRIBED:
+                complete = False
+                continue
+            properties.append((name, _ANY, access))
+    return GLib.Variant('a{sv}', {
+        'type': GLib.Variant('s', type(obj).__name__),
+        'methods': GLib.Variant('a(sass)', methods),
+        'properties': GLib.Variant('a(ssu)', properties),
+        'signals': GLib.Variant('a(sas)', []),
+        'complete': GLib.Variant('b', complete),
+    })
 
 
 def _finalizer_of(target):
@@ -807,9 +981,11 @@ class _Exposed(GObject.Object, Comlink.Exposable):
     # PyGObject registers no GType for classes of gi.overrides modules
     __module__ = 'comlink_glib'
 
-    def __init__(self, target):
+    def __init__(self, target, allow=None):
         super().__init__()
         self._target = target
+        # The restriction: a predicate of (name, object), or None
+        self._allow = allow
 
     def do_invoke(self, invocation):
         # A method may make blocking calls: the endpoints go on delivering
@@ -822,8 +998,10 @@ class _Exposed(GObject.Object, Comlink.Exposable):
             stack = _current.stack = []
         stack.append(invocation)
         try:
-            result = _serve(self._target, invocation)
-            value = None if result is None else _to_value(result)
+            result = _serve(self._target, invocation, self._allow)
+            # What it hands out by reference is reached under the same
+            # restriction
+            value = None if result is None else _to_value(result, self._allow)
         except GLib.Error as e:
             _return_exception(invocation, e, e)
         except Exception as e:  # noqa: BLE001: any exception goes to the caller
@@ -832,6 +1010,12 @@ class _Exposed(GObject.Object, Comlink.Exposable):
             invocation.return_value(value)
         finally:
             stack.pop()
+
+    def do_describe(self, path):
+        obj = self._target
+        for name in path:
+            obj = _lookup(obj, name, Comlink.Error.NO_SUCH_OBJECT, 'object', self._allow)
+        return _describe(obj, self._allow)
 
     def do_released(self, connection):
         finalizer = _finalizer_of(self._target)
@@ -842,20 +1026,20 @@ class _Exposed(GObject.Object, Comlink.Exposable):
                 sys.excepthook(*sys.exc_info())
 
 
-# One _Exposed per exposed Python object while it is referenced, so that an
-# object sent twice is one remote object
+# One _Exposed per exposed Python object and restriction while it is
+# referenced, so that an object sent twice is one remote object
 _exposed_lock = threading.Lock()
 _exposed_by_id = {}
 
 
-def _exposed_for(target):
-    key = id(target)
+def _exposed_for(target, allow=None):
+    key = (id(target), id(allow))
     with _exposed_lock:
         ref = _exposed_by_id.get(key)
         exposed = ref() if ref is not None else None
-        if exposed is not None and exposed._target is target:
+        if exposed is not None and exposed._target is target and exposed._allow is allow:
             return exposed
-        exposed = _Exposed(target)
+        exposed = _Exposed(target, allow)
 
         def forget(ref, key=key):
             with _exposed_lock:
@@ -926,22 +1110,57 @@ def proxy(target, return_type=None):
     return _exposed_for(target)
 
 
-def _exposable(obj):
-    return obj if isinstance(obj, GObject.Object) else _exposed_for(obj)
+def _restriction(allow):
+    """The restriction given as @allow, as a predicate of (name, object),
+    or None for none."""
+    if allow is None:
+        return None
+    if isinstance(allow, (str, bytes)):
+        raise TypeError('allow= is a collection of member names or a callable, not one name')
+    if callable(allow):
+        return allow
+    try:
+        names = frozenset(allow)
+    except TypeError:
+        raise TypeError('allow= is a collection of member names or a callable, not %s'
+                        % type(allow).__name__) from None
+    if not all(isinstance(name, str) for name in names):
+        raise TypeError('allow= lists member names (strings)')
+    return lambda name, _obj: name in names
+
+
+_GOBJECT_RESTRICTED = ('allow= applies to plain Python objects; a GObject exposes its '
+                       'properties and action signals')
+
+
+def _exposable(obj, restriction=None):
+    if isinstance(obj, GObject.Object):
+        if restriction is not None:
+            raise TypeError(_GOBJECT_RESTRICTED)
+        return obj
+    return _exposed_for(obj, restriction)
 
 
 _raw_expose = Comlink.expose
 
 
-def expose(obj, endpoint=None):
+def expose(obj, endpoint=None, allow=None):
     """Exposes @obj, a GObject or a plain Python object, as Comlink's
     ``expose ()``.
 
     With an @endpoint, exposes it there and returns the
     ``Comlink.Connection``. Without one, in a subprocess worker, exposes it
     to the parent process and serves it until the parent goes away
-    (``Comlink.Worker.serve_parent``)."""
-    exposed = _exposable(obj)
+    (``Comlink.Worker.serve_parent``).
+
+    @allow restricts what the peer reaches of a plain Python object: a
+    collection of member names, or a callable ``allow (name, obj)`` that
+    returns whether the peer may reach ``obj.name``. It applies to every
+    name the peer uses (each step of a path, and the member it reads,
+    writes, calls or constructs) on @obj and on every object that @obj or
+    those below it hand out by reference. A refused member fails as a
+    missing one does."""
+    exposed = _exposable(obj, _restriction(allow))
     if endpoint is None:
         return Comlink.Worker.serve_parent(exposed)
     return _raw_expose(exposed, endpoint)
@@ -952,12 +1171,19 @@ __all__ += ['current_invocation', 'proxy', 'expose']
 
 class Worker(Comlink.Worker):
     @staticmethod
-    def new_thread(name, setup, *user_data):
+    def new_thread(name, setup, *user_data, allow=None):
         """Starts a thread worker: @setup (called with @user_data in the
         worker's thread) returns the object to expose, a GObject or a plain
-        Python object; it may raise ``GLib.Error`` to fail the start."""
+        Python object; it may raise ``GLib.Error`` to fail the start.
+        @allow restricts what the peer reaches, as in :func:`expose`."""
+        restriction = _restriction(allow)
+
         def run():
-            return _exposable(setup(*user_data))
+            obj = setup(*user_data)
+            if restriction is not None and isinstance(obj, GObject.Object):
+                # The start fails: the worker moves to EXITED with this message
+                raise _comlink_error(Comlink.Error.FAILED, _GOBJECT_RESTRICTED)
+            return _exposable(obj, restriction)
         return Comlink.Worker.new_thread(name, run)
 
 
