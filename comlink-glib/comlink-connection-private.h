@@ -43,6 +43,11 @@ void          _comlink_connection_return (ComlinkConnection *self,
                                           ComlinkInvocation *invocation,
                                           const GValue      *value,
                                           const GError      *error);
+void          _comlink_connection_return_error_full (ComlinkConnection *self,
+                                                     ComlinkInvocation *invocation,
+                                                     const GError      *error,
+                                                     const char        *class_name,
+                                                     const char        *stack);
 void          _comlink_connection_register_proxy (ComlinkConnection  *self,
                                                   ComlinkProxyRecord *record);
 void          _comlink_connection_unregister_proxy (ComlinkConnection  *self,
@@ -71,5 +76,15 @@ guint64 _comlink_connection_subscribe (ComlinkConnection *self,
                                        GTask             *task);
 void    _comlink_connection_unsubscribe (ComlinkConnection *self,
                                          guint64            id);
+
+/* What a peer's ERROR said beyond the GError, kept on the task of the
+ * call that it failed; either may be NULL */
+typedef struct
+{
+  char *class_name;
+  char *stack;
+} ComlinkErrorDetails;
+
+const ComlinkErrorDetails *_comlink_task_get_error_details (GTask *task);
 
 G_END_DECLS

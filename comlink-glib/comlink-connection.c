@@ -679,6 +679,50 @@ _comlink_connection_request (ComlinkConnection  *self,
     watch_cancellable (self, id, g_task_get_cancellable (task));
 }
 
+/* The details of a peer's error live on the task of the call, as long as
+ * it does: a GError has no room for them */
+static GQuark
+error_details_quark (void)
+{
+  static gsize quark = 0;
+
+  if (g_once_init_enter (&quark))
+    g_once_init_leave (&quark, g_quark_from_static_string ("comlink-remote-error-details"));
+
+  return (GQuark) quark;
+}
+
+static void
+error_details_free (gpointer data)
+{
+  ComlinkErrorDetails *details = data;
+
+  g_free (details->class_name);
+  g_free (details->stack);
+  g_free (details);
+}
+
+static void
+task_set_error_details (GTask    *task,
+                        GVariant *body)
+{
+  ComlinkErrorDetails *details = g_new0 (ComlinkErrorDetails, 1);
+
+  if (!_comlink_wire_error_parse_details (body, &details->class_name, &details->stack))
+    {
+      error_details_free (details);
+      return;
+    }
+
+  g_object_set_qdata_full (G_OBJECT (task), error_details_quark (), details, error_details_free);
+}
+
+const ComlinkErrorDetails *
+_comlink_task_get_error_details (GTask *task)
+{
+  return g_object_get_qdata (G_OBJECT (task), error_details_quark ());
+}
+
 static void
 handle_reply (ComlinkConnection *self,
               ComlinkMessage    *message,
@@ -705,7 +749,10 @@ handle_reply (ComlinkConnection *self,
   if (message->type == COMLINK_MESSAGE_ERROR)
     {
       if (call != NULL)
-        g_task_return_error (call->task, _comlink_wire_error_parse (message->body));
+        {
+          task_set_error_details (call->task, message->body);
+          g_task_return_error (call->task, _comlink_wire_error_parse (message->body));
+        }
       g_clear_pointer (&call, pending_call_free);
       return;
     }
@@ -876,7 +923,9 @@ send_answer (ComlinkConnection *self,
              const guint64     *key,
              ComlinkInvocation *invocation,
              const GValue      *value,
-             const GError      *error)
+             const GError      *error,
+             const char        *error_class,
+             const char        *error_stack)
 {
   g_autoptr(GError) local_error = NULL;
   g_autoptr(GUnixFDList) fds = NULL;
@@ -886,7 +935,7 @@ send_answer (ComlinkConnection *self,
   guint64         id = *key;
 
   if (error != NULL)
-    message = _comlink_message_new_error (id, error);
+    message = _comlink_message_new_error_full (id, error, error_class, error_stack);
   else
     {
       GVariant *body = _comlink_value_to_wire (self, value, &fds, &local_error);
@@ -950,7 +999,7 @@ serve_plain_call (ComlinkConnection   *self,
   _comlink_dispatch_emit (target, method, member, args, n_args, NULL, &result, &error);
   /* Takes the id out of the table, unless the connection closed meanwhile
    * and dropped the table */
-  send_answer (self, &key, NULL, G_IS_VALUE (&result) ? &result : NULL, error);
+  send_answer (self, &key, NULL, G_IS_VALUE (&result) ? &result : NULL, error, NULL, NULL);
 
   g_clear_error (&error);
   if (G_IS_VALUE (&result))
@@ -1091,7 +1140,17 @@ _comlink_connection_return (ComlinkConnection *self,
                             const GValue      *value,
                             const GError      *error)
 {
-  send_answer (self, _comlink_invocation_get_id_ptr (invocation), invocation, value, error);
+  send_answer (self, _comlink_invocation_get_id_ptr (invocation), invocation, value, error, NULL, NULL);
+}
+
+void
+_comlink_connection_return_error_full (ComlinkConnection *self,
+                                       ComlinkInvocation *invocation,
+                                       const GError      *error,
+                                       const char        *class_name,
+                                       const char        *stack)
+{
+  send_answer (self, _comlink_invocation_get_id_ptr (invocation), invocation, NULL, error, class_name, stack);
 }
 
 /* A DESCRIBE is answered at once, from the object's class or by an
@@ -1122,7 +1181,7 @@ forwarded_describe_done (GObject      *source,
       g_value_set_variant (&value, description);
     }
   send_answer (forwarded->connection, &forwarded->id, NULL,
-               description != NULL ? &value : NULL, error);
+               description != NULL ? &value : NULL, error, NULL, NULL);
   if (G_IS_VALUE (&value))
     g_value_unset (&value);
 
@@ -1194,7 +1253,7 @@ handle_describe (ComlinkConnection *self,
       g_value_init (&value, G_TYPE_VARIANT);
       g_value_set_variant (&value, description);
     }
-  send_answer (self, &key, NULL, description != NULL ? &value : NULL, error);
+  send_answer (self, &key, NULL, description != NULL ? &value : NULL, error, NULL, NULL);
   if (G_IS_VALUE (&value))
     g_value_unset (&value);
 }

@@ -765,7 +765,15 @@ forward_done (GObject      *source,
     }
 
   if (error != NULL)
-    comlink_invocation_take_error (invocation, error);
+    {
+      const char *class_name;
+      const char *stack;
+
+      /* The answer carries on what the owner said about the error */
+      comlink_proxy_get_error_details (proxy, result, &class_name, &stack);
+      comlink_invocation_return_error_with_details (invocation, error, class_name, stack);
+      g_error_free (error);
+    }
   else
     comlink_invocation_return_value (invocation, value);
   if (value != NULL)

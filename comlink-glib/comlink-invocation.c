@@ -580,6 +580,42 @@ comlink_invocation_return_gerror (ComlinkInvocation *self,
 }
 
 /**
+ * comlink_invocation_return_error_with_details:
+ * @self: a #ComlinkInvocation
+ * @error: the error
+ * @class_name: (nullable): the name of the class of the exception that
+ *   @error stands for, such as `TypeError`, or %NULL
+ * @stack: (nullable): the stack of that exception as text (a JavaScript
+ *   `stack`, a Python traceback), or %NULL
+ *
+ * Answers the request with @error, as
+ * [method@Comlink.Invocation.return_gerror] does, and tells the caller
+ * where it was raised: the caller reads @class_name and @stack with
+ * [method@Comlink.Proxy.get_error_details]. This is how the GJS and
+ * Python bindings send the stack of an exception that an exposed method
+ * raised.
+ *
+ * Both are optional and bounded: a @class_name longer than 256 bytes, and
+ * either one that is empty or not valid UTF-8, is not sent; a @stack
+ * longer than 64 KiB is cut to its first 64 KiB, at a character boundary.
+ * May be called from any thread.
+ *
+ * Since: 1.0
+ */
+void
+comlink_invocation_return_error_with_details (ComlinkInvocation *self,
+                                              const GError      *error,
+                                              const char        *class_name,
+                                              const char        *stack)
+{
+  g_return_if_fail (COMLINK_IS_INVOCATION (self));
+  g_return_if_fail (error != NULL);
+
+  if (claim_answer (self))
+    _comlink_connection_return_error_full (self->connection, self, error, class_name, stack);
+}
+
+/**
  * comlink_invocation_take_error: (skip)
  * @self: a #ComlinkInvocation
  * @error: (transfer full): the error

@@ -93,6 +93,11 @@ COMLINK_AVAILABLE_IN_ALL
 void comlink_invocation_return_gerror (ComlinkInvocation *self,
                                        const GError      *error);
 COMLINK_AVAILABLE_IN_ALL
+void comlink_invocation_return_error_with_details (ComlinkInvocation *self,
+                                                   const GError      *error,
+                                                   const char        *class_name,
+                                                   const char        *stack);
+COMLINK_AVAILABLE_IN_ALL
 void comlink_invocation_take_error (ComlinkInvocation *self,
                                     GError            *error);
 COMLINK_AVAILABLE_IN_ALL

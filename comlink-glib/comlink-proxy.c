@@ -769,6 +769,68 @@ comlink_proxy_call_sync (ComlinkProxy *self,
 }
 
 /**
+ * comlink_proxy_call_sync_with_details:
+ * @self: a #ComlinkProxy
+ * @method: (nullable): the name of the method, or %NULL to call the
+ *   remote object itself
+ * @args: (array length=n_args) (nullable): the arguments
+ * @n_args: the number of arguments
+ * @cancellable: (nullable): a #GCancellable
+ * @class_name: (out) (optional) (nullable) (transfer full): return
+ *   location for the name of the class of the remote exception, or %NULL
+ * @stack: (out) (optional) (nullable) (transfer full): return location
+ *   for the remote stack as text, or %NULL
+ * @error: return location for a #GError
+ *
+ * [method@Comlink.Proxy.call_sync] that also tells, on failure, where the
+ * error was raised, as [method@Comlink.Proxy.get_error_details] tells it
+ * for an asynchronous call. @class_name and @stack are set to %NULL
+ * unless the call fails with an error whose reply carried them; free
+ * them with g_free(). This is for C: bindings make their calls
+ * asynchronously and read the details from the result.
+ *
+ * Returns: (transfer full) (nullable): the return value of the method, or
+ *   %NULL for a method that returns nothing or on error
+ *
+ * Since: 1.0
+ */
+GValue *
+comlink_proxy_call_sync_with_details (ComlinkProxy *self,
+                                      const char   *method,
+                                      const GValue *args,
+                                      guint         n_args,
+                                      GCancellable *cancellable,
+                                      char        **class_name,
+                                      char        **stack,
+                                      GError      **error)
+{
+  const char *remote_class = NULL;
+  const char *remote_stack = NULL;
+  SyncCall    sync;
+  GValue     *ret;
+
+  if (class_name != NULL)
+    *class_name = NULL;
+  if (stack != NULL)
+    *stack = NULL;
+
+  g_return_val_if_fail (COMLINK_IS_PROXY (self), NULL);
+
+  sync_call_begin (self, &sync);
+  comlink_proxy_call_async (self, method, args, n_args, cancellable, sync_call_done, &sync);
+  sync_call_wait (&sync);
+  ret = comlink_proxy_call_finish (self, sync.result, error);
+  comlink_proxy_get_error_details (self, sync.result, &remote_class, &remote_stack);
+  if (class_name != NULL)
+    *class_name = g_strdup (remote_class);
+  if (stack != NULL)
+    *stack = g_strdup (remote_stack);
+  sync_call_end (&sync);
+
+  return ret;
+}
+
+/**
  * comlink_proxy_call_finish_value: (skip)
  * @self: a #ComlinkProxy
  * @result: the #GAsyncResult given to the callback of
@@ -1597,6 +1659,73 @@ comlink_proxy_propagate_value (ComlinkProxy *self,
       g_propagate_error (error, local_error);
       return FALSE;
     }
+
+  return TRUE;
+}
+
+/**
+ * comlink_proxy_get_error_details:
+ * @self: a #ComlinkProxy
+ * @result: the #GAsyncResult given to the callback of an asynchronous
+ *   operation of @self
+ * @class_name: (out) (optional) (nullable) (transfer none): return
+ *   location for the name of the class of the remote exception, or %NULL
+ * @stack: (out) (optional) (nullable) (transfer none): return location for
+ *   the remote stack as text, or %NULL
+ *
+ * Tells where the error of a failed operation was raised, when the peer
+ * said so: a method served by the GJS or Python bindings that throws sends
+ * the class name and the stack of its exception (a JavaScript `stack`, a
+ * Python traceback), and a C method sends what it gives
+ * [method@Comlink.Invocation.return_error_with_details]. The #GError that
+ * the `_finish` function returns has the domain, code and message as
+ * always; a #GError has no room for more.
+ *
+ * It may be called before or after the `_finish` function. The strings
+ * belong to @result and are valid as long as it is: copy them to keep
+ * them longer. Either may be %NULL when the peer sent only the other. An
+ * error that did not come from the peer (a timeout, a cancellation, a
+ * closed connection), a plain error reply, and a successful operation
+ * have no details.
+ *
+ * |[<!-- language="C" -->
+ * const char *stack;
+ *
+ * value = comlink_proxy_call_finish (proxy, result, &error);
+ * if (value == NULL && error != NULL &&
+ *     comlink_proxy_get_error_details (proxy, result, NULL, &stack) && stack != NULL)
+ *   g_printerr ("%s\nremote stack:\n%s\n", error->message, stack);
+ * ]|
+ *
+ * Returns: %TRUE if the peer sent a class name or a stack with the error
+ *   that failed the operation of @result
+ *
+ * Since: 1.0
+ */
+gboolean
+comlink_proxy_get_error_details (ComlinkProxy *self,
+                                 GAsyncResult *result,
+                                 const char  **class_name,
+                                 const char  **stack)
+{
+  const ComlinkErrorDetails *details;
+
+  if (class_name != NULL)
+    *class_name = NULL;
+  if (stack != NULL)
+    *stack = NULL;
+
+  g_return_val_if_fail (COMLINK_IS_PROXY (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  details = _comlink_task_get_error_details (G_TASK (result));
+  if (details == NULL)
+    return FALSE;
+
+  if (class_name != NULL)
+    *class_name = details->class_name;
+  if (stack != NULL)
+    *stack = details->stack;
 
   return TRUE;
 }

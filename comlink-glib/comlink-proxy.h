@@ -53,6 +53,20 @@ GValue *comlink_proxy_call_sync (ComlinkProxy *self,
                                  GError      **error);
 
 COMLINK_AVAILABLE_IN_ALL
+GValue *comlink_proxy_call_sync_with_details (ComlinkProxy *self,
+                                              const char   *method,
+                                              const GValue *args,
+                                              guint         n_args,
+                                              GCancellable *cancellable,
+                                              char        **class_name,
+                                              char        **stack,
+                                              GError      **error);
+COMLINK_AVAILABLE_IN_ALL
+gboolean comlink_proxy_get_error_details (ComlinkProxy *self,
+                                          GAsyncResult *result,
+                                          const char  **class_name,
+                                          const char  **stack);
+COMLINK_AVAILABLE_IN_ALL
 gboolean comlink_proxy_call_finish_value (ComlinkProxy *self,
                                           GAsyncResult *result,
                                           GValue       *value,

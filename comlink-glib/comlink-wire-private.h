@@ -13,6 +13,11 @@ G_BEGIN_DECLS
 #define COMLINK_PROTOCOL_VERSION 1
 #define COMLINK_MESSAGE_TYPE_STRING "((ytt)asv)"
 #define COMLINK_MAX_PATH_LENGTH 64
+/* The body of an ERROR with details: domain, code, message, details */
+#define COMLINK_ERROR_DETAILS_TYPE_STRING "(sisa{sv})"
+/* The bounds of the details of an ERROR, in bytes */
+#define COMLINK_ERROR_MAX_CLASS_NAME 256
+#define COMLINK_ERROR_MAX_STACK (64 * 1024)
 
 /* The numbers are part of the protocol: new kinds get new numbers */
 typedef enum
@@ -120,6 +125,10 @@ ComlinkOutgoing _comlink_message_new_reply (guint64   id,
                                             GVariant *value);
 ComlinkOutgoing _comlink_message_new_error (guint64       id,
                                             const GError *error);
+ComlinkOutgoing _comlink_message_new_error_full (guint64       id,
+                                                 const GError *error,
+                                                 const char   *class_name,
+                                                 const char   *stack);
 ComlinkOutgoing _comlink_message_new_release (guint64 id,
                                               GArray *releases);
 ComlinkOutgoing _comlink_message_new_cancel (guint64 id);
@@ -141,6 +150,12 @@ gboolean   _comlink_wire_check_fds (GVariant *body,
                                     guint     n_fds,
                                     GError  **error);
 GError    *_comlink_wire_error_parse (GVariant *content);
+GVariant  *_comlink_wire_error_new_full (const GError *error,
+                                         const char   *class_name,
+                                         const char   *stack);
+gboolean   _comlink_wire_error_parse_details (GVariant *content,
+                                              char    **class_name,
+                                              char    **stack);
 
 /* The size of the framing offsets of a container of @size bytes in the
  * GVariant serialisation format */

@@ -126,9 +126,11 @@ _comlink_message_check (const ComlinkMessage *message,
       return FALSE;
     }
 
-  /* A NULL body type is a value, which the value layer checks */
+  /* A NULL body type is a value, which the value layer checks; an ERROR
+   * may carry details */
   if (body_types[message->type] != NULL &&
-      !has_type (message->body, body_types[message->type]))
+      !has_type (message->body, body_types[message->type]) &&
+      !(message->type == COMLINK_MESSAGE_ERROR && has_type (message->body, COMLINK_ERROR_DETAILS_TYPE_STRING)))
     {
       g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
                    _ ("Message type %u with a body of type “%s”"),
@@ -518,6 +520,18 @@ _comlink_message_new_error (guint64       id,
                                _comlink_wire_error_new (error));
 }
 
+/* An ERROR with the class name and the stack of the error where the
+ * sender has them and they may travel */
+ComlinkOutgoing
+_comlink_message_new_error_full (guint64       id,
+                                 const GError *error,
+                                 const char   *class_name,
+                                 const char   *stack)
+{
+  return _comlink_message_new (COMLINK_MESSAGE_ERROR, id, 0, NULL,
+                               _comlink_wire_error_new_full (error, class_name, stack));
+}
+
 ComlinkOutgoing
 _comlink_message_new_release (guint64 id,
                               GArray *releases)
@@ -694,18 +708,76 @@ _comlink_wire_check_fds (GVariant *body,
 GVariant *
 _comlink_wire_error_new (const GError *error)
 {
-  const char *domain = g_quark_to_string (error->domain);
-  const char *message = error->message ? error->message : "";
+  return _comlink_wire_error_new_full (error, NULL, NULL);
+}
+
+/* The length of what of @text may travel as a detail of at most
+ * @max_length bytes: all of it, or, if @truncate, its first @max_length
+ * bytes cut back to a character boundary; 0 for none at all (empty, too
+ * long, or not valid UTF-8) */
+static gsize
+detail_length (const char *text,
+               gsize       max_length,
+               gboolean    truncate)
+{
+  gsize length;
+
+  if (text == NULL)
+    return 0;
+
+  length = strnlen (text, max_length + 1);
+  if (length > max_length)
+    {
+      if (!truncate)
+        return 0;
+      length = max_length;
+      while (length > 0 && ((guchar) text[length] & 0xC0) == 0x80)
+        length--;
+    }
+
+  return g_utf8_validate (text, length, NULL) ? length : 0;
+}
+
+/* (sis), or (sisa{sv}) when there are details that may travel: a class
+ * name of at most COMLINK_ERROR_MAX_CLASS_NAME bytes, and the stack, cut
+ * to COMLINK_ERROR_MAX_STACK bytes. See doc/protocol.md, Errors. */
+GVariant *
+_comlink_wire_error_new_full (const GError *error,
+                              const char   *class_name,
+                              const char   *stack)
+{
+  const char     *domain = g_quark_to_string (error->domain);
+  const char     *message = error->message ? error->message : "";
+  gsize           class_length = detail_length (class_name, COMLINK_ERROR_MAX_CLASS_NAME, FALSE);
+  gsize           stack_length = detail_length (stack, COMLINK_ERROR_MAX_STACK, TRUE);
+  GVariantBuilder details;
 
   if (!g_utf8_validate (message, -1, NULL))
     message = "(invalid UTF-8 in error message)";
 
-  return g_variant_new ("(sis)", domain, error->code, message);
+  if (class_length == 0 && stack_length == 0)
+    return g_variant_new ("(sis)", domain, error->code, message);
+
+  g_variant_builder_init (&details, G_VARIANT_TYPE_VARDICT);
+  if (class_length > 0)
+    {
+      g_autofree char *text = g_strndup (class_name, class_length);
+
+      g_variant_builder_add (&details, "{sv}", "class", g_variant_new_string (text));
+    }
+  if (stack_length > 0)
+    {
+      g_autofree char *text = g_strndup (stack, stack_length);
+
+      g_variant_builder_add (&details, "{sv}", "stack", g_variant_new_string (text));
+    }
+
+  return g_variant_new ("(sisa{sv})", domain, error->code, message, &details);
 }
 
 /* Maps a peer's error back to a GError. A domain is used only when its
  * quark already exists in this process: no quark is ever created from
- * what the peer sent. */
+ * what the peer sent. @content is (sis) or (sisa{sv}). */
 GError *
 _comlink_wire_error_parse (GVariant *content)
 {
@@ -714,7 +786,9 @@ _comlink_wire_error_parse (GVariant *content)
   gint32      code;
   GQuark      quark;
 
-  g_variant_get (content, "(&si&s)", &domain, &code, &message);
+  g_variant_get_child (content, 0, "&s", &domain);
+  g_variant_get_child (content, 1, "i", &code);
+  g_variant_get_child (content, 2, "&s", &message);
 
   quark = g_quark_try_string (domain);
   if (quark == 0)
@@ -722,6 +796,50 @@ _comlink_wire_error_parse (GVariant *content)
                         "%s (%s, %d)", message, domain, code);
 
   return g_error_new_literal (quark, code, message);
+}
+
+/* A string detail of the peer, or NULL if it has none or one that this
+ * side refuses: of another type, empty, longer than @max_length, or not
+ * valid UTF-8 */
+static char *
+detail_dup (GVariant   *details,
+            const char *key,
+            gsize       max_length)
+{
+  g_autoptr(GVariant) value = g_variant_lookup_value (details, key, G_VARIANT_TYPE_STRING);
+  const char *text;
+  gsize       length;
+
+  if (value == NULL)
+    return NULL;
+
+  text = g_variant_get_string (value, &length);
+  if (length == 0 || length > max_length || !g_utf8_validate (text, length, NULL))
+    return NULL;
+
+  return g_strndup (text, length);
+}
+
+/* The details of an ERROR body: TRUE with the class name and the stack
+ * (either may be NULL) if it has any that this side accepts. Unknown
+ * keys are ignored. */
+gboolean
+_comlink_wire_error_parse_details (GVariant *content,
+                                   char    **class_name,
+                                   char    **stack)
+{
+  g_autoptr(GVariant) details = NULL;
+
+  *class_name = NULL;
+  *stack = NULL;
+  if (!has_type (content, COMLINK_ERROR_DETAILS_TYPE_STRING))
+    return FALSE;
+
+  details = g_variant_get_child_value (content, 3);
+  *class_name = detail_dup (details, "class", COMLINK_ERROR_MAX_CLASS_NAME);
+  *stack = detail_dup (details, "stack", COMLINK_ERROR_MAX_STACK);
+
+  return *class_name != NULL || *stack != NULL;
 }
 
 /* Whether each list of type names in @entry has at most

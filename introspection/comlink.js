@@ -67,8 +67,13 @@ const HANDLER_TAG = 'comlink-js-handler';
 // Error constructors by code in JS_ERROR_DOMAIN
 const errorTypes = [Error, TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError];
 
+// Marks the errors of this module's own dispatch, which send no stack
+const ownError = Symbol('Comlink.ownError');
+
 function comlinkError(code, message) {
-    return new GLib.Error(ComlinkGI.error_quark(), code, message);
+    const error = new GLib.Error(ComlinkGI.error_quark(), code, message);
+    error[ownError] = true;
+    return error;
 }
 
 function releasedError() {
@@ -355,6 +360,31 @@ function toGError(e) {
     return new GLib.Error(JS_VALUE_DOMAIN, 0, json ?? JSON.stringify(String(e)));
 }
 
+// The class of what an exposed function threw, sent beside the GError:
+// its name, or its constructor's name for a subclass that keeps 'Error'
+function errorClassName(e) {
+    if (e instanceof GLib.Error)
+        return 'GLib.Error';
+    if (!(e instanceof Error))
+        return null;
+    const name = typeof e.name === 'string' ? e.name : '';
+    const ctor = typeof e.constructor?.name === 'string' ? e.constructor.name : '';
+    return (name && name !== 'Error' ? name : ctor || name) || null;
+}
+
+// Answers with what an exposed function threw, its class and its stack
+// beside the GError
+function returnError(invocation, e) {
+    const error = toGError(e);
+    if (e instanceof GLib.Error && e[ownError]) {
+        invocation.return_gerror(error);
+        return;
+    }
+    const stack = (e instanceof Error || e instanceof GLib.Error) && typeof e.stack === 'string'
+        ? e.stack : null;
+    invocation.return_error_with_details(error, errorClassName(e), stack);
+}
+
 // What the caller throws for a GError of the peer
 function fromGError(e) {
     if (!(e instanceof GLib.Error))
@@ -396,11 +426,28 @@ function splitOptions(args) {
     return [args, {cancellable: null, timeout: -1}];
 }
 
-function settle(resolve, reject, finish) {
+// The stack of the peer's exception, when it sent one, goes after the
+// local stack of the error the caller receives
+function withRemoteStack(error, proxy, res) {
+    if (proxy === null || !(error instanceof Error || error instanceof GLib.Error))
+        return error;
+    const [sent, remoteName, remoteStack] = proxy.get_error_details(res);
+    if (!sent)
+        return error;
+    error.remoteName = remoteName;
+    error.remoteStack = remoteStack;
+    if (remoteStack !== null) {
+        const local = typeof error.stack === 'string' ? error.stack.replace(/\n$/, '') : '';
+        error.stack = `${local}\n--- remote ---\n${remoteStack}`;
+    }
+    return error;
+}
+
+function settle(resolve, reject, finish, proxy = null, res = null) {
     try {
         resolve(finish());
     } catch (e) {
-        reject(fromGError(e));
+        reject(withRemoteStack(fromGError(e), proxy, res));
     }
 }
 
@@ -415,14 +462,14 @@ function remoteCall(proxy, method, args) {
         const [values, options] = splitOptions(args);
         const natives = values.map(v => toNative(v));
         proxy.call_full_async(method, natives, options.timeout, options.cancellable,
-            (p, res) => settle(resolve, reject, () => propagateResult(p, res)));
+            (p, res) => settle(resolve, reject, () => propagateResult(p, res), p, res));
     });
 }
 
 function remoteGet(proxy, name) {
     return new Promise((resolve, reject) => {
         proxy.get_async(name, null,
-            (p, res) => settle(resolve, reject, () => propagateResult(p, res)));
+            (p, res) => settle(resolve, reject, () => propagateResult(p, res), p, res));
     });
 }
 
@@ -431,7 +478,7 @@ function remoteSet(proxy, name, value) {
         proxy.set_async(name, toNative(value), null,
             (p, res) => settle(resolve, reject, () => {
                 p.set_finish(res);
-            }));
+            }, p, res));
     });
 }
 
@@ -439,7 +486,7 @@ function remoteConstruct(proxy, args) {
     return new Promise((resolve, reject) => {
         const [values, options] = splitOptions(args);
         proxy.construct_async(null, values.map(v => toNative(v)), options.cancellable,
-            (p, res) => settle(resolve, reject, () => fromNative(p.construct_finish(res))));
+            (p, res) => settle(resolve, reject, () => fromNative(p.construct_finish(res)), p, res));
     });
 }
 
@@ -818,7 +865,7 @@ const Exposed = GObject.registerClass({
             .then(result => answer(invocation, result, this.allow))
             .catch(e => {
                 try {
-                    invocation.return_gerror(toGError(e));
+                    returnError(invocation, e);
                 } catch (inner) {
                     invocation.return_gerror(toGError(inner));
                 }

@@ -19,6 +19,7 @@ import builtins
 import inspect
 import sys
 import threading
+import traceback
 import types
 import weakref
 
@@ -73,7 +74,27 @@ _EXCEPTION_CODES = (
 #: learn that the peer released it (Comlink's ``finalizer``)
 FINALIZER = '__comlink_finalizer__'
 
-__all__ += ['PYTHON_ERROR_DOMAIN', 'PythonError', 'FINALIZER']
+
+
+class RemoteTraceback(Exception):
+    """The traceback of the exception that failed a call in the peer: the
+    ``__cause__`` of the ``GLib.Error`` that the call raises, as
+    ``concurrent.futures.ProcessPoolExecutor`` does with the traceback of a
+    worker, so that an uncaught error prints the remote frames first.
+    ``traceback`` is the text the peer sent (a Python traceback, a
+    JavaScript stack), ``class_name`` the class of its exception, or
+    ``None``."""
+
+    def __init__(self, text, class_name=None):
+        super().__init__(text)
+        self.traceback = text
+        self.class_name = class_name
+
+    def __str__(self):
+        return '\n"""\n%s"""' % self.traceback
+
+
+__all__ += ['PYTHON_ERROR_DOMAIN', 'PythonError', 'FINALIZER', 'RemoteTraceback']
 
 # The access flags of a property in a description
 _READABLE = 1
@@ -94,7 +115,40 @@ _BUILTIN_TYPES = (set, frozenset, complex, range, slice, type(Ellipsis), type(No
 
 
 def _comlink_error(code, message):
-    return GLib.Error(message, 'comlink-error-quark', int(code))
+    error = GLib.Error(message, 'comlink-error-quark', int(code))
+    # The module's own failures send no traceback of its internals
+    error._comlink_own = True
+    return error
+
+
+def _return_exception(invocation, exc, error):
+    """Answers @invocation with @error, and the class and the traceback of
+    @exc beside it"""
+    if getattr(exc, '_comlink_own', False):
+        invocation.return_gerror(error)
+        return
+    cls = type(exc)
+    name = cls.__qualname__ if cls.__module__ == 'builtins' else \
+        '%s.%s' % (cls.__module__, cls.__qualname__)
+    # The frames of this module's dispatch come first, and say nothing
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None and \
+            tb.tb_frame.f_code.co_filename == __file__:
+        tb = tb.tb_next
+    text = ''.join(traceback.format_exception(cls, exc, tb))
+    invocation.return_error_with_details(error, name, text)
+
+
+def _with_remote_cause(error, result):
+    """@error, with the traceback that the peer sent with it (read from
+    @result) as its ``__cause__``"""
+    source = result.get_source_object()
+    if not isinstance(source, Comlink.Proxy):
+        return error
+    sent, class_name, stack = source.get_error_details(result)
+    if sent and stack is not None:
+        error.__cause__ = RemoteTraceback(stack, class_name)
+    return error
 
 
 def _python_error(exc):
@@ -341,7 +395,7 @@ class Pending:
         except GLib.Error as e:
             # Its traceback would keep this frame, and the values of the
             # call, alive for as long as the error is kept
-            self._error = e.with_traceback(None)
+            self._error = _with_remote_cause(e.with_traceback(None), result)
         self._done = True
         callback, self._callback = self._callback, None
         if callback is not None:
@@ -949,9 +1003,9 @@ class _Exposed(GObject.Object, Comlink.Exposable):
             # restriction
             value = None if result is None else _to_value(result, self._allow)
         except GLib.Error as e:
-            invocation.return_gerror(e)
+            _return_exception(invocation, e, e)
         except Exception as e:  # noqa: BLE001: any exception goes to the caller
-            invocation.return_gerror(_python_error(e))
+            _return_exception(invocation, e, _python_error(e))
         else:
             invocation.return_value(value)
         finally:
