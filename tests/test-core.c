@@ -502,6 +502,7 @@ test_values_not_transferable (Fixture *f, gconstpointer data)
   g_value_init (&args[0], G_TYPE_OBJECT);
   g_value_set_object (&args[0], local);
   g_value_init (&args[1], G_TYPE_POINTER);
+  g_value_set_pointer (&args[1], &error); /* a NULL gpointer is a null */
   g_assert_null (call (f->proxy, "add", &error, 2, args));
   g_assert_error (error, COMLINK_ERROR, COMLINK_ERROR_NOT_TRANSFERABLE);
   g_assert_nonnull (strstr (error->message, "gpointer"));
