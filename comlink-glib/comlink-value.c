@@ -8,8 +8,9 @@
  * exported on the connection and travels as its id; a proxy of this same
  * connection travels back as the id of the original object.
  *
- * No value (an unset GValue: void, JavaScript's undefined) travels as
- * NONE and arrives unset; a null (a NULL GVariant, GBytes, GStrv or
+ * No value (an unset GValue: void; JavaScript's undefined, which the
+ * bindings send as the GVariant `m()` Nothing) travels as NONE and
+ * arrives unset; a null (a NULL GVariant, GBytes, GStrv or
  * GError, a NULL gpointer: JavaScript's null, Python's None) travels as
  * NULL and arrives as a NULL gpointer, so that the bindings tell the two
  * apart. A NULL string and a NULL object keep their own forms (`ms`
@@ -61,6 +62,15 @@ check_utf8 (const char *str,
   g_set_error_literal (error, COMLINK_ERROR, COMLINK_ERROR_NOT_TRANSFERABLE,
                        _ ("A string that is not valid UTF-8 cannot be sent"));
   return FALSE;
+}
+
+/* The GVariant `m()` Nothing is how the bindings say "no value" (GJS's
+ * undefined) through GValue APIs, which take no unset GValue: it travels
+ * as NONE */
+static gboolean
+is_undefined (GVariant *variant)
+{
+  return g_variant_is_of_type (variant, G_VARIANT_TYPE ("m()")) && g_variant_n_children (variant) == 0;
 }
 
 static GVariant *
@@ -554,6 +564,8 @@ value_to_wire (ComlinkConnection *connection,
     case G_TYPE_VARIANT:
       if (g_value_get_variant (value) == NULL)
         return g_variant_ref (_comlink_wire_null ());
+      if (is_undefined (g_value_get_variant (value)))
+        return g_variant_ref (_comlink_wire_none ());
       return _comlink_wire_tag (COMLINK_TAG_VARIANT, g_value_get_variant (value));
     case G_TYPE_OBJECT:
       return object_to_wire (connection, g_value_get_object (value), exported, fds, error);

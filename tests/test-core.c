@@ -542,7 +542,7 @@ test_errors (Fixture *f, gconstpointer data)
   g_assert_null (call (f->proxy, "changed", &error, 1, test_args_new (1, G_TYPE_INT, 1)));
   g_assert_error (error, COMLINK_ERROR, COMLINK_ERROR_NO_SUCH_METHOD);
   g_clear_error (&error);
-  g_assert_null (call (f->proxy, "notify", &error, 1, test_args_new (1, G_TYPE_POINTER, NULL)));
+  g_assert_null (call (f->proxy, "notify", &error, 1, test_args_new (1, G_TYPE_POINTER, &error)));
   g_assert_error (error, COMLINK_ERROR, COMLINK_ERROR_NOT_TRANSFERABLE);
   g_clear_error (&error);
   g_assert_null (call (f->proxy, "notify", &error, 1, test_args_new (1, G_TYPE_STRING, "value")));
