@@ -251,6 +251,17 @@ is_null (const GValue *value)
   return G_VALUE_TYPE (value) == G_TYPE_POINTER && g_value_get_pointer (value) == NULL;
 }
 
+/* The type of @value as a message names it */
+static const char *
+type_name_of (const GValue *value)
+{
+  if (!G_IS_VALUE (value))
+    return "void";
+  if (is_null (value))
+    return "null";
+  return G_VALUE_TYPE_NAME (value);
+}
+
 static gboolean
 is_pointer_type (GType type)
 {
@@ -313,7 +324,6 @@ _comlink_value_convert (const GValue *src,
 
   g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_TYPE_MISMATCH,
                _ ("A value of type %s does not convert to %s"),
-               src_type == G_TYPE_INVALID ? "void" : is_null (src) ? "null" : g_type_name (src_type),
-               g_type_name (type));
+               type_name_of (src), g_type_name (type));
   return FALSE;
 }
