@@ -809,7 +809,8 @@ comlink_proxy_call_sync (ComlinkProxy *self,
  *
  * On success, @value holds the return value of the method, or stays unset
  * (`G_IS_VALUE (value)` is %FALSE) for a method that returns nothing, or
- * whose return value was a %NULL #GVariant. On failure it stays unset.
+ * whose return value was a null (a %NULL #GVariant, boxed or pointer, a
+ * JavaScript `null`). On failure it stays unset.
  * Unset it with g_value_unset() when it was set.
  *
  * |[<!-- language="C" -->
