@@ -33,7 +33,7 @@
 #include "comlink-exposable.h"
 #include "comlink-invocation-private.h"
 #include "comlink-private.h"
-#include "comlink-proxy.h"
+#include "comlink-proxy-private.h"
 #include "comlink-value-convert-private.h"
 #include "comlink-wire-private.h"
 
@@ -736,11 +736,9 @@ forward_done (GObject      *source,
   switch (comlink_invocation_get_kind (invocation))
     {
     case COMLINK_INVOCATION_CALL:
-      value = comlink_proxy_call_finish (proxy, result, &error);
-      break;
-
     case COMLINK_INVOCATION_GET:
-      value = comlink_proxy_get_finish (proxy, result, &error);
+      /* Forwarded as it came: a null stays apart from nothing */
+      value = _comlink_proxy_propagate_result (proxy, result, &error);
       break;
 
     case COMLINK_INVOCATION_SET:

@@ -378,7 +378,9 @@ comlink_invocation_get_n_args (ComlinkInvocation *self)
  * @index: the index of an argument
  *
  * Returns: (transfer none): the argument at @index; an unset #GValue
- *   stands for a void or %NULL value
+ *   stands for no value (void, JavaScript's `undefined`), a #GValue
+ *   holding a %NULL %G_TYPE_POINTER for a null (a %NULL #GVariant, boxed
+ *   or pointer, JavaScript's `null`, Python's `None`)
  *
  * Since: 1.0
  */
@@ -434,9 +436,10 @@ comlink_invocation_dup_arg_variant (ComlinkInvocation *self,
  * @index: the index of an argument
  *
  * The type of the argument at @index, without touching its value:
- * %G_TYPE_INVALID for a void or %NULL value, which
- * [method@Comlink.Invocation.get_arg] returns as an unset #GValue. Bindings
- * that cannot take an unset #GValue ask for the type first.
+ * %G_TYPE_INVALID for no value (void, JavaScript's `undefined`), which
+ * [method@Comlink.Invocation.get_arg] returns as an unset #GValue, and
+ * %G_TYPE_POINTER for a null. Bindings that cannot take an unset #GValue
+ * ask for the type first.
  *
  * Returns: the #GType of the argument at @index, or %G_TYPE_INVALID
  *

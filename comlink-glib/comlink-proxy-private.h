@@ -16,5 +16,8 @@ gboolean            _comlink_proxy_get_remote_id (ComlinkProxy      *self,
                                                   ComlinkConnection *connection,
                                                   guint64           *id,
                                                   GError           **error);
+GValue             *_comlink_proxy_propagate_result (ComlinkProxy *self,
+                                                     GAsyncResult *result,
+                                                     GError      **error);
 
 G_END_DECLS

@@ -509,6 +509,30 @@ propagate_value (ComlinkProxy *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/* What C callers see: a null result (a NULL gpointer, the wire's NULL)
+ * folds into nothing, as a NULL GVariant or boxed always did; the
+ * bindings' functions keep the two apart */
+static GValue *
+fold_null (GValue *value)
+{
+  if (value != NULL && G_VALUE_HOLDS (value, G_TYPE_POINTER) && g_value_get_pointer (value) == NULL)
+    g_clear_pointer (&value, value_free);
+
+  return value;
+}
+
+GValue *
+_comlink_proxy_propagate_result (ComlinkProxy *self,
+                                 GAsyncResult *result,
+                                 GError      **error)
+{
+  gpointer tag = g_task_get_source_tag (G_TASK (result));
+
+  g_return_val_if_fail (tag == comlink_proxy_call_async || tag == comlink_proxy_get_async, NULL);
+
+  return propagate_value (self, result, tag, error);
+}
+
 /* For operations whose result is an object of @type: a reply of any other
  * type fails with COMLINK_ERROR_TYPE_MISMATCH */
 static gpointer
@@ -723,7 +747,7 @@ comlink_proxy_call_finish (ComlinkProxy *self,
                            GAsyncResult *result,
                            GError      **error)
 {
-  return propagate_value (self, result, comlink_proxy_call_async, error);
+  return fold_null (propagate_value (self, result, comlink_proxy_call_async, error));
 }
 
 /**
@@ -847,7 +871,8 @@ comlink_proxy_call_sync_with_details (ComlinkProxy *self,
  *
  * On success, @value holds the return value of the method, or stays unset
  * (`G_IS_VALUE (value)` is %FALSE) for a method that returns nothing, or
- * whose return value was a %NULL #GVariant. On failure it stays unset.
+ * whose return value was a null (a %NULL #GVariant, boxed or pointer, a
+ * JavaScript `null`). On failure it stays unset.
  * Unset it with g_value_unset() when it was set.
  *
  * |[<!-- language="C" -->
@@ -883,7 +908,7 @@ comlink_proxy_call_finish_value (ComlinkProxy *self,
   g_return_val_if_fail (value == NULL || !G_IS_VALUE (value), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  ret = propagate_value (self, result, comlink_proxy_call_async, &local_error);
+  ret = fold_null (propagate_value (self, result, comlink_proxy_call_async, &local_error));
   if (local_error != NULL)
     {
       g_propagate_error (error, local_error);
@@ -1600,7 +1625,7 @@ comlink_proxy_get_finish (ComlinkProxy *self,
                           GAsyncResult *result,
                           GError      **error)
 {
-  return propagate_value (self, result, comlink_proxy_get_async, error);
+  return fold_null (propagate_value (self, result, comlink_proxy_get_async, error));
 }
 
 /**
@@ -1745,8 +1770,14 @@ comlink_proxy_get_error_details (ComlinkProxy *self,
  * (GJS), which cannot read every such value from a #GValue without
  * rounding it.
  *
- * Returns: (transfer full) (nullable): the value, or %NULL for nothing
- *   or on error
+ * It also tells nothing from a null, as JavaScript tells `undefined` from
+ * `null`: a result of nothing (a method that returns nothing, a property
+ * that holds `undefined`) comes as a #GValue holding the #GVariant `m()`
+ * Nothing, the form that stands for `undefined` inside arrays and objects
+ * too, while a null comes as a %NULL %G_TYPE_POINTER (or a %NULL object
+ * or string).
+ *
+ * Returns: (transfer full) (nullable): the value, or %NULL on error
  *
  * Since: 1.0
  */
@@ -1758,6 +1789,7 @@ comlink_proxy_propagate_int64_as_variant (ComlinkProxy *self,
   GVariant *variant = NULL;
   gpointer  tag;
   GValue   *value;
+  GError   *local_error = NULL;
 
   g_return_val_if_fail (COMLINK_IS_PROXY (self), NULL);
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
@@ -1765,8 +1797,20 @@ comlink_proxy_propagate_int64_as_variant (ComlinkProxy *self,
   tag = g_task_get_source_tag (G_TASK (result));
   g_return_val_if_fail (tag == comlink_proxy_call_async || tag == comlink_proxy_get_async, NULL);
 
-  value = g_task_propagate_pointer (G_TASK (result), error);
-  if (value == NULL || !G_IS_VALUE (value))
+  value = g_task_propagate_pointer (G_TASK (result), &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, local_error);
+      return NULL;
+    }
+  if (value == NULL)
+    {
+      value = g_new0 (GValue, 1);
+      g_value_init (value, G_TYPE_VARIANT);
+      g_value_take_variant (value, g_variant_ref_sink (g_variant_new_maybe (G_VARIANT_TYPE_UNIT, NULL)));
+      return value;
+    }
+  if (!G_IS_VALUE (value))
     return value;
 
   switch (G_VALUE_TYPE (value))

@@ -6,7 +6,8 @@
  * checks. Numbers convert between types when the value fits (a whole
  * double converts to an integer type, as JavaScript sends them), enums
  * and flags from their nicks, objects to a type they are, and nothing
- * (void, a NULL) to a NULL of any pointer type. No peer is involved:
+ * (void, an unset GValue) and a null (a NULL gpointer) to a NULL of any
+ * pointer type. No peer is involved:
  * these functions hold nothing and touch no connection.
  */
 
@@ -243,6 +244,34 @@ convert_flags (const GValue *src,
   return TRUE;
 }
 
+/* A null as it arrives: a NULL gpointer (the tag NULL) */
+static gboolean
+is_null (const GValue *value)
+{
+  return G_VALUE_TYPE (value) == G_TYPE_POINTER && g_value_get_pointer (value) == NULL;
+}
+
+/* The type of @value as a message names it */
+static const char *
+type_name_of (const GValue *value)
+{
+  if (!G_IS_VALUE (value))
+    return "void";
+  if (is_null (value))
+    return "null";
+  return G_VALUE_TYPE_NAME (value);
+}
+
+static gboolean
+is_pointer_type (GType type)
+{
+  return G_TYPE_IS_OBJECT (type) || G_TYPE_IS_INTERFACE (type) ||
+         G_TYPE_FUNDAMENTAL (type) == G_TYPE_BOXED ||
+         G_TYPE_FUNDAMENTAL (type) == G_TYPE_VARIANT ||
+         G_TYPE_FUNDAMENTAL (type) == G_TYPE_STRING ||
+         G_TYPE_FUNDAMENTAL (type) == G_TYPE_POINTER;
+}
+
 gboolean
 _comlink_value_convert (const GValue *src,
                         GType         type,
@@ -253,13 +282,10 @@ _comlink_value_convert (const GValue *src,
 
   g_assert (!G_IS_VALUE (dest));
 
-  if (src_type == G_TYPE_INVALID)
+  if (src_type == G_TYPE_INVALID || is_null (src))
     {
-      /* Nothing (void, a NULL boxed) converts to a NULL of any pointer type */
-      if (G_TYPE_IS_OBJECT (type) || G_TYPE_IS_INTERFACE (type) ||
-          G_TYPE_FUNDAMENTAL (type) == G_TYPE_BOXED ||
-          G_TYPE_FUNDAMENTAL (type) == G_TYPE_VARIANT ||
-          G_TYPE_FUNDAMENTAL (type) == G_TYPE_STRING)
+      /* Nothing (void) and a null convert to a NULL of any pointer type */
+      if (is_pointer_type (type))
         {
           g_value_init (dest, type);
           return TRUE;
@@ -298,6 +324,6 @@ _comlink_value_convert (const GValue *src,
 
   g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_TYPE_MISMATCH,
                _ ("A value of type %s does not convert to %s"),
-               src_type ? g_type_name (src_type) : "void", g_type_name (type));
+               type_name_of (src), g_type_name (type));
   return FALSE;
 }

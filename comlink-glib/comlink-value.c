@@ -8,6 +8,14 @@
  * exported on the connection and travels as its id; a proxy of this same
  * connection travels back as the id of the original object.
  *
+ * No value (an unset GValue: void; JavaScript's undefined, which the
+ * bindings send as the GVariant `m()` Nothing) travels as NONE and
+ * arrives unset; a null (a NULL GVariant, GBytes, GStrv or
+ * GError, a NULL gpointer: JavaScript's null, Python's None) travels as
+ * NULL and arrives as a NULL gpointer, so that the bindings tell the two
+ * apart. A NULL string and a NULL object keep their own forms (`ms`
+ * nothing, object 0).
+ *
  * Receiving is two steps: _comlink_value_from_wire gives the value its
  * natural GValue type (a received object becomes a ComlinkProxy, a
  * reference back becomes the original object), and _comlink_value_convert
@@ -54,6 +62,15 @@ check_utf8 (const char *str,
   g_set_error_literal (error, COMLINK_ERROR, COMLINK_ERROR_NOT_TRANSFERABLE,
                        _ ("A string that is not valid UTF-8 cannot be sent"));
   return FALSE;
+}
+
+/* The GVariant `m()` Nothing is how the bindings say "no value" (GJS's
+ * undefined) through GValue APIs, which take no unset GValue: it travels
+ * as NONE */
+static gboolean
+is_undefined (GVariant *variant)
+{
+  return g_variant_is_of_type (variant, G_VARIANT_TYPE ("m()")) && g_variant_n_children (variant) == 0;
 }
 
 static GVariant *
@@ -439,7 +456,7 @@ boxed_to_wire (ComlinkConnection *connection,
       const char * const *strv = boxed;
 
       if (strv == NULL)
-        return g_variant_ref (_comlink_wire_none ());
+        return g_variant_ref (_comlink_wire_null ());
       for (guint i = 0; strv[i] != NULL; i++)
         if (!check_utf8 (strv[i], error))
           return NULL;
@@ -449,7 +466,7 @@ boxed_to_wire (ComlinkConnection *connection,
   if (type == G_TYPE_BYTES)
     {
       if (boxed == NULL)
-        return g_variant_ref (_comlink_wire_none ());
+        return g_variant_ref (_comlink_wire_null ());
       if (fds != NULL && _comlink_endpoint_sends_as_memfd (comlink_connection_get_endpoint (connection), boxed))
         {
           if (*fds == NULL)
@@ -463,7 +480,7 @@ boxed_to_wire (ComlinkConnection *connection,
   if (type == G_TYPE_ERROR)
     {
       if (boxed == NULL)
-        return g_variant_ref (_comlink_wire_none ());
+        return g_variant_ref (_comlink_wire_null ());
       return _comlink_wire_tag (COMLINK_TAG_ERROR, _comlink_wire_error_new (boxed));
     }
 
@@ -546,6 +563,8 @@ value_to_wire (ComlinkConnection *connection,
       return flags_to_wire (value, error);
     case G_TYPE_VARIANT:
       if (g_value_get_variant (value) == NULL)
+        return g_variant_ref (_comlink_wire_null ());
+      if (is_undefined (g_value_get_variant (value)))
         return g_variant_ref (_comlink_wire_none ());
       return _comlink_wire_tag (COMLINK_TAG_VARIANT, g_value_get_variant (value));
     case G_TYPE_OBJECT:
@@ -558,6 +577,13 @@ value_to_wire (ComlinkConnection *connection,
       return NULL;
     case G_TYPE_BOXED:
       return boxed_to_wire (connection, value, fds, error);
+    case G_TYPE_POINTER:
+      /* A NULL gpointer is what GJS and PyGObject make of a bare null */
+      if (type == G_TYPE_POINTER && g_value_get_pointer (value) == NULL)
+        return g_variant_ref (_comlink_wire_null ());
+      g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_NOT_TRANSFERABLE,
+                   _ ("A value of type %s cannot be sent"), g_type_name (type));
+      return NULL;
     default:
       g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_NOT_TRANSFERABLE,
                    _ ("A value of type %s cannot be sent"), g_type_name (type));
@@ -632,6 +658,10 @@ tagged_from_wire (ComlinkConnection *connection,
   switch (tag)
     {
     case COMLINK_TAG_NONE:
+      return TRUE;
+
+    case COMLINK_TAG_NULL:
+      g_value_init (value, G_TYPE_POINTER);
       return TRUE;
 
     case COMLINK_TAG_VARIANT:

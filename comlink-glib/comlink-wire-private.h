@@ -42,7 +42,7 @@ typedef enum
 /* Tags of values that are not plain basic values: (yv) */
 typedef enum
 {
-  COMLINK_TAG_NONE = 1, /* ()      no value: void, a NULL boxed or GVariant */
+  COMLINK_TAG_NONE = 1, /* ()      no value: void, an unset GValue */
   COMLINK_TAG_VARIANT,  /* any     a GVariant carried as is */
   COMLINK_TAG_BYTES,    /* ay      GBytes */
   COMLINK_TAG_FLOAT,    /* d       a gfloat */
@@ -59,7 +59,9 @@ typedef enum
   COMLINK_TAG_MEMFD,    /* (th)    GBytes in a sealed memfd: size, index */
   COMLINK_TAG_SOCKET,   /* h       an endpoint that moved to the receiver: a
                          *         Unix socket carrying its stream, by index */
-  COMLINK_TAG_LAST = COMLINK_TAG_SOCKET,
+  COMLINK_TAG_NULL,     /* ()      a null value: a NULL GVariant, GBytes, GStrv
+                         *         or GError, a NULL gpointer */
+  COMLINK_TAG_LAST = COMLINK_TAG_NULL,
 } ComlinkTag;
 
 /* A message of the peer, as the connection handles it. The endpoint that
@@ -118,6 +120,7 @@ GVariant       *_comlink_message_new_path (const char       *const *path,
                                            const char         *member);
 GVariant       *_comlink_wire_unit (void);
 GVariant       *_comlink_wire_none (void);
+GVariant       *_comlink_wire_null (void);
 ComlinkOutgoing _comlink_message_new_hello (void);
 gboolean        _comlink_message_check_hello (const ComlinkMessage *message,
                                               GError              **error);

@@ -62,6 +62,7 @@ static const char *tag_types[COMLINK_TAG_LAST + 1] = {
   [COMLINK_TAG_FDS] = "(sah)",
   [COMLINK_TAG_MEMFD] = "(th)",
   [COMLINK_TAG_SOCKET] = "h",
+  [COMLINK_TAG_NULL] = "()",
 };
 
 void
@@ -88,6 +89,7 @@ static struct
   GVariant *empty_path;
   GVariant *unit;
   GVariant *none;
+  GVariant *null;
   GVariant *keep_alive[4];
 } constants;
 
@@ -103,6 +105,7 @@ ensure_constants (void)
       constants.empty_path = g_variant_ref_sink (g_variant_new_strv (NULL, 0));
       constants.unit = g_variant_ref_sink (g_variant_new_tuple (NULL, 0));
       constants.none = g_variant_ref_sink (_comlink_wire_tag (COMLINK_TAG_NONE, constants.unit));
+      constants.null = g_variant_ref_sink (_comlink_wire_tag (COMLINK_TAG_NULL, constants.unit));
       cancel = _comlink_message_new (COMLINK_MESSAGE_CANCEL, 0, 0, constants.empty_path, constants.unit);
       constants.keep_alive[0] = g_variant_ref_sink (_comlink_message_build (&cancel));
       _comlink_outgoing_clear (&cancel);
@@ -471,6 +474,15 @@ _comlink_wire_none (void)
 {
   ensure_constants ();
   return constants.none;
+}
+
+/* A null value, told apart from no value for the bindings (JavaScript's
+ * null and undefined); C receives both as a NULL of any pointer type */
+GVariant *
+_comlink_wire_null (void)
+{
+  ensure_constants ();
+  return constants.null;
 }
 
 ComlinkOutgoing

@@ -158,8 +158,10 @@ function notTransferable(what) {
 // Writes a JS value as a GVariant, for values inside arrays and objects
 // and for the values of transfer handlers.
 function toVariant(v) {
-    if (v === null || v === undefined)
+    if (v === null)
         return new GLib.Variant('mv', null);
+    if (v === undefined)
+        return new GLib.Variant('m()', null);
     switch (typeof v) {
     case 'boolean':
         return new GLib.Variant('b', v);
@@ -192,11 +194,11 @@ function toVariant(v) {
     if (Array.isArray(v))
         return new GLib.Variant('av', v.map(toVariant));
 
+    // A property that holds undefined is carried, as structured cloning
+    // does (JSON would leave it out)
     const dict = {};
-    for (const [key, item] of Object.entries(v)) {
-        if (item !== undefined)
-            dict[key] = toVariant(item);
-    }
+    for (const [key, item] of Object.entries(v))
+        dict[key] = toVariant(item);
     return new GLib.Variant('a{sv}', dict);
 }
 
@@ -210,7 +212,12 @@ function toNative(v, allow = null) {
     if (proxyState !== undefined)
         return proxyState.family.proxyFor(proxyState.path);
 
-    if (v === null || v === undefined)
+    // undefined is no value (the wire's NONE), which a GValue argument
+    // says as the GVariant m() Nothing; null is a NULL GVariant, which
+    // travels as the wire's NULL
+    if (v === undefined)
+        return gvalue(GObject.TYPE_VARIANT, 'set_variant', toVariant(undefined));
+    if (v === null)
         return gvalue(GObject.TYPE_VARIANT, 'set_variant', null);
     switch (typeof v) {
     case 'boolean':
@@ -274,6 +281,8 @@ function fromVariant(variant) {
     }
     if (type === 'v')
         return fromVariant(variant.get_variant());
+    if (type === 'm()' && variant.get_maybe() === null)
+        return undefined;
     if (type.startsWith('m')) {
         const child = variant.get_maybe();
         return child === null ? null : fromVariant(child);
@@ -327,10 +336,11 @@ function invocationArgs(invocation) {
     const n = invocation.get_n_args();
     const args = [];
     for (let i = 0; i < n; i++) {
-        // GType 0 (void or NULL) comes as null; GJS cannot read such a GValue
+        // GType 0 (no value) is undefined; GJS cannot read such a GValue.
+        // A null comes as a NULL gpointer, which GJS reads as null.
         const type = invocation.get_arg_type(i);
         if (!type)
-            args.push(null);
+            args.push(undefined);
         else if (INT64_GTYPES.includes(type))
             args.push(int64FromVariant(invocation.dup_arg_variant(i)));
         else
@@ -452,7 +462,7 @@ function settle(resolve, reject, finish, proxy = null, res = null) {
 }
 
 // The result of a call or a read; a 64-bit integer comes as a GVariant,
-// read exactly
+// read exactly, and nothing as the GVariant m() Nothing, read as undefined
 function propagateResult(proxy, res) {
     return fromNative(proxy.propagate_int64_as_variant(res));
 }
@@ -841,9 +851,9 @@ function describe(object, allow) {
 }
 
 function answer(invocation, result, allow) {
-    // undefined too travels as nothing; GJS turns a bare null into a
-    // gpointer GValue, which cannot travel. An object handed out by
-    // reference is reached under the same restriction.
+    // undefined travels as nothing and null as a null (see toNative()).
+    // An object handed out by reference is reached under the same
+    // restriction.
     invocation.return_value(toNative(result, allow));
 }
 

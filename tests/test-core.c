@@ -502,6 +502,7 @@ test_values_not_transferable (Fixture *f, gconstpointer data)
   g_value_init (&args[0], G_TYPE_OBJECT);
   g_value_set_object (&args[0], local);
   g_value_init (&args[1], G_TYPE_POINTER);
+  g_value_set_pointer (&args[1], &error); /* a NULL gpointer is a null */
   g_assert_null (call (f->proxy, "add", &error, 2, args));
   g_assert_error (error, COMLINK_ERROR, COMLINK_ERROR_NOT_TRANSFERABLE);
   g_assert_nonnull (strstr (error->message, "gpointer"));
@@ -541,7 +542,7 @@ test_errors (Fixture *f, gconstpointer data)
   g_assert_null (call (f->proxy, "changed", &error, 1, test_args_new (1, G_TYPE_INT, 1)));
   g_assert_error (error, COMLINK_ERROR, COMLINK_ERROR_NO_SUCH_METHOD);
   g_clear_error (&error);
-  g_assert_null (call (f->proxy, "notify", &error, 1, test_args_new (1, G_TYPE_POINTER, NULL)));
+  g_assert_null (call (f->proxy, "notify", &error, 1, test_args_new (1, G_TYPE_POINTER, &error)));
   g_assert_error (error, COMLINK_ERROR, COMLINK_ERROR_NOT_TRANSFERABLE);
   g_clear_error (&error);
   g_assert_null (call (f->proxy, "notify", &error, 1, test_args_new (1, G_TYPE_STRING, "value")));

@@ -100,6 +100,12 @@ const api = {
         });
     },
     never: () => new Promise(() => {}),
+    // undefined and null, kept apart (test-null-values.js)
+    undefinedProp: undefined,
+    nullProp: null,
+    returnsNothing() {},
+    returnsNull: () => null,
+    kindOf: (...args) => args.map(v => v === undefined ? 'undefined' : v === null ? 'null' : typeof v),
 };
 
 // With the argument `restricted`, the parent may reach only these

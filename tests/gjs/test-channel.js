@@ -331,7 +331,7 @@ test('values convert both ways', async () => {
     for (const value of cases)
         assertEqual(await api.echo(value), value, `echo ${JSON.stringify(value)}`);
     assertEqual(await api.echo(null), null);
-    assertEqual(await api.echo(undefined), null, 'undefined arrives as null');
+    assertEqual(await api.echo(undefined), undefined, 'undefined arrives as undefined');
     assertEqual(await api.typeOf(null), 'null');
     assertEqual(await api.typeOf([1]), 'array');
     assertEqual(await api.typeOf(7), 'number');

@@ -3,12 +3,13 @@
 """A subprocess worker of the Python tests: exposes a Calc GObject
 (``child.py gobject``) or a plain Service object (``child.py plain``) to
 its parent with Comlink.expose and serves it until the parent goes away.
-``child.py restricted`` exposes the Service with an allow list."""
+``child.py restricted`` exposes the Service with an allow list,
+``child.py nulls`` a Nulls GObject."""
 
 import os
 import sys
 
-from objects import Calc, Comlink, GLib, Service
+from objects import Calc, Comlink, GLib, Nulls, Service
 
 
 class ChildService(Service):
@@ -32,7 +33,10 @@ RESTRICTED_ALLOW = ['add', 'echo', '_secret', 'make_thing', 'name', 'Counter', '
 
 
 def main():
-    obj = Calc() if sys.argv[1:] == ['gobject'] else ChildService()
+    if sys.argv[1:] == ['nulls']:
+        obj = Nulls()
+    else:
+        obj = Calc() if sys.argv[1:] == ['gobject'] else ChildService()
     allow = RESTRICTED_ALLOW if sys.argv[1:] == ['restricted'] else None
     try:
         Comlink.expose(obj, allow=allow)

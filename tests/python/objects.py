@@ -97,6 +97,32 @@ class Calc(GObject.Object):
         return leaf
 
 
+class Nulls(GObject.Object):
+    """Methods that return nothing (the wire's NONE) or a null (NULL), and
+    one that tells what it received."""
+    __gtype_name__ = 'PyTestNulls'
+
+    @GObject.Signal(flags=ACTION)
+    def nothing(self):
+        pass
+
+    @GObject.Signal(flags=ACTION, return_type=GLib.Variant)
+    def null_variant(self):
+        return None
+
+    @GObject.Signal(flags=ACTION, return_type=GObject.TYPE_STRV)
+    def null_strv(self):
+        return None
+
+    @GObject.Signal(flags=ACTION, return_type=str)
+    def null_string(self):
+        return None
+
+    @GObject.Signal(flags=ACTION, return_type=str, arg_types=(GLib.Variant,))
+    def variant_is_null(self, variant):
+        return 'null' if variant is None else variant.get_type_string()
+
+
 class Counter:
     """A plain class that the peer can construct."""
 

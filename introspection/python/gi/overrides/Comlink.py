@@ -1001,7 +1001,7 @@ class _Exposed(GObject.Object, Comlink.Exposable):
             result = _serve(self._target, invocation, self._allow)
             # What it hands out by reference is reached under the same
             # restriction
-            value = None if result is None else _to_value(result, self._allow)
+            value = _to_value(result, self._allow)
         except GLib.Error as e:
             _return_exception(invocation, e, e)
         except Exception as e:  # noqa: BLE001: any exception goes to the caller
