@@ -175,6 +175,36 @@ comlink_endpoint_get_context (ComlinkEndpoint *self)
   return priv->context;
 }
 
+/* What every send checks: the endpoint is open, and carries descriptors
+ * if there are any (an empty @fd_list becomes none) */
+static gboolean
+can_send (ComlinkEndpoint *self,
+          GUnixFDList    **fd_list,
+          GError         **error)
+{
+  ComlinkEndpointPrivate *priv = comlink_endpoint_get_instance_private (self);
+
+  if (*fd_list != NULL && g_unix_fd_list_get_length (*fd_list) == 0)
+    *fd_list = NULL;
+
+  if (g_atomic_int_get (&priv->closed))
+    {
+      g_set_error_literal (error, COMLINK_ERROR, COMLINK_ERROR_CLOSED,
+                           _ ("The endpoint is closed"));
+      return FALSE;
+    }
+
+  if (*fd_list != NULL && !comlink_endpoint_can_send_fds (self))
+    {
+      g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_NOT_TRANSFERABLE,
+                   _ ("An endpoint of type %s cannot carry file descriptors"),
+                   G_OBJECT_TYPE_NAME (self));
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
 /**
  * comlink_endpoint_send:
  * @self: a #ComlinkEndpoint
@@ -221,7 +251,6 @@ comlink_endpoint_send_with_fds (ComlinkEndpoint *self,
                                 GUnixFDList     *fd_list,
                                 GError         **error)
 {
-  ComlinkEndpointPrivate *priv = comlink_endpoint_get_instance_private (self);
   g_autoptr(GVariant) owned = NULL;
 
   g_return_val_if_fail (COMLINK_IS_ENDPOINT (self), FALSE);
@@ -231,23 +260,8 @@ comlink_endpoint_send_with_fds (ComlinkEndpoint *self,
 
   owned = g_variant_ref_sink (message);
 
-  if (fd_list != NULL && g_unix_fd_list_get_length (fd_list) == 0)
-    fd_list = NULL;
-
-  if (g_atomic_int_get (&priv->closed))
-    {
-      g_set_error_literal (error, COMLINK_ERROR, COMLINK_ERROR_CLOSED,
-                           _ ("The endpoint is closed"));
-      return FALSE;
-    }
-
-  if (fd_list != NULL && !comlink_endpoint_can_send_fds (self))
-    {
-      g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_NOT_TRANSFERABLE,
-                   _ ("An endpoint of type %s cannot carry file descriptors"),
-                   G_OBJECT_TYPE_NAME (self));
-      return FALSE;
-    }
+  if (!can_send (self, &fd_list, error))
+    return FALSE;
 
   return COMLINK_ENDPOINT_GET_CLASS (self)->send (self, owned, fd_list, error);
 }
@@ -261,29 +275,13 @@ _comlink_endpoint_send_message (ComlinkEndpoint       *self,
                                 GUnixFDList           *fd_list,
                                 GError               **error)
 {
-  ComlinkEndpointPrivate      *priv = comlink_endpoint_get_instance_private (self);
   ComlinkEndpointClassPrivate *klass_priv = _comlink_endpoint_class_get_private (COMLINK_ENDPOINT_GET_CLASS (self));
 
   if (klass_priv->send_message == NULL)
     return comlink_endpoint_send_with_fds (self, _comlink_message_build (message), fd_list, error);
 
-  if (fd_list != NULL && g_unix_fd_list_get_length (fd_list) == 0)
-    fd_list = NULL;
-
-  if (g_atomic_int_get (&priv->closed))
-    {
-      g_set_error_literal (error, COMLINK_ERROR, COMLINK_ERROR_CLOSED,
-                           _ ("The endpoint is closed"));
-      return FALSE;
-    }
-
-  if (fd_list != NULL && !comlink_endpoint_can_send_fds (self))
-    {
-      g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_NOT_TRANSFERABLE,
-                   _ ("An endpoint of type %s cannot carry file descriptors"),
-                   G_OBJECT_TYPE_NAME (self));
-      return FALSE;
-    }
+  if (!can_send (self, &fd_list, error))
+    return FALSE;
 
   return klass_priv->send_message (self, message, fd_list, error);
 }

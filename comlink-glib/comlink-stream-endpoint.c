@@ -1099,6 +1099,31 @@ add_refs_locked (ComlinkStreamEndpoint *self,
     }
 }
 
+/* The kernel takes at most MAX_FDS descriptors in one send */
+static gboolean
+fds_fit (GUnixFDList *fd_list,
+         GError     **error)
+{
+  if (fd_list != NULL && g_unix_fd_list_get_length (fd_list) > MAX_FDS)
+    {
+      g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_LIMIT_EXCEEDED,
+                   _ ("A message with %d file descriptors (the limit is %d)"),
+                   g_unix_fd_list_get_length (fd_list), MAX_FDS);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+set_too_large_error (GError **error,
+                     gsize    size,
+                     guint64  max)
+{
+  g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_LIMIT_EXCEEDED,
+               _ ("A message of %" G_GSIZE_FORMAT " bytes is larger than the limit of %" G_GUINT64_FORMAT),
+               size, max);
+}
+
 /* Appends a frame of @boxed, @size bytes, with @fds, to what waits to be
  * written: written there by the wire layer, large byte arrays referenced
  * rather than copied; or, if @data is given, copied from it but for its
@@ -1205,21 +1230,13 @@ comlink_stream_endpoint_send (ComlinkEndpoint *endpoint,
     }
   size = g_variant_get_size (boxed);
 
-  /* The kernel takes at most this many descriptors in one send */
-  if (fd_list != NULL && g_unix_fd_list_get_length (fd_list) > MAX_FDS)
-    {
-      g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_LIMIT_EXCEEDED,
-                   _ ("A message with %d file descriptors (the limit is %d)"),
-                   g_unix_fd_list_get_length (fd_list), MAX_FDS);
-      return FALSE;
-    }
+  if (!fds_fit (fd_list, error))
+    return FALSE;
 
   g_mutex_lock (&self->mutex);
   if (size > self->max_message_size)
     {
-      g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_LIMIT_EXCEEDED,
-                   _ ("A message of %" G_GSIZE_FORMAT " bytes is larger than the limit of %" G_GUINT64_FORMAT),
-                   size, self->max_message_size);
+      set_too_large_error (error, size, self->max_message_size);
       g_mutex_unlock (&self->mutex);
       return FALSE;
     }
@@ -1309,14 +1326,8 @@ comlink_stream_endpoint_send_message (ComlinkEndpoint       *endpoint,
       return comlink_stream_endpoint_send (endpoint, built, fd_list, error);
     }
 
-  /* The kernel takes at most this many descriptors in one send */
-  if (fd_list != NULL && g_unix_fd_list_get_length (fd_list) > MAX_FDS)
-    {
-      g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_LIMIT_EXCEEDED,
-                   _ ("A message with %d file descriptors (the limit is %d)"),
-                   g_unix_fd_list_get_length (fd_list), MAX_FDS);
-      return FALSE;
-    }
+  if (!fds_fit (fd_list, error))
+    return FALSE;
 
   g_mutex_lock (&self->mutex);
   direct = fd_list == NULL && self->writing == NULL && self->outgoing->len + self->outgoing_extra == 0 &&
@@ -1346,9 +1357,7 @@ comlink_stream_endpoint_send_message (ComlinkEndpoint       *endpoint,
       g_array_set_size (self->outgoing_refs, first_ref - (gap.skip > 0 ? 1 : 0));
       g_byte_array_set_size (self->outgoing, start);
       self->outgoing_extra = start_extra;
-      g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_LIMIT_EXCEEDED,
-                   _ ("A message of %" G_GSIZE_FORMAT " bytes is larger than the limit of %" G_GUINT64_FORMAT),
-                   size, self->max_message_size);
+      set_too_large_error (error, size, self->max_message_size);
       g_mutex_unlock (&self->mutex);
       return FALSE;
     }
