@@ -1006,6 +1006,35 @@ serve_plain_call (ComlinkConnection   *self,
     g_value_unset (&result);
 }
 
+/* A request needs an id of its own: none, or one in use, is a protocol
+ * error; returns FALSE then */
+static gboolean
+request_id_ok (ComlinkConnection *self,
+               ComlinkMessage    *message)
+{
+  gboolean duplicate;
+
+  if (message->id == 0)
+    {
+      protocol_error (self, g_error_new_literal (COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
+                                                 _ ("A request without a call id")));
+      return FALSE;
+    }
+
+  g_mutex_lock (&self->mutex);
+  duplicate = g_hash_table_contains (self->invocations, &message->id);
+  g_mutex_unlock (&self->mutex);
+  if (duplicate)
+    {
+      protocol_error (self, g_error_new (COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
+                                         _ ("Call id %llu is already in use"),
+                                         (unsigned long long) message->id));
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
 static void
 handle_request (ComlinkConnection *self,
                 ComlinkMessage    *message,
@@ -1016,34 +1045,20 @@ handle_request (ComlinkConnection *self,
   GError               *error = NULL;
   GValue               *args = NULL;
   guint                 n_args = 0;
-  gboolean              duplicate;
   gboolean              over_limit;
   char                **names = NULL;
   char                **prefix;
   char                 *member = NULL;
   ComlinkInvocationKind kind;
 
-  if (message->id == 0)
-    {
-      protocol_error (self, g_error_new_literal (COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
-                                                 _ ("A request without a call id")));
-      return;
-    }
+  if (!request_id_ok (self, message))
+    return;
 
   target = lookup_target (self, message);
 
   g_mutex_lock (&self->mutex);
-  duplicate = g_hash_table_contains (self->invocations, &message->id);
   over_limit = g_hash_table_size (self->invocations) >= self->max_pending_calls;
   g_mutex_unlock (&self->mutex);
-
-  if (duplicate)
-    {
-      protocol_error (self, g_error_new (COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
-                                         _ ("Call id %llu is already in use"),
-                                         (unsigned long long) message->id));
-      return;
-    }
 
   if (over_limit || target == NULL)
     {
@@ -1198,27 +1213,11 @@ handle_describe (ComlinkConnection *self,
   g_autoptr(ComlinkProxy) forward = NULL;
   g_autoptr(GVariant) description = NULL;
   g_autoptr(GError) error = NULL;
-  GValue   value = G_VALUE_INIT;
-  guint64  key = message->id;
-  gboolean duplicate;
+  GValue  value = G_VALUE_INIT;
+  guint64 key = message->id;
 
-  if (message->id == 0)
-    {
-      protocol_error (self, g_error_new_literal (COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
-                                                 _ ("A request without a call id")));
-      return;
-    }
-
-  g_mutex_lock (&self->mutex);
-  duplicate = g_hash_table_contains (self->invocations, &message->id);
-  g_mutex_unlock (&self->mutex);
-  if (duplicate)
-    {
-      protocol_error (self, g_error_new (COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
-                                         _ ("Call id %llu is already in use"),
-                                         (unsigned long long) message->id));
-      return;
-    }
+  if (!request_id_ok (self, message))
+    return;
 
   target = lookup_target (self, message);
   if (target == NULL)
