@@ -792,23 +792,38 @@ handle_reply (ComlinkConnection *self,
  * through _comlink_connection_return(), now or later, and a CANCEL of the
  * peer fires its cancellable. */
 
-/* Decodes the values of an "av" */
+/* Decodes the values of an "av"; plain numbers and booleans of one that
+ * lies in a checked frame (@in_frame) are read where they are */
 static gboolean
 decode_values (ComlinkConnection *self,
                GVariant          *array,
+               gboolean           in_frame,
                GUnixFDList       *fds,
                GValue           **values_out,
                guint             *n_values_out,
                GError           **error)
 {
-  guint   n_values = g_variant_n_children (array);
-  GValue *values = g_new0 (GValue, MAX (n_values, 1));
+  ComlinkWireArray in_place;
+  guint            n_values = g_variant_n_children (array);
+  GValue          *values = g_new0 (GValue, MAX (n_values, 1));
+
+  in_frame = in_frame && G_BYTE_ORDER == G_LITTLE_ENDIAN;
+  if (in_frame)
+    {
+      _comlink_wire_array_init (&in_place, array);
+      g_assert (in_place.n == n_values);
+    }
 
   for (guint i = 0; i < n_values; i++)
     {
-      g_autoptr(GVariant) boxed = g_variant_get_child_value (array, i);
-      g_autoptr(GVariant) wire = g_variant_get_variant (boxed);
+      g_autoptr(GVariant) boxed = NULL;
+      g_autoptr(GVariant) wire = NULL;
 
+      if (in_frame && _comlink_wire_array_plain (&in_place, i, &values[i]))
+        continue;
+
+      boxed = g_variant_get_child_value (array, i);
+      wire = g_variant_get_variant (boxed);
       if (!_comlink_value_from_wire (self, wire, fds, &values[i], error))
         {
           for (guint j = 0; j <= i; j++)
@@ -838,7 +853,7 @@ decode_args (ComlinkConnection *self,
   switch ((int) message->type)
     {
     case COMLINK_MESSAGE_CALL:
-      return decode_values (self, message->body, fds, args_out, n_args_out, error);
+      return decode_values (self, message->body, message->in_frame, fds, args_out, n_args_out, error);
 
     case COMLINK_MESSAGE_CONSTRUCT:
       {
@@ -852,7 +867,7 @@ decode_args (ComlinkConnection *self,
                                  _ ("A construction with more or fewer names than values"));
             return FALSE;
           }
-        if (!decode_values (self, values, fds, args_out, n_args_out, error))
+        if (!decode_values (self, values, message->in_frame, fds, args_out, n_args_out, error))
           return FALSE;
         if (n_names > 0)
           *names_out = g_variant_dup_strv (names, NULL);
@@ -2147,7 +2162,7 @@ handle_signal (ComlinkConnection *self,
 
   /* Decoded even when nobody listens any more, so that the objects it
    * references are released again */
-  if (!decode_values (self, message->body, fds, &args, &n_args, &error))
+  if (!decode_values (self, message->body, message->in_frame, fds, &args, &n_args, &error))
     {
       g_clear_object (&proxy);
       g_clear_pointer (&closure, g_closure_unref);

@@ -2,7 +2,7 @@
 
 #pragma once
 
-#include <glib.h>
+#include <glib-object.h>
 
 G_BEGIN_DECLS
 
@@ -75,8 +75,10 @@ typedef struct
   char             **path; /* owned: the navigation path and the member,
                               * NULL-terminated; NULL if it has none */
   guint              n_path;
-  GVariant          *body; /* owned: the content of the v */
-  gsize              size; /* bytes it took on the wire; 0 if unknown */
+  GVariant          *body;     /* owned: the content of the v */
+  gsize              size;     /* bytes it took on the wire; 0 if unknown */
+  gboolean           in_frame; /* the body lies serialised in a checked
+                                * frame, little-endian */
 } ComlinkMessage;
 
 /* A message this side sends: built by the connection, written by the
@@ -215,6 +217,22 @@ typedef enum
 
 GVariant *_comlink_wire_description_check (GVariant *description,
                                            GError  **error);
+
+/* The elements of an "av" that lies serialised in a checked frame */
+typedef struct
+{
+  const guint8 *data;
+  gsize         size;
+  gsize         offset_size;
+  gsize         table; /* where its framing offsets begin */
+  gsize         n;
+} ComlinkWireArray;
+
+void     _comlink_wire_array_init (ComlinkWireArray *array,
+                                   GVariant         *av);
+gboolean _comlink_wire_array_plain (const ComlinkWireArray *array,
+                                    gsize                   i,
+                                    GValue                 *value);
 
 gboolean _comlink_wire_check_serialised (const guint8 *data,
                                          gsize         size,

@@ -325,8 +325,99 @@ _comlink_message_read (const guint8   *data,
   }
   g_bytes_unref (bytes);
   message->size = size;
+  message->in_frame = TRUE;
 
   return TRUE;
+}
+
+/* Takes the "av" @av apart where it lies: it must be serialised, checked
+ * and little-endian, as the body of a frame read in place and its
+ * children are */
+void
+_comlink_wire_array_init (ComlinkWireArray *array,
+                          GVariant         *av)
+{
+  array->data = g_variant_get_data (av);
+  array->size = g_variant_get_size (av);
+  array->offset_size = _comlink_wire_offset_size (array->size);
+  array->table = array->size > 0 ? read_offset (array->data + array->size - array->offset_size, array->offset_size) : 0;
+  array->n = array->size > 0 ? (array->size - array->table) / array->offset_size : 0;
+}
+
+/* Sets @value from element @i of @array if it is a plain number or
+ * boolean, read where it lies, as _comlink_value_from_wire() would; FALSE
+ * for any other element, which the caller reads the slow way */
+gboolean
+_comlink_wire_array_plain (const ComlinkWireArray *array,
+                           gsize                   i,
+                           GValue                 *value)
+{
+  const guint8 *bytes;
+  gsize         start = 0;
+  gsize         end = read_offset (array->data + array->table + i * array->offset_size, array->offset_size);
+  gsize         size;
+  char          type;
+
+  /* Each element is a variant, aligned to 8 after the one before */
+  if (i > 0)
+    start = (read_offset (array->data + array->table + (i - 1) * array->offset_size, array->offset_size) + 7) & ~(gsize) 7;
+  /* A variant of a one-character type: its value, a zero byte, the type */
+  if (end < start + 2 || array->data[end - 2] != 0)
+    return FALSE;
+  type = (char) array->data[end - 1];
+  bytes = array->data + start;
+  size = end - 2 - start;
+
+#define READ_AS(ctype, gtype, setter) \
+  G_STMT_START                        \
+  {                                   \
+    ctype v;                          \
+    if (size != sizeof v)             \
+      return FALSE;                   \
+    memcpy (&v, bytes, sizeof v);     \
+    g_value_init (value, gtype);      \
+    setter (value, v);                \
+    return TRUE;                      \
+  }                                   \
+  G_STMT_END
+
+  switch (type)
+    {
+    case 'b':
+      if (size != 1 || bytes[0] > 1)
+        return FALSE;
+      g_value_init (value, G_TYPE_BOOLEAN);
+      g_value_set_boolean (value, bytes[0]);
+      return TRUE;
+    case 'y':
+      READ_AS (guint8, G_TYPE_UCHAR, g_value_set_uchar);
+    case 'n':
+      {
+        gint16 v;
+
+        if (size != sizeof v)
+          return FALSE;
+        memcpy (&v, bytes, sizeof v);
+        if (v < G_MININT8 || v > G_MAXINT8)
+          return FALSE;
+        g_value_init (value, G_TYPE_CHAR);
+        g_value_set_schar (value, (gint8) v);
+        return TRUE;
+      }
+    case 'i':
+      READ_AS (gint32, G_TYPE_INT, g_value_set_int);
+    case 'u':
+      READ_AS (guint32, G_TYPE_UINT, g_value_set_uint);
+    case 'x':
+      READ_AS (gint64, G_TYPE_INT64, g_value_set_int64);
+    case 't':
+      READ_AS (guint64, G_TYPE_UINT64, g_value_set_uint64);
+    case 'd':
+      READ_AS (gdouble, G_TYPE_DOUBLE, g_value_set_double);
+    default:
+      return FALSE;
+    }
+#undef READ_AS
 }
 
 /* Fills @message with what an in-process peer sent: a reference to its

@@ -626,6 +626,101 @@ test_wire_message_read_refuses (void)
   g_assert_null (read.path);
 }
 
+/* The elements of an "av" read where they lie: every plain number and
+ * boolean gives the GValue that the slow way gives, anything else is left
+ * to the slow way */
+static void
+test_wire_array_plain (void)
+{
+  static const char *plain[] = { "b", "y", "n", "i", "u", "x", "t", "d" };
+  guint              n_read = 0;
+
+  for (guint round = 0; round < 300; round++)
+    {
+      g_autoptr(GVariantBuilder) builder = g_variant_builder_new (G_VARIANT_TYPE ("av"));
+      g_autoptr(GVariant) built = NULL;
+      g_autoptr(GVariant) av = NULL;
+      g_autoptr(GBytes) bytes = NULL;
+      ComlinkWireArray array;
+      guint            n = g_rand_int_range (rng, 0, 40);
+
+      for (guint i = 0; i < n; i++)
+        {
+          g_autoptr(GString) type_string = g_string_new (NULL);
+          g_autoptr(GVariantType) type = NULL;
+
+          if (g_rand_boolean (rng))
+            g_string_append (type_string, plain[g_rand_int_range (rng, 0, G_N_ELEMENTS (plain))]);
+          else
+            append_type (type_string, 3);
+          type = g_variant_type_new (type_string->str);
+          g_variant_builder_add (builder, "v", random_value (type, 3));
+        }
+      built = g_variant_ref_sink (g_variant_builder_end (builder));
+      /* Serialised, as a frame's body is */
+      bytes = g_variant_get_data_as_bytes (built);
+      av = g_variant_ref_sink (g_variant_new_from_bytes (G_VARIANT_TYPE ("av"), bytes, TRUE));
+
+      _comlink_wire_array_init (&array, av);
+      g_assert_cmpuint (array.n, ==, n);
+      for (guint i = 0; i < n; i++)
+        {
+          g_autoptr(GVariant) boxed = g_variant_get_child_value (av, i);
+          g_autoptr(GVariant) child = g_variant_get_variant (boxed);
+          const char *type = g_variant_get_type_string (child);
+          GValue      value = G_VALUE_INIT;
+          gboolean    is_plain = type[1] == '\0' && strchr ("bynixtud", type[0]) != NULL &&
+                              !(type[0] == 'n' && (g_variant_get_int16 (child) < G_MININT8 ||
+                                                   g_variant_get_int16 (child) > G_MAXINT8));
+
+          g_assert_cmpint (_comlink_wire_array_plain (&array, i, &value), ==, is_plain);
+          if (!is_plain)
+            {
+              g_assert_false (G_IS_VALUE (&value));
+              continue;
+            }
+          n_read++;
+          switch (type[0])
+            {
+            case 'b':
+              g_assert_cmpint (g_value_get_boolean (&value), ==, g_variant_get_boolean (child));
+              break;
+            case 'y':
+              g_assert_cmpuint (g_value_get_uchar (&value), ==, g_variant_get_byte (child));
+              break;
+            case 'n':
+              g_assert_cmpint (g_value_get_schar (&value), ==, g_variant_get_int16 (child));
+              break;
+            case 'i':
+              g_assert_cmpint (g_value_get_int (&value), ==, g_variant_get_int32 (child));
+              break;
+            case 'u':
+              g_assert_cmpuint (g_value_get_uint (&value), ==, g_variant_get_uint32 (child));
+              break;
+            case 'x':
+              g_assert_cmpint (g_value_get_int64 (&value), ==, g_variant_get_int64 (child));
+              break;
+            case 't':
+              g_assert_cmpuint (g_value_get_uint64 (&value), ==, g_variant_get_uint64 (child));
+              break;
+            case 'd':
+              {
+                gdouble a = g_value_get_double (&value);
+                gdouble b = g_variant_get_double (child);
+
+                g_assert_cmpmem (&a, sizeof a, &b, sizeof b);
+              }
+              break;
+            default:
+              g_assert_not_reached ();
+            }
+          g_value_unset (&value);
+        }
+    }
+
+  g_assert_cmpuint (n_read, >, 1000);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -642,6 +737,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/Comlink/WireWriter/message-same-bytes", test_wire_message_same_bytes);
   g_test_add_func ("/Comlink/WireReader/read-in-place", test_wire_message_read_in_place);
   g_test_add_func ("/Comlink/WireReader/refuses", test_wire_message_read_refuses);
+  g_test_add_func ("/Comlink/WireReader/plain-values", test_wire_array_plain);
 
   return g_test_run ();
 }
