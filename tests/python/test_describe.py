@@ -216,3 +216,31 @@ def test_description_follows_the_restriction():
     assert [name for name, _args, _result in description['methods']] == ['add']
     assert [name for name, _type, _access in description['properties']] == ['_secret']
     Comlink.release(api)
+
+
+def test_dir_lists_described_members():
+    """dir () of a Remote lists what the description lists, with one
+    DESCRIBE; of a peer that cannot describe, only the Remote's own."""
+    channel = Comlink.Channel.new()
+    connection = Comlink.expose(Service(), channel.get_port1(), allow=['add', '_secret', 'value'])
+    api = Comlink.wrap(channel.get_port2())
+    answers = Answers(api._proxy.dup_connection())
+    try:
+        names = dir(api)
+        assert {'add', '_secret', 'value'} <= set(names)
+        assert 'echo' not in names  # refused by allow, so not described
+        assert 'new' in names and 'call_async' in names  # the Remote's own
+        assert answers.count == 1
+        dir(api)
+        assert answers.count == 1
+    finally:
+        answers.close()
+        Comlink.release(api)
+        connection.close()
+
+
+def test_dir_without_description(thread_worker):
+    worker = thread_worker(lambda: Undescribed(), 'undescribed')
+    api = Comlink.wrap(worker)
+    names = dir(api)
+    assert 'new' in names and 'x' not in names

@@ -578,6 +578,16 @@ class Remote:
     def __bool__(self):
         return True
 
+    def __dir__(self):
+        """The Remote's own attributes, and the remote object's properties
+        and methods as its description lists them (one DESCRIBE, as for
+        attribute reads; none when the peer cannot describe it)."""
+        names = builtins.set(object.__dir__(self))
+        members = self._described()
+        if members is not None:
+            names.update(name for name in members.properties | members.methods if name.isidentifier())
+        return sorted(names)
+
     def __repr__(self):
         path = '.'.join(self._proxy.get_path())
         state = ' released' if self._proxy.is_released() else ''
