@@ -391,8 +391,18 @@ function returnError(invocation, e) {
         return;
     }
     const stack = (e instanceof Error || e instanceof GLib.Error) && typeof e.stack === 'string'
-        ? e.stack : null;
+        ? withoutOwnFrames(e.stack) : null;
     invocation.return_error_with_details(error, errorClassName(e), stack);
+}
+
+// A stack cut where this module's dispatch called the exposed function:
+// the first frame of this module below a frame of another file, and all
+// below it (the dispatch, and what ran the main loop)
+function withoutOwnFrames(stack) {
+    const lines = stack.replace(/\n$/, '').split('\n');
+    const own = line => line.includes(import.meta.url);
+    const cut = lines.findIndex((line, i) => i > 0 && own(line) && !own(lines[i - 1]));
+    return (cut > 0 ? lines.slice(0, cut) : lines).join('\n');
 }
 
 // What the caller throws for a GError of the peer

@@ -58,6 +58,8 @@ function hasRemoteFrame(e, fn, file) {
     assertEqual(remote, e.remoteStack, 'the remote part is remoteStack');
     assert(remote.split('\n').some(line => line.startsWith(`${fn}@`) && line.includes(file)),
         `no frame of ${fn} in ${file} in:\n${remote}`);
+    // The module's own dispatch frames are left out
+    assert(!/(^|\n)(serve|vfunc_invoke)@/.test(remote), `dispatch frames in:\n${remote}`);
 }
 
 test('channel: a JS error has the remote frames, and keeps its type, domain and code', async () => {
