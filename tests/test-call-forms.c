@@ -61,8 +61,10 @@ fixture_teardown (Fixture *f, gconstpointer data)
 
   comlink_worker_terminate (f->worker);
   g_clear_object (&f->worker);
-  /* The worker and its proxy are finalized, the child reaped */
+  /* The worker and its proxy are finalized, the child reaped, and every
+   * TestCalc of a worker thread gone (the next test counts finalizations) */
   test_wait_until (test_watch_done (&f->worker_watch) && test_watch_done (&f->proxy_watch));
+  test_wait_until (test_calc_get_n_alive () == 0);
   if (subprocess != NULL)
     test_wait_until (g_subprocess_get_identifier (subprocess) == NULL);
   test_iterate_pending ();

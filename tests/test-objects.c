@@ -40,6 +40,7 @@ enum
 
 static GParamSpec *properties[N_PROPS];
 static guint       n_finalized;
+static guint       n_made;
 GThread           *test_calc_last_finalize_thread;
 
 guint
@@ -657,6 +658,14 @@ static void
 test_calc_init (TestCalc *self)
 {
   self->held = g_ptr_array_new_with_free_func (g_object_unref);
+  g_atomic_int_inc (&n_made);
+}
+
+/* How many TestCalcs exist, in any thread */
+guint
+test_calc_get_n_alive (void)
+{
+  return (guint) g_atomic_int_get (&n_made) - (guint) g_atomic_int_get (&n_finalized);
 }
 
 TestCalc *

@@ -38,6 +38,7 @@ TestCalc *test_calc_new (void);
 ComlinkInvocation *test_calc_get_held (TestCalc *self);
 void               test_calc_clear_held (TestCalc *self);
 guint              test_calc_get_n_finalized (void);
+guint              test_calc_get_n_alive (void);
 /* How many callbacks that the "make-callback" method made are alive */
 guint test_calc_get_n_callbacks_alive (void);
 
