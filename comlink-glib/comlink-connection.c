@@ -1400,7 +1400,7 @@ hold_message (ComlinkConnection *self,
   gboolean hold;
   gboolean pause = FALSE;
   guint    n_fds = fds != NULL ? (guint) g_unix_fd_list_get_length (fds) : 0;
-  gsize    size = _comlink_message_get_size (message);
+  gsize    size = 0;
 
   /* A request without an id is a protocol error, found when it is handled */
   if (message->id == 0)
@@ -1423,6 +1423,10 @@ hold_message (ComlinkConnection *self,
            (guint) g_atomic_int_get (&self->depth) >= self->max_nesting_depth ||
            congested ||
            self->held.length > (self->root == NULL ? self->held_for_root : 0);
+
+  /* Only a message held back is measured: the hot path computes nothing */
+  if (hold)
+    size = _comlink_message_get_size (message);
 
   if (hold && self->held.length >= self->max_held_requests)
     refusal = g_error_new (COMLINK_ERROR, COMLINK_ERROR_LIMIT_EXCEEDED,
