@@ -40,6 +40,7 @@
 
 #include <gobject/gvaluecollector.h>
 
+#include "comlink-container.h"
 #include "comlink-error.h"
 #include "comlink-private.h"
 #include "comlink-proxy-private.h"
@@ -1061,6 +1062,48 @@ flags_to_variant (const GValue *value)
   return g_variant_builder_end (&builder);
 }
 
+static GVariant *value_to_variant (const GValue *value);
+
+/* A container of values that GVariants hold as `av` or `a{sv}` */
+static GVariant *
+container_to_variant (ComlinkContainer *container)
+{
+  g_autoptr(GPtrArray) children = NULL;
+  gboolean is_dict;
+  guint    n;
+
+  if (container == NULL)
+    return NULL;
+
+  is_dict = comlink_container_is_dict (container);
+  n = comlink_container_get_n_items (container);
+  children = g_ptr_array_new_full (n, (GDestroyNotify) g_variant_unref);
+  for (guint i = 0; i < n; i++)
+    {
+      const GValue *item = comlink_container_get_item (container, i);
+      GVariant     *child;
+
+      /* No value and a null are the Nothings the bindings send for
+       * JavaScript's undefined and null */
+      if (!G_IS_VALUE (item))
+        child = g_variant_new_variant (g_variant_new_maybe (G_VARIANT_TYPE_UNIT, NULL));
+      else if (g_value_fits_pointer (item) && g_value_peek_pointer (item) == NULL)
+        child = g_variant_new_variant (g_variant_new_maybe (G_VARIANT_TYPE_VARIANT, NULL));
+      else if (G_VALUE_HOLDS_VARIANT (item))
+        child = g_variant_new_variant (g_value_get_variant (item));
+      else if ((child = value_to_variant (item)) != NULL)
+        child = g_variant_new_variant (child);
+      else
+        return NULL;
+      if (is_dict)
+        child = g_variant_new_dict_entry (g_variant_new_string (comlink_container_get_key (container, i)), child);
+      g_ptr_array_add (children, g_variant_ref_sink (child));
+    }
+
+  return g_variant_new_array (is_dict ? G_VARIANT_TYPE ("{sv}") : G_VARIANT_TYPE_VARIANT,
+                              (GVariant **) children->pdata, n);
+}
+
 /* The child of the result tuple for a value that is not nothing, or NULL
  * for a value no GVariant can hold (an object, a GError, a pointer) */
 static GVariant *
@@ -1090,6 +1133,8 @@ value_to_variant (const GValue *value)
         return g_variant_new_strv (g_value_get_boxed (value), -1);
       if (type == G_TYPE_BYTES)
         return g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING, g_value_get_boxed (value), TRUE);
+      if (type == COMLINK_TYPE_CONTAINER)
+        return container_to_variant (g_value_get_boxed (value));
       return NULL;
     default:
       return NULL;

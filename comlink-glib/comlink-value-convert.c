@@ -7,7 +7,9 @@
  * double converts to an integer type, as JavaScript sends them), enums
  * and flags from their nicks, objects to a type they are, and nothing
  * (void, an unset GValue) and a null (a NULL gpointer) to a NULL of any
- * pointer type. No peer is involved:
+ * pointer type, and a GVariant array or dictionary (how arrays and
+ * objects without references travel) to a ComlinkContainer. No peer is
+ * involved:
  * these functions hold nothing and touch no connection.
  */
 
@@ -15,6 +17,7 @@
 
 #include <math.h>
 
+#include "comlink-container-private.h"
 #include "comlink-error.h"
 #include "comlink-private.h"
 #include "comlink-value-convert-private.h"
@@ -272,6 +275,140 @@ is_pointer_type (GType type)
          G_TYPE_FUNDAMENTAL (type) == G_TYPE_POINTER;
 }
 
+static gboolean variant_to_container (GVariant *variant,
+                                      GValue   *dest);
+
+/* An item of a GVariant array or dictionary as it would arrive on its
+ * own; FALSE for a type no value maps (a dictionary with keys that are
+ * not strings) */
+static gboolean
+variant_to_item (GVariant *variant,
+                 GValue   *dest)
+{
+  switch (g_variant_classify (variant))
+    {
+    case G_VARIANT_CLASS_BOOLEAN:
+      g_value_init (dest, G_TYPE_BOOLEAN);
+      g_value_set_boolean (dest, g_variant_get_boolean (variant));
+      return TRUE;
+    case G_VARIANT_CLASS_BYTE:
+      g_value_init (dest, G_TYPE_UCHAR);
+      g_value_set_uchar (dest, g_variant_get_byte (variant));
+      return TRUE;
+    case G_VARIANT_CLASS_INT16:
+      g_value_init (dest, G_TYPE_INT);
+      g_value_set_int (dest, g_variant_get_int16 (variant));
+      return TRUE;
+    case G_VARIANT_CLASS_UINT16:
+      g_value_init (dest, G_TYPE_UINT);
+      g_value_set_uint (dest, g_variant_get_uint16 (variant));
+      return TRUE;
+    case G_VARIANT_CLASS_INT32:
+      g_value_init (dest, G_TYPE_INT);
+      g_value_set_int (dest, g_variant_get_int32 (variant));
+      return TRUE;
+    case G_VARIANT_CLASS_HANDLE:
+      g_value_init (dest, G_TYPE_INT);
+      g_value_set_int (dest, g_variant_get_handle (variant));
+      return TRUE;
+    case G_VARIANT_CLASS_UINT32:
+      g_value_init (dest, G_TYPE_UINT);
+      g_value_set_uint (dest, g_variant_get_uint32 (variant));
+      return TRUE;
+    case G_VARIANT_CLASS_INT64:
+      g_value_init (dest, G_TYPE_INT64);
+      g_value_set_int64 (dest, g_variant_get_int64 (variant));
+      return TRUE;
+    case G_VARIANT_CLASS_UINT64:
+      g_value_init (dest, G_TYPE_UINT64);
+      g_value_set_uint64 (dest, g_variant_get_uint64 (variant));
+      return TRUE;
+    case G_VARIANT_CLASS_DOUBLE:
+      g_value_init (dest, G_TYPE_DOUBLE);
+      g_value_set_double (dest, g_variant_get_double (variant));
+      return TRUE;
+    case G_VARIANT_CLASS_STRING:
+    case G_VARIANT_CLASS_OBJECT_PATH:
+    case G_VARIANT_CLASS_SIGNATURE:
+      g_value_init (dest, G_TYPE_STRING);
+      g_value_set_string (dest, g_variant_get_string (variant, NULL));
+      return TRUE;
+    case G_VARIANT_CLASS_VARIANT:
+      {
+        g_autoptr(GVariant) child = g_variant_get_variant (variant);
+        return variant_to_item (child, dest);
+      }
+    case G_VARIANT_CLASS_MAYBE:
+      {
+        g_autoptr(GVariant) child = g_variant_get_maybe (variant);
+
+        /* m() Nothing is no value (undefined), another Nothing a null */
+        if (child != NULL)
+          return variant_to_item (child, dest);
+        if (!g_variant_is_of_type (variant, G_VARIANT_TYPE ("m()")))
+          g_value_init (dest, G_TYPE_POINTER);
+        return TRUE;
+      }
+    case G_VARIANT_CLASS_ARRAY:
+      if (g_variant_is_of_type (variant, G_VARIANT_TYPE_BYTESTRING))
+        {
+          g_value_init (dest, G_TYPE_BYTES);
+          g_value_take_boxed (dest, g_variant_get_data_as_bytes (variant));
+          return TRUE;
+        }
+      return variant_to_container (variant, dest);
+    case G_VARIANT_CLASS_TUPLE:
+      return variant_to_container (variant, dest);
+    case G_VARIANT_CLASS_DICT_ENTRY:
+    default:
+      return FALSE;
+    }
+}
+
+/* A GVariant array, tuple or dictionary with string keys as a container
+ * of the values its items would be on their own */
+static gboolean
+variant_to_container (GVariant *variant,
+                      GValue   *dest)
+{
+  const GVariantType *type = g_variant_get_type (variant);
+  g_autoptr(ComlinkContainer) container = NULL;
+  gboolean is_dict = FALSE;
+  gsize    n;
+
+  if (g_variant_type_is_array (type) && g_variant_type_is_dict_entry (g_variant_type_element (type)))
+    {
+      if (!g_variant_type_equal (g_variant_type_key (g_variant_type_element (type)), G_VARIANT_TYPE_STRING))
+        return FALSE;
+      is_dict = TRUE;
+    }
+  else if (!g_variant_type_is_array (type) && !g_variant_type_is_tuple (type))
+    return FALSE;
+
+  container = is_dict ? comlink_container_new_dict () : comlink_container_new_array ();
+  n = g_variant_n_children (variant);
+  for (gsize i = 0; i < n; i++)
+    {
+      g_autoptr(GVariant) child = g_variant_get_child_value (variant, i);
+      g_autoptr(GVariant) item_variant = is_dict ? g_variant_get_child_value (child, 1) : g_variant_ref (child);
+      g_auto(GValue) item = G_VALUE_INIT;
+
+      if (!variant_to_item (item_variant, &item))
+        return FALSE;
+      if (is_dict)
+        {
+          g_autoptr(GVariant) key = g_variant_get_child_value (child, 0);
+          comlink_container_insert (container, g_variant_get_string (key, NULL), &item);
+        }
+      else
+        _comlink_container_append_take (container, &item);
+    }
+
+  g_value_init (dest, COMLINK_TYPE_CONTAINER);
+  g_value_take_boxed (dest, g_steal_pointer (&container));
+  return TRUE;
+}
+
 gboolean
 _comlink_value_convert (const GValue *src,
                         GType         type,
@@ -308,6 +445,14 @@ _comlink_value_convert (const GValue *src,
           g_value_set_object (dest, object);
           return TRUE;
         }
+    }
+  else if (type == COMLINK_TYPE_CONTAINER && src_type == G_TYPE_VARIANT && g_value_get_variant (src) != NULL)
+    {
+      /* The form of arrays and objects that hold no references */
+      if (variant_to_container (g_value_get_variant (src), dest))
+        return TRUE;
+      if (G_IS_VALUE (dest))
+        g_value_unset (dest);
     }
   else if (G_TYPE_IS_ENUM (type))
     {

@@ -37,6 +37,7 @@
 #include "comlink-bytes-private.h"
 #include "comlink-channel-private.h"
 #include "comlink-connection-private.h"
+#include "comlink-container-private.h"
 #include "comlink-endpoint-private.h"
 #include "comlink-error.h"
 #include "comlink-private.h"
@@ -50,7 +51,15 @@ value_to_wire (ComlinkConnection *connection,
                const GValue      *value,
                GArray            *exported,
                GUnixFDList      **fds,
+               guint              depth,
                GError           **error);
+static gboolean
+value_from_wire (ComlinkConnection *connection,
+                 GVariant          *wire,
+                 GUnixFDList       *fds,
+                 GValue            *value,
+                 guint              depth,
+                 GError           **error);
 
 static gboolean
 check_utf8 (const char *str,
@@ -489,11 +498,75 @@ boxed_to_wire (ComlinkConnection *connection,
   return NULL;
 }
 
+/* A container travels as its items, each a value of its own: ARRAY
+ * `av`, DICT `a{sv}` */
+static GVariant *
+container_to_wire (ComlinkConnection *connection,
+                   ComlinkContainer  *container,
+                   GArray            *exported,
+                   GUnixFDList      **fds,
+                   guint              depth,
+                   GError           **error)
+{
+  g_autoptr(GPtrArray) children = NULL;
+  gboolean is_dict;
+  guint    n;
+
+  if (container == NULL)
+    return g_variant_ref (_comlink_wire_null ());
+
+  if (depth >= COMLINK_CONTAINER_MAX_DEPTH)
+    {
+      g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_NOT_TRANSFERABLE,
+                   _ ("Containers nested more than %u deep cannot be sent"),
+                   COMLINK_CONTAINER_MAX_DEPTH);
+      return NULL;
+    }
+
+  is_dict = comlink_container_is_dict (container);
+  n = comlink_container_get_n_items (container);
+  children = g_ptr_array_new_full (n, (GDestroyNotify) g_variant_unref);
+
+  for (guint i = 0; i < n; i++)
+    {
+      const char *key = comlink_container_get_key (container, i);
+      GVariant   *child;
+
+      if (is_dict && !check_utf8 (key, error))
+        return NULL;
+
+      child = value_to_wire (connection, comlink_container_get_item (container, i),
+                             exported, fds, depth + 1, error);
+      if (child == NULL)
+        {
+          if (is_dict)
+            g_prefix_error (error, _ ("Item “%s”: "), key);
+          else
+            g_prefix_error (error, _ ("Item %u: "), i);
+          return NULL;
+        }
+      g_variant_take_ref (child);
+      if (is_dict)
+        g_ptr_array_add (children, g_variant_ref_sink (g_variant_new_dict_entry (g_variant_new_string (key),
+                                                                                 g_variant_new_variant (child))));
+      else
+        g_ptr_array_add (children, g_variant_ref_sink (g_variant_new_variant (child)));
+      g_variant_unref (child);
+    }
+
+  if (is_dict)
+    return _comlink_wire_tag (COMLINK_TAG_DICT,
+                              g_variant_new_array (G_VARIANT_TYPE ("{sv}"), (GVariant **) children->pdata, n));
+  return _comlink_wire_tag (COMLINK_TAG_ARRAY,
+                            g_variant_new_array (G_VARIANT_TYPE_VARIANT, (GVariant **) children->pdata, n));
+}
+
 static GVariant *
 value_to_wire (ComlinkConnection *connection,
                const GValue      *value,
                GArray            *exported,
                GUnixFDList      **fds,
+               guint              depth,
                GError           **error)
 {
   GType type;
@@ -576,6 +649,8 @@ value_to_wire (ComlinkConnection *connection,
                    _ ("A value of type %s cannot be sent"), g_type_name (type));
       return NULL;
     case G_TYPE_BOXED:
+      if (type == COMLINK_TYPE_CONTAINER)
+        return container_to_wire (connection, g_value_get_boxed (value), exported, fds, depth, error);
       return boxed_to_wire (connection, value, fds, error);
     case G_TYPE_POINTER:
       /* A NULL gpointer is what GJS and PyGObject make of a bare null */
@@ -606,7 +681,7 @@ _comlink_value_to_wire (ComlinkConnection *connection,
                         GError           **error)
 {
   g_autoptr(GArray) exported = g_array_new (FALSE, FALSE, sizeof (guint64));
-  GVariant *ret = value_to_wire (connection, value, exported, fds, error);
+  GVariant *ret = value_to_wire (connection, value, exported, fds, 0, error);
 
   if (ret == NULL)
     rollback_exports (connection, exported);
@@ -626,7 +701,7 @@ _comlink_values_to_wire (ComlinkConnection *connection,
 
   for (guint i = 0; i < n_values; i++)
     {
-      GVariant *child = value_to_wire (connection, &values[i], exported, fds, error);
+      GVariant *child = value_to_wire (connection, &values[i], exported, fds, 0, error);
 
       if (child != NULL)
         g_variant_take_ref (child);
@@ -645,11 +720,69 @@ _comlink_values_to_wire (ComlinkConnection *connection,
   return g_variant_take_ref (g_variant_new_array (G_VARIANT_TYPE_VARIANT, children, n_values));
 }
 
+/* The items of an ARRAY (`av`) or a DICT (`a{sv}`) as a container */
+static gboolean
+container_from_wire (ComlinkConnection *connection,
+                     GVariant          *content,
+                     GUnixFDList       *fds,
+                     gboolean           is_dict,
+                     GValue            *value,
+                     guint              depth,
+                     GError           **error)
+{
+  g_autoptr(ComlinkContainer) container = NULL;
+  gsize n;
+
+  if (depth >= COMLINK_CONTAINER_MAX_DEPTH)
+    {
+      g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
+                   _ ("Containers nested more than %u deep"), COMLINK_CONTAINER_MAX_DEPTH);
+      return FALSE;
+    }
+
+  container = is_dict ? comlink_container_new_dict () : comlink_container_new_array ();
+  n = g_variant_n_children (content);
+  for (gsize i = 0; i < n; i++)
+    {
+      g_autoptr(GVariant) child = g_variant_get_child_value (content, i);
+      g_autoptr(GVariant) key = NULL;
+      g_autoptr(GVariant) boxed = NULL;
+      g_autoptr(GVariant) inner = NULL;
+      g_auto(GValue) item = G_VALUE_INIT;
+
+      if (is_dict)
+        {
+          key = g_variant_get_child_value (child, 0);
+          boxed = g_variant_get_child_value (child, 1);
+          inner = g_variant_get_variant (boxed);
+        }
+      else
+        inner = g_variant_get_variant (child);
+
+      if (!value_from_wire (connection, inner, fds, &item, depth + 1, error))
+        return FALSE;
+
+      if (!is_dict)
+        _comlink_container_append_take (container, &item);
+      else if (!_comlink_container_insert_take (container, g_variant_get_string (key, NULL), &item))
+        {
+          g_set_error_literal (error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
+                               _ ("A dictionary with the same key twice"));
+          return FALSE;
+        }
+    }
+
+  g_value_init (value, COMLINK_TYPE_CONTAINER);
+  g_value_take_boxed (value, g_steal_pointer (&container));
+  return TRUE;
+}
+
 static gboolean
 tagged_from_wire (ComlinkConnection *connection,
                   GVariant          *wire,
                   GUnixFDList       *fds,
                   GValue            *value,
+                  guint              depth,
                   GError           **error)
 {
   g_autoptr(GVariant) content = NULL;
@@ -794,6 +927,12 @@ tagged_from_wire (ComlinkConnection *connection,
     case COMLINK_TAG_MEMFD:
       return memfd_from_wire (content, fds, value, error);
 
+    case COMLINK_TAG_ARRAY:
+      return container_from_wire (connection, content, fds, FALSE, value, depth, error);
+
+    case COMLINK_TAG_DICT:
+      return container_from_wire (connection, content, fds, TRUE, value, depth, error);
+
     case COMLINK_TAG_PEER:
       {
         guint64 id = g_variant_get_uint64 (content);
@@ -815,12 +954,13 @@ tagged_from_wire (ComlinkConnection *connection,
     }
 }
 
-gboolean
-_comlink_value_from_wire (ComlinkConnection *connection,
-                          GVariant          *wire,
-                          GUnixFDList       *fds,
-                          GValue            *value,
-                          GError           **error)
+static gboolean
+value_from_wire (ComlinkConnection *connection,
+                 GVariant          *wire,
+                 GUnixFDList       *fds,
+                 GValue            *value,
+                 guint              depth,
+                 GError           **error)
 {
   const char *type = g_variant_get_type_string (wire);
 
@@ -896,10 +1036,20 @@ _comlink_value_from_wire (ComlinkConnection *connection,
       return TRUE;
     }
   else if (_comlink_wire_is_tagged (wire))
-    return tagged_from_wire (connection, wire, fds, value, error);
+    return tagged_from_wire (connection, wire, fds, value, depth, error);
 
   g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
                _ ("Value of type “%s” is not part of the protocol"),
                g_variant_get_type_string (wire));
   return FALSE;
+}
+
+gboolean
+_comlink_value_from_wire (ComlinkConnection *connection,
+                          GVariant          *wire,
+                          GUnixFDList       *fds,
+                          GValue            *value,
+                          GError           **error)
+{
+  return value_from_wire (connection, wire, fds, value, 0, error);
 }

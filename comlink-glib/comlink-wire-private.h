@@ -61,7 +61,10 @@ typedef enum
                          *         Unix socket carrying its stream, by index */
   COMLINK_TAG_NULL,     /* ()      a null value: a NULL GVariant, GBytes, GStrv
                          *         or GError, a NULL gpointer */
-  COMLINK_TAG_LAST = COMLINK_TAG_NULL,
+  COMLINK_TAG_ARRAY,    /* av      a ComlinkContainer array: its items */
+  COMLINK_TAG_DICT,     /* a{sv}   a ComlinkContainer dictionary: its items
+                         *         by key, in order, each key once */
+  COMLINK_TAG_LAST = COMLINK_TAG_DICT,
 } ComlinkTag;
 
 /* A message of the peer, as the connection handles it. The endpoint that

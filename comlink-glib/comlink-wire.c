@@ -19,6 +19,7 @@
 
 #include "comlink-error.h"
 #include "comlink-private.h"
+#include "comlink-container-private.h"
 #include "comlink-wire-private.h"
 
 /* g_variant_is_of_type() handles wildcards; exact types compare faster as
@@ -63,6 +64,8 @@ static const char *tag_types[COMLINK_TAG_LAST + 1] = {
   [COMLINK_TAG_MEMFD] = "(th)",
   [COMLINK_TAG_SOCKET] = "h",
   [COMLINK_TAG_NULL] = "()",
+  [COMLINK_TAG_ARRAY] = "av",
+  [COMLINK_TAG_DICT] = "a{sv}",
 };
 
 void
@@ -729,7 +732,8 @@ mark_fds (GVariant *value,
 {
   gsize n;
 
-  if (depth > 16 || !g_variant_is_container (value))
+  /* Three levels for each container: its tag, its items, an item */
+  if (depth > 3 * COMLINK_CONTAINER_MAX_DEPTH + 16 || !g_variant_is_container (value))
     return TRUE;
 
   if (g_variant_is_of_type (value, G_VARIANT_TYPE ("(yv)")))
@@ -746,6 +750,8 @@ mark_fds (GVariant *value,
           g_variant_get (content, "(th)", NULL, &handle);
           return mark_fd (handle, used, n_fds);
         }
+      if (tag == COMLINK_TAG_ARRAY || tag == COMLINK_TAG_DICT)
+        return mark_fds (content, used, n_fds, depth + 1);
       if (tag != COMLINK_TAG_FDS)
         return TRUE;
 

@@ -11,6 +11,7 @@ G_BEGIN_DECLS
 #include "comlink-enums.h"
 #include "comlink-error.h"
 #include "comlink-bytes.h"
+#include "comlink-container.h"
 #include "comlink-endpoint.h"
 #include "comlink-channel.h"
 #include "comlink-stream-endpoint.h"

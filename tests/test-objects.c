@@ -170,6 +170,123 @@ calc_echo_object (TestCalc *self, GObject *o)
   return o ? g_object_ref (o) : NULL;
 }
 
+static ComlinkContainer *
+calc_echo_container (TestCalc *self, ComlinkContainer *container)
+{
+  return container ? comlink_container_ref (container) : NULL;
+}
+
+static void      describe_value (GString *out, const GValue *value);
+static TestCalc *calc_make_child (TestCalc *self, int value);
+
+/* What a container holds, as the receiver sees it: "[int 1, string a,
+ * {k: ComlinkProxy}]" */
+static void
+describe_container (GString          *out,
+                    ComlinkContainer *container)
+{
+  gboolean is_dict = comlink_container_is_dict (container);
+
+  g_string_append_c (out, is_dict ? '{' : '[');
+  for (guint i = 0; i < comlink_container_get_n_items (container); i++)
+    {
+      if (i > 0)
+        g_string_append (out, ", ");
+      if (is_dict)
+        g_string_append_printf (out, "%s: ", comlink_container_get_key (container, i));
+      describe_value (out, comlink_container_get_item (container, i));
+    }
+  g_string_append_c (out, is_dict ? '}' : ']');
+}
+
+static void
+describe_value (GString      *out,
+                const GValue *value)
+{
+  if (!G_IS_VALUE (value))
+    g_string_append (out, "void");
+  else if (G_VALUE_HOLDS_POINTER (value) && g_value_get_pointer (value) == NULL)
+    g_string_append (out, "null");
+  else if (G_VALUE_HOLDS_INT (value))
+    g_string_append_printf (out, "int %d", g_value_get_int (value));
+  else if (G_VALUE_HOLDS_STRING (value))
+    g_string_append_printf (out, "string %s", g_value_get_string (value));
+  else if (G_VALUE_HOLDS (value, COMLINK_TYPE_CONTAINER))
+    describe_container (out, g_value_get_boxed (value));
+  else if (G_VALUE_HOLDS (value, G_TYPE_UNIX_FD_LIST))
+    {
+      g_autofree char *text = calc_read_fds (NULL, g_value_get_object (value));
+      g_string_append_printf (out, "fds %s", text);
+    }
+  else if (G_VALUE_HOLDS_VARIANT (value))
+    {
+      g_autofree char *text = g_variant_print (g_value_get_variant (value), TRUE);
+      g_string_append_printf (out, "variant %s", text);
+    }
+  else
+    g_string_append (out, G_VALUE_TYPE_NAME (value));
+}
+
+static char *
+calc_describe_container (TestCalc *self, ComlinkContainer *container)
+{
+  GString *out = g_string_new (NULL);
+
+  if (container == NULL)
+    g_string_append (out, "NULL");
+  else
+    describe_container (out, container);
+  return g_string_free (out, FALSE);
+}
+
+/* {"child": a TestCalc of @value, "more": [a TestCalc of @value + 1]} */
+static ComlinkContainer *
+calc_make_children (TestCalc *self, int value)
+{
+  ComlinkContainer *dict = comlink_container_new_dict ();
+  g_autoptr(ComlinkContainer) more = comlink_container_new_array ();
+  g_auto(GValue) child = G_VALUE_INIT;
+  g_auto(GValue) list = G_VALUE_INIT;
+
+  g_value_init (&child, TEST_TYPE_CALC);
+  g_value_take_object (&child, calc_make_child (self, value));
+  comlink_container_insert (dict, "child", &child);
+  g_value_take_object (&child, calc_make_child (self, value + 1));
+  comlink_container_append (more, &child);
+  g_value_init (&list, COMLINK_TYPE_CONTAINER);
+  g_value_set_boxed (&list, more);
+  comlink_container_insert (dict, "more", &list);
+  return dict;
+}
+
+/* Calls "add" (value, 1) on each proxy in an array */
+static int
+calc_add_all (TestCalc *self, ComlinkContainer *container)
+{
+  int sum = 0;
+
+  for (guint i = 0; i < comlink_container_get_n_items (container); i++)
+    {
+      const GValue *item = comlink_container_get_item (container, i);
+      g_autoptr(GError) error = NULL;
+      GValue             args[2] = { G_VALUE_INIT, G_VALUE_INIT };
+      g_autofree GValue *ret = NULL;
+
+      if (!G_VALUE_HOLDS (item, COMLINK_TYPE_PROXY))
+        return -1;
+      g_value_init (&args[0], G_TYPE_INT);
+      g_value_set_int (&args[0], (int) i);
+      g_value_init (&args[1], G_TYPE_INT);
+      g_value_set_int (&args[1], 1);
+      ret = comlink_proxy_call_sync (g_value_get_object (item), "add", args, 2, NULL, &error);
+      if (ret == NULL)
+        return -1;
+      sum += g_value_get_int (ret);
+      g_value_unset (ret);
+    }
+  return sum;
+}
+
 static gboolean
 calc_is_self (TestCalc *self, GObject *o)
 {
@@ -615,6 +732,10 @@ test_calc_class_init (TestCalcClass *klass)
   ACTION ("echo-variant", calc_echo_variant, G_TYPE_VARIANT, 1, G_TYPE_VARIANT);
   ACTION ("echo-object", calc_echo_object, G_TYPE_OBJECT, 1, G_TYPE_OBJECT);
   ACTION ("is-self", calc_is_self, G_TYPE_BOOLEAN, 1, G_TYPE_OBJECT);
+  ACTION ("echo-container", calc_echo_container, COMLINK_TYPE_CONTAINER, 1, COMLINK_TYPE_CONTAINER);
+  ACTION ("describe-container", calc_describe_container, G_TYPE_STRING, 1, COMLINK_TYPE_CONTAINER);
+  ACTION ("make-children", calc_make_children, COMLINK_TYPE_CONTAINER, 1, G_TYPE_INT);
+  ACTION ("add-all", calc_add_all, G_TYPE_INT, 1, COMLINK_TYPE_CONTAINER);
   ACTION ("echo-enum", calc_echo_enum, G_TYPE_FILE_TYPE, 1, G_TYPE_FILE_TYPE);
   ACTION ("echo-flags", calc_echo_flags, G_TYPE_APPLICATION_FLAGS, 1, G_TYPE_APPLICATION_FLAGS);
   ACTION ("echo-uint64", calc_echo_uint64, G_TYPE_UINT64, 1, G_TYPE_UINT64);
