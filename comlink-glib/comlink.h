@@ -22,6 +22,8 @@ G_BEGIN_DECLS
 #include "comlink-callback.h"
 #include "comlink-transfer-handler.h"
 #include "comlink-worker.h"
+#include "comlink-server.h"
+#include "comlink-client.h"
 #undef COMLINK_INSIDE
 
 G_END_DECLS
