@@ -633,6 +633,55 @@ export function wrap(target) {
     throw new TypeError('Comlink.wrap() takes a Comlink.Worker, Endpoint, Connection or Proxy');
 }
 
+/**
+ * Connects to the service at `address` (`unix:path=...`,
+ * `unix:abstract=...`, `tcp:host=...,port=...`; see
+ * `Comlink.connect_async ()`) and resolves to an ES Proxy of the object it
+ * exposes. `options.client`, a Comlink.Client, gives TLS settings.
+ */
+export function connect(address, {cancellable = null, client = null} = {}) {
+    return new Promise((resolve, reject) => {
+        const done = (_source, res) => {
+            try {
+                resolve(wrap(client ? client.connect_finish(res) : ComlinkGI.connect_finish(res)));
+            } catch (e) {
+                reject(e);
+            }
+        };
+        if (client)
+            client.connect_async(address, cancellable, done);
+        else
+            ComlinkGI.connect_async(address, cancellable, done);
+    });
+}
+
+/**
+ * Connects to the service that owns `busName` on `options.bus` (by default
+ * the session bus), which hands out a connection of its own, and resolves
+ * to an ES Proxy of the object it exposes. The bus starts the service if a
+ * D-Bus service file names it.
+ */
+export function connectBus(busName, {cancellable = null, bus = null, objectPath = null, client = null} = {}) {
+    const connector = client ?? ComlinkGI.Client.new();
+    return new Promise((resolve, reject) => {
+        connector.connect_bus_async(bus, busName, objectPath, cancellable, (_source, res) => {
+            try {
+                resolve(wrap(connector.connect_bus_finish(res)));
+            } catch (e) {
+                reject(e);
+            }
+        });
+    });
+}
+
+/**
+ * Closes the connection of an ES Proxy from connect () or connectBus ():
+ * its pending calls fail, and the service drops what this client held.
+ */
+export function disconnect(api) {
+    unwrap(api).dup_connection()?.close();
+}
+
 /** The Comlink.Proxy behind an ES Proxy of wrap(), for its GObject API. */
 export function unwrap(api) {
     const proxyState = esProxyState(api);
@@ -934,7 +983,7 @@ export function expose(obj, endpoint = null, {allow} = {}) {
 }
 
 export default {
-    wrap, unwrap, expose, proxy, callOptions, currentInvocation,
+    wrap, unwrap, expose, proxy, connect, connectBus, disconnect, callOptions, currentInvocation,
     releaseProxy, createEndpoint, finalizer, subscribe, unsubscribe, proxyMarker,
     transferHandlers,
 };

@@ -665,6 +665,51 @@ def unwrap(remote):
     return _proxy_of(remote)
 
 
+# --- Services -----------------------------------------------------------------
+
+def _wait_for(start):
+    """Starts an asynchronous operation with a callback and runs the
+    thread-default main context until it completes; returns its result."""
+    context = GLib.MainContext.get_thread_default() or GLib.MainContext.default()
+    results = []
+    start(lambda _source, result, *_data: results.append(result))
+    while not results:
+        context.iteration(True)
+    return results[0]
+
+
+def connect(address, cancellable=None, client=None):
+    """Connects to the service at @address (``unix:path=...``,
+    ``unix:abstract=...``, ``tcp:host=...,port=...``; see
+    ``Comlink.connect_async``) and returns a :class:`Remote` of the object
+    it exposes. Blocks, running the thread-default main context, which the
+    connection is bound to. A ``Comlink.Client`` gives TLS settings."""
+    if client is None:
+        result = _wait_for(lambda done: Comlink.connect_async(address, cancellable, done))
+        return Remote(Comlink.connect_finish(result))
+    result = _wait_for(lambda done: client.connect_async(address, cancellable, done))
+    return Remote(client.connect_finish(result))
+
+
+def connect_bus(bus_name, cancellable=None, bus=None, object_path=None, client=None):
+    """Connects to the service that owns @bus_name on @bus (by default the
+    session bus), which hands out a connection of its own, and returns a
+    :class:`Remote` of the object it exposes. The bus starts the service if
+    a D-Bus service file names it."""
+    client = client if client is not None else Comlink.Client.new()
+    result = _wait_for(lambda done: client.connect_bus_async(bus, bus_name, object_path, cancellable, done))
+    return Remote(client.connect_bus_finish(result))
+
+
+def disconnect(remote):
+    """Closes the connection of @remote (from :func:`connect` or
+    :func:`connect_bus`): its pending calls fail, and the service drops what
+    this client held."""
+    connection = _proxy_of(remote).dup_connection()
+    if connection is not None:
+        connection.close()
+
+
 def call(remote, name, *args, cancellable=None, timeout=None):
     """Calls the method @name (``None``: the object itself) and waits for
     its result; unlike ``remote.name (...)`` it never reads a property
@@ -753,6 +798,7 @@ def unsubscribe(remote, subscription):
     _proxy_of(remote).unsubscribe(subscription)
 
 
+__all__ += ['connect', 'connect_bus', 'disconnect']
 __all__ += ['Pending', 'Remote', 'RemoteMethod', 'wrap', 'unwrap', 'call', 'call_async',
             'get', 'get_async', 'set', 'set_async', 'describe', 'release', 'create_endpoint',
             'subscribe', 'subscribe_async', 'unsubscribe']
