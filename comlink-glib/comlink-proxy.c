@@ -40,7 +40,7 @@
 
 #include <gobject/gvaluecollector.h>
 
-#include "comlink-container.h"
+#include "comlink-container-private.h"
 #include "comlink-error.h"
 #include "comlink-private.h"
 #include "comlink-proxy-private.h"
@@ -1731,6 +1731,66 @@ comlink_proxy_propagate_value (ComlinkProxy *self,
     }
 
   return TRUE;
+}
+
+/**
+ * comlink_proxy_propagate_in_container:
+ * @self: a #ComlinkProxy
+ * @result: the #GAsyncResult of [method@Comlink.Proxy.call_async],
+ *   [method@Comlink.Proxy.call_full_async] or
+ *   [method@Comlink.Proxy.get_async]
+ * @error: return location for a #GError
+ *
+ * Completes a call or a property read as its `_finish` function does, and
+ * returns the value as the only item of a new array: no value (an unset
+ * item) for nothing, a %NULL %G_TYPE_POINTER for a null. This is for
+ * bindings that read a boxed value out of a #GValue without a reference
+ * of their own, as PyGObject 3.42 does with the #GValue of
+ * [method@Comlink.Proxy.propagate_value], which it then unsets: a
+ * [struct@Comlink.Container] result, with the proxies it holds, stays
+ * alive as long as the binding holds the array.
+ *
+ * Returns: (transfer full) (nullable): an array of one item, or %NULL
+ *   with @error set
+ *
+ * Since: 1.0
+ */
+ComlinkContainer *
+comlink_proxy_propagate_in_container (ComlinkProxy *self,
+                                      GAsyncResult *result,
+                                      GError      **error)
+{
+  ComlinkContainer *container;
+  GError           *local_error = NULL;
+  gpointer          tag;
+  GValue           *ret;
+
+  g_return_val_if_fail (COMLINK_IS_PROXY (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  tag = g_task_get_source_tag (G_TASK (result));
+  g_return_val_if_fail (tag == comlink_proxy_call_async || tag == comlink_proxy_get_async, NULL);
+
+  ret = g_task_propagate_pointer (G_TASK (result), &local_error);
+  if (local_error != NULL)
+    {
+      if (ret != NULL)
+        value_free (ret);
+      g_propagate_error (error, local_error);
+      return NULL;
+    }
+
+  /* An unset GValue, or none, is nothing */
+  container = comlink_container_new_array ();
+  if (ret != NULL)
+    {
+      _comlink_container_append_take (container, ret);
+      g_free (ret);
+    }
+  else
+    comlink_container_append (container, NULL);
+
+  return container;
 }
 
 /**

@@ -9,6 +9,7 @@
 #include <gio/gio.h>
 
 #include "comlink-connection.h"
+#include "comlink-container.h"
 
 G_BEGIN_DECLS
 
@@ -146,6 +147,10 @@ gboolean comlink_proxy_propagate_value (ComlinkProxy *self,
                                         GAsyncResult *result,
                                         GValue       *value,
                                         GError      **error);
+COMLINK_AVAILABLE_IN_ALL
+ComlinkContainer *comlink_proxy_propagate_in_container (ComlinkProxy *self,
+                                                        GAsyncResult *result,
+                                                        GError      **error);
 COMLINK_AVAILABLE_IN_ALL
 GValue *comlink_proxy_propagate_int64_as_variant (ComlinkProxy *self,
                                                   GAsyncResult *result,

@@ -155,8 +155,8 @@ function notTransferable(what) {
         `${what} cannot be sent by value; wrap it with Comlink.proxy() to send it by reference`);
 }
 
-// Writes a JS value as a GVariant, for values inside arrays and objects
-// and for the values of transfer handlers.
+// Writes a JS value as a GVariant, for arrays and objects that hold no
+// reference and for the values of transfer handlers.
 function toVariant(v) {
     if (v === null)
         return new GLib.Variant('mv', null);
@@ -189,8 +189,13 @@ function toVariant(v) {
         return new GLib.Variant('ay', v);
     if (v instanceof GLib.Bytes)
         return new GLib.Variant('ay', v.toArray());
-    if (typeof v === 'function' || isByReference(v) || v instanceof GObject.Object)
-        throw notTransferable('An object inside an array or object');
+    if (isByReference(v) || esProxyState(v) !== undefined || v instanceof GObject.Object ||
+        v instanceof ComlinkGI.Container) {
+        throw comlinkError(ComlinkGI.Error.NOT_TRANSFERABLE,
+            'The value of a transfer handler cannot hold an object that travels by reference');
+    }
+    if (typeof v === 'function')
+        throw notTransferable('A function');
     if (Array.isArray(v))
         return new GLib.Variant('av', v.map(toVariant));
 
@@ -200,6 +205,79 @@ function toVariant(v) {
     for (const [key, item] of Object.entries(v))
         dict[key] = toVariant(item);
     return new GLib.Variant('a{sv}', dict);
+}
+
+// How deep arrays and objects that hold references nest, as the library
+// sends them (ComlinkContainer)
+const MAX_CONTAINER_DEPTH = 16;
+
+// What an item of an array or object is to the choice between a GVariant
+// and a container: a value that travels by reference, an array or object
+// to look into, or a value that a GVariant holds (or that toVariant()
+// refuses), in the order toNative() tells them apart
+const ITEM_PLAIN = 0;
+const ITEM_REFERENCE = 1;
+const ITEM_NESTED = 2;
+
+function itemKind(v) {
+    if ((typeof v !== 'object' && typeof v !== 'function') || v === null)
+        return ITEM_PLAIN;
+    if (esProxyState(v) !== undefined || isByReference(v))
+        return ITEM_REFERENCE;
+    if (findHandler(v) !== null)
+        return ITEM_PLAIN;
+    if (v instanceof GObject.Object || v instanceof ComlinkGI.Container)
+        return ITEM_REFERENCE;
+    if (typeof v === 'function' || v instanceof GLib.Variant || v instanceof Uint8Array ||
+        v instanceof GLib.Bytes)
+        return ITEM_PLAIN;
+    return ITEM_NESTED;
+}
+
+function itemsOf(v) {
+    return Array.isArray(v) ? Array.from(v) : Object.values(v);
+}
+
+// Whether the array or object `v` holds, at any depth, a value that
+// travels by reference; adds each array and object that does to
+// `holders`. An array or object that holds itself cannot travel.
+function holdsReference(v, holders, ancestors = new Set()) {
+    if (ancestors.has(v)) {
+        throw comlinkError(ComlinkGI.Error.NOT_TRANSFERABLE,
+            'An array or object that holds itself cannot be sent');
+    }
+    ancestors.add(v);
+    let holds = false;
+    for (const item of itemsOf(v)) {
+        const kind = itemKind(item);
+        if (kind === ITEM_REFERENCE || (kind === ITEM_NESTED && holdsReference(item, holders, ancestors)))
+            holds = true;
+    }
+    ancestors.delete(v);
+    if (holds)
+        holders.add(v);
+    return holds;
+}
+
+// An array or object that holds references as a Comlink.Container: an
+// array, or a dictionary of its own enumerable properties, each item
+// converted as toNative() converts a value on its own
+function toContainer(v, allow, holders, depth) {
+    if (depth >= MAX_CONTAINER_DEPTH) {
+        throw comlinkError(ComlinkGI.Error.NOT_TRANSFERABLE,
+            `Arrays and objects that hold references cannot nest more than ${MAX_CONTAINER_DEPTH} deep`);
+    }
+    const item = x => holders.has(x) ? toContainer(x, allow, holders, depth + 1) : toNative(x, allow);
+    if (Array.isArray(v)) {
+        const container = ComlinkGI.Container.new_array();
+        for (const x of Array.from(v))
+            container.append(item(x));
+        return container;
+    }
+    const container = ComlinkGI.Container.new_dict();
+    for (const [key, x] of Object.entries(v))
+        container.insert(key, item(x));
+    return container;
 }
 
 // Turns a JS value into what a GValue argument of the typelib takes: a
@@ -252,8 +330,15 @@ function toNative(v, allow = null) {
         return new GLib.Bytes(v);
     if (v instanceof GLib.Variant)
         return gvalue(GObject.TYPE_VARIANT, 'set_variant', v);
+    if (v instanceof ComlinkGI.Container)
+        return v;
     if (typeof v === 'function')
         throw notTransferable('A function');
+    // An array or object that holds a reference travels as a container;
+    // one that holds none as a GVariant, which is cheaper
+    const holders = new Set();
+    if (holdsReference(v, holders))
+        return toContainer(v, allow, holders, 0);
     return gvalue(GObject.TYPE_VARIANT, 'set_variant', toVariant(v));
 }
 
@@ -320,7 +405,43 @@ function unpackContainer(variant, type) {
     return children.map(child => fromVariant(child));
 }
 
+// An item of a Comlink.Container as fromNative() reads a value: no value
+// (GType 0) is undefined, and a 64-bit integer is read exactly
+function containerItem(container, i) {
+    const type = container.get_item_type(i);
+    if (!type)
+        return undefined;
+    if (INT64_GTYPES.includes(type))
+        return int64FromVariant(container.dup_item_variant(i));
+    return fromNative(container.get_item(i));
+}
+
+// A Comlink.Container as an array, or as a plain object with its keys in
+// their order
+function fromContainer(container) {
+    const n = container.get_n_items();
+    if (!container.is_dict()) {
+        const result = [];
+        for (let i = 0; i < n; i++)
+            result.push(containerItem(container, i));
+        return result;
+    }
+    const result = {};
+    for (let i = 0; i < n; i++) {
+        // Defined, not assigned: a key `__proto__` is a property like any other
+        Object.defineProperty(result, container.get_key(i), {
+            value: containerItem(container, i),
+            enumerable: true,
+            writable: true,
+            configurable: true,
+        });
+    }
+    return result;
+}
+
 function fromNative(v) {
+    if (v instanceof ComlinkGI.Container)
+        return fromContainer(v);
     if (v instanceof ComlinkGI.Proxy)
         return createProxy(new Family(v, null), []);
     if (v instanceof Exposed)

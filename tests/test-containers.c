@@ -3,7 +3,7 @@
 /* References inside arrays and objects: ComlinkContainer on its own, then
  * across a thread worker and a subprocess worker: every kind of item
  * there and back, objects by reference both ways and released with the
- * container, file descriptors, the GVariant forms converted, a failing
+ * container (also through propagate_in_container), file descriptors, the GVariant forms converted, a failing
  * item that leaves nothing exported, and the nesting bound. What a hostile
  * peer may send is in test-container-wire.c. */
 
@@ -387,6 +387,50 @@ test_received_proxies (Fixture *f, gconstpointer data)
     test_wait_until (test_calc_get_n_alive () == 1);
 }
 
+static void
+on_call_done (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+/* How bindings complete a call: the result as the only item of an array,
+ * a container with the proxies it brought, which go with the array */
+static void
+test_propagate_in_container (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(ComlinkContainer) array = NULL;
+  g_autoptr(GError) error = NULL;
+  ComlinkContainer *dict;
+  TestWatch         child_watch;
+  GValue            arg = G_VALUE_INIT;
+
+  g_value_init (&arg, G_TYPE_INT);
+  g_value_set_int (&arg, 3);
+  comlink_proxy_call_async (f->proxy, "make-children", &arg, 1, NULL, on_call_done, &result);
+  test_wait_until (result != NULL);
+  array = comlink_proxy_propagate_in_container (f->proxy, result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (comlink_container_get_n_items (array), ==, 1);
+  g_assert_cmpuint (comlink_container_get_item_type (array, 0), ==, COMLINK_TYPE_CONTAINER);
+  dict = g_value_get_boxed (comlink_container_get_item (array, 0));
+  g_assert_true (COMLINK_IS_PROXY (g_value_get_object (comlink_container_lookup (dict, "child"))));
+  test_watch (&child_watch, g_value_get_object (comlink_container_lookup (dict, "child")));
+  g_clear_pointer (&array, comlink_container_unref);
+  test_wait_until (test_watch_done (&child_watch));
+  if (!is_subprocess (data))
+    test_wait_until (test_calc_get_n_alive () == 1);
+
+  /* A failure is its error, and no array */
+  g_clear_object (&result);
+  comlink_proxy_call_async (f->proxy, "no-such-method", NULL, 0, NULL, on_call_done, &result);
+  test_wait_until (result != NULL);
+  g_assert_null (comlink_proxy_propagate_in_container (f->proxy, result, &error));
+  g_assert_error (error, COMLINK_ERROR, COMLINK_ERROR_NO_SUCH_METHOD);
+}
+
 /* File descriptors travel inside containers */
 static void
 test_fds (Fixture *f, gconstpointer data)
@@ -549,6 +593,8 @@ main (int argc, char *argv[])
                 test_call_received, fixture_teardown);                                                   \
     g_test_add ("/Comlink/Container/" kind "/received-proxies", Fixture, data, fixture_setup,            \
                 test_received_proxies, fixture_teardown);                                                \
+    g_test_add ("/Comlink/Container/" kind "/propagate-in-container", Fixture, data, fixture_setup,      \
+                test_propagate_in_container, fixture_teardown);                                          \
     g_test_add ("/Comlink/Container/" kind "/fds", Fixture, data, fixture_setup, test_fds,               \
                 fixture_teardown);                                                                       \
     g_test_add ("/Comlink/Container/" kind "/variant-forms", Fixture, data, fixture_setup,               \

@@ -369,6 +369,26 @@ test_results (void)
       g_value_unset (&value);
       g_object_unref (result);
 
+      /* propagate_in_container (Python): the only item is no value for
+       * nothing, a NULL gpointer for a null */
+      result = call_answered (&fake, proxy, reply);
+      {
+        g_autoptr(ComlinkContainer) container = comlink_proxy_propagate_in_container (proxy, result, &error);
+
+        g_assert_no_error (error);
+        g_assert_nonnull (container);
+        g_assert_false (comlink_container_is_dict (container));
+        g_assert_cmpuint (comlink_container_get_n_items (container), ==, 1);
+        if (is_null)
+          {
+            g_assert_cmpuint (comlink_container_get_item_type (container, 0), ==, G_TYPE_POINTER);
+            g_assert_null (g_value_get_pointer (comlink_container_get_item (container, 0)));
+          }
+        else
+          g_assert_cmpuint (comlink_container_get_item_type (container, 0), ==, G_TYPE_INVALID);
+      }
+      g_object_unref (result);
+
       /* propagate_int64_as_variant (GJS): nothing is m() Nothing, a null
        * a NULL gpointer */
       result = call_answered (&fake, proxy, reply);

@@ -106,6 +106,10 @@ const api = {
     returnsNothing() {},
     returnsNull: () => null,
     kindOf: (...args) => args.map(v => v === undefined ? 'undefined' : v === null ? 'null' : typeof v),
+    // References inside arrays and objects (test-nested-references.js)
+    callIn: async options => await options.callback(options.value),
+    makeHandles: () => [api.makeHandle(), {handle: api.makeHandle(), n: 2 ** 40}],
+    readStreamIn: ({stream, length}) => new TextDecoder().decode(stream.read_bytes(length, null).toArray()),
 };
 
 // With the argument `restricted`, the parent may reach only these

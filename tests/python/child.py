@@ -28,6 +28,16 @@ class ChildService(Service):
     def too_big(self):
         return 2**64
 
+    # References inside lists, tuples and dicts (test_nested_references.py)
+    def call_in(self, options):
+        return options['callback'](options['value'])
+
+    def make_things_in(self):
+        return [self.make_thing('first'), {'thing': self.make_thing('second'), 'n': 2**40}]
+
+    def read_stream_in(self, options):
+        return options['stream'].read_bytes(options['length'], None).get_data().decode()
+
 #: What the parent may reach of ``child.py restricted``
 RESTRICTED_ALLOW = ['add', 'echo', '_secret', 'make_thing', 'name', 'Counter', 'inc', 'too_big']
 

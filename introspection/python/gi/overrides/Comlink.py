@@ -205,7 +205,8 @@ def _dict_variant(value):
 
 
 def _to_variant(value):
-    """A Python value as a GVariant, for values inside containers."""
+    """A Python value as a GVariant, for lists, tuples and dicts that hold
+    no reference."""
     if isinstance(value, GLib.Variant):
         return value
     if value is None:
@@ -248,6 +249,79 @@ def _by_reference(value):
     return type(value).__module__ != 'builtins'
 
 
+#: How deep lists, tuples and dicts that hold references nest, as the
+#: library sends them (``Comlink.Container``)
+_MAX_CONTAINER_DEPTH = 16
+
+# What an item of a list, tuple or dict is to the choice between a GVariant
+# and a container: a value that only travels on its own (a reference, a
+# GError, a GValue), a list, tuple or dict to look into, or a value that a
+# GVariant holds (or that _to_variant refuses)
+_ITEM_PLAIN = 0
+_ITEM_OWN = 1
+_ITEM_NESTED = 2
+
+_PLAIN_TYPES = (bool, int, float, str, bytes, bytearray, memoryview, GLib.Bytes, GLib.Variant)
+
+
+def _item_kind(value):
+    if value is None or isinstance(value, _PLAIN_TYPES):
+        return _ITEM_PLAIN
+    if isinstance(value, (list, tuple, dict)):
+        return _ITEM_NESTED
+    if isinstance(value, (GObject.Value, GLib.Error, Remote, GObject.Object, Comlink.Container)):
+        return _ITEM_OWN
+    return _ITEM_OWN if _by_reference(value) else _ITEM_PLAIN
+
+
+def _holds_reference(value, holders, ancestors):
+    """Whether the list, tuple or dict @value holds, at any depth, a value
+    that no GVariant holds; adds the ids of those that do to @holders. A
+    container that holds itself cannot travel."""
+    if id(value) in ancestors:
+        raise _comlink_error(Comlink.Error.NOT_TRANSFERABLE,
+                             'A %s that holds itself cannot be sent' % type(value).__name__)
+    ancestors.add(id(value))
+    holds = False
+    for item in (value.values() if isinstance(value, dict) else value):
+        kind = _item_kind(item)
+        if kind == _ITEM_OWN or (kind == _ITEM_NESTED and _holds_reference(item, holders, ancestors)):
+            holds = True
+    ancestors.discard(id(value))
+    if holds:
+        holders.add(id(value))
+    return holds
+
+
+def _to_container(value, allow, holders, depth):
+    """A list, tuple or dict that holds references as a
+    ``Comlink.Container``: lists and tuples as arrays, dicts (with str
+    keys) as dictionaries, each item as :func:`_to_value` converts it."""
+    if depth >= _MAX_CONTAINER_DEPTH:
+        raise _comlink_error(Comlink.Error.NOT_TRANSFERABLE,
+                             'Lists, tuples and dicts that hold references cannot nest more '
+                             'than %d deep' % _MAX_CONTAINER_DEPTH)
+
+    def item(x):
+        if id(x) in holders:
+            return _gvalue(Comlink.Container.__gtype__, _to_container(x, allow, holders, depth + 1))
+        return _to_value(x, allow)
+
+    if not isinstance(value, dict):
+        container = Comlink.Container.new_array()
+        for x in value:
+            container.append(item(x))
+        return container
+    container = Comlink.Container.new_dict()
+    for key, x in value.items():
+        if not isinstance(key, str):
+            raise _comlink_error(Comlink.Error.NOT_TRANSFERABLE,
+                                 'A dict that holds an object sent by reference is sent only with '
+                                 'str keys, not %s' % type(key).__name__)
+        container.insert(key, item(x))
+    return container
+
+
 def _to_value(value, allow=None):
     """A Python value as a GObject.Value that the C value mapping accepts.
     An object that travels by reference is exposed with the restriction
@@ -287,7 +361,14 @@ def _to_value(value, allow=None):
         return _gvalue(Comlink.Proxy.__gtype__, value._proxy)
     if isinstance(value, GObject.Object):
         return _gvalue(value.__gtype__, value)
+    if isinstance(value, Comlink.Container):
+        return _gvalue(Comlink.Container.__gtype__, value)
     if isinstance(value, (list, tuple, dict)):
+        # One that holds a reference travels as a container; one that holds
+        # none as a GVariant, which is cheaper
+        holders = builtins.set()
+        if _holds_reference(value, holders, builtins.set()):
+            return _gvalue(Comlink.Container.__gtype__, _to_container(value, allow, holders, 0))
         return _gvalue(GObject.TYPE_VARIANT, _to_variant(value))
     if _by_reference(value):
         obj = proxy(value) if allow is None or isinstance(value, _FUNCTION_TYPES) \
@@ -322,8 +403,24 @@ def _unpack(variant):
     return variant.unpack()
 
 
+def _from_container(container):
+    """A ``Comlink.Container`` as a list, or as a dict in the order of its
+    keys; no value and a null are ``None``."""
+    items = []
+    for i in range(container.get_n_items()):
+        if container.get_item_type(i) == GObject.TYPE_INVALID:
+            items.append(None)
+        else:
+            items.append(_from_value(container.get_item(i)))
+    if container.is_dict():
+        return {container.get_key(i): item for i, item in enumerate(items)}
+    return items
+
+
 def _from_value(value):
     """A value that PyGObject unpacked from a GValue, as the script sees it."""
+    if isinstance(value, Comlink.Container):
+        return _from_container(value)
     if isinstance(value, GLib.Variant):
         return _unpack(value)
     if isinstance(value, GLib.Bytes):
@@ -337,9 +434,19 @@ def _from_value(value):
 
 # --- Calls -------------------------------------------------------------------
 #
-# Calls and reads complete with Proxy.propagate_value, not call_finish or
-# get_finish: PyGObject 3.42 never frees a GValue returned with full
-# transfer, which would keep every object received alive.
+# Calls and reads complete with Proxy.propagate_in_container, not
+# call_finish or get_finish: PyGObject 3.42 never frees a GValue returned
+# with full transfer, which would keep every object received alive. Nor
+# Proxy.propagate_value: PyGObject reads a boxed value (a Comlink.Container)
+# out of the GValue without a reference of its own, then unsets the GValue.
+# The array that propagate_in_container returns is PyGObject's own, and its
+# item is read while the array lives.
+
+
+def _result_of(container):
+    """The value of a call or a read, the only item of @container."""
+    return _from_container(container)[0]
+
 
 class Pending:
     """A call in flight, as ``call_async ()`` and the other asynchronous
@@ -415,7 +522,7 @@ def _call_async(proxy_, member, args, callback=None, cancellable=None, timeout=N
     pending = Pending(callback, _cancellable(cancellable))
 
     def ready(source, result, _data):
-        pending._complete(source.propagate_value, result, _from_value)
+        pending._complete(source.propagate_in_container, result, _result_of)
 
     if timeout is not None:
         proxy_.call_full_async(member, values, int(timeout), pending.cancellable, ready, None)
@@ -427,7 +534,8 @@ def _call_async(proxy_, member, args, callback=None, cancellable=None, timeout=N
 def _get_async(proxy_, name, callback=None, cancellable=None):
     pending = Pending(callback, _cancellable(cancellable))
     proxy_.get_async(name, pending.cancellable,
-                     lambda source, result, _d: pending._complete(source.propagate_value, result, _from_value),
+                     lambda source, result, _d: pending._complete(source.propagate_in_container, result,
+                                                                  _result_of),
                      None)
     return pending
 
