@@ -331,8 +331,12 @@ on_bus_connected (GObject      *source,
       return;
     }
 
+  /* The handle is the service's word: it may name no descriptor */
   g_variant_get (reply, "(h)", &index);
-  fd = fds != NULL ? g_unix_fd_list_get (fds, index, &error) : -1;
+  if (fds != NULL && index >= 0 && index < g_unix_fd_list_get_length (fds))
+    fd = g_unix_fd_list_get (fds, index, &error);
+  else
+    fd = -1;
   if (fd < 0)
     {
       if (error == NULL)
@@ -347,7 +351,10 @@ on_bus_connected (GObject      *source,
   if (socket == NULL)
     {
       close (fd);
-      g_task_return_error (task, error);
+      g_task_return_new_error (task, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
+                               _ ("The service answered Connect with a descriptor that is not a socket: %s"),
+                               error->message);
+      g_error_free (error);
       g_object_unref (task);
       return;
     }
@@ -627,7 +634,10 @@ comlink_client_connect_bus_async (ComlinkClient      *self,
  * Completes [method@Comlink.Client.connect_bus_async].
  *
  * Returns: (transfer full): the proxy of the object the service exposes,
- *   or %NULL on error: the bus's (no such name, access denied), or
+ *   or %NULL on error: the bus's (%G_DBUS_ERROR_SERVICE_UNKNOWN when
+ *   nobody owns the name and no service file names it,
+ *   %G_DBUS_ERROR_ACCESS_DENIED when the service refused the client),
+ *   %COMLINK_ERROR_PROTOCOL when the service answered without a socket, or
  *   %COMLINK_ERROR_CLOSED when the service closed the connection before
  *   serving it
  *

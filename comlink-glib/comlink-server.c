@@ -957,17 +957,18 @@ static const char bus_introspection[] =
   "  </interface>"
   "</node>";
 
+/* A Connect call while the bus is asked who the caller is. The server
+ * is not held: stopped or dropped meanwhile, it refuses the caller. */
 typedef struct
 {
-  ComlinkServer         *server; /* a reference */
-  GDBusMethodInvocation *invocation;
+  GWeakRef               server;
+  GDBusMethodInvocation *invocation; /* answering it gives it up */
 } BusConnect;
 
 static void
 bus_connect_free (BusConnect *data)
 {
-  g_clear_object (&data->server);
-  g_clear_object (&data->invocation);
+  g_weak_ref_clear (&data->server);
   g_free (data);
 }
 
@@ -1003,7 +1004,9 @@ on_caller_credentials (GObject      *source,
                        GAsyncResult *result,
                        gpointer      user_data)
 {
-  BusConnect *data = user_data;
+  BusConnect            *data = user_data;
+  GDBusMethodInvocation *invocation = data->invocation;
+  g_autoptr(ComlinkServer) self = g_weak_ref_get (&data->server);
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
   g_autoptr(GCredentials) credentials = NULL;
@@ -1012,23 +1015,30 @@ on_caller_credentials (GObject      *source,
   g_autoptr(GSocketConnection) stream = NULL;
   int pair[2];
 
+  bus_connect_free (data);
+
+  if (self == NULL || self->stopped)
+    {
+      g_dbus_method_invocation_return_error_literal (invocation, G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED,
+                                                     _ ("The service does not accept connections"));
+      return;
+    }
+
   if (reply != NULL)
     credentials = credentials_from_bus (reply);
   if (credentials == NULL)
     {
-      g_dbus_method_invocation_return_error (data->invocation, G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED,
+      g_dbus_method_invocation_return_error (invocation, G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED,
                                              _ ("The bus does not tell who the caller is: %s"),
                                              error ? error->message : _ ("no user id"));
-      bus_connect_free (data);
       return;
     }
 
   if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0)
     {
       int errsv = errno;
-      g_dbus_method_invocation_return_error (data->invocation, G_IO_ERROR, g_io_error_from_errno (errsv),
+      g_dbus_method_invocation_return_error (invocation, G_IO_ERROR, g_io_error_from_errno (errsv),
                                              _ ("Cannot make a socket pair: %s"), g_strerror (errsv));
-      bus_connect_free (data);
       return;
     }
 
@@ -1037,25 +1047,21 @@ on_caller_credentials (GObject      *source,
     {
       close (pair[0]);
       close (pair[1]);
-      g_dbus_method_invocation_return_gerror (data->invocation, error);
-      bus_connect_free (data);
+      g_dbus_method_invocation_return_gerror (invocation, error);
       return;
     }
 
   stream = g_socket_connection_factory_create_connection (socket);
-  if (!accept_stream (data->server, G_IO_STREAM (stream), credentials))
+  if (!accept_stream (self, G_IO_STREAM (stream), credentials))
     {
       close (pair[1]);
-      g_dbus_method_invocation_return_error_literal (data->invocation, G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED,
+      g_dbus_method_invocation_return_error_literal (invocation, G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED,
                                                      _ ("The service refused the connection"));
-      bus_connect_free (data);
       return;
     }
 
   fds = g_unix_fd_list_new_from_array (&pair[1], 1);
-  g_dbus_method_invocation_return_value_with_unix_fd_list (data->invocation, g_variant_new ("(h)", 0), fds);
-  data->invocation = NULL; /* consumed */
-  bus_connect_free (data);
+  g_dbus_method_invocation_return_value_with_unix_fd_list (invocation, g_variant_new ("(h)", 0), fds);
 }
 
 static void
@@ -1080,7 +1086,7 @@ on_bus_method_call (GDBusConnection       *bus,
 
   /* Who the caller is, as the bus knows it */
   data = g_new0 (BusConnect, 1);
-  data->server = g_object_ref (self);
+  g_weak_ref_init (&data->server, self);
   data->invocation = invocation;
   g_dbus_connection_call (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
                           "GetConnectionCredentials", g_variant_new ("(s)", sender), G_VARIANT_TYPE ("(a{sv})"),
@@ -1107,7 +1113,7 @@ static const GDBusInterfaceVTable bus_vtable = { on_bus_method_call, NULL, NULL,
  * [func@Comlink.connect_bus_async]).
  *
  * Returns: an id for [method@Comlink.Server.unexport_from_bus], or 0 on
- *   error
+ *   error (%COMLINK_ERROR_CLOSED when the server was stopped)
  *
  * Since: 1.0
  */
@@ -1125,6 +1131,13 @@ comlink_server_export_on_bus (ComlinkServer   *self,
   g_return_val_if_fail (object_path == NULL || g_variant_is_object_path (object_path), 0);
   g_return_val_if_fail (error == NULL || *error == NULL, 0);
 
+  /* Nothing would unexport it: it would outlive the server */
+  if (self->stopped)
+    {
+      g_set_error_literal (error, COMLINK_ERROR, COMLINK_ERROR_CLOSED, _ ("The server was stopped"));
+      return 0;
+    }
+
   if (g_once_init_enter (&node_info))
     g_once_init_leave (&node_info, g_dbus_node_info_new_for_xml (bus_introspection, NULL));
 
@@ -1141,7 +1154,8 @@ comlink_server_export_on_bus (ComlinkServer   *self,
  * @export_id: an id from [method@Comlink.Server.export_on_bus]
  *
  * Stops handing out connections on a bus. Clients connected already
- * stay; [method@Comlink.Server.stop] unexports from every bus.
+ * stay; [method@Comlink.Server.stop] unexports from every bus, after which
+ * this does nothing.
  *
  * Since: 1.0
  */
@@ -1152,6 +1166,9 @@ comlink_server_unexport_from_bus (ComlinkServer *self,
   GDBusConnection *bus;
 
   g_return_if_fail (COMLINK_IS_SERVER (self));
+
+  if (self->stopped)
+    return;
 
   bus = g_hash_table_lookup (self->exports, GUINT_TO_POINTER (export_id));
   g_return_if_fail (bus != NULL);

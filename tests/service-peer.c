@@ -12,6 +12,9 @@
  *   service-peer client ADDRESS N    connects, makes N children it holds,
  *                                    starts a call that never ends,
  *                                    prints "ready", and waits to be killed
+ *   service-peer client-bus NAME     connects to the owner of NAME on the
+ *                                    session bus, prints the sum of 20 and
+ *                                    22 that it computes, and exits
  */
 
 #include <stdio.h>
@@ -120,6 +123,45 @@ on_connected (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 static void
+on_bus_connected (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Connected *connected = user_data;
+
+  connected->proxy = comlink_connect_bus_finish (result, &connected->error);
+  g_main_loop_quit (connected->loop);
+}
+
+static int
+client_bus (const char *bus_name)
+{
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  g_autoptr(ComlinkProxy) proxy = NULL;
+  g_autoptr(GError) error = NULL;
+  Connected connected = { loop, NULL, NULL };
+  int       sum = 0;
+
+  comlink_connect_bus_async (bus_name, NULL, on_bus_connected, &connected);
+  g_main_loop_run (loop);
+  proxy = connected.proxy;
+  if (proxy == NULL)
+    {
+      g_printerr ("service-peer: %s\n", connected.error->message);
+      g_error_free (connected.error);
+      return 1;
+    }
+
+  if (!comlink_proxy_call_with_args_sync (proxy, "add", NULL, &error, G_TYPE_INT, 20, G_TYPE_INT, 22,
+                                          G_TYPE_INVALID, G_TYPE_INT, &sum))
+    {
+      g_printerr ("service-peer: %s\n", error->message);
+      return 1;
+    }
+  printf ("%d\n", sum);
+  fflush (stdout);
+  return 0;
+}
+
+static void
 on_hold_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_printerr ("service-peer: the call that never ends ended\n");
@@ -179,7 +221,10 @@ main (int argc, char *argv[])
     return serve (argv[1], NULL);
   if (argc == 4 && g_str_equal (argv[1], "client"))
     return client (argv[2], atoi (argv[3]));
+  if (argc == 3 && g_str_equal (argv[1], "client-bus"))
+    return client_bus (argv[2]);
 
-  g_printerr ("usage: service-peer serve ADDRESS | serve-systemd | serve-bus NAME | client ADDRESS N\n");
+  g_printerr ("usage: service-peer serve ADDRESS | serve-systemd | serve-bus NAME | client ADDRESS N | "
+              "client-bus NAME\n");
   return 2;
 }

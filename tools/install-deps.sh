@@ -27,6 +27,8 @@ packages=(
   clang
   libclang-rt-14-dev
   clang-format
+  # the private message bus of the bus tests (GTestDBus)
+  dbus-daemon
   # benchmarks (comparison with jsonrpc-glib)
   libjsonrpc-glib-1.0-dev
   # API reference
