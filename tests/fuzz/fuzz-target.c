@@ -54,6 +54,12 @@ target_echo_object (FuzzTarget *self, GObject *o)
   return o ? g_object_ref (o) : NULL;
 }
 
+static ComlinkContainer *
+target_echo_container (FuzzTarget *self, ComlinkContainer *c)
+{
+  return c ? comlink_container_ref (c) : NULL;
+}
+
 static GObject *
 target_make_child (FuzzTarget *self)
 {
@@ -119,6 +125,8 @@ fuzz_target_class_init (FuzzTargetClass *klass)
                               G_TYPE_VARIANT, 1, G_TYPE_VARIANT);
   g_signal_new_class_handler ("echo-object", type, action, G_CALLBACK (target_echo_object), NULL, NULL, NULL,
                               G_TYPE_OBJECT, 1, G_TYPE_OBJECT);
+  g_signal_new_class_handler ("echo-container", type, action, G_CALLBACK (target_echo_container), NULL, NULL,
+                              NULL, COMLINK_TYPE_CONTAINER, 1, COMLINK_TYPE_CONTAINER);
   g_signal_new_class_handler ("make-child", type, action, G_CALLBACK (target_make_child), NULL, NULL, NULL,
                               G_TYPE_OBJECT, 0);
   g_signal_new_class_handler ("later", type, action, G_CALLBACK (target_later), NULL, NULL, NULL,

@@ -49,6 +49,11 @@ seeds = {
                             "((byte 12, uint64 2, uint64 0), @as [], <()>)"],
     'fds': ["((byte 2, uint64 1, uint64 0), ['read-fds'], <[<(byte 12, <('GUnixFDList', [handle 0])>)>]>)",
             ("((byte 2, uint64 2, uint64 0), ['echo-bytes'], <[<(byte 13, <(uint64 4, handle 0)>)>]>)", 1)],
+    'containers': ["((byte 2, uint64 1, uint64 0), ['echo-container'], <[<(byte 16, <[<int32 1>, <(byte 17, <{'k': <@ms 'v'>, 'o': <(byte 8, <uint64 7>)>}>)>]>)>]>)",
+                   "((byte 2, uint64 2, uint64 0), ['echo-container'], <[<(byte 17, <{'a': <(byte 1, <()>)>, 'a': <(byte 15, <()>)>}>)>]>)",
+                   ("((byte 2, uint64 3, uint64 0), ['echo-container'], <[<(byte 16, <[<(byte 12, <('GUnixFDList', [handle 0])>)>]>)>]>)", 1)],
+    'describe': ["((byte 14, uint64 1, uint64 0), @as [], <()>)",
+                 "((byte 14, uint64 2, uint64 0), ['child'], <()>)"],
     'endpoint-signal': ["((byte 13, uint64 1, uint64 0), @as [], <()>)",
                         "((byte 11, uint64 1, uint64 0), @as [], <@av []>)"],
 }
