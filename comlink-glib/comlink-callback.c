@@ -49,7 +49,11 @@ struct _ComlinkCallback
 
   GClosure     *closure;
   GMainContext *context;
-  GType         return_type;
+  /* What comlink_callback_return_error_with_details() gave beside the
+   * error of the running call */
+  char *error_class;
+  char *error_stack;
+  GType return_type;
   /* The declared parameter types, or NULL for an untyped callback */
   GType   *param_types;
   guint    n_params;
@@ -129,18 +133,32 @@ run_closure (gpointer user_data)
     /* A closure may run a nested main loop that runs another call */
     ComlinkInvocation *outer = self->running;
     GError            *outer_error = self->error;
+    char              *outer_class = self->error_class;
+    char              *outer_stack = self->error_stack;
 
     self->running = invocation;
     self->error = NULL;
+    self->error_class = NULL;
+    self->error_stack = NULL;
     g_closure_invoke (self->closure,
                       G_IS_VALUE (&return_value) ? &return_value : NULL,
                       n_args + 1, params, NULL);
-    if (self->error != NULL)
+    if (self->error != NULL && (self->error_class != NULL || self->error_stack != NULL))
+      {
+        comlink_invocation_return_error_with_details (invocation, self->error, self->error_class,
+                                                      self->error_stack);
+        g_clear_error (&self->error);
+      }
+    else if (self->error != NULL)
       comlink_invocation_take_error (invocation, g_steal_pointer (&self->error));
     else
       comlink_invocation_return_value (invocation, G_IS_VALUE (&return_value) ? &return_value : NULL);
+    g_free (self->error_class);
+    g_free (self->error_stack);
     self->running = outer;
     self->error = outer_error;
+    self->error_class = outer_class;
+    self->error_stack = outer_stack;
   }
 
 out:
@@ -400,5 +418,39 @@ comlink_callback_return_error (ComlinkCallback *self,
   g_return_if_fail (self->running != NULL);
 
   g_clear_error (&self->error);
+  g_clear_pointer (&self->error_class, g_free);
+  g_clear_pointer (&self->error_stack, g_free);
   self->error = g_error_copy (reason);
+}
+
+/**
+ * comlink_callback_return_error_with_details:
+ * @self: a #ComlinkCallback
+ * @reason: what went wrong
+ * @class_name: (nullable): the class of the exception that stands for
+ *   @reason in the closure's language (`"TypeError"`, `"KeyError"`)
+ * @stack: (nullable): where it was raised: a JavaScript stack or a
+ *   Python traceback, as text
+ *
+ * As [method@Comlink.Callback.return_error], with the exception's class
+ * and stack beside the error, as
+ * [method@Comlink.Invocation.return_error_with_details] sends them: the
+ * caller reads them with [method@Comlink.Proxy.get_error_details]. This is
+ * how the bindings report an exception raised in a callback.
+ *
+ * Since: 1.0
+ */
+void
+comlink_callback_return_error_with_details (ComlinkCallback *self,
+                                            const GError    *reason,
+                                            const char      *class_name,
+                                            const char      *stack)
+{
+  g_return_if_fail (COMLINK_IS_CALLBACK (self));
+  g_return_if_fail (reason != NULL);
+  g_return_if_fail (self->running != NULL);
+
+  comlink_callback_return_error (self, reason);
+  self->error_class = g_strdup (class_name);
+  self->error_stack = g_strdup (stack);
 }

@@ -34,5 +34,10 @@ ComlinkCallback *comlink_callback_new_typed (GClosure *closure,
 COMLINK_AVAILABLE_IN_ALL
 void comlink_callback_return_error (ComlinkCallback *self,
                                     const GError    *reason);
+COMLINK_AVAILABLE_IN_ALL
+void comlink_callback_return_error_with_details (ComlinkCallback *self,
+                                                 const GError    *reason,
+                                                 const char      *class_name,
+                                                 const char      *stack);
 
 G_END_DECLS

@@ -210,6 +210,54 @@ test_channel (void)
   test_iterate_pending ();
 }
 
+/* A callback whose closure fails with details: the caller reads them, and
+ * a failure without details sends none */
+static void
+on_callback_fails (ComlinkCallback *callback, int with_details, gpointer user_data)
+{
+  g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "no such thing");
+
+  if (with_details)
+    comlink_callback_return_error_with_details (callback, error, "LookupError", "at the callback, line 1\n");
+  else
+    comlink_callback_return_error (callback, error);
+}
+
+static void
+test_callback (void)
+{
+  g_autoptr(ComlinkCallback) callback =
+               comlink_callback_new_typed (g_cclosure_new (G_CALLBACK (on_callback_fails), NULL, NULL), G_TYPE_NONE, 1, G_TYPE_INT);
+  g_autoptr(ComlinkChannel) channel = comlink_channel_new ();
+  g_autoptr(ComlinkProxy) proxy = NULL;
+  g_autofree char *class_name = NULL;
+  g_autofree char *stack = NULL;
+  g_autoptr(GError) error = NULL;
+  GValue arg = G_VALUE_INIT;
+
+  comlink_expose (G_OBJECT (callback), comlink_channel_get_port1 (channel));
+  proxy = comlink_wrap (comlink_channel_get_port2 (channel));
+
+  g_value_init (&arg, G_TYPE_INT);
+  g_value_set_int (&arg, 1);
+  g_assert_null (comlink_proxy_call_sync_with_details (proxy, NULL, &arg, 1, NULL, &class_name, &stack, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_assert_cmpstr (class_name, ==, "LookupError");
+  g_assert_cmpstr (stack, ==, "at the callback, line 1\n");
+  g_clear_error (&error);
+  g_clear_pointer (&class_name, g_free);
+  g_clear_pointer (&stack, g_free);
+
+  g_value_set_int (&arg, 0);
+  g_assert_null (comlink_proxy_call_sync_with_details (proxy, NULL, &arg, 1, NULL, &class_name, &stack, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_assert_null (class_name);
+  g_assert_null (stack);
+
+  comlink_endpoint_close (comlink_channel_get_port1 (channel));
+  test_iterate_pending ();
+}
+
 /* A request forwarded through a proxy keeps the details of its answer */
 static void
 test_forwarded (void)
@@ -615,6 +663,7 @@ main (int   argc,
 
   g_test_add_func ("/Comlink/ErrorDetails/channel", test_channel);
   g_test_add_func ("/Comlink/ErrorDetails/forwarded", test_forwarded);
+  g_test_add_func ("/Comlink/ErrorDetails/callback", test_callback);
   g_test_add_func ("/Comlink/ErrorDetails/thread-worker", test_thread_worker);
   g_test_add_func ("/Comlink/ErrorDetails/sender-bounds", test_sender_bounds);
   g_test_add_func ("/Comlink/ErrorDetails/hostile-details", test_hostile_details);

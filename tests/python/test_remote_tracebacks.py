@@ -105,3 +105,21 @@ def test_plain_gerror_of_a_gobject_has_none(thread_worker):
         api.fail(IO_DOMAIN, int(Gio.IOErrorEnum.NOT_FOUND))
     assert_error(info.value, IO_DOMAIN, Gio.IOErrorEnum.NOT_FOUND)
     assert info.value.__cause__ is None
+
+
+def test_callback_exception(api):
+    """An exception in a Python function that the peer calls back reaches
+    the peer with its traceback, and so the caller of the peer's method
+    too: the peer's traceback has the callback's as its cause."""
+    def failing_callback(n):
+        raise KeyError('missing %d' % n)
+
+    with pytest.raises(GLib.Error) as info:
+        api.call_back(failing_callback, 3)
+    assert_error(info.value, PY_DOMAIN, Comlink.PythonError.KEY_ERROR)
+    text = remote_text(info.value)
+    assert ', in call_back\n' in text
+    # The peer's own error had the callback's traceback as its cause
+    assert ', in failing_callback\n' in text
+    assert "raise KeyError('missing %d' % n)" in text
+    assert CAUSE_LINE in text

@@ -121,12 +121,9 @@ def _comlink_error(code, message):
     return error
 
 
-def _return_exception(invocation, exc, error):
-    """Answers @invocation with @error, and the class and the traceback of
-    @exc beside it"""
-    if getattr(exc, '_comlink_own', False):
-        invocation.return_gerror(error)
-        return
+def _exception_details(exc):
+    """The class name and the traceback text of @exc, as they travel beside
+    its error"""
     cls = type(exc)
     name = cls.__qualname__ if cls.__module__ == 'builtins' else \
         '%s.%s' % (cls.__module__, cls.__qualname__)
@@ -135,8 +132,16 @@ def _return_exception(invocation, exc, error):
     while tb is not None and tb.tb_next is not None and \
             tb.tb_frame.f_code.co_filename == __file__:
         tb = tb.tb_next
-    text = ''.join(traceback.format_exception(cls, exc, tb))
-    invocation.return_error_with_details(error, name, text)
+    return name, ''.join(traceback.format_exception(cls, exc, tb))
+
+
+def _return_exception(invocation, exc, error):
+    """Answers @invocation with @error, and the class and the traceback of
+    @exc beside it"""
+    if getattr(exc, '_comlink_own', False):
+        invocation.return_gerror(error)
+        return
+    invocation.return_error_with_details(error, *_exception_details(exc))
 
 
 def _with_remote_cause(error, result):
@@ -1230,7 +1235,9 @@ def _callback_new(fn, return_type):
         except GLib.Error as e:
             callback.return_error(e)
         except Exception as e:  # noqa: BLE001: any exception goes to the caller
-            callback.return_error(_python_error(e))
+            # With its class and traceback, which the caller gets as the
+            # cause of its error, as for an exposed method
+            callback.return_error_with_details(_python_error(e), *_exception_details(e))
         # A failed call's return value is not used, but must be of its type
         return None if return_type in (GObject.TYPE_VARIANT, GObject.TYPE_NONE) else \
             _zero_of(return_type)
