@@ -255,6 +255,20 @@ on_handshake_timeout (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* A server connection asks about every certificate a client presents,
+ * even one that its database validated, and refuses it unless a handler
+ * accepts it: accept those without errors */
+static gboolean
+on_accept_certificate (GTlsConnection      *connection,
+                       GTlsCertificate     *peer_certificate,
+                       GTlsCertificateFlags errors,
+                       gpointer             user_data)
+{
+  if (errors != 0)
+    g_debug ("A client certificate was refused (flags 0x%x)", errors);
+  return errors == 0;
+}
+
 static void
 start_tls (ComlinkServer     *self,
            GSocketConnection *connection)
@@ -273,6 +287,7 @@ start_tls (ComlinkServer     *self,
   g_object_set (tls, "authentication-mode", self->tls_authentication_mode, NULL);
   if (self->tls_database != NULL)
     g_tls_connection_set_database (G_TLS_CONNECTION (tls), self->tls_database);
+  g_signal_connect (tls, "accept-certificate", G_CALLBACK (on_accept_certificate), NULL);
 
   handshake = g_new0 (Handshake, 1);
   handshake->server = g_object_ref (self);
