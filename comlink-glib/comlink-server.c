@@ -10,8 +10,11 @@
  * client went, died, or sent garbage; comlink_server_stop()). Closing a
  * connection fails its calls, cancels the requests being served and drops
  * every object the client held (ComlinkConnection does that); the server
- * then forgets the client. TLS handshakes in progress hold a reference on
- * the server and are cancelled by comlink_server_stop().
+ * then forgets the client. A TLS handshake in progress belongs to its
+ * callback, which frees it; the server only points to it, and
+ * comlink_server_stop() (which disposing the server calls) cancels it and
+ * makes it forget the server, so that dropping the server stops it at
+ * once, however long a client takes to shake hands.
  */
 
 #include "config.h"
@@ -49,7 +52,7 @@ typedef struct
 
 typedef struct
 {
-  ComlinkServer *server; /* a reference */
+  ComlinkServer *server; /* not a reference: NULL once the server stopped */
   GCancellable  *cancellable;
   GSource       *timeout;
 } Handshake;
@@ -68,7 +71,7 @@ struct _ComlinkServer
   GPtrArray      *addresses;  /* NULL-terminated */
   GPtrArray      *unix_paths; /* socket files to remove when stopping */
   GHashTable     *clients;    /* ComlinkConnection -> Client */
-  GPtrArray      *handshakes; /* Handshake, in progress */
+  GPtrArray      *handshakes; /* Handshake, in progress, not owned */
   GHashTable     *exports;    /* registration id -> GDBusConnection */
   gboolean        stopped;
 
@@ -122,7 +125,6 @@ handshake_free (Handshake *handshake)
       g_source_unref (handshake->timeout);
     }
   g_clear_object (&handshake->cancellable);
-  g_clear_object (&handshake->server);
   g_free (handshake);
 }
 
@@ -231,19 +233,23 @@ on_handshake_done (GObject      *source,
                    GAsyncResult *result,
                    gpointer      user_data)
 {
-  Handshake     *handshake = user_data;
-  ComlinkServer *self = handshake->server;
+  Handshake *handshake = user_data;
+  g_autoptr(ComlinkServer) self = handshake->server ? g_object_ref (handshake->server) : NULL;
   g_autoptr(GError) error = NULL;
+
+  if (self != NULL)
+    g_ptr_array_remove_fast (self->handshakes, handshake);
+  handshake_free (handshake);
 
   if (!g_tls_connection_handshake_finish (G_TLS_CONNECTION (source), result, &error))
     {
       g_debug ("A TLS handshake failed: %s", error->message);
       g_io_stream_close (G_IO_STREAM (source), NULL, NULL);
     }
+  else if (self == NULL)
+    g_io_stream_close (G_IO_STREAM (source), NULL, NULL);
   else
     accept_stream (self, G_IO_STREAM (source), NULL);
-
-  g_ptr_array_remove (self->handshakes, handshake);
 }
 
 static gboolean
@@ -290,7 +296,7 @@ start_tls (ComlinkServer     *self,
   g_signal_connect (tls, "accept-certificate", G_CALLBACK (on_accept_certificate), NULL);
 
   handshake = g_new0 (Handshake, 1);
-  handshake->server = g_object_ref (self);
+  handshake->server = self;
   handshake->cancellable = g_cancellable_new ();
   if (self->handshake_timeout > 0)
     {
@@ -630,7 +636,7 @@ comlink_server_init (ComlinkServer *self)
   g_ptr_array_add (self->addresses, NULL);
   self->unix_paths = g_ptr_array_new_with_free_func (g_free);
   self->clients = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) client_free);
-  self->handshakes = g_ptr_array_new_with_free_func ((GDestroyNotify) handshake_free);
+  self->handshakes = g_ptr_array_new ();
   self->exports = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
   g_signal_connect (self->service, "incoming", G_CALLBACK (on_incoming), self);
 }
@@ -1228,8 +1234,15 @@ comlink_server_stop (ComlinkServer *self)
     g_dbus_connection_unregister_object (value, GPOINTER_TO_UINT (key));
   g_hash_table_remove_all (self->exports);
 
+  /* Their callbacks close the streams and free them */
   for (guint i = 0; i < self->handshakes->len; i++)
-    g_cancellable_cancel (((Handshake *) g_ptr_array_index (self->handshakes, i))->cancellable);
+    {
+      Handshake *handshake = g_ptr_array_index (self->handshakes, i);
+
+      handshake->server = NULL;
+      g_cancellable_cancel (handshake->cancellable);
+    }
+  g_ptr_array_set_size (self->handshakes, 0);
 
   connections = comlink_server_dup_clients (self);
   for (guint i = 0; i < connections->len; i++)
