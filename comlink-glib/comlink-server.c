@@ -502,7 +502,9 @@ comlink_server_class_init (ComlinkServerClass *klass)
    * ComlinkServer:handshake-timeout:
    *
    * The time in milliseconds a TLS client has to complete its handshake
-   * before it is disconnected; 0 for no limit. The default is 10000.
+   * before it is disconnected; 0 for no limit. The default is 10000. A
+   * client shaking hands counts against
+   * [property@Comlink.Server:max-clients].
    *
    * Since: 1.0
    */
@@ -515,7 +517,10 @@ comlink_server_class_init (ComlinkServerClass *klass)
    * ComlinkServer:tls-certificate:
    *
    * The certificate, with its private key, that the server presents on
-   * TCP addresses. Listening on TCP without `tls=false` needs one.
+   * TCP addresses. Listening on TCP without `tls=false` needs one, and
+   * glib-networking (GIO's TLS backend). Clients validate it against
+   * their [property@Comlink.Client:tls-database]: name in it the host
+   * names and addresses that clients connect to.
    *
    * Since: 1.0
    */
@@ -527,10 +532,16 @@ comlink_server_class_init (ComlinkServerClass *klass)
   /**
    * ComlinkServer:tls-authentication-mode:
    *
-   * Whether TLS clients are asked for a certificate: with
-   * %G_TLS_AUTHENTICATION_REQUIRED, a client without one that
-   * [property@Comlink.Server:tls-database] (or the system's) validates
-   * fails the handshake. The default is %G_TLS_AUTHENTICATION_NONE.
+   * Whether TLS clients are asked for a certificate. A certificate that a
+   * client presents is accepted only if
+   * [property@Comlink.Server:tls-database] (or the system's) validates it;
+   * with %G_TLS_AUTHENTICATION_REQUIRED, a client without one fails the
+   * handshake too, and with %G_TLS_AUTHENTICATION_REQUESTED it is served.
+   * The [signal@Comlink.Server::authorize] handler reads the certificate
+   * with g_tls_connection_get_peer_certificate(). With TLS 1.3 a refused
+   * client has finished its side of the handshake already: connecting
+   * fails with %COMLINK_ERROR_CLOSED. The default is
+   * %G_TLS_AUTHENTICATION_NONE.
    *
    * Since: 1.0
    */
@@ -543,7 +554,9 @@ comlink_server_class_init (ComlinkServerClass *klass)
    * ComlinkServer:tls-database:
    *
    * The certificate authorities that client certificates are validated
-   * against, or %NULL for the system's.
+   * against (see [property@Comlink.Server:tls-authentication-mode]), or
+   * %NULL for the system's: g_tls_file_database_new() reads them from a
+   * PEM file.
    *
    * Since: 1.0
    */
@@ -1203,10 +1216,11 @@ comlink_server_get_addresses (ComlinkServer *self)
  * comlink_server_stop:
  * @self: a #ComlinkServer
  *
- * Stops listening, removes the socket files the server made, and closes
- * every client's connection: their calls fail, their requests are
- * cancelled and the objects they held are dropped. A stopped server does
- * not start again. Disposing the server stops it.
+ * Stops listening, removes the socket files the server made, disconnects
+ * the TLS clients still shaking hands, and closes every client's
+ * connection: their calls fail, their requests are cancelled and the
+ * objects they held are dropped. A stopped server does not start again.
+ * Disposing the server stops it.
  *
  * Since: 1.0
  */
