@@ -27,6 +27,9 @@ packages=(
   clang
   libclang-rt-14-dev
   clang-format
+  # TLS on TCP (GIO's TLS backend) and the tests' certificates
+  glib-networking
+  openssl
   # benchmarks (comparison with jsonrpc-glib)
   libjsonrpc-glib-1.0-dev
   # API reference
