@@ -444,7 +444,8 @@ test_untrusted_server (void)
 }
 
 /* A service whose certificate another CA signed is refused by a client
- * that trusts the test CA */
+ * that trusts the test CA, and so is one whose certificate names another
+ * host */
 static void
 test_wrong_server_certificate (void)
 {
@@ -462,6 +463,15 @@ test_wrong_server_certificate (void)
   g_assert_cmpuint (service.n_asked, ==, 0);
   g_assert_cmpuint (service.n_made, ==, 0);
   g_assert_cmpuint (comlink_server_get_n_clients (service.server), ==, 0);
+  service_finish (&service);
+
+  /* A certificate of the trusted CA that does not name the host */
+  service_start (&service, certs.server, "tcp:host=127.0.0.2,port=0");
+  comlink_server_set_handshake_timeout (service.server, 0);
+  g_assert_null (connect_sync (certs.ca, NULL, service.address, &error));
+  g_assert_error (error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE);
+  g_clear_error (&error);
+  g_assert_cmpuint (service.n_asked, ==, 0);
   service_finish (&service);
 }
 
