@@ -482,7 +482,8 @@ comlink_client_class_init (ComlinkClientClass *klass)
    * ComlinkClient:tls-certificate:
    *
    * The certificate, with its private key, that the client presents to
-   * services that ask for one over TLS; %NULL for none.
+   * services that ask for one over TLS (see
+   * [property@Comlink.Server:tls-authentication-mode]); %NULL for none.
    *
    * Since: 1.0
    */
@@ -495,7 +496,9 @@ comlink_client_class_init (ComlinkClientClass *klass)
    * ComlinkClient:tls-database:
    *
    * The certificate authorities that a service's certificate is validated
-   * against; %NULL for the system's.
+   * against, or %NULL for the system's: set it to the CA that signed the
+   * service's certificate (g_tls_file_database_new() reads it from a PEM
+   * file). The certificate must also name the host of the address.
    *
    * Since: 1.0
    */
@@ -571,9 +574,11 @@ comlink_client_connect_async (ComlinkClient      *self,
  * (see [method@Comlink.Proxy.dup_connection]) to disconnect.
  *
  * Returns: (transfer full): the proxy of the object the service exposes,
- *   or %NULL on error: the socket's, TLS's, or %COMLINK_ERROR_CLOSED when
- *   the service closed the connection before serving it (it refused the
- *   client)
+ *   or %NULL on error: the socket's, TLS's (%G_TLS_ERROR_BAD_CERTIFICATE
+ *   when the service's certificate is not trusted, %G_TLS_ERROR_NOT_TLS
+ *   when the service closed the connection during the handshake), or
+ *   %COMLINK_ERROR_CLOSED when the service closed the connection before
+ *   serving it (it refused the client, or its certificate)
  *
  * Since: 1.0
  */

@@ -10,8 +10,11 @@
  * client went, died, or sent garbage; comlink_server_stop()). Closing a
  * connection fails its calls, cancels the requests being served and drops
  * every object the client held (ComlinkConnection does that); the server
- * then forgets the client. TLS handshakes in progress hold a reference on
- * the server and are cancelled by comlink_server_stop().
+ * then forgets the client. A TLS handshake in progress belongs to its
+ * callback, which frees it; the server only points to it, and
+ * comlink_server_stop() (which disposing the server calls) cancels it and
+ * makes it forget the server, so that dropping the server stops it at
+ * once, however long a client takes to shake hands.
  */
 
 #include "config.h"
@@ -49,7 +52,7 @@ typedef struct
 
 typedef struct
 {
-  ComlinkServer *server; /* a reference */
+  ComlinkServer *server; /* not a reference: NULL once the server stopped */
   GCancellable  *cancellable;
   GSource       *timeout;
 } Handshake;
@@ -68,7 +71,7 @@ struct _ComlinkServer
   GPtrArray      *addresses;  /* NULL-terminated */
   GPtrArray      *unix_paths; /* socket files to remove when stopping */
   GHashTable     *clients;    /* ComlinkConnection -> Client */
-  GPtrArray      *handshakes; /* Handshake, in progress */
+  GPtrArray      *handshakes; /* Handshake, in progress, not owned */
   GHashTable     *exports;    /* registration id -> GDBusConnection */
   gboolean        stopped;
 
@@ -122,7 +125,6 @@ handshake_free (Handshake *handshake)
       g_source_unref (handshake->timeout);
     }
   g_clear_object (&handshake->cancellable);
-  g_clear_object (&handshake->server);
   g_free (handshake);
 }
 
@@ -231,19 +233,23 @@ on_handshake_done (GObject      *source,
                    GAsyncResult *result,
                    gpointer      user_data)
 {
-  Handshake     *handshake = user_data;
-  ComlinkServer *self = handshake->server;
+  Handshake *handshake = user_data;
+  g_autoptr(ComlinkServer) self = handshake->server ? g_object_ref (handshake->server) : NULL;
   g_autoptr(GError) error = NULL;
+
+  if (self != NULL)
+    g_ptr_array_remove_fast (self->handshakes, handshake);
+  handshake_free (handshake);
 
   if (!g_tls_connection_handshake_finish (G_TLS_CONNECTION (source), result, &error))
     {
       g_debug ("A TLS handshake failed: %s", error->message);
       g_io_stream_close (G_IO_STREAM (source), NULL, NULL);
     }
+  else if (self == NULL)
+    g_io_stream_close (G_IO_STREAM (source), NULL, NULL);
   else
     accept_stream (self, G_IO_STREAM (source), NULL);
-
-  g_ptr_array_remove (self->handshakes, handshake);
 }
 
 static gboolean
@@ -253,6 +259,20 @@ on_handshake_timeout (gpointer user_data)
 
   g_cancellable_cancel (handshake->cancellable);
   return G_SOURCE_REMOVE;
+}
+
+/* A server connection asks about every certificate a client presents,
+ * even one that its database validated, and refuses it unless a handler
+ * accepts it: accept those without errors */
+static gboolean
+on_accept_certificate (GTlsConnection      *connection,
+                       GTlsCertificate     *peer_certificate,
+                       GTlsCertificateFlags errors,
+                       gpointer             user_data)
+{
+  if (errors != 0)
+    g_debug ("A client certificate was refused (flags 0x%x)", errors);
+  return errors == 0;
 }
 
 static void
@@ -273,9 +293,10 @@ start_tls (ComlinkServer     *self,
   g_object_set (tls, "authentication-mode", self->tls_authentication_mode, NULL);
   if (self->tls_database != NULL)
     g_tls_connection_set_database (G_TLS_CONNECTION (tls), self->tls_database);
+  g_signal_connect (tls, "accept-certificate", G_CALLBACK (on_accept_certificate), NULL);
 
   handshake = g_new0 (Handshake, 1);
-  handshake->server = g_object_ref (self);
+  handshake->server = self;
   handshake->cancellable = g_cancellable_new ();
   if (self->handshake_timeout > 0)
     {
@@ -481,7 +502,9 @@ comlink_server_class_init (ComlinkServerClass *klass)
    * ComlinkServer:handshake-timeout:
    *
    * The time in milliseconds a TLS client has to complete its handshake
-   * before it is disconnected; 0 for no limit. The default is 10000.
+   * before it is disconnected; 0 for no limit. The default is 10000. A
+   * client shaking hands counts against
+   * [property@Comlink.Server:max-clients].
    *
    * Since: 1.0
    */
@@ -494,7 +517,10 @@ comlink_server_class_init (ComlinkServerClass *klass)
    * ComlinkServer:tls-certificate:
    *
    * The certificate, with its private key, that the server presents on
-   * TCP addresses. Listening on TCP without `tls=false` needs one.
+   * TCP addresses. Listening on TCP without `tls=false` needs one, and
+   * glib-networking (GIO's TLS backend). Clients validate it against
+   * their [property@Comlink.Client:tls-database]: name in it the host
+   * names and addresses that clients connect to.
    *
    * Since: 1.0
    */
@@ -506,10 +532,16 @@ comlink_server_class_init (ComlinkServerClass *klass)
   /**
    * ComlinkServer:tls-authentication-mode:
    *
-   * Whether TLS clients are asked for a certificate: with
-   * %G_TLS_AUTHENTICATION_REQUIRED, a client without one that
-   * [property@Comlink.Server:tls-database] (or the system's) validates
-   * fails the handshake. The default is %G_TLS_AUTHENTICATION_NONE.
+   * Whether TLS clients are asked for a certificate. A certificate that a
+   * client presents is accepted only if
+   * [property@Comlink.Server:tls-database] (or the system's) validates it;
+   * with %G_TLS_AUTHENTICATION_REQUIRED, a client without one fails the
+   * handshake too, and with %G_TLS_AUTHENTICATION_REQUESTED it is served.
+   * The [signal@Comlink.Server::authorize] handler reads the certificate
+   * with g_tls_connection_get_peer_certificate(). With TLS 1.3 a refused
+   * client has finished its side of the handshake already: connecting
+   * fails with %COMLINK_ERROR_CLOSED. The default is
+   * %G_TLS_AUTHENTICATION_NONE.
    *
    * Since: 1.0
    */
@@ -522,7 +554,9 @@ comlink_server_class_init (ComlinkServerClass *klass)
    * ComlinkServer:tls-database:
    *
    * The certificate authorities that client certificates are validated
-   * against, or %NULL for the system's.
+   * against (see [property@Comlink.Server:tls-authentication-mode]), or
+   * %NULL for the system's: g_tls_file_database_new() reads them from a
+   * PEM file.
    *
    * Since: 1.0
    */
@@ -615,7 +649,7 @@ comlink_server_init (ComlinkServer *self)
   g_ptr_array_add (self->addresses, NULL);
   self->unix_paths = g_ptr_array_new_with_free_func (g_free);
   self->clients = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) client_free);
-  self->handshakes = g_ptr_array_new_with_free_func ((GDestroyNotify) handshake_free);
+  self->handshakes = g_ptr_array_new ();
   self->exports = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
   g_signal_connect (self->service, "incoming", G_CALLBACK (on_incoming), self);
 }
@@ -1199,10 +1233,11 @@ comlink_server_get_addresses (ComlinkServer *self)
  * comlink_server_stop:
  * @self: a #ComlinkServer
  *
- * Stops listening, removes the socket files the server made, and closes
- * every client's connection: their calls fail, their requests are
- * cancelled and the objects they held are dropped. A stopped server does
- * not start again. Disposing the server stops it.
+ * Stops listening, removes the socket files the server made, disconnects
+ * the TLS clients still shaking hands, and closes every client's
+ * connection: their calls fail, their requests are cancelled and the
+ * objects they held are dropped. A stopped server does not start again.
+ * Disposing the server stops it.
  *
  * Since: 1.0
  */
@@ -1230,8 +1265,15 @@ comlink_server_stop (ComlinkServer *self)
     g_dbus_connection_unregister_object (value, GPOINTER_TO_UINT (key));
   g_hash_table_remove_all (self->exports);
 
+  /* Their callbacks close the streams and free them */
   for (guint i = 0; i < self->handshakes->len; i++)
-    g_cancellable_cancel (((Handshake *) g_ptr_array_index (self->handshakes, i))->cancellable);
+    {
+      Handshake *handshake = g_ptr_array_index (self->handshakes, i);
+
+      handshake->server = NULL;
+      g_cancellable_cancel (handshake->cancellable);
+    }
+  g_ptr_array_set_size (self->handshakes, 0);
 
   connections = comlink_server_dup_clients (self);
   for (guint i = 0; i < connections->len; i++)

@@ -29,6 +29,9 @@ packages=(
   clang-format
   # the private message bus of the bus tests (GTestDBus)
   dbus-daemon
+  # TLS on TCP (GIO's TLS backend) and the tests' certificates
+  glib-networking
+  openssl
   # benchmarks (comparison with jsonrpc-glib)
   libjsonrpc-glib-1.0-dev
   # API reference
