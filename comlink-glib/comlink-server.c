@@ -644,6 +644,9 @@ comlink_server_init (ComlinkServer *self)
   self->handshake_timeout = COMLINK_SERVER_DEFAULT_HANDSHAKE_TIMEOUT;
   self->tls_authentication_mode = G_TLS_AUTHENTICATION_NONE;
   self->service = g_socket_service_new ();
+  /* GLib's backlog is 10: an eleventh client connecting at once over a
+   * Unix socket would fail with EAGAIN, which nobody retries */
+  g_socket_listener_set_backlog (G_SOCKET_LISTENER (self->service), SOMAXCONN);
   self->tls_source = g_object_new (G_TYPE_OBJECT, NULL);
   self->addresses = g_ptr_array_new_with_free_func (g_free);
   g_ptr_array_add (self->addresses, NULL);
