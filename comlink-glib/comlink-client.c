@@ -230,6 +230,9 @@ connect_next (GTask *task)
 
   entry = g_ptr_array_index (data->entries, data->next++);
   socket_client = g_socket_client_new ();
+  /* A service is reached directly, as D-Bus reaches its peers: not through
+   * the proxy that the desktop's settings name for the web */
+  g_socket_client_set_enable_proxy (socket_client, FALSE);
 
   switch (entry->kind)
     {
