@@ -29,6 +29,9 @@ packages=(
   clang-format
   # the private message bus of the bus tests (GTestDBus)
   dbus-daemon
+  # the GTK 4 demo (examples/gtk-demo) and its test on a virtual X server
+  libgtk-4-dev
+  xvfb
   # benchmarks (comparison with jsonrpc-glib)
   libjsonrpc-glib-1.0-dev
   # API reference
