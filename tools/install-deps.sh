@@ -32,6 +32,9 @@ packages=(
   # TLS on TCP (GIO's TLS backend) and the tests' certificates
   glib-networking
   openssl
+  # the GTK 4 demo (examples/gtk-demo) and its test on a virtual X server
+  libgtk-4-dev
+  xvfb
   # benchmarks (comparison with jsonrpc-glib)
   libjsonrpc-glib-1.0-dev
   # API reference
