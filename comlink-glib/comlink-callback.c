@@ -87,6 +87,7 @@ collect_params (ComlinkCallback *self,
         {
           if (!_comlink_value_convert (&args[i], self->param_types[i], &params[i + 1], error))
             {
+              /* Translators: this is put before another error message */
               g_prefix_error (error, _ ("Argument %u of the callback: "), i + 1);
               return FALSE;
             }
@@ -174,7 +175,10 @@ comlink_callback_invoke (ComlinkExposable  *exposable,
   if (self->typed && n_args != self->n_params)
     {
       comlink_invocation_return_error (invocation, COMLINK_ERROR, COMLINK_ERROR_INVALID_ARGUMENTS,
-                                       _ ("The callback takes %u arguments, not %u"),
+                                       g_dngettext (GETTEXT_PACKAGE,
+                                                    "The callback takes %u argument, not %u",
+                                                    "The callback takes %u arguments, not %u",
+                                                    self->n_params),
                                        self->n_params, n_args);
       return;
     }

@@ -484,7 +484,12 @@ cancel_pending (ComlinkConnection *self,
 
   if (timed_out)
     g_task_return_new_error (call->task, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-                             _ ("The call timed out after %u ms"), call->timeout_msec);
+                             /* Translators: ms is the symbol of milliseconds */
+                             g_dngettext (GETTEXT_PACKAGE,
+                                          "The call timed out after %u ms",
+                                          "The call timed out after %u ms",
+                                          call->timeout_msec),
+                             call->timeout_msec);
   else
     g_task_return_error_if_cancelled (call->task);
   pending_call_free (call);
@@ -646,7 +651,11 @@ _comlink_connection_request (ComlinkConnection  *self,
 
       g_mutex_unlock (&self->mutex);
       g_task_return_new_error (task, COMLINK_ERROR, COMLINK_ERROR_LIMIT_EXCEEDED,
-                               _ ("More than %u calls would be pending on the connection"), max);
+                               g_dngettext (GETTEXT_PACKAGE,
+                                            "More than %u call would be pending on the connection",
+                                            "More than %u calls would be pending on the connection",
+                                            max),
+                               max);
       return;
     }
 
@@ -1081,7 +1090,11 @@ handle_request (ComlinkConnection *self,
 
       if (over_limit)
         local_error = g_error_new (COMLINK_ERROR, COMLINK_ERROR_LIMIT_EXCEEDED,
-                                   _ ("The peer serves at most %u requests at once"),
+                                   /* Translators: the peer is the other side of the connection */
+                                   g_dngettext (GETTEXT_PACKAGE,
+                                                "The peer serves at most %u request at once",
+                                                "The peer serves at most %u requests at once",
+                                                self->max_pending_calls),
                                    self->max_pending_calls);
       else
         local_error = g_error_new (COMLINK_ERROR, COMLINK_ERROR_NO_SUCH_OBJECT,
@@ -1302,8 +1315,11 @@ static GError *
 congested_error_locked (ComlinkConnection *self)
 {
   return g_error_new (COMLINK_ERROR, COMLINK_ERROR_LIMIT_EXCEEDED,
-                      _ ("More than %" G_GUINT64_FORMAT " bytes wait to be written to the peer"),
-                      self->max_queued_bytes);
+                      g_dngettext (GETTEXT_PACKAGE,
+                                   "More than %llu byte waits to be written to the peer",
+                                   "More than %llu bytes wait to be written to the peer",
+                                   (gulong) self->max_queued_bytes),
+                      (unsigned long long) self->max_queued_bytes);
 }
 
 /* Called with the mutex held: whether held messages may be served now */
@@ -1430,16 +1446,27 @@ hold_message (ComlinkConnection *self,
 
   if (hold && self->held.length >= self->max_held_requests)
     refusal = g_error_new (COMLINK_ERROR, COMLINK_ERROR_LIMIT_EXCEEDED,
-                           _ ("The peer holds back at most %u requests"),
+                           /* Translators: requests that arrive before they can be
+                            * served are held back until they can */
+                           g_dngettext (GETTEXT_PACKAGE,
+                                        "The peer holds back at most %u request",
+                                        "The peer holds back at most %u requests",
+                                        self->max_held_requests),
                            self->max_held_requests);
   else if (hold && (guint64) self->held_fds + n_fds > self->max_held_fds)
     refusal = g_error_new (COMLINK_ERROR, COMLINK_ERROR_LIMIT_EXCEEDED,
-                           _ ("The peer holds back at most %u file descriptors"),
+                           g_dngettext (GETTEXT_PACKAGE,
+                                        "The peer holds back at most %u file descriptor",
+                                        "The peer holds back at most %u file descriptors",
+                                        self->max_held_fds),
                            self->max_held_fds);
   else if (hold && self->held_bytes + size > self->max_held_bytes)
     refusal = g_error_new (COMLINK_ERROR, COMLINK_ERROR_LIMIT_EXCEEDED,
-                           _ ("The peer holds back at most %" G_GUINT64_FORMAT " bytes of requests"),
-                           self->max_held_bytes);
+                           g_dngettext (GETTEXT_PACKAGE,
+                                        "The peer holds back at most %llu byte of requests",
+                                        "The peer holds back at most %llu bytes of requests",
+                                        (gulong) self->max_held_bytes),
+                           (unsigned long long) self->max_held_bytes);
   else if (hold)
     {
       HeldMessage *held = g_new0 (HeldMessage, 1);
@@ -1748,7 +1775,11 @@ _comlink_connection_export (ComlinkConnection *self,
       if (record == NULL && g_hash_table_size (self->exports) >= self->max_exports)
         {
           g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_LIMIT_EXCEEDED,
-                       _ ("The peer already holds %u objects"), self->max_exports);
+                       g_dngettext (GETTEXT_PACKAGE,
+                                    "The peer already holds %u object",
+                                    "The peer already holds %u objects",
+                                    self->max_exports),
+                       self->max_exports);
           g_mutex_unlock (&self->mutex);
           return 0;
         }
@@ -2397,7 +2428,12 @@ handle_subscribe (ComlinkConnection *self,
 
   if (error == NULL && max_subscriptions > 0)
     error = g_error_new (COMLINK_ERROR, COMLINK_ERROR_LIMIT_EXCEEDED,
-                         _ ("The peer serves at most %u subscriptions"), max_subscriptions);
+                         /* Translators: a subscription is a peer's connection to a signal */
+                         g_dngettext (GETTEXT_PACKAGE,
+                                      "The peer serves at most %u subscription",
+                                      "The peer serves at most %u subscriptions",
+                                      max_subscriptions),
+                         max_subscriptions);
 
   if (error != NULL)
     {

@@ -423,7 +423,12 @@ proxy_request (ComlinkProxy       *self,
   path = proxy_dup_wire_path (self, member);
   if (path == NULL)
     g_task_return_new_error (task, COMLINK_ERROR, COMLINK_ERROR_NO_SUCH_OBJECT,
-                             _ ("A path may have at most %d elements"),
+                             /* Translators: a path names an object through the
+                              * properties that lead to it from a proxy */
+                             g_dngettext (GETTEXT_PACKAGE,
+                                          "A path may have at most %d element",
+                                          "A path may have at most %d elements",
+                                          COMLINK_MAX_PATH_LENGTH - 1),
                              COMLINK_MAX_PATH_LENGTH - 1);
   else
     _comlink_connection_request (connection, type, self->object_id, path, names, args, n_args,
@@ -2389,7 +2394,11 @@ comlink_proxy_subscribe_async (ComlinkProxy       *self,
   path = proxy_dup_wire_path (self, signal);
   if (path == NULL)
     g_task_return_new_error (task, COMLINK_ERROR, COMLINK_ERROR_NO_SUCH_OBJECT,
-                             _ ("A path may have at most %d elements"), COMLINK_MAX_PATH_LENGTH - 1);
+                             g_dngettext (GETTEXT_PACKAGE,
+                                          "A path may have at most %d element",
+                                          "A path may have at most %d elements",
+                                          COMLINK_MAX_PATH_LENGTH - 1),
+                             COMLINK_MAX_PATH_LENGTH - 1);
   else
     {
       id = _comlink_connection_subscribe (connection, self, self->object_id, path, closure, task);

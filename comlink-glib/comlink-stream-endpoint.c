@@ -328,6 +328,7 @@ read_ok (ComlinkStreamEndpoint *self,
         g_error_free (error);
       else
         {
+          /* Translators: this is put before another error message */
           g_prefix_error (&error, _ ("Reading from the stream failed: "));
           fail (self, error);
         }
@@ -571,8 +572,11 @@ parse_frames (ComlinkStreamEndpoint *self)
       if (size == 0 || size > max)
         {
           fail (self, g_error_new (COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
-                                   _ ("A message of %u bytes (the limit is %" G_GUINT64_FORMAT ")"),
-                                   size, max));
+                                   g_dngettext (GETTEXT_PACKAGE,
+                                                "A message of %u byte (the limit is %llu)",
+                                                "A message of %u bytes (the limit is %llu)",
+                                                size),
+                                   size, (unsigned long long) max));
           return FALSE;
         }
       if (has_fds)
@@ -861,6 +865,7 @@ on_written (GObject      *source,
         g_error_free (error);
       else
         {
+          /* Translators: this is put before another error message */
           g_prefix_error (&error, _ ("Writing to the stream failed: "));
           fail (self, error);
         }
@@ -985,6 +990,7 @@ socket_write (ComlinkStreamEndpoint *self)
             g_error_free (error);
           else
             {
+              /* Translators: this is put before another error message */
               g_prefix_error (&error, _ ("Writing to the stream failed: "));
               fail (self, error);
             }
@@ -1107,7 +1113,10 @@ fds_fit (GUnixFDList *fd_list,
   if (fd_list != NULL && g_unix_fd_list_get_length (fd_list) > MAX_FDS)
     {
       g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_LIMIT_EXCEEDED,
-                   _ ("A message with %d file descriptors (the limit is %d)"),
+                   g_dngettext (GETTEXT_PACKAGE,
+                                "A message with %d file descriptor (the limit is %d)",
+                                "A message with %d file descriptors (the limit is %d)",
+                                g_unix_fd_list_get_length (fd_list)),
                    g_unix_fd_list_get_length (fd_list), MAX_FDS);
       return FALSE;
     }
@@ -1120,8 +1129,11 @@ set_too_large_error (GError **error,
                      guint64  max)
 {
   g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_LIMIT_EXCEEDED,
-               _ ("A message of %" G_GSIZE_FORMAT " bytes is larger than the limit of %" G_GUINT64_FORMAT),
-               size, max);
+               g_dngettext (GETTEXT_PACKAGE,
+                            "A message of %llu byte is larger than the limit of %llu",
+                            "A message of %llu bytes is larger than the limit of %llu",
+                            size),
+               (unsigned long long) size, (unsigned long long) max);
 }
 
 /* Appends a frame of @boxed, @size bytes, with @fds, to what waits to be
