@@ -33,6 +33,27 @@
  * Lifetime: the callback holds its closure; the connection holds the
  * callback while the peer holds a proxy of it.
  *
+ * A progress function handed to a remote method:
+ *
+ * |[<!-- language="C" -->
+ * static void
+ * on_progress (ComlinkCallback *callback, gint percent, gpointer user_data)
+ * {
+ *   g_print ("%d%%\n", percent);
+ * }
+ *
+ * g_autoptr(ComlinkCallback) progress =
+ *   comlink_callback_new_typed (g_cclosure_new (G_CALLBACK (on_progress), NULL, NULL),
+ *                               G_TYPE_NONE, 1, G_TYPE_INT);
+ *
+ * // proxy.process (progress, 10): the worker calls progress (percent)
+ * comlink_proxy_call_with_args_async (proxy, "process", NULL, on_done, NULL,
+ *                                     COMLINK_TYPE_CALLBACK, progress, G_TYPE_INT, 10, G_TYPE_INVALID);
+ * ]|
+ *
+* See also: [Calls from C](c-calls.html), [Lifetimes and
+ * threads](lifecycle.html).
+ *
  * Since: 1.0
  */
 

@@ -27,6 +27,25 @@
  * hands it to the connection's context, so that a connection is always
  * finalized in its own thread.
  *
+ * Both sides of a connection over a channel in one process:
+ *
+ * |[<!-- language="C" -->
+ * g_autoptr(ComlinkChannel) channel = comlink_channel_new ();
+ * g_autoptr(ComlinkConnection) exposing = comlink_expose (G_OBJECT (calculator),
+ *                                                         comlink_channel_get_port1 (channel));
+ * g_autoptr(ComlinkProxy) proxy = comlink_wrap (comlink_channel_get_port2 (channel));
+ *
+ * // Calls through proxy give up after 5 s, unless they set their own timeout
+ * comlink_connection_set_timeout (exposing, 5000);
+ *
+ * // ... later: pending calls fail, proxies are released
+ * comlink_connection_close (exposing);
+ * ]|
+ *
+* See also: [Lifetimes and threads](lifecycle.html), [Release hooks and
+ * limits](release-and-limits.html), [A hostile peer](security.html), [The
+ * wire protocol](protocol.html).
+ *
  * Since: 1.0
  */
 
@@ -3326,6 +3345,8 @@ comlink_connection_get_for_endpoint (ComlinkEndpoint *endpoint)
  * comlink_connection_get_endpoint:
  * @self: a #ComlinkConnection
  *
+ * Gets the endpoint that @self speaks over.
+ *
  * Returns: (transfer none): the endpoint of @self
  *
  * Since: 1.0
@@ -3341,6 +3362,8 @@ comlink_connection_get_endpoint (ComlinkConnection *self)
 /**
  * comlink_connection_get_context:
  * @self: a #ComlinkConnection
+ *
+ * Gets the main context of @self.
  *
  * Returns: (transfer none): the main context that @self lives in: requests
  *   from the peer are served there
@@ -3450,6 +3473,8 @@ comlink_connection_close (ComlinkConnection *self)
  * comlink_connection_is_closed:
  * @self: a #ComlinkConnection
  *
+ * Tells whether @self is closed.
+ *
  * Returns: whether @self is closed
  *
  * Since: 1.0
@@ -3472,6 +3497,8 @@ comlink_connection_is_closed (ComlinkConnection *self)
  * comlink_connection_is_ready:
  * @self: a #ComlinkConnection
  *
+ * Tells whether the handshake with the peer is done.
+ *
  * Returns: whether the handshake with the peer is done
  *
  * Since: 1.0
@@ -3493,6 +3520,8 @@ comlink_connection_is_ready (ComlinkConnection *self)
 /**
  * comlink_connection_get_n_proxies:
  * @self: a #ComlinkConnection
+ *
+ * Gets how many proxies of @self are alive.
  *
  * Returns: the number of live proxies of @self; see
  *   [property@Comlink.Connection:n-proxies]
@@ -3517,6 +3546,8 @@ comlink_connection_get_n_proxies (ComlinkConnection *self)
  * comlink_connection_get_n_exports:
  * @self: a #ComlinkConnection
  *
+ * Gets how many local objects the peer holds.
+ *
  * Returns: the number of local objects the peer holds references to; see
  *   [property@Comlink.Connection:n-exports]
  *
@@ -3539,6 +3570,8 @@ comlink_connection_get_n_exports (ComlinkConnection *self)
 /**
  * comlink_connection_get_timeout:
  * @self: a #ComlinkConnection
+ *
+ * Gets the default timeout of the calls made over @self.
  *
  * Returns: the default timeout of calls, in milliseconds; 0 for none. See
  *   [property@Comlink.Connection:timeout].
@@ -3591,6 +3624,8 @@ comlink_connection_set_timeout (ComlinkConnection *self,
  * comlink_connection_get_max_pending_calls:
  * @self: a #ComlinkConnection
  *
+ * Gets the value of [property@Comlink.Connection:max-pending-calls].
+ *
  * Returns: the value of [property@Comlink.Connection:max-pending-calls]
  *
  * Since: 1.0
@@ -3639,6 +3674,8 @@ comlink_connection_set_max_pending_calls (ComlinkConnection *self,
 /**
  * comlink_connection_get_max_exports:
  * @self: a #ComlinkConnection
+ *
+ * Gets the value of [property@Comlink.Connection:max-exports].
  *
  * Returns: the value of [property@Comlink.Connection:max-exports]
  *
@@ -3689,6 +3726,8 @@ comlink_connection_set_max_exports (ComlinkConnection *self,
  * comlink_connection_get_max_held_requests:
  * @self: a #ComlinkConnection
  *
+ * Gets the value of [property@Comlink.Connection:max-held-requests].
+ *
  * Returns: the value of [property@Comlink.Connection:max-held-requests]
  *
  * Since: 1.0
@@ -3738,6 +3777,8 @@ comlink_connection_set_max_held_requests (ComlinkConnection *self,
  * comlink_connection_get_max_held_fds:
  * @self: a #ComlinkConnection
  *
+ * Gets the value of [property@Comlink.Connection:max-held-fds].
+ *
  * Returns: the value of [property@Comlink.Connection:max-held-fds]
  *
  * Since: 1.0
@@ -3785,6 +3826,8 @@ comlink_connection_set_max_held_fds (ComlinkConnection *self,
 /**
  * comlink_connection_get_max_held_bytes:
  * @self: a #ComlinkConnection
+ *
+ * Gets the value of [property@Comlink.Connection:max-held-bytes].
  *
  * Returns: the value of [property@Comlink.Connection:max-held-bytes]
  *
@@ -3834,6 +3877,8 @@ comlink_connection_set_max_held_bytes (ComlinkConnection *self,
  * comlink_connection_get_max_subscriptions:
  * @self: a #ComlinkConnection
  *
+ * Gets the value of [property@Comlink.Connection:max-subscriptions].
+ *
  * Returns: the value of [property@Comlink.Connection:max-subscriptions]
  *
  * Since: 1.0
@@ -3881,6 +3926,8 @@ comlink_connection_set_max_subscriptions (ComlinkConnection *self,
 /**
  * comlink_connection_get_max_queued_bytes:
  * @self: a #ComlinkConnection
+ *
+ * Gets the value of [property@Comlink.Connection:max-queued-bytes].
  *
  * Returns: the value of [property@Comlink.Connection:max-queued-bytes]
  *
@@ -3933,6 +3980,8 @@ comlink_connection_set_max_queued_bytes (ComlinkConnection *self,
 /**
  * comlink_connection_get_max_nesting_depth:
  * @self: a #ComlinkConnection
+ *
+ * Gets the value of [property@Comlink.Connection:max-nesting-depth].
  *
  * Returns: the value of [property@Comlink.Connection:max-nesting-depth]
  *

@@ -5,6 +5,16 @@
 #include "comlink-error.h"
 #include "comlink-private.h"
 
+/**
+ * comlink_error_quark:
+ *
+ * Gets the error domain of comlink-glib, [error@Comlink.Error].
+ *
+ * Returns: the quark of the domain
+ *
+ * Since: 1.0
+ */
+
 /* As G_DEFINE_QUARK, and it binds the library's gettext domain: the GJS
  * module and the Python override call it first, then translate their own
  * messages in that domain. */

@@ -45,6 +45,22 @@
  * cancels them, destroys the sources and closes the stream; an endpoint
  * that was started lives until then.
  *
+ * The object that the other end of a connected Unix socket exposes:
+ *
+ * |[<!-- language="C" -->
+ * g_autoptr(GSocket) socket = g_socket_new_from_fd (fd, &error);
+ * g_autoptr(GSocketConnection) stream = g_socket_connection_factory_create_connection (socket);
+ * g_autoptr(ComlinkEndpoint) endpoint = comlink_stream_endpoint_new (G_IO_STREAM (stream));
+ * g_autoptr(ComlinkProxy) proxy = NULL;
+ *
+ * // Messages larger than 1 MiB are refused
+ * comlink_stream_endpoint_set_max_message_size (COMLINK_STREAM_ENDPOINT (endpoint), 1024 * 1024);
+ * proxy = comlink_wrap (endpoint);
+ * ]|
+ *
+* See also: [Subprocess workers and streams](subprocess.html), [A hostile
+ * peer](security.html), [The wire protocol](protocol.html).
+ *
  * Since: 1.0
  */
 
@@ -1763,6 +1779,8 @@ comlink_stream_endpoint_new (GIOStream *stream)
  * comlink_stream_endpoint_get_stream:
  * @self: a #ComlinkStreamEndpoint
  *
+ * Gets the stream that @self reads and writes.
+ *
  * Returns: (transfer none): the stream of @self
  *
  * Since: 1.0
@@ -1778,6 +1796,8 @@ comlink_stream_endpoint_get_stream (ComlinkStreamEndpoint *self)
 /**
  * comlink_stream_endpoint_get_max_message_size:
  * @self: a #ComlinkStreamEndpoint
+ *
+ * Gets the value of [property@Comlink.StreamEndpoint:max-message-size].
  *
  * Returns: the value of [property@Comlink.StreamEndpoint:max-message-size]
  *
@@ -1814,6 +1834,8 @@ comlink_stream_endpoint_set_max_message_size (ComlinkStreamEndpoint *self,
  * comlink_stream_endpoint_get_memfd_threshold:
  * @self: a #ComlinkStreamEndpoint
  *
+ * Gets the value of [property@Comlink.StreamEndpoint:memfd-threshold].
+ *
  * Returns: the value of [property@Comlink.StreamEndpoint:memfd-threshold]
  *
  * Since: 1.0
@@ -1847,6 +1869,8 @@ comlink_stream_endpoint_set_memfd_threshold (ComlinkStreamEndpoint *self,
 /**
  * comlink_stream_endpoint_get_max_message_elements:
  * @self: a #ComlinkStreamEndpoint
+ *
+ * Gets the value of [property@Comlink.StreamEndpoint:max-message-elements].
  *
  * Returns: the value of [property@Comlink.StreamEndpoint:max-message-elements]
  *
@@ -1882,6 +1906,8 @@ comlink_stream_endpoint_set_max_message_elements (ComlinkStreamEndpoint *self,
 /**
  * comlink_stream_endpoint_get_read_timeout:
  * @self: a #ComlinkStreamEndpoint
+ *
+ * Gets the value of [property@Comlink.StreamEndpoint:read-timeout].
  *
  * Returns: the value of [property@Comlink.StreamEndpoint:read-timeout]
  *
