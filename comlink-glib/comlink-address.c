@@ -74,6 +74,7 @@ parse_entry (const char *entry,
       if (equal == NULL || equal == pairs[i])
         {
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                       /* Translators: key=value is the form of a part of an address */
                        _ ("“%s” in the address “%s” is not a key=value pair"), pairs[i], entry);
           return NULL;
         }
@@ -119,6 +120,7 @@ parse_entry (const char *entry,
       if (n_places != 1)
         {
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                       /* Translators: path=, abstract=, dir= and tmpdir= are parts of addresses, not to be translated */
                        _ ("The address “%s” must have one of path=, abstract=, dir= or tmpdir="), entry);
           _comlink_address_free (self);
           return NULL;
@@ -157,6 +159,7 @@ parse_entry (const char *entry,
       else if (tls != NULL && !g_str_equal (tls, "true"))
         {
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                       /* Translators: tls=, true and false are written so in addresses, not to be translated */
                        _ ("tls= must be true or false, not “%s”"), tls);
           _comlink_address_free (self);
           return NULL;

@@ -33,6 +33,27 @@
  * Lifetime: the callback holds its closure; the connection holds the
  * callback while the peer holds a proxy of it.
  *
+ * A progress function handed to a remote method:
+ *
+ * |[<!-- language="C" -->
+ * static void
+ * on_progress (ComlinkCallback *callback, gint percent, gpointer user_data)
+ * {
+ *   g_print ("%d%%\n", percent);
+ * }
+ *
+ * g_autoptr(ComlinkCallback) progress =
+ *   comlink_callback_new_typed (g_cclosure_new (G_CALLBACK (on_progress), NULL, NULL),
+ *                               G_TYPE_NONE, 1, G_TYPE_INT);
+ *
+ * // proxy.process (progress, 10): the worker calls progress (percent)
+ * comlink_proxy_call_with_args_async (proxy, "process", NULL, on_done, NULL,
+ *                                     COMLINK_TYPE_CALLBACK, progress, G_TYPE_INT, 10, G_TYPE_INVALID);
+ * ]|
+ *
+* See also: [Calls from C](c-calls.html), [Lifetimes and
+ * threads](lifecycle.html).
+ *
  * Since: 1.0
  */
 
@@ -91,6 +112,7 @@ collect_params (ComlinkCallback *self,
         {
           if (!_comlink_value_convert (&args[i], self->param_types[i], &params[i + 1], error))
             {
+              /* Translators: this is put before another error message */
               g_prefix_error (error, _ ("Argument %u of the callback: "), i + 1);
               return FALSE;
             }
@@ -192,7 +214,10 @@ comlink_callback_invoke (ComlinkExposable  *exposable,
   if (self->typed && n_args != self->n_params)
     {
       comlink_invocation_return_error (invocation, COMLINK_ERROR, COMLINK_ERROR_INVALID_ARGUMENTS,
-                                       _ ("The callback takes %u arguments, not %u"),
+                                       g_dngettext (GETTEXT_PACKAGE,
+                                                    "The callback takes %u argument, not %u",
+                                                    "The callback takes %u arguments, not %u",
+                                                    self->n_params),
                                        self->n_params, n_args);
       return;
     }

@@ -27,6 +27,18 @@
  * without being closed counts as closed for its peer. Release a port in the
  * thread that started it.
  *
+ * An object exposed on one port and wrapped on the other:
+ *
+ * |[<!-- language="C" -->
+ * g_autoptr(ComlinkChannel) channel = comlink_channel_new ();
+ * g_autoptr(ComlinkConnection) connection = comlink_expose (G_OBJECT (calculator),
+ *                                                           comlink_channel_get_port1 (channel));
+ * g_autoptr(ComlinkProxy) proxy = comlink_wrap (comlink_channel_get_port2 (channel));
+ * ]|
+ *
+* See also: [New endpoints](endpoints.html), [Lifetimes and
+ * threads](lifecycle.html).
+ *
  * Since: 1.0
  */
 
@@ -477,6 +489,8 @@ comlink_channel_new (void)
  * comlink_channel_get_port1:
  * @self: a #ComlinkChannel
  *
+ * Gets the first port of @self, connected to the second.
+ *
  * Returns: (transfer none): the first port of @self
  *
  * Since: 1.0
@@ -492,6 +506,8 @@ comlink_channel_get_port1 (ComlinkChannel *self)
 /**
  * comlink_channel_get_port2:
  * @self: a #ComlinkChannel
+ *
+ * Gets the second port of @self, connected to the first.
  *
  * Returns: (transfer none): the second port of @self
  *

@@ -222,6 +222,7 @@ connect_next (GTask *task)
 
   if (data->next >= data->entries->len)
     {
+      /* Translators: this is put before another error message; %s is an address */
       g_prefix_error (&data->error, _ ("Cannot connect to “%s”: "), data->address);
       g_task_return_error (task, g_steal_pointer (&data->error));
       g_object_unref (task);
@@ -257,6 +258,7 @@ connect_next (GTask *task)
     default:
       g_clear_error (&data->error);
       g_set_error_literal (&data->error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                           /* Translators: unix:dir= and unix:tmpdir= are parts of addresses, not to be translated */
                            _ ("unix:dir= and unix:tmpdir= are for listening, not for connecting"));
       connect_next (task);
       return;
@@ -344,6 +346,7 @@ on_bus_connected (GObject      *source,
     {
       if (error == NULL)
         error = g_error_new_literal (COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
+                                     /* Translators: Connect is the name of a D-Bus method, not to be translated */
                                      _ ("The service answered Connect without a socket"));
       g_task_return_error (task, error);
       g_object_unref (task);

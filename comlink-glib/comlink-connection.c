@@ -27,6 +27,25 @@
  * hands it to the connection's context, so that a connection is always
  * finalized in its own thread.
  *
+ * Both sides of a connection over a channel in one process:
+ *
+ * |[<!-- language="C" -->
+ * g_autoptr(ComlinkChannel) channel = comlink_channel_new ();
+ * g_autoptr(ComlinkConnection) exposing = comlink_expose (G_OBJECT (calculator),
+ *                                                         comlink_channel_get_port1 (channel));
+ * g_autoptr(ComlinkProxy) proxy = comlink_wrap (comlink_channel_get_port2 (channel));
+ *
+ * // Calls through proxy give up after 5 s, unless they set their own timeout
+ * comlink_connection_set_timeout (exposing, 5000);
+ *
+ * // ... later: pending calls fail, proxies are released
+ * comlink_connection_close (exposing);
+ * ]|
+ *
+* See also: [Lifetimes and threads](lifecycle.html), [Release hooks and
+ * limits](release-and-limits.html), [A hostile peer](security.html), [The
+ * wire protocol](protocol.html).
+ *
  * Since: 1.0
  */
 
@@ -484,7 +503,12 @@ cancel_pending (ComlinkConnection *self,
 
   if (timed_out)
     g_task_return_new_error (call->task, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-                             _ ("The call timed out after %u ms"), call->timeout_msec);
+                             /* Translators: ms is the symbol of milliseconds */
+                             g_dngettext (GETTEXT_PACKAGE,
+                                          "The call timed out after %u ms",
+                                          "The call timed out after %u ms",
+                                          call->timeout_msec),
+                             call->timeout_msec);
   else
     g_task_return_error_if_cancelled (call->task);
   pending_call_free (call);
@@ -646,7 +670,11 @@ _comlink_connection_request (ComlinkConnection  *self,
 
       g_mutex_unlock (&self->mutex);
       g_task_return_new_error (task, COMLINK_ERROR, COMLINK_ERROR_LIMIT_EXCEEDED,
-                               _ ("More than %u calls would be pending on the connection"), max);
+                               g_dngettext (GETTEXT_PACKAGE,
+                                            "More than %u call would be pending on the connection",
+                                            "More than %u calls would be pending on the connection",
+                                            max),
+                               max);
       return;
     }
 
@@ -1081,7 +1109,11 @@ handle_request (ComlinkConnection *self,
 
       if (over_limit)
         local_error = g_error_new (COMLINK_ERROR, COMLINK_ERROR_LIMIT_EXCEEDED,
-                                   _ ("The peer serves at most %u requests at once"),
+                                   /* Translators: the peer is the other side of the connection */
+                                   g_dngettext (GETTEXT_PACKAGE,
+                                                "The peer serves at most %u request at once",
+                                                "The peer serves at most %u requests at once",
+                                                self->max_pending_calls),
                                    self->max_pending_calls);
       else
         local_error = g_error_new (COMLINK_ERROR, COMLINK_ERROR_NO_SUCH_OBJECT,
@@ -1302,8 +1334,11 @@ static GError *
 congested_error_locked (ComlinkConnection *self)
 {
   return g_error_new (COMLINK_ERROR, COMLINK_ERROR_LIMIT_EXCEEDED,
-                      _ ("More than %" G_GUINT64_FORMAT " bytes wait to be written to the peer"),
-                      self->max_queued_bytes);
+                      g_dngettext (GETTEXT_PACKAGE,
+                                   "More than %llu byte waits to be written to the peer",
+                                   "More than %llu bytes wait to be written to the peer",
+                                   (gulong) self->max_queued_bytes),
+                      (unsigned long long) self->max_queued_bytes);
 }
 
 /* Called with the mutex held: whether held messages may be served now */
@@ -1430,16 +1465,27 @@ hold_message (ComlinkConnection *self,
 
   if (hold && self->held.length >= self->max_held_requests)
     refusal = g_error_new (COMLINK_ERROR, COMLINK_ERROR_LIMIT_EXCEEDED,
-                           _ ("The peer holds back at most %u requests"),
+                           /* Translators: requests that arrive before they can be
+                            * served are held back until they can */
+                           g_dngettext (GETTEXT_PACKAGE,
+                                        "The peer holds back at most %u request",
+                                        "The peer holds back at most %u requests",
+                                        self->max_held_requests),
                            self->max_held_requests);
   else if (hold && (guint64) self->held_fds + n_fds > self->max_held_fds)
     refusal = g_error_new (COMLINK_ERROR, COMLINK_ERROR_LIMIT_EXCEEDED,
-                           _ ("The peer holds back at most %u file descriptors"),
+                           g_dngettext (GETTEXT_PACKAGE,
+                                        "The peer holds back at most %u file descriptor",
+                                        "The peer holds back at most %u file descriptors",
+                                        self->max_held_fds),
                            self->max_held_fds);
   else if (hold && self->held_bytes + size > self->max_held_bytes)
     refusal = g_error_new (COMLINK_ERROR, COMLINK_ERROR_LIMIT_EXCEEDED,
-                           _ ("The peer holds back at most %" G_GUINT64_FORMAT " bytes of requests"),
-                           self->max_held_bytes);
+                           g_dngettext (GETTEXT_PACKAGE,
+                                        "The peer holds back at most %llu byte of requests",
+                                        "The peer holds back at most %llu bytes of requests",
+                                        (gulong) self->max_held_bytes),
+                           (unsigned long long) self->max_held_bytes);
   else if (hold)
     {
       HeldMessage *held = g_new0 (HeldMessage, 1);
@@ -1748,7 +1794,11 @@ _comlink_connection_export (ComlinkConnection *self,
       if (record == NULL && g_hash_table_size (self->exports) >= self->max_exports)
         {
           g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_LIMIT_EXCEEDED,
-                       _ ("The peer already holds %u objects"), self->max_exports);
+                       g_dngettext (GETTEXT_PACKAGE,
+                                    "The peer already holds %u object",
+                                    "The peer already holds %u objects",
+                                    self->max_exports),
+                       self->max_exports);
           g_mutex_unlock (&self->mutex);
           return 0;
         }
@@ -2397,7 +2447,12 @@ handle_subscribe (ComlinkConnection *self,
 
   if (error == NULL && max_subscriptions > 0)
     error = g_error_new (COMLINK_ERROR, COMLINK_ERROR_LIMIT_EXCEEDED,
-                         _ ("The peer serves at most %u subscriptions"), max_subscriptions);
+                         /* Translators: a subscription is a peer's connection to a signal */
+                         g_dngettext (GETTEXT_PACKAGE,
+                                      "The peer serves at most %u subscription",
+                                      "The peer serves at most %u subscriptions",
+                                      max_subscriptions),
+                         max_subscriptions);
 
   if (error != NULL)
     {
@@ -3290,6 +3345,8 @@ comlink_connection_get_for_endpoint (ComlinkEndpoint *endpoint)
  * comlink_connection_get_endpoint:
  * @self: a #ComlinkConnection
  *
+ * Gets the endpoint that @self speaks over.
+ *
  * Returns: (transfer none): the endpoint of @self
  *
  * Since: 1.0
@@ -3305,6 +3362,8 @@ comlink_connection_get_endpoint (ComlinkConnection *self)
 /**
  * comlink_connection_get_context:
  * @self: a #ComlinkConnection
+ *
+ * Gets the main context of @self.
  *
  * Returns: (transfer none): the main context that @self lives in: requests
  *   from the peer are served there
@@ -3414,6 +3473,8 @@ comlink_connection_close (ComlinkConnection *self)
  * comlink_connection_is_closed:
  * @self: a #ComlinkConnection
  *
+ * Tells whether @self is closed.
+ *
  * Returns: whether @self is closed
  *
  * Since: 1.0
@@ -3436,6 +3497,8 @@ comlink_connection_is_closed (ComlinkConnection *self)
  * comlink_connection_is_ready:
  * @self: a #ComlinkConnection
  *
+ * Tells whether the handshake with the peer is done.
+ *
  * Returns: whether the handshake with the peer is done
  *
  * Since: 1.0
@@ -3457,6 +3520,8 @@ comlink_connection_is_ready (ComlinkConnection *self)
 /**
  * comlink_connection_get_n_proxies:
  * @self: a #ComlinkConnection
+ *
+ * Gets how many proxies of @self are alive.
  *
  * Returns: the number of live proxies of @self; see
  *   [property@Comlink.Connection:n-proxies]
@@ -3481,6 +3546,8 @@ comlink_connection_get_n_proxies (ComlinkConnection *self)
  * comlink_connection_get_n_exports:
  * @self: a #ComlinkConnection
  *
+ * Gets how many local objects the peer holds.
+ *
  * Returns: the number of local objects the peer holds references to; see
  *   [property@Comlink.Connection:n-exports]
  *
@@ -3503,6 +3570,8 @@ comlink_connection_get_n_exports (ComlinkConnection *self)
 /**
  * comlink_connection_get_timeout:
  * @self: a #ComlinkConnection
+ *
+ * Gets the default timeout of the calls made over @self.
  *
  * Returns: the default timeout of calls, in milliseconds; 0 for none. See
  *   [property@Comlink.Connection:timeout].
@@ -3555,6 +3624,8 @@ comlink_connection_set_timeout (ComlinkConnection *self,
  * comlink_connection_get_max_pending_calls:
  * @self: a #ComlinkConnection
  *
+ * Gets the value of [property@Comlink.Connection:max-pending-calls].
+ *
  * Returns: the value of [property@Comlink.Connection:max-pending-calls]
  *
  * Since: 1.0
@@ -3603,6 +3674,8 @@ comlink_connection_set_max_pending_calls (ComlinkConnection *self,
 /**
  * comlink_connection_get_max_exports:
  * @self: a #ComlinkConnection
+ *
+ * Gets the value of [property@Comlink.Connection:max-exports].
  *
  * Returns: the value of [property@Comlink.Connection:max-exports]
  *
@@ -3653,6 +3726,8 @@ comlink_connection_set_max_exports (ComlinkConnection *self,
  * comlink_connection_get_max_held_requests:
  * @self: a #ComlinkConnection
  *
+ * Gets the value of [property@Comlink.Connection:max-held-requests].
+ *
  * Returns: the value of [property@Comlink.Connection:max-held-requests]
  *
  * Since: 1.0
@@ -3702,6 +3777,8 @@ comlink_connection_set_max_held_requests (ComlinkConnection *self,
  * comlink_connection_get_max_held_fds:
  * @self: a #ComlinkConnection
  *
+ * Gets the value of [property@Comlink.Connection:max-held-fds].
+ *
  * Returns: the value of [property@Comlink.Connection:max-held-fds]
  *
  * Since: 1.0
@@ -3749,6 +3826,8 @@ comlink_connection_set_max_held_fds (ComlinkConnection *self,
 /**
  * comlink_connection_get_max_held_bytes:
  * @self: a #ComlinkConnection
+ *
+ * Gets the value of [property@Comlink.Connection:max-held-bytes].
  *
  * Returns: the value of [property@Comlink.Connection:max-held-bytes]
  *
@@ -3798,6 +3877,8 @@ comlink_connection_set_max_held_bytes (ComlinkConnection *self,
  * comlink_connection_get_max_subscriptions:
  * @self: a #ComlinkConnection
  *
+ * Gets the value of [property@Comlink.Connection:max-subscriptions].
+ *
  * Returns: the value of [property@Comlink.Connection:max-subscriptions]
  *
  * Since: 1.0
@@ -3845,6 +3926,8 @@ comlink_connection_set_max_subscriptions (ComlinkConnection *self,
 /**
  * comlink_connection_get_max_queued_bytes:
  * @self: a #ComlinkConnection
+ *
+ * Gets the value of [property@Comlink.Connection:max-queued-bytes].
  *
  * Returns: the value of [property@Comlink.Connection:max-queued-bytes]
  *
@@ -3897,6 +3980,8 @@ comlink_connection_set_max_queued_bytes (ComlinkConnection *self,
 /**
  * comlink_connection_get_max_nesting_depth:
  * @self: a #ComlinkConnection
+ *
+ * Gets the value of [property@Comlink.Connection:max-nesting-depth].
  *
  * Returns: the value of [property@Comlink.Connection:max-nesting-depth]
  *

@@ -61,6 +61,30 @@ struct _ComlinkContainer
  * A container is not thread-safe: fill it in one thread, then share it
  * only for reading. Its reference count is atomic.
  *
+ * A dictionary that holds a callback, sent as one argument:
+ *
+ * |[<!-- language="C" -->
+ * g_autoptr(ComlinkContainer) options = comlink_container_new_dict ();
+ * GValue value = G_VALUE_INIT;
+ *
+ * g_value_init (&value, G_TYPE_STRING);
+ * g_value_set_static_string (&value, "report.txt");
+ * comlink_container_insert (options, "name", &value);
+ * g_value_unset (&value);
+ *
+ * // Travels by reference, inside the dictionary
+ * g_value_init (&value, COMLINK_TYPE_CALLBACK);
+ * g_value_set_object (&value, progress);
+ * comlink_container_insert (options, "progress", &value);
+ * g_value_unset (&value);
+ *
+ * comlink_proxy_call_with_args_async (proxy, "process", NULL, on_done, NULL,
+ *                                     COMLINK_TYPE_CONTAINER, options, G_TYPE_INVALID);
+ * ]|
+ *
+* See also: [Calls from C](c-calls.html), [Python: Comlink's feel in
+ * PyGObject](python.html), [GJS: Comlink's feel in JavaScript](gjs.html).
+ *
  * Since: 1.0
  */
 

@@ -141,8 +141,15 @@ construct_object (GObject           *object,
   if (n_args > n_writable)
     {
       comlink_invocation_return_error (invocation, COMLINK_ERROR, COMLINK_ERROR_INVALID_ARGUMENTS,
-                                       _ ("%s has %u writable properties, %u cannot be set"),
-                                       g_type_name (type), n_writable, n_args);
+                                       /* Translators: %s is a type name, the first %u
+                                        * the number of values given to construct it, the
+                                        * second the number of its properties that can
+                                        * be set */
+                                       g_dngettext (GETTEXT_PACKAGE,
+                                                    "Too many values for %s (%u): it has %u writable property",
+                                                    "Too many values for %s (%u): it has %u writable properties",
+                                                    n_writable),
+                                       g_type_name (type), n_args, n_writable);
       return;
     }
 
@@ -167,6 +174,7 @@ construct_object (GObject           *object,
         }
       if (!_comlink_value_convert (&args[i], pspec->value_type, &values[i], &error))
         {
+          /* Translators: this is put before another error message */
           g_prefix_error (&error, _ ("Property “%s”: "), names[i]);
           break;
         }
@@ -331,7 +339,11 @@ _comlink_dispatch_emit (GObject             *object,
   if (n_args != n_expected)
     {
       g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_INVALID_ARGUMENTS,
-                   _ ("“%s” takes %u arguments, not %u"), member, n_expected, n_args);
+                   g_dngettext (GETTEXT_PACKAGE,
+                                "“%s” takes %u argument, not %u",
+                                "“%s” takes %u arguments, not %u",
+                                n_expected),
+                   member, n_expected, n_args);
       return FALSE;
     }
 
@@ -345,6 +357,7 @@ _comlink_dispatch_emit (GObject             *object,
   for (guint i = 0; i < n_args && ret; i++)
     if (!_comlink_value_convert (&args[i], method->param_types[i], &params[i + 1], error))
       {
+        /* Translators: this is put before another error message; %s is the name of a method */
         g_prefix_error (error, _ ("Argument %u of “%s”: "), i + 1, member);
         ret = FALSE;
       }
@@ -452,6 +465,7 @@ set_property (GObject           *object,
   if (!_comlink_value_convert (comlink_invocation_get_arg (invocation, 0),
                                pspec->value_type, &value, &error))
     {
+      /* Translators: this is put before another error message */
       g_prefix_error (&error, _ ("Property “%s”: "), name);
       comlink_invocation_take_error (invocation, error);
       return;
@@ -493,6 +507,7 @@ navigate (GObject    *object,
   if (!G_TYPE_IS_OBJECT (pspec->value_type) && !G_TYPE_IS_INTERFACE (pspec->value_type))
     {
       g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_NO_SUCH_OBJECT,
+                   /* Translators: the type of the property is not a type of object */
                    _ ("The property “%s” of %s does not hold an object"),
                    name, G_OBJECT_TYPE_NAME (object));
       return NULL;
@@ -501,6 +516,7 @@ navigate (GObject    *object,
   g_object_get (object, pspec->name, &child, NULL);
   if (child == NULL)
     g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_NO_SUCH_OBJECT,
+                 /* Translators: the property could hold an object, but its value is NULL */
                  _ ("The property “%s” of %s holds no object"),
                  name, G_OBJECT_TYPE_NAME (object));
 

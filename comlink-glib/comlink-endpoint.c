@@ -1,5 +1,39 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
+/**
+ * ComlinkEndpoint:
+ *
+ * One end of a transport that carries messages to a peer, the counterpart
+ * of a Web `MessagePort`.
+ *
+ * An endpoint knows nothing of calls: [func@Comlink.wrap] and
+ * [func@Comlink.expose] make a [class@Comlink.Connection] on it, which
+ * does. The endpoints of comlink-glib are the two ports of a
+ * [class@Comlink.Channel], in one process, and [class@Comlink.StreamEndpoint],
+ * over a socket, a pipe or any other stream; a subclass brings another
+ * transport through the virtual functions of #ComlinkEndpointClass.
+ *
+ * An endpoint delivers what it receives in the thread-default main
+ * context of the thread that started it, and emits
+ * [signal@Comlink.Endpoint::closed] once when its peer or its transport
+ * goes away.
+ *
+ * Any endpoint is wrapped, or exposes an object, in the same way:
+ *
+ * |[<!-- language="C" -->
+ * // This side calls the object that the peer of endpoint exposes
+ * g_autoptr(ComlinkProxy) proxy = comlink_wrap (endpoint);
+ *
+ * // or exposes an object to the peer
+ * g_autoptr(ComlinkConnection) connection = comlink_expose (G_OBJECT (calculator), other_endpoint);
+ * ]|
+ *
+* See also: [New endpoints](endpoints.html), [Subprocess workers and
+ * streams](subprocess.html), [The wire protocol](protocol.html).
+ *
+ * Since: 1.0
+ */
+
 /*
  * ComlinkEndpoint moves messages and knows nothing of RPC.
  *
@@ -142,6 +176,8 @@ comlink_endpoint_start (ComlinkEndpoint *self)
  * comlink_endpoint_is_started:
  * @self: a #ComlinkEndpoint
  *
+ * Tells whether @self was started.
+ *
  * Returns: whether [method@Comlink.Endpoint.start] was called
  *
  * Since: 1.0
@@ -159,6 +195,8 @@ comlink_endpoint_is_started (ComlinkEndpoint *self)
 /**
  * comlink_endpoint_get_context:
  * @self: a #ComlinkEndpoint
+ *
+ * Gets the main context of @self.
  *
  * Returns: (transfer none) (nullable): the main context that @self
  *   delivers messages in, or %NULL if it was not started yet
@@ -560,6 +598,8 @@ comlink_endpoint_close (ComlinkEndpoint *self)
 /**
  * comlink_endpoint_is_closed:
  * @self: a #ComlinkEndpoint
+ *
+ * Tells whether @self is closed.
  *
  * Returns: whether @self is closed
  *

@@ -15,6 +15,35 @@
  * An object implementing #ComlinkExposable receives every request for
  * itself, and for paths below it, as a #ComlinkInvocation instead.
  *
+ * An object that answers every call itself:
+ *
+ * |[<!-- language="C" -->
+ * static void
+ * echo_invoke (ComlinkExposable *exposable, ComlinkInvocation *invocation)
+ * {
+ *   guint n_args;
+ *   const GValue *args = comlink_invocation_get_args (invocation, &n_args);
+ *
+ *   if (comlink_invocation_get_kind (invocation) == COMLINK_INVOCATION_CALL && n_args == 1)
+ *     comlink_invocation_return_value (invocation, &args[0]);
+ *   else
+ *     comlink_invocation_return_error (invocation, COMLINK_ERROR, COMLINK_ERROR_NO_SUCH_METHOD,
+ *                                      "Only calls with one argument");
+ * }
+ *
+ * static void
+ * echo_exposable_init (ComlinkExposableInterface *iface)
+ * {
+ *   iface->invoke = echo_invoke;
+ * }
+ *
+ * G_DEFINE_TYPE_WITH_CODE (MyEcho, my_echo, G_TYPE_OBJECT,
+ *                          G_IMPLEMENT_INTERFACE (COMLINK_TYPE_EXPOSABLE, echo_exposable_init))
+ * ]|
+ *
+* See also: [Constructing remote objects](construct.html), [Remote
+ * signals](signals.html), [A hostile peer](security.html).
+ *
  * Since: 1.0
  */
 

@@ -26,6 +26,31 @@
  * it from its own thread; that side holds a reference to the cancellable,
  * never to the invocation, while it cancels.
  *
+ * A method that answers later, through the invocation that its action signal receives last:
+ *
+ * |[<!-- language="C" -->
+ * static void
+ * on_slow_add (GObject *self, gint a, gint b, ComlinkInvocation *invocation)
+ * {
+ *   GValue sum = G_VALUE_INIT;
+ *
+ *   // Here at once; the invocation may as well be kept and answered later
+ *   g_value_init (&sum, G_TYPE_INT);
+ *   g_value_set_int (&sum, a + b);
+ *   comlink_invocation_return_value (invocation, &sum);
+ *   g_value_unset (&sum);
+ * }
+ *
+ * // In class_init
+ * g_signal_new_class_handler ("slow-add", G_TYPE_FROM_CLASS (klass),
+ *                             G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+ *                             G_CALLBACK (on_slow_add), NULL, NULL, NULL,
+ *                             G_TYPE_NONE, 3, G_TYPE_INT, G_TYPE_INT, COMLINK_TYPE_INVOCATION);
+ * ]|
+ *
+* See also: [Cancellation and timeouts](cancellation.html), [Calls from
+ * C](c-calls.html).
+ *
  * Since: 1.0
  */
 
@@ -265,6 +290,8 @@ _comlink_invocation_navigate (ComlinkInvocation *self,
  * comlink_invocation_get_kind:
  * @self: a #ComlinkInvocation
  *
+ * Gets the kind of the request: a call, a read, a write or a construction.
+ *
  * Returns: what @self asks for
  *
  * Since: 1.0
@@ -301,6 +328,8 @@ comlink_invocation_get_path (ComlinkInvocation *self)
  * comlink_invocation_get_member:
  * @self: a #ComlinkInvocation
  *
+ * Gets the name of the method or property that the request names.
+ *
  * Returns: the name of the method or property; empty when the target
  *   itself is called (a callback)
  *
@@ -317,6 +346,8 @@ comlink_invocation_get_member (ComlinkInvocation *self)
 /**
  * comlink_invocation_get_target:
  * @self: a #ComlinkInvocation
+ *
+ * Gets the local object that the request addresses.
  *
  * Returns: (transfer none): the local object that the request addresses
  *
@@ -360,6 +391,8 @@ comlink_invocation_get_args (ComlinkInvocation *self,
  * comlink_invocation_get_n_args:
  * @self: a #ComlinkInvocation
  *
+ * Gets the number of arguments of the request.
+ *
  * Returns: the number of arguments
  *
  * Since: 1.0
@@ -376,6 +409,8 @@ comlink_invocation_get_n_args (ComlinkInvocation *self)
  * comlink_invocation_get_arg:
  * @self: a #ComlinkInvocation
  * @index: the index of an argument
+ *
+ * Gets an argument of the request.
  *
  * Returns: (transfer none): the argument at @index; an unset #GValue
  *   stands for no value (void, JavaScript's `undefined`), a #GValue
@@ -480,6 +515,8 @@ comlink_invocation_get_names (ComlinkInvocation *self)
  * comlink_invocation_get_cancellable:
  * @self: a #ComlinkInvocation
  *
+ * Gets the cancellable of the request.
+ *
  * Returns: (transfer none): a #GCancellable that is cancelled when the
  *   caller cancels the call or the connection closes
  *
@@ -511,6 +548,8 @@ comlink_invocation_get_cancellable (ComlinkInvocation *self)
 /**
  * comlink_invocation_get_connection:
  * @self: a #ComlinkInvocation
+ *
+ * Gets the connection that the request came over.
  *
  * Returns: (transfer none): the connection the request came over
  *

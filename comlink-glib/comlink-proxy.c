@@ -31,6 +31,36 @@
  * A proxy of a remote object that is released by hand or finalized tells
  * the peer, which drops its reference to the object.
  *
+ * Calls, a property and a path, on the root proxy of a worker:
+ *
+ * |[<!-- language="C" -->
+ * ComlinkProxy *proxy = comlink_worker_get_proxy (worker);
+ * g_autoptr(ComlinkProxy) settings = comlink_proxy_get_child (proxy, "settings");
+ * g_autoptr(GError) error = NULL;
+ * GValue *label;
+ * gint sum;
+ *
+ * // proxy.add (2, 3)
+ * if (comlink_proxy_call_with_args_sync (proxy, "add", NULL, &error,
+ *                                        G_TYPE_INT, 2, G_TYPE_INT, 3, G_TYPE_INVALID,
+ *                                        G_TYPE_INT, &sum))
+ *   g_print ("2 + 3 = %d\n", sum);
+ * else
+ *   g_clear_error (&error);
+ *
+ * // proxy.settings.label
+ * label = comlink_proxy_get_sync (settings, "label", NULL, &error);
+ * if (label != NULL)
+ *   {
+ *     g_print ("%s\n", g_value_get_string (label));
+ *     g_boxed_free (G_TYPE_VALUE, label);
+ *   }
+ * ]|
+ *
+* See also: [Calls from C](c-calls.html), [Cancellation and
+ * timeouts](cancellation.html), [Remote signals](signals.html),
+ * [Constructing remote objects](construct.html).
+ *
  * Since: 1.0
  */
 
@@ -245,6 +275,8 @@ proxy_dup_connection (ComlinkProxy *self,
  * comlink_proxy_dup_connection:
  * @self: a #ComlinkProxy
  *
+ * Gets the connection of @self.
+ *
  * Returns: (transfer full) (nullable): the connection of @self, or %NULL
  *   once @self was released or its connection closed
  *
@@ -262,6 +294,8 @@ comlink_proxy_dup_connection (ComlinkProxy *self)
  * comlink_proxy_get_path:
  * @self: a #ComlinkProxy
  *
+ * Gets the path of @self.
+ *
  * Returns: (transfer none) (array zero-terminated=1): the path that @self
  *   navigates from its remote object; empty for the proxy of an object
  *
@@ -278,6 +312,8 @@ comlink_proxy_get_path (ComlinkProxy *self)
 /**
  * comlink_proxy_is_released:
  * @self: a #ComlinkProxy
+ *
+ * Tells whether @self was released.
  *
  * Returns: %TRUE if @self was released or its connection closed, so that
  *   every call on it fails at once
@@ -423,7 +459,12 @@ proxy_request (ComlinkProxy       *self,
   path = proxy_dup_wire_path (self, member);
   if (path == NULL)
     g_task_return_new_error (task, COMLINK_ERROR, COMLINK_ERROR_NO_SUCH_OBJECT,
-                             _ ("A path may have at most %d elements"),
+                             /* Translators: a path names an object through the
+                              * properties that lead to it from a proxy */
+                             g_dngettext (GETTEXT_PACKAGE,
+                                          "A path may have at most %d element",
+                                          "A path may have at most %d elements",
+                                          COMLINK_MAX_PATH_LENGTH - 1),
                              COMLINK_MAX_PATH_LENGTH - 1);
   else
     _comlink_connection_request (connection, type, self->object_id, path, names, args, n_args,
@@ -667,6 +708,8 @@ comlink_proxy_call_full_finish (ComlinkProxy *self,
 /**
  * comlink_proxy_get_timeout:
  * @self: a #ComlinkProxy
+ *
+ * Gets the timeout of the calls made through @self.
  *
  * Returns: the timeout of calls made through @self, in milliseconds: its
  *   own if set, else its connection's ([property@Comlink.Connection:timeout]);
@@ -2389,7 +2432,11 @@ comlink_proxy_subscribe_async (ComlinkProxy       *self,
   path = proxy_dup_wire_path (self, signal);
   if (path == NULL)
     g_task_return_new_error (task, COMLINK_ERROR, COMLINK_ERROR_NO_SUCH_OBJECT,
-                             _ ("A path may have at most %d elements"), COMLINK_MAX_PATH_LENGTH - 1);
+                             g_dngettext (GETTEXT_PACKAGE,
+                                          "A path may have at most %d element",
+                                          "A path may have at most %d elements",
+                                          COMLINK_MAX_PATH_LENGTH - 1),
+                             COMLINK_MAX_PATH_LENGTH - 1);
   else
     {
       id = _comlink_connection_subscribe (connection, self, self->object_id, path, closure, task);

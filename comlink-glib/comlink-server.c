@@ -285,7 +285,7 @@ start_tls (ComlinkServer     *self,
 
   if (tls == NULL)
     {
-      g_warning ("Cannot start TLS: %s", error->message);
+      g_warning (_ ("Cannot start TLS: %s"), error->message);
       g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
       return;
     }
@@ -1067,6 +1067,7 @@ on_caller_credentials (GObject      *source,
     {
       g_dbus_method_invocation_return_error (invocation, G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED,
                                              _ ("The bus does not tell who the caller is: %s"),
+                                             /* Translators: put into “The bus does not tell who the caller is: %s” */
                                              error ? error->message : _ ("no user id"));
       return;
     }

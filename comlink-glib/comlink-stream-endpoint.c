@@ -45,6 +45,22 @@
  * cancels them, destroys the sources and closes the stream; an endpoint
  * that was started lives until then.
  *
+ * The object that the other end of a connected Unix socket exposes:
+ *
+ * |[<!-- language="C" -->
+ * g_autoptr(GSocket) socket = g_socket_new_from_fd (fd, &error);
+ * g_autoptr(GSocketConnection) stream = g_socket_connection_factory_create_connection (socket);
+ * g_autoptr(ComlinkEndpoint) endpoint = comlink_stream_endpoint_new (G_IO_STREAM (stream));
+ * g_autoptr(ComlinkProxy) proxy = NULL;
+ *
+ * // Messages larger than 1 MiB are refused
+ * comlink_stream_endpoint_set_max_message_size (COMLINK_STREAM_ENDPOINT (endpoint), 1024 * 1024);
+ * proxy = comlink_wrap (endpoint);
+ * ]|
+ *
+* See also: [Subprocess workers and streams](subprocess.html), [A hostile
+ * peer](security.html), [The wire protocol](protocol.html).
+ *
  * Since: 1.0
  */
 
@@ -328,6 +344,7 @@ read_ok (ComlinkStreamEndpoint *self,
         g_error_free (error);
       else
         {
+          /* Translators: this is put before another error message */
           g_prefix_error (&error, _ ("Reading from the stream failed: "));
           fail (self, error);
         }
@@ -571,8 +588,11 @@ parse_frames (ComlinkStreamEndpoint *self)
       if (size == 0 || size > max)
         {
           fail (self, g_error_new (COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
-                                   _ ("A message of %u bytes (the limit is %" G_GUINT64_FORMAT ")"),
-                                   size, max));
+                                   g_dngettext (GETTEXT_PACKAGE,
+                                                "A message of %u byte (the limit is %llu)",
+                                                "A message of %u bytes (the limit is %llu)",
+                                                size),
+                                   size, (unsigned long long) max));
           return FALSE;
         }
       if (has_fds)
@@ -861,6 +881,7 @@ on_written (GObject      *source,
         g_error_free (error);
       else
         {
+          /* Translators: this is put before another error message */
           g_prefix_error (&error, _ ("Writing to the stream failed: "));
           fail (self, error);
         }
@@ -985,6 +1006,7 @@ socket_write (ComlinkStreamEndpoint *self)
             g_error_free (error);
           else
             {
+              /* Translators: this is put before another error message */
               g_prefix_error (&error, _ ("Writing to the stream failed: "));
               fail (self, error);
             }
@@ -1107,7 +1129,10 @@ fds_fit (GUnixFDList *fd_list,
   if (fd_list != NULL && g_unix_fd_list_get_length (fd_list) > MAX_FDS)
     {
       g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_LIMIT_EXCEEDED,
-                   _ ("A message with %d file descriptors (the limit is %d)"),
+                   g_dngettext (GETTEXT_PACKAGE,
+                                "A message with %d file descriptor (the limit is %d)",
+                                "A message with %d file descriptors (the limit is %d)",
+                                g_unix_fd_list_get_length (fd_list)),
                    g_unix_fd_list_get_length (fd_list), MAX_FDS);
       return FALSE;
     }
@@ -1120,8 +1145,11 @@ set_too_large_error (GError **error,
                      guint64  max)
 {
   g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_LIMIT_EXCEEDED,
-               _ ("A message of %" G_GSIZE_FORMAT " bytes is larger than the limit of %" G_GUINT64_FORMAT),
-               size, max);
+               g_dngettext (GETTEXT_PACKAGE,
+                            "A message of %llu byte is larger than the limit of %llu",
+                            "A message of %llu bytes is larger than the limit of %llu",
+                            size),
+               (unsigned long long) size, (unsigned long long) max);
 }
 
 /* Appends a frame of @boxed, @size bytes, with @fds, to what waits to be
@@ -1751,6 +1779,8 @@ comlink_stream_endpoint_new (GIOStream *stream)
  * comlink_stream_endpoint_get_stream:
  * @self: a #ComlinkStreamEndpoint
  *
+ * Gets the stream that @self reads and writes.
+ *
  * Returns: (transfer none): the stream of @self
  *
  * Since: 1.0
@@ -1766,6 +1796,8 @@ comlink_stream_endpoint_get_stream (ComlinkStreamEndpoint *self)
 /**
  * comlink_stream_endpoint_get_max_message_size:
  * @self: a #ComlinkStreamEndpoint
+ *
+ * Gets the value of [property@Comlink.StreamEndpoint:max-message-size].
  *
  * Returns: the value of [property@Comlink.StreamEndpoint:max-message-size]
  *
@@ -1802,6 +1834,8 @@ comlink_stream_endpoint_set_max_message_size (ComlinkStreamEndpoint *self,
  * comlink_stream_endpoint_get_memfd_threshold:
  * @self: a #ComlinkStreamEndpoint
  *
+ * Gets the value of [property@Comlink.StreamEndpoint:memfd-threshold].
+ *
  * Returns: the value of [property@Comlink.StreamEndpoint:memfd-threshold]
  *
  * Since: 1.0
@@ -1835,6 +1869,8 @@ comlink_stream_endpoint_set_memfd_threshold (ComlinkStreamEndpoint *self,
 /**
  * comlink_stream_endpoint_get_max_message_elements:
  * @self: a #ComlinkStreamEndpoint
+ *
+ * Gets the value of [property@Comlink.StreamEndpoint:max-message-elements].
  *
  * Returns: the value of [property@Comlink.StreamEndpoint:max-message-elements]
  *
@@ -1870,6 +1906,8 @@ comlink_stream_endpoint_set_max_message_elements (ComlinkStreamEndpoint *self,
 /**
  * comlink_stream_endpoint_get_read_timeout:
  * @self: a #ComlinkStreamEndpoint
+ *
+ * Gets the value of [property@Comlink.StreamEndpoint:read-timeout].
  *
  * Returns: the value of [property@Comlink.StreamEndpoint:read-timeout]
  *

@@ -18,6 +18,45 @@
  *
  * The registry is process-wide and safe to use from any thread.
  *
+ * A handler that sends a #GDateTime as its Unix time:
+ *
+ * |[<!-- language="C" -->
+ * static GVariant *
+ * date_time_serialize (ComlinkTransferHandler *handler, const GValue *value, GError **error)
+ * {
+ *   return g_variant_new_int64 (g_date_time_to_unix (g_value_get_boxed (value)));
+ * }
+ *
+ * static gboolean
+ * date_time_deserialize (ComlinkTransferHandler *handler, GVariant *data, GValue *value, GError **error)
+ * {
+ *   if (!g_variant_is_of_type (data, G_VARIANT_TYPE_INT64))
+ *     {
+ *       g_set_error_literal (error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL, "Not a Unix time");
+ *       return FALSE;
+ *     }
+ *   g_value_init (value, G_TYPE_DATE_TIME);
+ *   g_value_take_boxed (value, g_date_time_new_from_unix_utc (g_variant_get_int64 (data)));
+ *   return TRUE;
+ * }
+ *
+ * static void
+ * my_date_time_handler_class_init (MyDateTimeHandlerClass *klass)
+ * {
+ *   COMLINK_TRANSFER_HANDLER_CLASS (klass)->serialize = date_time_serialize;
+ *   COMLINK_TRANSFER_HANDLER_CLASS (klass)->deserialize = date_time_deserialize;
+ * }
+ *
+ * // On both sides, before the first call
+ * g_autoptr(ComlinkTransferHandler) handler = g_object_new (MY_TYPE_DATE_TIME_HANDLER,
+ *                                                           "name", "date-time",
+ *                                                           "value-type", G_TYPE_DATE_TIME,
+ *                                                           NULL);
+ * comlink_transfer_handler_register (handler);
+ * ]|
+ *
+* See also: [Transfer handlers](transfer-handlers.html).
+ *
  * Since: 1.0
  */
 
@@ -175,6 +214,8 @@ comlink_transfer_handler_init (ComlinkTransferHandler *self)
  * comlink_transfer_handler_get_name:
  * @self: a #ComlinkTransferHandler
  *
+ * Gets the name of @self.
+ *
  * Returns: the name of @self
  *
  * Since: 1.0
@@ -192,6 +233,8 @@ comlink_transfer_handler_get_name (ComlinkTransferHandler *self)
 /**
  * comlink_transfer_handler_get_value_type:
  * @self: a #ComlinkTransferHandler
+ *
+ * Gets the type of the values that @self takes.
  *
  * Returns: the type of the values @self takes, or %G_TYPE_INVALID
  *
@@ -358,6 +401,8 @@ comlink_transfer_handler_unregister (const char *name)
 /**
  * comlink_transfer_handler_lookup:
  * @name: the name of a handler
+ *
+ * Looks up a registered transfer handler by its name.
  *
  * Returns: (transfer full) (nullable): the handler registered as @name
  *

@@ -540,8 +540,10 @@ container_to_wire (ComlinkConnection *connection,
       if (child == NULL)
         {
           if (is_dict)
+            /* Translators: this is put before another error message; %s is the key of an item of a dictionary */
             g_prefix_error (error, _ ("Item “%s”: "), key);
           else
+            /* Translators: this is put before another error message; %u is the position of an item in an array */
             g_prefix_error (error, _ ("Item %u: "), i);
           return NULL;
         }
@@ -710,6 +712,7 @@ _comlink_values_to_wire (ComlinkConnection *connection,
           for (guint j = 0; j < i; j++)
             g_variant_unref (g_variant_ref_sink (children[j]));
           rollback_exports (connection, exported);
+          /* Translators: this is put before another error message */
           g_prefix_error (error, _ ("Argument %u: "), i + 1);
           return NULL;
         }

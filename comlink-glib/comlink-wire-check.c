@@ -274,7 +274,9 @@ check_fixed_tuple (Check        *check,
 
   for (gsize i = 0; i < size; i++)
     if ((layout[i] == BYTE_ZERO && data[i] != 0) || (layout[i] == BYTE_BOOLEAN && data[i] > 1))
+      /* Translators: a reason why a message is refused, put into “A message that is not in normal form: %s” */
       return refuse (check, layout[i] == BYTE_ZERO ? N_ ("padding that is not zero")
+                                                   /* Translators: a reason why a message is refused, put into “A message that is not in normal form: %s” */
                                                    : N_ ("a boolean that is neither 0 nor 1"));
 
   return TRUE;
@@ -305,12 +307,16 @@ check_string (Check        *check,
   const char *text = (const char *) data;
 
   if (size == 0 || data[size - 1] != '\0' || memchr (data, '\0', size - 1) != NULL)
+    /* Translators: a reason why a message is refused, put into “A message that is not in normal form: %s” */
     return refuse (check, N_ ("a string without exactly one nul at its end"));
   if (!g_utf8_validate (text, size - 1, NULL))
+    /* Translators: a reason why a message is refused, put into “A message that is not in normal form: %s” */
     return refuse (check, N_ ("a string that is not valid UTF-8"));
   if (kind == 'o' && !g_variant_is_object_path (text))
+    /* Translators: a reason why a message is refused, put into “A message that is not in normal form: %s” */
     return refuse (check, N_ ("an object path that is not valid"));
   if (kind == 'g' && !g_variant_is_signature (text))
+    /* Translators: a reason why a message is refused, put into “A message that is not in normal form: %s” */
     return refuse (check, N_ ("a signature that is not valid"));
 
   return TRUE;
@@ -335,6 +341,7 @@ check_variant (Check        *check,
   while (nul > 0 && data[nul - 1] != '\0')
     nul--;
   if (nul == 0)
+    /* Translators: a reason why a message is refused, put into “A message that is not in normal form: %s” */
     return refuse (check, N_ ("a variant without a type"));
   nul--;
   type = (const char *) data + nul + 1;
@@ -348,7 +355,9 @@ check_variant (Check        *check,
     {
       if (info != local)
         g_free (info);
+      /* Translators: a reason why a message is refused, put into “A message that is not in normal form: %s” */
       return refuse (check, too_deep ? N_ ("a variant of a type nested too deep")
+                                     /* Translators: a reason why a message is refused, put into “A message that is not in normal form: %s” */
                                      : N_ ("a variant whose type is not one valid type"));
     }
   if (depth + info[0].depth >= MAX_DEPTH)
@@ -361,6 +370,7 @@ check_variant (Check        *check,
     {
       if (info != local)
         g_free (info);
+      /* Translators: a reason why a message is refused, put into “A message that is not in normal form: %s” */
       return refuse (check, N_ ("a value of the wrong size"));
     }
 
@@ -400,6 +410,7 @@ check_maybe (Check        *check,
     }
 
   if (data[size - 1] != '\0')
+    /* Translators: a reason why a message is refused, put into “A message that is not in normal form: %s” */
     return refuse (check, N_ ("a maybe value without its final zero"));
   return check_value (check, pos + 1, data, size - 1, depth + 1);
 }
@@ -422,6 +433,7 @@ check_fixed_array (Check        *check,
   gsize n;
 
   if (size % element_size != 0)
+    /* Translators: a reason why a message is refused, put into “A message that is not in normal form: %s” */
     return refuse (check, N_ ("an array whose size is not a multiple of its elements’"));
   n = size / element_size;
 
@@ -461,11 +473,13 @@ check_variable_array (Check        *check,
   gsize         offset = 0;
 
   if (last_end > size || (size - last_end) % offset_size != 0)
+    /* Translators: a reason why a message is refused, put into “A message that is not in normal form: %s” */
     return refuse (check, N_ ("framing offsets out of range"));
   n = (size - last_end) / offset_size;
   if (n == 0)
     return refuse (check, N_ ("framing offsets out of range"));
   if (total_size_for (last_end, n) != size)
+    /* Translators: a reason why a message is refused, put into “A message that is not in normal form: %s” */
     return refuse (check, N_ ("framing offsets larger than needed"));
   if (!count_elements (check, n))
     return FALSE;
@@ -476,6 +490,7 @@ check_variable_array (Check        *check,
       gsize end = read_offset (offsets + i * offset_size, offset_size);
 
       if (end < offset || end > last_end)
+        /* Translators: a reason why a message is refused, put into “A message that is not in normal form: %s” */
         return refuse (check, N_ ("framing offsets out of order"));
       while ((offset & alignment) != 0)
         {
@@ -578,6 +593,7 @@ check_value (Check        *check,
   char            type = check->type[pos];
 
   if (depth >= MAX_DEPTH)
+    /* Translators: a reason why a message is refused, put into “A message that is not in normal form: %s” */
     return refuse (check, N_ ("a value nested too deep"));
   if (self->fixed_size != 0 && size != self->fixed_size)
     return refuse (check, N_ ("a value of the wrong size"));
@@ -634,7 +650,13 @@ _comlink_wire_check_serialised (const guint8 *data,
 
   if (check.reason == NULL)
     g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
-                 _ ("A message of more than %" G_GUINT64_FORMAT " elements"), max_elements);
+                 /* Translators: the elements of a message are its values, at
+                  * every depth */
+                 g_dngettext (GETTEXT_PACKAGE,
+                              "A message of more than %llu element",
+                              "A message of more than %llu elements",
+                              (gulong) max_elements),
+                 (unsigned long long) max_elements);
   else
     g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
                  _ ("A message that is not in normal form: %s"), _ (check.reason));

@@ -150,7 +150,10 @@ _comlink_message_check (const ComlinkMessage *message,
                                                 : message->n_path != 0)
     {
       g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
-                   _ ("Message type %u with a path of %u elements"),
+                   g_dngettext (GETTEXT_PACKAGE,
+                                "Message type %u with a path of %u element",
+                                "Message type %u with a path of %u elements",
+                                message->n_path),
                    message->type, message->n_path);
       return FALSE;
     }
@@ -1057,6 +1060,7 @@ _comlink_wire_description_check (GVariant *description,
       if (list != NULL && !has_type (list, lists[i].type))
         {
           g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_TYPE_MISMATCH,
+                       /* Translators: the first %s is the name of a part of a description, such as “methods”, the others are GVariant type strings */
                        _ ("The “%s” of a description are of type “%s” instead of “%s”"),
                        lists[i].key, g_variant_get_type_string (list), lists[i].type);
           g_variant_builder_clear (&builder);

@@ -29,6 +29,32 @@
  * finalized while running is terminated. Create, use, terminate and
  * release a worker in one thread.
  *
+ * A thread worker, called and terminated:
+ *
+ * |[<!-- language="C" -->
+ * static GObject *
+ * setup (gpointer user_data, GError **error)
+ * {
+ *   // Runs in the worker thread: returns the object to expose
+ *   return g_object_new (MY_TYPE_PROCESSOR, NULL);
+ * }
+ *
+ * g_autoptr(ComlinkWorker) worker = comlink_worker_new_thread ("processor", setup, NULL, NULL);
+ * g_autoptr(GError) error = NULL;
+ * gint sum;
+ *
+ * if (comlink_proxy_call_with_args_sync (comlink_worker_get_proxy (worker), "add", NULL, &error,
+ *                                        G_TYPE_INT, 2, G_TYPE_INT, 3, G_TYPE_INVALID,
+ *                                        G_TYPE_INT, &sum))
+ *   g_print ("2 + 3 = %d\n", sum);
+ *
+ * comlink_worker_terminate (worker);
+ * ]|
+ *
+* See also: [Getting started](getting-started.html), [Lifetimes and
+ * threads](lifecycle.html), [Subprocess workers and
+ * streams](subprocess.html), [Calls from C](c-calls.html).
+ *
  * Since: 1.0
  */
 
@@ -1030,6 +1056,8 @@ comlink_worker_serve_parent (GObject *object,
  * comlink_worker_get_subprocess:
  * @self: a #ComlinkWorker
  *
+ * Gets the child process of @self.
+ *
  * Returns: (transfer none) (nullable): the child process of a subprocess
  *   worker, or %NULL for a thread worker
  *
@@ -1046,6 +1074,8 @@ comlink_worker_get_subprocess (ComlinkWorker *self)
 /**
  * comlink_worker_get_grace_period:
  * @self: a #ComlinkWorker
+ *
+ * Gets the value of [property@Comlink.Worker:grace-period].
  *
  * Returns: the value of [property@Comlink.Worker:grace-period]
  *
@@ -1085,6 +1115,8 @@ comlink_worker_set_grace_period (ComlinkWorker *self,
  * comlink_worker_get_proxy:
  * @self: a #ComlinkWorker
  *
+ * Gets the root proxy of @self.
+ *
  * Returns: (transfer none): the root proxy, which stands for the object
  *   the worker exposes
  *
@@ -1102,6 +1134,8 @@ comlink_worker_get_proxy (ComlinkWorker *self)
  * comlink_worker_get_connection:
  * @self: a #ComlinkWorker
  *
+ * Gets the connection to the worker.
+ *
  * Returns: (transfer none): this side's connection to the worker
  *
  * Since: 1.0
@@ -1117,6 +1151,8 @@ comlink_worker_get_connection (ComlinkWorker *self)
 /**
  * comlink_worker_get_state:
  * @self: a #ComlinkWorker
+ *
+ * Gets the state of @self.
  *
  * Returns: where @self is in its life cycle
  *
@@ -1151,6 +1187,8 @@ comlink_worker_get_name (ComlinkWorker *self)
 /**
  * comlink_worker_get_timeout:
  * @self: a #ComlinkWorker
+ *
+ * Gets the default timeout of the calls to @self.
  *
  * Returns: the default timeout of calls to the worker, in milliseconds;
  *   0 for none

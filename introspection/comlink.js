@@ -33,6 +33,22 @@ import GLib from 'gi://GLib';
 import GObject from 'gi://GObject';
 import Gio from 'gi://Gio';
 import ComlinkGI from 'gi://Comlink?version=1';
+import Gettext from 'gettext';
+
+// The messages of this module are translated in the library's gettext
+// domain (GETTEXT_PACKAGE in meson.build), through GLib.dgettext as the
+// library's own messages are. The library binds the domain to its locale
+// folder when comlink_error_quark () is first called.
+const GETTEXT_DOMAIN = 'comlink-glib-1';
+ComlinkGI.error_quark();
+const {gettext: _, ngettext} = Gettext.domain(GETTEXT_DOMAIN);
+
+// `message` with each %s (or %d) replaced by the next of `args`, as
+// xgettext's javascript-format has it
+function format(message, ...args) {
+    let i = 0;
+    return message.replace(/%[sd]/g, () => String(args[i++]));
+}
 
 /** Call `api[releaseProxy]()` to release the remote object. */
 export const releaseProxy = Symbol('Comlink.releaseProxy');
@@ -77,7 +93,7 @@ function comlinkError(code, message) {
 }
 
 function releasedError() {
-    return new Error('Proxy has been released and is not useable');
+    return new Error(_('Proxy has been released and is not useable'));
 }
 
 // --- Values: JS to GValue ---------------------------------------------------
@@ -136,7 +152,7 @@ function bigintType(v) {
     if (v > INT64_MAX && v <= UINT64_MAX)
         return 't';
     throw comlinkError(ComlinkGI.Error.NOT_TRANSFERABLE,
-        `The BigInt ${v} does not fit in a 64-bit integer`);
+        format(_('The BigInt %s does not fit in a 64-bit integer'), v));
 }
 
 // A GVariant `x` or `t` as a number, or as a BigInt where a number cannot
@@ -150,9 +166,11 @@ function int64FromVariant(variant) {
 // GTypes whose GValues GJS reads as numbers, rounding those past 2^53
 const INT64_GTYPES = [GObject.TYPE_INT64, GObject.TYPE_UINT64, GObject.TYPE_LONG, GObject.TYPE_ULONG];
 
-function notTransferable(what) {
-    return comlinkError(ComlinkGI.Error.NOT_TRANSFERABLE,
-        `${what} cannot be sent by value; wrap it with Comlink.proxy() to send it by reference`);
+// A symbol or a function sent by value
+function notTransferable(v) {
+    return comlinkError(ComlinkGI.Error.NOT_TRANSFERABLE, typeof v === 'symbol'
+        ? _('A symbol cannot be sent by value; wrap it with Comlink.proxy() to send it by reference')
+        : _('A function cannot be sent by value; wrap it with Comlink.proxy() to send it by reference'));
 }
 
 // Writes a JS value as a GVariant, for arrays and objects that hold no
@@ -172,7 +190,7 @@ function toVariant(v) {
     case 'string':
         return new GLib.Variant('s', v);
     case 'symbol':
-        throw notTransferable('A symbol');
+        throw notTransferable(v);
     default:
         break;
     }
@@ -192,10 +210,10 @@ function toVariant(v) {
     if (isByReference(v) || esProxyState(v) !== undefined || v instanceof GObject.Object ||
         v instanceof ComlinkGI.Container) {
         throw comlinkError(ComlinkGI.Error.NOT_TRANSFERABLE,
-            'The value of a transfer handler cannot hold an object that travels by reference');
+            _('The value of a transfer handler cannot hold an object that travels by reference'));
     }
     if (typeof v === 'function')
-        throw notTransferable('A function');
+        throw notTransferable(v);
     if (Array.isArray(v))
         return new GLib.Variant('av', v.map(toVariant));
 
@@ -244,7 +262,7 @@ function itemsOf(v) {
 function holdsReference(v, holders, ancestors = new Set()) {
     if (ancestors.has(v)) {
         throw comlinkError(ComlinkGI.Error.NOT_TRANSFERABLE,
-            'An array or object that holds itself cannot be sent');
+            _('An array or object that holds itself cannot be sent'));
     }
     ancestors.add(v);
     let holds = false;
@@ -265,7 +283,9 @@ function holdsReference(v, holders, ancestors = new Set()) {
 function toContainer(v, allow, holders, depth) {
     if (depth >= MAX_CONTAINER_DEPTH) {
         throw comlinkError(ComlinkGI.Error.NOT_TRANSFERABLE,
-            `Arrays and objects that hold references cannot nest more than ${MAX_CONTAINER_DEPTH} deep`);
+            format(ngettext('Arrays and objects that hold references cannot nest more than %d level deep',
+                'Arrays and objects that hold references cannot nest more than %d levels deep',
+                MAX_CONTAINER_DEPTH), MAX_CONTAINER_DEPTH));
     }
     const item = x => holders.has(x) ? toContainer(x, allow, holders, depth + 1) : toNative(x, allow);
     if (Array.isArray(v)) {
@@ -313,7 +333,7 @@ function toNative(v, allow = null) {
     case 'string':
         return gvalue(GObject.TYPE_STRING, 'set_string', v);
     case 'symbol':
-        throw notTransferable('A symbol');
+        throw notTransferable(v);
     default:
         break;
     }
@@ -333,7 +353,7 @@ function toNative(v, allow = null) {
     if (v instanceof ComlinkGI.Container)
         return v;
     if (typeof v === 'function')
-        throw notTransferable('A function');
+        throw notTransferable(v);
     // An array or object that holds a reference travels as a container;
     // one that holds none as a GVariant, which is cheaper
     const holders = new Set();
@@ -378,7 +398,7 @@ function fromVariant(variant) {
         const name = variant.get_child_value(1).get_string()[0];
         const handler = transferHandlers.get(name);
         if (handler === undefined)
-            throw comlinkError(ComlinkGI.Error.PROTOCOL, `A value of the unknown transfer handler “${name}”`);
+            throw comlinkError(ComlinkGI.Error.PROTOCOL, format(_('A value of the unknown transfer handler “%s”'), name));
         return handler.deserialize(fromVariant(variant.get_child_value(2).get_variant()));
     }
     if (type === 'x' || type === 't')
@@ -751,7 +771,7 @@ export function wrap(target) {
         return createProxy(new Family(target.wrap(), null), []);
     if (target instanceof ComlinkGI.Proxy)
         return createProxy(new Family(target, null), []);
-    throw new TypeError('Comlink.wrap() takes a Comlink.Worker, Endpoint, Connection or Proxy');
+    throw new TypeError(_('Comlink.wrap() takes a Comlink.Worker, Endpoint, Connection or Proxy'));
 }
 
 /**
@@ -807,7 +827,7 @@ export function disconnect(api) {
 export function unwrap(api) {
     const proxyState = esProxyState(api);
     if (proxyState === undefined)
-        throw new TypeError('Not a proxy made by Comlink.wrap()');
+        throw new TypeError(_('Not a proxy made by Comlink.wrap()'));
     if (proxyState.family.released)
         throw releasedError();
     return proxyState.family.proxyFor(proxyState.path);
@@ -875,11 +895,11 @@ function restrictionOf(allow) {
         const names = new Set(allow);
         for (const name of names) {
             if (typeof name !== 'string')
-                throw new TypeError('Comlink.expose: `allow` lists member names (strings)');
+                throw new TypeError(_('Comlink.expose: `allow` lists member names (strings)'));
         }
         return name => names.has(name);
     }
-    throw new TypeError('Comlink.expose: `allow` is an array or Set of member names, or a function');
+    throw new TypeError(_('Comlink.expose: `allow` is an array or Set of member names, or a function'));
 }
 
 // Whether the restriction lets the peer reach `object[name]`. A predicate
@@ -892,7 +912,8 @@ function isAllowed(allow, object, name) {
     try {
         return Boolean(allow(name, object));
     } catch (e) {
-        printerr(`Comlink: the allow predicate threw for “${name}”: ${e}`);
+        // Translators: the first %s is the name of a member, the second an exception
+        printerr(format(_('Comlink: the allow predicate threw for “%s”: %s'), name, e));
         return false;
     }
 }
@@ -905,7 +926,7 @@ function resolvePath(root, path, allow) {
         object = isReachable(object, name) && isAllowed(allow, object, name) ? object[name] : undefined;
     }
     if (object === null || object === undefined || (typeof object !== 'object' && typeof object !== 'function'))
-        throw comlinkError(ComlinkGI.Error.NO_SUCH_OBJECT, `No object at “${path.join('.')}”`);
+        throw comlinkError(ComlinkGI.Error.NO_SUCH_OBJECT, format(_('No object at “%s”'), path.join('.')));
     return object;
 }
 
@@ -938,7 +959,7 @@ function constructibleOf(object, member, allow) {
     else if (Object.prototype.hasOwnProperty.call(object, member))
         Klass = object[member];
     if (typeof Klass !== 'function' || isFunctionConstructor(Klass))
-        throw comlinkError(ComlinkGI.Error.NOT_CONSTRUCTIBLE, `No constructible “${member}”`);
+        throw comlinkError(ComlinkGI.Error.NOT_CONSTRUCTIBLE, format(_('No constructible “%s”'), member));
     return Klass;
 }
 
@@ -957,17 +978,17 @@ async function serve(root, allow, invocation) {
         else if (isReachable(object, member) && isAllowed(allow, object, member))
             fn = object[member];
         if (typeof fn !== 'function')
-            throw comlinkError(ComlinkGI.Error.NO_SUCH_METHOD, `No method “${member}”`);
+            throw comlinkError(ComlinkGI.Error.NO_SUCH_METHOD, format(_('No method “%s”'), member));
         return runExposed(invocation, () => fn.apply(member === '' ? undefined : object, args));
     }
     case ComlinkGI.InvocationKind.GET:
         if (!isReachable(object, member) || !isAllowed(allow, object, member))
-            throw comlinkError(ComlinkGI.Error.NO_SUCH_PROPERTY, `No property “${member}”`);
+            throw comlinkError(ComlinkGI.Error.NO_SUCH_PROPERTY, format(_('No property “%s”'), member));
         return object[member];
     case ComlinkGI.InvocationKind.SET:
         // A new member may be made, but not a hidden one
         if (!isWritable(object, member) || !isAllowed(allow, object, member))
-            throw comlinkError(ComlinkGI.Error.NO_SUCH_PROPERTY, `No property “${member}”`);
+            throw comlinkError(ComlinkGI.Error.NO_SUCH_PROPERTY, format(_('No property “%s”'), member));
         object[member] = args[0];
         return undefined;
     case ComlinkGI.InvocationKind.CONSTRUCT: {
@@ -979,7 +1000,7 @@ async function serve(root, allow, invocation) {
         return proxy(runExposed(invocation, () => new Klass(...params)));
     }
     default:
-        throw comlinkError(ComlinkGI.Error.PROTOCOL, `Unknown request ${kind}`);
+        throw comlinkError(ComlinkGI.Error.PROTOCOL, format(_('Unknown request %d'), kind));
     }
 }
 
@@ -1072,7 +1093,7 @@ const Exposed = GObject.registerClass({
             try {
                 fn.call(this.target);
             } catch (e) {
-                logError(e, 'Comlink: an exposed object’s finalizer threw');
+                logError(e, _('Comlink: an exposed object’s finalizer threw'));
             }
         }
     }
@@ -1096,7 +1117,7 @@ const Exposed = GObject.registerClass({
 export function expose(obj, endpoint = null, {allow} = {}) {
     const restriction = restrictionOf(allow);
     if (obj instanceof GObject.Object && restriction !== null)
-        throw new TypeError('Comlink.expose: `allow` applies to JS objects; a GObject exposes its properties and action signals');
+        throw new TypeError(_('Comlink.expose: `allow` applies to JS objects; a GObject exposes its properties and action signals'));
     const object = obj instanceof GObject.Object ? obj : new Exposed(obj, restriction);
     if (endpoint === undefined || endpoint === null)
         return ComlinkGI.Worker.serve_parent(object);

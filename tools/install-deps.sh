@@ -37,8 +37,11 @@ packages=(
   xvfb
   # benchmarks (comparison with jsonrpc-glib)
   libjsonrpc-glib-1.0-dev
-  # API reference
+  # API reference, and the check of the DOAP file
   gi-docgen
+  libxml2-utils
+  # the runner of the installed tests (tests/check-installed-tests.sh)
+  gnome-desktop-testing
 )
 
 missing=()

@@ -32,6 +32,28 @@ Comlink = get_introspection_module('Comlink')
 
 __all__ = []
 
+# The messages of this module are translated in the library's gettext
+# domain (GETTEXT_PACKAGE in meson.build), through GLib.dgettext as the
+# library's own messages are: the same catalogs, and the same choice of
+# language, as the errors that the library itself reports. The library
+# binds the domain to its locale folder when comlink_error_quark () is
+# first called.
+_GETTEXT_DOMAIN = 'comlink-glib-1'
+Comlink.error_quark()
+
+
+def _(message):
+    return GLib.dgettext(_GETTEXT_DOMAIN, message)
+
+
+def ngettext(singular, plural, n):
+    return GLib.dngettext(_GETTEXT_DOMAIN, singular, plural, n)
+
+
+def N_(message):
+    """Marks @message for translation, translated where it is used."""
+    return message
+
 #: The error domain of Python exceptions raised by exposed methods
 PYTHON_ERROR_DOMAIN = 'comlink-python-error-quark'
 # The quark must exist for a peer's error of this domain to map back to it
@@ -169,7 +191,7 @@ def _python_error(exc):
 
 def _not_transferable(value):
     return _comlink_error(Comlink.Error.NOT_TRANSFERABLE,
-                          'A value of the Python type %s cannot be sent' % type(value).__name__)
+                          _('A value of the Python type %s cannot be sent') % type(value).__name__)
 
 
 def _int_variant(value):
@@ -180,7 +202,7 @@ def _int_variant(value):
     if 0 <= value <= _UINT64_MAX:
         return GLib.Variant('t', value)
     raise _comlink_error(Comlink.Error.NOT_TRANSFERABLE,
-                         'The integer %d does not fit in 64 bits' % value)
+                         _('The integer %d does not fit in 64 bits') % value)
 
 
 def _array_variant(children):
@@ -197,7 +219,7 @@ def _dict_variant(value):
     key_types = {k.get_type_string() for k in keys}
     if len(key_types) > 1 or not (key_types <= {'s', 'i', 'x', 't', 'b', 'd'}):
         raise _comlink_error(Comlink.Error.NOT_TRANSFERABLE,
-                             'A dict is sent by value only with keys of one basic type')
+                             _('A dict is sent by value only with keys of one basic type'))
     values = [_to_variant(v) for v in value.values()]
     value_types = {v.get_type_string() for v in values}
     if len(value_types) != 1:
@@ -235,8 +257,8 @@ def _to_variant(value):
     if isinstance(value, dict):
         return _dict_variant(value)
     raise _comlink_error(Comlink.Error.NOT_TRANSFERABLE,
-                         'A value of the Python type %s cannot be sent inside a list, '
-                         'tuple or dict' % type(value).__name__)
+                         _('A value of the Python type %s cannot be sent inside a list, '
+                           'tuple or dict') % type(value).__name__)
 
 
 def _gvalue(gtype, value):
@@ -285,7 +307,8 @@ def _holds_reference(value, holders, ancestors):
     container that holds itself cannot travel."""
     if id(value) in ancestors:
         raise _comlink_error(Comlink.Error.NOT_TRANSFERABLE,
-                             'A %s that holds itself cannot be sent' % type(value).__name__)
+                             # Translators: %s is a Python type: list, tuple or dict
+                             _('A %s that holds itself cannot be sent') % type(value).__name__)
     ancestors.add(id(value))
     holds = False
     for item in (value.values() if isinstance(value, dict) else value):
@@ -304,8 +327,11 @@ def _to_container(value, allow, holders, depth):
     keys) as dictionaries, each item as :func:`_to_value` converts it."""
     if depth >= _MAX_CONTAINER_DEPTH:
         raise _comlink_error(Comlink.Error.NOT_TRANSFERABLE,
-                             'Lists, tuples and dicts that hold references cannot nest more '
-                             'than %d deep' % _MAX_CONTAINER_DEPTH)
+                             ngettext('Lists, tuples and dicts that hold references cannot nest '
+                                      'more than %d level deep',
+                                      'Lists, tuples and dicts that hold references cannot nest '
+                                      'more than %d levels deep',
+                                      _MAX_CONTAINER_DEPTH) % _MAX_CONTAINER_DEPTH)
 
     def item(x):
         if id(x) in holders:
@@ -321,8 +347,8 @@ def _to_container(value, allow, holders, depth):
     for key, x in value.items():
         if not isinstance(key, str):
             raise _comlink_error(Comlink.Error.NOT_TRANSFERABLE,
-                                 'A dict that holds an object sent by reference is sent only with '
-                                 'str keys, not %s' % type(key).__name__)
+                                 _('A dict that holds an object sent by reference is sent only '
+                                   'with str keys, not %s') % type(key).__name__)
         container.insert(key, item(x))
     return container
 
@@ -349,7 +375,7 @@ def _to_value(value, allow=None):
         if 0 <= value <= _UINT64_MAX:
             return _gvalue(GObject.TYPE_UINT64, value)
         raise _comlink_error(Comlink.Error.NOT_TRANSFERABLE,
-                             'The integer %d does not fit in 64 bits' % value)
+                             _('The integer %d does not fit in 64 bits') % value)
     if isinstance(value, float):
         return _gvalue(GObject.TYPE_DOUBLE, value)
     if isinstance(value, str):
@@ -591,7 +617,7 @@ _ROOT_CONSTRUCTOR = 'constructor'
 
 def _construct_async(proxy_, name, args, props, callback=None, cancellable=None):
     if args and props:
-        raise TypeError('Construct with positional arguments or with named properties, not both')
+        raise TypeError(_('Construct with positional arguments or with named properties, not both'))
     names = list(props) if props else None
     values = _to_values(props.values() if props else args)
     target = proxy_.get_child(name)
@@ -663,11 +689,11 @@ class Remote:
 
     def __setattr__(self, name, value):
         if name.startswith('__') or name in Remote.__slots__:
-            raise AttributeError('%s cannot be set on a Comlink.Remote' % name)
+            raise AttributeError(_('%s cannot be set on a Comlink.Remote') % name)
         _set_async(self._proxy, name, value).wait()
 
     def __delattr__(self, name):
-        raise AttributeError('A remote property cannot be deleted')
+        raise AttributeError(_('A remote property cannot be deleted'))
 
     def __call__(self, *args, cancellable=None, timeout=None):
         return _call_async(self._proxy, None, args, None, cancellable, timeout).wait()
@@ -748,7 +774,7 @@ def _proxy_of(remote):
         return remote._remote._proxy.get_child(remote._name)
     if isinstance(remote, Comlink.Proxy):
         return remote
-    raise TypeError('Expected a Comlink.Remote, not %s' % type(remote).__name__)
+    raise TypeError(_('Expected a Comlink.Remote, not %s') % type(remote).__name__)
 
 
 _raw_wrap = Comlink.wrap
@@ -769,7 +795,7 @@ def wrap(target):
         return Remote(target.wrap())
     if isinstance(target, Comlink.Proxy):
         return Remote(target)
-    raise TypeError('Comlink.wrap takes a Worker, an Endpoint, a Connection or a Proxy, not %s'
+    raise TypeError(_('Comlink.wrap takes a Worker, an Endpoint, a Connection or a Proxy, not %s')
                     % type(target).__name__)
 
 
@@ -942,18 +968,29 @@ def _is_allowed(allow, obj, name):
         return False
 
 
-def _lookup(obj, name, code, what, allow=None):
+# Translators: type is a Python type, name the name of a member
+_NO_METHOD = N_('%(type)s has no method “%(name)s”')
+# Translators: type is a Python type, name the name of a member
+_NO_PROPERTY = N_('%(type)s has no property “%(name)s”')
+# Translators: type is a Python type, name the name of a member
+_NO_CONSTRUCTIBLE = N_('%(type)s has no constructible type “%(name)s”')
+# Translators: type is a Python type, name the name of a member
+_NO_OBJECT = N_('%(type)s has no object “%(name)s”')
+
+
+def _lookup(obj, name, code, message, allow=None):
     """The member @name of @obj that a peer may reach: never a name that
     starts with two underscores (``__class__``, ``__dict__``,
     ``__globals__``, ...: the ways to the interpreter's internals), and
     only names that the restriction @allow lets through. A refused member
-    fails as a missing one does."""
+    fails as a missing one does, with @message (marked with N_, and
+    formatted with the type of @obj as ``type`` and @name as ``name``)."""
     if not name or name.startswith('__') or not _is_allowed(allow, obj, name):
-        raise _comlink_error(code, '%s has no %s “%s”' % (type(obj).__name__, what, name))
+        raise _comlink_error(code, _(message) % {'type': type(obj).__name__, 'name': name})
     try:
         return getattr(obj, name)
     except AttributeError:
-        raise _comlink_error(code, '%s has no %s “%s”' % (type(obj).__name__, what, name)) from None
+        raise _comlink_error(code, _(message) % {'type': type(obj).__name__, 'name': name}) from None
 
 
 def _invocation_args(invocation):
@@ -974,41 +1011,45 @@ def _check_arguments(fn, args, name):
     try:
         signature.bind(*args)
     except TypeError as e:
-        raise _comlink_error(Comlink.Error.INVALID_ARGUMENTS, '“%s”: %s' % (name, e)) from None
+        # Translators: name is the name of a method, error an error message
+        raise _comlink_error(Comlink.Error.INVALID_ARGUMENTS,
+                             _('“%(name)s”: %(error)s') % {'name': name, 'error': e}) from None
 
 
 def _serve_call(obj, member, args, allow):
     if member:
-        fn = _lookup(obj, member, Comlink.Error.NO_SUCH_METHOD, 'method', allow)
+        fn = _lookup(obj, member, Comlink.Error.NO_SUCH_METHOD, _NO_METHOD, allow)
     else:
         fn = obj
     if not callable(fn):
         raise _comlink_error(Comlink.Error.NO_SUCH_METHOD,
-                             '%s has no method “%s”' % (type(obj).__name__, member))
+                             _(_NO_METHOD) % {'type': type(obj).__name__, 'name': member})
     _check_arguments(fn, args, member or type(obj).__name__)
     return fn(*args)
 
 
 def _serve_get(obj, member, allow):
-    value = _lookup(obj, member, Comlink.Error.NO_SUCH_PROPERTY, 'property', allow)
+    value = _lookup(obj, member, Comlink.Error.NO_SUCH_PROPERTY, _NO_PROPERTY, allow)
     # Methods and classes are not properties: the caller then calls them
     if callable(value):
         raise _comlink_error(Comlink.Error.NO_SUCH_PROPERTY,
-                             '%s has no property “%s”, it is a method' % (type(obj).__name__, member))
+                             _('%(type)s has no property “%(name)s”, it is a method')
+                             % {'type': type(obj).__name__, 'name': member})
     return value
 
 
 def _serve_set(obj, member, value, allow):
-    current = _lookup(obj, member, Comlink.Error.NO_SUCH_PROPERTY, 'property', allow)
+    current = _lookup(obj, member, Comlink.Error.NO_SUCH_PROPERTY, _NO_PROPERTY, allow)
     if callable(current):
         raise _comlink_error(Comlink.Error.NO_SUCH_PROPERTY,
-                             '%s has no property “%s”, it is a method' % (type(obj).__name__, member))
+                             _('%(type)s has no property “%(name)s”, it is a method')
+                             % {'type': type(obj).__name__, 'name': member})
     try:
         setattr(obj, member, value)
     except AttributeError as e:
         raise _comlink_error(Comlink.Error.NO_SUCH_PROPERTY,
-                             '%s has no writable property “%s”: %s' % (type(obj).__name__, member, e)) \
-            from None
+                             _('%(type)s has no writable property “%(name)s”: %(error)s')
+                             % {'type': type(obj).__name__, 'name': member, 'error': e}) from None
 
 
 def _serve_construct(obj, member, names, args, allow):
@@ -1016,10 +1057,10 @@ def _serve_construct(obj, member, names, args, allow):
         cls = obj
         member = obj.__name__
     else:
-        cls = _lookup(obj, member, Comlink.Error.NOT_CONSTRUCTIBLE, 'constructible type', allow)
+        cls = _lookup(obj, member, Comlink.Error.NOT_CONSTRUCTIBLE, _NO_CONSTRUCTIBLE, allow)
     if not isinstance(cls, type):
         raise _comlink_error(Comlink.Error.NOT_CONSTRUCTIBLE,
-                             '%s has no constructible type “%s”' % (type(obj).__name__, member))
+                             _(_NO_CONSTRUCTIBLE) % {'type': type(obj).__name__, 'name': member})
     if names:
         instance = cls(**dict(zip(names, args)))
     else:
@@ -1033,7 +1074,7 @@ def _serve(root, invocation, allow=None):
     kind = invocation.get_kind()
     obj = root
     for name in invocation.get_path():
-        obj = _lookup(obj, name, Comlink.Error.NO_SUCH_OBJECT, 'object', allow)
+        obj = _lookup(obj, name, Comlink.Error.NO_SUCH_OBJECT, _NO_OBJECT, allow)
     member = invocation.get_member()
     args = _invocation_args(invocation)
 
@@ -1046,7 +1087,7 @@ def _serve(root, invocation, allow=None):
         return None
     if kind == Comlink.InvocationKind.CONSTRUCT:
         return _serve_construct(obj, member, list(invocation.get_names()), args, allow)
-    raise _comlink_error(Comlink.Error.PROTOCOL, 'Unknown request %s' % kind)
+    raise _comlink_error(Comlink.Error.PROTOCOL, _('Unknown request %s') % kind)
 
 
 def _arity(fn):
@@ -1183,7 +1224,7 @@ class _Exposed(GObject.Object, Comlink.Exposable):
     def do_describe(self, path):
         obj = self._target
         for name in path:
-            obj = _lookup(obj, name, Comlink.Error.NO_SUCH_OBJECT, 'object', self._allow)
+            obj = _lookup(obj, name, Comlink.Error.NO_SUCH_OBJECT, _NO_OBJECT, self._allow)
         return _describe(obj, self._allow)
 
     def do_released(self, connection):
@@ -1262,7 +1303,7 @@ def _gtype_of(return_type):
         return _PYTHON_GTYPES[return_type]
     if hasattr(return_type, '__gtype__'):
         return return_type.__gtype__
-    raise TypeError('No GType for the return type %r' % (return_type,))
+    raise TypeError(_('No GType for the return type %r') % (return_type,))
 
 
 def proxy(target, return_type=None):
@@ -1287,27 +1328,27 @@ def _restriction(allow):
     if allow is None:
         return None
     if isinstance(allow, (str, bytes)):
-        raise TypeError('allow= is a collection of member names or a callable, not one name')
+        raise TypeError(_('allow= is a collection of member names or a callable, not one name'))
     if callable(allow):
         return allow
     try:
         names = frozenset(allow)
     except TypeError:
-        raise TypeError('allow= is a collection of member names or a callable, not %s'
+        raise TypeError(_('allow= is a collection of member names or a callable, not %s')
                         % type(allow).__name__) from None
     if not all(isinstance(name, str) for name in names):
-        raise TypeError('allow= lists member names (strings)')
+        raise TypeError(_('allow= lists member names (strings)'))
     return lambda name, _obj: name in names
 
 
-_GOBJECT_RESTRICTED = ('allow= applies to plain Python objects; a GObject exposes its '
-                       'properties and action signals')
+_GOBJECT_RESTRICTED = N_('allow= applies to plain Python objects; a GObject exposes its '
+                         'properties and action signals')
 
 
 def _exposable(obj, restriction=None):
     if isinstance(obj, GObject.Object):
         if restriction is not None:
-            raise TypeError(_GOBJECT_RESTRICTED)
+            raise TypeError(_(_GOBJECT_RESTRICTED))
         return obj
     return _exposed_for(obj, restriction)
 
@@ -1353,7 +1394,7 @@ class Worker(Comlink.Worker):
             obj = setup(*user_data)
             if restriction is not None and isinstance(obj, GObject.Object):
                 # The start fails: the worker moves to EXITED with this message
-                raise _comlink_error(Comlink.Error.FAILED, _GOBJECT_RESTRICTED)
+                raise _comlink_error(Comlink.Error.FAILED, _(_GOBJECT_RESTRICTED))
             return _exposable(obj, restriction)
         return Comlink.Worker.new_thread(name, run)
 
