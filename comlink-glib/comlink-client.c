@@ -41,6 +41,51 @@ enum
 
 static GParamSpec *properties[N_PROPS];
 
+/**
+ * ComlinkClient:
+ *
+ * Connects to services, with the TLS settings that TCP connections use:
+ * a client certificate and the certificate authorities that a service's
+ * certificate must be signed by. Without such settings,
+ * [func@Comlink.connect_async] and [func@Comlink.connect_bus_async] do
+ * the same.
+ *
+ * Connecting gives the root [class@Comlink.Proxy] of the service's object,
+ * once the service accepted the client; when the service goes, every call
+ * pending on it fails at once with %COMLINK_ERROR_CLOSED.
+ *
+ * A connection over TCP with TLS, to a service whose certificate is signed
+ * by the authority in `ca.pem`:
+ *
+ * |[<!-- language="C" -->
+ * static void
+ * on_connected (GObject *source, GAsyncResult *result, gpointer user_data)
+ * {
+ *   g_autoptr(GError) error = NULL;
+ *   g_autoptr(ComlinkProxy) proxy = comlink_client_connect_finish (COMLINK_CLIENT (source),
+ *                                                                  result, &error);
+ *
+ *   if (proxy == NULL)
+ *     g_warning ("Cannot connect: %s", error->message);
+ *   else
+ *     comlink_proxy_call_with_args_async (proxy, "add", NULL, on_added, NULL,
+ *                                         G_TYPE_INT, 2, G_TYPE_INT, 3, G_TYPE_INVALID);
+ * }
+ *
+ * g_autoptr(ComlinkClient) client = comlink_client_new ();
+ * g_autoptr(GTlsDatabase) authorities = g_tls_file_database_new ("ca.pem", &error);
+ *
+ * comlink_client_set_tls_database (client, authorities);
+ * comlink_client_connect_async (client, "tcp:host=notes.example.org,port=4000", NULL,
+ *                               on_connected, NULL);
+ * ]|
+ *
+ * See also: [Desktop services: one service, many applications](services.html),
+ * [A hostile peer](security.html).
+ *
+ * Since: 1.0
+ */
+
 G_DEFINE_FINAL_TYPE (ComlinkClient, comlink_client, G_TYPE_OBJECT)
 
 typedef struct
@@ -669,6 +714,8 @@ comlink_client_connect_bus_finish (ComlinkClient *self,
  * comlink_client_get_tls_certificate:
  * @self: a #ComlinkClient
  *
+ * Gets the certificate that @self presents to services.
+ *
  * Returns: (transfer none) (nullable): the client's certificate
  *
  * Since: 1.0
@@ -704,6 +751,8 @@ comlink_client_set_tls_certificate (ComlinkClient   *self,
 /**
  * comlink_client_get_tls_database:
  * @self: a #ComlinkClient
+ *
+ * Gets the certificate authorities that @self trusts.
  *
  * Returns: (transfer none) (nullable): the certificate authorities for
  *   services' certificates

@@ -105,6 +105,49 @@ enum
 static GParamSpec *properties[N_PROPS];
 static guint       signals[N_SIGNALS];
 
+/**
+ * ComlinkServer:
+ *
+ * A service that many clients connect to, each on a
+ * [class@Comlink.Connection] of its own: the counterpart, for desktop
+ * services, of a [class@Comlink.Worker], which serves one parent.
+ *
+ * A server listens on Unix sockets, TCP (with TLS unless told otherwise)
+ * or sockets that systemd passed, and can hand out connections on the
+ * session bus; it exposes one object to every client
+ * ([ctor@Comlink.Server.new]) or one object per client, made by a factory
+ * function that sees the client's credentials and may refuse it
+ * ([ctor@Comlink.Server.new_with_factory]). A client that goes, for
+ * whatever reason, is forgotten at once: its requests in flight are
+ * cancelled and every object it held is dropped.
+ *
+ * A service that gives every client an object of its own:
+ *
+ * |[<!-- language="C" -->
+ * static GObject *
+ * make_session (ComlinkServer *server, ComlinkConnection *client,
+ *               GCredentials *credentials, gpointer user_data, GError **error)
+ * {
+ *   return g_object_new (MY_TYPE_SESSION, NULL);
+ * }
+ *
+ * g_autoptr(ComlinkServer) server = comlink_server_new_with_factory (make_session, NULL, NULL);
+ * g_autoptr(GError) error = NULL;
+ *
+ * if (!comlink_server_listen (server, "unix:path=/run/user/1000/my-service", &error))
+ *   g_error ("Cannot listen: %s", error->message);
+ *
+ * // ... run the main loop; clients come and go
+ *
+ * comlink_server_stop (server);
+ * ]|
+ *
+ * See also: [Desktop services: one service, many applications](services.html),
+ * [A hostile peer](security.html), [Lifetimes and threads](lifecycle.html).
+ *
+ * Since: 1.0
+ */
+
 G_DEFINE_FINAL_TYPE (ComlinkServer, comlink_server, G_TYPE_OBJECT)
 
 static void
@@ -1288,6 +1331,8 @@ comlink_server_stop (ComlinkServer *self)
  * comlink_server_get_n_clients:
  * @self: a #ComlinkServer
  *
+ * Gets how many clients are connected.
+ *
  * Returns: how many clients are connected
  *
  * Since: 1.0
@@ -1331,6 +1376,8 @@ comlink_server_dup_clients (ComlinkServer *self)
  * comlink_server_get_max_clients:
  * @self: a #ComlinkServer
  *
+ * Gets the most clients that @self serves at once.
+ *
  * Returns: the most clients served at once
  *
  * Since: 1.0
@@ -1370,6 +1417,8 @@ comlink_server_set_max_clients (ComlinkServer *self,
  * comlink_server_get_handshake_timeout:
  * @self: a #ComlinkServer
  *
+ * Gets how long a TLS client has for its handshake.
+ *
  * Returns: the time in milliseconds a TLS client has for its handshake
  *
  * Since: 1.0
@@ -1408,6 +1457,8 @@ comlink_server_set_handshake_timeout (ComlinkServer *self,
  * comlink_server_get_tls_certificate:
  * @self: a #ComlinkServer
  *
+ * Gets the certificate that @self presents to TCP clients.
+ *
  * Returns: (transfer none) (nullable): the certificate the server presents
  *
  * Since: 1.0
@@ -1443,6 +1494,8 @@ comlink_server_set_tls_certificate (ComlinkServer   *self,
 /**
  * comlink_server_get_tls_authentication_mode:
  * @self: a #ComlinkServer
+ *
+ * Gets whether @self asks TLS clients for a certificate.
  *
  * Returns: whether TLS clients are asked for a certificate
  *
@@ -1480,6 +1533,8 @@ comlink_server_set_tls_authentication_mode (ComlinkServer         *self,
 /**
  * comlink_server_get_tls_database:
  * @self: a #ComlinkServer
+ *
+ * Gets the certificate authorities that @self trusts for client certificates.
  *
  * Returns: (transfer none) (nullable): the certificate authorities for
  *   client certificates
