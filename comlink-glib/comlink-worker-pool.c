@@ -111,7 +111,7 @@ typedef struct
   GTask          *task; /* until it completes */
   GList           link; /* in the queue, or in its worker's running calls */
   PoolWorker     *worker;
-  char           *method;
+  char           *method; /* and the arguments: while queued */
   GValue         *args;
   guint           n_args;
   guint           timeout_msec;
@@ -439,7 +439,10 @@ on_worker_call_done (GObject      *source,
 static void
 call_start (ComlinkWorkerPool *self,
             PoolWorker        *worker,
-            PoolCall          *call)
+            PoolCall          *call,
+            const char        *method,
+            const GValue      *args,
+            guint              n_args)
 {
   gint     timeout_msec = -1;
   gboolean entered;
@@ -460,13 +463,9 @@ call_start (ComlinkWorkerPool *self,
 
   entered = enter_context (self);
   comlink_proxy_call_full_async (comlink_worker_get_proxy (worker->worker),
-                                 call->method, call->args, call->n_args, timeout_msec,
+                                 method, args, n_args, timeout_msec,
                                  call->cancellable, on_worker_call_done, pool_call_ref (call));
   leave_context (self, entered);
-
-  /* The request holds its arguments now */
-  _comlink_args_free (g_steal_pointer (&call->args), call->n_args);
-  call->n_args = 0;
 }
 
 /* The worker with the fewest calls in flight that may take one more, the
@@ -531,7 +530,11 @@ dispatch_queue (ComlinkWorkerPool *self)
           g_queue_push_tail (&cancelled, call);
           continue;
         }
-      call_start (self, worker, call);
+      call_start (self, worker, call, call->method, call->args, call->n_args);
+      /* The request holds its arguments now */
+      g_clear_pointer (&call->method, g_free);
+      _comlink_args_free (g_steal_pointer (&call->args), call->n_args);
+      call->n_args = 0;
       pool_call_unref (call);
     }
 
@@ -638,66 +641,6 @@ call_enqueue (ComlinkWorkerPool *self,
                                                 pool_call_ref (call), pool_call_unref);
 }
 
-static void
-pool_call (ComlinkWorkerPool *self,
-           GTask             *task,
-           const char        *method,
-           GValue            *args,
-           guint              n_args,
-           gint               timeout_msec)
-{
-  PoolCall   *call;
-  PoolWorker *worker;
-
-  if (self->state != COMLINK_WORKER_POOL_STATE_RUNNING)
-    {
-      if (self->state == COMLINK_WORKER_POOL_STATE_TERMINATED)
-        g_task_return_new_error (task, COMLINK_ERROR, COMLINK_ERROR_TERMINATED,
-                                 _ ("The worker pool “%s” was terminated"), self->name);
-      else
-        g_task_return_error (task, g_error_copy (self->exit_error));
-      _comlink_args_free (args, n_args);
-      return;
-    }
-
-  if (g_task_return_error_if_cancelled (task))
-    {
-      _comlink_args_free (args, n_args);
-      return;
-    }
-
-  call = g_new0 (PoolCall, 1);
-  g_atomic_ref_count_init (&call->ref_count);
-  call->task = g_object_ref (task);
-  call->link.data = call;
-  call->method = g_strdup (method);
-  call->args = args;
-  call->n_args = n_args;
-  if (timeout_msec > 0)
-    {
-      call->timeout_msec = (guint) timeout_msec;
-      call->deadline = g_get_monotonic_time () + (gint64) timeout_msec * 1000;
-    }
-  call->cancellable = g_task_get_cancellable (task) ? g_object_ref (g_task_get_cancellable (task)) : NULL;
-  call->context = g_main_context_ref (self->context);
-  call->thread = self->thread;
-
-  /* A queue means every worker is full */
-  worker = self->queue.head == NULL ? pick_worker (self) : NULL;
-  if (worker != NULL)
-    call_start (self, worker, call);
-  else if (self->queue.length < self->max_queued)
-    call_enqueue (self, call);
-  else
-    call_complete (call, NULL,
-                   g_error_new (COMLINK_ERROR, COMLINK_ERROR_LIMIT_EXCEEDED,
-                                _ ("The worker pool “%s” has %u calls queued, the most it takes"),
-                                self->name, self->max_queued));
-
-  pool_call_unref (call);
-  notify_counts (self);
-}
-
 static GValue *
 copy_args (const GValue *args,
            guint         n_args)
@@ -712,6 +655,66 @@ copy_args (const GValue *args,
       }
 
   return copy;
+}
+
+/* A call that goes to a worker at once sends @args as they are; one that
+ * waits keeps a copy */
+static void
+pool_call (ComlinkWorkerPool *self,
+           GTask             *task,
+           const char        *method,
+           const GValue      *args,
+           guint              n_args,
+           gint               timeout_msec)
+{
+  PoolCall   *call;
+  PoolWorker *worker;
+
+  if (self->state != COMLINK_WORKER_POOL_STATE_RUNNING)
+    {
+      if (self->state == COMLINK_WORKER_POOL_STATE_TERMINATED)
+        g_task_return_new_error (task, COMLINK_ERROR, COMLINK_ERROR_TERMINATED,
+                                 _ ("The worker pool “%s” was terminated"), self->name);
+      else
+        g_task_return_error (task, g_error_copy (self->exit_error));
+      return;
+    }
+
+  if (g_task_return_error_if_cancelled (task))
+    return;
+
+  call = g_new0 (PoolCall, 1);
+  g_atomic_ref_count_init (&call->ref_count);
+  call->task = g_object_ref (task);
+  call->link.data = call;
+  if (timeout_msec > 0)
+    {
+      call->timeout_msec = (guint) timeout_msec;
+      call->deadline = g_get_monotonic_time () + (gint64) timeout_msec * 1000;
+    }
+  call->cancellable = g_task_get_cancellable (task) ? g_object_ref (g_task_get_cancellable (task)) : NULL;
+  call->context = g_main_context_ref (self->context);
+  call->thread = self->thread;
+
+  /* A queue means every worker is full */
+  worker = self->queue.head == NULL ? pick_worker (self) : NULL;
+  if (worker != NULL)
+    call_start (self, worker, call, method, args, n_args);
+  else if (self->queue.length < self->max_queued)
+    {
+      call->method = g_strdup (method);
+      call->args = copy_args (args, n_args);
+      call->n_args = n_args;
+      call_enqueue (self, call);
+    }
+  else
+    call_complete (call, NULL,
+                   g_error_new (COMLINK_ERROR, COMLINK_ERROR_LIMIT_EXCEEDED,
+                                _ ("The worker pool “%s” has %u calls queued, the most it takes"),
+                                self->name, self->max_queued));
+
+  pool_call_unref (call);
+  notify_counts (self);
 }
 
 /* --- Workers --- */
@@ -1707,8 +1710,8 @@ comlink_worker_pool_get_respawn_stopped (ComlinkWorkerPool *self)
  * %G_IO_ERROR_CANCELLED at once, and cancels a running one as
  * [method@Comlink.Proxy.call_async] does.
  *
- * @args are copied; objects among them travel by reference to the
- * worker that runs the call.
+ * @args may be freed once it returns; objects among them travel by
+ * reference to the worker that runs the call.
  *
  * Since: 1.0
  */
@@ -1766,7 +1769,7 @@ comlink_worker_pool_call_full_async (ComlinkWorkerPool  *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, comlink_worker_pool_call_async);
 
-  pool_call (self, task, method, copy_args (args, n_args), n_args, timeout_msec);
+  pool_call (self, task, method, args, n_args, timeout_msec);
 }
 
 static GValue *
@@ -1927,6 +1930,7 @@ comlink_worker_pool_call_variant_async (ComlinkWorkerPool  *self,
 
   args = _comlink_args_from_tuple (tuple, &n_args);
   pool_call (self, task, method, args, n_args, -1);
+  _comlink_args_free (args, n_args);
 }
 
 /**
