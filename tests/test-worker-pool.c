@@ -10,6 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <glib/gstdio.h>
+
 #include "test-objects.h"
 
 typedef enum
@@ -31,6 +33,7 @@ typedef struct
 {
   Kind               kind;
   ComlinkWorkerPool *pool;
+  gboolean           started;
   gboolean           pool_dropped;
   TestWatch          pool_watch;
   GHashTable        *workers;      /* ComlinkWorker * (not held) -> TestWatch */
@@ -164,6 +167,7 @@ fixture_start (Fixture           *f,
                ComlinkWorkerPool *pool)
 {
   f->pool = pool;
+  f->started = TRUE;
   test_watch (&f->pool_watch, pool);
   g_signal_connect (pool, "worker-exited", G_CALLBACK (on_worker_exited), f);
   g_signal_connect (pool, "respawn-stopped", G_CALLBACK (on_respawn_stopped), f);
@@ -202,7 +206,7 @@ fixture_tear_down (Fixture      *f,
   GHashTableIter iter;
   TestWatch     *watch;
 
-  if (!f->pool_dropped)
+  if (f->started && !f->pool_dropped)
     {
       track_workers (f);
       comlink_worker_pool_terminate (f->pool);
@@ -211,7 +215,8 @@ fixture_tear_down (Fixture      *f,
       g_assert_cmpuint (comlink_worker_pool_get_n_queued (f->pool), ==, 0);
       g_clear_object (&f->pool);
     }
-  test_wait_until (test_watch_done (&f->pool_watch));
+  if (f->started)
+    test_wait_until (test_watch_done (&f->pool_watch));
 
   g_hash_table_iter_init (&iter, f->workers);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &watch))
@@ -766,6 +771,61 @@ test_crash_loop (Fixture      *f,
   g_assert_cmpuint (f->n_respawn_stopped, ==, 1);
 }
 
+/* A child that cannot start fails the constructor, and leaves nothing */
+static void
+test_spawn_fails (Fixture      *f,
+                  gconstpointer data)
+{
+  g_autoptr(GSubprocessLauncher) launcher = child_launcher ();
+  g_autoptr(GError) error = NULL;
+  const char *argv[] = { "/nonexistent/worker-child", NULL };
+
+  g_assert_null (comlink_worker_pool_new_subprocess (launcher, argv, 2, &error));
+  g_assert_error (error, G_SPAWN_ERROR, G_SPAWN_ERROR_NOENT);
+}
+
+/* A replacement that cannot start stops the replacing, and the workers
+ * left go on */
+static void
+test_respawn_fails (Fixture      *f,
+                    gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("comlink-pool-XXXXXX", &error);
+  g_autofree char *copy = NULL;
+  g_autofree char *contents = NULL;
+  gsize            length;
+  PoolResult       exit = { 0 }, next = { 0 };
+
+  g_assert_no_error (error);
+  copy = g_build_filename (dir, "worker-child", NULL);
+  g_assert_true (g_file_get_contents (g_getenv ("COMLINK_TEST_CHILD"), &contents, &length, NULL));
+  g_assert_true (g_file_set_contents_full (copy, contents, length, G_FILE_SET_CONTENTS_NONE, 0755, NULL));
+  {
+    g_autoptr(GSubprocessLauncher) launcher = child_launcher ();
+    const char *argv[] = { copy, NULL };
+
+    fixture_start (f, comlink_worker_pool_new_subprocess (launcher, argv, 2, &error));
+    g_assert_no_error (error);
+  }
+  g_assert_cmpint (g_unlink (copy), ==, 0);
+  g_assert_cmpint (g_rmdir (dir), ==, 0);
+
+  call (f, "crash", NULL, &exit);
+  test_wait_until (f->n_respawn_stopped == 1);
+  g_assert_error (f->respawn_error, COMLINK_ERROR, COMLINK_ERROR_WORKER_EXITED);
+  g_assert_nonnull (strstr (f->respawn_error->message, "could not replace a worker"));
+  g_assert_true (comlink_worker_pool_get_respawn_stopped (f->pool));
+  g_assert_cmpint (comlink_worker_pool_get_state (f->pool), ==, COMLINK_WORKER_POOL_STATE_RUNNING);
+
+  call (f, "whoami", NULL, &next);
+  test_wait_until (exit.n_calls == 1 && next.n_calls == 1);
+  g_assert_error (exit.error, COMLINK_ERROR, COMLINK_ERROR_WORKER_EXITED);
+  g_assert_no_error (next.error);
+  pool_result_clear (&exit);
+  pool_result_clear (&next);
+}
+
 static gint     n_setups;
 static gint     n_destroyed;
 static GThread *destroy_thread;
@@ -985,6 +1045,8 @@ main (int argc, char *argv[])
       add_test ("crash-loop", kind, test_crash_loop);
       add_test ("max-calls-per-worker", kind, test_max_calls_per_worker);
     }
+  add_test ("spawn-fails", KIND_SUBPROCESS, test_spawn_fails);
+  add_test ("respawn-fails", KIND_SUBPROCESS, test_respawn_fails);
   add_test ("setup-and-destroy", KIND_THREAD, test_thread_setup);
   add_test ("call-forms", KIND_THREAD, test_call_forms);
 
