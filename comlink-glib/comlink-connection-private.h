@@ -86,5 +86,7 @@ typedef struct
 } ComlinkErrorDetails;
 
 const ComlinkErrorDetails *_comlink_task_get_error_details (GTask *task);
+void                       _comlink_task_copy_error_details (GTask *to,
+                                                             GTask *from);
 
 G_END_DECLS

@@ -751,6 +751,24 @@ _comlink_task_get_error_details (GTask *task)
   return g_object_get_qdata (G_OBJECT (task), error_details_quark ());
 }
 
+/* For a task that completes with the result of another (the worker
+ * pool's calls) */
+void
+_comlink_task_copy_error_details (GTask *to,
+                                  GTask *from)
+{
+  const ComlinkErrorDetails *details = _comlink_task_get_error_details (from);
+  ComlinkErrorDetails       *copy;
+
+  if (details == NULL)
+    return;
+
+  copy = g_new0 (ComlinkErrorDetails, 1);
+  copy->class_name = g_strdup (details->class_name);
+  copy->stack = g_strdup (details->stack);
+  g_object_set_qdata_full (G_OBJECT (to), error_details_quark (), copy, error_details_free);
+}
+
 static void
 handle_reply (ComlinkConnection *self,
               ComlinkMessage    *message,

@@ -20,4 +20,19 @@ GValue             *_comlink_proxy_propagate_result (ComlinkProxy *self,
                                                      GAsyncResult *result,
                                                      GError      **error);
 
+/* What the `_finish` functions of calls make of the value a call returned
+ * (NULL for nothing); the worker pool's complete its calls the same way.
+ * Those that take @value take it. */
+GValue           *_comlink_result_fold_null (GValue *value);
+GVariant         *_comlink_result_to_tuple (const GValue *value,
+                                            GError      **error);
+ComlinkContainer *_comlink_result_in_container (GValue *value);
+GValue           *_comlink_result_int64_as_variant (GValue *value);
+
+/* The arguments of the GVariant form of a call, one per child of @tuple */
+GValue *_comlink_args_from_tuple (GVariant *tuple,
+                                  guint    *n_args);
+void    _comlink_args_free (GValue *args,
+                            guint   n_args);
+
 G_END_DECLS

@@ -554,8 +554,8 @@ propagate_value (ComlinkProxy *self,
 /* What C callers see: a null result (a NULL gpointer, the wire's NULL)
  * folds into nothing, as a NULL GVariant or boxed always did; the
  * bindings' functions keep the two apart */
-static GValue *
-fold_null (GValue *value)
+GValue *
+_comlink_result_fold_null (GValue *value)
 {
   if (value != NULL && G_VALUE_HOLDS (value, G_TYPE_POINTER) && g_value_get_pointer (value) == NULL)
     g_clear_pointer (&value, value_free);
@@ -791,7 +791,7 @@ comlink_proxy_call_finish (ComlinkProxy *self,
                            GAsyncResult *result,
                            GError      **error)
 {
-  return fold_null (propagate_value (self, result, comlink_proxy_call_async, error));
+  return _comlink_result_fold_null (propagate_value (self, result, comlink_proxy_call_async, error));
 }
 
 /**
@@ -952,7 +952,7 @@ comlink_proxy_call_finish_value (ComlinkProxy *self,
   g_return_val_if_fail (value == NULL || !G_IS_VALUE (value), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  ret = fold_null (propagate_value (self, result, comlink_proxy_call_async, &local_error));
+  ret = _comlink_result_fold_null (propagate_value (self, result, comlink_proxy_call_async, &local_error));
   if (local_error != NULL)
     {
       g_propagate_error (error, local_error);
@@ -1185,9 +1185,9 @@ value_to_variant (const GValue *value)
 }
 
 /* The result tuple of a call: () for nothing, (child) for a value */
-static GVariant *
-result_to_tuple (const GValue *value,
-                 GError      **error)
+GVariant *
+_comlink_result_to_tuple (const GValue *value,
+                          GError      **error)
 {
   GVariant *child;
 
@@ -1251,7 +1251,7 @@ comlink_proxy_call_variant_async (ComlinkProxy       *self,
   g_autoptr(GTask) task = NULL;
   g_autoptr(GVariant) tuple = NULL;
   GValue *args;
-  gsize   n_args;
+  guint   n_args;
 
   g_return_if_fail (COMLINK_IS_PROXY (self));
   g_return_if_fail (parameters == NULL || g_variant_is_of_type (parameters, G_VARIANT_TYPE_TUPLE));
@@ -1263,19 +1263,38 @@ comlink_proxy_call_variant_async (ComlinkProxy       *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, comlink_proxy_call_variant_async);
 
-  n_args = tuple ? g_variant_n_children (tuple) : 0;
-  args = g_new0 (GValue, MAX (n_args, 1));
-  for (gsize i = 0; i < n_args; i++)
+  args = _comlink_args_from_tuple (tuple, &n_args);
+  proxy_request (self, COMLINK_MESSAGE_CALL, method ? method : "", NULL, args, n_args, -1, task);
+  _comlink_args_free (args, n_args);
+}
+
+/* The arguments of a call in the GVariant form: one per child of @tuple
+ * (none for NULL) */
+GValue *
+_comlink_args_from_tuple (GVariant *tuple,
+                          guint    *n_args)
+{
+  gsize   n = tuple ? g_variant_n_children (tuple) : 0;
+  GValue *args = g_new0 (GValue, MAX (n, 1));
+
+  for (gsize i = 0; i < n; i++)
     {
       g_autoptr(GVariant) child = g_variant_get_child_value (tuple, i);
 
       variant_to_value (child, &args[i]);
     }
+  *n_args = (guint) n;
 
-  proxy_request (self, COMLINK_MESSAGE_CALL, method ? method : "", NULL, args, (guint) n_args, -1, task);
+  return args;
+}
 
-  for (gsize i = 0; i < n_args; i++)
-    g_value_unset (&args[i]);
+void
+_comlink_args_free (GValue *args,
+                    guint   n_args)
+{
+  for (guint i = 0; i < n_args; i++)
+    if (G_IS_VALUE (&args[i]))
+      g_value_unset (&args[i]);
   g_free (args);
 }
 
@@ -1326,7 +1345,7 @@ comlink_proxy_call_variant_finish (ComlinkProxy *self,
       return NULL;
     }
 
-  ret = result_to_tuple (value, error);
+  ret = _comlink_result_to_tuple (value, error);
   g_clear_pointer (&value, value_free);
 
   return ret;
@@ -1713,7 +1732,7 @@ comlink_proxy_get_finish (ComlinkProxy *self,
                           GAsyncResult *result,
                           GError      **error)
 {
-  return fold_null (propagate_value (self, result, comlink_proxy_get_async, error));
+  return _comlink_result_fold_null (propagate_value (self, result, comlink_proxy_get_async, error));
 }
 
 /**
@@ -1803,10 +1822,9 @@ comlink_proxy_propagate_in_container (ComlinkProxy *self,
                                       GAsyncResult *result,
                                       GError      **error)
 {
-  ComlinkContainer *container;
-  GError           *local_error = NULL;
-  gpointer          tag;
-  GValue           *ret;
+  GError  *local_error = NULL;
+  gpointer tag;
+  GValue  *ret;
 
   g_return_val_if_fail (COMLINK_IS_PROXY (self), NULL);
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
@@ -1823,12 +1841,20 @@ comlink_proxy_propagate_in_container (ComlinkProxy *self,
       return NULL;
     }
 
+  return _comlink_result_in_container (ret);
+}
+
+/* @value (taken) as the only item of a new array */
+ComlinkContainer *
+_comlink_result_in_container (GValue *value)
+{
+  ComlinkContainer *container = comlink_container_new_array ();
+
   /* An unset GValue, or none, is nothing */
-  container = comlink_container_new_array ();
-  if (ret != NULL)
+  if (value != NULL)
     {
-      _comlink_container_append_take (container, ret);
-      g_free (ret);
+      _comlink_container_append_take (container, value);
+      g_free (value);
     }
   else
     comlink_container_append (container, NULL);
@@ -1934,10 +1960,9 @@ comlink_proxy_propagate_int64_as_variant (ComlinkProxy *self,
                                           GAsyncResult *result,
                                           GError      **error)
 {
-  GVariant *variant = NULL;
-  gpointer  tag;
-  GValue   *value;
-  GError   *local_error = NULL;
+  gpointer tag;
+  GValue  *value;
+  GError  *local_error = NULL;
 
   g_return_val_if_fail (COMLINK_IS_PROXY (self), NULL);
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
@@ -1951,6 +1976,17 @@ comlink_proxy_propagate_int64_as_variant (ComlinkProxy *self,
       g_propagate_error (error, local_error);
       return NULL;
     }
+
+  return _comlink_result_int64_as_variant (value);
+}
+
+/* @value (taken) with a 64-bit integer as a GVariant, and nothing as the
+ * GVariant m() Nothing */
+GValue *
+_comlink_result_int64_as_variant (GValue *value)
+{
+  GVariant *variant = NULL;
+
   if (value == NULL)
     {
       value = g_new0 (GValue, 1);

@@ -901,34 +901,57 @@ comlink_worker_new_subprocess (GSubprocessLauncher *launcher,
                                GError             **error)
 {
   g_autoptr(GSubprocessLauncher) owned = NULL;
-  g_autoptr(ComlinkWorker) self = NULL;
-  g_autoptr(GSocket) socket = NULL;
-  g_autoptr(GIOStream) stream = NULL;
   int fds[2];
 
   g_return_val_if_fail (launcher == NULL || G_IS_SUBPROCESS_LAUNCHER (launcher), NULL);
   g_return_val_if_fail (argv != NULL && argv[0] != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
+  if (!_comlink_worker_socketpair (fds, error))
+    return NULL;
+
+  if (launcher == NULL)
+    launcher = owned = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  g_subprocess_launcher_take_fd (launcher, fds[1], 3);
+
+  return _comlink_worker_spawn (launcher, argv, fds[0], error);
+}
+
+gboolean
+_comlink_worker_socketpair (int      fds[2],
+                            GError **error)
+{
   if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
     {
       int errsv = errno;
 
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
                    _ ("Could not create a socket pair: %s"), g_strerror (errsv));
-      return NULL;
+      return FALSE;
     }
 
-  if (launcher == NULL)
-    launcher = owned = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
-  g_subprocess_launcher_take_fd (launcher, fds[1], 3);
+  return TRUE;
+}
+
+/* Starts the child with @launcher, which already passes the child's end
+ * of the socketpair as its descriptor 3; @fd, the parent's end, is taken */
+ComlinkWorker *
+_comlink_worker_spawn (GSubprocessLauncher *launcher,
+                       const char * const  *argv,
+                       int                  fd,
+                       GError             **error)
+{
+  g_autoptr(ComlinkWorker) self = NULL;
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GIOStream) stream = NULL;
+
   g_subprocess_launcher_setenv (launcher, "COMLINK_WORKER_FD", "3", TRUE);
   g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
 
-  socket = g_socket_new_from_fd (fds[0], error);
+  socket = g_socket_new_from_fd (fd, error);
   if (socket == NULL)
     {
-      close (fds[0]);
+      close (fd);
       return NULL;
     }
 

@@ -22,6 +22,7 @@ G_BEGIN_DECLS
 #include "comlink-callback.h"
 #include "comlink-transfer-handler.h"
 #include "comlink-worker.h"
+#include "comlink-worker-pool.h"
 #include "comlink-server.h"
 #include "comlink-client.h"
 #undef COMLINK_INSIDE

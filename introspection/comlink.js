@@ -7,6 +7,7 @@
 //   const Comlink = await import('resource:///org/gnome/Comlink/js/comlink.js');
 //
 //   const api = Comlink.wrap(worker);     // a worker, an endpoint or a proxy
+//                                         // (or a worker pool: calls only)
 //   await api.add(2, 3);                  // CALL
 //   await api.counter;                    // GET
 //   api.counter = 5;                      // SET, sent at once
@@ -757,12 +758,48 @@ function createProxy(family, path) {
     });
 }
 
+// --- Worker pools -----------------------------------------------------------
+
+function poolCall(pool, method, args) {
+    return new Promise((resolve, reject) => {
+        const [values, options] = splitOptions(args);
+        const natives = values.map(v => toNative(v));
+        pool.call_full_async(method, natives, options.timeout, options.cancellable,
+            (p, res) => settle(resolve, reject, () => fromNative(p.propagate_int64_as_variant(res)), p, res));
+    });
+}
+
+// The ES Proxy of a Comlink.WorkerPool: every member is a method, called
+// on the least busy worker; the pool has no one object whose properties
+// could be read or written. It holds the pool.
+function createPoolProxy(pool) {
+    return new Proxy(function () {}, {
+        get(_target, prop) {
+            // Not a thenable, and none of the symbols of wrap()'s proxies
+            if (prop === 'then' || typeof prop === 'symbol')
+                return undefined;
+            return (...args) => poolCall(pool, prop, args);
+        },
+        set(_target, prop) {
+            throw new TypeError(`The workers of a pool have no properties to set: ${String(prop)}`);
+        },
+        apply(_target, _thisArg, args) {
+            return poolCall(pool, null, args);
+        },
+    });
+}
+
 /**
  * Returns an ES Proxy for the remote object of `target`: a
  * Comlink.Worker, a Comlink.Endpoint (the peer exposes an object on it),
- * a Comlink.Connection, or a Comlink.Proxy.
+ * a Comlink.Connection, or a Comlink.Proxy. For a Comlink.WorkerPool,
+ * the ES Proxy calls the object its workers expose: `await api.add(1, 2)`
+ * runs on the least busy worker (see the pool's scheduling); its members
+ * are methods only.
  */
 export function wrap(target) {
+    if (target instanceof ComlinkGI.WorkerPool)
+        return createPoolProxy(target);
     if (target instanceof ComlinkGI.Worker)
         return createProxy(new Family(target.get_proxy(), target), []);
     if (target instanceof ComlinkGI.Endpoint)
@@ -771,7 +808,7 @@ export function wrap(target) {
         return createProxy(new Family(target.wrap(), null), []);
     if (target instanceof ComlinkGI.Proxy)
         return createProxy(new Family(target, null), []);
-    throw new TypeError(_('Comlink.wrap() takes a Comlink.Worker, Endpoint, Connection or Proxy'));
+    throw new TypeError(_('Comlink.wrap() takes a Comlink.Worker, WorkerPool, Endpoint, Connection or Proxy'));
 }
 
 /**

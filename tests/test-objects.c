@@ -5,9 +5,11 @@
  * their invocation; TestDynamic answers every request itself. */
 
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <malloc.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <glib-unix.h>
@@ -371,6 +373,28 @@ calc_make_child (TestCalc *self, int value)
 static void
 calc_ping (TestCalc *self)
 {
+}
+
+/* Who serves the call: "PID:TID" of the process and thread */
+static char *
+calc_whoami (TestCalc *self)
+{
+  return g_strdup_printf ("%d:%ld", (int) getpid (), (long) syscall (SYS_gettid));
+}
+
+/* Blocks its thread for @msec, then says who served it */
+static char *
+calc_sleep (TestCalc *self, int msec)
+{
+  g_usleep ((gulong) MAX (msec, 0) * 1000);
+  return calc_whoami (self);
+}
+
+/* Kills the process it runs in: for subprocess workers only */
+static void
+calc_crash (TestCalc *self)
+{
+  kill (getpid (), SIGKILL);
 }
 
 static void
@@ -750,6 +774,11 @@ test_calc_class_init (TestCalcClass *klass)
   ACTION ("make-child", calc_make_child, TEST_TYPE_CALC, 1, G_TYPE_INT);
   g_signal_new_class_handler ("ping", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
                               G_CALLBACK (calc_ping), NULL, NULL, NULL, G_TYPE_NONE, 0);
+  g_signal_new_class_handler ("whoami", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+                              G_CALLBACK (calc_whoami), NULL, NULL, NULL, G_TYPE_STRING, 0);
+  ACTION ("sleep", calc_sleep, G_TYPE_STRING, 1, G_TYPE_INT);
+  g_signal_new_class_handler ("crash", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+                              G_CALLBACK (calc_crash), NULL, NULL, NULL, G_TYPE_NONE, 0);
   ACTION ("drop", calc_drop, G_TYPE_NONE, 1, COMLINK_TYPE_INVOCATION);
   ACTION ("quit", calc_quit, G_TYPE_NONE, 1, COMLINK_TYPE_INVOCATION);
   ACTION ("emit-changed", calc_emit_changed, G_TYPE_NONE, 1, G_TYPE_INT);

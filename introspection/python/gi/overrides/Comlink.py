@@ -170,7 +170,7 @@ def _with_remote_cause(error, result):
     """@error, with the traceback that the peer sent with it (read from
     @result) as its ``__cause__``"""
     source = result.get_source_object()
-    if not isinstance(source, Comlink.Proxy):
+    if not isinstance(source, (Comlink.Proxy, Comlink.WorkerPool)):
         return error
     sent, class_name, stack = source.get_error_details(result)
     if sent and stack is not None:
@@ -767,6 +767,81 @@ class RemoteMethod:
         return '<Comlink.RemoteMethod %s>' % self._name
 
 
+class PoolRemote:
+    """The object that every worker of a ``Comlink.WorkerPool`` exposes, as
+    ``Comlink.wrap (pool)`` returns it: ``remote.name (...)`` calls the
+    method ``name`` on the least busy worker (or, when all are busy, on the
+    first one free) and waits for its result; ``remote.name.call_async
+    (...)`` returns a :class:`Pending` at once. Every name is a method: the
+    pool has no one object whose properties could be read or written.
+    ``Comlink.call ()`` and ``Comlink.call_async ()`` reach the methods
+    that ``call_async`` hides. The PoolRemote keeps the pool."""
+
+    __slots__ = ('_pool', '__weakref__')
+
+    def __init__(self, pool):
+        object.__setattr__(self, '_pool', pool)
+
+    def __getattr__(self, name):
+        if name.startswith('__'):
+            raise AttributeError(name)
+        return PoolMethod(self, name)
+
+    def __setattr__(self, name, value):
+        raise AttributeError('The workers of a pool have no properties to set: %s' % name)
+
+    def __call__(self, *args, cancellable=None, timeout=None):
+        return _pool_call_async(self._pool, None, args, None, cancellable, timeout).wait()
+
+    def call_async(self, *args, callback=None, cancellable=None, timeout=None):
+        """Calls the exposed object itself (a callback) without blocking."""
+        return _pool_call_async(self._pool, None, args, callback, cancellable, timeout)
+
+    def __bool__(self):
+        return True
+
+    def __repr__(self):
+        return '<Comlink.PoolRemote %s>' % self._pool.get_name()
+
+
+class PoolMethod:
+    """A method of the workers of a pool: call it to call the method on one
+    of them and wait for its result; ``call_async ()`` calls it without
+    blocking."""
+
+    __slots__ = ('_remote', '_name', '__weakref__')
+
+    def __init__(self, remote, name):
+        self._remote = remote
+        self._name = name
+
+    def __call__(self, *args, cancellable=None, timeout=None):
+        return _pool_call_async(self._remote._pool, self._name, args, None, cancellable,
+                                timeout).wait()
+
+    def call_async(self, *args, callback=None, cancellable=None, timeout=None):
+        """Calls the method and returns a :class:`Pending` at once;
+        ``callback (pending)`` runs in this thread's main context when the
+        call completes."""
+        return _pool_call_async(self._remote._pool, self._name, args, callback, cancellable,
+                                timeout)
+
+    def __repr__(self):
+        return '<Comlink.PoolMethod %s>' % self._name
+
+
+def _pool_call_async(pool, member, args, callback=None, cancellable=None, timeout=None):
+    values = _to_values(args)
+    pending = Pending(callback, _cancellable(cancellable))
+
+    def ready(source, result, _data):
+        pending._complete(source.propagate_in_container, result, _result_of)
+
+    pool.call_full_async(member, values, -1 if timeout is None else int(timeout),
+                         pending.cancellable, ready, None)
+    return pending
+
+
 def _proxy_of(remote):
     if isinstance(remote, Remote):
         return remote._proxy
@@ -784,9 +859,12 @@ def wrap(target):
     """A :class:`Remote` of what @target leads to: a ``Comlink.Worker`` (its
     exposed object; the Remote keeps the worker), a ``Comlink.Endpoint``
     (the object its peer exposes), a ``Comlink.Connection`` or a
-    ``Comlink.Proxy``."""
-    if isinstance(target, Remote):
+    ``Comlink.Proxy``; or, for a ``Comlink.WorkerPool``, a
+    :class:`PoolRemote` of the object its workers expose."""
+    if isinstance(target, (Remote, PoolRemote)):
         return target
+    if isinstance(target, Comlink.WorkerPool):
+        return PoolRemote(target)
     if isinstance(target, Comlink.Worker):
         return Remote(target.get_proxy(), keep=target)
     if isinstance(target, Comlink.Endpoint):
@@ -795,7 +873,7 @@ def wrap(target):
         return Remote(target.wrap())
     if isinstance(target, Comlink.Proxy):
         return Remote(target)
-    raise TypeError(_('Comlink.wrap takes a Worker, an Endpoint, a Connection or a Proxy, not %s')
+    raise TypeError(_('Comlink.wrap takes a Worker, a WorkerPool, an Endpoint, a Connection or a Proxy, not %s')
                     % type(target).__name__)
 
 
@@ -853,11 +931,15 @@ def call(remote, name, *args, cancellable=None, timeout=None):
     """Calls the method @name (``None``: the object itself) and waits for
     its result; unlike ``remote.name (...)`` it never reads a property
     first."""
+    if isinstance(remote, PoolRemote):
+        return _pool_call_async(remote._pool, name, args, None, cancellable, timeout).wait()
     return _call_async(_proxy_of(remote), name, args, None, cancellable, timeout).wait()
 
 
 def call_async(remote, name, *args, callback=None, cancellable=None, timeout=None):
     """Calls the method @name without blocking; returns a :class:`Pending`."""
+    if isinstance(remote, PoolRemote):
+        return _pool_call_async(remote._pool, name, args, callback, cancellable, timeout)
     return _call_async(_proxy_of(remote), name, args, callback, cancellable, timeout)
 
 
@@ -938,6 +1020,7 @@ def unsubscribe(remote, subscription):
 
 
 __all__ += ['connect', 'connect_bus', 'disconnect']
+__all__ += ['PoolRemote', 'PoolMethod']
 __all__ += ['Pending', 'Remote', 'RemoteMethod', 'wrap', 'unwrap', 'call', 'call_async',
             'get', 'get_async', 'set', 'set_async', 'describe', 'release', 'create_endpoint',
             'subscribe', 'subscribe_async', 'unsubscribe']
@@ -1401,3 +1484,26 @@ class Worker(Comlink.Worker):
 
 Worker = override(Worker)
 __all__.append('Worker')
+
+
+class WorkerPool(Comlink.WorkerPool):
+    @staticmethod
+    def new_thread(name, n_workers, setup, *user_data, allow=None):
+        """Starts a pool of @n_workers thread workers (0: one per
+        processor): @setup, called with @user_data in the thread of each
+        worker (so in several threads at once, each holding the GIL in
+        turn), returns the object that worker exposes, as for
+        :meth:`Worker.new_thread`. ``Comlink.wrap (pool)`` gives a
+        :class:`PoolRemote` to call it."""
+        restriction = _restriction(allow)
+
+        def run():
+            obj = setup(*user_data)
+            if restriction is not None and isinstance(obj, GObject.Object):
+                raise _comlink_error(Comlink.Error.FAILED, _GOBJECT_RESTRICTED)
+            return _exposable(obj, restriction)
+        return Comlink.WorkerPool.new_thread(name, n_workers, run)
+
+
+WorkerPool = override(WorkerPool)
+__all__.append('WorkerPool')
