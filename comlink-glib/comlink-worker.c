@@ -61,11 +61,14 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gio/gunixfdlist.h>
@@ -105,6 +108,7 @@ struct _ComlinkWorker
   ThreadState       *thread_state;
   GSubprocess       *subprocess;
   GError            *exit_status;   /* how the child ended, once it did */
+  int                pidfd;         /* the child's, or -1 (see reap_leftover) */
   GSource           *kill_source;   /* SIGKILL after the grace period */
   GSource           *closed_source; /* waits for the child after EOF */
   guint              grace_period_ms;
@@ -337,18 +341,106 @@ subprocess_exit_error (ComlinkWorker *self)
                       self->name, g_subprocess_get_exit_status (self->subprocess));
 }
 
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+/* A child that a tracer (a debugger, LeakSanitizer checking the child as
+ * it exits) held when it died is reported by GLib 2.74's child watch as
+ * exited with status 0, but not reaped: it would stay a zombie. Each
+ * subprocess worker keeps a pidfd of its child, and once GLib says the
+ * child exited, reaps it if it is still there: at once if it can be
+ * waited for, else every 10 ms for up to 10 s, until the tracer lets it
+ * go. The pidfd names that very child, whatever its pid became. */
+typedef struct
+{
+  int   pidfd;
+  guint attempts;
+} Reaper;
+
+static void
+reaper_free (Reaper *reaper)
+{
+  close (reaper->pidfd);
+  g_free (reaper);
+}
+
+static gboolean
+reap_later (gpointer user_data)
+{
+  Reaper   *reaper = user_data;
+  siginfo_t info = { 0 };
+
+  if (waitid ((idtype_t) P_PIDFD, (id_t) reaper->pidfd, &info, WEXITED | WNOHANG) == 0 &&
+      info.si_pid == 0 && ++reaper->attempts < 1000)
+    return G_SOURCE_CONTINUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Reaps the child if GLib left it; returns how it ended when this did */
+static gboolean
+reap_leftover (ComlinkWorker *self,
+               siginfo_t     *info)
+{
+  int pidfd = self->pidfd;
+
+  if (pidfd < 0)
+    return FALSE;
+  self->pidfd = -1;
+
+  memset (info, 0, sizeof *info);
+  if (waitid ((idtype_t) P_PIDFD, (id_t) pidfd, info, WEXITED | WNOHANG) == 0)
+    {
+      if (info->si_pid != 0)
+        {
+          close (pidfd);
+          return TRUE;
+        }
+
+      /* Exited, but not yet to be waited for */
+      {
+        Reaper  *reaper = g_new0 (Reaper, 1);
+        GSource *source = g_timeout_source_new (10);
+
+        reaper->pidfd = pidfd;
+        g_source_set_callback (source, reap_later, reaper, (GDestroyNotify) reaper_free);
+        g_source_set_static_name (source, "[comlink-glib] reap a traced worker");
+        g_source_attach (source, g_main_context_get_thread_default ());
+        g_source_unref (source);
+      }
+      return FALSE;
+    }
+
+  /* ECHILD: GLib reaped it, as it should */
+  close (pidfd);
+  return FALSE;
+}
+
 static void
 on_subprocess_exited (GObject      *source,
                       GAsyncResult *result,
                       gpointer      user_data)
 {
   ComlinkWorker *self = user_data;
+  siginfo_t      info = { 0 };
+  gboolean       reaped;
 
   g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
   clear_source (&self->kill_source);
   clear_source (&self->closed_source);
 
-  self->exit_status = subprocess_exit_error (self);
+  /* When this reaped the child, GLib's status is not the child's */
+  reaped = reap_leftover (self, &info);
+  if (reaped && info.si_code != CLD_EXITED)
+    self->exit_status = g_error_new (COMLINK_ERROR, COMLINK_ERROR_WORKER_EXITED,
+                                     _ ("The worker “%s” was killed by signal %d (%s)"),
+                                     self->name, info.si_status, g_strsignal (info.si_status));
+  else if (reaped)
+    self->exit_status = g_error_new (COMLINK_ERROR, COMLINK_ERROR_WORKER_EXITED,
+                                     _ ("The worker “%s” exited with status %d"),
+                                     self->name, info.si_status);
+  else
+    self->exit_status = subprocess_exit_error (self);
   worker_exited (self, self->exit_status);
 
   g_object_unref (self);
@@ -471,6 +563,8 @@ comlink_worker_finalize (GObject *object)
   clear_source (&self->closed_source);
   g_clear_object (&self->subprocess);
   g_clear_error (&self->exit_status);
+  if (self->pidfd >= 0)
+    close (self->pidfd);
   g_clear_object (&self->endpoint);
   g_free (self->name);
 
@@ -637,6 +731,7 @@ comlink_worker_init (ComlinkWorker *self)
 {
   self->state = COMLINK_WORKER_STATE_STARTING;
   self->grace_period_ms = 2000;
+  self->pidfd = -1;
 }
 
 /**
@@ -964,6 +1059,11 @@ _comlink_worker_spawn (GSubprocessLauncher *launcher,
       self->state = COMLINK_WORKER_STATE_EXITED;
       return NULL;
     }
+
+  /* See reap_leftover () */
+  self->pidfd = (int) syscall (SYS_pidfd_open, (pid_t) atoi (g_subprocess_get_identifier (self->subprocess)), 0);
+  if (self->pidfd >= 0)
+    fcntl (self->pidfd, F_SETFD, FD_CLOEXEC);
 
   stream = G_IO_STREAM (g_socket_connection_factory_create_connection (socket));
   self->endpoint = comlink_stream_endpoint_new (stream);

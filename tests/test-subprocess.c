@@ -569,6 +569,61 @@ test_subprocess_cycles (void)
   test_wait_until (count_children () <= children_before);
 }
 
+/* A worker that a tracer holds when it dies (a debugger; LeakSanitizer,
+ * which traces a process as it exits): its parent cannot reap it until
+ * the tracer lets go, and GLib 2.74 then reports it as exited with status
+ * 0 without reaping it. The worker reaps it all the same: no zombie is
+ * left. */
+static void
+test_subprocess_traced_at_exit (void)
+{
+  const char *argv[] = { g_getenv ("COMLINK_TEST_CHILD"), NULL };
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  g_autoptr(GSubprocess) holder = NULL;
+  g_autoptr(GSubprocess) subprocess = NULL;
+  g_autoptr(GDataInputStream) holder_output = NULL;
+  g_autoptr(ComlinkWorker) worker = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *stat_path = NULL;
+  g_autofree char *line = NULL;
+  const char      *holder_argv[4];
+  char             pid[32];
+  int              sum = 0;
+
+  g_subprocess_launcher_setenv (launcher, "COMLINK_TEST_ALLOW_PTRACE", "1", TRUE);
+  g_subprocess_launcher_setenv (launcher, "ASAN_OPTIONS", "detect_leaks=0", TRUE);
+  worker = comlink_worker_new_subprocess (launcher, argv, &error);
+  g_assert_no_error (error);
+  subprocess = g_object_ref (comlink_worker_get_subprocess (worker));
+  g_strlcpy (pid, g_subprocess_get_identifier (subprocess), sizeof pid);
+  g_assert_true (comlink_proxy_call_with_args_sync (comlink_worker_get_proxy (worker), "add", NULL, &error,
+                                                    G_TYPE_INT, 1, G_TYPE_INT, 2, G_TYPE_INVALID, G_TYPE_INT, &sum));
+  g_assert_cmpint (sum, ==, 3);
+
+  holder_argv[0] = g_getenv ("COMLINK_TEST_PTRACE_HOLDER");
+  holder_argv[1] = pid;
+  holder_argv[2] = "300";
+  holder_argv[3] = NULL;
+  g_assert_nonnull (holder_argv[0]);
+  holder = g_subprocess_newv (holder_argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
+  g_assert_no_error (error);
+  holder_output = g_data_input_stream_new (g_subprocess_get_stdout_pipe (holder));
+  line = g_data_input_stream_read_line_utf8 (holder_output, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (line, ==, "attached");
+
+  comlink_worker_terminate (worker);
+  g_assert_cmpint (comlink_worker_get_state (worker), ==, COMLINK_WORKER_STATE_TERMINATED);
+  test_wait_until (g_subprocess_get_identifier (subprocess) == NULL);
+  g_assert_true (g_subprocess_wait (holder, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_successful (holder));
+
+  /* Gone, not a zombie: the worker reaped what GLib left */
+  stat_path = g_strdup_printf ("/proc/%s/stat", pid);
+  test_wait_until (!g_file_test (stat_path, G_FILE_TEST_EXISTS));
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -588,6 +643,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/Comlink/Subprocess/spawn-fails", test_subprocess_spawn_fails);
   g_test_add_func ("/Comlink/Subprocess/serve-parent-without-parent", test_serve_parent_without_parent);
   g_test_add_func ("/Comlink/Subprocess/start-terminate-cycles", test_subprocess_cycles);
+  g_test_add_func ("/Comlink/Subprocess/traced-at-exit", test_subprocess_traced_at_exit);
 
   return g_test_run ();
 }

@@ -6,9 +6,11 @@
  * "report [QUARK...]" tells, when its parent is gone, how the connection
  * ended and what it left behind; "report-late [QUARK...]" does the same,
  * but exposes its object only when SIGUSR1 comes. With
- * COMLINK_TEST_READ_TIMEOUT set, both serve with that read timeout. */
+ * COMLINK_TEST_READ_TIMEOUT set, both serve with that read timeout. With
+ * COMLINK_TEST_ALLOW_PTRACE set, any process may trace it. */
 
 #include <signal.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -166,6 +168,10 @@ main (int argc, char *argv[])
 {
   g_autoptr(TestCalc) calc = NULL;
   g_autoptr(GError) error = NULL;
+
+  /* Any process may trace this one (ptrace-holder), whatever Yama says */
+  if (g_getenv ("COMLINK_TEST_ALLOW_PTRACE") != NULL)
+    prctl (PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
 
   if (argc == 3 && g_str_equal (argv[1], "exit-early"))
     return atoi (argv[2]);
