@@ -13,14 +13,14 @@ import {test, run, assert, assertEqual, assertRejects, assertThrows} from './har
 
 const EXPECTED = {
     de: {
-        wrap: 'Comlink.wrap() nimmt einen Comlink.Worker, Endpoint, Connection oder Proxy',
+        wrap: 'Comlink.wrap() nimmt einen Comlink.Worker, WorkerPool, Endpoint, Connection oder Proxy',
         symbol: 'Ein Symbol kann nicht als Wert gesendet werden; umhüllen Sie es mit Comlink.proxy(), ' +
             'um es als Referenz zu senden',
         method: 'Keine Methode „nope“',
         terminated: 'Der Worker „worker-child“ wurde beendet',
     },
     zh_CN: {
-        wrap: 'Comlink.wrap() 接受 Comlink.Worker、Endpoint、Connection 或 Proxy',
+        wrap: 'Comlink.wrap() 接受 Comlink.Worker、WorkerPool、Endpoint、Connection 或 Proxy',
         symbol: '符号无法按值发送；请用 Comlink.proxy() 包装它，以按引用发送',
         method: '没有方法“nope”',
         terminated: 'Worker“worker-child”已被终止',

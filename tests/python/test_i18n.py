@@ -15,8 +15,8 @@ DOMAIN = 'comlink-glib-1'
 
 EXPECTED = {
     'de': {
-        'wrap': 'Comlink.wrap nimmt einen Worker, einen Endpoint, eine Connection oder einen Proxy, '
-                'nicht int',
+        'wrap': 'Comlink.wrap nimmt einen Worker, einen WorkerPool, einen Endpoint, eine Connection '
+                'oder einen Proxy, nicht int',
         'set': 'Ein Wert des Python-Typs set kann nicht gesendet werden',
         'method': 'Adder hat keine Methode „nope“',
         'depth': 'Lists, Tupel und Dicts, die Referenzen enthalten, können nicht tiefer als 16 Ebenen '
@@ -24,7 +24,7 @@ EXPECTED = {
         'terminated': 'Der Worker „adder“ wurde beendet',
     },
     'zh_CN': {
-        'wrap': 'Comlink.wrap 接受 Worker、Endpoint、Connection 或 Proxy，而不是 int',
+        'wrap': 'Comlink.wrap 接受 Worker、WorkerPool、Endpoint、Connection 或 Proxy，而不是 int',
         'set': '无法发送 Python 类型 set 的值',
         'method': 'Adder 没有方法“nope”',
         'depth': '包含引用的 list、tuple 和 dict 的嵌套深度不能超过 16 层',
