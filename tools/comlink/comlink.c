@@ -1007,6 +1007,24 @@ find_command (const char *name)
   return NULL;
 }
 
+/* The columns that @text takes on a terminal: two for a wide character
+ * (such as those of Chinese), none for a combining mark */
+static glong
+display_width (const char *text)
+{
+  glong width = 0;
+
+  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (!g_unichar_iszerowidth (c))
+        width += g_unichar_iswide (c) ? 2 : 1;
+    }
+
+  return width;
+}
+
 static char *
 commands_summary (void)
 {
@@ -1015,9 +1033,10 @@ commands_summary (void)
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
     {
       g_autofree char *usage = g_strdup_printf ("%s %s", commands[i].name, _ (commands[i].synopsis));
-      glong            width = g_utf8_strlen (usage, -1);
+      glong            width = display_width (usage);
 
-      /* Aligned by characters, not bytes */
+      /* Aligned by the columns of a terminal, not by bytes or characters,
+       * as GOption aligns the options */
       g_string_append_printf (summary, "\n  %s", usage);
       for (glong column = width; column < 28; column++)
         g_string_append_c (summary, ' ');
