@@ -608,7 +608,12 @@ on_queued_call_timeout (gpointer data)
       call_stop_watching (call);
       call_complete (call, NULL,
                      g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-                                  _ ("The call timed out after %u ms"), call->timeout_msec));
+                                  /* Translators: ms is the symbol of milliseconds */
+                                  g_dngettext (GETTEXT_PACKAGE,
+                                               "The call timed out after %u ms",
+                                               "The call timed out after %u ms",
+                                               call->timeout_msec),
+                                  call->timeout_msec));
       pool_call_unref (call);
       notify_counts (self);
       g_object_unref (self);
@@ -710,7 +715,12 @@ pool_call (ComlinkWorkerPool *self,
   else
     call_complete (call, NULL,
                    g_error_new (COMLINK_ERROR, COMLINK_ERROR_LIMIT_EXCEEDED,
-                                _ ("The worker pool “%s” has %u calls queued, the most it takes"),
+                                /* Translators: the first placeholder is the name of the
+                                 * pool, the second the most calls that wait in its queue */
+                                g_dngettext (GETTEXT_PACKAGE,
+                                             "The worker pool “%s” has %u call queued, the most it takes",
+                                             "The worker pool “%s” has %u calls queued, the most it takes",
+                                             self->max_queued),
                                 self->name, self->max_queued));
 
   pool_call_unref (call);
@@ -900,9 +910,19 @@ replace_worker (ComlinkWorkerPool *self,
   if (self->respawn_times->len >= self->respawn_limit)
     {
       stop_respawning (self, g_error_new (COMLINK_ERROR, COMLINK_ERROR_WORKER_EXITED,
-                                          _ ("The worker pool “%s” stopped replacing its workers: "
-                                             "%u were replaced within %u ms, the most it allows. "
-                                             "The last one ended so: %s"),
+                                          /* Translators: the pool's name; the number of
+                                           * workers replaced, the most the pool allows; the
+                                           * interval in milliseconds (ms) in which it
+                                           * counts them; the error of the last worker
+                                           * that exited */
+                                          g_dngettext (GETTEXT_PACKAGE,
+                                                       "The worker pool “%s” stopped replacing its workers: "
+                                                       "%u was replaced within %u ms, the most it allows. "
+                                                       "The last one ended so: %s",
+                                                       "The worker pool “%s” stopped replacing its workers: "
+                                                       "%u were replaced within %u ms, the most it allows. "
+                                                       "The last one ended so: %s",
+                                                       self->respawn_limit),
                                           self->name, self->respawn_limit, self->respawn_interval,
                                           exit_error->message));
       return;

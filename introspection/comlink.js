@@ -781,7 +781,7 @@ function createPoolProxy(pool) {
             return (...args) => poolCall(pool, prop, args);
         },
         set(_target, prop) {
-            throw new TypeError(`The workers of a pool have no properties to set: ${String(prop)}`);
+            throw new TypeError(format(_('The workers of a pool have no properties to set: %s'), String(prop)));
         },
         apply(_target, _thisArg, args) {
             return poolCall(pool, null, args);

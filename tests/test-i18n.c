@@ -22,6 +22,8 @@ typedef struct
   const char *arguments;    /* the same with 2 */
   const char *no_argument;  /* the same with 0 */
   const char *path;         /* "A path may have at most %d elements" */
+  const char *pool_full;    /* "The worker pool “%s” has %u call queued, …" with 1 */
+  const char *pool_terminated; /* "The worker pool “%s” was terminated" */
 } Expected;
 
 static const Expected expectations[] = {
@@ -32,6 +34,8 @@ static const Expected expectations[] = {
     "„add“ nimmt 2 Argumente, nicht 1",
     "„ping“ nimmt 0 Argumente, nicht 1",
     "Ein Pfad darf höchstens 63 Elemente haben",
+    "Der Worker-Pool „calcs“ hat 1 Aufruf in der Warteschlange, mehr nimmt er nicht an",
+    "Der Worker-Pool „calcs“ wurde beendet",
   },
   {
     "zh_CN",
@@ -40,6 +44,8 @@ static const Expected expectations[] = {
     "“add”接受 2 个参数，而不是 1 个",
     "“ping”接受 0 个参数，而不是 1 个",
     "路径最多只能有 63 个元素",
+    "Worker 池“calcs”已有 1 个排队的调用，达到了它能接受的上限",
+    "Worker 池“calcs”已被终止",
   },
 };
 
@@ -121,6 +127,65 @@ test_terminated (void)
   g_assert_cmpstr (error->message, ==, expected->terminated);
 }
 
+/* What a call on a pool ended with */
+typedef struct
+{
+  gboolean done;
+  GError  *error;
+} PoolResult;
+
+static void
+on_pool_call (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  PoolResult *r = user_data;
+  GValue     *value = comlink_worker_pool_call_finish (COMLINK_WORKER_POOL (source), result, &r->error);
+
+  if (value != NULL)
+    {
+      g_value_unset (value);
+      g_free (value);
+    }
+  r->done = TRUE;
+}
+
+static void
+test_pool (void)
+{
+  g_autoptr(ComlinkWorkerPool) pool = comlink_worker_pool_new_thread ("calcs", 1, setup_calc, NULL, NULL);
+  GValue     sleep_arg = G_VALUE_INIT;
+  PoolResult busy = { 0 }, queued = { 0 }, refused = { 0 }, late = { 0 };
+
+  /* One call runs, one waits, the queue is full: the singular of the
+   * count */
+  comlink_worker_pool_set_max_queued (pool, 1);
+  g_value_init (&sleep_arg, G_TYPE_INT);
+  g_value_set_int (&sleep_arg, 200);
+  comlink_worker_pool_call_async (pool, "sleep", &sleep_arg, 1, NULL, on_pool_call, &busy);
+  while (comlink_worker_pool_get_n_busy (pool) == 0)
+    g_main_context_iteration (NULL, TRUE);
+  comlink_worker_pool_call_async (pool, "ping", NULL, 0, NULL, on_pool_call, &queued);
+  comlink_worker_pool_call_async (pool, "ping", NULL, 0, NULL, on_pool_call, &refused);
+  while (!busy.done || !queued.done || !refused.done)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_no_error (busy.error);
+  g_assert_no_error (queued.error);
+  g_assert_error (refused.error, COMLINK_ERROR, COMLINK_ERROR_LIMIT_EXCEEDED);
+  g_assert_cmpstr (refused.error->message, ==, expected->pool_full);
+
+  comlink_worker_pool_terminate (pool);
+  comlink_worker_pool_call_async (pool, "ping", NULL, 0, NULL, on_pool_call, &late);
+  while (!late.done)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_error (late.error, COMLINK_ERROR, COMLINK_ERROR_TERMINATED);
+  g_assert_cmpstr (late.error->message, ==, expected->pool_terminated);
+
+  g_value_unset (&sleep_arg);
+  g_clear_error (&refused.error);
+  g_clear_error (&late.error);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -147,6 +212,7 @@ main (int argc, char **argv)
   g_test_add_func ("/Comlink/I18n/arguments", test_arguments);
   g_test_add_func ("/Comlink/I18n/path", test_path);
   g_test_add_func ("/Comlink/I18n/terminated", test_terminated);
+  g_test_add_func ("/Comlink/I18n/pool", test_pool);
 
   return g_test_run ();
 }

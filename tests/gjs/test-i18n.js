@@ -13,17 +13,21 @@ import {test, run, assert, assertEqual, assertRejects, assertThrows} from './har
 
 const EXPECTED = {
     de: {
-        wrap: 'Comlink.wrap() nimmt einen Comlink.Worker, Endpoint, Connection oder Proxy',
+        wrap: 'Comlink.wrap() nimmt einen Comlink.Worker, WorkerPool, Endpoint, Connection oder Proxy',
         symbol: 'Ein Symbol kann nicht als Wert gesendet werden; umhüllen Sie es mit Comlink.proxy(), ' +
             'um es als Referenz zu senden',
         method: 'Keine Methode „nope“',
         terminated: 'Der Worker „worker-child“ wurde beendet',
+        poolSet: 'Die Worker eines Pools haben keine Eigenschaften, die sich setzen ließen: total',
+        poolTerminated: 'Der Worker-Pool „worker-child“ wurde beendet',
     },
     zh_CN: {
-        wrap: 'Comlink.wrap() 接受 Comlink.Worker、Endpoint、Connection 或 Proxy',
+        wrap: 'Comlink.wrap() 接受 Comlink.Worker、WorkerPool、Endpoint、Connection 或 Proxy',
         symbol: '符号无法按值发送；请用 Comlink.proxy() 包装它，以按引用发送',
         method: '没有方法“nope”',
         terminated: 'Worker“worker-child”已被终止',
+        poolSet: '池中的 Worker 没有可设置的属性：total',
+        poolTerminated: 'Worker 池“worker-child”已被终止',
     },
 };
 
@@ -75,6 +79,19 @@ if (expected === undefined || localeDir === null) {
         const api = Comlink.wrap(worker);
         worker.terminate();
         await assertRejects(api.add(1, 2), errorWith(ComlinkGI.Error.TERMINATED, expected.terminated));
+    });
+
+    test('a worker pool', async () => {
+        const pool = ComlinkGI.WorkerPool.new_subprocess(null, [GLib.getenv('COMLINK_TEST_CHILD')], 1);
+        const api = Comlink.wrap(pool);
+        assertThrows(() => {
+            api.total = 3;
+        }, e => {
+            assert(e instanceof TypeError, `not a TypeError: ${e}`);
+            assertEqual(e.message, expected.poolSet);
+        });
+        pool.terminate();
+        await assertRejects(api.add(1, 2), errorWith(ComlinkGI.Error.TERMINATED, expected.poolTerminated));
     });
 
     run();

@@ -15,20 +15,24 @@ DOMAIN = 'comlink-glib-1'
 
 EXPECTED = {
     'de': {
-        'wrap': 'Comlink.wrap nimmt einen Worker, einen Endpoint, eine Connection oder einen Proxy, '
-                'nicht int',
+        'wrap': 'Comlink.wrap nimmt einen Worker, einen WorkerPool, einen Endpoint, eine Connection '
+                'oder einen Proxy, nicht int',
         'set': 'Ein Wert des Python-Typs set kann nicht gesendet werden',
         'method': 'Adder hat keine Methode „nope“',
         'depth': 'Lists, Tupel und Dicts, die Referenzen enthalten, können nicht tiefer als 16 Ebenen '
                  'verschachtelt werden',
         'terminated': 'Der Worker „adder“ wurde beendet',
+        'pool_set': 'Die Worker eines Pools haben keine Eigenschaften, die sich setzen ließen: total',
+        'pool_terminated': 'Der Worker-Pool „adders“ wurde beendet',
     },
     'zh_CN': {
-        'wrap': 'Comlink.wrap 接受 Worker、Endpoint、Connection 或 Proxy，而不是 int',
+        'wrap': 'Comlink.wrap 接受 Worker、WorkerPool、Endpoint、Connection 或 Proxy，而不是 int',
         'set': '无法发送 Python 类型 set 的值',
         'method': 'Adder 没有方法“nope”',
         'depth': '包含引用的 list、tuple 和 dict 的嵌套深度不能超过 16 层',
         'terminated': 'Worker“adder”已被终止',
+        'pool_set': '池中的 Worker 没有可设置的属性：total',
+        'pool_terminated': 'Worker 池“adders”已被终止',
     },
 }
 
@@ -98,3 +102,18 @@ def test_library_message(expected, adder):
         api.add(1, 2)
     assert_error(info.value, COMLINK_DOMAIN, Comlink.Error.TERMINATED)
     assert info.value.message == expected['terminated']
+
+
+def test_pool(expected):
+    pool = Comlink.WorkerPool.new_thread('adders', 1, Adder)
+    api = Comlink.wrap(pool)
+    assert api.add(1, 2) == 3
+    with pytest.raises(AttributeError) as info:
+        api.total = 3
+    assert str(info.value) == expected['pool_set']
+
+    pool.terminate()
+    with pytest.raises(GLib.Error) as info:
+        api.add(1, 2)
+    assert_error(info.value, COMLINK_DOMAIN, Comlink.Error.TERMINATED)
+    assert info.value.message == expected['pool_terminated']

@@ -48,14 +48,23 @@ typedef struct
 } Command;
 
 static const Command commands[] = {
+  /* Translators: the arguments of "comlink describe". The words in
+   * capitals (TARGET, METHOD, ARG, PROPERTY, VALUE, COMMAND, ADDRESS,
+   * PATH, MS, FILE) name the arguments of the commands and options; the
+   * synopses, the descriptions and the help text use them alike, so
+   * translate each the same way everywhere */
   { "describe", COMMAND_DESCRIBE, N_ ("TARGET"),
     N_ ("Print the methods, properties and signals of the object"), 1, 1 },
+  /* Translators: the arguments of "comlink call" */
   { "call", COMMAND_CALL, N_ ("TARGET METHOD [ARG…]"),
     N_ ("Call METHOD with arguments in GVariant text format"), 2, G_MAXUINT },
+  /* Translators: the arguments of "comlink get" */
   { "get", COMMAND_GET, N_ ("TARGET PROPERTY"),
     N_ ("Print the value of PROPERTY"), 2, 2 },
+  /* Translators: the arguments of "comlink set" */
   { "set", COMMAND_SET, N_ ("TARGET PROPERTY VALUE"),
     N_ ("Set PROPERTY to VALUE, in GVariant text format"), 3, 3 },
+  /* Translators: the argument of "comlink help" */
   { "help", COMMAND_HELP, N_ ("[COMMAND]"),
     N_ ("Print this help, or that of COMMAND"), 0, 1 },
 };
@@ -77,14 +86,26 @@ static const GOptionEntry option_entries[] = {
   { "system", 0, 0, G_OPTION_ARG_NONE, &opt_system,
     N_ ("TARGET is a bus name on the system bus"), NULL },
   { "bus", 0, 0, G_OPTION_ARG_STRING, &opt_bus,
-    N_ ("TARGET is a bus name on the bus at ADDRESS"), N_ ("ADDRESS") },
+    /* Translators: ADDRESS is the argument of --bus, a D-Bus address */
+    N_ ("TARGET is a bus name on the bus at ADDRESS"),
+    /* Translators: the argument of --bus, a D-Bus address */
+    N_ ("ADDRESS") },
   { "object-path", 0, 0, G_OPTION_ARG_STRING, &opt_object_path,
+    /* Translators: PATH is the argument of --object-path, a D-Bus object path */
     N_ ("Where the service exports its Connect method on the bus (default: /org/gnome/Comlink1)"),
+    /* Translators: the argument of --object-path, a D-Bus object path */
     N_ ("PATH") },
   { "timeout", 0, 0, G_OPTION_ARG_INT, &opt_timeout,
-    N_ ("Give up after MS milliseconds, connecting included (default: never)"), N_ ("MS") },
+    /* Translators: MS is the argument of --timeout, a number of milliseconds */
+    N_ ("Give up after MS milliseconds, connecting included (default: never)"),
+    /* Translators: the argument of --timeout, a number of milliseconds */
+    N_ ("MS") },
   { "ca-file", 0, 0, G_OPTION_ARG_FILENAME, &opt_ca_file,
-    N_ ("Trust the certificate authorities in FILE (PEM) for TLS, instead of the system's"), N_ ("FILE") },
+    /* Translators: FILE is the argument of --ca-file, the name of a file */
+    N_ ("Trust the certificate authorities in FILE (PEM) for TLS, instead of the system's"),
+    /* Translators: the argument of --ca-file, --certificate and
+     * --private-key, the name of a file */
+    N_ ("FILE") },
   { "certificate", 0, 0, G_OPTION_ARG_FILENAME, &opt_certificate,
     N_ ("Present the client certificate in FILE (PEM) over TLS"), N_ ("FILE") },
   { "private-key", 0, 0, G_OPTION_ARG_FILENAME, &opt_private_key,
@@ -186,8 +207,10 @@ run_fail (Run          *run,
   if (run->timed_out && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
       g_autoptr(GError) timed_out = g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-                                                  ngettext ("Timed out after %d millisecond",
-                                                            "Timed out after %d milliseconds", opt_timeout),
+                                                  g_dngettext (GETTEXT_PACKAGE,
+                                                               "Timed out after %d millisecond",
+                                                               "Timed out after %d milliseconds",
+                                                               opt_timeout),
                                                   opt_timeout);
 
       print_error (timed_out, NULL);
@@ -434,6 +457,8 @@ parse_argument (const char *text,
       g_autofree char *context = g_variant_parse_error_print_context (local_error, text);
 
       g_set_error (error, G_VARIANT_PARSE_ERROR, local_error->code,
+                   /* Translators: the argument, the same argument again, and
+                    * the part of it that GLib could not parse, marked */
                    _ ("“%s” is not a value in GVariant text format (strings need quotes: '%s'):\n%s"),
                    text, text, context);
       return NULL;
@@ -519,6 +544,8 @@ print_description (GVariant *description)
     {
       g_autoptr(GPtrArray) entries = sorted_entries (methods);
 
+      /* Translators: in the output of "comlink describe", the heading
+       * over the object's methods, in the layout of gdbus introspect */
       g_string_append_printf (out, "  %s\n", _ ("methods:"));
       for (guint i = 0; i < entries->len; i++)
         {
@@ -536,6 +563,7 @@ print_description (GVariant *description)
     {
       g_autoptr(GPtrArray) entries = sorted_entries (properties);
 
+      /* Translators: the heading over the object's properties */
       g_string_append_printf (out, "  %s\n", _ ("properties:"));
       for (guint i = 0; i < entries->len; i++)
         {
@@ -559,6 +587,7 @@ print_description (GVariant *description)
     {
       g_autoptr(GPtrArray) entries = sorted_entries (signals);
 
+      /* Translators: the heading over the object's signals */
       g_string_append_printf (out, "  %s\n", _ ("signals:"));
       for (guint i = 0; i < entries->len; i++)
         {
@@ -978,6 +1007,24 @@ find_command (const char *name)
   return NULL;
 }
 
+/* The columns that @text takes on a terminal: two for a wide character
+ * (such as those of Chinese), none for a combining mark */
+static glong
+display_width (const char *text)
+{
+  glong width = 0;
+
+  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (!g_unichar_iszerowidth (c))
+        width += g_unichar_iswide (c) ? 2 : 1;
+    }
+
+  return width;
+}
+
 static char *
 commands_summary (void)
 {
@@ -986,9 +1033,10 @@ commands_summary (void)
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
     {
       g_autofree char *usage = g_strdup_printf ("%s %s", commands[i].name, _ (commands[i].synopsis));
-      glong            width = g_utf8_strlen (usage, -1);
+      glong            width = display_width (usage);
 
-      /* Aligned by characters, not bytes */
+      /* Aligned by the columns of a terminal, not by bytes or characters,
+       * as GOption aligns the options */
       g_string_append_printf (summary, "\n  %s", usage);
       for (glong column = width; column < 28; column++)
         g_string_append_c (summary, ' ');
@@ -1057,6 +1105,8 @@ print_help (GOptionContext *context,
       return EXIT_USAGE;
     }
 
+  /* Translators: the name of a command (not to translate), its
+   * arguments and its description */
   printf (_ ("Usage:\n  comlink [OPTION…] %s %s\n\n%s\n"), command->name, _ (command->synopsis),
           _ (command->description));
   return EXIT_SUCCESS;
@@ -1123,6 +1173,8 @@ parse_and_run (char *argv[])
   n_args = rest->len - 2;
   if (n_args < command->min_args || n_args > command->max_args)
     {
+      /* Translators: the name of a command (not to translate) and its
+       * arguments */
       print_usage_error (_ ("Usage: comlink [OPTION…] %s %s"), command->name, _ (command->synopsis));
       return EXIT_USAGE;
     }

@@ -788,7 +788,7 @@ class PoolRemote:
         return PoolMethod(self, name)
 
     def __setattr__(self, name, value):
-        raise AttributeError('The workers of a pool have no properties to set: %s' % name)
+        raise AttributeError(_('The workers of a pool have no properties to set: %s') % name)
 
     def __call__(self, *args, cancellable=None, timeout=None):
         return _pool_call_async(self._pool, None, args, None, cancellable, timeout).wait()
@@ -1500,7 +1500,7 @@ class WorkerPool(Comlink.WorkerPool):
         def run():
             obj = setup(*user_data)
             if restriction is not None and isinstance(obj, GObject.Object):
-                raise _comlink_error(Comlink.Error.FAILED, _GOBJECT_RESTRICTED)
+                raise _comlink_error(Comlink.Error.FAILED, _(_GOBJECT_RESTRICTED))
             return _exposable(obj, restriction)
         return Comlink.WorkerPool.new_thread(name, n_workers, run)
 
