@@ -1060,10 +1060,14 @@ _comlink_worker_spawn (GSubprocessLauncher *launcher,
       return NULL;
     }
 
-  /* See reap_leftover () */
-  self->pidfd = (int) syscall (SYS_pidfd_open, (pid_t) atoi (g_subprocess_get_identifier (self->subprocess)), 0);
-  if (self->pidfd >= 0)
-    fcntl (self->pidfd, F_SETFD, FD_CLOEXEC);
+  /* See reap_leftover (). A child that is gone already has no identifier:
+   * GLib reaped it. */
+  if (g_subprocess_get_identifier (self->subprocess) != NULL)
+    {
+      self->pidfd = (int) syscall (SYS_pidfd_open, (pid_t) atoi (g_subprocess_get_identifier (self->subprocess)), 0);
+      if (self->pidfd >= 0)
+        fcntl (self->pidfd, F_SETFD, FD_CLOEXEC);
+    }
 
   stream = G_IO_STREAM (g_socket_connection_factory_create_connection (socket));
   self->endpoint = comlink_stream_endpoint_new (stream);
