@@ -174,7 +174,7 @@ failed:
  * Returns: (transfer full): the new bytes, or %NULL with @error set if
  *   shared memory could not be made
  *
- * Since: 1.0
+ * Since: 0.1
  */
 GBytes *
 comlink_bytes_new_shared (gsize                size,
@@ -204,7 +204,7 @@ comlink_bytes_new_shared (gsize                size,
  *
  * Returns: (transfer full): the new bytes, or %NULL with @error set
  *
- * Since: 1.0
+ * Since: 0.1
  */
 GBytes *
 comlink_bytes_new_shared_copy (const guint8 *data,
@@ -253,7 +253,7 @@ lookup_fd (GBytes *bytes)
  *
  * Returns: %TRUE if @bytes are shared
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gboolean
 comlink_bytes_is_shared (GBytes *bytes)

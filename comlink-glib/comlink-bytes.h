@@ -20,7 +20,7 @@ G_BEGIN_DECLS
  *
  * Writes the content of new shared bytes.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 typedef void (*ComlinkBytesFillFunc) (guint8  *data,
                                       gsize    size,

@@ -54,7 +54,7 @@
 * See also: [Calls from C](c-calls.html), [Lifetimes and
  * threads](lifecycle.html).
  *
- * Since: 1.0
+ * Since: 0.1
  */
 
 #include "config.h"
@@ -320,7 +320,7 @@ is_value_type (GType type)
  *
  * Returns: (transfer full): a new #ComlinkCallback
  *
- * Since: 1.0
+ * Since: 0.1
  */
 ComlinkCallback *
 comlink_callback_new_with_types (GClosure    *closure,
@@ -354,7 +354,7 @@ comlink_callback_new_with_types (GClosure    *closure,
  *
  * Returns: (transfer full): a new #ComlinkCallback
  *
- * Since: 1.0
+ * Since: 0.1
  */
 ComlinkCallback *
 comlink_callback_new_typed (GClosure *closure,
@@ -392,7 +392,7 @@ comlink_callback_new_typed (GClosure *closure,
  *
  * Returns: (transfer full): a new #ComlinkCallback
  *
- * Since: 1.0
+ * Since: 0.1
  */
 ComlinkCallback *
 comlink_callback_new_with_return_type (GClosure *closure,
@@ -415,7 +415,7 @@ comlink_callback_new_with_return_type (GClosure *closure,
  *
  * Returns: (transfer full): a new #ComlinkCallback
  *
- * Since: 1.0
+ * Since: 0.1
  */
 ComlinkCallback *
 comlink_callback_new (GClosure *closure)
@@ -432,7 +432,7 @@ comlink_callback_new (GClosure *closure)
  * gets a copy of @reason instead of the closure's return value. Call it
  * from within the closure; a later call replaces an earlier one.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 comlink_callback_return_error (ComlinkCallback *self,
@@ -463,7 +463,7 @@ comlink_callback_return_error (ComlinkCallback *self,
  * caller reads them with [method@Comlink.Proxy.get_error_details]. This is
  * how the bindings report an exception raised in a callback.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 comlink_callback_return_error_with_details (ComlinkCallback *self,

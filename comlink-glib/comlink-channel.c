@@ -39,7 +39,7 @@
 * See also: [New endpoints](endpoints.html), [Lifetimes and
  * threads](lifecycle.html).
  *
- * Since: 1.0
+ * Since: 0.1
  */
 
 #include "config.h"
@@ -428,7 +428,7 @@ comlink_channel_class_init (ComlinkChannelClass *klass)
    *
    * The first port.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   properties[PROP_PORT1] =
     g_param_spec_object ("port1", NULL, NULL,
@@ -440,7 +440,7 @@ comlink_channel_class_init (ComlinkChannelClass *klass)
    *
    * The second port.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   properties[PROP_PORT2] =
     g_param_spec_object ("port2", NULL, NULL,
@@ -477,7 +477,7 @@ comlink_channel_init (ComlinkChannel *self)
  *
  * Returns: (transfer full): a new #ComlinkChannel
  *
- * Since: 1.0
+ * Since: 0.1
  */
 ComlinkChannel *
 comlink_channel_new (void)
@@ -493,7 +493,7 @@ comlink_channel_new (void)
  *
  * Returns: (transfer none): the first port of @self
  *
- * Since: 1.0
+ * Since: 0.1
  */
 ComlinkEndpoint *
 comlink_channel_get_port1 (ComlinkChannel *self)
@@ -511,7 +511,7 @@ comlink_channel_get_port1 (ComlinkChannel *self)
  *
  * Returns: (transfer none): the second port of @self
  *
- * Since: 1.0
+ * Since: 0.1
  */
 ComlinkEndpoint *
 comlink_channel_get_port2 (ComlinkChannel *self)

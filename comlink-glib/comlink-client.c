@@ -83,7 +83,7 @@ static GParamSpec *properties[N_PROPS];
  * See also: [Desktop services: one service, many applications](services.html),
  * [A hostile peer](security.html).
  *
- * Since: 1.0
+ * Since: 0.1
  */
 
 G_DEFINE_FINAL_TYPE (ComlinkClient, comlink_client, G_TYPE_OBJECT)
@@ -536,7 +536,7 @@ comlink_client_class_init (ComlinkClientClass *klass)
    * services that ask for one over TLS (see
    * [property@Comlink.Server:tls-authentication-mode]); %NULL for none.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   properties[PROP_TLS_CERTIFICATE] =
     g_param_spec_object ("tls-certificate", NULL, NULL,
@@ -551,7 +551,7 @@ comlink_client_class_init (ComlinkClientClass *klass)
    * service's certificate (g_tls_file_database_new() reads it from a PEM
    * file). The certificate must also name the host of the address.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   properties[PROP_TLS_DATABASE] =
     g_param_spec_object ("tls-database", NULL, NULL,
@@ -574,7 +574,7 @@ comlink_client_init (ComlinkClient *self)
  *
  * Returns: (transfer full): a new #ComlinkClient
  *
- * Since: 1.0
+ * Since: 0.1
  */
 ComlinkClient *
 comlink_client_new (void)
@@ -597,7 +597,7 @@ comlink_client_new (void)
  * when the service's handshake arrived, in the thread-default main
  * context, which the connection is bound to.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 comlink_client_connect_async (ComlinkClient      *self,
@@ -631,7 +631,7 @@ comlink_client_connect_async (ComlinkClient      *self,
  *   %COMLINK_ERROR_CLOSED when the service closed the connection before
  *   serving it (it refused the client, or its certificate)
  *
- * Since: 1.0
+ * Since: 0.1
  */
 ComlinkProxy *
 comlink_client_connect_finish (ComlinkClient *self,
@@ -660,7 +660,7 @@ comlink_client_connect_finish (ComlinkClient *self,
  * method hands out a socket) and connects over it. The bus starts the
  * service if it is not running and a D-Bus service file names it.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 comlink_client_connect_bus_async (ComlinkClient      *self,
@@ -697,7 +697,7 @@ comlink_client_connect_bus_async (ComlinkClient      *self,
  *   %COMLINK_ERROR_CLOSED when the service closed the connection before
  *   serving it
  *
- * Since: 1.0
+ * Since: 0.1
  */
 ComlinkProxy *
 comlink_client_connect_bus_finish (ComlinkClient *self,
@@ -718,7 +718,7 @@ comlink_client_connect_bus_finish (ComlinkClient *self,
  *
  * Returns: (transfer none) (nullable): the client's certificate
  *
- * Since: 1.0
+ * Since: 0.1
  */
 GTlsCertificate *
 comlink_client_get_tls_certificate (ComlinkClient *self)
@@ -735,7 +735,7 @@ comlink_client_get_tls_certificate (ComlinkClient *self)
  *
  * Sets [property@Comlink.Client:tls-certificate].
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 comlink_client_set_tls_certificate (ComlinkClient   *self,
@@ -757,7 +757,7 @@ comlink_client_set_tls_certificate (ComlinkClient   *self,
  * Returns: (transfer none) (nullable): the certificate authorities for
  *   services' certificates
  *
- * Since: 1.0
+ * Since: 0.1
  */
 GTlsDatabase *
 comlink_client_get_tls_database (ComlinkClient *self)
@@ -775,7 +775,7 @@ comlink_client_get_tls_database (ComlinkClient *self)
  *
  * Sets [property@Comlink.Client:tls-database].
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 comlink_client_set_tls_database (ComlinkClient *self,
@@ -799,7 +799,7 @@ comlink_client_set_tls_database (ComlinkClient *self,
  * [method@Comlink.Client.connect_async] does with the system's
  * certificate authorities and no client certificate.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 comlink_connect_async (const char         *address,
@@ -823,7 +823,7 @@ comlink_connect_async (const char         *address,
  * Returns: (transfer full): the proxy of the object the service exposes,
  *   or %NULL on error
  *
- * Since: 1.0
+ * Since: 0.1
  */
 ComlinkProxy *
 comlink_connect_finish (GAsyncResult *result,
@@ -844,7 +844,7 @@ comlink_connect_finish (GAsyncResult *result,
  * Connects to the service that owns @bus_name on the session bus, as
  * [method@Comlink.Client.connect_bus_async] does.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 comlink_connect_bus_async (const char         *bus_name,
@@ -868,7 +868,7 @@ comlink_connect_bus_async (const char         *bus_name,
  * Returns: (transfer full): the proxy of the object the service exposes,
  *   or %NULL on error
  *
- * Since: 1.0
+ * Since: 0.1
  */
 ComlinkProxy *
 comlink_connect_bus_finish (GAsyncResult *result,

@@ -18,7 +18,7 @@ G_BEGIN_DECLS
  * The D-Bus interface through which a service hands out connections (see
  * [method@Comlink.Server.export_on_bus]).
  *
- * Since: 1.0
+ * Since: 0.1
  */
 #define COMLINK_BUS_INTERFACE "org.gnome.Comlink1"
 
@@ -28,7 +28,7 @@ G_BEGIN_DECLS
  * The object path at which a service exports
  * [const@Comlink.BUS_INTERFACE] unless told otherwise.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 #define COMLINK_BUS_OBJECT_PATH "/org/gnome/Comlink1"
 

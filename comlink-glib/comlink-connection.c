@@ -46,7 +46,7 @@
  * limits](release-and-limits.html), [A hostile peer](security.html), [The
  * wire protocol](protocol.html).
  *
- * Since: 1.0
+ * Since: 0.1
  */
 
 /*
@@ -3010,7 +3010,7 @@ comlink_connection_class_init (ComlinkConnectionClass *klass)
    *
    * The endpoint that the connection speaks over.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   properties[PROP_ENDPOINT] =
     g_param_spec_object ("endpoint", NULL, NULL,
@@ -3024,7 +3024,7 @@ comlink_connection_class_init (ComlinkConnectionClass *klass)
    * version. Calls do not wait for it; the peer keeps them until its object
    * is exposed.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   properties[PROP_READY] =
     g_param_spec_boolean ("ready", NULL, NULL,
@@ -3036,7 +3036,7 @@ comlink_connection_class_init (ComlinkConnectionClass *klass)
    *
    * Whether the connection is closed.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   properties[PROP_CLOSED] =
     g_param_spec_boolean ("closed", NULL, NULL,
@@ -3049,7 +3049,7 @@ comlink_connection_class_init (ComlinkConnectionClass *klass)
    * The number of live proxies of the peer's objects (root and path
    * proxies included). Useful to hunt leaks; it is not notified.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   properties[PROP_N_PROXIES] =
     g_param_spec_uint ("n-proxies", NULL, NULL,
@@ -3062,7 +3062,7 @@ comlink_connection_class_init (ComlinkConnectionClass *klass)
    * The number of local objects the peer holds references to (the exposed
    * object not counted). It is not notified.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   properties[PROP_N_EXPORTS] =
     g_param_spec_uint ("n-exports", NULL, NULL,
@@ -3077,7 +3077,7 @@ comlink_connection_class_init (ComlinkConnectionClass *klass)
    * invocation is cancelled, unless the proxy or the call sets its own;
    * 0 for no timeout.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   properties[PROP_TIMEOUT] =
     g_param_spec_uint ("timeout", NULL, NULL,
@@ -3091,7 +3091,7 @@ comlink_connection_class_init (ComlinkConnectionClass *klass)
    * requests of the peer that may be served at once. A call over the limit
    * fails with %COMLINK_ERROR_LIMIT_EXCEEDED.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   properties[PROP_MAX_PENDING_CALLS] =
     g_param_spec_uint ("max-pending-calls", NULL, NULL,
@@ -3104,7 +3104,7 @@ comlink_connection_class_init (ComlinkConnectionClass *klass)
    * The most local objects the peer may hold references to. Sending one
    * more object fails with %COMLINK_ERROR_LIMIT_EXCEEDED.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   properties[PROP_MAX_EXPORTS] =
     g_param_spec_uint ("max-exports", NULL, NULL,
@@ -3123,7 +3123,7 @@ comlink_connection_class_init (ComlinkConnectionClass *klass)
    * and its file descriptors are closed at once; the connection stays
    * open. The default is 1024.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   properties[PROP_MAX_HELD_REQUESTS] =
     g_param_spec_uint ("max-held-requests", NULL, NULL,
@@ -3139,7 +3139,7 @@ comlink_connection_class_init (ComlinkConnectionClass *klass)
    * %COMLINK_ERROR_LIMIT_EXCEEDED and its descriptors are closed at once.
    * The default is 256.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   properties[PROP_MAX_HELD_FDS] =
     g_param_spec_uint ("max-held-fds", NULL, NULL,
@@ -3154,7 +3154,7 @@ comlink_connection_class_init (ComlinkConnectionClass *klass)
    * their serialised size. A request that would go over it is answered
    * with %COMLINK_ERROR_LIMIT_EXCEEDED. The default is 64 MiB.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   properties[PROP_MAX_HELD_BYTES] =
     g_param_spec_uint64 ("max-held-bytes", NULL, NULL,
@@ -3168,7 +3168,7 @@ comlink_connection_class_init (ComlinkConnectionClass *klass)
    * more is answered with %COMLINK_ERROR_LIMIT_EXCEEDED. It also bounds
    * the messages one emission can make. The default is 4096.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   properties[PROP_MAX_SUBSCRIPTIONS] =
     g_param_spec_uint ("max-subscriptions", NULL, NULL,
@@ -3187,7 +3187,7 @@ comlink_connection_class_init (ComlinkConnectionClass *klass)
    * of it goes on once the peer has read enough. Replies to requests being
    * served are always sent. The default is 64 MiB.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   properties[PROP_MAX_QUEUED_BYTES] =
     g_param_spec_uint64 ("max-queued-bytes", NULL, NULL,
@@ -3206,7 +3206,7 @@ comlink_connection_class_init (ComlinkConnectionClass *klass)
    * order, when the depth goes down; replies, errors, cancellations and
    * releases are handled at any depth. The default is 64.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   properties[PROP_MAX_NESTING_DEPTH] =
     g_param_spec_uint ("max-nesting-depth", NULL, NULL,
@@ -3227,7 +3227,7 @@ comlink_connection_class_init (ComlinkConnectionClass *klass)
    * [iface@Comlink.Exposable] learns it through its `released` virtual
    * function too.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   signals[RELEASED] =
     g_signal_new ("released",
@@ -3246,7 +3246,7 @@ comlink_connection_class_init (ComlinkConnectionClass *klass)
    * Emitted once, in the connection's context, when the connection
    * closes, after every pending call has failed with @error.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   signals[CLOSED] =
     g_signal_new ("closed",
@@ -3329,7 +3329,7 @@ connection_setup (ComlinkConnection *self,
  *
  * Returns: (transfer none): the connection of @endpoint
  *
- * Since: 1.0
+ * Since: 0.1
  */
 ComlinkConnection *
 comlink_connection_get_for_endpoint (ComlinkEndpoint *endpoint)
@@ -3367,7 +3367,7 @@ comlink_connection_get_for_endpoint (ComlinkEndpoint *endpoint)
  *
  * Returns: (transfer none): the endpoint of @self
  *
- * Since: 1.0
+ * Since: 0.1
  */
 ComlinkEndpoint *
 comlink_connection_get_endpoint (ComlinkConnection *self)
@@ -3386,7 +3386,7 @@ comlink_connection_get_endpoint (ComlinkConnection *self)
  * Returns: (transfer none): the main context that @self lives in: requests
  *   from the peer are served there
  *
- * Since: 1.0
+ * Since: 0.1
  */
 GMainContext *
 comlink_connection_get_context (ComlinkConnection *self)
@@ -3405,7 +3405,7 @@ comlink_connection_get_context (ComlinkConnection *self)
  * that the peer sent earlier are served now, in order. An object can be
  * exposed once per connection; call it in the connection's context.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 comlink_connection_expose (ComlinkConnection *self,
@@ -3447,7 +3447,7 @@ comlink_connection_expose (ComlinkConnection *self,
  * Returns: (transfer none): the connection of @endpoint, which keeps
  *   itself alive while it is open
  *
- * Since: 1.0
+ * Since: 0.1
  */
 ComlinkConnection *
 comlink_expose (GObject         *object,
@@ -3473,7 +3473,7 @@ comlink_expose (GObject         *object,
  * cancelled, every proxy turns defunct and every exported object is
  * dropped. Closing twice does nothing. Call it in the connection's context.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 comlink_connection_close (ComlinkConnection *self)
@@ -3495,7 +3495,7 @@ comlink_connection_close (ComlinkConnection *self)
  *
  * Returns: whether @self is closed
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gboolean
 comlink_connection_is_closed (ComlinkConnection *self)
@@ -3519,7 +3519,7 @@ comlink_connection_is_closed (ComlinkConnection *self)
  *
  * Returns: whether the handshake with the peer is done
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gboolean
 comlink_connection_is_ready (ComlinkConnection *self)
@@ -3544,7 +3544,7 @@ comlink_connection_is_ready (ComlinkConnection *self)
  * Returns: the number of live proxies of @self; see
  *   [property@Comlink.Connection:n-proxies]
  *
- * Since: 1.0
+ * Since: 0.1
  */
 guint
 comlink_connection_get_n_proxies (ComlinkConnection *self)
@@ -3569,7 +3569,7 @@ comlink_connection_get_n_proxies (ComlinkConnection *self)
  * Returns: the number of local objects the peer holds references to; see
  *   [property@Comlink.Connection:n-exports]
  *
- * Since: 1.0
+ * Since: 0.1
  */
 guint
 comlink_connection_get_n_exports (ComlinkConnection *self)
@@ -3594,7 +3594,7 @@ comlink_connection_get_n_exports (ComlinkConnection *self)
  * Returns: the default timeout of calls, in milliseconds; 0 for none. See
  *   [property@Comlink.Connection:timeout].
  *
- * Since: 1.0
+ * Since: 0.1
  */
 guint
 comlink_connection_get_timeout (ComlinkConnection *self)
@@ -3618,7 +3618,7 @@ comlink_connection_get_timeout (ComlinkConnection *self)
  * Sets [property@Comlink.Connection:timeout]. Calls already made keep
  * their own.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 comlink_connection_set_timeout (ComlinkConnection *self,
@@ -3646,7 +3646,7 @@ comlink_connection_set_timeout (ComlinkConnection *self,
  *
  * Returns: the value of [property@Comlink.Connection:max-pending-calls]
  *
- * Since: 1.0
+ * Since: 0.1
  */
 guint
 comlink_connection_get_max_pending_calls (ComlinkConnection *self)
@@ -3669,7 +3669,7 @@ comlink_connection_get_max_pending_calls (ComlinkConnection *self)
  *
  * Sets [property@Comlink.Connection:max-pending-calls].
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 comlink_connection_set_max_pending_calls (ComlinkConnection *self,
@@ -3697,7 +3697,7 @@ comlink_connection_set_max_pending_calls (ComlinkConnection *self,
  *
  * Returns: the value of [property@Comlink.Connection:max-exports]
  *
- * Since: 1.0
+ * Since: 0.1
  */
 guint
 comlink_connection_get_max_exports (ComlinkConnection *self)
@@ -3720,7 +3720,7 @@ comlink_connection_get_max_exports (ComlinkConnection *self)
  *
  * Sets [property@Comlink.Connection:max-exports].
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 comlink_connection_set_max_exports (ComlinkConnection *self,
@@ -3748,7 +3748,7 @@ comlink_connection_set_max_exports (ComlinkConnection *self,
  *
  * Returns: the value of [property@Comlink.Connection:max-held-requests]
  *
- * Since: 1.0
+ * Since: 0.1
  */
 guint
 comlink_connection_get_max_held_requests (ComlinkConnection *self)
@@ -3771,7 +3771,7 @@ comlink_connection_get_max_held_requests (ComlinkConnection *self)
  *
  * Sets [property@Comlink.Connection:max-held-requests].
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 comlink_connection_set_max_held_requests (ComlinkConnection *self,
@@ -3799,7 +3799,7 @@ comlink_connection_set_max_held_requests (ComlinkConnection *self,
  *
  * Returns: the value of [property@Comlink.Connection:max-held-fds]
  *
- * Since: 1.0
+ * Since: 0.1
  */
 guint
 comlink_connection_get_max_held_fds (ComlinkConnection *self)
@@ -3822,7 +3822,7 @@ comlink_connection_get_max_held_fds (ComlinkConnection *self)
  *
  * Sets [property@Comlink.Connection:max-held-fds].
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 comlink_connection_set_max_held_fds (ComlinkConnection *self,
@@ -3849,7 +3849,7 @@ comlink_connection_set_max_held_fds (ComlinkConnection *self,
  *
  * Returns: the value of [property@Comlink.Connection:max-held-bytes]
  *
- * Since: 1.0
+ * Since: 0.1
  */
 guint64
 comlink_connection_get_max_held_bytes (ComlinkConnection *self)
@@ -3872,7 +3872,7 @@ comlink_connection_get_max_held_bytes (ComlinkConnection *self)
  *
  * Sets [property@Comlink.Connection:max-held-bytes].
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 comlink_connection_set_max_held_bytes (ComlinkConnection *self,
@@ -3899,7 +3899,7 @@ comlink_connection_set_max_held_bytes (ComlinkConnection *self,
  *
  * Returns: the value of [property@Comlink.Connection:max-subscriptions]
  *
- * Since: 1.0
+ * Since: 0.1
  */
 guint
 comlink_connection_get_max_subscriptions (ComlinkConnection *self)
@@ -3922,7 +3922,7 @@ comlink_connection_get_max_subscriptions (ComlinkConnection *self)
  *
  * Sets [property@Comlink.Connection:max-subscriptions]. Subscriptions in place stay.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 comlink_connection_set_max_subscriptions (ComlinkConnection *self,
@@ -3949,7 +3949,7 @@ comlink_connection_set_max_subscriptions (ComlinkConnection *self,
  *
  * Returns: the value of [property@Comlink.Connection:max-queued-bytes]
  *
- * Since: 1.0
+ * Since: 0.1
  */
 guint64
 comlink_connection_get_max_queued_bytes (ComlinkConnection *self)
@@ -3972,7 +3972,7 @@ comlink_connection_get_max_queued_bytes (ComlinkConnection *self)
  *
  * Sets [property@Comlink.Connection:max-queued-bytes].
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 comlink_connection_set_max_queued_bytes (ComlinkConnection *self,
@@ -4003,7 +4003,7 @@ comlink_connection_set_max_queued_bytes (ComlinkConnection *self,
  *
  * Returns: the value of [property@Comlink.Connection:max-nesting-depth]
  *
- * Since: 1.0
+ * Since: 0.1
  */
 guint
 comlink_connection_get_max_nesting_depth (ComlinkConnection *self)
@@ -4026,7 +4026,7 @@ comlink_connection_get_max_nesting_depth (ComlinkConnection *self)
  *
  * Sets [property@Comlink.Connection:max-nesting-depth].
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 comlink_connection_set_max_nesting_depth (ComlinkConnection *self,

@@ -85,7 +85,7 @@ struct _ComlinkContainer
 * See also: [Calls from C](c-calls.html), [Python: Comlink's feel in
  * PyGObject](python.html), [GJS: Comlink's feel in JavaScript](gjs.html).
  *
- * Since: 1.0
+ * Since: 0.1
  */
 
 G_DEFINE_BOXED_TYPE (ComlinkContainer, comlink_container, comlink_container_ref, comlink_container_unref)
@@ -121,7 +121,7 @@ container_new (gboolean is_dict)
  *
  * Returns: (transfer full): a new #ComlinkContainer
  *
- * Since: 1.0
+ * Since: 0.1
  */
 ComlinkContainer *
 comlink_container_new_array (void)
@@ -136,7 +136,7 @@ comlink_container_new_array (void)
  *
  * Returns: (transfer full): a new #ComlinkContainer
  *
- * Since: 1.0
+ * Since: 0.1
  */
 ComlinkContainer *
 comlink_container_new_dict (void)
@@ -152,7 +152,7 @@ comlink_container_new_dict (void)
  *
  * Returns: (transfer full): @self
  *
- * Since: 1.0
+ * Since: 0.1
  */
 ComlinkContainer *
 comlink_container_ref (ComlinkContainer *self)
@@ -170,7 +170,7 @@ comlink_container_ref (ComlinkContainer *self)
  * Releases a reference on @self; the last one frees it and releases its
  * items.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 comlink_container_unref (ComlinkContainer *self)
@@ -193,7 +193,7 @@ comlink_container_unref (ComlinkContainer *self)
  *
  * Returns: %TRUE for a dictionary
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gboolean
 comlink_container_is_dict (ComlinkContainer *self)
@@ -211,7 +211,7 @@ comlink_container_is_dict (ComlinkContainer *self)
  *
  * Returns: the number of items
  *
- * Since: 1.0
+ * Since: 0.1
  */
 guint
 comlink_container_get_n_items (ComlinkContainer *self)
@@ -232,7 +232,7 @@ comlink_container_get_n_items (ComlinkContainer *self)
  *
  * Returns: (transfer none): the item at @index
  *
- * Since: 1.0
+ * Since: 0.1
  */
 const GValue *
 comlink_container_get_item (ComlinkContainer *self,
@@ -255,7 +255,7 @@ comlink_container_get_item (ComlinkContainer *self,
  *
  * Returns: the #GType of the item
  *
- * Since: 1.0
+ * Since: 0.1
  */
 GType
 comlink_container_get_item_type (ComlinkContainer *self,
@@ -278,7 +278,7 @@ comlink_container_get_item_type (ComlinkContainer *self,
  *
  * Returns: (transfer full) (nullable): the item as a #GVariant, or %NULL
  *
- * Since: 1.0
+ * Since: 0.1
  */
 GVariant *
 comlink_container_dup_item_variant (ComlinkContainer *self,
@@ -309,7 +309,7 @@ comlink_container_dup_item_variant (ComlinkContainer *self,
  *
  * Returns: (nullable): the key, or %NULL in an array
  *
- * Since: 1.0
+ * Since: 0.1
  */
 const char *
 comlink_container_get_key (ComlinkContainer *self,
@@ -331,7 +331,7 @@ comlink_container_get_key (ComlinkContainer *self,
  * Returns: (transfer none) (nullable): the item, or %NULL if @self has
  *   no item of @key
  *
- * Since: 1.0
+ * Since: 0.1
  */
 const GValue *
 comlink_container_lookup (ComlinkContainer *self,
@@ -371,7 +371,7 @@ set_value (Item         *item,
  * Adds a copy of @value at the end of an array. %NULL, or an unset
  * #GValue, adds no value (JavaScript's `undefined`).
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 comlink_container_append (ComlinkContainer *self,
@@ -396,7 +396,7 @@ comlink_container_append (ComlinkContainer *self,
  * is new goes after the others; one that is there keeps its place and
  * gets the new value.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 comlink_container_insert (ComlinkContainer *self,

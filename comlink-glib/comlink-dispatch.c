@@ -61,7 +61,7 @@ constructibles_quark (void)
  * proxy. The peer can construct nothing else: it never names a type of
  * its own choosing.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 comlink_register_constructible (GObject    *object,

@@ -31,7 +31,7 @@
 * See also: [New endpoints](endpoints.html), [Subprocess workers and
  * streams](subprocess.html), [The wire protocol](protocol.html).
  *
- * Since: 1.0
+ * Since: 0.1
  */
 
 /*
@@ -107,7 +107,7 @@ comlink_endpoint_class_init (ComlinkEndpointClass *klass)
    * file descriptors belong to @fd_list: a handler that keeps one
    * duplicates it with g_unix_fd_list_get().
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   signals[MESSAGE] =
     g_signal_new ("message",
@@ -126,7 +126,7 @@ comlink_endpoint_class_init (ComlinkEndpointClass *klass)
    * Emitted once, in the endpoint's context, when the endpoint closes:
    * closed locally, by the peer, or because the transport failed.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   signals[CLOSED] =
     g_signal_new ("closed",
@@ -154,7 +154,7 @@ comlink_endpoint_init (ComlinkEndpoint *self)
  *
  * A [class@Comlink.Connection] starts its endpoint itself.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 comlink_endpoint_start (ComlinkEndpoint *self)
@@ -180,7 +180,7 @@ comlink_endpoint_start (ComlinkEndpoint *self)
  *
  * Returns: whether [method@Comlink.Endpoint.start] was called
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gboolean
 comlink_endpoint_is_started (ComlinkEndpoint *self)
@@ -201,7 +201,7 @@ comlink_endpoint_is_started (ComlinkEndpoint *self)
  * Returns: (transfer none) (nullable): the main context that @self
  *   delivers messages in, or %NULL if it was not started yet
  *
- * Since: 1.0
+ * Since: 0.1
  */
 GMainContext *
 comlink_endpoint_get_context (ComlinkEndpoint *self)
@@ -255,7 +255,7 @@ can_send (ComlinkEndpoint *self,
  * Returns: %TRUE if the message was queued, %FALSE with
  *   %COMLINK_ERROR_CLOSED if the endpoint or its peer is closed
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gboolean
 comlink_endpoint_send (ComlinkEndpoint *self,
@@ -281,7 +281,7 @@ comlink_endpoint_send (ComlinkEndpoint *self,
  *   %COMLINK_ERROR_NOT_TRANSFERABLE if @fd_list is not empty and @self
  *   cannot carry file descriptors
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gboolean
 comlink_endpoint_send_with_fds (ComlinkEndpoint *self,
@@ -334,7 +334,7 @@ _comlink_endpoint_send_message (ComlinkEndpoint       *self,
  *
  * Returns: %TRUE if @self can carry file descriptors
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gboolean
 comlink_endpoint_can_send_fds (ComlinkEndpoint *self)
@@ -356,7 +356,7 @@ comlink_endpoint_can_send_fds (ComlinkEndpoint *self)
  * of [signal@Comlink.Endpoint::message]. Call it in the endpoint's
  * context. Messages that arrive after the endpoint closed are dropped.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 comlink_endpoint_receive (ComlinkEndpoint *self,
@@ -376,7 +376,7 @@ comlink_endpoint_receive (ComlinkEndpoint *self,
  * with @message. They stay in @fd_list, which the caller keeps and
  * releases; the listeners duplicate what they keep.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 comlink_endpoint_receive_with_fds (ComlinkEndpoint *self,
@@ -548,7 +548,7 @@ _comlink_endpoint_written (ComlinkEndpoint *self)
  * when the peer goes away or the transport fails. It does nothing if
  * @self is already closed. Call it in the endpoint's context.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 comlink_endpoint_close_with_error (ComlinkEndpoint *self,
@@ -578,7 +578,7 @@ comlink_endpoint_close_with_error (ComlinkEndpoint *self,
  * delivered here are dropped, and [signal@Comlink.Endpoint::closed] is
  * emitted with %COMLINK_ERROR_CLOSED. Closing twice does nothing.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 comlink_endpoint_close (ComlinkEndpoint *self)
@@ -603,7 +603,7 @@ comlink_endpoint_close (ComlinkEndpoint *self)
  *
  * Returns: whether @self is closed
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gboolean
 comlink_endpoint_is_closed (ComlinkEndpoint *self)

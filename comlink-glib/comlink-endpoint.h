@@ -33,7 +33,7 @@ G_DECLARE_DERIVABLE_TYPE (ComlinkEndpoint, comlink_endpoint, COMLINK, ENDPOINT, 
  *
  * The virtual functions of an endpoint transport.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 struct _ComlinkEndpointClass
 {

@@ -12,7 +12,7 @@
  *
  * Returns: the quark of the domain
  *
- * Since: 1.0
+ * Since: 0.1
  */
 
 /* As G_DEFINE_QUARK, and it binds the library's gettext domain: the GJS

@@ -17,7 +17,7 @@ G_BEGIN_DECLS
  *
  * The error domain of comlink-glib: see [error@Comlink.Error].
  *
- * Since: 1.0
+ * Since: 0.1
  */
 #define COMLINK_ERROR (comlink_error_quark ())
 
@@ -54,14 +54,14 @@ G_BEGIN_DECLS
  *   name to subscribe to
  * @COMLINK_ERROR_NOT_SUPPORTED: the remote object cannot answer this kind
  *   of request: an object that cannot describe itself
- *   ([method@Comlink.Proxy.describe_async]). Since: 1.0
+ *   ([method@Comlink.Proxy.describe_async]). Since: 0.1
  *
  * Error codes in the %COMLINK_ERROR domain.
  *
  * Cancelled calls fail with %G_IO_ERROR_CANCELLED and calls that time out
  * with %G_IO_ERROR_TIMED_OUT, as everywhere in GIO.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 typedef enum
 {

@@ -44,7 +44,7 @@
 * See also: [Constructing remote objects](construct.html), [Remote
  * signals](signals.html), [A hostile peer](security.html).
  *
- * Since: 1.0
+ * Since: 0.1
  */
 
 /*
@@ -74,7 +74,7 @@ comlink_exposable_default_init (ComlinkExposableInterface *iface)
  *
  * Hands @invocation to the implementation of @self.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 comlink_exposable_invoke (ComlinkExposable  *self,
@@ -109,7 +109,7 @@ comlink_exposable_invoke (ComlinkExposable  *self,
  *
  * Returns: (transfer full): the description, or %NULL on error
  *
- * Since: 1.0
+ * Since: 0.1
  */
 GVariant *
 comlink_exposable_describe (ComlinkExposable   *self,

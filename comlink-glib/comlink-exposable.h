@@ -27,11 +27,11 @@ G_DECLARE_INTERFACE (ComlinkExposable, comlink_exposable, COMLINK, EXPOSABLE, GO
  * @describe: optional; describes, for [method@Comlink.Proxy.describe_async],
  *   the object that a path leads to from the object: see
  *   [method@Comlink.Exposable.describe]. An object without it cannot be
- *   described. Since: 1.0
+ *   described. Since: 0.1
  *
  * The interface of objects that serve remote requests themselves.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 struct _ComlinkExposableInterface
 {

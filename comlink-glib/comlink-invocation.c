@@ -51,7 +51,7 @@
 * See also: [Cancellation and timeouts](cancellation.html), [Calls from
  * C](c-calls.html).
  *
- * Since: 1.0
+ * Since: 0.1
  */
 
 #include "config.h"
@@ -294,7 +294,7 @@ _comlink_invocation_navigate (ComlinkInvocation *self,
  *
  * Returns: what @self asks for
  *
- * Since: 1.0
+ * Since: 0.1
  */
 ComlinkInvocationKind
 comlink_invocation_get_kind (ComlinkInvocation *self)
@@ -314,7 +314,7 @@ comlink_invocation_get_kind (ComlinkInvocation *self)
  *
  * Returns: (transfer none) (array zero-terminated=1): the path
  *
- * Since: 1.0
+ * Since: 0.1
  */
 const char * const *
 comlink_invocation_get_path (ComlinkInvocation *self)
@@ -333,7 +333,7 @@ comlink_invocation_get_path (ComlinkInvocation *self)
  * Returns: the name of the method or property; empty when the target
  *   itself is called (a callback)
  *
- * Since: 1.0
+ * Since: 0.1
  */
 const char *
 comlink_invocation_get_member (ComlinkInvocation *self)
@@ -351,7 +351,7 @@ comlink_invocation_get_member (ComlinkInvocation *self)
  *
  * Returns: (transfer none): the local object that the request addresses
  *
- * Since: 1.0
+ * Since: 0.1
  */
 GObject *
 comlink_invocation_get_target (ComlinkInvocation *self)
@@ -373,7 +373,7 @@ comlink_invocation_get_target (ComlinkInvocation *self)
  *
  * Returns: (transfer none) (array length=n_args): the arguments
  *
- * Since: 1.0
+ * Since: 0.1
  */
 const GValue *
 comlink_invocation_get_args (ComlinkInvocation *self,
@@ -395,7 +395,7 @@ comlink_invocation_get_args (ComlinkInvocation *self,
  *
  * Returns: the number of arguments
  *
- * Since: 1.0
+ * Since: 0.1
  */
 guint
 comlink_invocation_get_n_args (ComlinkInvocation *self)
@@ -417,7 +417,7 @@ comlink_invocation_get_n_args (ComlinkInvocation *self)
  *   holding a %NULL %G_TYPE_POINTER for a null (a %NULL #GVariant, boxed
  *   or pointer, JavaScript's `null`, Python's `None`)
  *
- * Since: 1.0
+ * Since: 0.1
  */
 const GValue *
 comlink_invocation_get_arg (ComlinkInvocation *self,
@@ -443,7 +443,7 @@ comlink_invocation_get_arg (ComlinkInvocation *self,
  * Returns: (transfer full) (nullable): the argument as a #GVariant, or
  *   %NULL
  *
- * Since: 1.0
+ * Since: 0.1
  */
 GVariant *
 comlink_invocation_dup_arg_variant (ComlinkInvocation *self,
@@ -478,7 +478,7 @@ comlink_invocation_dup_arg_variant (ComlinkInvocation *self,
  *
  * Returns: the #GType of the argument at @index, or %G_TYPE_INVALID
  *
- * Since: 1.0
+ * Since: 0.1
  */
 GType
 comlink_invocation_get_arg_type (ComlinkInvocation *self,
@@ -499,7 +499,7 @@ comlink_invocation_get_arg_type (ComlinkInvocation *self,
  *
  * Returns: (transfer none) (array zero-terminated=1): the names
  *
- * Since: 1.0
+ * Since: 0.1
  */
 const char * const *
 comlink_invocation_get_names (ComlinkInvocation *self)
@@ -520,7 +520,7 @@ comlink_invocation_get_names (ComlinkInvocation *self)
  * Returns: (transfer none): a #GCancellable that is cancelled when the
  *   caller cancels the call or the connection closes
  *
- * Since: 1.0
+ * Since: 0.1
  */
 GCancellable *
 comlink_invocation_get_cancellable (ComlinkInvocation *self)
@@ -553,7 +553,7 @@ comlink_invocation_get_cancellable (ComlinkInvocation *self)
  *
  * Returns: (transfer none): the connection the request came over
  *
- * Since: 1.0
+ * Since: 0.1
  */
 ComlinkConnection *
 comlink_invocation_get_connection (ComlinkInvocation *self)
@@ -588,7 +588,7 @@ claim_answer (ComlinkInvocation *self)
  * that cannot travel answers %COMLINK_ERROR_NOT_TRANSFERABLE instead.
  * May be called from any thread.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 comlink_invocation_return_value (ComlinkInvocation *self,
@@ -608,7 +608,7 @@ comlink_invocation_return_value (ComlinkInvocation *self,
  * Answers the request with @error; the caller receives the same domain,
  * code and message. May be called from any thread.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 comlink_invocation_return_gerror (ComlinkInvocation *self,
@@ -642,7 +642,7 @@ comlink_invocation_return_gerror (ComlinkInvocation *self,
  * longer than 64 KiB is cut to its first 64 KiB, at a character boundary.
  * May be called from any thread.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 comlink_invocation_return_error_with_details (ComlinkInvocation *self,
@@ -664,7 +664,7 @@ comlink_invocation_return_error_with_details (ComlinkInvocation *self,
  *
  * Like [method@Comlink.Invocation.return_gerror], and frees @error.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 comlink_invocation_take_error (ComlinkInvocation *self,
@@ -687,7 +687,7 @@ comlink_invocation_take_error (ComlinkInvocation *self,
  *
  * Answers the request with a new error.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 comlink_invocation_return_error (ComlinkInvocation *self,
@@ -856,7 +856,7 @@ _comlink_invocation_wait_for_threads (GMainContext *context)
  *
  * JavaScript (GJS) runs on one thread only and cannot use this function.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 comlink_invocation_run_in_thread (ComlinkInvocation          *self,

@@ -24,7 +24,7 @@ G_BEGIN_DECLS
  *
  * What a [class@Comlink.Invocation] asks for.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 typedef enum
 {
@@ -52,7 +52,7 @@ G_DECLARE_FINAL_TYPE (ComlinkInvocation, comlink_invocation, COMLINK, INVOCATION
  * @cancellable fires. An invocation that it leaves unanswered answers
  * %COMLINK_ERROR_NO_REPLY once nothing holds it any more.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 typedef void (*ComlinkInvocationThreadFunc) (ComlinkInvocation *invocation,
                                              GCancellable      *cancellable,

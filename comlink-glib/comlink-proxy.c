@@ -61,7 +61,7 @@
  * timeouts](cancellation.html), [Remote signals](signals.html),
  * [Constructing remote objects](construct.html).
  *
- * Since: 1.0
+ * Since: 0.1
  */
 
 #include "config.h"
@@ -280,7 +280,7 @@ proxy_dup_connection (ComlinkProxy *self,
  * Returns: (transfer full) (nullable): the connection of @self, or %NULL
  *   once @self was released or its connection closed
  *
- * Since: 1.0
+ * Since: 0.1
  */
 ComlinkConnection *
 comlink_proxy_dup_connection (ComlinkProxy *self)
@@ -299,7 +299,7 @@ comlink_proxy_dup_connection (ComlinkProxy *self)
  * Returns: (transfer none) (array zero-terminated=1): the path that @self
  *   navigates from its remote object; empty for the proxy of an object
  *
- * Since: 1.0
+ * Since: 0.1
  */
 const char * const *
 comlink_proxy_get_path (ComlinkProxy *self)
@@ -318,7 +318,7 @@ comlink_proxy_get_path (ComlinkProxy *self)
  * Returns: %TRUE if @self was released or its connection closed, so that
  *   every call on it fails at once
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gboolean
 comlink_proxy_is_released (ComlinkProxy *self)
@@ -347,7 +347,7 @@ comlink_proxy_is_released (ComlinkProxy *self)
  *
  * Returns: (transfer full): a proxy for the path of @self followed by @name
  *
- * Since: 1.0
+ * Since: 0.1
  */
 ComlinkProxy *
 comlink_proxy_get_child (ComlinkProxy *self,
@@ -619,7 +619,7 @@ propagate_object (ComlinkProxy *self,
  * #ComlinkProxy for them, or the original object for a proxy of the peer's
  * own object.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 comlink_proxy_call_async (ComlinkProxy       *self,
@@ -659,7 +659,7 @@ comlink_proxy_call_async (ComlinkProxy       *self,
  * timeout: when it expires, the call fails with %G_IO_ERROR_TIMED_OUT and
  * the remote invocation's cancellable fires.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 comlink_proxy_call_full_async (ComlinkProxy       *self,
@@ -695,7 +695,7 @@ comlink_proxy_call_full_async (ComlinkProxy       *self,
  * Returns: (transfer full) (nullable): the return value of the method, or
  *   %NULL for a method that returns nothing or on error
  *
- * Since: 1.0
+ * Since: 0.1
  */
 GValue *
 comlink_proxy_call_full_finish (ComlinkProxy *self,
@@ -715,7 +715,7 @@ comlink_proxy_call_full_finish (ComlinkProxy *self,
  *   own if set, else its connection's ([property@Comlink.Connection:timeout]);
  *   0 for none
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gint
 comlink_proxy_get_timeout (ComlinkProxy *self)
@@ -751,7 +751,7 @@ comlink_proxy_get_timeout (ComlinkProxy *self)
  * navigated from @self with [method@Comlink.Proxy.get_child] start with
  * the same timeout.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 comlink_proxy_set_timeout (ComlinkProxy *self,
@@ -784,7 +784,7 @@ comlink_proxy_set_timeout (ComlinkProxy *self,
  * Returns: (transfer full) (nullable): the return value of the method, or
  *   %NULL for a method that returns nothing or on error
  *
- * Since: 1.0
+ * Since: 0.1
  */
 GValue *
 comlink_proxy_call_finish (ComlinkProxy *self,
@@ -812,7 +812,7 @@ comlink_proxy_call_finish (ComlinkProxy *self,
  * Returns: (transfer full) (nullable): the return value of the method, or
  *   %NULL for a method that returns nothing or on error
  *
- * Since: 1.0
+ * Since: 0.1
  */
 GValue *
 comlink_proxy_call_sync (ComlinkProxy *self,
@@ -860,7 +860,7 @@ comlink_proxy_call_sync (ComlinkProxy *self,
  * Returns: (transfer full) (nullable): the return value of the method, or
  *   %NULL for a method that returns nothing or on error
  *
- * Since: 1.0
+ * Since: 0.1
  */
 GValue *
 comlink_proxy_call_sync_with_details (ComlinkProxy *self,
@@ -935,7 +935,7 @@ comlink_proxy_call_sync_with_details (ComlinkProxy *self,
  *
  * Returns: %TRUE if the call succeeded, %FALSE with @error set
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gboolean
 comlink_proxy_call_finish_value (ComlinkProxy *self,
@@ -1238,7 +1238,7 @@ _comlink_result_to_tuple (const GValue *value,
  * the method declares, with range checks. [Calls from C](c-calls.html)
  * has the whole mapping, both ways.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 comlink_proxy_call_variant_async (ComlinkProxy       *self,
@@ -1322,7 +1322,7 @@ _comlink_args_free (GValue *args,
  * Returns: (transfer full) (nullable): a tuple holding the return value,
  *   or %NULL on error
  *
- * Since: 1.0
+ * Since: 0.1
  */
 GVariant *
 comlink_proxy_call_variant_finish (ComlinkProxy *self,
@@ -1367,7 +1367,7 @@ comlink_proxy_call_variant_finish (ComlinkProxy *self,
  * Returns: (transfer full) (nullable): a tuple holding the return value,
  *   the empty tuple for nothing, or %NULL on error
  *
- * Since: 1.0
+ * Since: 0.1
  */
 GVariant *
 comlink_proxy_call_variant_sync (ComlinkProxy *self,
@@ -1494,7 +1494,7 @@ call_with_args_valist (ComlinkProxy       *self,
  * which stores the return value where the caller says, or with any other
  * `_finish` of [method@Comlink.Proxy.call_async].
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 comlink_proxy_call_with_args_async (ComlinkProxy       *self,
@@ -1595,7 +1595,7 @@ call_with_args_finish_valist (ComlinkProxy *self,
  * Returns: %TRUE if the call succeeded and its value was stored, %FALSE
  *   with @error set
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gboolean
 comlink_proxy_call_with_args_finish (ComlinkProxy *self,
@@ -1649,7 +1649,7 @@ comlink_proxy_call_with_args_finish (ComlinkProxy *self,
  * Returns: %TRUE if the call succeeded and its value was stored, %FALSE
  *   with @error set
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gboolean
 comlink_proxy_call_with_args_sync (ComlinkProxy *self,
@@ -1692,7 +1692,7 @@ comlink_proxy_call_with_args_sync (ComlinkProxy *self,
  *
  * Reads the property @property of the remote object.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 comlink_proxy_get_async (ComlinkProxy       *self,
@@ -1725,7 +1725,7 @@ comlink_proxy_get_async (ComlinkProxy       *self,
  * Returns: (transfer full) (nullable): the value of the property, or
  *   %NULL on error
  *
- * Since: 1.0
+ * Since: 0.1
  */
 GValue *
 comlink_proxy_get_finish (ComlinkProxy *self,
@@ -1756,7 +1756,7 @@ comlink_proxy_get_finish (ComlinkProxy *self,
  *
  * Returns: (skip): %TRUE on success, %FALSE with @error set
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gboolean
 comlink_proxy_propagate_value (ComlinkProxy *self,
@@ -1815,7 +1815,7 @@ comlink_proxy_propagate_value (ComlinkProxy *self,
  * Returns: (transfer full) (nullable): an array of one item, or %NULL
  *   with @error set
  *
- * Since: 1.0
+ * Since: 0.1
  */
 ComlinkContainer *
 comlink_proxy_propagate_in_container (ComlinkProxy *self,
@@ -1899,7 +1899,7 @@ _comlink_result_in_container (GValue *value)
  * Returns: %TRUE if the peer sent a class name or a stack with the error
  *   that failed the operation of @result
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gboolean
 comlink_proxy_get_error_details (ComlinkProxy *self,
@@ -1953,7 +1953,7 @@ comlink_proxy_get_error_details (ComlinkProxy *self,
  *
  * Returns: (transfer full) (nullable): the value, or %NULL on error
  *
- * Since: 1.0
+ * Since: 0.1
  */
 GValue *
 comlink_proxy_propagate_int64_as_variant (ComlinkProxy *self,
@@ -2025,7 +2025,7 @@ _comlink_result_int64_as_variant (GValue *value)
  * Returns: (transfer full) (nullable): the value of the property, or
  *   %NULL on error
  *
- * Since: 1.0
+ * Since: 0.1
  */
 GValue *
 comlink_proxy_get_sync (ComlinkProxy *self,
@@ -2059,7 +2059,7 @@ comlink_proxy_get_sync (ComlinkProxy *self,
  * Writes the property @property of the remote object. The value is
  * converted to the type of the property, with range checks.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 comlink_proxy_set_async (ComlinkProxy       *self,
@@ -2094,7 +2094,7 @@ comlink_proxy_set_async (ComlinkProxy       *self,
  *
  * Returns: %TRUE if the property was set
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gboolean
 comlink_proxy_set_finish (ComlinkProxy *self,
@@ -2126,7 +2126,7 @@ comlink_proxy_set_finish (ComlinkProxy *self,
  *
  * Returns: %TRUE if the property was set
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gboolean
 comlink_proxy_set_sync (ComlinkProxy *self,
@@ -2179,7 +2179,7 @@ proxy_take_out_of_service (ComlinkProxy  *self,
  * When the last proxy of a connection that exposes nothing is released,
  * the connection closes, and with it its endpoint.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 comlink_proxy_release (ComlinkProxy *self)
@@ -2209,7 +2209,7 @@ comlink_proxy_release (ComlinkProxy *self)
  * Releases @self as [method@Comlink.Proxy.release] does, at once, and
  * completes when the peer has dropped its reference to the remote object.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 comlink_proxy_release_async (ComlinkProxy       *self,
@@ -2251,7 +2251,7 @@ comlink_proxy_release_async (ComlinkProxy       *self,
  * Returns: %TRUE once the peer dropped the object; %FALSE if the
  *   connection closed first (the peer dropped it then too)
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gboolean
 comlink_proxy_release_finish (ComlinkProxy *self,
@@ -2281,7 +2281,7 @@ comlink_proxy_release_finish (ComlinkProxy *self,
  *
  * Returns: %TRUE once the peer dropped the object
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gboolean
 comlink_proxy_release_sync (ComlinkProxy *self,
@@ -2319,7 +2319,7 @@ comlink_proxy_release_sync (ComlinkProxy *self,
  * Comlink. A #GObject type is constructed from named properties; an
  * [iface@Comlink.Exposable] may accept positional arguments.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 comlink_proxy_construct_async (ComlinkProxy       *self,
@@ -2362,7 +2362,7 @@ comlink_proxy_construct_async (ComlinkProxy       *self,
  * Returns: (transfer full) (nullable): a proxy of the new object, which
  *   lives until this proxy is released
  *
- * Since: 1.0
+ * Since: 0.1
  */
 ComlinkProxy *
 comlink_proxy_construct_finish (ComlinkProxy *self,
@@ -2386,7 +2386,7 @@ comlink_proxy_construct_finish (ComlinkProxy *self,
  *
  * Returns: (transfer full) (nullable): a proxy of the new object
  *
- * Since: 1.0
+ * Since: 0.1
  */
 ComlinkProxy *
 comlink_proxy_construct_sync (ComlinkProxy       *self,
@@ -2429,7 +2429,7 @@ comlink_proxy_construct_sync (ComlinkProxy       *self,
  * @self is released or finalized, or when the connection closes; no
  * emission reaches @closure after that.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 comlink_proxy_subscribe_async (ComlinkProxy       *self,
@@ -2522,7 +2522,7 @@ proxy_forget_subscription (ComlinkProxy *self,
  * Returns: the id of the subscription, for
  *   [method@Comlink.Proxy.unsubscribe], or 0 on error
  *
- * Since: 1.0
+ * Since: 0.1
  */
 guint64
 comlink_proxy_subscribe_finish (ComlinkProxy *self,
@@ -2563,7 +2563,7 @@ comlink_proxy_subscribe_finish (ComlinkProxy *self,
  *
  * Returns: the id of the subscription, or 0 on error
  *
- * Since: 1.0
+ * Since: 0.1
  */
 guint64
 comlink_proxy_subscribe_sync (ComlinkProxy *self,
@@ -2594,7 +2594,7 @@ comlink_proxy_subscribe_sync (ComlinkProxy *self,
  * Ends a subscription: its closure is not run again, and the peer
  * disconnects its handler.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 comlink_proxy_unsubscribe (ComlinkProxy *self,
@@ -2627,7 +2627,7 @@ comlink_proxy_unsubscribe (ComlinkProxy *self,
  * worker) a [class@Comlink.StreamEndpoint] on a new socket. Other peers
  * fail with %COMLINK_ERROR_NOT_TRANSFERABLE.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 comlink_proxy_create_endpoint_async (ComlinkProxy       *self,
@@ -2667,7 +2667,7 @@ comlink_proxy_create_endpoint_async (ComlinkProxy       *self,
  *
  * Returns: (transfer full) (nullable): the new endpoint
  *
- * Since: 1.0
+ * Since: 0.1
  */
 ComlinkEndpoint *
 comlink_proxy_create_endpoint_finish (ComlinkProxy *self,
@@ -2687,7 +2687,7 @@ comlink_proxy_create_endpoint_finish (ComlinkProxy *self,
  *
  * Returns: (transfer full) (nullable): the new endpoint
  *
- * Since: 1.0
+ * Since: 0.1
  */
 ComlinkEndpoint *
 comlink_proxy_create_endpoint_sync (ComlinkProxy *self,
@@ -2770,7 +2770,7 @@ describe_done (GObject      *source,
  * with it, without a round trip, for as long as @self lives. Objects that
  * change what they offer are described as they were then.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 comlink_proxy_describe_async (ComlinkProxy       *self,
@@ -2844,7 +2844,7 @@ comlink_proxy_describe_async (ComlinkProxy       *self,
  *
  * Returns: (transfer full): the description, or %NULL on error
  *
- * Since: 1.0
+ * Since: 0.1
  */
 GVariant *
 comlink_proxy_describe_finish (ComlinkProxy *self,
@@ -2867,7 +2867,7 @@ comlink_proxy_describe_finish (ComlinkProxy *self,
  *
  * Returns: (transfer full): the description, or %NULL on error
  *
- * Since: 1.0
+ * Since: 0.1
  */
 GVariant *
 comlink_proxy_describe_sync (ComlinkProxy *self,
@@ -2901,7 +2901,7 @@ comlink_proxy_describe_sync (ComlinkProxy *self,
  *
  * Returns: (transfer full): a new root proxy
  *
- * Since: 1.0
+ * Since: 0.1
  */
 ComlinkProxy *
 comlink_wrap (ComlinkEndpoint *endpoint)
@@ -2919,7 +2919,7 @@ comlink_wrap (ComlinkEndpoint *endpoint)
  *
  * Returns: (transfer full): a new root proxy
  *
- * Since: 1.0
+ * Since: 0.1
  */
 ComlinkProxy *
 comlink_connection_wrap (ComlinkConnection *self)

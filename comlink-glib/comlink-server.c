@@ -145,7 +145,7 @@ static guint       signals[N_SIGNALS];
  * See also: [Desktop services: one service, many applications](services.html),
  * [A hostile peer](security.html), [Lifetimes and threads](lifecycle.html).
  *
- * Since: 1.0
+ * Since: 0.1
  */
 
 G_DEFINE_FINAL_TYPE (ComlinkServer, comlink_server, G_TYPE_OBJECT)
@@ -521,7 +521,7 @@ comlink_server_class_init (ComlinkServerClass *klass)
    *
    * How many clients are connected.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   properties[PROP_N_CLIENTS] =
     g_param_spec_uint ("n-clients", NULL, NULL,
@@ -534,7 +534,7 @@ comlink_server_class_init (ComlinkServerClass *klass)
    * The most clients served at once, TLS handshakes in progress counted. A
    * client over the limit is disconnected at once. The default is 1024.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   properties[PROP_MAX_CLIENTS] =
     g_param_spec_uint ("max-clients", NULL, NULL,
@@ -549,7 +549,7 @@ comlink_server_class_init (ComlinkServerClass *klass)
    * client shaking hands counts against
    * [property@Comlink.Server:max-clients].
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   properties[PROP_HANDSHAKE_TIMEOUT] =
     g_param_spec_uint ("handshake-timeout", NULL, NULL,
@@ -565,7 +565,7 @@ comlink_server_class_init (ComlinkServerClass *klass)
    * their [property@Comlink.Client:tls-database]: name in it the host
    * names and addresses that clients connect to.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   properties[PROP_TLS_CERTIFICATE] =
     g_param_spec_object ("tls-certificate", NULL, NULL,
@@ -586,7 +586,7 @@ comlink_server_class_init (ComlinkServerClass *klass)
    * fails with %COMLINK_ERROR_CLOSED. The default is
    * %G_TLS_AUTHENTICATION_NONE.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   properties[PROP_TLS_AUTHENTICATION_MODE] =
     g_param_spec_enum ("tls-authentication-mode", NULL, NULL,
@@ -601,7 +601,7 @@ comlink_server_class_init (ComlinkServerClass *klass)
    * %NULL for the system's: g_tls_file_database_new() reads them from a
    * PEM file.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   properties[PROP_TLS_DATABASE] =
     g_param_spec_object ("tls-database", NULL, NULL,
@@ -627,7 +627,7 @@ comlink_server_class_init (ComlinkServerClass *klass)
    *
    * Returns: whether to serve the client
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   signals[AUTHORIZE] =
     g_signal_new_class_handler ("authorize",
@@ -648,7 +648,7 @@ comlink_server_class_init (ComlinkServerClass *klass)
    * of its requests is served: set its limits (the properties of @client
    * and of its endpoint) here.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   signals[CLIENT_CONNECTED] =
     g_signal_new ("client-connected",
@@ -668,7 +668,7 @@ comlink_server_class_init (ComlinkServerClass *klass)
    * Emitted when a client's connection closed, after its calls failed,
    * its requests were cancelled and the objects it held were dropped.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   signals[CLIENT_GONE] =
     g_signal_new ("client-gone",
@@ -710,7 +710,7 @@ comlink_server_init (ComlinkServer *self)
  *
  * Returns: (transfer full): a new #ComlinkServer
  *
- * Since: 1.0
+ * Since: 0.1
  */
 ComlinkServer *
 comlink_server_new (GObject *object)
@@ -737,7 +737,7 @@ comlink_server_new (GObject *object)
  *
  * Returns: (transfer full): a new #ComlinkServer
  *
- * Since: 1.0
+ * Since: 0.1
  */
 ComlinkServer *
 comlink_server_new_with_factory (ComlinkServerFactoryFunc factory,
@@ -879,7 +879,7 @@ listen_entry (ComlinkServer        *self,
  *
  * Returns: %TRUE if the server listens on every entry of @address
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gboolean
 comlink_server_listen (ComlinkServer *self,
@@ -920,7 +920,7 @@ comlink_server_listen (ComlinkServer *self,
  *
  * Returns: %TRUE on success
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gboolean
 comlink_server_listen_socket (ComlinkServer *self,
@@ -955,7 +955,7 @@ comlink_server_listen_socket (ComlinkServer *self,
  * Returns: how many sockets were passed: 0, with @error unset, when the
  *   process was not started by socket activation
  *
- * Since: 1.0
+ * Since: 0.1
  */
 guint
 comlink_server_listen_systemd (ComlinkServer *self,
@@ -1012,7 +1012,7 @@ comlink_server_listen_systemd (ComlinkServer *self,
  * Returns: %TRUE if the client is served, %FALSE if it was refused (the
  *   stream is closed)
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gboolean
 comlink_server_add_stream (ComlinkServer *self,
@@ -1196,7 +1196,7 @@ static const GDBusInterfaceVTable bus_vtable = { on_bus_method_call, NULL, NULL,
  * Returns: an id for [method@Comlink.Server.unexport_from_bus], or 0 on
  *   error (%COMLINK_ERROR_CLOSED when the server was stopped)
  *
- * Since: 1.0
+ * Since: 0.1
  */
 guint
 comlink_server_export_on_bus (ComlinkServer   *self,
@@ -1238,7 +1238,7 @@ comlink_server_export_on_bus (ComlinkServer   *self,
  * stay; [method@Comlink.Server.stop] unexports from every bus, after which
  * this does nothing.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 comlink_server_unexport_from_bus (ComlinkServer *self,
@@ -1266,7 +1266,7 @@ comlink_server_unexport_from_bus (ComlinkServer *self,
  *
  * Returns: (transfer none) (array zero-terminated=1): the addresses
  *
- * Since: 1.0
+ * Since: 0.1
  */
 const char * const *
 comlink_server_get_addresses (ComlinkServer *self)
@@ -1286,7 +1286,7 @@ comlink_server_get_addresses (ComlinkServer *self)
  * objects they held are dropped. A stopped server does not start again.
  * Disposing the server stops it.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 comlink_server_stop (ComlinkServer *self)
@@ -1335,7 +1335,7 @@ comlink_server_stop (ComlinkServer *self)
  *
  * Returns: how many clients are connected
  *
- * Since: 1.0
+ * Since: 0.1
  */
 guint
 comlink_server_get_n_clients (ComlinkServer *self)
@@ -1354,7 +1354,7 @@ comlink_server_get_n_clients (ComlinkServer *self)
  * Returns: (transfer full) (element-type ComlinkConnection): the clients'
  *   connections
  *
- * Since: 1.0
+ * Since: 0.1
  */
 GPtrArray *
 comlink_server_dup_clients (ComlinkServer *self)
@@ -1380,7 +1380,7 @@ comlink_server_dup_clients (ComlinkServer *self)
  *
  * Returns: the most clients served at once
  *
- * Since: 1.0
+ * Since: 0.1
  */
 guint
 comlink_server_get_max_clients (ComlinkServer *self)
@@ -1398,7 +1398,7 @@ comlink_server_get_max_clients (ComlinkServer *self)
  * Sets [property@Comlink.Server:max-clients]. Clients connected already
  * stay.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 comlink_server_set_max_clients (ComlinkServer *self,
@@ -1421,7 +1421,7 @@ comlink_server_set_max_clients (ComlinkServer *self,
  *
  * Returns: the time in milliseconds a TLS client has for its handshake
  *
- * Since: 1.0
+ * Since: 0.1
  */
 guint
 comlink_server_get_handshake_timeout (ComlinkServer *self)
@@ -1438,7 +1438,7 @@ comlink_server_get_handshake_timeout (ComlinkServer *self)
  *
  * Sets [property@Comlink.Server:handshake-timeout] for the clients to come.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 comlink_server_set_handshake_timeout (ComlinkServer *self,
@@ -1461,7 +1461,7 @@ comlink_server_set_handshake_timeout (ComlinkServer *self,
  *
  * Returns: (transfer none) (nullable): the certificate the server presents
  *
- * Since: 1.0
+ * Since: 0.1
  */
 GTlsCertificate *
 comlink_server_get_tls_certificate (ComlinkServer *self)
@@ -1478,7 +1478,7 @@ comlink_server_get_tls_certificate (ComlinkServer *self)
  *
  * Sets [property@Comlink.Server:tls-certificate].
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 comlink_server_set_tls_certificate (ComlinkServer   *self,
@@ -1499,7 +1499,7 @@ comlink_server_set_tls_certificate (ComlinkServer   *self,
  *
  * Returns: whether TLS clients are asked for a certificate
  *
- * Since: 1.0
+ * Since: 0.1
  */
 GTlsAuthenticationMode
 comlink_server_get_tls_authentication_mode (ComlinkServer *self)
@@ -1516,7 +1516,7 @@ comlink_server_get_tls_authentication_mode (ComlinkServer *self)
  *
  * Sets [property@Comlink.Server:tls-authentication-mode].
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 comlink_server_set_tls_authentication_mode (ComlinkServer         *self,
@@ -1539,7 +1539,7 @@ comlink_server_set_tls_authentication_mode (ComlinkServer         *self,
  * Returns: (transfer none) (nullable): the certificate authorities for
  *   client certificates
  *
- * Since: 1.0
+ * Since: 0.1
  */
 GTlsDatabase *
 comlink_server_get_tls_database (ComlinkServer *self)
@@ -1557,7 +1557,7 @@ comlink_server_get_tls_database (ComlinkServer *self)
  *
  * Sets [property@Comlink.Server:tls-database].
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 comlink_server_set_tls_database (ComlinkServer *self,

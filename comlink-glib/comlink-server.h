@@ -31,7 +31,7 @@ G_DECLARE_FINAL_TYPE (ComlinkServer, comlink_server, COMLINK, SERVER, GObject)
  * Returns: (transfer full) (nullable): the object to expose to @client,
  *   or %NULL with @error set to refuse it
  *
- * Since: 1.0
+ * Since: 0.1
  */
 typedef GObject *(*ComlinkServerFactoryFunc) (ComlinkServer     *server,
                                               ComlinkConnection *client,

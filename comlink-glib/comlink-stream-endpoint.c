@@ -61,7 +61,7 @@
 * See also: [Subprocess workers and streams](subprocess.html), [A hostile
  * peer](security.html), [The wire protocol](protocol.html).
  *
- * Since: 1.0
+ * Since: 0.1
  */
 
 #include "config.h"
@@ -1645,7 +1645,7 @@ comlink_stream_endpoint_class_init (ComlinkStreamEndpointClass *klass)
    *
    * The stream the endpoint reads and writes.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   properties[PROP_STREAM] =
     g_param_spec_object ("stream", NULL, NULL,
@@ -1660,7 +1660,7 @@ comlink_stream_endpoint_class_init (ComlinkStreamEndpointClass *klass)
    * %COMLINK_ERROR_PROTOCOL; sending a larger one fails with
    * %COMLINK_ERROR_LIMIT_EXCEEDED.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   properties[PROP_MAX_MESSAGE_SIZE] =
     g_param_spec_uint64 ("max-message-size", NULL, NULL,
@@ -1681,7 +1681,7 @@ comlink_stream_endpoint_class_init (ComlinkStreamEndpointClass *klass)
    * too. The default, 1048576, lets through an array of a million
    * strings.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   properties[PROP_MAX_MESSAGE_ELEMENTS] =
     g_param_spec_uint64 ("max-message-elements", NULL, NULL,
@@ -1697,7 +1697,7 @@ comlink_stream_endpoint_class_init (ComlinkStreamEndpointClass *klass)
    * fails the pending calls instead of keeping them waiting forever. 0
    * waits forever. The default is 60.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   properties[PROP_READ_TIMEOUT] =
     g_param_spec_uint ("read-timeout", NULL, NULL,
@@ -1720,7 +1720,7 @@ comlink_stream_endpoint_class_init (ComlinkStreamEndpointClass *klass)
    * memfd costs a copy and a mapping of every page. Page mapping costs
    * differ between machines, so measure before changing it.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   properties[PROP_MEMFD_THRESHOLD] =
     g_param_spec_uint64 ("memfd-threshold", NULL, NULL,
@@ -1765,7 +1765,7 @@ comlink_stream_endpoint_init (ComlinkStreamEndpoint *self)
  *
  * Returns: (transfer full): a new #ComlinkStreamEndpoint
  *
- * Since: 1.0
+ * Since: 0.1
  */
 ComlinkEndpoint *
 comlink_stream_endpoint_new (GIOStream *stream)
@@ -1783,7 +1783,7 @@ comlink_stream_endpoint_new (GIOStream *stream)
  *
  * Returns: (transfer none): the stream of @self
  *
- * Since: 1.0
+ * Since: 0.1
  */
 GIOStream *
 comlink_stream_endpoint_get_stream (ComlinkStreamEndpoint *self)
@@ -1801,7 +1801,7 @@ comlink_stream_endpoint_get_stream (ComlinkStreamEndpoint *self)
  *
  * Returns: the value of [property@Comlink.StreamEndpoint:max-message-size]
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gsize
 comlink_stream_endpoint_get_max_message_size (ComlinkStreamEndpoint *self)
@@ -1818,7 +1818,7 @@ comlink_stream_endpoint_get_max_message_size (ComlinkStreamEndpoint *self)
  *
  * Sets [property@Comlink.StreamEndpoint:max-message-size].
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 comlink_stream_endpoint_set_max_message_size (ComlinkStreamEndpoint *self,
@@ -1838,7 +1838,7 @@ comlink_stream_endpoint_set_max_message_size (ComlinkStreamEndpoint *self,
  *
  * Returns: the value of [property@Comlink.StreamEndpoint:memfd-threshold]
  *
- * Since: 1.0
+ * Since: 0.1
  */
 guint64
 comlink_stream_endpoint_get_memfd_threshold (ComlinkStreamEndpoint *self)
@@ -1855,7 +1855,7 @@ comlink_stream_endpoint_get_memfd_threshold (ComlinkStreamEndpoint *self)
  *
  * Sets [property@Comlink.StreamEndpoint:memfd-threshold].
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 comlink_stream_endpoint_set_memfd_threshold (ComlinkStreamEndpoint *self,
@@ -1874,7 +1874,7 @@ comlink_stream_endpoint_set_memfd_threshold (ComlinkStreamEndpoint *self,
  *
  * Returns: the value of [property@Comlink.StreamEndpoint:max-message-elements]
  *
- * Since: 1.0
+ * Since: 0.1
  */
 guint64
 comlink_stream_endpoint_get_max_message_elements (ComlinkStreamEndpoint *self)
@@ -1891,7 +1891,7 @@ comlink_stream_endpoint_get_max_message_elements (ComlinkStreamEndpoint *self)
  *
  * Sets [property@Comlink.StreamEndpoint:max-message-elements].
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 comlink_stream_endpoint_set_max_message_elements (ComlinkStreamEndpoint *self,
@@ -1911,7 +1911,7 @@ comlink_stream_endpoint_set_max_message_elements (ComlinkStreamEndpoint *self,
  *
  * Returns: the value of [property@Comlink.StreamEndpoint:read-timeout]
  *
- * Since: 1.0
+ * Since: 0.1
  */
 guint
 comlink_stream_endpoint_get_read_timeout (ComlinkStreamEndpoint *self)
@@ -1929,7 +1929,7 @@ comlink_stream_endpoint_get_read_timeout (ComlinkStreamEndpoint *self)
  * Sets [property@Comlink.StreamEndpoint:read-timeout]. A message begun
  * already keeps the deadline it had.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 comlink_stream_endpoint_set_read_timeout (ComlinkStreamEndpoint *self,

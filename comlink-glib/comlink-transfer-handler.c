@@ -57,7 +57,7 @@
  *
 * See also: [Transfer handlers](transfer-handlers.html).
  *
- * Since: 1.0
+ * Since: 0.1
  */
 
 #include "config.h"
@@ -182,7 +182,7 @@ comlink_transfer_handler_class_init (ComlinkTransferHandlerClass *klass)
    *
    * The name the handler is known by on both sides.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   properties[PROP_NAME] =
     g_param_spec_string ("name", NULL, NULL,
@@ -195,7 +195,7 @@ comlink_transfer_handler_class_init (ComlinkTransferHandlerClass *klass)
    * The type of the values the handler takes, for the default
    * `can_handle`; %G_TYPE_INVALID if the handler decides by itself.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   properties[PROP_VALUE_TYPE] =
     g_param_spec_gtype ("value-type", NULL, NULL,
@@ -218,7 +218,7 @@ comlink_transfer_handler_init (ComlinkTransferHandler *self)
  *
  * Returns: the name of @self
  *
- * Since: 1.0
+ * Since: 0.1
  */
 const char *
 comlink_transfer_handler_get_name (ComlinkTransferHandler *self)
@@ -238,7 +238,7 @@ comlink_transfer_handler_get_name (ComlinkTransferHandler *self)
  *
  * Returns: the type of the values @self takes, or %G_TYPE_INVALID
  *
- * Since: 1.0
+ * Since: 0.1
  */
 GType
 comlink_transfer_handler_get_value_type (ComlinkTransferHandler *self)
@@ -356,7 +356,7 @@ registry_find_locked (const char *name)
  * Registers @handler for the whole process, replacing a handler of the
  * same name. Handlers are asked in the order they were registered.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 comlink_transfer_handler_register (ComlinkTransferHandler *handler)
@@ -382,7 +382,7 @@ comlink_transfer_handler_register (ComlinkTransferHandler *handler)
  *
  * Removes the handler registered as @name, if any.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 comlink_transfer_handler_unregister (const char *name)
@@ -406,7 +406,7 @@ comlink_transfer_handler_unregister (const char *name)
  *
  * Returns: (transfer full) (nullable): the handler registered as @name
  *
- * Since: 1.0
+ * Since: 0.1
  */
 ComlinkTransferHandler *
 comlink_transfer_handler_lookup (const char *name)

@@ -28,7 +28,7 @@ G_DECLARE_DERIVABLE_TYPE (ComlinkTransferHandler, comlink_transfer_handler, COML
  *
  * The virtual functions of a transfer handler.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 struct _ComlinkTransferHandlerClass
 {

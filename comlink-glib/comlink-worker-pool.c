@@ -47,7 +47,7 @@
  * thread-default main context of the caller, as with every GIO call;
  * calls may be cancelled from any thread.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 
 #include "config.h"
@@ -1106,7 +1106,7 @@ comlink_worker_pool_class_init (ComlinkWorkerPoolClass *klass)
    * [ctor@Comlink.WorkerPool.new_subprocess] (see
    * [property@Comlink.Worker:name]).
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   properties[PROP_NAME] =
     g_param_spec_string ("name", NULL, NULL,
@@ -1119,7 +1119,7 @@ comlink_worker_pool_class_init (ComlinkWorkerPoolClass *klass)
    * How many workers the pool keeps running: the number given to its
    * constructor, or the number of processors for 0.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   properties[PROP_N_WORKERS] =
     g_param_spec_uint ("n-workers", NULL, NULL,
@@ -1131,7 +1131,7 @@ comlink_worker_pool_class_init (ComlinkWorkerPoolClass *klass)
    *
    * Where the pool is in its life cycle.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   properties[PROP_STATE] =
     g_param_spec_enum ("state", NULL, NULL,
@@ -1144,7 +1144,7 @@ comlink_worker_pool_class_init (ComlinkWorkerPoolClass *klass)
    *
    * How many workers have at least one call in flight.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   properties[PROP_N_BUSY] =
     g_param_spec_uint ("n-busy", NULL, NULL,
@@ -1156,7 +1156,7 @@ comlink_worker_pool_class_init (ComlinkWorkerPoolClass *klass)
    *
    * How many calls wait in the queue for a worker.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   properties[PROP_N_QUEUED] =
     g_param_spec_uint ("n-queued", NULL, NULL,
@@ -1171,7 +1171,7 @@ comlink_worker_pool_class_init (ComlinkWorkerPoolClass *klass)
    * no queue: a call that no worker can take fails at once. Lowering it
    * leaves the calls already queued there.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   properties[PROP_MAX_QUEUED] =
     g_param_spec_uint ("max-queued", NULL, NULL,
@@ -1189,7 +1189,7 @@ comlink_worker_pool_class_init (ComlinkWorkerPoolClass *klass)
    * bound work), which a worker serves many at a time. 0 is no limit:
    * nothing is queued, every call goes to the least busy worker.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   properties[PROP_MAX_CALLS_PER_WORKER] =
     g_param_spec_uint ("max-calls-per-worker", NULL, NULL,
@@ -1204,7 +1204,7 @@ comlink_worker_pool_class_init (ComlinkWorkerPoolClass *klass)
    * When one more exits, the pool stops replacing them and emits
    * [signal@Comlink.WorkerPool::respawn-stopped]. 0 replaces none.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   properties[PROP_RESPAWN_LIMIT] =
     g_param_spec_uint ("respawn-limit", NULL, NULL,
@@ -1218,7 +1218,7 @@ comlink_worker_pool_class_init (ComlinkWorkerPoolClass *klass)
    * [property@Comlink.WorkerPool:respawn-limit] counts replacements; 10
    * seconds by default.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   properties[PROP_RESPAWN_INTERVAL] =
     g_param_spec_uint ("respawn-interval", NULL, NULL,
@@ -1231,7 +1231,7 @@ comlink_worker_pool_class_init (ComlinkWorkerPoolClass *klass)
    * Whether the pool stopped replacing the workers that exit: see
    * [signal@Comlink.WorkerPool::respawn-stopped].
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   properties[PROP_RESPAWN_STOPPED] =
     g_param_spec_boolean ("respawn-stopped", NULL, NULL,
@@ -1252,7 +1252,7 @@ comlink_worker_pool_class_init (ComlinkWorkerPoolClass *klass)
    * running fail with @error. Not emitted by
    * [method@Comlink.WorkerPool.terminate].
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   signals[WORKER_EXITED] =
     g_signal_new ("worker-exited",
@@ -1279,7 +1279,7 @@ comlink_worker_pool_class_init (ComlinkWorkerPoolClass *klass)
    * serving; when the last one is gone, the pool moves to
    * %COMLINK_WORKER_POOL_STATE_EXITED and its calls fail with @error.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   signals[RESPAWN_STOPPED] =
     g_signal_new ("respawn-stopped",
@@ -1332,7 +1332,7 @@ comlink_worker_pool_init (ComlinkWorkerPool *self)
  *
  * Returns: (transfer full): a new #ComlinkWorkerPool
  *
- * Since: 1.0
+ * Since: 0.1
  */
 ComlinkWorkerPool *
 comlink_worker_pool_new_thread (const char            *name,
@@ -1383,7 +1383,7 @@ comlink_worker_pool_new_thread (const char            *name,
  * Returns: (transfer full): a new #ComlinkWorkerPool, or %NULL if a child
  *   could not be started
  *
- * Since: 1.0
+ * Since: 0.1
  */
 ComlinkWorkerPool *
 comlink_worker_pool_new_subprocess (GSubprocessLauncher *launcher,
@@ -1421,7 +1421,7 @@ comlink_worker_pool_new_subprocess (GSubprocessLauncher *launcher,
  *
  * Returns: the name of @self
  *
- * Since: 1.0
+ * Since: 0.1
  */
 const char *
 comlink_worker_pool_get_name (ComlinkWorkerPool *self)
@@ -1437,7 +1437,7 @@ comlink_worker_pool_get_name (ComlinkWorkerPool *self)
  *
  * Returns: the value of [property@Comlink.WorkerPool:n-workers]
  *
- * Since: 1.0
+ * Since: 0.1
  */
 guint
 comlink_worker_pool_get_n_workers (ComlinkWorkerPool *self)
@@ -1464,7 +1464,7 @@ comlink_worker_pool_get_n_workers (ComlinkWorkerPool *self)
  *
  * Returns: (transfer full) (element-type ComlinkWorker): the workers
  *
- * Since: 1.0
+ * Since: 0.1
  */
 GList *
 comlink_worker_pool_dup_workers (ComlinkWorkerPool *self)
@@ -1485,7 +1485,7 @@ comlink_worker_pool_dup_workers (ComlinkWorkerPool *self)
  *
  * Returns: where @self is in its life cycle
  *
- * Since: 1.0
+ * Since: 0.1
  */
 ComlinkWorkerPoolState
 comlink_worker_pool_get_state (ComlinkWorkerPool *self)
@@ -1501,7 +1501,7 @@ comlink_worker_pool_get_state (ComlinkWorkerPool *self)
  *
  * Returns: the value of [property@Comlink.WorkerPool:n-busy]
  *
- * Since: 1.0
+ * Since: 0.1
  */
 guint
 comlink_worker_pool_get_n_busy (ComlinkWorkerPool *self)
@@ -1517,7 +1517,7 @@ comlink_worker_pool_get_n_busy (ComlinkWorkerPool *self)
  *
  * Returns: the value of [property@Comlink.WorkerPool:n-queued]
  *
- * Since: 1.0
+ * Since: 0.1
  */
 guint
 comlink_worker_pool_get_n_queued (ComlinkWorkerPool *self)
@@ -1533,7 +1533,7 @@ comlink_worker_pool_get_n_queued (ComlinkWorkerPool *self)
  *
  * Returns: the value of [property@Comlink.WorkerPool:max-queued]
  *
- * Since: 1.0
+ * Since: 0.1
  */
 guint
 comlink_worker_pool_get_max_queued (ComlinkWorkerPool *self)
@@ -1550,7 +1550,7 @@ comlink_worker_pool_get_max_queued (ComlinkWorkerPool *self)
  *
  * Sets [property@Comlink.WorkerPool:max-queued].
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 comlink_worker_pool_set_max_queued (ComlinkWorkerPool *self,
@@ -1571,7 +1571,7 @@ comlink_worker_pool_set_max_queued (ComlinkWorkerPool *self,
  *
  * Returns: the value of [property@Comlink.WorkerPool:max-calls-per-worker]
  *
- * Since: 1.0
+ * Since: 0.1
  */
 guint
 comlink_worker_pool_get_max_calls_per_worker (ComlinkWorkerPool *self)
@@ -1589,7 +1589,7 @@ comlink_worker_pool_get_max_calls_per_worker (ComlinkWorkerPool *self)
  * Sets [property@Comlink.WorkerPool:max-calls-per-worker]. Raising it
  * starts queued calls at once.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 comlink_worker_pool_set_max_calls_per_worker (ComlinkWorkerPool *self,
@@ -1618,7 +1618,7 @@ comlink_worker_pool_set_max_calls_per_worker (ComlinkWorkerPool *self,
  *
  * Returns: the value of [property@Comlink.WorkerPool:respawn-limit]
  *
- * Since: 1.0
+ * Since: 0.1
  */
 guint
 comlink_worker_pool_get_respawn_limit (ComlinkWorkerPool *self)
@@ -1636,7 +1636,7 @@ comlink_worker_pool_get_respawn_limit (ComlinkWorkerPool *self)
  *
  * Sets [property@Comlink.WorkerPool:respawn-limit].
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 comlink_worker_pool_set_respawn_limit (ComlinkWorkerPool *self,
@@ -1658,7 +1658,7 @@ comlink_worker_pool_set_respawn_limit (ComlinkWorkerPool *self,
  * Returns: the value of [property@Comlink.WorkerPool:respawn-interval],
  *   in milliseconds
  *
- * Since: 1.0
+ * Since: 0.1
  */
 guint
 comlink_worker_pool_get_respawn_interval (ComlinkWorkerPool *self)
@@ -1675,7 +1675,7 @@ comlink_worker_pool_get_respawn_interval (ComlinkWorkerPool *self)
  *
  * Sets [property@Comlink.WorkerPool:respawn-interval].
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 comlink_worker_pool_set_respawn_interval (ComlinkWorkerPool *self,
@@ -1696,7 +1696,7 @@ comlink_worker_pool_set_respawn_interval (ComlinkWorkerPool *self,
  *
  * Returns: the value of [property@Comlink.WorkerPool:respawn-stopped]
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gboolean
 comlink_worker_pool_get_respawn_stopped (ComlinkWorkerPool *self)
@@ -1733,7 +1733,7 @@ comlink_worker_pool_get_respawn_stopped (ComlinkWorkerPool *self)
  * @args may be freed once it returns; objects among them travel by
  * reference to the worker that runs the call.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 comlink_worker_pool_call_async (ComlinkWorkerPool  *self,
@@ -1767,7 +1767,7 @@ comlink_worker_pool_call_async (ComlinkWorkerPool  *self,
  * leaves the queue if it waits there, and sees its remote invocation's
  * cancellable fire if it runs.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 comlink_worker_pool_call_full_async (ComlinkWorkerPool  *self,
@@ -1820,7 +1820,7 @@ propagate_raw (ComlinkWorkerPool *self,
  * Returns: (transfer full) (nullable): the return value of the method, or
  *   %NULL for a method that returns nothing or on error
  *
- * Since: 1.0
+ * Since: 0.1
  */
 GValue *
 comlink_worker_pool_call_finish (ComlinkWorkerPool *self,
@@ -1843,7 +1843,7 @@ comlink_worker_pool_call_finish (ComlinkWorkerPool *self,
  * Returns: (transfer full) (nullable): the return value of the method, or
  *   %NULL for a method that returns nothing or on error
  *
- * Since: 1.0
+ * Since: 0.1
  */
 GValue *
 comlink_worker_pool_call_full_finish (ComlinkWorkerPool *self,
@@ -1870,7 +1870,7 @@ comlink_worker_pool_call_full_finish (ComlinkWorkerPool *self,
  *
  * Returns: %TRUE if the call succeeded, %FALSE with @error set
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gboolean
 comlink_worker_pool_call_finish_value (ComlinkWorkerPool *self,
@@ -1923,7 +1923,7 @@ comlink_worker_pool_call_finish_value (ComlinkWorkerPool *self,
  *                                         NULL, on_added, NULL);
  * ]|
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 comlink_worker_pool_call_variant_async (ComlinkWorkerPool  *self,
@@ -1967,7 +1967,7 @@ comlink_worker_pool_call_variant_async (ComlinkWorkerPool  *self,
  * Returns: (transfer full) (nullable): a tuple holding the return value,
  *   or %NULL on error
  *
- * Since: 1.0
+ * Since: 0.1
  */
 GVariant *
 comlink_worker_pool_call_variant_finish (ComlinkWorkerPool *self,
@@ -2008,7 +2008,7 @@ comlink_worker_pool_call_variant_finish (ComlinkWorkerPool *self,
  * Returns: %TRUE if the worker sent a class name or a stack with the
  *   error that failed the call of @result
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gboolean
 comlink_worker_pool_get_error_details (ComlinkWorkerPool *self,
@@ -2053,7 +2053,7 @@ comlink_worker_pool_get_error_details (ComlinkWorkerPool *self,
  * Returns: (transfer full) (nullable): an array of one item, or %NULL
  *   with @error set
  *
- * Since: 1.0
+ * Since: 0.1
  */
 ComlinkContainer *
 comlink_worker_pool_propagate_in_container (ComlinkWorkerPool *self,
@@ -2088,7 +2088,7 @@ comlink_worker_pool_propagate_in_container (ComlinkWorkerPool *self,
  *
  * Returns: (transfer full) (nullable): the value, or %NULL on error
  *
- * Since: 1.0
+ * Since: 0.1
  */
 GValue *
 comlink_worker_pool_propagate_int64_as_variant (ComlinkWorkerPool *self,
@@ -2123,7 +2123,7 @@ comlink_worker_pool_propagate_int64_as_variant (ComlinkWorkerPool *self,
  *
  * Terminating a pool that already ended terminates what it has left.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 comlink_worker_pool_terminate (ComlinkWorkerPool *self)

@@ -23,7 +23,7 @@ G_BEGIN_DECLS
  *
  * The life cycle of a [class@Comlink.WorkerPool].
  *
- * Since: 1.0
+ * Since: 0.1
  */
 typedef enum
 {

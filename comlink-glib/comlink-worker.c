@@ -55,7 +55,7 @@
  * threads](lifecycle.html), [Subprocess workers and
  * streams](subprocess.html), [Calls from C](c-calls.html).
  *
- * Since: 1.0
+ * Since: 0.1
  */
 
 #include "config.h"
@@ -645,7 +645,7 @@ comlink_worker_class_init (ComlinkWorkerClass *klass)
    * for %NULL), or for a subprocess worker the script its interpreter
    * runs, else its program (see [ctor@Comlink.Worker.new_subprocess]).
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   properties[PROP_NAME] =
     g_param_spec_string ("name", NULL, NULL,
@@ -657,7 +657,7 @@ comlink_worker_class_init (ComlinkWorkerClass *klass)
    *
    * Where the worker is in its life cycle.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   properties[PROP_STATE] =
     g_param_spec_enum ("state", NULL, NULL,
@@ -670,7 +670,7 @@ comlink_worker_class_init (ComlinkWorkerClass *klass)
    *
    * The root proxy: it stands for the object the worker exposes.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   properties[PROP_PROXY] =
     g_param_spec_object ("proxy", NULL, NULL,
@@ -682,7 +682,7 @@ comlink_worker_class_init (ComlinkWorkerClass *klass)
    *
    * This side's connection to the worker.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   properties[PROP_CONNECTION] =
     g_param_spec_object ("connection", NULL, NULL,
@@ -696,7 +696,7 @@ comlink_worker_class_init (ComlinkWorkerClass *klass)
    * [method@Comlink.Worker.terminate] lets the child handle SIGTERM before
    * it sends SIGKILL.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   properties[PROP_GRACE_PERIOD] =
     g_param_spec_uint ("grace-period", NULL, NULL,
@@ -714,7 +714,7 @@ comlink_worker_class_init (ComlinkWorkerClass *klass)
    * call has failed with @error. Not emitted by
    * [method@Comlink.Worker.terminate].
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   signals[EXITED] =
     g_signal_new ("exited",
@@ -752,7 +752,7 @@ comlink_worker_init (ComlinkWorker *self)
  *
  * Returns: (transfer full): a new #ComlinkWorker
  *
- * Since: 1.0
+ * Since: 0.1
  */
 ComlinkWorker *
 comlink_worker_new_thread (const char            *name,
@@ -988,7 +988,7 @@ child_setup (gpointer user_data)
  * Returns: (transfer full): a new #ComlinkWorker, or %NULL if the child
  *   could not be started
  *
- * Since: 1.0
+ * Since: 0.1
  */
 ComlinkWorker *
 comlink_worker_new_subprocess (GSubprocessLauncher *launcher,
@@ -1119,7 +1119,7 @@ on_parent_closed (ComlinkConnection *connection,
  *   #ComlinkError: %COMLINK_ERROR_PROTOCOL when the parent sent something
  *   that is not the protocol, for instance
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gboolean
 comlink_worker_serve_parent (GObject *object,
@@ -1188,7 +1188,7 @@ comlink_worker_serve_parent (GObject *object,
  * Returns: (transfer none) (nullable): the child process of a subprocess
  *   worker, or %NULL for a thread worker
  *
- * Since: 1.0
+ * Since: 0.1
  */
 GSubprocess *
 comlink_worker_get_subprocess (ComlinkWorker *self)
@@ -1206,7 +1206,7 @@ comlink_worker_get_subprocess (ComlinkWorker *self)
  *
  * Returns: the value of [property@Comlink.Worker:grace-period]
  *
- * Since: 1.0
+ * Since: 0.1
  */
 guint
 comlink_worker_get_grace_period (ComlinkWorker *self)
@@ -1223,7 +1223,7 @@ comlink_worker_get_grace_period (ComlinkWorker *self)
  *
  * Sets [property@Comlink.Worker:grace-period].
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 comlink_worker_set_grace_period (ComlinkWorker *self,
@@ -1247,7 +1247,7 @@ comlink_worker_set_grace_period (ComlinkWorker *self,
  * Returns: (transfer none): the root proxy, which stands for the object
  *   the worker exposes
  *
- * Since: 1.0
+ * Since: 0.1
  */
 ComlinkProxy *
 comlink_worker_get_proxy (ComlinkWorker *self)
@@ -1265,7 +1265,7 @@ comlink_worker_get_proxy (ComlinkWorker *self)
  *
  * Returns: (transfer none): this side's connection to the worker
  *
- * Since: 1.0
+ * Since: 0.1
  */
 ComlinkConnection *
 comlink_worker_get_connection (ComlinkWorker *self)
@@ -1283,7 +1283,7 @@ comlink_worker_get_connection (ComlinkWorker *self)
  *
  * Returns: where @self is in its life cycle
  *
- * Since: 1.0
+ * Since: 0.1
  */
 ComlinkWorkerState
 comlink_worker_get_state (ComlinkWorker *self)
@@ -1301,7 +1301,7 @@ comlink_worker_get_state (ComlinkWorker *self)
  *
  * Returns: the name of @self
  *
- * Since: 1.0
+ * Since: 0.1
  */
 const char *
 comlink_worker_get_name (ComlinkWorker *self)
@@ -1320,7 +1320,7 @@ comlink_worker_get_name (ComlinkWorker *self)
  * Returns: the default timeout of calls to the worker, in milliseconds;
  *   0 for none
  *
- * Since: 1.0
+ * Since: 0.1
  */
 guint
 comlink_worker_get_timeout (ComlinkWorker *self)
@@ -1339,7 +1339,7 @@ comlink_worker_get_timeout (ComlinkWorker *self)
  * worker that have none of their own: see
  * [property@Comlink.Connection:timeout].
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 comlink_worker_set_timeout (ComlinkWorker *self,
@@ -1363,7 +1363,7 @@ comlink_worker_set_timeout (ComlinkWorker *self,
  *
  * Terminating a worker that already ended does nothing.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 comlink_worker_terminate (ComlinkWorker *self)

@@ -22,7 +22,7 @@ G_BEGIN_DECLS
  *
  * The life cycle of a [class@Comlink.Worker].
  *
- * Since: 1.0
+ * Since: 0.1
  */
 typedef enum
 {
@@ -43,7 +43,7 @@ typedef enum
  * Returns: (transfer full) (nullable): the object to expose, or %NULL with
  *   @error set if the worker cannot start
  *
- * Since: 1.0
+ * Since: 0.1
  */
 typedef GObject *(*ComlinkWorkerSetupFunc) (gpointer user_data,
                                             GError **error);
