@@ -1435,6 +1435,8 @@ comlink_worker_pool_get_name (ComlinkWorkerPool *self)
  * comlink_worker_pool_get_n_workers:
  * @self: a #ComlinkWorkerPool
  *
+ * Gets how many workers the pool keeps.
+ *
  * Returns: the value of [property@Comlink.WorkerPool:n-workers]
  *
  * Since: 0.1
@@ -1483,6 +1485,8 @@ comlink_worker_pool_dup_workers (ComlinkWorkerPool *self)
  * comlink_worker_pool_get_state:
  * @self: a #ComlinkWorkerPool
  *
+ * Gets the state of the pool.
+ *
  * Returns: where @self is in its life cycle
  *
  * Since: 0.1
@@ -1498,6 +1502,8 @@ comlink_worker_pool_get_state (ComlinkWorkerPool *self)
 /**
  * comlink_worker_pool_get_n_busy:
  * @self: a #ComlinkWorkerPool
+ *
+ * Gets how many workers have a call in flight.
  *
  * Returns: the value of [property@Comlink.WorkerPool:n-busy]
  *
@@ -1515,6 +1521,8 @@ comlink_worker_pool_get_n_busy (ComlinkWorkerPool *self)
  * comlink_worker_pool_get_n_queued:
  * @self: a #ComlinkWorkerPool
  *
+ * Gets how many calls wait for a worker.
+ *
  * Returns: the value of [property@Comlink.WorkerPool:n-queued]
  *
  * Since: 0.1
@@ -1530,6 +1538,8 @@ comlink_worker_pool_get_n_queued (ComlinkWorkerPool *self)
 /**
  * comlink_worker_pool_get_max_queued:
  * @self: a #ComlinkWorkerPool
+ *
+ * Gets how many calls may wait for a worker.
  *
  * Returns: the value of [property@Comlink.WorkerPool:max-queued]
  *
@@ -1568,6 +1578,8 @@ comlink_worker_pool_set_max_queued (ComlinkWorkerPool *self,
 /**
  * comlink_worker_pool_get_max_calls_per_worker:
  * @self: a #ComlinkWorkerPool
+ *
+ * Gets how many calls each worker is given at once.
  *
  * Returns: the value of [property@Comlink.WorkerPool:max-calls-per-worker]
  *
@@ -1616,6 +1628,8 @@ comlink_worker_pool_set_max_calls_per_worker (ComlinkWorkerPool *self,
  * comlink_worker_pool_get_respawn_limit:
  * @self: a #ComlinkWorkerPool
  *
+ * Gets how many workers may be replaced within the respawn interval.
+ *
  * Returns: the value of [property@Comlink.WorkerPool:respawn-limit]
  *
  * Since: 0.1
@@ -1655,6 +1669,8 @@ comlink_worker_pool_set_respawn_limit (ComlinkWorkerPool *self,
  * comlink_worker_pool_get_respawn_interval:
  * @self: a #ComlinkWorkerPool
  *
+ * Gets the interval over which replacements of workers are counted.
+ *
  * Returns: the value of [property@Comlink.WorkerPool:respawn-interval],
  *   in milliseconds
  *
@@ -1693,6 +1709,8 @@ comlink_worker_pool_set_respawn_interval (ComlinkWorkerPool *self,
 /**
  * comlink_worker_pool_get_respawn_stopped:
  * @self: a #ComlinkWorkerPool
+ *
+ * Gets whether the pool stopped replacing workers that exit.
  *
  * Returns: the value of [property@Comlink.WorkerPool:respawn-stopped]
  *
