@@ -706,10 +706,6 @@ main (int argc, char *argv[])
   int status;
 
   g_test_init (&argc, &argv, NULL);
-  /* TLS handshakes run in GLib's worker threads, which stop after 15 s
-   * idle; one stopping while LeakSanitizer checks the process at exit
-   * crashes LeakSanitizer. Idle threads stay instead. */
-  g_thread_pool_set_max_idle_time (0);
   make_certs ();
 
   g_test_add_func ("/Comlink/TLS/backend", test_backend);
