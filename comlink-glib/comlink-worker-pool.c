@@ -47,6 +47,39 @@
  * thread-default main context of the caller, as with every GIO call;
  * calls may be cancelled from any thread.
  *
+ * Tiles of an image rendered by as many thread workers as there are
+ * CPUs, each with a renderer of its own:
+ *
+ * |[<!-- language="C" -->
+ * static GObject *
+ * make_renderer (gpointer user_data, GError **error)
+ * {
+ *   return g_object_new (MY_TYPE_RENDERER, NULL);
+ * }
+ *
+ * static void
+ * on_tile_done (GObject *source, GAsyncResult *result, gpointer user_data)
+ * {
+ *   g_autoptr(GError) error = NULL;
+ *   g_autoptr(GVariant) tile = comlink_worker_pool_call_variant_finish (COMLINK_WORKER_POOL (source),
+ *                                                                       result, &error);
+ *
+ *   if (tile == NULL)
+ *     g_warning ("A tile failed: %s", error->message); // TERMINATED, WORKER_EXITED, ...
+ * }
+ *
+ * g_autoptr(ComlinkWorkerPool) pool = comlink_worker_pool_new_thread ("renderer", 0, make_renderer,
+ *                                                                     NULL, NULL);
+ *
+ * for (int i = 0; i < n_tiles; i++)
+ *   comlink_worker_pool_call_variant_async (pool, "render", g_variant_new ("(i)", i), NULL,
+ *                                           on_tile_done, NULL);
+ * ]|
+ *
+ * See also: [Worker pools](worker-pool.html),
+ * [Lifetimes and threads](lifecycle.html),
+ * [Cancellation and timeouts](cancellation.html).
+ *
  * Since: 0.1
  */
 
