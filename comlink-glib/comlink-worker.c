@@ -324,21 +324,20 @@ worker_exited (ComlinkWorker *self,
   g_object_unref (self);
 }
 
+/* How the child ended: killed by @code as a signal, or exited with it */
 static GError *
-subprocess_exit_error (ComlinkWorker *self)
+subprocess_exit_error (ComlinkWorker *self,
+                       gboolean       signaled,
+                       int            code)
 {
-  if (g_subprocess_get_if_signaled (self->subprocess))
-    {
-      int signum = g_subprocess_get_term_sig (self->subprocess);
-
-      return g_error_new (COMLINK_ERROR, COMLINK_ERROR_WORKER_EXITED,
-                          _ ("The worker “%s” was killed by signal %d (%s)"),
-                          self->name, signum, g_strsignal (signum));
-    }
+  if (signaled)
+    return g_error_new (COMLINK_ERROR, COMLINK_ERROR_WORKER_EXITED,
+                        _ ("The worker “%s” was killed by signal %d (%s)"),
+                        self->name, code, g_strsignal (code));
 
   return g_error_new (COMLINK_ERROR, COMLINK_ERROR_WORKER_EXITED,
                       _ ("The worker “%s” exited with status %d"),
-                      self->name, g_subprocess_get_exit_status (self->subprocess));
+                      self->name, code);
 }
 
 #ifndef P_PIDFD
@@ -350,31 +349,20 @@ subprocess_exit_error (ComlinkWorker *self)
  * exited with status 0, but not reaped: it would stay a zombie. Each
  * subprocess worker keeps a pidfd of its child, and once GLib says the
  * child exited, reaps it if it is still there: at once if it can be
- * waited for, else every 10 ms for up to 10 s, until the tracer lets it
- * go. The pidfd names that very child, whatever its pid became. */
-typedef struct
+ * waited for, else from a thread of its own that waits until the tracer
+ * lets it go, whatever becomes of the worker and of its main context. The
+ * pidfd names that very child, whatever its pid became; the thread owns
+ * it and closes it. */
+static gpointer
+reap_when_released (gpointer data)
 {
-  int   pidfd;
-  guint attempts;
-} Reaper;
-
-static void
-reaper_free (Reaper *reaper)
-{
-  close (reaper->pidfd);
-  g_free (reaper);
-}
-
-static gboolean
-reap_later (gpointer user_data)
-{
-  Reaper   *reaper = user_data;
+  int       pidfd = GPOINTER_TO_INT (data);
   siginfo_t info = { 0 };
 
-  if (waitid ((idtype_t) P_PIDFD, (id_t) reaper->pidfd, &info, WEXITED | WNOHANG) == 0 &&
-      info.si_pid == 0 && ++reaper->attempts < 1000)
-    return G_SOURCE_CONTINUE;
-  return G_SOURCE_REMOVE;
+  while (waitid ((idtype_t) P_PIDFD, (id_t) pidfd, &info, WEXITED) != 0 && errno == EINTR)
+    ;
+  close (pidfd);
+  return NULL;
 }
 
 /* Reaps the child if GLib left it; returns how it ended when this did */
@@ -398,16 +386,7 @@ reap_leftover (ComlinkWorker *self,
         }
 
       /* Exited, but not yet to be waited for */
-      {
-        Reaper  *reaper = g_new0 (Reaper, 1);
-        GSource *source = g_timeout_source_new (10);
-
-        reaper->pidfd = pidfd;
-        g_source_set_callback (source, reap_later, reaper, (GDestroyNotify) reaper_free);
-        g_source_set_static_name (source, "[comlink-glib] reap a traced worker");
-        g_source_attach (source, g_main_context_get_thread_default ());
-        g_source_unref (source);
-      }
+      g_thread_unref (g_thread_new ("comlink-reaper", reap_when_released, GINT_TO_POINTER (pidfd)));
       return FALSE;
     }
 
@@ -423,24 +402,18 @@ on_subprocess_exited (GObject      *source,
 {
   ComlinkWorker *self = user_data;
   siginfo_t      info = { 0 };
-  gboolean       reaped;
 
   g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
   clear_source (&self->kill_source);
   clear_source (&self->closed_source);
 
   /* When this reaped the child, GLib's status is not the child's */
-  reaped = reap_leftover (self, &info);
-  if (reaped && info.si_code != CLD_EXITED)
-    self->exit_status = g_error_new (COMLINK_ERROR, COMLINK_ERROR_WORKER_EXITED,
-                                     _ ("The worker “%s” was killed by signal %d (%s)"),
-                                     self->name, info.si_status, g_strsignal (info.si_status));
-  else if (reaped)
-    self->exit_status = g_error_new (COMLINK_ERROR, COMLINK_ERROR_WORKER_EXITED,
-                                     _ ("The worker “%s” exited with status %d"),
-                                     self->name, info.si_status);
+  if (reap_leftover (self, &info))
+    self->exit_status = subprocess_exit_error (self, info.si_code != CLD_EXITED, info.si_status);
+  else if (g_subprocess_get_if_signaled (self->subprocess))
+    self->exit_status = subprocess_exit_error (self, TRUE, g_subprocess_get_term_sig (self->subprocess));
   else
-    self->exit_status = subprocess_exit_error (self);
+    self->exit_status = subprocess_exit_error (self, FALSE, g_subprocess_get_exit_status (self->subprocess));
   worker_exited (self, self->exit_status);
 
   g_object_unref (self);

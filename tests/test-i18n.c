@@ -17,12 +17,12 @@
 typedef struct
 {
   const char *language;
-  const char *terminated;   /* "The worker “%s” was terminated" */
-  const char *one_argument; /* "“%s” takes %u argument, not %u" with 1 */
-  const char *arguments;    /* the same with 2 */
-  const char *no_argument;  /* the same with 0 */
-  const char *path;         /* "A path may have at most %d elements" */
-  const char *pool_full;    /* "The worker pool “%s” has %u call queued, …" with 1 */
+  const char *terminated;      /* "The worker “%s” was terminated" */
+  const char *one_argument;    /* "“%s” takes %u argument, not %u" with 1 */
+  const char *arguments;       /* the same with 2 */
+  const char *no_argument;     /* the same with 0 */
+  const char *path;            /* "A path may have at most %d elements" */
+  const char *pool_full;       /* "The worker pool “%s” has %u call queued, …" with 1 */
   const char *pool_terminated; /* "The worker pool “%s” was terminated" */
 } Expected;
 
@@ -63,7 +63,7 @@ test_arguments (void)
   g_autoptr(ComlinkWorker) worker = comlink_worker_new_thread ("calc", setup_calc, NULL, NULL);
   ComlinkProxy *proxy = comlink_worker_get_proxy (worker);
   g_autoptr(GError) error = NULL;
-  gint          sum = 0;
+  gint sum = 0;
 
   /* The plural of the count: "add" takes 2 arguments */
   g_assert_false (comlink_proxy_call_with_args_sync (proxy, "add", NULL, &error,
@@ -198,11 +198,9 @@ main (int argc, char **argv)
   for (gsize i = 0; i < G_N_ELEMENTS (expectations); i++)
     if (g_strcmp0 (language, expectations[i].language) == 0)
       expected = &expectations[i];
+  /* Run without them, the program fails: it tests nothing otherwise */
   if (expected == NULL || locale_dir == NULL)
-    {
-      g_test_skip ("Set LANGUAGE to de or zh_CN, and COMLINK_TEST_LOCALE_DIR");
-      return g_test_run ();
-    }
+    g_error ("Set LANGUAGE to de or zh_CN, and COMLINK_TEST_LOCALE_DIR");
 
   /* The library binds its domain to its installed catalogs the first time
    * it is used; this binding to the build tree's replaces that one */
