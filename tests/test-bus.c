@@ -29,13 +29,6 @@ static GTestDBus *test_bus;
 
 /* --- helpers --- */
 
-/* "At once": 100 ms, or 2 s where every allocation is slow (sanitizers) */
-static gint64
-at_once (void)
-{
-  return (g_getenv ("COMLINK_TEST_SLOW") != NULL ? 2000 : 100) * G_TIME_SPAN_MILLISECOND;
-}
-
 typedef struct
 {
   guint         n_calls;
@@ -84,58 +77,6 @@ connect_bus_sync (ComlinkClient   *client,
   if (connected.error != NULL)
     g_propagate_error (error, connected.error);
   return connected.proxy;
-}
-
-static int
-add (ComlinkProxy *proxy, int a, int b)
-{
-  g_autoptr(GError) error = NULL;
-  int sum = 0;
-
-  g_assert_true (comlink_proxy_call_with_args_sync (proxy, "add", NULL, &error, G_TYPE_INT, a, G_TYPE_INT, b,
-                                                    G_TYPE_INVALID, G_TYPE_INT, &sum));
-  g_assert_no_error (error);
-  return sum;
-}
-
-static void
-set_value (ComlinkProxy *proxy, int value)
-{
-  g_autoptr(GError) error = NULL;
-  GValue v = G_VALUE_INIT;
-
-  g_value_init (&v, G_TYPE_INT);
-  g_value_set_int (&v, value);
-  g_assert_true (comlink_proxy_set_sync (proxy, "value", &v, NULL, &error));
-  g_assert_no_error (error);
-}
-
-static int
-get_value (ComlinkProxy *proxy)
-{
-  g_autoptr(GError) error = NULL;
-  GValue *v = comlink_proxy_get_sync (proxy, "value", NULL, &error);
-  int     value;
-
-  g_assert_no_error (error);
-  value = g_value_get_int (v);
-  g_value_unset (v);
-  g_free (v);
-  return value;
-}
-
-/* Closes the proxy's connection and drops the proxy, which goes */
-static void
-disconnect (ComlinkProxy *proxy)
-{
-  TestWatch watch;
-
-  g_autoptr(ComlinkConnection) connection = comlink_proxy_dup_connection (proxy);
-
-  test_watch (&watch, proxy);
-  comlink_connection_close (connection);
-  g_object_unref (proxy);
-  test_wait_until (test_watch_done (&watch));
 }
 
 /* The descriptors open, once GDBus's thread closed those it holds a
@@ -372,7 +313,7 @@ test_connect (void)
 
   first = connect_bus_sync (NULL, NULL, TEST_NAME, NULL, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (add (first, 2, 3), ==, 5);
+  g_assert_cmpint (test_proxy_add (first, 2, 3), ==, 5);
   g_assert_cmpuint (service.events.n_connected, ==, 1);
   g_assert_nonnull (service.events.credentials);
   g_assert_cmpuint (g_credentials_get_unix_user (service.events.credentials, &error), ==, getuid ());
@@ -383,22 +324,22 @@ test_connect (void)
   /* Each client has its own object */
   second = connect_bus_sync (NULL, NULL, TEST_NAME, NULL, &error);
   g_assert_no_error (error);
-  set_value (first, 10);
-  set_value (second, 20);
-  g_assert_cmpint (get_value (first), ==, 10);
-  g_assert_cmpint (get_value (second), ==, 20);
+  test_proxy_set_value (first, 10);
+  test_proxy_set_value (second, 20);
+  g_assert_cmpint (test_proxy_get_value (first), ==, 10);
+  g_assert_cmpint (test_proxy_get_value (second), ==, 20);
   g_assert_cmpuint (service.n_made, ==, 2);
   g_assert_cmpuint (comlink_server_get_n_clients (service.server), ==, 2);
   g_assert_cmpuint (test_calc_get_n_alive (), ==, 2);
 
   /* Closing a client's connection releases its object, not the other's */
-  disconnect (first);
+  test_disconnect (first);
   test_wait_until (comlink_server_get_n_clients (service.server) == 1);
   test_wait_until (test_calc_get_n_alive () == 1);
   g_assert_cmpuint (service.events.n_gone, ==, 1);
-  g_assert_cmpint (get_value (second), ==, 20);
+  g_assert_cmpint (test_proxy_get_value (second), ==, 20);
 
-  disconnect (second);
+  test_disconnect (second);
   test_wait_until (comlink_server_get_n_clients (service.server) == 0);
   test_wait_until (test_calc_get_n_alive () == 0);
   g_assert_cmpuint (service.events.n_gone, ==, 2);
@@ -460,8 +401,8 @@ test_refused (void)
   g_signal_handler_disconnect (service.server, id);
   proxy = connect_bus_sync (NULL, NULL, TEST_NAME, NULL, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (add (proxy, 1, 1), ==, 2);
-  disconnect (proxy);
+  g_assert_cmpint (test_proxy_add (proxy, 1, 1), ==, 2);
+  test_disconnect (proxy);
 
   service_stop (&service);
 }
@@ -515,10 +456,10 @@ test_object_path (void)
 
   proxy = connect_bus_sync (client, bus, TEST_NAME, OTHER_PATH, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (add (proxy, 3, 4), ==, 7);
+  g_assert_cmpint (test_proxy_add (proxy, 3, 4), ==, 7);
   g_assert_cmpuint (service.events.n_connected, ==, 1);
   g_assert_cmpint (g_credentials_get_unix_pid (service.events.credentials, NULL), ==, getpid ());
-  disconnect (proxy);
+  test_disconnect (proxy);
 
   /* Nothing at the default path */
   g_assert_null (connect_bus_sync (client, bus, TEST_NAME, NULL, &error));
@@ -557,7 +498,7 @@ test_unexport (void)
   g_assert_null (connect_bus_sync (NULL, NULL, TEST_NAME, NULL, &error));
   g_assert_error (error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD);
   g_clear_error (&error);
-  g_assert_cmpint (add (proxy, 1, 2), ==, 3);
+  g_assert_cmpint (test_proxy_add (proxy, 1, 2), ==, 3);
   g_assert_cmpuint (comlink_server_get_n_clients (service.server), ==, 1);
 
   /* Exported again */
@@ -566,12 +507,12 @@ test_unexport (void)
   g_assert_cmpuint (service.export_id, !=, 0);
   second = connect_bus_sync (NULL, NULL, TEST_NAME, NULL, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (add (second, 2, 2), ==, 4);
-  disconnect (second);
+  g_assert_cmpint (test_proxy_add (second, 2, 2), ==, 4);
+  test_disconnect (second);
 
   /* Stopping: the client's call fails, nothing more is handed out */
   comlink_proxy_call_async (proxy, "hold", NULL, 0, NULL, on_hold_done, &result);
-  g_assert_cmpint (add (proxy, 1, 1), ==, 2);
+  g_assert_cmpint (test_proxy_add (proxy, 1, 1), ==, 2);
   comlink_server_stop (service.server);
   test_wait_until (result.n_calls > 0);
   test_iterate_pending ();
@@ -891,19 +832,19 @@ test_activation (void)
 
   proxy = connect_bus_sync (NULL, NULL, ACTIVATED_NAME, NULL, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (add (proxy, 20, 22), ==, 42);
+  g_assert_cmpint (test_proxy_add (proxy, 20, 22), ==, 42);
   pid = name_owner_pid (session, ACTIVATED_NAME);
   g_assert_cmpint (pid, >, 0);
   g_assert_cmpint (pid, !=, getpid ());
   test_wait_until (names.appeared == 1);
 
   comlink_proxy_call_async (proxy, "hold", NULL, 0, NULL, on_hold_done, &result);
-  g_assert_cmpint (add (proxy, 1, 1), ==, 2); /* the hold arrived */
+  g_assert_cmpint (test_proxy_add (proxy, 1, 1), ==, 2); /* the hold arrived */
 
   killed = g_get_monotonic_time ();
   g_assert_cmpint (kill (pid, SIGKILL), ==, 0);
   test_wait_until (result.n_calls > 0);
-  g_assert_cmpint (result.time - killed, <, at_once ());
+  g_assert_cmpint (result.time - killed, <, test_at_once ());
   test_iterate_pending ();
   g_assert_cmpuint (result.n_calls, ==, 1);
   g_assert_error (result.error, COMLINK_ERROR, COMLINK_ERROR_CLOSED);
@@ -917,10 +858,10 @@ test_activation (void)
   test_wait_until (names.vanished == 2);
   proxy = connect_bus_sync (NULL, NULL, ACTIVATED_NAME, NULL, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (add (proxy, 2, 3), ==, 5);
+  g_assert_cmpint (test_proxy_add (proxy, 2, 3), ==, 5);
   again = name_owner_pid (session, ACTIVATED_NAME);
   g_assert_cmpint (again, !=, pid);
-  disconnect (proxy);
+  test_disconnect (proxy);
 
   g_assert_cmpint (kill (again, SIGKILL), ==, 0);
   test_wait_until (names.vanished == 3);

@@ -1410,3 +1410,63 @@ static void
 test_slow_init (TestSlow *self)
 {
 }
+
+/* --- Calls to a TestCalc behind a proxy, for the service tests --- */
+
+/* "At once": 100 ms, or 2 s where every allocation is slow (sanitizers) */
+gint64
+test_at_once (void)
+{
+  return (g_getenv ("COMLINK_TEST_SLOW") != NULL ? 2000 : 100) * G_TIME_SPAN_MILLISECOND;
+}
+
+int
+test_proxy_add (ComlinkProxy *proxy, int a, int b)
+{
+  g_autoptr(GError) error = NULL;
+  int sum = 0;
+
+  g_assert_true (comlink_proxy_call_with_args_sync (proxy, "add", NULL, &error, G_TYPE_INT, a, G_TYPE_INT, b,
+                                                    G_TYPE_INVALID, G_TYPE_INT, &sum));
+  g_assert_no_error (error);
+  return sum;
+}
+
+void
+test_proxy_set_value (ComlinkProxy *proxy, int value)
+{
+  g_autoptr(GError) error = NULL;
+  GValue v = G_VALUE_INIT;
+
+  g_value_init (&v, G_TYPE_INT);
+  g_value_set_int (&v, value);
+  g_assert_true (comlink_proxy_set_sync (proxy, "value", &v, NULL, &error));
+  g_assert_no_error (error);
+}
+
+int
+test_proxy_get_value (ComlinkProxy *proxy)
+{
+  g_autoptr(GError) error = NULL;
+  GValue *v = comlink_proxy_get_sync (proxy, "value", NULL, &error);
+  int     value;
+
+  g_assert_no_error (error);
+  value = g_value_get_int (v);
+  g_value_unset (v);
+  g_free (v);
+  return value;
+}
+
+/* Closes the proxy's connection and drops the proxy (taken), which goes */
+void
+test_disconnect (ComlinkProxy *proxy)
+{
+  g_autoptr(ComlinkConnection) connection = comlink_proxy_dup_connection (proxy);
+  TestWatch watch;
+
+  test_watch (&watch, proxy);
+  comlink_connection_close (connection);
+  g_object_unref (proxy);
+  test_wait_until (test_watch_done (&watch));
+}

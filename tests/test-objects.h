@@ -111,4 +111,11 @@ guint                test_count_fds_baseline (void);
 int                  test_pipe_with (const char *text);
 gboolean             test_is_in_memfd (gconstpointer data);
 
+/* Calls to a TestCalc behind a proxy, for the service tests */
+gint64 test_at_once (void);
+int    test_proxy_add (ComlinkProxy *proxy, int a, int b);
+void   test_proxy_set_value (ComlinkProxy *proxy, int value);
+int    test_proxy_get_value (ComlinkProxy *proxy);
+void   test_disconnect (ComlinkProxy *proxy);
+
 G_END_DECLS

@@ -19,13 +19,6 @@
 
 /* --- helpers --- */
 
-/* "At once": 100 ms, or 2 s where every allocation is slow (sanitizers) */
-static gint64
-at_once (void)
-{
-  return (g_getenv ("COMLINK_TEST_SLOW") != NULL ? 2000 : 100) * G_TIME_SPAN_MILLISECOND;
-}
-
 typedef struct
 {
   guint         n_calls;
@@ -53,57 +46,6 @@ connect_sync (const char *address, GError **error)
   if (connected.error != NULL)
     g_propagate_error (error, connected.error);
   return connected.proxy;
-}
-
-static int
-add (ComlinkProxy *proxy, int a, int b)
-{
-  g_autoptr(GError) error = NULL;
-  int sum = 0;
-
-  g_assert_true (comlink_proxy_call_with_args_sync (proxy, "add", NULL, &error, G_TYPE_INT, a, G_TYPE_INT, b,
-                                                    G_TYPE_INVALID, G_TYPE_INT, &sum));
-  g_assert_no_error (error);
-  return sum;
-}
-
-static void
-set_value (ComlinkProxy *proxy, int value)
-{
-  g_autoptr(GError) error = NULL;
-  GValue v = G_VALUE_INIT;
-
-  g_value_init (&v, G_TYPE_INT);
-  g_value_set_int (&v, value);
-  g_assert_true (comlink_proxy_set_sync (proxy, "value", &v, NULL, &error));
-  g_assert_no_error (error);
-}
-
-static int
-get_value (ComlinkProxy *proxy)
-{
-  g_autoptr(GError) error = NULL;
-  GValue *v = comlink_proxy_get_sync (proxy, "value", NULL, &error);
-  int     value;
-
-  g_assert_no_error (error);
-  value = g_value_get_int (v);
-  g_value_unset (v);
-  g_free (v);
-  return value;
-}
-
-static void
-disconnect (ComlinkProxy *proxy)
-{
-  TestWatch watch;
-
-  g_autoptr(ComlinkConnection) connection = comlink_proxy_dup_connection (proxy);
-
-  test_watch (&watch, proxy);
-  comlink_connection_close (connection);
-  g_object_unref (proxy);
-  test_wait_until (test_watch_done (&watch));
 }
 
 static GObject *
@@ -351,13 +293,13 @@ test_addresses (void)
       g_assert_no_error (error);
       second = connect_sync (addresses[i], &error);
       g_assert_no_error (error);
-      g_assert_cmpint (add (first, 2, 3), ==, 5);
+      g_assert_cmpint (test_proxy_add (first, 2, 3), ==, 5);
 
       /* Each client has its own object */
-      set_value (first, 10 + (int) i);
-      set_value (second, 20 + (int) i);
-      g_assert_cmpint (get_value (first), ==, 10 + (int) i);
-      g_assert_cmpint (get_value (second), ==, 20 + (int) i);
+      test_proxy_set_value (first, 10 + (int) i);
+      test_proxy_set_value (second, 20 + (int) i);
+      g_assert_cmpint (test_proxy_get_value (first), ==, 10 + (int) i);
+      g_assert_cmpint (test_proxy_get_value (second), ==, 20 + (int) i);
       g_assert_cmpuint (comlink_server_get_n_clients (server), ==, 2);
 
       /* Credentials on Unix sockets, of this very process */
@@ -369,8 +311,8 @@ test_addresses (void)
       else
         g_assert_null (events.credentials);
 
-      disconnect (g_steal_pointer (&first));
-      disconnect (g_steal_pointer (&second));
+      test_disconnect (g_steal_pointer (&first));
+      test_disconnect (g_steal_pointer (&second));
       test_wait_until (comlink_server_get_n_clients (server) == 0);
     }
 
@@ -435,7 +377,7 @@ test_many_clients (void)
     }
 
   for (guint i = 0; i < G_N_ELEMENTS (proxies); i++)
-    disconnect (proxies[i]);
+    test_disconnect (proxies[i]);
   test_wait_until (comlink_server_get_n_clients (server) == 0);
 }
 
@@ -469,16 +411,16 @@ test_client_killed (void)
   killed = g_get_monotonic_time ();
   peer_kill (&peer);
   test_wait_until (events.n_gone == 1);
-  g_assert_cmpint (events.gone_time - killed, <, at_once ());
+  g_assert_cmpint (events.gone_time - killed, <, test_at_once ());
   g_assert_cmpuint (test_calc_get_n_alive (), ==, 1);
   g_assert_cmpint (test_calc_get_last_cancel_time (), >=, killed);
-  g_assert_cmpint (test_calc_get_last_cancel_time () - killed, <, at_once ());
+  g_assert_cmpint (test_calc_get_last_cancel_time () - killed, <, test_at_once ());
   g_assert_cmpuint (comlink_server_get_n_clients (server), ==, 1);
 
-  g_assert_cmpint (add (other, 40, 2), ==, 42);
+  g_assert_cmpint (test_proxy_add (other, 40, 2), ==, 42);
 
   peer_clear (&peer);
-  disconnect (g_steal_pointer (&other));
+  test_disconnect (g_steal_pointer (&other));
   test_wait_until (test_calc_get_n_alive () == 0);
   events_clear (&events);
 }
@@ -513,11 +455,11 @@ test_service_killed (void)
     {
       proxies[i] = connect_sync (peer.address, &error);
       g_assert_no_error (error);
-      g_assert_cmpint (add (proxies[i], 1, (int) i), ==, 1 + (int) i);
+      g_assert_cmpint (test_proxy_add (proxies[i], 1, (int) i), ==, 1 + (int) i);
       comlink_proxy_call_async (proxies[i], "hold", NULL, 0, NULL, on_hold_done, &results[i]);
     }
   for (guint i = 0; i < G_N_ELEMENTS (proxies); i++)
-    g_assert_cmpint (add (proxies[i], 1, 1), ==, 2); /* the holds arrived */
+    g_assert_cmpint (test_proxy_add (proxies[i], 1, 1), ==, 2); /* the holds arrived */
 
   killed = g_get_monotonic_time ();
   peer_kill (&peer);
@@ -526,7 +468,7 @@ test_service_killed (void)
       test_wait_until (results[i].n_calls > 0);
       g_assert_cmpuint (results[i].n_calls, ==, 1);
       g_assert_error (results[i].error, COMLINK_ERROR, COMLINK_ERROR_CLOSED);
-      g_assert_cmpint (results[i].time - killed, <, at_once ());
+      g_assert_cmpint (results[i].time - killed, <, test_at_once ());
       test_result_clear (&results[i]);
       g_assert_null (comlink_proxy_dup_connection (proxies[i]));
       test_watch (&watches[i], proxies[i]);
@@ -540,8 +482,8 @@ test_service_killed (void)
   peer_spawn (&peer, NULL, argv, "listening");
   proxies[0] = connect_sync (peer.address, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (add (proxies[0], 20, 22), ==, 42);
-  disconnect (proxies[0]);
+  g_assert_cmpint (test_proxy_add (proxies[0], 20, 22), ==, 42);
+  test_disconnect (proxies[0]);
   peer_clear (&peer);
 }
 
@@ -608,8 +550,8 @@ test_authorize (void)
     g_autoptr(ComlinkProxy) proxy = connect_sync (abstract, &error);
 
     g_assert_no_error (error);
-    g_assert_cmpint (add (proxy, 1, 1), ==, 2);
-    disconnect (g_steal_pointer (&proxy));
+    g_assert_cmpint (test_proxy_add (proxy, 1, 1), ==, 2);
+    test_disconnect (g_steal_pointer (&proxy));
   }
 }
 
@@ -631,14 +573,14 @@ test_max_clients (void)
   g_assert_null (connect_sync (abstract, &error));
   g_assert_error (error, COMLINK_ERROR, COMLINK_ERROR_CLOSED);
   g_clear_error (&error);
-  g_assert_cmpint (add (first, 1, 2), ==, 3);
+  g_assert_cmpint (test_proxy_add (first, 1, 2), ==, 3);
 
-  disconnect (first);
+  test_disconnect (first);
   test_wait_until (comlink_server_get_n_clients (server) == 0);
   second = connect_sync (abstract, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (add (second, 2, 2), ==, 4);
-  disconnect (second);
+  g_assert_cmpint (test_proxy_add (second, 2, 2), ==, 4);
+  test_disconnect (second);
 }
 
 /* Stopping closes every client's connection */
@@ -659,7 +601,7 @@ test_stop (void)
   proxy = connect_sync (abstract, &error);
   g_assert_no_error (error);
   comlink_proxy_call_async (proxy, "hold", NULL, 0, NULL, on_hold_done, &result);
-  g_assert_cmpint (add (proxy, 1, 1), ==, 2);
+  g_assert_cmpint (test_proxy_add (proxy, 1, 1), ==, 2);
 
   comlink_server_stop (server);
   g_assert_cmpuint (events.n_gone, ==, 1);
@@ -709,8 +651,8 @@ test_systemd (void)
    * starts, as systemd's do */
   proxy = connect_sync (address, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (add (proxy, 3, 4), ==, 7);
-  disconnect (proxy);
+  g_assert_cmpint (test_proxy_add (proxy, 3, 4), ==, 7);
+  test_disconnect (proxy);
 
   peer_clear (&peer);
   remove_dir (dir);

@@ -256,31 +256,6 @@ connect_sync (GTlsDatabase *ca, GTlsCertificate *certificate, const char *addres
   return connected.proxy;
 }
 
-static int
-add (ComlinkProxy *proxy, int a, int b)
-{
-  g_autoptr(GError) error = NULL;
-  int sum = 0;
-
-  g_assert_true (comlink_proxy_call_with_args_sync (proxy, "add", NULL, &error, G_TYPE_INT, a, G_TYPE_INT, b,
-                                                    G_TYPE_INVALID, G_TYPE_INT, &sum));
-  g_assert_no_error (error);
-  return sum;
-}
-
-static void
-disconnect (ComlinkProxy *proxy)
-{
-  TestWatch watch;
-
-  g_autoptr(ComlinkConnection) connection = comlink_proxy_dup_connection (proxy);
-
-  test_watch (&watch, proxy);
-  comlink_connection_close (connection);
-  g_object_unref (proxy);
-  test_wait_until (test_watch_done (&watch));
-}
-
 /* A TCP connection that sends nothing: no handshake, no protocol */
 static GSocketConnection *
 connect_raw (const char *address)
@@ -391,13 +366,13 @@ test_connect (void)
 
   proxy = connect_sync (certs.ca, NULL, service.address, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (add (proxy, 2, 3), ==, 5);
+  g_assert_cmpint (test_proxy_add (proxy, 2, 3), ==, 5);
   g_assert_cmpuint (service.n_asked, ==, 1);
   g_assert_cmpuint (service.n_tls, ==, 1);
   g_assert_null (service.peer); /* not asked for */
   g_assert_cmpuint (service.n_made, ==, 1);
   g_assert_cmpuint (comlink_server_get_n_clients (service.server), ==, 1);
-  disconnect (proxy);
+  test_disconnect (proxy);
   test_wait_until (service.n_gone == 1);
   g_assert_cmpuint (comlink_server_get_n_clients (service.server), ==, 0);
   g_assert_cmpuint (test_calc_get_n_alive (), ==, 0);
@@ -406,8 +381,8 @@ test_connect (void)
   localhost = g_strdup_printf ("tcp:host=localhost,port=%u,family=ipv4", address_port (service.address));
   proxy = connect_sync (certs.ca, NULL, localhost, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (add (proxy, 1, 1), ==, 2);
-  disconnect (proxy);
+  g_assert_cmpint (test_proxy_add (proxy, 1, 1), ==, 2);
+  test_disconnect (proxy);
   test_wait_until (service.n_gone == 2);
 
   /* The system's CAs do not know the test CA */
@@ -444,8 +419,8 @@ test_untrusted_server (void)
 
   /* The refused handshake does not hold the only place */
   proxy = connect_when_free (&service);
-  g_assert_cmpint (add (proxy, 2, 2), ==, 4);
-  disconnect (proxy);
+  g_assert_cmpint (test_proxy_add (proxy, 2, 2), ==, 4);
+  test_disconnect (proxy);
   test_wait_until (service.n_gone == 1);
 
   g_assert_cmpuint (service.n_asked, ==, 1);
@@ -520,12 +495,12 @@ test_client_certificate (void)
    * their connections. */
   proxy = connect_sync (certs.ca, certs.client, service.address, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (add (proxy, 20, 22), ==, 42);
+  g_assert_cmpint (test_proxy_add (proxy, 20, 22), ==, 42);
   g_assert_cmpuint (service.n_asked, ==, 1);
   g_assert_cmpuint (service.n_tls, ==, 1);
   g_assert_nonnull (service.peer);
   g_assert_true (g_tls_certificate_is_same (service.peer, certs.client));
-  disconnect (proxy);
+  test_disconnect (proxy);
   test_wait_until (service.n_gone == 1);
 
   /* Asked for, not required: a client without one is served, and one
@@ -533,10 +508,10 @@ test_client_certificate (void)
   comlink_server_set_tls_authentication_mode (service.server, G_TLS_AUTHENTICATION_REQUESTED);
   proxy = connect_sync (certs.ca, NULL, service.address, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (add (proxy, 1, 2), ==, 3);
+  g_assert_cmpint (test_proxy_add (proxy, 1, 2), ==, 3);
   g_assert_cmpuint (service.n_asked, ==, 2);
   g_assert_null (service.peer);
-  disconnect (proxy);
+  test_disconnect (proxy);
   test_wait_until (service.n_gone == 2);
   g_assert_null (connect_sync (certs.ca, certs.other_client, service.address, &error));
   g_assert_error (error, COMLINK_ERROR, COMLINK_ERROR_CLOSED);
@@ -576,8 +551,8 @@ test_plain_and_tls (void)
   /* The place it took is free again: its handshake is over */
   proxy = connect_sync (certs.ca, NULL, service.address, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (add (proxy, 5, 5), ==, 10);
-  disconnect (proxy);
+  g_assert_cmpint (test_proxy_add (proxy, 5, 5), ==, 10);
+  test_disconnect (proxy);
   test_wait_until (service.n_gone == 1);
   service_finish (&service);
 
@@ -637,8 +612,8 @@ test_handshake_timeout (void)
   comlink_server_set_handshake_timeout (service.server, 10000);
   proxy = connect_sync (certs.ca, NULL, service.address, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (add (proxy, 3, 4), ==, 7);
-  disconnect (proxy);
+  g_assert_cmpint (test_proxy_add (proxy, 3, 4), ==, 7);
+  test_disconnect (proxy);
   test_wait_until (service.n_gone == 1);
 
   g_assert_cmpuint (service.n_asked, ==, 1);
