@@ -868,32 +868,6 @@ test_activation (void)
   g_bus_unwatch_name (watch_id);
 }
 
-/* Reads a line of a child's output, serving the main context meanwhile */
-typedef struct
-{
-  gboolean done;
-  char    *line;
-} Line;
-
-static void
-on_line (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  Line *line = user_data;
-
-  line->line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source), result, NULL, NULL);
-  line->done = TRUE;
-}
-
-static char *
-read_line (GDataInputStream *input)
-{
-  Line line = { FALSE, NULL };
-
-  g_data_input_stream_read_line_async (input, G_PRIORITY_DEFAULT, NULL, on_line, &line);
-  test_wait_until (line.done);
-  return line.line;
-}
-
 /* A client in a process of its own: the server sees its pid */
 static void
 test_client_process (void)
@@ -921,7 +895,7 @@ test_client_process (void)
 
   /* Its call is served while its answer is read */
   input = g_data_input_stream_new (g_subprocess_get_stdout_pipe (subprocess));
-  output = read_line (input);
+  output = test_read_line (input);
   g_assert_cmpstr (output, ==, "42");
 
   test_wait_until (service.events.n_gone == 1);
@@ -956,20 +930,6 @@ write_service_files (void)
   return dir;
 }
 
-static void
-remove_dir (const char *dir)
-{
-  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-      g_unlink (path);
-    }
-  g_rmdir (dir);
-}
-
 int
 main (int argc, char *argv[])
 {
@@ -1000,6 +960,6 @@ main (int argc, char *argv[])
 
   g_test_dbus_down (test_bus);
   g_clear_object (&test_bus);
-  remove_dir (services);
+  test_remove_dir (services);
   return ret;
 }

@@ -18,32 +18,6 @@
 
 /* --- helpers --- */
 
-/* Reads a line of a child's output, serving the main context meanwhile */
-typedef struct
-{
-  gboolean done;
-  char    *line;
-} Line;
-
-static void
-on_line (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  Line *line = user_data;
-
-  line->line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source), result, NULL, NULL);
-  line->done = TRUE;
-}
-
-static char *
-read_line (GDataInputStream *input)
-{
-  Line line = { FALSE, NULL };
-
-  g_data_input_stream_read_line_async (input, G_PRIORITY_DEFAULT, NULL, on_line, &line);
-  test_wait_until (line.done);
-  return line.line;
-}
-
 typedef struct
 {
   GSubprocess      *subprocess;
@@ -72,7 +46,7 @@ peer_spawn (Peer *peer, const char * const *argv, const char *until)
 
   for (;;)
     {
-      g_autofree char *line = read_line (peer->output);
+      g_autofree char *line = test_read_line (peer->output);
 
       g_assert_nonnull (line);
       if (g_str_equal (line, until))
@@ -639,20 +613,6 @@ make_certificates (const char *dir)
 }
 
 static void
-remove_dir (const char *dir)
-{
-  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-      g_unlink (path);
-    }
-  g_rmdir (dir);
-}
-
-static void
 test_tls (void)
 {
   g_autofree char *openssl = NULL;
@@ -736,7 +696,7 @@ test_tls (void)
 
   test_wait_until (comlink_server_get_n_clients (server) == 0);
   comlink_server_stop (server);
-  remove_dir (dir);
+  test_remove_dir (dir);
 }
 
 /* --- a bus name, on a private session bus --- */

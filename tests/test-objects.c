@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <glib-unix.h>
+#include <glib/gstdio.h>
 #include <gio/gunixinputstream.h>
 #include <gobject/gvaluecollector.h>
 
@@ -1469,4 +1470,46 @@ test_disconnect (ComlinkProxy *proxy)
   comlink_connection_close (connection);
   g_object_unref (proxy);
   test_wait_until (test_watch_done (&watch));
+}
+
+/* Removes a directory of files, as the tests make with g_dir_make_tmp () */
+void
+test_remove_dir (const char *dir)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_unlink (path);
+    }
+  g_rmdir (dir);
+}
+
+typedef struct
+{
+  gboolean done;
+  char    *line;
+} Line;
+
+static void
+on_line (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Line *line = user_data;
+
+  line->line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source), result, NULL, NULL);
+  line->done = TRUE;
+}
+
+/* Reads a line of a child's output, serving the thread-default main
+ * context meanwhile (the child may be calling this process) */
+char *
+test_read_line (GDataInputStream *input)
+{
+  Line line = { FALSE, NULL };
+
+  g_data_input_stream_read_line_async (input, G_PRIORITY_DEFAULT, NULL, on_line, &line);
+  test_wait_until (line.done);
+  return line.line;
 }

@@ -117,5 +117,7 @@ int    test_proxy_add (ComlinkProxy *proxy, int a, int b);
 void   test_proxy_set_value (ComlinkProxy *proxy, int value);
 int    test_proxy_get_value (ComlinkProxy *proxy);
 void   test_disconnect (ComlinkProxy *proxy);
+void   test_remove_dir (const char *dir);
+char  *test_read_line (GDataInputStream *input);
 
 G_END_DECLS

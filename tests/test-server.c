@@ -116,46 +116,6 @@ socket_dir (void)
   return dir;
 }
 
-static void
-remove_dir (const char *dir)
-{
-  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-      g_unlink (path);
-    }
-  g_rmdir (dir);
-}
-
-/* Reads a line of a child's output, serving the main context meanwhile */
-typedef struct
-{
-  gboolean done;
-  char    *line;
-} Line;
-
-static void
-on_line (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  Line *line = user_data;
-
-  line->line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source), result, NULL, NULL);
-  line->done = TRUE;
-}
-
-static char *
-read_line (GDataInputStream *input)
-{
-  Line line = { FALSE, NULL };
-
-  g_data_input_stream_read_line_async (input, G_PRIORITY_DEFAULT, NULL, on_line, &line);
-  test_wait_until (line.done);
-  return line.line;
-}
-
 typedef struct
 {
   GSubprocess      *subprocess;
@@ -179,7 +139,7 @@ peer_spawn (Peer *peer, GSubprocessLauncher *launcher, const char * const *argv,
 
   for (;;)
     {
-      g_autofree char *line = read_line (peer->output);
+      g_autofree char *line = test_read_line (peer->output);
 
       g_assert_nonnull (line);
       if (g_str_equal (line, until))
@@ -333,7 +293,7 @@ test_addresses (void)
   g_assert_null (connect_sync (addresses[3], &error));
   g_assert_nonnull (error);
 
-  remove_dir (dir);
+  test_remove_dir (dir);
   events_clear (&events);
 }
 
@@ -655,7 +615,7 @@ test_systemd (void)
   test_disconnect (proxy);
 
   peer_clear (&peer);
-  remove_dir (dir);
+  test_remove_dir (dir);
 }
 
 int
