@@ -623,22 +623,24 @@ _comlink_connection_request (ComlinkConnection  *self,
                              GTask              *task)
 {
   g_autoptr(GVariant) body = NULL;
+  g_autoptr(ComlinkWireValues) values = NULL;
   g_autoptr(GUnixFDList) fds = NULL;
-  GError      *error = NULL;
-  PendingCall *call;
-  guint64      id;
+  GError         *error = NULL;
+  PendingCall    *call;
+  ComlinkOutgoing message;
+  guint64         id;
 
   if (type == COMLINK_MESSAGE_CALL)
-    body = _comlink_values_to_wire (self, args, n_args, &fds, &error);
+    values = _comlink_values_to_wire_values (self, args, n_args, TRUE, &fds, &error);
   else if (type == COMLINK_MESSAGE_SET)
-    body = _comlink_value_to_wire (self, &args[0], &fds, &error);
+    values = _comlink_values_to_wire_values (self, &args[0], 1, FALSE, &fds, &error);
   else if (type == COMLINK_MESSAGE_CONSTRUCT)
     {
-      g_autoptr(GVariant) values = _comlink_values_to_wire (self, args, n_args, &fds, &error);
+      g_autoptr(GVariant) arguments = _comlink_values_to_wire (self, args, n_args, &fds, &error);
 
-      if (values != NULL)
+      if (arguments != NULL)
         {
-          GVariant *children[2] = { g_variant_new_strv (names, names ? -1 : 0), values };
+          GVariant *children[2] = { g_variant_new_strv (names, names ? -1 : 0), arguments };
 
           body = g_variant_take_ref (g_variant_new_tuple (children, 2));
         }
@@ -646,7 +648,7 @@ _comlink_connection_request (ComlinkConnection  *self,
   else
     body = g_variant_ref (_comlink_wire_unit ());
 
-  if (body == NULL)
+  if (body == NULL && values == NULL)
     {
       g_task_return_error (task, error);
       return;
@@ -693,7 +695,11 @@ _comlink_connection_request (ComlinkConnection  *self,
   if (call->timeout_msec > 0)
     call->timeout = timeout_source_new (self, id, call->timeout_msec);
   g_hash_table_insert (self->pending, &call->id, call);
-  if (!send_locked_checked (self, _comlink_message_new (type, call->id, target, path, body), fds, &error))
+  if (values != NULL)
+    message = _comlink_message_new_values (type, call->id, target, path, g_steal_pointer (&values));
+  else
+    message = _comlink_message_new (type, call->id, target, path, body);
+  if (!send_locked_checked (self, message, fds, &error))
     {
       g_hash_table_steal (self->pending, &id);
       g_mutex_unlock (&self->mutex);
@@ -796,8 +802,8 @@ handle_reply (ComlinkConnection *self,
     {
       if (call != NULL)
         {
-          task_set_error_details (call->task, message->body);
-          g_task_return_error (call->task, _comlink_wire_error_parse (message->body));
+          task_set_error_details (call->task, _comlink_message_get_body (message));
+          g_task_return_error (call->task, _comlink_wire_error_parse (_comlink_message_get_body (message)));
         }
       g_clear_pointer (&call, pending_call_free);
       return;
@@ -805,7 +811,8 @@ handle_reply (ComlinkConnection *self,
 
   /* A reply to a call that completed already (it was cancelled) is still
    * decoded, so that the objects it references are released again. */
-  if (!_comlink_value_from_wire (self, message->body, fds, &value, &error))
+  if (!_comlink_message_read_plain (message, &value) &&
+      !_comlink_value_from_wire (self, _comlink_message_get_body (message), fds, &value, &error))
     {
       if (call != NULL)
         g_task_return_error (call->task, g_error_copy (error));
@@ -838,39 +845,70 @@ handle_reply (ComlinkConnection *self,
  * through _comlink_connection_return(), now or later, and a CANCEL of the
  * peer fires its cancellable. */
 
-/* Decodes the values of an "av"; plain numbers and booleans of one that
- * lies in a checked frame (@in_frame) are read where they are */
+/* Decodes the values of the "av" @array, which @message holds (its
+ * body, or a part of it); plain values are read without a GVariant each:
+ * as an in-process peer sent them, or where they lie in a checked frame */
 static gboolean
 decode_values (ComlinkConnection *self,
+               ComlinkMessage    *message,
                GVariant          *array,
-               gboolean           in_frame,
                GUnixFDList       *fds,
                GValue           **values_out,
                guint             *n_values_out,
                GError           **error)
 {
-  ComlinkWireArray in_place;
-  guint            n_values = g_variant_n_children (array);
-  GValue          *values = g_new0 (GValue, MAX (n_values, 1));
+  ComlinkWireArray   in_place;
+  ComlinkWireValues *sent = NULL;
+  gboolean           in_frame = FALSE;
+  guint              n_values;
+  GValue            *values;
 
-  in_frame = in_frame && G_BYTE_ORDER == G_LITTLE_ENDIAN;
-  if (in_frame)
+  if (array == NULL && message->values != NULL)
     {
-      _comlink_wire_array_init (&in_place, array);
-      g_assert (in_place.n == n_values);
+      sent = message->values;
+      n_values = sent->n;
+    }
+  else if (array == NULL && message->frame_body != NULL && G_BYTE_ORDER == G_LITTLE_ENDIAN)
+    {
+      _comlink_wire_array_init (&in_place, message->frame_body, message->frame_body_size);
+      in_frame = TRUE;
+      n_values = (guint) MIN (in_place.n, G_MAXUINT);
+    }
+  else
+    {
+      if (array == NULL)
+        array = _comlink_message_get_body (message);
+      n_values = g_variant_n_children (array);
+      if (message->in_frame && G_BYTE_ORDER == G_LITTLE_ENDIAN)
+        {
+          _comlink_wire_array_init (&in_place, g_variant_get_data (array), g_variant_get_size (array));
+          in_frame = TRUE;
+        }
     }
 
+  values = g_new0 (GValue, MAX (n_values, 1));
   for (guint i = 0; i < n_values; i++)
     {
       g_autoptr(GVariant) boxed = NULL;
       g_autoptr(GVariant) wire = NULL;
+      gboolean ok;
 
+      if (sent != NULL && _comlink_wire_value_plain (&sent->values[i], &values[i]))
+        continue;
       if (in_frame && _comlink_wire_array_plain (&in_place, i, &values[i]))
         continue;
 
-      boxed = g_variant_get_child_value (array, i);
-      wire = g_variant_get_variant (boxed);
-      if (!_comlink_value_from_wire (self, wire, fds, &values[i], error))
+      if (sent != NULL)
+        ok = _comlink_value_from_wire (self, sent->values[i].u.variant, fds, &values[i], error);
+      else
+        {
+          if (array == NULL)
+            array = _comlink_message_get_body (message);
+          boxed = g_variant_get_child_value (array, i);
+          wire = g_variant_get_variant (boxed);
+          ok = _comlink_value_from_wire (self, wire, fds, &values[i], error);
+        }
+      if (!ok)
         {
           for (guint j = 0; j <= i; j++)
             if (G_IS_VALUE (&values[j]))
@@ -899,12 +937,12 @@ decode_args (ComlinkConnection *self,
   switch ((int) message->type)
     {
     case COMLINK_MESSAGE_CALL:
-      return decode_values (self, message->body, message->in_frame, fds, args_out, n_args_out, error);
+      return decode_values (self, message, NULL, fds, args_out, n_args_out, error);
 
     case COMLINK_MESSAGE_CONSTRUCT:
       {
-        g_autoptr(GVariant) names = g_variant_get_child_value (message->body, 0);
-        g_autoptr(GVariant) values = g_variant_get_child_value (message->body, 1);
+        g_autoptr(GVariant) names = g_variant_get_child_value (_comlink_message_get_body (message), 0);
+        g_autoptr(GVariant) values = g_variant_get_child_value (_comlink_message_get_body (message), 1);
         gsize n_names = g_variant_n_children (names);
 
         if (n_names != 0 && n_names != g_variant_n_children (values))
@@ -913,7 +951,7 @@ decode_args (ComlinkConnection *self,
                                  _ ("A construction with more or fewer names than values"));
             return FALSE;
           }
-        if (!decode_values (self, values, message->in_frame, fds, args_out, n_args_out, error))
+        if (!decode_values (self, message, values, fds, args_out, n_args_out, error))
           return FALSE;
         if (n_names > 0)
           *names_out = g_variant_dup_strv (names, NULL);
@@ -923,7 +961,8 @@ decode_args (ComlinkConnection *self,
     case COMLINK_MESSAGE_SET:
       *args_out = g_new0 (GValue, 1);
       *n_args_out = 1;
-      if (!_comlink_value_from_wire (self, message->body, fds, *args_out, error))
+      if (!_comlink_message_read_plain (message, *args_out) &&
+          !_comlink_value_from_wire (self, _comlink_message_get_body (message), fds, *args_out, error))
         {
           g_clear_pointer (args_out, g_free);
           return FALSE;
@@ -999,13 +1038,10 @@ send_answer (ComlinkConnection *self,
     message = _comlink_message_new_error_full (id, error, error_class, error_stack);
   else
     {
-      GVariant *body = _comlink_value_to_wire (self, value, &fds, &local_error);
+      ComlinkWireValues *body = _comlink_values_to_wire_values (self, value, 1, FALSE, &fds, &local_error);
 
       if (body != NULL)
-        {
-          message = _comlink_message_new_reply (id, body);
-          g_variant_unref (body);
-        }
+        message = _comlink_message_new_values (COMLINK_MESSAGE_REPLY, id, 0, NULL, body);
       else
         {
           message = _comlink_message_new_error (id, local_error);
@@ -1712,7 +1748,7 @@ deliver_message (ComlinkConnection *self,
 
   /* Each file descriptor that came must be one that a value refers to */
   if (!held && fds != NULL && g_unix_fd_list_get_length (fds) > 0 &&
-      !_comlink_wire_check_fds (message->body, g_unix_fd_list_get_length (fds), &error))
+      !_comlink_wire_check_fds (_comlink_message_get_body (message), g_unix_fd_list_get_length (fds), &error))
     {
       protocol_error (self, error);
       return;
@@ -2034,7 +2070,7 @@ handle_release (ComlinkConnection *self,
   guint32      count;
 
   g_mutex_lock (&self->mutex);
-  g_variant_iter_init (&iter, message->body);
+  g_variant_iter_init (&iter, _comlink_message_get_body (message));
   while (error == NULL && g_variant_iter_next (&iter, "(tu)", &id, &count))
     {
       ExportRecord *record;
@@ -2234,7 +2270,7 @@ handle_signal (ComlinkConnection *self,
 
   /* Decoded even when nobody listens any more, so that the objects it
    * references are released again */
-  if (!decode_values (self, message->body, message->in_frame, fds, &args, &n_args, &error))
+  if (!decode_values (self, message, NULL, fds, &args, &n_args, &error))
     {
       g_clear_object (&proxy);
       g_clear_pointer (&closure, g_closure_unref);
@@ -2320,8 +2356,8 @@ emitter_marshal (GClosure     *closure,
   ComlinkConnection *self = g_weak_ref_get (&emitter->connection);
   g_autoptr(GError) error = NULL;
   g_autoptr(GUnixFDList) fds = NULL;
-  GVariant *body;
-  gboolean  congested;
+  ComlinkWireValues *body;
+  gboolean           congested;
 
   if (self == NULL)
     return;
@@ -2350,12 +2386,9 @@ emitter_marshal (GClosure     *closure,
       return;
     }
 
-  body = _comlink_values_to_wire (self, param_values + 1, n_param_values - 1, &fds, &error);
+  body = _comlink_values_to_wire_values (self, param_values + 1, n_param_values - 1, TRUE, &fds, &error);
   if (body != NULL)
-    {
-      send_message_with_fds (self, _comlink_message_new (COMLINK_MESSAGE_SIGNAL, emitter->id, 0, NULL, body), fds);
-      g_variant_unref (body);
-    }
+    send_message_with_fds (self, _comlink_message_new_values (COMLINK_MESSAGE_SIGNAL, emitter->id, 0, NULL, body), fds);
   else
     g_debug ("A signal emission could not be sent: %s", error->message);
 

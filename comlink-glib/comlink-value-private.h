@@ -5,6 +5,7 @@
 #include <gio/gunixfdlist.h>
 
 #include "comlink-connection.h"
+#include "comlink-wire-private.h"
 
 G_BEGIN_DECLS
 
@@ -23,6 +24,12 @@ GVariant *_comlink_values_to_wire (ComlinkConnection *connection,
                                    guint              n_values,
                                    GUnixFDList      **fds,
                                    GError           **error);
+ComlinkWireValues *_comlink_values_to_wire_values (ComlinkConnection *connection,
+                                                   const GValue      *values,
+                                                   guint              n_values,
+                                                   gboolean           is_array,
+                                                   GUnixFDList      **fds,
+                                                   GError           **error);
 gboolean  _comlink_value_from_wire (ComlinkConnection *connection,
                                     GVariant          *wire,
                                     GUnixFDList       *fds,

@@ -723,6 +723,108 @@ _comlink_values_to_wire (ComlinkConnection *connection,
   return g_variant_take_ref (g_variant_new_array (G_VARIANT_TYPE_VARIANT, children, n_values));
 }
 
+/* Fills @item from @value: a plain value as it is, without a GVariant,
+ * any other as value_to_wire() makes it */
+static gboolean
+value_to_wire_value (ComlinkConnection *connection,
+                     const GValue      *value,
+                     GArray            *exported,
+                     GUnixFDList      **fds,
+                     ComlinkWireValue  *item,
+                     GError           **error)
+{
+  if (value != NULL && G_IS_VALUE (value))
+    switch (G_TYPE_FUNDAMENTAL (G_VALUE_TYPE (value)))
+      {
+      case G_TYPE_BOOLEAN:
+        item->kind = 'b';
+        item->u.number = g_value_get_boolean (value) != FALSE;
+        return TRUE;
+      case G_TYPE_CHAR:
+        item->kind = 'n';
+        item->u.number = (guint64) (gint64) g_value_get_schar (value);
+        return TRUE;
+      case G_TYPE_UCHAR:
+        item->kind = 'y';
+        item->u.number = g_value_get_uchar (value);
+        return TRUE;
+      case G_TYPE_INT:
+        item->kind = 'i';
+        item->u.number = (guint64) (gint64) g_value_get_int (value);
+        return TRUE;
+      case G_TYPE_UINT:
+        item->kind = 'u';
+        item->u.number = g_value_get_uint (value);
+        return TRUE;
+      case G_TYPE_LONG:
+        item->kind = 'x';
+        item->u.number = (guint64) (gint64) g_value_get_long (value);
+        return TRUE;
+      case G_TYPE_ULONG:
+        item->kind = 't';
+        item->u.number = g_value_get_ulong (value);
+        return TRUE;
+      case G_TYPE_INT64:
+        item->kind = 'x';
+        item->u.number = (guint64) g_value_get_int64 (value);
+        return TRUE;
+      case G_TYPE_UINT64:
+        item->kind = 't';
+        item->u.number = g_value_get_uint64 (value);
+        return TRUE;
+      case G_TYPE_DOUBLE:
+        item->kind = 'd';
+        item->u.dbl = g_value_get_double (value);
+        return TRUE;
+      case G_TYPE_STRING:
+        if (!check_utf8 (g_value_get_string (value), error))
+          return FALSE;
+        item->kind = 's';
+        item->u.string = g_value_dup_string (value);
+        return TRUE;
+      default:
+        break;
+      }
+
+  item->u.variant = value_to_wire (connection, value, exported, fds, 0, error);
+  if (item->u.variant == NULL)
+    return FALSE;
+  item->kind = 'v';
+  g_variant_take_ref (item->u.variant);
+  return TRUE;
+}
+
+/* The values of a body, as the endpoint writes them: @n_values values
+ * as an "av" (@is_array), or the one value @values. Objects are exported
+ * as they are met; if one fails, none stays exported. */
+ComlinkWireValues *
+_comlink_values_to_wire_values (ComlinkConnection *connection,
+                                const GValue      *values,
+                                guint              n_values,
+                                gboolean           is_array,
+                                GUnixFDList      **fds,
+                                GError           **error)
+{
+  g_autoptr(GArray) exported = g_array_new (FALSE, FALSE, sizeof (guint64));
+  ComlinkWireValues *wire;
+
+  g_assert (is_array || n_values == 1);
+
+  wire = _comlink_wire_values_new (is_array, n_values);
+  for (guint i = 0; i < n_values; i++)
+    if (!value_to_wire_value (connection, &values[i], exported, fds, &wire->values[i], error))
+      {
+        _comlink_wire_values_unref (wire);
+        rollback_exports (connection, exported);
+        if (is_array)
+          /* Translators: this is put before another error message */
+          g_prefix_error (error, _ ("Argument %u: "), i + 1);
+        return NULL;
+      }
+
+  return wire;
+}
+
 /* The items of an ARRAY (`av`) or a DICT (`a{sv}`) as a container */
 static gboolean
 container_from_wire (ComlinkConnection *connection,

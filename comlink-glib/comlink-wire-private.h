@@ -67,9 +67,50 @@ typedef enum
   COMLINK_TAG_LAST = COMLINK_TAG_DICT,
 } ComlinkTag;
 
+/* A value this side sends, before it is written: a plain number,
+ * boolean or string as it is, any other as the GVariant of its wire form.
+ * @kind is the wire type of a plain value ('b', 'y', 'n', 'i', 'u', 'x',
+ * 't', 'd'; 's' for a string, which goes as "ms"), or 'v' for a GVariant. */
+typedef struct
+{
+  char kind;
+  union
+  {
+    guint64   number; /* integers and booleans, sign-extended */
+    gdouble   dbl;
+    char     *string; /* owned; NULL for a null string */
+    GVariant *variant; /* owned, not floating */
+  } u;
+} ComlinkWireValue;
+
+/* The values of a message body, shared (atomically reference-counted) by
+ * the sender and an in-process receiver, and never changed once made: an
+ * "av" of them (@is_array), or a single value that is the body itself */
+typedef struct
+{
+  gint             ref_count;
+  gboolean         is_array;
+  guint            n;
+  ComlinkWireValue values[];
+} ComlinkWireValues;
+
+ComlinkWireValues *_comlink_wire_values_new (gboolean is_array,
+                                             guint    n);
+ComlinkWireValues *_comlink_wire_values_ref (ComlinkWireValues *values);
+void               _comlink_wire_values_unref (ComlinkWireValues *values);
+GVariant          *_comlink_wire_values_build (const ComlinkWireValues *values);
+const char        *_comlink_wire_value_type (const ComlinkWireValue *value);
+gboolean           _comlink_wire_value_plain (const ComlinkWireValue *value,
+                                              GValue                 *out);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ComlinkWireValues, _comlink_wire_values_unref)
+
 /* A message of the peer, as the connection handles it. The endpoint that
  * received it fills it in: from the serialised frame in place, from a
- * GVariant message, or as an in-process peer sent it. */
+ * GVariant message, or as an in-process peer sent it. The body is any of
+ * three forms: the values an in-process peer sent (@values), the bytes of
+ * a checked frame (@frame_body), or a GVariant; the first two become a
+ * GVariant only when _comlink_message_get_body() asks for one. */
 typedef struct
 {
   ComlinkMessageType type;
@@ -78,23 +119,48 @@ typedef struct
   char             **path; /* owned: the navigation path and the member,
                               * NULL-terminated; NULL if it has none */
   guint              n_path;
-  GVariant          *body;     /* owned: the content of the v */
-  gsize              size;     /* bytes it took on the wire; 0 if unknown */
-  gboolean           in_frame; /* the body lies serialised in a checked
-                                * frame, little-endian */
+  GVariant          *body_variant; /* owned: the content of the v, or NULL
+                                    * until _comlink_message_get_body() */
+  ComlinkWireValues *values;       /* owned: the body as an in-process
+                                    * peer sent it, or NULL */
+  /* A body that lies serialised in a checked frame, little-endian: its
+   * value's bytes, and what releases the frame (once the body GVariant
+   * has them, that GVariant does) */
+  const guint8      *frame_body;
+  gsize              frame_body_size;
+  GDestroyNotify     frame_free;
+  gpointer           frame_owner;
+  char               body_type[8]; /* the type of the body, when it is
+                                    * known without a GVariant; "" else */
+  gsize              size;         /* bytes it took on the wire; 0 if unknown */
+  gboolean           in_frame;     /* the body lies serialised in a checked
+                                    * frame, little-endian */
 } ComlinkMessage;
 
 /* A message this side sends: built by the connection, written by the
  * endpoint as it likes (serialised straight into a stream's buffer, handed
- * over in-process, or as a GVariant by _comlink_message_build()) */
+ * over in-process, or as a GVariant by _comlink_message_build()). The
+ * body is either @body or @values. */
 typedef struct
 {
   ComlinkMessageType type;
   guint64            id;
   guint64            target;
-  GVariant          *path; /* borrowed: "as", or NULL for none */
-  GVariant          *body; /* owned, not floating */
+  GVariant          *path;   /* borrowed: "as", or NULL for none */
+  GVariant          *body;   /* owned, not floating; or NULL */
+  ComlinkWireValues *values; /* owned; or NULL */
 } ComlinkOutgoing;
+
+GVariant   *_comlink_message_get_body (ComlinkMessage *message);
+const char *_comlink_message_get_body_type (ComlinkMessage *message);
+gboolean    _comlink_message_read_plain (ComlinkMessage *message,
+                                         GValue         *value);
+ComlinkOutgoing _comlink_message_new_values (ComlinkMessageType type,
+                                             guint64            id,
+                                             guint64            target,
+                                             GVariant          *path,
+                                             ComlinkWireValues *values);
+GVariant       *_comlink_outgoing_get_body (const ComlinkOutgoing *message);
 
 void      _comlink_message_clear (ComlinkMessage *message);
 gboolean  _comlink_message_parse (GVariant       *variant,
@@ -108,10 +174,10 @@ gboolean  _comlink_message_read (const guint8   *data,
                                  GError        **error);
 void      _comlink_message_take (ComlinkMessage        *message,
                                  const ComlinkOutgoing *outgoing);
-gboolean  _comlink_message_check (const ComlinkMessage *message,
+gboolean  _comlink_message_check (ComlinkMessage *message,
                                   GError              **error);
 gsize     _comlink_message_get_size (ComlinkMessage *message);
-GVariant *_comlink_message_to_variant (const ComlinkMessage *message);
+GVariant *_comlink_message_to_variant (ComlinkMessage *message);
 
 ComlinkOutgoing _comlink_message_new (ComlinkMessageType type,
                                       guint64            id,
@@ -127,8 +193,8 @@ GVariant       *_comlink_wire_unit (void);
 GVariant       *_comlink_wire_none (void);
 GVariant       *_comlink_wire_null (void);
 ComlinkOutgoing _comlink_message_new_hello (void);
-gboolean        _comlink_message_check_hello (const ComlinkMessage *message,
-                                              GError              **error);
+gboolean        _comlink_message_check_hello (ComlinkMessage *message,
+                                              GError        **error);
 ComlinkOutgoing _comlink_message_new_reply (guint64   id,
                                             GVariant *value);
 ComlinkOutgoing _comlink_message_new_error (guint64       id,
@@ -232,7 +298,8 @@ typedef struct
 } ComlinkWireArray;
 
 void     _comlink_wire_array_init (ComlinkWireArray *array,
-                                   GVariant         *av);
+                                   const guint8     *data,
+                                   gsize             size);
 gboolean _comlink_wire_array_plain (const ComlinkWireArray *array,
                                     gsize                   i,
                                     GValue                 *value);

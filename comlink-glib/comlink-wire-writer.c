@@ -332,6 +332,104 @@ framed_size (gsize content,
   return content + 8 * n_offsets;
 }
 
+/* Writes @value, a plain one as it is, any other from its GVariant;
+ * returns its type */
+static const char *
+write_wire_value (Writer                 *w,
+                  const ComlinkWireValue *value)
+{
+  static const guint8 sizes[] = { ['b'] = 1, ['y'] = 1, ['n'] = 2, ['i'] = 4, ['u'] = 4, ['x'] = 8, ['t'] = 8, ['d'] = 8 };
+
+  switch (value->kind)
+    {
+    case 'b':
+    case 'y':
+    case 'n':
+    case 'i':
+    case 'u':
+    case 'x':
+    case 't':
+      {
+        /* The low bytes of the number, little-endian as every frame */
+        guint64 number = GUINT64_TO_LE (value->u.number);
+        guint8  bytes[8];
+
+        G_STATIC_ASSERT (G_BYTE_ORDER == G_LITTLE_ENDIAN || G_BYTE_ORDER == G_BIG_ENDIAN);
+        memcpy (bytes, &number, sizeof bytes);
+        if (value->kind == 'b')
+          bytes[0] = value->u.number != 0;
+        append (w, bytes, sizes[(guchar) value->kind]);
+      }
+      break;
+
+    case 'd':
+      {
+        guint64 number;
+
+        memcpy (&number, &value->u.dbl, sizeof number);
+        number = GUINT64_TO_LE (number);
+        append (w, &number, sizeof number);
+      }
+      break;
+
+    case 's':
+      /* "ms": nothing for NULL; else the string, its nul, and the zero
+       * byte of a maybe of a value of variable size */
+      if (value->u.string != NULL)
+        {
+          append (w, value->u.string, strlen (value->u.string) + 1);
+          append (w, "", 1);
+        }
+      break;
+
+    default:
+      write_value (w, value->u.variant);
+      break;
+    }
+
+  return _comlink_wire_value_type (value);
+}
+
+/* Writes the body that @values make: an "av" of them, or the one value;
+ * returns its type */
+static const char *
+write_wire_values (Writer                  *w,
+                   const ComlinkWireValues *values)
+{
+  gsize            start = w->pos;
+  g_autofree gsize *ends = NULL;
+  gsize            stack_ends[16];
+  gsize           *end;
+
+  if (!values->is_array)
+    return write_wire_value (w, &values->values[0]);
+
+  end = values->n <= G_N_ELEMENTS (stack_ends) ? stack_ends : (ends = g_new (gsize, values->n));
+  for (guint i = 0; i < values->n; i++)
+    {
+      const char *type;
+
+      /* Each element is a variant: aligned to 8, its value, a zero byte,
+       * its type */
+      pad_to (w, 7);
+      type = write_wire_value (w, &values->values[i]);
+      append (w, "", 1);
+      append (w, type, strlen (type));
+      end[i] = w->pos - start;
+    }
+
+  if (values->n > 0)
+    {
+      gsize offset_size = framed_size (w->pos - start, values->n) - (w->pos - start);
+
+      offset_size /= values->n;
+      for (guint i = 0; i < values->n; i++)
+        write_offset (w, end[i], offset_size);
+    }
+
+  return "av";
+}
+
 /* Writes @message at the end of @buffer as the serialised "v" holding its
  * ((ytt)asv), little-endian, the bytes that g_variant_store() would write
  * for it, with the large arrays of numbers in @refs as
@@ -348,7 +446,7 @@ _comlink_wire_write_message (const ComlinkOutgoing *message,
   guint8            header[24] = { 0 };
   guint64           id = GUINT64_TO_LE (message->id);
   guint64           target = GUINT64_TO_LE (message->target);
-  const char       *body_type = g_variant_get_type_string (message->body);
+  const char       *body_type;
   gsize             path_end;
   gsize             content;
 
@@ -362,7 +460,13 @@ _comlink_wire_write_message (const ComlinkOutgoing *message,
   path_end = w.pos;
 
   pad_to (&w, 7);
-  write_value (&w, message->body);
+  if (message->values != NULL)
+    body_type = write_wire_values (&w, message->values);
+  else
+    {
+      body_type = g_variant_get_type_string (message->body);
+      write_value (&w, message->body);
+    }
   append (&w, "", 1);
   append (&w, body_type, strlen (body_type));
 

@@ -72,7 +72,13 @@ void
 _comlink_message_clear (ComlinkMessage *message)
 {
   g_clear_pointer (&message->path, g_strfreev);
-  g_clear_pointer (&message->body, g_variant_unref);
+  g_clear_pointer (&message->body_variant, g_variant_unref);
+  g_clear_pointer (&message->values, _comlink_wire_values_unref);
+  if (message->frame_free != NULL)
+    message->frame_free (message->frame_owner);
+  message->frame_free = NULL;
+  message->frame_owner = NULL;
+  message->frame_body = NULL;
 }
 
 static gboolean
@@ -122,9 +128,11 @@ ensure_constants (void)
 /* Checks what every message must be, however it came: a known type, the
  * body type of that type, a path where the type has one */
 gboolean
-_comlink_message_check (const ComlinkMessage *message,
-                        GError              **error)
+_comlink_message_check (ComlinkMessage *message,
+                        GError        **error)
 {
+  const char *body_type;
+
   if (message->type < COMLINK_MESSAGE_HELLO || message->type > COMLINK_MESSAGE_LAST)
     {
       g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
@@ -134,13 +142,14 @@ _comlink_message_check (const ComlinkMessage *message,
 
   /* A NULL body type is a value, which the value layer checks; an ERROR
    * may carry details */
+  body_type = _comlink_message_get_body_type (message);
   if (body_types[message->type] != NULL &&
-      !has_type (message->body, body_types[message->type]) &&
-      !(message->type == COMLINK_MESSAGE_ERROR && has_type (message->body, COMLINK_ERROR_DETAILS_TYPE_STRING)))
+      strcmp (body_type, body_types[message->type]) != 0 &&
+      !(message->type == COMLINK_MESSAGE_ERROR && strcmp (body_type, COMLINK_ERROR_DETAILS_TYPE_STRING) == 0))
     {
       g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,
                    _ ("Message type %u with a body of type “%s”"),
-                   message->type, g_variant_get_type_string (message->body));
+                   message->type, body_type);
       return FALSE;
     }
 
@@ -200,7 +209,7 @@ _comlink_message_parse (GVariant       *variant,
   header = g_variant_get_child_value (variant, 0);
   path = g_variant_get_child_value (variant, 1);
   boxed = g_variant_get_child_value (variant, 2);
-  message->body = g_variant_get_variant (boxed);
+  message->body_variant = g_variant_get_variant (boxed);
   /* A serialised (ytt) is the 24 bytes that _comlink_message_build()
    * writes, in the byte order of this machine */
   g_assert (g_variant_get_size (header) == 24);
@@ -221,6 +230,223 @@ _comlink_message_parse (GVariant       *variant,
   message->size = g_variant_get_size (variant);
 
   return TRUE;
+}
+
+/* The body of @message that lies in its frame, as a GVariant of type
+ * @type that takes the frame over: GLib may trust it, it was checked */
+static GVariant *
+body_from_frame (ComlinkMessage *message,
+                 const char     *type)
+{
+  g_autoptr(GBytes) bytes = g_bytes_new_with_free_func (message->frame_body, message->frame_body_size,
+                                                        message->frame_free, message->frame_owner);
+
+  message->frame_free = NULL;
+  message->frame_owner = NULL;
+  return g_variant_ref_sink (g_variant_new_from_bytes (G_VARIANT_TYPE (type), bytes, TRUE));
+}
+
+/* The body of @message as a GVariant, made now if it came in another
+ * form; @message keeps it */
+GVariant *
+_comlink_message_get_body (ComlinkMessage *message)
+{
+  if (message->body_variant == NULL && message->values != NULL)
+    message->body_variant = _comlink_wire_values_build (message->values);
+  else if (message->body_variant == NULL)
+    message->body_variant = body_from_frame (message, message->body_type);
+
+  return message->body_variant;
+}
+
+/* The type of the body of @message, without making a GVariant of it
+ * where that can be helped */
+const char *
+_comlink_message_get_body_type (ComlinkMessage *message)
+{
+  if (message->body_type[0] != '\0')
+    return message->body_type;
+  if (message->values != NULL && message->values->is_array)
+    return "av";
+  if (message->values != NULL && message->values->n == 1)
+    return _comlink_wire_value_type (&message->values->values[0]);
+
+  return g_variant_get_type_string (_comlink_message_get_body (message));
+}
+
+/* --- Values as this side sends them --- */
+
+ComlinkWireValues *
+_comlink_wire_values_new (gboolean is_array,
+                          guint    n)
+{
+  ComlinkWireValues *values = g_malloc0 (sizeof *values + n * sizeof (ComlinkWireValue));
+
+  values->ref_count = 1;
+  values->is_array = is_array;
+  values->n = n;
+  return values;
+}
+
+ComlinkWireValues *
+_comlink_wire_values_ref (ComlinkWireValues *values)
+{
+  g_atomic_int_inc (&values->ref_count);
+  return values;
+}
+
+void
+_comlink_wire_values_unref (ComlinkWireValues *values)
+{
+  if (!g_atomic_int_dec_and_test (&values->ref_count))
+    return;
+
+  for (guint i = 0; i < values->n; i++)
+    {
+      ComlinkWireValue *value = &values->values[i];
+
+      if (value->kind == 's')
+        g_free (value->u.string);
+      else if (value->kind == 'v' && value->u.variant != NULL)
+        g_variant_unref (value->u.variant);
+    }
+  g_free (values);
+}
+
+/* The wire type of @value */
+const char *
+_comlink_wire_value_type (const ComlinkWireValue *value)
+{
+  switch (value->kind)
+    {
+    case 'b':
+      return "b";
+    case 'y':
+      return "y";
+    case 'n':
+      return "n";
+    case 'i':
+      return "i";
+    case 'u':
+      return "u";
+    case 'x':
+      return "x";
+    case 't':
+      return "t";
+    case 'd':
+      return "d";
+    case 's':
+      return "ms";
+    default:
+      return g_variant_get_type_string (value->u.variant);
+    }
+}
+
+/* @value as a GVariant: floating for a plain value, else its own
+ * (borrowed) GVariant */
+static GVariant *
+wire_value_variant (const ComlinkWireValue *value)
+{
+  switch (value->kind)
+    {
+    case 'b':
+      return g_variant_new_boolean (value->u.number != 0);
+    case 'y':
+      return g_variant_new_byte ((guint8) value->u.number);
+    case 'n':
+      return g_variant_new_int16 ((gint16) value->u.number);
+    case 'i':
+      return g_variant_new_int32 ((gint32) value->u.number);
+    case 'u':
+      return g_variant_new_uint32 ((guint32) value->u.number);
+    case 'x':
+      return g_variant_new_int64 ((gint64) value->u.number);
+    case 't':
+      return g_variant_new_uint64 (value->u.number);
+    case 'd':
+      return g_variant_new_double (value->u.dbl);
+    case 's':
+      return g_variant_new_maybe (G_VARIANT_TYPE_STRING,
+                                  value->u.string != NULL ? g_variant_new_string (value->u.string) : NULL);
+    default:
+      return value->u.variant;
+    }
+}
+
+/* The body that @values make, as a GVariant: a new reference */
+GVariant *
+_comlink_wire_values_build (const ComlinkWireValues *values)
+{
+  if (values->is_array)
+    {
+      g_autofree GVariant **children = g_new (GVariant *, MAX (values->n, 1));
+
+      for (guint i = 0; i < values->n; i++)
+        children[i] = g_variant_new_variant (wire_value_variant (&values->values[i]));
+      return g_variant_ref_sink (g_variant_new_array (G_VARIANT_TYPE_VARIANT, children, values->n));
+    }
+
+  g_assert (values->n == 1);
+  if (values->values[0].kind == 'v')
+    return g_variant_ref (values->values[0].u.variant);
+  return g_variant_ref_sink (wire_value_variant (&values->values[0]));
+}
+
+/* Sets @out from @value if it is a plain value (a number, a boolean, a
+ * string, no value or null), as _comlink_value_from_wire() would read its
+ * GVariant; FALSE for any other */
+gboolean
+_comlink_wire_value_plain (const ComlinkWireValue *value,
+                           GValue                 *out)
+{
+  switch (value->kind)
+    {
+    case 'b':
+      g_value_init (out, G_TYPE_BOOLEAN);
+      g_value_set_boolean (out, value->u.number != 0);
+      return TRUE;
+    case 'y':
+      g_value_init (out, G_TYPE_UCHAR);
+      g_value_set_uchar (out, (guchar) value->u.number);
+      return TRUE;
+    case 'n':
+      g_value_init (out, G_TYPE_CHAR);
+      g_value_set_schar (out, (gint8) value->u.number);
+      return TRUE;
+    case 'i':
+      g_value_init (out, G_TYPE_INT);
+      g_value_set_int (out, (gint32) value->u.number);
+      return TRUE;
+    case 'u':
+      g_value_init (out, G_TYPE_UINT);
+      g_value_set_uint (out, (guint32) value->u.number);
+      return TRUE;
+    case 'x':
+      g_value_init (out, G_TYPE_INT64);
+      g_value_set_int64 (out, (gint64) value->u.number);
+      return TRUE;
+    case 't':
+      g_value_init (out, G_TYPE_UINT64);
+      g_value_set_uint64 (out, value->u.number);
+      return TRUE;
+    case 'd':
+      g_value_init (out, G_TYPE_DOUBLE);
+      g_value_set_double (out, value->u.dbl);
+      return TRUE;
+    case 's':
+      g_value_init (out, G_TYPE_STRING);
+      g_value_set_string (out, value->u.string);
+      return TRUE;
+    default:
+      if (value->u.variant == _comlink_wire_none ())
+        return TRUE;
+      if (value->u.variant == _comlink_wire_null ())
+        {
+          g_value_init (out, G_TYPE_POINTER);
+          return TRUE;
+        }
+      return FALSE;
+    }
 }
 
 /* Reads a little-endian framing offset of @size bytes */
@@ -261,7 +487,7 @@ _comlink_message_read (const guint8   *data,
   gsize             boxed_start;
   gsize             boxed_size;
   gsize             value_size;
-  GBytes           *bytes;
+  gsize             type_size;
 
   memset (message, 0, sizeof *message);
 
@@ -323,77 +549,87 @@ _comlink_message_read (const guint8   *data,
   while (*separator != 0)
     separator--;
   value_size = separator - boxed;
-  bytes = g_bytes_new_with_free_func (boxed, value_size, free_func, owner);
-  {
-    g_autofree char *body_type = g_strndup ((const char *) separator + 1, boxed_size - value_size - 1);
+  type_size = boxed_size - value_size - 1;
+  message->frame_body = boxed;
+  message->frame_body_size = value_size;
+  message->frame_free = free_func;
+  message->frame_owner = owner;
+  if (type_size < sizeof message->body_type)
+    memcpy (message->body_type, separator + 1, type_size);
+  else
+    {
+      /* A long type, which no hot path has: the GVariant now */
+      g_autofree char *body_type = g_strndup ((const char *) separator + 1, type_size);
 
-    message->body = g_variant_ref_sink (g_variant_new_from_bytes (G_VARIANT_TYPE (body_type), bytes, TRUE));
-  }
-  g_bytes_unref (bytes);
+      message->body_variant = body_from_frame (message, body_type);
+    }
   message->size = size;
   message->in_frame = TRUE;
 
   return TRUE;
 }
 
-/* Takes the "av" @av apart where it lies: it must be serialised, checked
- * and little-endian, as the body of a frame read in place and its
- * children are */
-void
-_comlink_wire_array_init (ComlinkWireArray *array,
-                          GVariant         *av)
+/* Reads the plain value (a number, a boolean, a string, no value or null)
+ * of type @type that lies in the @size bytes at @data, serialised, checked
+ * and little-endian, as _comlink_value_from_wire() would; FALSE for any
+ * other value, which the caller reads the slow way */
+static gboolean
+read_plain (const guint8 *data,
+            gsize         size,
+            const char   *type,
+            gsize         type_size,
+            GValue       *value)
 {
-  array->data = g_variant_get_data (av);
-  array->size = g_variant_get_size (av);
-  array->offset_size = _comlink_wire_offset_size (array->size);
-  array->table = array->size > 0 ? read_offset (array->data + array->size - array->offset_size, array->offset_size) : 0;
-  array->n = array->size > 0 ? (array->size - array->table) / array->offset_size : 0;
-}
-
-/* Sets @value from element @i of @array if it is a plain number or
- * boolean, read where it lies, as _comlink_value_from_wire() would; FALSE
- * for any other element, which the caller reads the slow way */
-gboolean
-_comlink_wire_array_plain (const ComlinkWireArray *array,
-                           gsize                   i,
-                           GValue                 *value)
-{
-  const guint8 *bytes;
-  gsize         start = 0;
-  gsize         end = read_offset (array->data + array->table + i * array->offset_size, array->offset_size);
-  gsize         size;
-  char          type;
-
-  /* Each element is a variant, aligned to 8 after the one before */
-  if (i > 0)
-    start = (read_offset (array->data + array->table + (i - 1) * array->offset_size, array->offset_size) + 7) & ~(gsize) 7;
-  /* A variant of a one-character type: its value, a zero byte, the type */
-  if (end < start + 2 || array->data[end - 2] != 0)
-    return FALSE;
-  type = (char) array->data[end - 1];
-  bytes = array->data + start;
-  size = end - 2 - start;
-
 #define READ_AS(ctype, gtype, setter) \
   G_STMT_START                        \
   {                                   \
     ctype v;                          \
     if (size != sizeof v)             \
       return FALSE;                   \
-    memcpy (&v, bytes, sizeof v);     \
+    memcpy (&v, data, sizeof v);      \
     g_value_init (value, gtype);      \
     setter (value, v);                \
     return TRUE;                      \
   }                                   \
   G_STMT_END
 
-  switch (type)
+  if (G_BYTE_ORDER != G_LITTLE_ENDIAN)
+    return FALSE;
+
+  if (type_size == 2 && type[0] == 'm' && type[1] == 's')
+    {
+      /* Nothing, or the string, its nul and the zero byte of the maybe */
+      g_value_init (value, G_TYPE_STRING);
+      if (size >= 2)
+        g_value_take_string (value, g_strndup ((const char *) data, size - 2));
+      return TRUE;
+    }
+
+  if (type_size == 4 && memcmp (type, "(yv)", 4) == 0)
+    {
+      GVariant *none = _comlink_wire_none ();
+      GVariant *null = _comlink_wire_null ();
+
+      if (size == g_variant_get_size (none) && memcmp (data, g_variant_get_data (none), size) == 0)
+        return TRUE;
+      if (size == g_variant_get_size (null) && memcmp (data, g_variant_get_data (null), size) == 0)
+        {
+          g_value_init (value, G_TYPE_POINTER);
+          return TRUE;
+        }
+      return FALSE;
+    }
+
+  if (type_size != 1)
+    return FALSE;
+
+  switch (type[0])
     {
     case 'b':
-      if (size != 1 || bytes[0] > 1)
+      if (size != 1 || data[0] > 1)
         return FALSE;
       g_value_init (value, G_TYPE_BOOLEAN);
-      g_value_set_boolean (value, bytes[0]);
+      g_value_set_boolean (value, data[0]);
       return TRUE;
     case 'y':
       READ_AS (guint8, G_TYPE_UCHAR, g_value_set_uchar);
@@ -403,7 +639,7 @@ _comlink_wire_array_plain (const ComlinkWireArray *array,
 
         if (size != sizeof v)
           return FALSE;
-        memcpy (&v, bytes, sizeof v);
+        memcpy (&v, data, sizeof v);
         if (v < G_MININT8 || v > G_MAXINT8)
           return FALSE;
         g_value_init (value, G_TYPE_CHAR);
@@ -426,6 +662,66 @@ _comlink_wire_array_plain (const ComlinkWireArray *array,
 #undef READ_AS
 }
 
+/* Sets @value from the body of @message, a value (REPLY, SET), if it is a
+ * plain one that can be read without a GVariant: where it lies in its
+ * frame, or as an in-process peer sent it; FALSE for any other, which the
+ * caller reads from _comlink_message_get_body() */
+gboolean
+_comlink_message_read_plain (ComlinkMessage *message,
+                             GValue         *value)
+{
+  if (message->values != NULL)
+    return !message->values->is_array && message->values->n == 1 &&
+           _comlink_wire_value_plain (&message->values->values[0], value);
+
+  if (message->frame_body != NULL && message->body_type[0] != '\0')
+    return read_plain (message->frame_body, message->frame_body_size,
+                       message->body_type, strlen (message->body_type), value);
+
+  return FALSE;
+}
+
+/* Takes apart the "av" of @size bytes at @data where it lies: it must be
+ * serialised, checked and little-endian, as the body of a frame read in
+ * place is */
+void
+_comlink_wire_array_init (ComlinkWireArray *array,
+                          const guint8     *data,
+                          gsize             size)
+{
+  array->data = data;
+  array->size = size;
+  array->offset_size = _comlink_wire_offset_size (array->size);
+  array->table = array->size > 0 ? read_offset (array->data + array->size - array->offset_size, array->offset_size) : 0;
+  array->n = array->size > 0 ? (array->size - array->table) / array->offset_size : 0;
+}
+
+/* Sets @value from element @i of @array if it is a plain value, read where
+ * it lies, as _comlink_value_from_wire() would; FALSE for any other
+ * element, which the caller reads the slow way */
+gboolean
+_comlink_wire_array_plain (const ComlinkWireArray *array,
+                           gsize                   i,
+                           GValue                 *value)
+{
+  gsize start = 0;
+  gsize end = read_offset (array->data + array->table + i * array->offset_size, array->offset_size);
+  gsize separator;
+
+  /* Each element is a variant, aligned to 8 after the one before: its
+   * value, a zero byte, its type */
+  if (i > 0)
+    start = (read_offset (array->data + array->table + (i - 1) * array->offset_size, array->offset_size) + 7) & ~(gsize) 7;
+  separator = end;
+  while (separator > start && array->data[separator - 1] != 0)
+    separator--;
+  if (separator <= start || end - separator > 4)
+    return FALSE;
+
+  return read_plain (array->data + start, separator - 1 - start,
+                     (const char *) array->data + separator, end - separator, value);
+}
+
 /* Fills @message with what an in-process peer sent: a reference to its
  * body, a copy of its path */
 void
@@ -436,7 +732,10 @@ _comlink_message_take (ComlinkMessage        *message,
   message->type = outgoing->type;
   message->id = outgoing->id;
   message->target = outgoing->target;
-  message->body = g_variant_ref (outgoing->body);
+  if (outgoing->values != NULL)
+    message->values = _comlink_wire_values_ref (outgoing->values);
+  else
+    message->body_variant = g_variant_ref (outgoing->body);
   if (outgoing->path != NULL)
     {
       gsize n;
@@ -454,7 +753,7 @@ _comlink_message_get_size (ComlinkMessage *message)
 {
   if (message->size == 0)
     {
-      message->size = g_variant_get_size (message->body) + 32;
+      message->size = g_variant_get_size (_comlink_message_get_body (message)) + 32;
       for (guint i = 0; i < message->n_path && message->path != NULL; i++)
         message->size += strlen (message->path[i]) + 1;
     }
@@ -464,7 +763,7 @@ _comlink_message_get_size (ComlinkMessage *message)
 /* The GVariant of a message that came, for listeners of
  * ComlinkEndpoint::message */
 GVariant *
-_comlink_message_to_variant (const ComlinkMessage *message)
+_comlink_message_to_variant (ComlinkMessage *message)
 {
   g_autoptr(GVariant) path = NULL;
   ComlinkOutgoing outgoing;
@@ -472,7 +771,8 @@ _comlink_message_to_variant (const ComlinkMessage *message)
 
   path = g_variant_ref_sink (g_variant_new_strv ((const char * const *) message->path,
                                                  message->path != NULL ? -1 : 0));
-  outgoing = _comlink_message_new (message->type, message->id, message->target, path, message->body);
+  outgoing = _comlink_message_new (message->type, message->id, message->target, path,
+                                   _comlink_message_get_body (message));
   variant = _comlink_message_build (&outgoing);
   _comlink_outgoing_clear (&outgoing);
 
@@ -516,7 +816,20 @@ _comlink_message_new (ComlinkMessageType type,
                       GVariant          *path,
                       GVariant          *body)
 {
-  ComlinkOutgoing message = { type, id, target, path, g_variant_ref_sink (body) };
+  ComlinkOutgoing message = { type, id, target, path, g_variant_ref_sink (body), NULL };
+
+  return message;
+}
+
+/* A message whose body is @values, which it takes */
+ComlinkOutgoing
+_comlink_message_new_values (ComlinkMessageType type,
+                             guint64            id,
+                             guint64            target,
+                             GVariant          *path,
+                             ComlinkWireValues *values)
+{
+  ComlinkOutgoing message = { type, id, target, path, NULL, values };
 
   return message;
 }
@@ -525,6 +838,16 @@ void
 _comlink_outgoing_clear (ComlinkOutgoing *message)
 {
   g_clear_pointer (&message->body, g_variant_unref);
+  g_clear_pointer (&message->values, _comlink_wire_values_unref);
+}
+
+/* The body of @message as a GVariant, a new reference */
+GVariant *
+_comlink_outgoing_get_body (const ComlinkOutgoing *message)
+{
+  if (message->values != NULL)
+    return _comlink_wire_values_build (message->values);
+  return g_variant_ref (message->body);
 }
 
 /* The message as one GVariant of type ((ytt)asv), for transports that
@@ -536,7 +859,11 @@ _comlink_message_build (const ComlinkOutgoing *message)
 
   children[0] = header_new (message->type, message->id, message->target);
   children[1] = message->path ? message->path : (ensure_constants (), constants.empty_path);
-  children[2] = g_variant_new_variant (message->body);
+  {
+    g_autoptr(GVariant) body = _comlink_outgoing_get_body (message);
+
+    children[2] = g_variant_new_variant (body);
+  }
 
   return g_variant_new_tuple (children, G_N_ELEMENTS (children));
 }
@@ -590,8 +917,8 @@ _comlink_message_new_hello (void)
 }
 
 gboolean
-_comlink_message_check_hello (const ComlinkMessage *message,
-                              GError              **error)
+_comlink_message_check_hello (ComlinkMessage *message,
+                              GError        **error)
 {
   guint32 version;
 
@@ -602,7 +929,7 @@ _comlink_message_check_hello (const ComlinkMessage *message,
       return FALSE;
     }
 
-  g_variant_get (message->body, "(u&s)", &version, NULL);
+  g_variant_get (_comlink_message_get_body (message), "(u&s)", &version, NULL);
   if (version != COMLINK_PROTOCOL_VERSION)
     {
       g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL,

@@ -577,8 +577,8 @@ test_wire_forms (void)
       test_wait_until (fake.received->len == i + 2);
       g_assert_true (_comlink_message_parse (fake.received->pdata[i + 1], &message, NULL));
       g_assert_cmpint (message.type, ==, COMLINK_MESSAGE_ERROR);
-      g_assert_cmpstr (g_variant_get_type_string (message.body), ==, i == 0 ? "(sis)" : "(sisa{sv})");
-      g_assert_cmpint (_comlink_wire_error_parse_details (message.body, &class_name, &stack), ==, i == 1);
+      g_assert_cmpstr (g_variant_get_type_string (_comlink_message_get_body (&message)), ==, i == 0 ? "(sis)" : "(sisa{sv})");
+      g_assert_cmpint (_comlink_wire_error_parse_details (_comlink_message_get_body (&message), &class_name, &stack), ==, i == 1);
       g_assert_cmpstr (class_name, ==, i == 0 ? NULL : "MyError");
       g_assert_cmpstr (stack, ==, i == 0 ? NULL : STACK);
       g_free (class_name);

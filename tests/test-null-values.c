@@ -179,12 +179,12 @@ test_reply_forms (void)
       fake_read (&fake, i + 1, &message);
       g_assert_cmpint (message.type, ==, COMLINK_MESSAGE_REPLY);
       g_assert_cmpuint (message.id, ==, i + 1);
-      tag = tag_of (message.body, &content);
+      tag = tag_of (_comlink_message_get_body (&message), &content);
       g_assert_cmpint (tag, ==, cases[i].tag);
       if (tag == 0)
         {
-          g_assert_cmpstr (g_variant_get_type_string (message.body), ==, cases[i].type);
-          g_assert_cmpuint (g_variant_n_children (message.body), ==, 0); /* ms nothing */
+          g_assert_cmpstr (g_variant_get_type_string (_comlink_message_get_body (&message)), ==, cases[i].type);
+          g_assert_cmpuint (g_variant_n_children (_comlink_message_get_body (&message)), ==, 0); /* ms nothing */
         }
       else
         g_assert_cmpstr (g_variant_get_type_string (content), ==, cases[i].type);
@@ -237,10 +237,10 @@ test_sent_forms (void)
 
   fake_read (&fake, 1, &message);
   g_assert_cmpint (message.type, ==, COMLINK_MESSAGE_CALL);
-  g_assert_cmpuint (g_variant_n_children (message.body), ==, G_N_ELEMENTS (args));
+  g_assert_cmpuint (g_variant_n_children (_comlink_message_get_body (&message)), ==, G_N_ELEMENTS (args));
   for (guint i = 0; i < G_N_ELEMENTS (args); i++)
     {
-      g_autoptr(GVariant) boxed = g_variant_get_child_value (message.body, i);
+      g_autoptr(GVariant) boxed = g_variant_get_child_value (_comlink_message_get_body (&message), i);
       g_autoptr(GVariant) arg = g_variant_get_variant (boxed);
       g_autoptr(GVariant) content = NULL;
       ComlinkTag tag = tag_of (arg, &content);
@@ -456,8 +456,8 @@ test_arguments (void)
 
       fake_read (&fake, i + 1, &message);
       g_assert_cmpint (message.type, ==, COMLINK_MESSAGE_REPLY);
-      g_assert_cmpstr (g_variant_get_type_string (message.body), ==, "ms");
-      kind = g_variant_get_maybe (message.body);
+      g_assert_cmpstr (g_variant_get_type_string (_comlink_message_get_body (&message)), ==, "ms");
+      kind = g_variant_get_maybe (_comlink_message_get_body (&message));
       g_assert_nonnull (kind);
       g_assert_cmpstr (g_variant_get_string (kind, NULL), ==, expected[i]);
       _comlink_message_clear (&message);

@@ -112,7 +112,7 @@ test_unknown_object (void)
   g_assert_cmpint (message.type, ==, COMLINK_MESSAGE_ERROR);
   g_assert_cmpuint (message.id, ==, 7);
   {
-    GError *error = _comlink_wire_error_parse (message.body);
+    GError *error = _comlink_wire_error_parse (_comlink_message_get_body (&message));
     g_assert_error (error, COMLINK_ERROR, COMLINK_ERROR_NO_SUCH_OBJECT);
     g_error_free (error);
   }
@@ -229,7 +229,7 @@ test_plain_call_nested (gconstpointer data)
       test_wait_until (fake_find_reply (&fake, 0, 7) >= 0);
       g_assert_cmpuint (nested.n_callbacks, ==, 2);
       fake_read (&fake, fake_find_reply (&fake, 0, 7), &message);
-      g_assert_cmpint (g_variant_get_int32 (message.body), ==, 21);
+      g_assert_cmpint (g_variant_get_int32 (_comlink_message_get_body (&message)), ==, 21);
       _comlink_message_clear (&message);
 
       /* The id is free again */
@@ -239,7 +239,7 @@ test_plain_call_nested (gconstpointer data)
         comlink_endpoint_send (fake.peer, g_variant_new_parsed ("((byte 2, uint64 7, uint64 0), ['add'], <[<1>, <2>]>)"), NULL);
         test_wait_until (fake_find_reply (&fake, from, 7) >= 0);
         fake_read (&fake, fake_find_reply (&fake, from, 7), &message);
-        g_assert_cmpint (g_variant_get_int32 (message.body), ==, 3);
+        g_assert_cmpint (g_variant_get_int32 (_comlink_message_get_body (&message)), ==, 3);
         _comlink_message_clear (&message);
       }
       g_assert_false (comlink_connection_is_closed (connection));
@@ -340,7 +340,7 @@ test_release_too_many (void)
 
   /* The id under which the object was sent */
   g_assert_true (_comlink_message_parse (fake.received->pdata[1], &message, NULL));
-  arg = g_variant_get_child_value (message.body, 0);
+  arg = g_variant_get_child_value (_comlink_message_get_body (&message), 0);
   body = g_variant_get_variant (arg);
   g_assert_cmpint (_comlink_wire_untag (body, &content, NULL), ==, COMLINK_TAG_OBJECT);
   id = g_variant_get_uint64 (content);

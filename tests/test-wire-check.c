@@ -546,6 +546,227 @@ test_wire_message_same_bytes (void)
     }
 }
 
+/* Plain values of the same type and content */
+static gboolean
+values_equal (const GValue *a,
+              const GValue *b)
+{
+  if (G_VALUE_TYPE (a) != G_VALUE_TYPE (b))
+    return FALSE;
+  if (G_VALUE_HOLDS_STRING (a))
+    return g_strcmp0 (g_value_get_string (a), g_value_get_string (b)) == 0;
+  return memcmp (&a->data[0], &b->data[0], sizeof a->data[0]) == 0;
+}
+
+/* What the receiver reads in place from @value: a plain value, also
+ * one that the sender had as a GVariant; FALSE for others */
+static gboolean
+expected_plain (const ComlinkWireValue *value,
+                GValue                 *out)
+{
+  GVariant   *variant = value->u.variant;
+  const char *type;
+
+  if (value->kind != 'v')
+    return _comlink_wire_value_plain (value, out);
+  if (g_variant_equal (variant, _comlink_wire_none ()))
+    return TRUE;
+  if (g_variant_equal (variant, _comlink_wire_null ()))
+    {
+      g_value_init (out, G_TYPE_POINTER);
+      return TRUE;
+    }
+
+  type = g_variant_get_type_string (variant);
+  if (strcmp (type, "ms") == 0)
+    {
+      g_autoptr(GVariant) string = g_variant_get_maybe (variant);
+
+      g_value_init (out, G_TYPE_STRING);
+      g_value_set_string (out, string != NULL ? g_variant_get_string (string, NULL) : NULL);
+      return TRUE;
+    }
+  if (type[1] != '\0')
+    return FALSE;
+  switch (type[0])
+    {
+    case 'b':
+      g_value_init (out, G_TYPE_BOOLEAN);
+      g_value_set_boolean (out, g_variant_get_boolean (variant));
+      return TRUE;
+    case 'y':
+      g_value_init (out, G_TYPE_UCHAR);
+      g_value_set_uchar (out, g_variant_get_byte (variant));
+      return TRUE;
+    case 'n':
+      if (g_variant_get_int16 (variant) < G_MININT8 || g_variant_get_int16 (variant) > G_MAXINT8)
+        return FALSE;
+      g_value_init (out, G_TYPE_CHAR);
+      g_value_set_schar (out, (gint8) g_variant_get_int16 (variant));
+      return TRUE;
+    case 'i':
+      g_value_init (out, G_TYPE_INT);
+      g_value_set_int (out, g_variant_get_int32 (variant));
+      return TRUE;
+    case 'u':
+      g_value_init (out, G_TYPE_UINT);
+      g_value_set_uint (out, g_variant_get_uint32 (variant));
+      return TRUE;
+    case 'x':
+      g_value_init (out, G_TYPE_INT64);
+      g_value_set_int64 (out, g_variant_get_int64 (variant));
+      return TRUE;
+    case 't':
+      g_value_init (out, G_TYPE_UINT64);
+      g_value_set_uint64 (out, g_variant_get_uint64 (variant));
+      return TRUE;
+    case 'd':
+      g_value_init (out, G_TYPE_DOUBLE);
+      g_value_set_double (out, g_variant_get_double (variant));
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+/* A random value as the connection hands it to the writer: a plain one
+ * of each kind, or a GVariant */
+static void
+random_wire_value (ComlinkWireValue *value)
+{
+  static const char kinds[] = "bynixtuds";
+
+  if (pick (4) == 0)
+    {
+      g_autoptr(GString) type_string = g_string_new (NULL);
+      g_autoptr(GVariantType) type = NULL;
+
+      value->kind = 'v';
+      switch (pick (3))
+        {
+        case 0:
+          value->u.variant = g_variant_ref (_comlink_wire_none ());
+          return;
+        case 1:
+          value->u.variant = g_variant_ref (_comlink_wire_null ());
+          return;
+        default:
+          append_type (type_string, 3);
+          type = g_variant_type_new (type_string->str);
+          value->u.variant = g_variant_ref_sink (random_value (type, 3));
+          return;
+        }
+    }
+
+  value->kind = kinds[pick (sizeof kinds - 1)];
+  switch (value->kind)
+    {
+    case 'b':
+      value->u.number = pick (2);
+      break;
+    case 'n':
+      value->u.number = (guint64) (gint64) g_rand_int_range (rng, G_MININT8, G_MAXINT8 + 1);
+      break;
+    case 'd':
+      value->u.dbl = g_rand_double_range (rng, -1e300, 1e300);
+      break;
+    case 's':
+      value->u.string = pick (5) == 0 ? NULL : g_strdup_printf ("%*s\u00e9%u", pick (2) ? (int) pick (300) : 0, "", g_rand_int (rng));
+      break;
+    default:
+      /* Sign-extended for the signed kinds, as the sender stores them */
+      value->u.number = ((guint64) g_rand_int (rng) << 32) | g_rand_int (rng);
+      if (value->kind == 'y')
+        value->u.number &= 0xff;
+      else if (value->kind == 'i')
+        value->u.number = (guint64) (gint64) (gint32) value->u.number;
+      else if (value->kind == 'u')
+        value->u.number &= 0xffffffff;
+      break;
+    }
+}
+
+/* A body of values (the arguments of a call, the value of a reply) is
+ * written straight from them, byte for byte the documented frame of the
+ * GVariant they make; the receiver reads each plain value back where it
+ * lies, as the sender had it */
+static void
+test_wire_message_values_same_bytes (void)
+{
+  for (guint i = 0; i < 2000; i++)
+    {
+      gboolean is_array = pick (3) != 0;
+      guint    n = is_array ? (pick (20) == 0 ? 100 + pick (200) : pick (6)) : 1;
+      ComlinkWireValues *values = _comlink_wire_values_new (is_array, n);
+      ComlinkOutgoing    message;
+      g_autoptr(GVariant) boxed = NULL;
+      g_autoptr(GByteArray) buffer = g_byte_array_new ();
+      g_autoptr(GArray) refs = g_array_new (FALSE, FALSE, sizeof (ComlinkWireRef));
+      g_autoptr(GByteArray) written = NULL;
+      ComlinkMessage read;
+      guint8        *frame;
+      gsize          size;
+
+      for (guint j = 0; j < n; j++)
+        random_wire_value (&values->values[j]);
+      message = _comlink_message_new_values (is_array ? COMLINK_MESSAGE_CALL : COMLINK_MESSAGE_REPLY,
+                                             g_rand_int (rng), g_rand_int (rng), NULL, values);
+      boxed = g_variant_ref_sink (g_variant_new_variant (_comlink_message_build (&message)));
+
+      g_array_set_clear_func (refs, (GDestroyNotify) _comlink_wire_ref_clear);
+      size = _comlink_wire_write_message (&message, buffer, refs, 1 + pick (65536));
+      written = spliced (buffer, refs);
+      g_assert_cmpuint (size, ==, written->len);
+      g_assert_cmpmem (written->data, written->len, g_variant_get_data (boxed), g_variant_get_size (boxed));
+
+      /* Read back in place */
+      frame = g_memdup2 (written->data, written->len);
+      g_assert_true (_comlink_wire_check_serialised (frame, written->len, G_MAXUINT64, NULL));
+      g_assert_true (_comlink_message_read (frame, written->len, g_free, frame, &read, NULL));
+      g_assert_cmpstr (_comlink_message_get_body_type (&read), ==, is_array ? "av" : _comlink_wire_value_type (&values->values[0]));
+      if (is_array)
+        {
+          ComlinkWireArray array;
+
+          _comlink_wire_array_init (&array, read.frame_body, read.frame_body_size);
+          g_assert_cmpuint (array.n, ==, n);
+          for (guint j = 0; j < n; j++)
+            {
+              GValue   expected = G_VALUE_INIT;
+              GValue   got = G_VALUE_INIT;
+              gboolean plain = expected_plain (&values->values[j], &expected);
+
+              g_assert_cmpint (_comlink_wire_array_plain (&array, j, &got), ==, plain);
+              if (plain && G_IS_VALUE (&expected))
+                g_assert_true (values_equal (&got, &expected));
+              else
+                g_assert_false (G_IS_VALUE (&got));
+              if (G_IS_VALUE (&expected))
+                g_value_unset (&expected);
+              if (G_IS_VALUE (&got))
+                g_value_unset (&got);
+            }
+        }
+      else
+        {
+          GValue   expected = G_VALUE_INIT;
+          GValue   got = G_VALUE_INIT;
+          gboolean plain = expected_plain (&values->values[0], &expected);
+
+          g_assert_cmpint (_comlink_message_read_plain (&read, &got), ==, plain);
+          if (G_IS_VALUE (&expected))
+            {
+              g_assert_true (values_equal (&got, &expected));
+              g_value_unset (&expected);
+            }
+          if (G_IS_VALUE (&got))
+            g_value_unset (&got);
+        }
+      _comlink_message_clear (&read);
+      _comlink_outgoing_clear (&message);
+    }
+}
+
 static guint n_frames_released;
 
 static void
@@ -586,13 +807,13 @@ test_wire_message_read_in_place (void)
         g_assert_true (g_strv_equal ((const char * const *) read.path, (const char * const *) parsed.path));
       else
         g_assert_null (read.path);
-      g_assert_cmpstr (g_variant_get_type_string (read.body), ==, g_variant_get_type_string (message.body));
-      g_assert_true (g_variant_equal (read.body, message.body));
+      g_assert_cmpstr (g_variant_get_type_string (_comlink_message_get_body (&read)), ==, g_variant_get_type_string (message.body));
+      g_assert_true (g_variant_equal (_comlink_message_get_body (&read), message.body));
       g_assert_cmpuint (read.size, ==, size);
       /* Not copied: the body lies in the frame */
-      if (g_variant_get_size (read.body) > 0)
+      if (g_variant_get_size (_comlink_message_get_body (&read)) > 0)
         {
-          const guint8 *data = g_variant_get_data (read.body);
+          const guint8 *data = g_variant_get_data (_comlink_message_get_body (&read));
 
           g_assert_true (data >= frame && data < frame + size);
         }
@@ -622,17 +843,18 @@ test_wire_message_read_refuses (void)
   g_assert_error (error, COMLINK_ERROR, COMLINK_ERROR_PROTOCOL);
   g_assert_nonnull (strstr (error->message, "(ytt)"));
   g_assert_cmpuint (n_frames_released, ==, 1);
-  g_assert_null (read.body);
+  g_assert_null (read.body_variant);
+  g_assert_null (read.frame_body);
   g_assert_null (read.path);
 }
 
-/* The elements of an "av" read where they lie: every plain number and
- * boolean gives the GValue that the slow way gives, anything else is left
- * to the slow way */
+/* The elements of an "av" read where they lie: every plain number,
+ * boolean and string, no value and null, gives the GValue that the slow
+ * way gives, anything else is left to the slow way */
 static void
 test_wire_array_plain (void)
 {
-  static const char *plain[] = { "b", "y", "n", "i", "u", "x", "t", "d" };
+  static const char *plain[] = { "b", "y", "n", "i", "u", "x", "t", "d", "ms" };
   guint              n_read = 0;
 
   for (guint round = 0; round < 300; round++)
@@ -649,10 +871,22 @@ test_wire_array_plain (void)
           g_autoptr(GString) type_string = g_string_new (NULL);
           g_autoptr(GVariantType) type = NULL;
 
-          if (g_rand_boolean (rng))
-            g_string_append (type_string, plain[g_rand_int_range (rng, 0, G_N_ELEMENTS (plain))]);
-          else
-            append_type (type_string, 3);
+          switch (g_rand_int_range (rng, 0, 6))
+            {
+            case 0:
+              g_variant_builder_add (builder, "v", _comlink_wire_none ());
+              continue;
+            case 1:
+              g_variant_builder_add (builder, "v", _comlink_wire_null ());
+              continue;
+            case 2:
+            case 3:
+              g_string_append (type_string, plain[g_rand_int_range (rng, 0, G_N_ELEMENTS (plain))]);
+              break;
+            default:
+              append_type (type_string, 3);
+              break;
+            }
           type = g_variant_type_new (type_string->str);
           g_variant_builder_add (builder, "v", random_value (type, 3));
         }
@@ -661,7 +895,7 @@ test_wire_array_plain (void)
       bytes = g_variant_get_data_as_bytes (built);
       av = g_variant_ref_sink (g_variant_new_from_bytes (G_VARIANT_TYPE ("av"), bytes, TRUE));
 
-      _comlink_wire_array_init (&array, av);
+      _comlink_wire_array_init (&array, g_variant_get_data (av), g_variant_get_size (av));
       g_assert_cmpuint (array.n, ==, n);
       for (guint i = 0; i < n; i++)
         {
@@ -669,9 +903,12 @@ test_wire_array_plain (void)
           g_autoptr(GVariant) child = g_variant_get_variant (boxed);
           const char *type = g_variant_get_type_string (child);
           GValue      value = G_VALUE_INIT;
-          gboolean    is_plain = type[1] == '\0' && strchr ("bynixtud", type[0]) != NULL &&
-                              !(type[0] == 'n' && (g_variant_get_int16 (child) < G_MININT8 ||
-                                                   g_variant_get_int16 (child) > G_MAXINT8));
+          gboolean    is_none = g_variant_equal (child, _comlink_wire_none ());
+          gboolean    is_null = g_variant_equal (child, _comlink_wire_null ());
+          gboolean    is_plain = (type[1] == '\0' && strchr ("bynixtud", type[0]) != NULL &&
+                               !(type[0] == 'n' && (g_variant_get_int16 (child) < G_MININT8 ||
+                                                    g_variant_get_int16 (child) > G_MAXINT8))) ||
+                              strcmp (type, "ms") == 0 || is_none || is_null;
 
           g_assert_cmpint (_comlink_wire_array_plain (&array, i, &value), ==, is_plain);
           if (!is_plain)
@@ -680,8 +917,28 @@ test_wire_array_plain (void)
               continue;
             }
           n_read++;
+          if (is_none)
+            {
+              g_assert_false (G_IS_VALUE (&value));
+              continue;
+            }
+          if (is_null)
+            {
+              g_assert_true (G_VALUE_HOLDS_POINTER (&value));
+              g_assert_null (g_value_get_pointer (&value));
+              g_value_unset (&value);
+              continue;
+            }
           switch (type[0])
             {
+            case 'm':
+              {
+                g_autoptr(GVariant) string = g_variant_get_maybe (child);
+
+                g_assert_true (G_VALUE_HOLDS_STRING (&value));
+                g_assert_cmpstr (g_value_get_string (&value), ==, string != NULL ? g_variant_get_string (string, NULL) : NULL);
+              }
+              break;
             case 'b':
               g_assert_cmpint (g_value_get_boolean (&value), ==, g_variant_get_boolean (child));
               break;
@@ -735,6 +992,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/Comlink/WireWriter/same-bytes", test_wire_writer_same_bytes);
   g_test_add_func ("/Comlink/WireWriter/references-bytes", test_wire_writer_references_bytes);
   g_test_add_func ("/Comlink/WireWriter/message-same-bytes", test_wire_message_same_bytes);
+  g_test_add_func ("/Comlink/WireWriter/values-same-bytes", test_wire_message_values_same_bytes);
   g_test_add_func ("/Comlink/WireReader/read-in-place", test_wire_message_read_in_place);
   g_test_add_func ("/Comlink/WireReader/refuses", test_wire_message_read_refuses);
   g_test_add_func ("/Comlink/WireReader/plain-values", test_wire_array_plain);

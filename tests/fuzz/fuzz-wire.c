@@ -44,8 +44,8 @@ compare_readers (const guint8 *data,
       (read.type != parsed.type || read.id != parsed.id || read.target != parsed.target ||
        read.n_path != parsed.n_path || (read.path == NULL) != (parsed.path == NULL) ||
        (read.path != NULL && !g_strv_equal ((const char * const *) read.path, (const char * const *) parsed.path)) ||
-       !g_variant_equal (read.body, parsed.body) ||
-       strcmp (g_variant_get_type_string (read.body), g_variant_get_type_string (parsed.body)) != 0))
+       !g_variant_equal (_comlink_message_get_body (&read), _comlink_message_get_body (&parsed)) ||
+       strcmp (g_variant_get_type_string (_comlink_message_get_body (&read)), g_variant_get_type_string (_comlink_message_get_body (&parsed))) != 0))
     {
       fprintf (stderr, "The reader and the parser read different messages\n");
       abort ();
