@@ -724,11 +724,11 @@ _comlink_values_to_wire (ComlinkConnection *connection,
 }
 
 /* Fills @item from @value: a plain value as it is, without a GVariant,
- * any other as value_to_wire() makes it */
+ * any other as value_to_wire() makes it; *@exported is made on demand */
 static gboolean
 value_to_wire_value (ComlinkConnection *connection,
                      const GValue      *value,
-                     GArray            *exported,
+                     GArray           **exported,
                      GUnixFDList      **fds,
                      ComlinkWireValue  *item,
                      GError           **error)
@@ -786,7 +786,9 @@ value_to_wire_value (ComlinkConnection *connection,
         break;
       }
 
-  item->u.variant = value_to_wire (connection, value, exported, fds, 0, error);
+  if (*exported == NULL)
+    *exported = g_array_new (FALSE, FALSE, sizeof (guint64));
+  item->u.variant = value_to_wire (connection, value, *exported, fds, 0, error);
   if (item->u.variant == NULL)
     return FALSE;
   item->kind = 'v';
@@ -805,17 +807,18 @@ _comlink_values_to_wire_values (ComlinkConnection *connection,
                                 GUnixFDList      **fds,
                                 GError           **error)
 {
-  g_autoptr(GArray) exported = g_array_new (FALSE, FALSE, sizeof (guint64));
+  g_autoptr(GArray) exported = NULL;
   ComlinkWireValues *wire;
 
   g_assert (is_array || n_values == 1);
 
   wire = _comlink_wire_values_new (is_array, n_values);
   for (guint i = 0; i < n_values; i++)
-    if (!value_to_wire_value (connection, &values[i], exported, fds, &wire->values[i], error))
+    if (!value_to_wire_value (connection, &values[i], &exported, fds, &wire->values[i], error))
       {
         _comlink_wire_values_unref (wire);
-        rollback_exports (connection, exported);
+        if (exported != NULL)
+          rollback_exports (connection, exported);
         if (is_array)
           /* Translators: this is put before another error message */
           g_prefix_error (error, _ ("Argument %u: "), i + 1);

@@ -58,7 +58,8 @@ typedef struct
   guint8    **layouts; /* per position: a tuple of fixed size, byte by byte */
   guint64     elements;
   guint64     max_elements;
-  const char *reason; /* why the message is refused */
+  const char *reason;         /* why the message is refused */
+  gboolean    shared_layouts; /* layouts are the message type's, kept */
 } Check;
 
 /* Fills @info for the type at @pos of @type; returns the position after
@@ -285,7 +286,7 @@ check_fixed_tuple (Check        *check,
 static void
 clear_layouts (Check *check)
 {
-  if (check->layouts == NULL)
+  if (check->layouts == NULL || check->shared_layouts)
     return;
   for (gsize i = 0; i < check->info[0].end; i++)
     g_free (check->layouts[i]);
@@ -322,6 +323,38 @@ check_string (Check        *check,
   return TRUE;
 }
 
+/* The type of every message, scanned once, with the layouts of its
+ * tuples of fixed size: most variants of a frame are of that type */
+static struct
+{
+  TypeInfo info[sizeof COMLINK_MESSAGE_TYPE_STRING - 1];
+  guint8  *layouts[sizeof COMLINK_MESSAGE_TYPE_STRING - 1];
+} message_type;
+
+static void
+ensure_message_type (void)
+{
+  static gsize initialized = 0;
+
+  if (g_once_init_enter (&initialized))
+    {
+      const char *type = COMLINK_MESSAGE_TYPE_STRING;
+      gsize       len = strlen (type);
+      gboolean    too_deep = FALSE;
+      Check       scanned = { type, message_type.info, NULL, 0, 0, NULL, FALSE };
+
+      if (scan_type (type, 0, len, MAX_DEPTH, message_type.info, &too_deep) != len)
+        g_assert_not_reached ();
+      for (gsize pos = 0; pos < len; pos++)
+        if ((type[pos] == '(' || type[pos] == '{') && message_type.info[pos].fixed_size != 0)
+          {
+            message_type.layouts[pos] = g_malloc0 (message_type.info[pos].fixed_size);
+            fill_layout (&scanned, pos, message_type.layouts[pos]);
+          }
+      g_once_init_leave (&initialized, 1);
+    }
+}
+
 static gboolean
 check_variant (Check        *check,
                const guint8 *data,
@@ -349,6 +382,24 @@ check_variant (Check        *check,
 
   if (type_len == 0)
     return refuse (check, N_ ("a variant without a type"));
+
+  ensure_message_type ();
+  if (type_len == G_N_ELEMENTS (message_type.info) &&
+      memcmp (type, COMLINK_MESSAGE_TYPE_STRING, type_len) == 0 &&
+      depth + message_type.info[0].depth < MAX_DEPTH)
+    {
+      if (message_type.info[0].fixed_size != 0 && message_type.info[0].fixed_size != nul)
+        return refuse (check, N_ ("a value of the wrong size"));
+      inner.type = type;
+      inner.info = message_type.info;
+      inner.layouts = message_type.layouts;
+      inner.shared_layouts = TRUE;
+      ok = check_value (&inner, 0, data, nul, depth + 1);
+      check->elements = inner.elements;
+      check->reason = inner.reason;
+      return ok;
+    }
+
   if (type_len > G_N_ELEMENTS (local))
     info = g_new (TypeInfo, type_len);
   if (scan_type (type, 0, type_len, MAX_DEPTH - depth, info, &too_deep) != type_len)
@@ -377,6 +428,7 @@ check_variant (Check        *check,
   inner.type = type;
   inner.info = info;
   inner.layouts = NULL;
+  inner.shared_layouts = FALSE;
   ok = check_value (&inner, 0, data, nul, depth + 1);
   check->elements = inner.elements;
   check->reason = inner.reason;
@@ -640,7 +692,7 @@ _comlink_wire_check_serialised (const guint8 *data,
                                 GError      **error)
 {
   TypeInfo info[1];
-  Check    check = { "v", info, NULL, 0, max_elements, NULL };
+  Check    check = { "v", info, NULL, 0, max_elements, NULL, FALSE };
 
   gboolean too_deep = FALSE;
 

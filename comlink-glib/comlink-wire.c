@@ -874,6 +874,7 @@ _comlink_message_new_path (const char * const *path,
                            const char         *member)
 {
   GVariant *elements[COMLINK_MAX_PATH_LENGTH + 1];
+  GVariant *ret;
   gsize     n = 0;
 
   g_assert (n_path < COMLINK_MAX_PATH_LENGTH);
@@ -883,7 +884,11 @@ _comlink_message_new_path (const char * const *path,
   if (member != NULL)
     elements[n++] = g_variant_new_string (member);
 
-  return g_variant_new_array (G_VARIANT_TYPE_STRING, elements, n);
+  /* Serialised now, once: a proxy keeps the path of its last member, and
+   * writing a serialised path is a copy */
+  ret = g_variant_new_array (G_VARIANT_TYPE_STRING, elements, n);
+  g_variant_get_data (ret);
+  return ret;
 }
 
 GVariant *
