@@ -24,17 +24,20 @@ typedef struct
   GArray     *refs; /* of ComlinkWireRef */
   gsize       threshold;
   gsize       pos; /* from the start of the value written, refs included */
+  /* Small pieces are gathered here and go into @buffer together: the
+   * buffer's end is where they belong once they are flushed */
+  gsize       staged;
+  guint8      stage[256];
 } Writer;
 
+#define WRITER_INIT(buffer, refs, threshold) { (buffer), (refs), MAX ((threshold), 1), 0, 0, { 0 } }
+
 static void
-pad_to (Writer *w,
-        gsize   alignment)
+flush_stage (Writer *w)
 {
-  while ((w->pos & alignment) != 0)
-    {
-      g_byte_array_append (w->buffer, (const guint8 *) "", 1);
-      w->pos++;
-    }
+  if (w->staged > 0)
+    g_byte_array_append (w->buffer, w->stage, w->staged);
+  w->staged = 0;
 }
 
 static void
@@ -42,8 +45,25 @@ append (Writer       *w,
         gconstpointer data,
         gsize         size)
 {
-  g_byte_array_append (w->buffer, data, size);
+  if (w->staged + size > sizeof w->stage)
+    flush_stage (w);
+  if (size > sizeof w->stage)
+    g_byte_array_append (w->buffer, data, size);
+  else
+    {
+      memcpy (w->stage + w->staged, data, size);
+      w->staged += size;
+    }
   w->pos += size;
+}
+
+static void
+pad_to (Writer *w,
+        gsize   alignment)
+{
+  static const guint8 zeros[8] = { 0 };
+
+  append (w, zeros, (alignment + 1 - (w->pos & alignment)) & alignment);
 }
 
 static void
@@ -224,6 +244,7 @@ write_value (Writer   *w,
   if (size == 0)
     return;
 
+  flush_stage (w);
   if (size < w->threshold || !g_variant_is_container (value))
     {
       /* GVariant writes in place only where the value is aligned in
@@ -304,9 +325,10 @@ _comlink_wire_write (GVariant   *value,
                      GArray     *refs,
                      gsize       threshold)
 {
-  Writer w = { buffer, refs, MAX (threshold, 1), 0 };
+  Writer w = WRITER_INIT (buffer, refs, threshold);
 
   write_value (&w, value);
+  flush_stage (&w);
 }
 
 void
@@ -442,7 +464,7 @@ _comlink_wire_write_message (const ComlinkOutgoing *message,
                              gsize                  threshold)
 {
   static const char type_string[] = COMLINK_MESSAGE_TYPE_STRING;
-  Writer            w = { buffer, refs, MAX (threshold, 1), 0 };
+  Writer            w = WRITER_INIT (buffer, refs, threshold);
   guint8            header[24] = { 0 };
   guint64           id = GUINT64_TO_LE (message->id);
   guint64           target = GUINT64_TO_LE (message->target);
@@ -475,6 +497,7 @@ _comlink_wire_write_message (const ComlinkOutgoing *message,
 
   append (&w, "", 1);
   append (&w, type_string, sizeof type_string - 1);
+  flush_stage (&w);
 
   return w.pos;
 }

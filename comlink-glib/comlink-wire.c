@@ -461,13 +461,50 @@ read_offset (const guint8 *data,
   return value;
 }
 
+/* Reads the "as" path of @size bytes at @path, serialised and checked (or
+ * built here), into @message: the number of its elements, and their
+ * copies when there are no more than a path may have */
+static void
+read_path (const guint8   *path,
+           gsize           path_size,
+           ComlinkMessage *message)
+{
+  gsize path_offset_size;
+  gsize table;
+  gsize n;
+
+  /* Strings, then the end of each */
+  if (path_size == 0)
+    return;
+  path_offset_size = _comlink_wire_offset_size (path_size);
+  table = read_offset (path + path_size - path_offset_size, path_offset_size);
+  n = (path_size - table) / path_offset_size;
+
+  message->n_path = (guint) MIN (n, G_MAXUINT);
+  if (n <= COMLINK_MAX_PATH_LENGTH)
+    {
+      gsize start = 0;
+
+      message->path = g_new (char *, n + 1);
+      for (gsize i = 0; i < n; i++)
+        {
+          gsize end = read_offset (path + table + i * path_offset_size, path_offset_size);
+
+          message->path[i] = g_strndup ((const char *) path + start, end - start - 1);
+          start = end;
+        }
+      message->path[n] = NULL;
+    }
+}
+
 /* Fills @message from a frame of a stream, in place: @data is the
  * serialised "v" holding the message, little-endian, that
  * _comlink_wire_check_serialised() accepted, so that every offset in it is
- * in range and every string terminated. Only the body becomes a GVariant,
- * on the frame's own memory: @owner, which @free_func releases once
- * nothing uses the body (and at once if this fails). Linear in the size of
- * the path; nothing else depends on the frame's size. */
+ * in range and every string terminated. The body stays in the frame,
+ * @owner, which @free_func releases with the message (or with the body's
+ * GVariant, once _comlink_message_get_body() made one; and at once if this
+ * fails). Linear in the size of the path; nothing else depends on the
+ * frame's size. */
 gboolean
 _comlink_message_read (const guint8   *data,
                        gsize           size,
@@ -520,29 +557,7 @@ _comlink_message_read (const guint8   *data,
   boxed = data + boxed_start;
   boxed_size = message_size - offset_size - boxed_start;
 
-  /* The path: strings, then the end of each */
-  if (path_size > 0)
-    {
-      gsize path_offset_size = _comlink_wire_offset_size (path_size);
-      gsize table = read_offset (path + path_size - path_offset_size, path_offset_size);
-      gsize n = (path_size - table) / path_offset_size;
-
-      message->n_path = (guint) MIN (n, G_MAXUINT);
-      if (n <= COMLINK_MAX_PATH_LENGTH)
-        {
-          gsize start = 0;
-
-          message->path = g_new (char *, n + 1);
-          for (gsize i = 0; i < n; i++)
-            {
-              gsize end = read_offset (path + table + i * path_offset_size, path_offset_size);
-
-              message->path[i] = g_strndup ((const char *) path + start, end - start - 1);
-              start = end;
-            }
-          message->path[n] = NULL;
-        }
-    }
+  read_path (path, path_size, message);
 
   /* The body: its value, a zero byte, its type */
   separator = boxed + boxed_size - 1;
@@ -736,14 +751,13 @@ _comlink_message_take (ComlinkMessage        *message,
     message->values = _comlink_wire_values_ref (outgoing->values);
   else
     message->body_variant = g_variant_ref (outgoing->body);
+  /* The path is serialised (_comlink_message_new_path() does it), and
+   * read as a frame's path is */
   if (outgoing->path != NULL)
     {
-      gsize n;
+      const guint8 *data = g_variant_get_data (outgoing->path);
 
-      message->path = g_variant_dup_strv (outgoing->path, &n);
-      message->n_path = (guint) n;
-      if (n == 0)
-        g_clear_pointer (&message->path, g_strfreev);
+      read_path (data, g_variant_get_size (outgoing->path), message);
     }
 }
 
