@@ -35,7 +35,7 @@ void          _comlink_connection_request (ComlinkConnection  *self,
                                            guint               n_args,
                                            gint                call_timeout_msec,
                                            gint                proxy_timeout_msec,
-                                           GTask              *task);
+                                           gpointer            task);
 guint         _comlink_timeout_resolve (gint  call_timeout_msec,
                                         gint  proxy_timeout_msec,
                                         guint connection_timeout_msec);
@@ -85,8 +85,8 @@ typedef struct
   char *stack;
 } ComlinkErrorDetails;
 
-const ComlinkErrorDetails *_comlink_task_get_error_details (GTask *task);
-void                       _comlink_task_copy_error_details (GTask *to,
-                                                             GTask *from);
+const ComlinkErrorDetails *_comlink_task_get_error_details (gpointer task);
+void                       _comlink_task_copy_error_details (gpointer to,
+                                                             gpointer from);
 
 G_END_DECLS

@@ -67,6 +67,7 @@
 #include <unistd.h>
 
 #include "comlink-channel-private.h"
+#include "comlink-call-result-private.h"
 #include "comlink-connection-private.h"
 #include "comlink-dispatch-private.h"
 #include "comlink-endpoint-private.h"
@@ -82,7 +83,7 @@
 typedef struct
 {
   guint64       id;
-  GTask        *task;
+  gpointer      task; /* owned: a ComlinkCallResult or a GTask */
   GCancellable *cancellable;
   gulong        cancelled_id;
   GSource      *timeout;
@@ -502,15 +503,16 @@ cancel_pending (ComlinkConnection *self,
   _comlink_invocation_cancel_peer_request (self->endpoint, id);
 
   if (timed_out)
-    g_task_return_new_error (call->task, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-                             /* Translators: ms is the symbol of milliseconds */
-                             g_dngettext (GETTEXT_PACKAGE,
-                                          "The call timed out after %u ms",
-                                          "The call timed out after %u ms",
-                                          call->timeout_msec),
-                             call->timeout_msec);
+    _comlink_result_return_error (call->task,
+                                  g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                                               /* Translators: ms is the symbol of milliseconds */
+                                               g_dngettext (GETTEXT_PACKAGE,
+                                                            "The call timed out after %u ms",
+                                                            "The call timed out after %u ms",
+                                                            call->timeout_msec),
+                                               call->timeout_msec));
   else
-    g_task_return_error_if_cancelled (call->task);
+    _comlink_result_return_error_if_cancelled (call->task);
   pending_call_free (call);
 }
 
@@ -620,7 +622,7 @@ _comlink_connection_request (ComlinkConnection  *self,
                              guint               n_args,
                              gint                call_timeout_msec,
                              gint                proxy_timeout_msec,
-                             GTask              *task)
+                             gpointer            task)
 {
   g_autoptr(GVariant) body = NULL;
   g_autoptr(ComlinkWireValues) values = NULL;
@@ -650,11 +652,11 @@ _comlink_connection_request (ComlinkConnection  *self,
 
   if (body == NULL && values == NULL)
     {
-      g_task_return_error (task, error);
+      _comlink_result_return_error (task, error);
       return;
     }
 
-  if (g_task_return_error_if_cancelled (task))
+  if (_comlink_result_return_error_if_cancelled (task))
     return;
 
   g_mutex_lock (&self->mutex);
@@ -662,7 +664,7 @@ _comlink_connection_request (ComlinkConnection  *self,
     {
       error = close_error_copy_locked (self);
       g_mutex_unlock (&self->mutex);
-      g_task_return_error (task, error);
+      _comlink_result_return_error (task, error);
       return;
     }
 
@@ -671,12 +673,12 @@ _comlink_connection_request (ComlinkConnection  *self,
       guint max = self->max_pending_calls;
 
       g_mutex_unlock (&self->mutex);
-      g_task_return_new_error (task, COMLINK_ERROR, COMLINK_ERROR_LIMIT_EXCEEDED,
-                               g_dngettext (GETTEXT_PACKAGE,
-                                            "More than %u call would be pending on the connection",
-                                            "More than %u calls would be pending on the connection",
-                                            max),
-                               max);
+      _comlink_result_return_error (task, g_error_new (COMLINK_ERROR, COMLINK_ERROR_LIMIT_EXCEEDED,
+                                                       g_dngettext (GETTEXT_PACKAGE,
+                                                                    "More than %u call would be pending on the connection",
+                                                                    "More than %u calls would be pending on the connection",
+                                                                    max),
+                                                       max));
       return;
     }
 
@@ -684,7 +686,7 @@ _comlink_connection_request (ComlinkConnection  *self,
     {
       error = congested_error_locked (self);
       g_mutex_unlock (&self->mutex);
-      g_task_return_error (task, error);
+      _comlink_result_return_error (task, error);
       return;
     }
 
@@ -703,14 +705,14 @@ _comlink_connection_request (ComlinkConnection  *self,
     {
       g_hash_table_steal (self->pending, &id);
       g_mutex_unlock (&self->mutex);
-      g_task_return_error (task, error);
+      _comlink_result_return_error (task, error);
       pending_call_free (call);
       return;
     }
   g_mutex_unlock (&self->mutex);
 
-  if (g_task_get_cancellable (task) != NULL)
-    watch_cancellable (self, id, g_task_get_cancellable (task));
+  if (_comlink_result_get_cancellable (task) != NULL)
+    watch_cancellable (self, id, _comlink_result_get_cancellable (task));
 }
 
 /* The details of a peer's error live on the task of the call, as long as
@@ -737,7 +739,7 @@ error_details_free (gpointer data)
 }
 
 static void
-task_set_error_details (GTask    *task,
+task_set_error_details (gpointer  task,
                         GVariant *body)
 {
   ComlinkErrorDetails *details = g_new0 (ComlinkErrorDetails, 1);
@@ -752,7 +754,7 @@ task_set_error_details (GTask    *task,
 }
 
 const ComlinkErrorDetails *
-_comlink_task_get_error_details (GTask *task)
+_comlink_task_get_error_details (gpointer task)
 {
   return g_object_get_qdata (G_OBJECT (task), error_details_quark ());
 }
@@ -760,8 +762,8 @@ _comlink_task_get_error_details (GTask *task)
 /* For a task that completes with the result of another (the worker
  * pool's calls) */
 void
-_comlink_task_copy_error_details (GTask *to,
-                                  GTask *from)
+_comlink_task_copy_error_details (gpointer to,
+                                  gpointer from)
 {
   const ComlinkErrorDetails *details = _comlink_task_get_error_details (from);
   ComlinkErrorDetails       *copy;
@@ -803,7 +805,7 @@ handle_reply (ComlinkConnection *self,
       if (call != NULL)
         {
           task_set_error_details (call->task, _comlink_message_get_body (message));
-          g_task_return_error (call->task, _comlink_wire_error_parse (_comlink_message_get_body (message)));
+          _comlink_result_return_error (call->task, _comlink_wire_error_parse (_comlink_message_get_body (message)));
         }
       g_clear_pointer (&call, pending_call_free);
       return;
@@ -815,7 +817,7 @@ handle_reply (ComlinkConnection *self,
       !_comlink_value_from_wire (self, _comlink_message_get_body (message), fds, &value, &error))
     {
       if (call != NULL)
-        g_task_return_error (call->task, g_error_copy (error));
+        _comlink_result_return_error (call->task, g_error_copy (error));
       g_clear_pointer (&call, pending_call_free);
       protocol_error (self, error);
       return;
@@ -828,10 +830,10 @@ handle_reply (ComlinkConnection *self,
 
       *result = value;
       memset (&value, 0, sizeof value);
-      g_task_return_pointer (call->task, result, value_free);
+      _comlink_result_return_pointer (call->task, result, value_free);
     }
   else if (call != NULL)
-    g_task_return_pointer (call->task, NULL, NULL);
+    _comlink_result_return_pointer (call->task, NULL, NULL);
 
   if (G_IS_VALUE (&value))
     g_value_unset (&value);
@@ -2769,7 +2771,7 @@ _comlink_connection_close_with_error (ComlinkConnection *self,
     {
       PendingCall *call = value;
 
-      g_task_return_error (call->task, g_error_copy (error));
+      _comlink_result_return_error (call->task, g_error_copy (error));
     }
   /* A peer in this process learns it at once, even if it is busy */
   _comlink_invocation_cancel_peer_requests (self->endpoint);

@@ -70,6 +70,7 @@
 
 #include <gobject/gvaluecollector.h>
 
+#include "comlink-call-result-private.h"
 #include "comlink-container-private.h"
 #include "comlink-error.h"
 #include "comlink-private.h"
@@ -444,7 +445,7 @@ proxy_request (ComlinkProxy       *self,
                const GValue       *args,
                guint               n_args,
                gint                timeout_msec,
-               GTask              *task)
+               gpointer            task)
 {
   g_autoptr(GError) error = NULL;
   ComlinkConnection *connection = proxy_dup_connection (self, &error);
@@ -452,20 +453,20 @@ proxy_request (ComlinkProxy       *self,
 
   if (connection == NULL)
     {
-      g_task_return_error (task, g_steal_pointer (&error));
+      _comlink_result_return_error (task, g_steal_pointer (&error));
       return;
     }
 
   path = proxy_dup_wire_path (self, member);
   if (path == NULL)
-    g_task_return_new_error (task, COMLINK_ERROR, COMLINK_ERROR_NO_SUCH_OBJECT,
-                             /* Translators: a path names an object through the
-                              * properties that lead to it from a proxy */
-                             g_dngettext (GETTEXT_PACKAGE,
-                                          "A path may have at most %d element",
-                                          "A path may have at most %d elements",
-                                          COMLINK_MAX_PATH_LENGTH - 1),
-                             COMLINK_MAX_PATH_LENGTH - 1);
+    _comlink_result_return_error (task, g_error_new (COMLINK_ERROR, COMLINK_ERROR_NO_SUCH_OBJECT,
+                                                     /* Translators: a path names an object through the
+                                                      * properties that lead to it from a proxy */
+                                                     g_dngettext (GETTEXT_PACKAGE,
+                                                                  "A path may have at most %d element",
+                                                                  "A path may have at most %d elements",
+                                                                  COMLINK_MAX_PATH_LENGTH - 1),
+                                                     COMLINK_MAX_PATH_LENGTH - 1));
   else
     _comlink_connection_request (connection, type, self->object_id, path, names, args, n_args,
                                  timeout_msec, proxy_get_own_timeout (self), task);
@@ -545,10 +546,10 @@ propagate_value (ComlinkProxy *self,
                  gpointer      source_tag,
                  GError      **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == source_tag, NULL);
+  g_return_val_if_fail (_comlink_result_is_valid (result, self), NULL);
+  g_return_val_if_fail (_comlink_result_get_source_tag (result) == source_tag, NULL);
 
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return _comlink_result_propagate_pointer (result, error);
 }
 
 /* What C callers see: a null result (a NULL gpointer, the wire's NULL)
@@ -568,7 +569,7 @@ _comlink_proxy_propagate_result (ComlinkProxy *self,
                                  GAsyncResult *result,
                                  GError      **error)
 {
-  gpointer tag = g_task_get_source_tag (G_TASK (result));
+  gpointer tag = _comlink_result_get_source_tag (result);
 
   g_return_val_if_fail (tag == comlink_proxy_call_async || tag == comlink_proxy_get_async, NULL);
 
@@ -630,16 +631,15 @@ comlink_proxy_call_async (ComlinkProxy       *self,
                           GAsyncReadyCallback callback,
                           gpointer            user_data)
 {
-  g_autoptr(GTask) task = NULL;
+  g_autoptr(ComlinkCallResult) result = NULL;
 
   g_return_if_fail (COMLINK_IS_PROXY (self));
   g_return_if_fail (args != NULL || n_args == 0);
   g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, comlink_proxy_call_async);
-
-  proxy_request (self, COMLINK_MESSAGE_CALL, method ? method : "", NULL, args, n_args, -1, task);
+  result = _comlink_call_result_new (self, cancellable, callback, user_data, comlink_proxy_call_async);
+  proxy_request (self, COMLINK_MESSAGE_CALL, method ? method : "", NULL, args, n_args, -1, result);
+  _comlink_call_result_started (result);
 }
 
 /**
@@ -671,16 +671,15 @@ comlink_proxy_call_full_async (ComlinkProxy       *self,
                                GAsyncReadyCallback callback,
                                gpointer            user_data)
 {
-  g_autoptr(GTask) task = NULL;
+  g_autoptr(ComlinkCallResult) result = NULL;
 
   g_return_if_fail (COMLINK_IS_PROXY (self));
   g_return_if_fail (args != NULL || n_args == 0);
   g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, comlink_proxy_call_async);
-
-  proxy_request (self, COMLINK_MESSAGE_CALL, method ? method : "", NULL, args, n_args, timeout_msec, task);
+  result = _comlink_call_result_new (self, cancellable, callback, user_data, comlink_proxy_call_async);
+  proxy_request (self, COMLINK_MESSAGE_CALL, method ? method : "", NULL, args, n_args, timeout_msec, result);
+  _comlink_call_result_started (result);
 }
 
 /**
@@ -947,8 +946,8 @@ comlink_proxy_call_finish_value (ComlinkProxy *self,
   GValue *ret;
 
   g_return_val_if_fail (COMLINK_IS_PROXY (self), FALSE);
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == comlink_proxy_call_async, FALSE);
+  g_return_val_if_fail (_comlink_result_is_valid (result, self), FALSE);
+  g_return_val_if_fail (_comlink_result_get_source_tag (result) == comlink_proxy_call_async, FALSE);
   g_return_val_if_fail (value == NULL || !G_IS_VALUE (value), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
@@ -1334,8 +1333,8 @@ comlink_proxy_call_variant_finish (ComlinkProxy *self,
   GVariant *ret;
 
   g_return_val_if_fail (COMLINK_IS_PROXY (self), NULL);
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == comlink_proxy_call_variant_async, NULL);
+  g_return_val_if_fail (_comlink_result_is_valid (result, self), NULL);
+  g_return_val_if_fail (_comlink_result_get_source_tag (result) == comlink_proxy_call_variant_async, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   value = propagate_value (self, result, comlink_proxy_call_variant_async, &local_error);
@@ -1769,13 +1768,13 @@ comlink_proxy_propagate_value (ComlinkProxy *self,
   GValue  *ret;
 
   g_return_val_if_fail (COMLINK_IS_PROXY (self), FALSE);
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (_comlink_result_is_valid (result, self), FALSE);
   g_return_val_if_fail (value != NULL && !G_IS_VALUE (value), FALSE);
 
-  tag = g_task_get_source_tag (G_TASK (result));
+  tag = _comlink_result_get_source_tag (result);
   g_return_val_if_fail (tag == comlink_proxy_call_async || tag == comlink_proxy_get_async, FALSE);
 
-  ret = g_task_propagate_pointer (G_TASK (result), &local_error);
+  ret = _comlink_result_propagate_pointer (result, &local_error);
   if (ret != NULL && G_IS_VALUE (ret))
     {
       g_value_init (value, G_VALUE_TYPE (ret));
@@ -1827,12 +1826,12 @@ comlink_proxy_propagate_in_container (ComlinkProxy *self,
   GValue  *ret;
 
   g_return_val_if_fail (COMLINK_IS_PROXY (self), NULL);
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (_comlink_result_is_valid (result, self), NULL);
 
-  tag = g_task_get_source_tag (G_TASK (result));
+  tag = _comlink_result_get_source_tag (result);
   g_return_val_if_fail (tag == comlink_proxy_call_async || tag == comlink_proxy_get_async, NULL);
 
-  ret = g_task_propagate_pointer (G_TASK (result), &local_error);
+  ret = _comlink_result_propagate_pointer (result, &local_error);
   if (local_error != NULL)
     {
       if (ret != NULL)
@@ -1915,9 +1914,9 @@ comlink_proxy_get_error_details (ComlinkProxy *self,
     *stack = NULL;
 
   g_return_val_if_fail (COMLINK_IS_PROXY (self), FALSE);
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (_comlink_result_is_valid (result, self), FALSE);
 
-  details = _comlink_task_get_error_details (G_TASK (result));
+  details = _comlink_task_get_error_details (result);
   if (details == NULL)
     return FALSE;
 
@@ -1965,12 +1964,12 @@ comlink_proxy_propagate_int64_as_variant (ComlinkProxy *self,
   GError  *local_error = NULL;
 
   g_return_val_if_fail (COMLINK_IS_PROXY (self), NULL);
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (_comlink_result_is_valid (result, self), NULL);
 
-  tag = g_task_get_source_tag (G_TASK (result));
+  tag = _comlink_result_get_source_tag (result);
   g_return_val_if_fail (tag == comlink_proxy_call_async || tag == comlink_proxy_get_async, NULL);
 
-  value = g_task_propagate_pointer (G_TASK (result), &local_error);
+  value = _comlink_result_propagate_pointer (result, &local_error);
   if (local_error != NULL)
     {
       g_propagate_error (error, local_error);
@@ -2719,7 +2718,7 @@ describe_done (GObject      *source,
   GError *error = NULL;
   GValue *value;
 
-  value = g_task_propagate_pointer (G_TASK (result), &error);
+  value = _comlink_result_propagate_pointer (result, &error);
   if (value != NULL && G_VALUE_HOLDS (value, G_TYPE_VARIANT) && g_value_get_variant (value) != NULL)
     description = _comlink_wire_description_check (g_value_get_variant (value), &error);
   else if (error == NULL)
@@ -2851,10 +2850,10 @@ comlink_proxy_describe_finish (ComlinkProxy *self,
                                GAsyncResult *result,
                                GError      **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == comlink_proxy_describe_async, NULL);
+  g_return_val_if_fail (_comlink_result_is_valid (result, self), NULL);
+  g_return_val_if_fail (_comlink_result_get_source_tag (result) == comlink_proxy_describe_async, NULL);
 
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return _comlink_result_propagate_pointer (result, error);
 }
 
 /**

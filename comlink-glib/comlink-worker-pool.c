@@ -450,7 +450,7 @@ on_worker_call_done (GObject      *source,
             self->n_busy--;
         }
 
-      _comlink_task_copy_error_details (call->task, G_TASK (result));
+      _comlink_task_copy_error_details (call->task, result);
 
       /* The freed place goes to the queue first, before the callback may
        * make a call of its own */
@@ -2077,7 +2077,7 @@ comlink_worker_pool_get_error_details (ComlinkWorkerPool *self,
   g_return_val_if_fail (COMLINK_IS_WORKER_POOL (self), FALSE);
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
 
-  details = _comlink_task_get_error_details (G_TASK (result));
+  details = _comlink_task_get_error_details (result);
   if (details == NULL)
     return FALSE;
 

@@ -5,7 +5,8 @@
  * g_variant_is_normal_form(), and GLib must read whatever the checker
  * accepts as trusted without complaint. What it accepts goes to the reader
  * of messages in place too, which must read what GLib reads from the same
- * bytes, field by field. */
+ * bytes, field by field, and each plain value of its body as GLib reads
+ * it. */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,118 @@
 
 int LLVMFuzzerTestOneInput (const guint8 *data,
                             size_t        size);
+
+/* A plain value read in place, @got, against GLib's reading of @wire */
+static void
+compare_plain (GVariant     *wire,
+               const GValue *got)
+{
+  const char *type = g_variant_get_type_string (wire);
+  gboolean    same;
+
+  if (g_variant_equal (wire, _comlink_wire_none ()))
+    same = !G_IS_VALUE (got);
+  else if (g_variant_equal (wire, _comlink_wire_null ()))
+    same = G_VALUE_HOLDS_POINTER (got) && g_value_get_pointer (got) == NULL;
+  else if (strcmp (type, "ms") == 0)
+    {
+      g_autoptr(GVariant) child = g_variant_get_maybe (wire);
+
+      same = G_VALUE_HOLDS_STRING (got) &&
+             g_strcmp0 (g_value_get_string (got), child != NULL ? g_variant_get_string (child, NULL) : NULL) == 0;
+    }
+  else
+    switch (type[1] == '\0' ? type[0] : '\0')
+      {
+      case 'b':
+        same = G_VALUE_HOLDS_BOOLEAN (got) && g_value_get_boolean (got) == g_variant_get_boolean (wire);
+        break;
+      case 'y':
+        same = G_VALUE_HOLDS_UCHAR (got) && g_value_get_uchar (got) == g_variant_get_byte (wire);
+        break;
+      case 'n':
+        same = G_VALUE_HOLDS_CHAR (got) && g_value_get_schar (got) == g_variant_get_int16 (wire);
+        break;
+      case 'i':
+        same = G_VALUE_HOLDS_INT (got) && g_value_get_int (got) == g_variant_get_int32 (wire);
+        break;
+      case 'u':
+        same = G_VALUE_HOLDS_UINT (got) && g_value_get_uint (got) == g_variant_get_uint32 (wire);
+        break;
+      case 'x':
+        same = G_VALUE_HOLDS_INT64 (got) && g_value_get_int64 (got) == g_variant_get_int64 (wire);
+        break;
+      case 't':
+        same = G_VALUE_HOLDS_UINT64 (got) && g_value_get_uint64 (got) == g_variant_get_uint64 (wire);
+        break;
+      case 'd':
+        {
+          gdouble a = G_VALUE_HOLDS_DOUBLE (got) ? g_value_get_double (got) : 0;
+          gdouble b = g_variant_get_double (wire);
+
+          same = G_VALUE_HOLDS_DOUBLE (got) && memcmp (&a, &b, sizeof a) == 0;
+        }
+        break;
+      default:
+        same = FALSE;
+        break;
+      }
+
+  if (!same)
+    {
+      fprintf (stderr, "A plain value of type %s read in place is not what GLib reads\n", type);
+      abort ();
+    }
+}
+
+/* The plain values of a body read where they lie, before anything makes
+ * a GVariant of it, against GLib's reading of @body */
+static void
+compare_plain_values (ComlinkMessage *read,
+                      GVariant       *body)
+{
+  const char *type = g_variant_get_type_string (body);
+
+  if (strcmp (_comlink_message_get_body_type (read), type) != 0)
+    {
+      fprintf (stderr, "The reader reads a body of type %s, GLib %s\n", _comlink_message_get_body_type (read), type);
+      abort ();
+    }
+
+  if (strcmp (type, "av") == 0 && read->frame_body != NULL)
+    {
+      ComlinkWireArray array;
+
+      _comlink_wire_array_init (&array, read->frame_body, read->frame_body_size);
+      if (array.n != g_variant_n_children (body))
+        abort ();
+      for (gsize i = 0; i < array.n; i++)
+        {
+          GValue got = G_VALUE_INIT;
+
+          if (_comlink_wire_array_plain (&array, i, &got))
+            {
+              g_autoptr(GVariant) boxed = g_variant_get_child_value (body, i);
+              g_autoptr(GVariant) child = g_variant_get_variant (boxed);
+
+              compare_plain (child, &got);
+              if (G_IS_VALUE (&got))
+                g_value_unset (&got);
+            }
+        }
+    }
+  else
+    {
+      GValue got = G_VALUE_INIT;
+
+      if (_comlink_message_read_plain (read, &got))
+        {
+          compare_plain (body, &got);
+          if (G_IS_VALUE (&got))
+            g_value_unset (&got);
+        }
+    }
+}
 
 /* The reader in place against GLib's reading of the same frame */
 static void
@@ -40,6 +153,8 @@ compare_readers (const guint8 *data,
       fprintf (stderr, "The reader says %d, the parser %d\n", read_ok, parse_ok);
       abort ();
     }
+  if (read_ok)
+    compare_plain_values (&read, _comlink_message_get_body (&parsed));
   if (read_ok &&
       (read.type != parsed.type || read.id != parsed.id || read.target != parsed.target ||
        read.n_path != parsed.n_path || (read.path == NULL) != (parsed.path == NULL) ||

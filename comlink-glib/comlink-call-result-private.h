@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+/* The GAsyncResult of a remote call: what a GTask does for a call, and no
+ * more. The connection completes it from the main loop of the call's
+ * context; the callback runs at once when that is the context running,
+ * from an idle of it otherwise (and always when the call failed before it
+ * was sent). As a GTask checks its cancellable, a call whose cancellable
+ * fired completes with G_IO_ERROR_CANCELLED whatever came. */
+#define COMLINK_TYPE_CALL_RESULT (_comlink_call_result_get_type ())
+G_DECLARE_FINAL_TYPE (ComlinkCallResult, _comlink_call_result, COMLINK, CALL_RESULT, GObject)
+
+ComlinkCallResult *_comlink_call_result_new (gpointer            source_object,
+                                             GCancellable       *cancellable,
+                                             GAsyncReadyCallback callback,
+                                             gpointer            user_data,
+                                             gpointer            source_tag);
+void               _comlink_call_result_started (ComlinkCallResult *self);
+
+/* What the connection and the finish functions use on the result of a
+ * request: a ComlinkCallResult, or a GTask */
+GCancellable *_comlink_result_get_cancellable (gpointer result);
+void          _comlink_result_return_pointer (gpointer       result,
+                                              gpointer       value,
+                                              GDestroyNotify destroy);
+void          _comlink_result_return_error (gpointer result,
+                                            GError  *error);
+gboolean      _comlink_result_return_error_if_cancelled (gpointer result);
+gboolean      _comlink_result_is_valid (gpointer result,
+                                        gpointer source_object);
+gpointer      _comlink_result_get_source_tag (gpointer result);
+gpointer      _comlink_result_propagate_pointer (gpointer result,
+                                                 GError **error);
+
+G_END_DECLS
