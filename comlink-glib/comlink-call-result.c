@@ -17,7 +17,7 @@
 
 struct _ComlinkCallResult
 {
-  GObject             parent_instance;
+  GObject parent_instance;
 
   GObject            *source_object; /* owned */
   GCancellable       *cancellable;   /* owned, or NULL */
@@ -26,19 +26,17 @@ struct _ComlinkCallResult
   gpointer            user_data;
   gpointer            source_tag;
 
-  gpointer            value; /* owned through destroy */
-  GDestroyNotify      destroy;
-  GError             *error; /* owned */
-  guint               started : 1;  /* the _async function returned */
-  guint               returned : 1; /* a value or an error was given */
-  guint               propagated : 1;
+  gpointer       value; /* owned through destroy */
+  GDestroyNotify destroy;
+  GError        *error;        /* owned */
+  guint          started : 1;  /* the _async function returned */
+  guint          returned : 1; /* a value or an error was given */
+  guint          propagated : 1;
 };
 
 static void comlink_call_result_async_result_iface_init (GAsyncResultIface *iface);
 
-G_DEFINE_FINAL_TYPE_WITH_CODE (ComlinkCallResult, _comlink_call_result, G_TYPE_OBJECT,
-                               G_IMPLEMENT_INTERFACE (G_TYPE_ASYNC_RESULT,
-                                                      comlink_call_result_async_result_iface_init))
+G_DEFINE_FINAL_TYPE_WITH_CODE (ComlinkCallResult, _comlink_call_result, G_TYPE_OBJECT, G_IMPLEMENT_INTERFACE (G_TYPE_ASYNC_RESULT, comlink_call_result_async_result_iface_init))
 
 static void
 comlink_call_result_finalize (GObject *object)

@@ -78,7 +78,7 @@ typedef struct
   {
     guint64   number; /* integers and booleans, sign-extended */
     gdouble   dbl;
-    char     *string; /* owned; NULL for a null string */
+    char     *string;  /* owned; NULL for a null string */
     GVariant *variant; /* owned, not floating */
   } u;
 } ComlinkWireValue;
@@ -126,14 +126,14 @@ typedef struct
   /* A body that lies serialised in a checked frame, little-endian: its
    * value's bytes, and what releases the frame (once the body GVariant
    * has them, that GVariant does) */
-  const guint8      *frame_body;
-  gsize              frame_body_size;
-  GDestroyNotify     frame_free;
-  gpointer           frame_owner;
-  char               body_type[8]; /* the type of the body, when it is
+  const guint8  *frame_body;
+  gsize          frame_body_size;
+  GDestroyNotify frame_free;
+  gpointer       frame_owner;
+  char           body_type[8]; /* the type of the body, when it is
                                     * known without a GVariant; "" else */
-  gsize              size;         /* bytes it took on the wire; 0 if unknown */
-  gboolean           in_frame;     /* the body lies serialised in a checked
+  gsize          size;         /* bytes it took on the wire; 0 if unknown */
+  gboolean       in_frame;     /* the body lies serialised in a checked
                                     * frame, little-endian */
 } ComlinkMessage;
 
@@ -151,10 +151,10 @@ typedef struct
   ComlinkWireValues *values; /* owned; or NULL */
 } ComlinkOutgoing;
 
-GVariant   *_comlink_message_get_body (ComlinkMessage *message);
-const char *_comlink_message_get_body_type (ComlinkMessage *message);
-gboolean    _comlink_message_read_plain (ComlinkMessage *message,
-                                         GValue         *value);
+GVariant       *_comlink_message_get_body (ComlinkMessage *message);
+const char     *_comlink_message_get_body_type (ComlinkMessage *message);
+gboolean        _comlink_message_read_plain (ComlinkMessage *message,
+                                             GValue         *value);
 ComlinkOutgoing _comlink_message_new_values (ComlinkMessageType type,
                                              guint64            id,
                                              guint64            target,
@@ -175,7 +175,7 @@ gboolean  _comlink_message_read (const guint8   *data,
 void      _comlink_message_take (ComlinkMessage        *message,
                                  const ComlinkOutgoing *outgoing);
 gboolean  _comlink_message_check (ComlinkMessage *message,
-                                  GError              **error);
+                                  GError        **error);
 gsize     _comlink_message_get_size (ComlinkMessage *message);
 GVariant *_comlink_message_to_variant (ComlinkMessage *message);
 

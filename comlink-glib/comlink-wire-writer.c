@@ -26,11 +26,17 @@ typedef struct
   gsize       pos; /* from the start of the value written, refs included */
   /* Small pieces are gathered here and go into @buffer together: the
    * buffer's end is where they belong once they are flushed */
-  gsize       staged;
-  guint8      stage[256];
+  gsize  staged;
+  guint8 stage[256];
 } Writer;
 
-#define WRITER_INIT(buffer, refs, threshold) { (buffer), (refs), MAX ((threshold), 1), 0, 0, { 0 } }
+#define WRITER_INIT(buffer, refs, threshold)      \
+  {                                               \
+    (buffer), (refs), MAX ((threshold), 1), 0, 0, \
+    {                                             \
+      0                                           \
+    }                                             \
+  }
 
 static void
 flush_stage (Writer *w)
@@ -418,10 +424,10 @@ static const char *
 write_wire_values (Writer                  *w,
                    const ComlinkWireValues *values)
 {
-  gsize            start = w->pos;
+  gsize             start = w->pos;
   g_autofree gsize *ends = NULL;
-  gsize            stack_ends[16];
-  gsize           *end;
+  gsize             stack_ends[16];
+  gsize            *end;
 
   if (!values->is_array)
     return write_wire_value (w, &values->values[0]);

@@ -239,7 +239,7 @@ body_from_frame (ComlinkMessage *message,
                  const char     *type)
 {
   g_autoptr(GBytes) bytes = g_bytes_new_with_free_func (message->frame_body, message->frame_body_size,
-                                                        message->frame_free, message->frame_owner);
+                                                         message->frame_free, message->frame_owner);
 
   message->frame_free = NULL;
   message->frame_owner = NULL;

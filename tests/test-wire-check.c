@@ -695,8 +695,8 @@ test_wire_message_values_same_bytes (void)
 {
   for (guint i = 0; i < 2000; i++)
     {
-      gboolean is_array = pick (3) != 0;
-      guint    n = is_array ? (pick (20) == 0 ? 100 + pick (200) : pick (6)) : 1;
+      gboolean           is_array = pick (3) != 0;
+      guint              n = is_array ? (pick (20) == 0 ? 100 + pick (200) : pick (6)) : 1;
       ComlinkWireValues *values = _comlink_wire_values_new (is_array, n);
       ComlinkOutgoing    message;
       g_autoptr(GVariant) boxed = NULL;

@@ -72,7 +72,32 @@ typedef struct
 {
   guint64 to_drop; /* bulk bytes still to come */
   guint64 bulk_header;
+  /* The bulk bytes are kept as a receiver of GBytes keeps them: all in
+   * one buffer of their size, which the next bulk of that size reuses */
+  guint8 *bulk;
+  gsize   bulk_size;
+  gsize   bulk_capacity;
 } FloorParser;
+
+/* Where the next bulk bytes go, and how many may come */
+static guint8 *
+floor_bulk_space (FloorParser *parser, gsize *space)
+{
+  *space = (gsize) parser->to_drop;
+  return parser->bulk + (parser->bulk_size - (gsize) parser->to_drop);
+}
+
+/* @n bulk bytes arrived: the reply goes out once all did */
+static void
+floor_bulk_received (FloorParser *parser, gsize n, guint8 *out, gsize *n_out)
+{
+  parser->to_drop -= n;
+  if (parser->to_drop == 0)
+    {
+      memcpy (out + *n_out, &parser->bulk_header, sizeof parser->bulk_header);
+      *n_out += sizeof parser->bulk_header;
+    }
+}
 
 /* Handles the whole headers of @in[0..@have) and the bulk bytes among
  * them, appends the replies due to @out (at most @have + 8 bytes) and
@@ -89,15 +114,13 @@ floor_parse (FloorParser *parser, const guint8 *in, gsize have, guint8 *out, gsi
 
       if (parser->to_drop > 0)
         {
-          gsize take = (gsize) MIN (parser->to_drop, (guint64) (have - pos));
+          gsize   take = (gsize) MIN (parser->to_drop, (guint64) (have - pos));
+          gsize   space;
+          guint8 *dest = floor_bulk_space (parser, &space);
 
+          memcpy (dest, in + pos, take);
           pos += take;
-          parser->to_drop -= take;
-          if (parser->to_drop == 0)
-            {
-              memcpy (out + *n_out, &parser->bulk_header, sizeof parser->bulk_header);
-              *n_out += sizeof parser->bulk_header;
-            }
+          floor_bulk_received (parser, take, out, n_out);
           continue;
         }
       if (have - pos < sizeof header)
@@ -109,6 +132,13 @@ floor_parse (FloorParser *parser, const guint8 *in, gsize have, guint8 *out, gsi
         {
           parser->bulk_header = header;
           parser->to_drop = value & ~BENCH_FLOOR_BULK_FLAG;
+          parser->bulk_size = (gsize) parser->to_drop;
+          if (parser->bulk_capacity < parser->bulk_size)
+            {
+              g_free (parser->bulk);
+              parser->bulk = g_malloc (parser->bulk_size);
+              parser->bulk_capacity = parser->bulk_size;
+            }
           if (parser->to_drop > 0)
             continue;
         }
@@ -147,14 +177,39 @@ run_floor (void)
   guint8     *in = g_malloc (FLOOR_BUFFER_SIZE);
   guint8     *out = g_malloc (FLOOR_BUFFER_SIZE + sizeof (guint64));
   gsize       have = 0; /* bytes of @in not handled yet */
-  FloorParser parser = { 0, 0 };
+  FloorParser parser = { 0 };
   int         status = 0;
 
   for (;;)
     {
       gsize   n_out = 0;
       gsize   used;
-      ssize_t n = read (PARENT_FD, in + have, FLOOR_BUFFER_SIZE - have);
+      ssize_t n;
+
+      /* Bulk bytes go straight where they are kept */
+      if (parser.to_drop > 0 && have == 0)
+        {
+          gsize   space;
+          guint8 *dest = floor_bulk_space (&parser, &space);
+
+          n = read (PARENT_FD, dest, space);
+          if (n < 0 && errno == EINTR)
+            continue;
+          if (n <= 0)
+            {
+              status = n < 0;
+              break;
+            }
+          floor_bulk_received (&parser, (gsize) n, out, &n_out);
+          if (n_out > 0 && !write_all (PARENT_FD, out, n_out))
+            {
+              status = 1;
+              break;
+            }
+          continue;
+        }
+
+      n = read (PARENT_FD, in + have, FLOOR_BUFFER_SIZE - have);
 
       if (n < 0 && errno == EINTR)
         continue;
@@ -181,6 +236,7 @@ run_floor (void)
 
   g_free (in);
   g_free (out);
+  g_free (parser.bulk);
   close (PARENT_FD);
 
   return status;
@@ -266,9 +322,11 @@ sources_in_ready (GSocket *socket, GIOCondition condition, gpointer user_data)
   /* A full read may have left more behind; a short one, or none, did not */
   for (;;)
     {
-      gsize   space = FLOOR_BUFFER_SIZE - sf->have;
-      gsize   n_out = 0, used;
-      ssize_t n = recv (fd, sf->in + sf->have, space, MSG_DONTWAIT);
+      gsize    space = FLOOR_BUFFER_SIZE - sf->have;
+      gsize    n_out = 0, used;
+      gboolean bulk = sf->parser.to_drop > 0 && sf->have == 0;
+      guint8  *dest = bulk ? floor_bulk_space (&sf->parser, &space) : sf->in + sf->have;
+      ssize_t  n = recv (fd, dest, space, MSG_DONTWAIT);
 
       if (n < 0 && errno == EINTR)
         continue;
@@ -282,11 +340,15 @@ sources_in_ready (GSocket *socket, GIOCondition condition, gpointer user_data)
           g_clear_pointer (&sf->in_source, g_source_unref);
           return G_SOURCE_REMOVE;
         }
-      sf->have += (gsize) n;
-
-      used = floor_parse (&sf->parser, sf->in, sf->have, sf->out, &n_out);
-      memmove (sf->in, sf->in + used, sf->have - used);
-      sf->have -= used;
+      if (bulk)
+        floor_bulk_received (&sf->parser, (gsize) n, sf->out, &n_out);
+      else
+        {
+          sf->have += (gsize) n;
+          used = floor_parse (&sf->parser, sf->in, sf->have, sf->out, &n_out);
+          memmove (sf->in, sf->in + used, sf->have - used);
+          sf->have -= used;
+        }
       if (n_out > 0)
         {
           g_byte_array_append (sf->pending, sf->out, (guint) n_out);
@@ -341,6 +403,7 @@ run_sources (void)
   g_byte_array_unref (sf.pending);
   g_free (sf.in);
   g_free (sf.out);
+  g_free (sf.parser.bulk);
 
   return sf.status;
 }
