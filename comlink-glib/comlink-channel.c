@@ -68,11 +68,12 @@ typedef struct
   GMutex      served_mutex;
   GHashTable *served[2];
   /* For each side, the ids of requests cancelled before it began to
-   * serve them (set of guint64, made on first use), and the highest id
-   * it began to serve: requests are served in the order of their ids */
-  GHashTable *cancelled_early[2];
-  guint64     last_served[2];
-  gboolean    caller_gone[2]; /* the other side cancelled everything */
+   * serve them (guint64 keys in order, made on first use), and the
+   * highest id it began to serve: requests are served in the order of
+   * their ids, so that those below it are dropped from the front */
+  GTree   *cancelled_early[2];
+  guint64  last_served[2];
+  gboolean caller_gone[2]; /* the other side cancelled everything */
 } ChannelShared;
 
 struct _ComlinkChannelPort
@@ -129,8 +130,8 @@ channel_shared_unref (ChannelShared *shared)
     {
       g_clear_pointer (&shared->served[0], g_hash_table_unref);
       g_clear_pointer (&shared->served[1], g_hash_table_unref);
-      g_clear_pointer (&shared->cancelled_early[0], g_hash_table_unref);
-      g_clear_pointer (&shared->cancelled_early[1], g_hash_table_unref);
+      g_clear_pointer (&shared->cancelled_early[0], g_tree_unref);
+      g_clear_pointer (&shared->cancelled_early[1], g_tree_unref);
       g_mutex_clear (&shared->served_mutex);
       g_mutex_clear (&shared->mutex);
       g_free (shared);
@@ -523,12 +524,15 @@ comlink_channel_get_port2 (ComlinkChannel *self)
 
 /* --- In-process cancellation --- */
 
-static gboolean
-id_is_older (gpointer key,
-             gpointer value,
-             gpointer user_data)
+static gint
+compare_ids (gconstpointer a,
+             gconstpointer b,
+             gpointer      user_data)
 {
-  return *(guint64 *) key < *(guint64 *) user_data;
+  guint64 x = *(const guint64 *) a;
+  guint64 y = *(const guint64 *) b;
+
+  return x < y ? -1 : x > y;
 }
 
 /* Records that the side of @port serves request @id as @item. Returns
@@ -541,7 +545,7 @@ _comlink_channel_add_served (ComlinkEndpoint *port,
 {
   ComlinkChannelPort *self = COMLINK_CHANNEL_PORT (port);
   ChannelShared      *shared = self->shared;
-  GHashTable        **early = &shared->cancelled_early[self->side];
+  GTree             **early = &shared->cancelled_early[self->side];
   guint64            *key = g_new (guint64, 1);
   gboolean            cancelled = FALSE;
 
@@ -550,11 +554,15 @@ _comlink_channel_add_served (ComlinkEndpoint *port,
   shared->last_served[self->side] = MAX (shared->last_served[self->side], id);
   if (*early != NULL)
     {
-      cancelled = g_hash_table_remove (*early, &id);
-      /* Older ones were served without a record (plain calls) */
-      g_hash_table_foreach_remove (*early, id_is_older, &id);
-      if (g_hash_table_size (*early) == 0)
-        g_clear_pointer (early, g_hash_table_unref);
+      GTreeNode *first;
+
+      cancelled = g_tree_remove (*early, &id);
+      /* Older ones were served without a record (plain calls): each id
+       * is dropped once, in logarithmic time */
+      while ((first = g_tree_node_first (*early)) != NULL && *(guint64 *) g_tree_node_key (first) < id)
+        g_tree_remove (*early, g_tree_node_key (first));
+      if (g_tree_nnodes (*early) == 0)
+        g_clear_pointer (early, g_tree_unref);
     }
   if (shared->served[self->side] == NULL)
     shared->served[self->side] = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
@@ -609,8 +617,8 @@ _comlink_channel_cancel_peer_request (ComlinkEndpoint        *port,
 
       *key = id;
       if (shared->cancelled_early[!self->side] == NULL)
-        shared->cancelled_early[!self->side] = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
-      g_hash_table_add (shared->cancelled_early[!self->side], key);
+        shared->cancelled_early[!self->side] = g_tree_new_full (compare_ids, NULL, g_free, NULL);
+      g_tree_replace (shared->cancelled_early[!self->side], key, key);
     }
   g_mutex_unlock (&shared->served_mutex);
 

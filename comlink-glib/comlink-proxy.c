@@ -1454,7 +1454,7 @@ call_with_args_valist (ComlinkProxy       *self,
     }
 
   proxy_request (self, COMLINK_MESSAGE_CALL, method ? method : "", NULL,
-                 (const GValue *) values->data, values->len, -1, task);
+                 (const GValue *) (gpointer) values->data, values->len, -1, task);
   return TRUE;
 }
 

@@ -797,8 +797,9 @@ value_to_wire_value (ComlinkConnection *connection,
 }
 
 /* The values of a body, as the endpoint writes them: @n_values values
- * as an "av" (@is_array), or the one value @values. Objects are exported
- * as they are met; if one fails, none stays exported. */
+ * as an "av" (@is_array), or the one value @values (NULL, or an unset
+ * GValue, for no value). Objects are exported as they are met; if one
+ * fails, none stays exported. */
 ComlinkWireValues *
 _comlink_values_to_wire_values (ComlinkConnection *connection,
                                 const GValue      *values,
@@ -814,7 +815,7 @@ _comlink_values_to_wire_values (ComlinkConnection *connection,
 
   wire = _comlink_wire_values_new (is_array, n_values);
   for (guint i = 0; i < n_values; i++)
-    if (!value_to_wire_value (connection, &values[i], &exported, fds, &wire->values[i], error))
+    if (!value_to_wire_value (connection, values != NULL ? &values[i] : NULL, &exported, fds, &wire->values[i], error))
       {
         _comlink_wire_values_unref (wire);
         if (exported != NULL)

@@ -175,6 +175,28 @@ scan_type (const char *type,
   return pos + 1;
 }
 
+/* The layout of the type of @len characters at @type, one complete valid
+ * type: its alignment (a mask: 0, 1, 3 or 7) and its fixed size (0 for a
+ * type of variable size). The writer lays values out by it, as the
+ * checker does. */
+void
+_comlink_wire_type_layout (const char *type,
+                           gsize       len,
+                           gsize      *alignment,
+                           gsize      *fixed_size)
+{
+  TypeInfo  local[32];
+  TypeInfo *info = len <= G_N_ELEMENTS (local) ? local : g_new (TypeInfo, len);
+  gboolean  too_deep = FALSE;
+
+  if (scan_type (type, 0, len, MAX_DEPTH, info, &too_deep) != len)
+    g_assert_not_reached ();
+  *alignment = info[0].alignment;
+  *fixed_size = info[0].fixed_size;
+  if (info != local)
+    g_free (info);
+}
+
 /* The size of a container of @body bytes and @n framing offsets, with
  * offsets of the smallest size that can hold it: in normal form, the
  * container's size is exactly this */

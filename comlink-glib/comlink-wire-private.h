@@ -304,6 +304,10 @@ gboolean _comlink_wire_array_plain (const ComlinkWireArray *array,
                                     gsize                   i,
                                     GValue                 *value);
 
+void     _comlink_wire_type_layout (const char *type,
+                                    gsize       len,
+                                    gsize      *alignment,
+                                    gsize      *fixed_size);
 gboolean _comlink_wire_check_serialised (const guint8 *data,
                                          gsize         size,
                                          guint64       max_elements,

@@ -85,87 +85,28 @@ write_offset (Writer *w,
   append (w, bytes, offset_size);
 }
 
+/* The layout of @type, as the checker derives it */
 static gsize
 alignment_of (const GVariantType *type)
 {
-  const char *s = g_variant_type_peek_string (type);
+  gsize alignment;
+  gsize fixed_size;
 
-  switch (s[0])
-    {
-    case 'n':
-    case 'q':
-      return 1;
-    case 'i':
-    case 'u':
-    case 'h':
-      return 3;
-    case 'x':
-    case 't':
-    case 'd':
-    case 'v':
-      return 7;
-    case 'm':
-    case 'a':
-      return alignment_of (g_variant_type_element (type));
-    case '(':
-    case '{':
-      {
-        gsize alignment = 0;
-
-        for (const GVariantType *member = g_variant_type_first (type); member != NULL;
-             member = g_variant_type_next (member))
-          alignment |= alignment_of (member);
-        return alignment;
-      }
-    default:
-      return 0;
-    }
+  _comlink_wire_type_layout (g_variant_type_peek_string (type), g_variant_type_get_string_length (type),
+                             &alignment, &fixed_size);
+  return alignment;
 }
 
 /* The size of every value of @type, or 0 if it varies */
 static gsize
 fixed_size_of (const GVariantType *type)
 {
-  const char *s = g_variant_type_peek_string (type);
+  gsize alignment;
+  gsize fixed_size;
 
-  switch (s[0])
-    {
-    case 'b':
-    case 'y':
-      return 1;
-    case 'n':
-    case 'q':
-      return 2;
-    case 'i':
-    case 'u':
-    case 'h':
-      return 4;
-    case 'x':
-    case 't':
-    case 'd':
-      return 8;
-    case '(':
-    case '{':
-      {
-        gsize alignment = alignment_of (type);
-        gsize offset = 0;
-
-        for (const GVariantType *member = g_variant_type_first (type); member != NULL;
-             member = g_variant_type_next (member))
-          {
-            gsize member_size = fixed_size_of (member);
-            gsize member_alignment = alignment_of (member);
-
-            if (member_size == 0)
-              return 0;
-            offset = ((offset + member_alignment) & ~member_alignment) + member_size;
-          }
-        offset = (offset + alignment) & ~alignment;
-        return offset == 0 ? 1 : offset;
-      }
-    default:
-      return 0;
-    }
+  _comlink_wire_type_layout (g_variant_type_peek_string (type), g_variant_type_get_string_length (type),
+                             &alignment, &fixed_size);
+  return fixed_size;
 }
 
 static gboolean
