@@ -95,6 +95,7 @@ struct _PortSource
 {
   GSource  source;
   GWeakRef port;
+  gint     ready; /* atomic: messages wait, or the peer closed */
 };
 
 struct _ComlinkChannel
@@ -144,9 +145,29 @@ port_wake_locked (ComlinkChannelPort *port)
 {
   if (port->source != NULL && !port->wakeup_pending)
     {
+      GMainContext *context = g_source_get_context ((GSource *) port->source);
+
+      /* One wakeup of the port's context, and none when it is taken:
+       * g_source_set_ready_time () would wake it both times */
       port->wakeup_pending = TRUE;
-      g_source_set_ready_time ((GSource *) port->source, 0);
+      g_atomic_int_set (&port->source->ready, 1);
+      if (context != NULL)
+        g_main_context_wakeup (context);
     }
+}
+
+static gboolean
+port_source_prepare (GSource *source,
+                     gint    *timeout)
+{
+  *timeout = -1;
+  return g_atomic_int_get (&((PortSource *) source)->ready) != 0;
+}
+
+static gboolean
+port_source_check (GSource *source)
+{
+  return g_atomic_int_get (&((PortSource *) source)->ready) != 0;
 }
 
 static gboolean
@@ -160,15 +181,17 @@ port_source_dispatch (GSource    *source,
   gboolean              peer_closed;
   ComlinkQueuedMessage *item;
 
-  g_source_set_ready_time (source, -1);
-
   if (port == NULL)
-    return G_SOURCE_CONTINUE;
+    {
+      g_atomic_int_set (&port_source->ready, 0);
+      return G_SOURCE_CONTINUE;
+    }
 
   g_mutex_lock (&port->shared->mutex);
   batch = port->queue;
   g_queue_init (&port->queue);
   port->wakeup_pending = FALSE;
+  g_atomic_int_set (&port_source->ready, 0);
   peer_closed = port->peer_closed;
   g_mutex_unlock (&port->shared->mutex);
 
@@ -196,6 +219,8 @@ port_source_finalize (GSource *source)
 }
 
 static GSourceFuncs port_source_funcs = {
+  .prepare = port_source_prepare,
+  .check = port_source_check,
   .dispatch = port_source_dispatch,
   .finalize = port_source_finalize,
 };
