@@ -2612,18 +2612,7 @@ handle_endpoint (ComlinkConnection *self,
       near = g_object_ref (comlink_channel_get_port1 (channel));
     }
   else if (comlink_endpoint_can_send_fds (self->endpoint))
-    {
-      int pair[2];
-
-      if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
-        error = g_error_new (G_IO_ERROR, g_io_error_from_errno (errno),
-                             _ ("A new endpoint could not be made: %s"), g_strerror (errno));
-      else
-        {
-          far_fd = pair[1];
-          near = _comlink_stream_endpoint_new_for_fd (pair[0], &error);
-        }
-    }
+    near = _comlink_stream_endpoint_new_pair (&far_fd, &error);
   else
     error = g_error_new_literal (COMLINK_ERROR, COMLINK_ERROR_NOT_TRANSFERABLE,
                                  _ ("A new endpoint can reach a peer only in this process or across a Unix socket"));

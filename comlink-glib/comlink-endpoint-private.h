@@ -102,6 +102,9 @@ void _comlink_endpoint_bridge (ComlinkEndpoint *a,
 /* A stream endpoint on the Unix socket @fd, which it takes */
 ComlinkEndpoint *_comlink_stream_endpoint_new_for_fd (int      fd,
                                                       GError **error);
+/* A stream endpoint on one end of a new socket pair, and the other end */
+ComlinkEndpoint *_comlink_stream_endpoint_new_pair (int     *far_fd,
+                                                    GError **error);
 /* The descriptor of the Unix socket under @self, or -1 */
 int _comlink_stream_endpoint_get_fd (ComlinkEndpoint *self);
 

@@ -2077,6 +2077,33 @@ _comlink_stream_endpoint_new_for_fd (int      fd,
   return comlink_stream_endpoint_new (G_IO_STREAM (connection));
 }
 
+/* A new socket pair: a stream endpoint on one end, not started, and the
+ * descriptor of the other end in @far_fd, for a peer */
+ComlinkEndpoint *
+_comlink_stream_endpoint_new_pair (int     *far_fd,
+                                   GError **error)
+{
+  ComlinkEndpoint *near;
+  int              pair[2];
+
+  *far_fd = -1;
+  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                   _ ("A new endpoint could not be made: %s"), g_strerror (saved_errno));
+      return NULL;
+    }
+  near = _comlink_stream_endpoint_new_for_fd (pair[0], error);
+  if (near == NULL)
+    close (pair[1]);
+  else
+    *far_fd = pair[1];
+
+  return near;
+}
+
 int
 _comlink_stream_endpoint_get_fd (ComlinkEndpoint *self)
 {

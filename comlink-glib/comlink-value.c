@@ -400,21 +400,13 @@ endpoint_to_wire (ComlinkConnection *connection,
 
   {
     g_autoptr(ComlinkEndpoint) near = NULL;
-    int pair[2];
+    int far_fd;
 
-    if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
-      {
-        g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "%s", g_strerror (errno));
-        return NULL;
-      }
-    near = _comlink_stream_endpoint_new_for_fd (pair[0], error);
+    near = _comlink_stream_endpoint_new_pair (&far_fd, error);
     if (near == NULL)
-      {
-        close (pair[1]);
-        return NULL;
-      }
+      return NULL;
     _comlink_endpoint_bridge (endpoint, near);
-    return _comlink_value_socket_to_wire (pair[1], fds, error);
+    return _comlink_value_socket_to_wire (far_fd, fds, error);
   }
 }
 
