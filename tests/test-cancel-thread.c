@@ -550,6 +550,7 @@ main (int argc, char *argv[])
   /* GLib starts helper threads of its own on first use, and the threads
    * of run_in_thread() stay for a while after use: start them now, so
    * that the tests can count the worker threads */
+  test_start_glib_threads ();
   {
     ComlinkWorker *worker = comlink_worker_new_thread (NULL, setup_slow, NULL, NULL);
     GError        *error = NULL;

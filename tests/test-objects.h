@@ -105,6 +105,7 @@ void test_watch (TestWatch *watch, gpointer object);
 /* The data pointer of the last GBytes that the "bytes-size" method saw */
 extern gconstpointer test_last_bytes_data;
 guint                test_count_threads (void);
+void                 test_start_glib_threads (void);
 guint                test_count_fds (void);
 long                 test_rss_kib (void);
 guint                test_count_fds_baseline (void);

@@ -541,6 +541,7 @@ test_subprocess_cycles (void)
   comlink_worker_terminate (warmup);
   wait_reaped (comlink_worker_get_subprocess (warmup));
   g_object_unref (warmup);
+  test_start_glib_threads ();
   test_iterate_pending ();
   fds_before = count_dir ("/proc/self/fd");
   threads_before = test_count_threads ();

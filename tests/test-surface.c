@@ -795,6 +795,7 @@ main (int argc, char *argv[])
   g_test_init (&argc, &argv, NULL);
 
   /* GLib's own helper threads start on first use: start them now */
+  test_start_glib_threads ();
   {
     ComlinkWorker *worker = comlink_worker_new_thread (NULL, setup_calc, NULL, NULL);
     GError        *error = NULL;

@@ -396,6 +396,7 @@ main (int argc, char *argv[])
 
   /* GLib starts helper threads of its own on first use; start them now,
    * so that the tests can count their own threads */
+  test_start_glib_threads ();
   {
     ComlinkWorker *worker = comlink_worker_new_thread (NULL, setup_calc, NULL, NULL);
     GError        *error = NULL;
