@@ -1152,18 +1152,15 @@ set_too_large_error (GError **error,
                (unsigned long long) size, (unsigned long long) max);
 }
 
-/* Appends a frame of @boxed, @size bytes, with @fds, to what waits to be
- * written: written there by the wire layer, large byte arrays referenced
- * rather than copied; or, if @data is given, copied from it but for its
- * first @skip bytes (header included), which went already. Called with
- * the mutex held. */
+/* Appends a frame of the @size bytes at @data, with @fds, to what waits
+ * to be written, copied: the frames of a stream that is not a socket, or
+ * of a big-endian machine, byte-swapped already. Called with the mutex
+ * held. */
 static void
 append_frame_locked (ComlinkStreamEndpoint *self,
-                     GVariant              *boxed,
                      guint32                size,
                      const guint8          *data,
-                     GUnixFDList           *fds,
-                     gsize                  skip)
+                     GUnixFDList           *fds)
 {
   guint8 header[FDS_HEADER_SIZE];
   gsize  header_size = HEADER_SIZE;
@@ -1187,38 +1184,9 @@ append_frame_locked (ComlinkStreamEndpoint *self,
       memcpy (header, &word, HEADER_SIZE);
     }
 
-  if (data == NULL)
-    {
-      ComlinkWireRef gap = { 0, NULL, 0 };
-      guint          first_ref;
-
-      g_assert (skip == 0);
-      g_byte_array_append (self->outgoing, header, header_size);
-      /* GVariant writes a value in place only where it is aligned: padding
-       * that is not sent puts it there */
-      gap.position = self->outgoing->len;
-      gap.skip = (8 - (gap.position & 7)) & 7;
-      if (gap.skip > 0)
-        {
-          g_byte_array_set_size (self->outgoing, gap.position + gap.skip);
-          g_array_append_val (self->outgoing_refs, gap);
-          self->outgoing_extra -= gap.skip;
-        }
-      first_ref = self->outgoing_refs->len;
-      _comlink_wire_write (boxed, self->outgoing, self->outgoing_refs, REF_THRESHOLD);
-      add_refs_locked (self, first_ref);
-      return;
-    }
-
-  g_assert (skip <= header_size + size);
-  g_byte_array_set_size (self->outgoing, offset + header_size + size - skip);
-  if (skip < header_size)
-    {
-      memcpy (self->outgoing->data + offset, header + skip, header_size - skip);
-      memcpy (self->outgoing->data + offset + header_size - skip, data, size);
-    }
-  else
-    memcpy (self->outgoing->data + offset, data + (skip - header_size), header_size + size - skip);
+  g_byte_array_set_size (self->outgoing, offset + header_size + size);
+  memcpy (self->outgoing->data + offset, header, header_size);
+  memcpy (self->outgoing->data + offset + header_size, data, size);
 }
 
 /* Writes one frame without descriptors with one non-blocking send, if the
@@ -1239,6 +1207,19 @@ send_direct (ComlinkStreamEndpoint *self,
   return n > 0 ? (gsize) n : 0;
 }
 
+typedef gsize (*FrameWriter) (gconstpointer source,
+                              GByteArray   *buffer,
+                              GArray       *refs);
+
+static gsize    write_boxed (gconstpointer source,
+                             GByteArray   *buffer,
+                             GArray       *refs);
+static gboolean queue_written (ComlinkStreamEndpoint *self,
+                               FrameWriter            write,
+                               gconstpointer          source,
+                               GUnixFDList           *fd_list,
+                               GError               **error);
+
 static gboolean
 comlink_stream_endpoint_send (ComlinkEndpoint *endpoint,
                               GVariant        *message,
@@ -1248,6 +1229,10 @@ comlink_stream_endpoint_send (ComlinkEndpoint *endpoint,
   ComlinkStreamEndpoint *self = COMLINK_STREAM_ENDPOINT (endpoint);
   g_autoptr(GVariant) boxed = g_variant_ref_sink (g_variant_new_variant (message));
   gsize size;
+
+  /* On a socket, as a message of the connection: written in place */
+  if (G_BYTE_ORDER == G_LITTLE_ENDIAN && self->socket != NULL)
+    return queue_written (self, write_boxed, boxed, fd_list, error);
 
   if (G_BYTE_ORDER == G_BIG_ENDIAN)
     {
@@ -1269,32 +1254,8 @@ comlink_stream_endpoint_send (ComlinkEndpoint *endpoint,
       return FALSE;
     }
 
-  /* Nothing waits and no write runs: the first message since the last
-   * write goes out at once, straight from where GVariant serialised it.
-   * Those that follow in the same main-loop iteration wait for the flush,
-   * and go out together. No callback runs here: the caller may hold a
-   * lock of its own. */
-  if (fd_list == NULL && self->socket != NULL && size < REF_THRESHOLD && self->writing == NULL &&
-      self->outgoing->len + self->outgoing_extra == 0 && self->flush_source == NULL &&
-      !comlink_endpoint_is_closed (endpoint))
-    {
-      gsize sent = send_direct (self, (guint32) size, g_variant_get_data (boxed));
-
-      if (sent == HEADER_SIZE + size)
-        {
-          schedule_flush_locked (self);
-          g_mutex_unlock (&self->mutex);
-          return TRUE;
-        }
-      /* The rest, if any, goes by the flush */
-      append_frame_locked (self, boxed, (guint32) size, g_variant_get_data (boxed), NULL, sent);
-    }
-  else if (size < REF_THRESHOLD || self->socket == NULL)
-    /* Small frames are copied, so that a batch of them is one piece of
-     * memory that one send takes whole */
-    append_frame_locked (self, boxed, (guint32) size, g_variant_get_data (boxed), fd_list, 0);
-  else
-    append_frame_locked (self, boxed, (guint32) size, NULL, fd_list, 0);
+  /* Other streams take one piece of memory: the frame is copied */
+  append_frame_locked (self, (guint32) size, g_variant_get_data (boxed), fd_list);
   schedule_flush_locked (self);
   g_mutex_unlock (&self->mutex);
 
@@ -1328,38 +1289,53 @@ drop_sent_locked (ComlinkStreamEndpoint *self,
   self->outgoing_extra = 0;
 }
 
-/* Writes @message straight into the outgoing buffer: nothing of it is
- * built as a GVariant, and its large byte arrays are sent from where they
- * are. As comlink_stream_endpoint_send() otherwise, which streams that are
- * not sockets, and big-endian machines, use instead. */
-static gboolean
-comlink_stream_endpoint_send_message (ComlinkEndpoint       *endpoint,
-                                      const ComlinkOutgoing *message,
-                                      GUnixFDList           *fd_list,
-                                      GError               **error)
+/* The writers of queue_written (): what they write of @source at the end
+ * of @buffer, the size of the frame's content */
+static gsize
+write_outgoing (gconstpointer source,
+                GByteArray   *buffer,
+                GArray       *refs)
 {
-  ComlinkStreamEndpoint *self = COMLINK_STREAM_ENDPOINT (endpoint);
-  ComlinkWireRef         gap = { 0, NULL, 0 };
-  gsize                  header_size = fd_list != NULL ? FDS_HEADER_SIZE : HEADER_SIZE;
-  gsize                  start;
-  guint                  first_ref;
-  gssize                 start_extra;
-  gboolean               direct;
-  gsize                  size;
+  return _comlink_wire_write_message (source, buffer, refs, REF_THRESHOLD);
+}
 
-  if (G_BYTE_ORDER == G_BIG_ENDIAN || self->socket == NULL)
-    {
-      g_autoptr(GVariant) built = g_variant_ref_sink (_comlink_message_build (message));
+static gsize
+write_boxed (gconstpointer source,
+             GByteArray   *buffer,
+             GArray       *refs)
+{
+  GVariant *boxed = (GVariant *) source;
 
-      return comlink_stream_endpoint_send (endpoint, built, fd_list, error);
-    }
+  _comlink_wire_write (boxed, buffer, refs, REF_THRESHOLD);
+  return g_variant_get_size (boxed);
+}
+
+/* Writes what @write makes of @source as a frame straight into the
+ * outgoing buffer of a socket, little-endian, its large byte arrays sent
+ * from where they are. Both a message of the connection and a GVariant
+ * message (comlink_endpoint_send ()) go this way: one write path for
+ * every socket. */
+static gboolean
+queue_written (ComlinkStreamEndpoint *self,
+               FrameWriter            write,
+               gconstpointer          source,
+               GUnixFDList           *fd_list,
+               GError               **error)
+{
+  ComlinkWireRef gap = { 0, NULL, 0 };
+  gsize          header_size = fd_list != NULL ? FDS_HEADER_SIZE : HEADER_SIZE;
+  gsize          start;
+  guint          first_ref;
+  gssize         start_extra;
+  gboolean       direct;
+  gsize          size;
 
   if (!fds_fit (fd_list, error))
     return FALSE;
 
   g_mutex_lock (&self->mutex);
   direct = fd_list == NULL && self->writing == NULL && self->outgoing->len + self->outgoing_extra == 0 &&
-           self->flush_source == NULL && !comlink_endpoint_is_closed (endpoint);
+           self->flush_source == NULL && !comlink_endpoint_is_closed (COMLINK_ENDPOINT (self));
   start = self->outgoing->len;
   start_extra = self->outgoing_extra;
 
@@ -1376,7 +1352,7 @@ comlink_stream_endpoint_send_message (ComlinkEndpoint       *endpoint,
       self->outgoing_extra -= gap.skip;
     }
   first_ref = self->outgoing_refs->len;
-  size = _comlink_wire_write_message (message, self->outgoing, self->outgoing_refs, REF_THRESHOLD);
+  size = write (source, self->outgoing, self->outgoing_refs);
 
   if (size > self->max_message_size)
     {
@@ -1427,6 +1403,29 @@ comlink_stream_endpoint_send_message (ComlinkEndpoint       *endpoint,
   g_mutex_unlock (&self->mutex);
 
   return TRUE;
+}
+
+
+/* Writes @message straight into the outgoing buffer: nothing of it is
+ * built as a GVariant, and its large byte arrays are sent from where they
+ * are. Streams that are not sockets, and big-endian machines, send the
+ * GVariant of it as comlink_stream_endpoint_send () does. */
+static gboolean
+comlink_stream_endpoint_send_message (ComlinkEndpoint       *endpoint,
+                                      const ComlinkOutgoing *message,
+                                      GUnixFDList           *fd_list,
+                                      GError               **error)
+{
+  ComlinkStreamEndpoint *self = COMLINK_STREAM_ENDPOINT (endpoint);
+
+  if (G_BYTE_ORDER == G_BIG_ENDIAN || self->socket == NULL)
+    {
+      g_autoptr(GVariant) built = g_variant_ref_sink (_comlink_message_build (message));
+
+      return comlink_stream_endpoint_send (endpoint, built, fd_list, error);
+    }
+
+  return queue_written (self, write_outgoing, message, fd_list, error);
 }
 
 static void
