@@ -660,6 +660,106 @@ value_to_wire (ComlinkConnection *connection,
     }
 }
 
+/* The depth of the type that starts at *@type, as GLib counts it: 1 for a
+ * basic type or a variant, one more than its deepest member for a
+ * container; *@type moves past it */
+static guint
+type_depth (const char **type)
+{
+  char  c = *(*type)++;
+  guint depth = 0;
+
+  switch (c)
+    {
+    case 'a':
+    case 'm':
+      return 1 + type_depth (type);
+    case '(':
+    case '{':
+      while (**type != ')' && **type != '}')
+        {
+          guint member = type_depth (type);
+
+          depth = MAX (depth, member);
+        }
+      (*type)++;
+      return 1 + depth;
+    default:
+      return 1;
+    }
+}
+
+/* The depth of @value as GLib counts it, the variants inside included, or
+ * more than @limit as soon as it is deeper: in the length of its type,
+ * and in its size only where its type holds variants */
+static guint
+value_depth (GVariant *value,
+             guint     limit)
+{
+  const char *type = g_variant_get_type_string (value);
+  guint       depth = 0;
+  gsize       n;
+
+  if (strchr (type, 'v') == NULL)
+    return type_depth (&type);
+  if (limit <= 1)
+    return limit + 1;
+
+  if (g_variant_is_of_type (value, G_VARIANT_TYPE_VARIANT))
+    {
+      g_autoptr(GVariant) child = g_variant_get_variant (value);
+
+      return 1 + value_depth (child, limit - 1);
+    }
+
+  n = g_variant_n_children (value);
+  if (n == 0)
+    return type_depth (&type);
+  for (gsize i = 0; i < n && depth < limit; i++)
+    {
+      g_autoptr(GVariant) child = g_variant_get_child_value (value, i);
+      guint child_depth = value_depth (child, limit - 1);
+
+      depth = MAX (depth, child_depth);
+    }
+  return 1 + depth;
+}
+
+/* A value of a message, @wire, is at most COMLINK_MAX_VALUE_DEPTH deep:
+ * deeper, with the levels of the message around it, a frame would be
+ * more than GLib reads (128), and the receiver would close the
+ * connection. Its sender fails instead. */
+static gboolean
+check_depth (GVariant *wire,
+             GError  **error)
+{
+  if (value_depth (wire, COMLINK_MAX_VALUE_DEPTH) <= COMLINK_MAX_VALUE_DEPTH)
+    return TRUE;
+
+  g_set_error (error, COMLINK_ERROR, COMLINK_ERROR_NOT_TRANSFERABLE,
+               _ ("A value nested more than %u levels deep cannot be sent"), COMLINK_MAX_VALUE_DEPTH);
+  return FALSE;
+}
+
+/* A value of a message, as value_to_wire () makes it, its depth checked */
+static GVariant *
+top_value_to_wire (ComlinkConnection *connection,
+                   const GValue      *value,
+                   GArray            *exported,
+                   GUnixFDList      **fds,
+                   GError           **error)
+{
+  GVariant *wire = value_to_wire (connection, value, exported, fds, 0, error);
+
+  if (wire != NULL && !check_depth (wire, error))
+    {
+      g_variant_unref (g_variant_ref_sink (wire));
+      wire = NULL;
+    }
+
+  return wire;
+}
+
 static void
 rollback_exports (ComlinkConnection *connection,
                   GArray            *exported)
@@ -675,7 +775,7 @@ _comlink_value_to_wire (ComlinkConnection *connection,
                         GError           **error)
 {
   g_autoptr(GArray) exported = g_array_new (FALSE, FALSE, sizeof (guint64));
-  GVariant *ret = value_to_wire (connection, value, exported, fds, 0, error);
+  GVariant *ret = top_value_to_wire (connection, value, exported, fds, error);
 
   if (ret == NULL)
     rollback_exports (connection, exported);
@@ -695,7 +795,7 @@ _comlink_values_to_wire (ComlinkConnection *connection,
 
   for (guint i = 0; i < n_values; i++)
     {
-      GVariant *child = value_to_wire (connection, &values[i], exported, fds, 0, error);
+      GVariant *child = top_value_to_wire (connection, &values[i], exported, fds, error);
 
       if (child != NULL)
         g_variant_take_ref (child);
@@ -780,7 +880,7 @@ value_to_wire_value (ComlinkConnection *connection,
 
   if (*exported == NULL)
     *exported = g_array_new (FALSE, FALSE, sizeof (guint64));
-  item->u.variant = value_to_wire (connection, value, *exported, fds, 0, error);
+  item->u.variant = top_value_to_wire (connection, value, *exported, fds, error);
   if (item->u.variant == NULL)
     return FALSE;
   item->kind = 'v';

@@ -13,6 +13,9 @@ G_BEGIN_DECLS
 #define COMLINK_PROTOCOL_VERSION 1
 #define COMLINK_MESSAGE_TYPE_STRING "((ytt)asv)"
 #define COMLINK_MAX_PATH_LENGTH 64
+/* The most levels of nesting of a value of a message (GLib reads 128 at
+ * most, and a message puts up to 5 around a value) */
+#define COMLINK_MAX_VALUE_DEPTH 120
 /* The body of an ERROR with details: domain, code, message, details */
 #define COMLINK_ERROR_DETAILS_TYPE_STRING "(sisa{sv})"
 /* The bounds of the details of an ERROR, in bytes */

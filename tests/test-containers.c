@@ -11,6 +11,9 @@
 
 #include "test-objects.h"
 
+/* The most levels of nesting of a value of a message (doc/protocol.md) */
+#define COMLINK_TEST_MAX_VALUE_DEPTH 120
+
 /* How deep containers may nest, as ComlinkContainer documents it */
 #define COMLINK_CONTAINER_MAX_DEPTH 16
 
@@ -572,6 +575,61 @@ test_depth (Fixture *f, gconstpointer data)
   g_assert_error (error, COMLINK_ERROR, COMLINK_ERROR_NOT_TRANSFERABLE);
 }
 
+/* A GVariant @depth levels deep as GLib counts them, of one of three
+ * shapes: empty arrays of arrays, tuples in tuples around an int (no
+ * variant in the type), or variants in variants around an int */
+static GVariant *
+deep_variant (guint depth, guint shape)
+{
+  GVariant *value;
+
+  if (shape == 0)
+    {
+      g_autofree char *type = g_strnfill (depth - 1, 'a');
+      g_autofree char *full = g_strconcat (type, "i", NULL);
+
+      value = g_variant_new_array (g_variant_type_element (G_VARIANT_TYPE (full)), NULL, 0);
+    }
+  else
+    {
+      value = g_variant_new_int32 (7);
+      for (guint i = 1; i < depth; i++)
+        value = shape == 1 ? g_variant_new_tuple (&value, 1) : g_variant_new_variant (value);
+    }
+  return g_variant_ref_sink (value);
+}
+
+/* A GVariant goes as deep as a frame allows: the sender refuses a deeper
+ * one with NOT_TRANSFERABLE, before anything is sent, and the connection
+ * goes on */
+static void
+test_variant_depth (Fixture *f, gconstpointer data)
+{
+  for (guint shape = 0; shape < 3; shape++)
+    {
+      /* VARIANT wraps the value in two levels, (yv) and v */
+      g_autoptr(GVariant) deepest = deep_variant (COMLINK_TEST_MAX_VALUE_DEPTH - 2, shape);
+      g_autoptr(GVariant) too_deep = deep_variant (COMLINK_TEST_MAX_VALUE_DEPTH - 1, shape);
+      g_auto(GValue) arg = G_VALUE_INIT;
+      g_autoptr(GError) error = NULL;
+      GValue *ret;
+
+      g_value_init (&arg, G_TYPE_VARIANT);
+      g_value_set_variant (&arg, deepest);
+      ret = comlink_proxy_call_sync (f->proxy, "echo-variant", &arg, 1, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_true (g_variant_equal (g_value_get_variant (ret), deepest));
+      g_boxed_free (G_TYPE_VALUE, ret);
+
+      g_value_set_variant (&arg, too_deep);
+      g_assert_null (comlink_proxy_call_sync (f->proxy, "echo-variant", &arg, 1, NULL, &error));
+      g_assert_error (error, COMLINK_ERROR, COMLINK_ERROR_NOT_TRANSFERABLE);
+      g_clear_error (&error);
+
+      g_assert_cmpint (test_proxy_add (f->proxy, 2, 3), ==, 5);
+    }
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -603,6 +661,8 @@ main (int argc, char *argv[])
                 fixture_teardown);                                                                       \
     g_test_add ("/Comlink/Container/" kind "/depth", Fixture, data, fixture_setup, test_depth,           \
                 fixture_teardown);                                                                       \
+    g_test_add ("/Comlink/Container/" kind "/variant-depth", Fixture, data, fixture_setup,               \
+                test_variant_depth, fixture_teardown);                                                   \
   }                                                                                                      \
   G_STMT_END
 
