@@ -438,8 +438,10 @@ _comlink_endpoint_deliver (ComlinkEndpoint *self,
 ComlinkQueuedMessage *
 _comlink_queued_message_new (GUnixFDList *fds)
 {
-  ComlinkQueuedMessage *queued = g_new0 (ComlinkQueuedMessage, 1);
+  /* Not g_new0 (): glibc's calloc() takes no thread cache */
+  ComlinkQueuedMessage *queued = g_new (ComlinkQueuedMessage, 1);
 
+  memset (queued, 0, sizeof *queued);
   queued->fds = fds;
   return queued;
 }

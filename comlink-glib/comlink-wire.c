@@ -280,7 +280,10 @@ ComlinkWireValues *
 _comlink_wire_values_new (gboolean is_array,
                           guint    n)
 {
-  ComlinkWireValues *values = g_malloc0 (sizeof *values + n * sizeof (ComlinkWireValue));
+  /* Not g_malloc0 (): glibc's calloc() takes no thread cache */
+  ComlinkWireValues *values = g_malloc (sizeof *values + n * sizeof (ComlinkWireValue));
+
+  memset (values, 0, sizeof *values + n * sizeof (ComlinkWireValue));
 
   values->ref_count = 1;
   values->is_array = is_array;
