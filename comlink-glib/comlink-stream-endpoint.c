@@ -993,6 +993,10 @@ socket_write (ComlinkStreamEndpoint *self)
           g_error_free (error);
           self->write_source = g_socket_create_source (self->socket, G_IO_OUT, self->cancellable);
           g_source_set_static_name (self->write_source, "[comlink] stream write");
+          /* Else GLib 2.74 takes the fd out of the poll set and puts it
+           * back around every dispatch, waking the context each time:
+           * three writes of its eventfd per wait for room in the socket */
+          g_source_set_can_recurse (self->write_source, TRUE);
           g_source_set_callback (self->write_source, G_SOURCE_FUNC (on_socket_writable),
                                  g_object_ref (self), g_object_unref);
           g_source_attach (self->write_source, comlink_endpoint_get_context (COMLINK_ENDPOINT (self)));
