@@ -11,7 +11,14 @@ G_BEGIN_DECLS
  * context; the callback runs at once when that is the context running,
  * from an idle of it otherwise (and always when the call failed before it
  * was sent). As a GTask checks its cancellable, a call whose cancellable
- * fired completes with G_IO_ERROR_CANCELLED whatever came. */
+ * fired completes with G_IO_ERROR_CANCELLED whatever came.
+ *
+ * Who holds it: the caller until its _async function returns, the
+ * connection's pending call until the call completes, and the idle of
+ * the caller's context until the callback ran (a context that is never
+ * run again drops it with its sources, as it does a GTask's). It holds
+ * the proxy and the context, and lets them go where the last of those
+ * lets it go. */
 #define COMLINK_TYPE_CALL_RESULT (_comlink_call_result_get_type ())
 G_DECLARE_FINAL_TYPE (ComlinkCallResult, _comlink_call_result, COMLINK, CALL_RESULT, GObject)
 

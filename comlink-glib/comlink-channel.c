@@ -86,7 +86,6 @@ struct _ComlinkChannelPort
   /* Protected by shared->mutex */
   GQueue      queue;
   PortSource *source;
-  guint       wakeup_pending : 1;
   guint       peer_closed : 1;
   guint       local_closed : 1;
 };
@@ -95,7 +94,8 @@ struct _PortSource
 {
   GSource  source;
   GWeakRef port;
-  gint     ready; /* atomic: messages wait, or the peer closed */
+  gint     ready; /* atomic: messages wait, or the peer closed; set
+                  * with the shared mutex held, read without it */
 };
 
 struct _ComlinkChannel
@@ -143,13 +143,12 @@ channel_shared_unref (ChannelShared *shared)
 static void
 port_wake_locked (ComlinkChannelPort *port)
 {
-  if (port->source != NULL && !port->wakeup_pending)
+  if (port->source != NULL && !g_atomic_int_get (&port->source->ready))
     {
       GMainContext *context = g_source_get_context ((GSource *) port->source);
 
       /* One wakeup of the port's context, and none when it is taken:
        * g_source_set_ready_time () would wake it both times */
-      port->wakeup_pending = TRUE;
       g_atomic_int_set (&port->source->ready, 1);
       if (context != NULL)
         g_main_context_wakeup (context);
@@ -190,7 +189,6 @@ port_source_dispatch (GSource    *source,
   g_mutex_lock (&port->shared->mutex);
   batch = port->queue;
   g_queue_init (&port->queue);
-  port->wakeup_pending = FALSE;
   g_atomic_int_set (&port_source->ready, 0);
   peer_closed = port->peer_closed;
   g_mutex_unlock (&port->shared->mutex);

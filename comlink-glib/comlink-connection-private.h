@@ -85,8 +85,10 @@ typedef struct
   char *stack;
 } ComlinkErrorDetails;
 
-const ComlinkErrorDetails *_comlink_task_get_error_details (gpointer task);
-void                       _comlink_task_copy_error_details (gpointer to,
-                                                             gpointer from);
+gboolean _comlink_result_get_error_details (gpointer     result,
+                                            const char **class_name,
+                                            const char **stack);
+void     _comlink_task_copy_error_details (gpointer to,
+                                           gpointer from);
 
 G_END_DECLS

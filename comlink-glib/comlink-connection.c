@@ -756,10 +756,23 @@ task_set_error_details (gpointer  task,
   g_object_set_qdata_full (G_OBJECT (task), error_details_quark (), details, error_details_free);
 }
 
-const ComlinkErrorDetails *
-_comlink_task_get_error_details (gpointer task)
+/* The details of the peer's error that failed the request of @result (a
+ * task or a call result), in @class_name and @stack, each NULL if not
+ * given; FALSE if the peer gave none. What the public
+ * get_error_details functions answer. */
+gboolean
+_comlink_result_get_error_details (gpointer     result,
+                                   const char **class_name,
+                                   const char **stack)
 {
-  return g_object_get_qdata (G_OBJECT (task), error_details_quark ());
+  const ComlinkErrorDetails *details = g_object_get_qdata (G_OBJECT (result), error_details_quark ());
+
+  if (class_name != NULL)
+    *class_name = details != NULL ? details->class_name : NULL;
+  if (stack != NULL)
+    *stack = details != NULL ? details->stack : NULL;
+
+  return details != NULL;
 }
 
 /* For a task that completes with the result of another (the worker
@@ -768,7 +781,7 @@ void
 _comlink_task_copy_error_details (gpointer to,
                                   gpointer from)
 {
-  const ComlinkErrorDetails *details = _comlink_task_get_error_details (from);
+  const ComlinkErrorDetails *details = g_object_get_qdata (G_OBJECT (from), error_details_quark ());
   ComlinkErrorDetails       *copy;
 
   if (details == NULL)
@@ -884,7 +897,8 @@ decode_values (ComlinkConnection *self,
       if (array == NULL)
         array = _comlink_message_get_body (message);
       n_values = g_variant_n_children (array);
-      if (message->in_frame && G_BYTE_ORDER == G_LITTLE_ENDIAN)
+      /* A part of a body that lies in a frame (CONSTRUCT's values) */
+      if (message->frame_body != NULL && G_BYTE_ORDER == G_LITTLE_ENDIAN)
         {
           _comlink_wire_array_init (&in_place, g_variant_get_data (array), g_variant_get_size (array));
           in_frame = TRUE;

@@ -1906,8 +1906,6 @@ comlink_proxy_get_error_details (ComlinkProxy *self,
                                  const char  **class_name,
                                  const char  **stack)
 {
-  const ComlinkErrorDetails *details;
-
   if (class_name != NULL)
     *class_name = NULL;
   if (stack != NULL)
@@ -1916,16 +1914,7 @@ comlink_proxy_get_error_details (ComlinkProxy *self,
   g_return_val_if_fail (COMLINK_IS_PROXY (self), FALSE);
   g_return_val_if_fail (_comlink_result_is_valid (result, self), FALSE);
 
-  details = _comlink_task_get_error_details (result);
-  if (details == NULL)
-    return FALSE;
-
-  if (class_name != NULL)
-    *class_name = details->class_name;
-  if (stack != NULL)
-    *stack = details->stack;
-
-  return TRUE;
+  return _comlink_result_get_error_details (result, class_name, stack);
 }
 
 /**

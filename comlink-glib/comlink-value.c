@@ -46,6 +46,68 @@
 #include "comlink-value-private.h"
 #include "comlink-wire-private.h"
 
+/* Fills @item from @value if it is a plain value (a number, a boolean, a
+ * string, copied and not checked): the one mapping of GValue types to the
+ * plain types of the wire, for values written directly and for those
+ * that become a GVariant */
+static gboolean
+value_to_plain (const GValue     *value,
+                ComlinkWireValue *item)
+{
+  if (value != NULL && G_IS_VALUE (value))
+    switch (G_TYPE_FUNDAMENTAL (G_VALUE_TYPE (value)))
+      {
+      case G_TYPE_BOOLEAN:
+        item->kind = 'b';
+        item->u.number = g_value_get_boolean (value) != FALSE;
+        return TRUE;
+      case G_TYPE_CHAR:
+        item->kind = 'n';
+        item->u.number = (guint64) (gint64) g_value_get_schar (value);
+        return TRUE;
+      case G_TYPE_UCHAR:
+        item->kind = 'y';
+        item->u.number = g_value_get_uchar (value);
+        return TRUE;
+      case G_TYPE_INT:
+        item->kind = 'i';
+        item->u.number = (guint64) (gint64) g_value_get_int (value);
+        return TRUE;
+      case G_TYPE_UINT:
+        item->kind = 'u';
+        item->u.number = g_value_get_uint (value);
+        return TRUE;
+      case G_TYPE_LONG:
+        item->kind = 'x';
+        item->u.number = (guint64) (gint64) g_value_get_long (value);
+        return TRUE;
+      case G_TYPE_ULONG:
+        item->kind = 't';
+        item->u.number = g_value_get_ulong (value);
+        return TRUE;
+      case G_TYPE_INT64:
+        item->kind = 'x';
+        item->u.number = (guint64) g_value_get_int64 (value);
+        return TRUE;
+      case G_TYPE_UINT64:
+        item->kind = 't';
+        item->u.number = g_value_get_uint64 (value);
+        return TRUE;
+      case G_TYPE_DOUBLE:
+        item->kind = 'd';
+        item->u.dbl = g_value_get_double (value);
+        return TRUE;
+      case G_TYPE_STRING:
+        item->kind = 's';
+        item->u.string = g_value_dup_string (value);
+        return TRUE;
+      default:
+        break;
+      }
+
+  return FALSE;
+}
+
 static GVariant *
 value_to_wire (ComlinkConnection *connection,
                const GValue      *value,
@@ -80,13 +142,6 @@ static gboolean
 is_undefined (GVariant *variant)
 {
   return g_variant_is_of_type (variant, G_VARIANT_TYPE ("m()")) && g_variant_n_children (variant) == 0;
-}
-
-static GVariant *
-string_to_wire (const char *str)
-{
-  return g_variant_new_maybe (G_VARIANT_TYPE_STRING,
-                              str ? g_variant_new_string (str) : NULL);
 }
 
 static GVariant *
@@ -596,34 +651,25 @@ value_to_wire (ComlinkConnection *connection,
       break;
     }
 
+  {
+    ComlinkWireValue plain;
+
+    if (value_to_plain (value, &plain))
+      {
+        GVariant *ret = NULL;
+
+        if (plain.kind != 's' || check_utf8 (plain.u.string, error))
+          ret = _comlink_wire_value_to_variant (&plain);
+        if (plain.kind == 's')
+          g_free (plain.u.string);
+        return ret;
+      }
+  }
+
   switch (G_TYPE_FUNDAMENTAL (type))
     {
-    case G_TYPE_BOOLEAN:
-      return g_variant_new_boolean (g_value_get_boolean (value));
-    case G_TYPE_CHAR:
-      return g_variant_new_int16 (g_value_get_schar (value));
-    case G_TYPE_UCHAR:
-      return g_variant_new_byte (g_value_get_uchar (value));
-    case G_TYPE_INT:
-      return g_variant_new_int32 (g_value_get_int (value));
-    case G_TYPE_UINT:
-      return g_variant_new_uint32 (g_value_get_uint (value));
-    case G_TYPE_LONG:
-      return g_variant_new_int64 (g_value_get_long (value));
-    case G_TYPE_ULONG:
-      return g_variant_new_uint64 (g_value_get_ulong (value));
-    case G_TYPE_INT64:
-      return g_variant_new_int64 (g_value_get_int64 (value));
-    case G_TYPE_UINT64:
-      return g_variant_new_uint64 (g_value_get_uint64 (value));
     case G_TYPE_FLOAT:
       return _comlink_wire_tag (COMLINK_TAG_FLOAT, g_variant_new_double (g_value_get_float (value)));
-    case G_TYPE_DOUBLE:
-      return g_variant_new_double (g_value_get_double (value));
-    case G_TYPE_STRING:
-      if (!check_utf8 (g_value_get_string (value), error))
-        return NULL;
-      return string_to_wire (g_value_get_string (value));
     case G_TYPE_ENUM:
       return enum_to_wire (value, error);
     case G_TYPE_FLAGS:
@@ -825,58 +871,8 @@ value_to_wire_value (ComlinkConnection *connection,
                      ComlinkWireValue  *item,
                      GError           **error)
 {
-  if (value != NULL && G_IS_VALUE (value))
-    switch (G_TYPE_FUNDAMENTAL (G_VALUE_TYPE (value)))
-      {
-      case G_TYPE_BOOLEAN:
-        item->kind = 'b';
-        item->u.number = g_value_get_boolean (value) != FALSE;
-        return TRUE;
-      case G_TYPE_CHAR:
-        item->kind = 'n';
-        item->u.number = (guint64) (gint64) g_value_get_schar (value);
-        return TRUE;
-      case G_TYPE_UCHAR:
-        item->kind = 'y';
-        item->u.number = g_value_get_uchar (value);
-        return TRUE;
-      case G_TYPE_INT:
-        item->kind = 'i';
-        item->u.number = (guint64) (gint64) g_value_get_int (value);
-        return TRUE;
-      case G_TYPE_UINT:
-        item->kind = 'u';
-        item->u.number = g_value_get_uint (value);
-        return TRUE;
-      case G_TYPE_LONG:
-        item->kind = 'x';
-        item->u.number = (guint64) (gint64) g_value_get_long (value);
-        return TRUE;
-      case G_TYPE_ULONG:
-        item->kind = 't';
-        item->u.number = g_value_get_ulong (value);
-        return TRUE;
-      case G_TYPE_INT64:
-        item->kind = 'x';
-        item->u.number = (guint64) g_value_get_int64 (value);
-        return TRUE;
-      case G_TYPE_UINT64:
-        item->kind = 't';
-        item->u.number = g_value_get_uint64 (value);
-        return TRUE;
-      case G_TYPE_DOUBLE:
-        item->kind = 'd';
-        item->u.dbl = g_value_get_double (value);
-        return TRUE;
-      case G_TYPE_STRING:
-        if (!check_utf8 (g_value_get_string (value), error))
-          return FALSE;
-        item->kind = 's';
-        item->u.string = g_value_dup_string (value);
-        return TRUE;
-      default:
-        break;
-      }
+  if (value_to_plain (value, item))
+    return item->kind != 's' || check_utf8 (item->u.string, error);
 
   if (*exported == NULL)
     *exported = g_array_new (FALSE, FALSE, sizeof (guint64));

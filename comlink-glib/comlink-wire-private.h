@@ -79,7 +79,7 @@ typedef struct
   char kind;
   union
   {
-    guint64   number; /* integers and booleans, sign-extended */
+    guint64   number; /* integers, sign-extended; booleans, 0 or 1 */
     gdouble   dbl;
     char     *string;  /* owned; NULL for a null string */
     GVariant *variant; /* owned, not floating */
@@ -103,6 +103,7 @@ ComlinkWireValues *_comlink_wire_values_ref (ComlinkWireValues *values);
 void               _comlink_wire_values_unref (ComlinkWireValues *values);
 GVariant          *_comlink_wire_values_build (const ComlinkWireValues *values);
 const char        *_comlink_wire_value_type (const ComlinkWireValue *value);
+GVariant          *_comlink_wire_value_to_variant (const ComlinkWireValue *value);
 gboolean           _comlink_wire_value_plain (const ComlinkWireValue *value,
                                               GValue                 *out);
 
@@ -136,8 +137,6 @@ typedef struct
   char           body_type[8]; /* the type of the body, when it is
                                     * known without a GVariant; "" else */
   gsize          size;         /* bytes it took on the wire; 0 if unknown */
-  gboolean       in_frame;     /* the body lies serialised in a checked
-                                    * frame, little-endian */
 } ComlinkMessage;
 
 /* A message this side sends: built by the connection, written by the

@@ -347,8 +347,8 @@ _comlink_wire_value_type (const ComlinkWireValue *value)
 
 /* @value as a GVariant: floating for a plain value, else its own
  * (borrowed) GVariant */
-static GVariant *
-wire_value_variant (const ComlinkWireValue *value)
+GVariant *
+_comlink_wire_value_to_variant (const ComlinkWireValue *value)
 {
   switch (value->kind)
     {
@@ -385,14 +385,14 @@ _comlink_wire_values_build (const ComlinkWireValues *values)
       g_autofree GVariant **children = g_new (GVariant *, MAX (values->n, 1));
 
       for (guint i = 0; i < values->n; i++)
-        children[i] = g_variant_new_variant (wire_value_variant (&values->values[i]));
+        children[i] = g_variant_new_variant (_comlink_wire_value_to_variant (&values->values[i]));
       return g_variant_ref_sink (g_variant_new_array (G_VARIANT_TYPE_VARIANT, children, values->n));
     }
 
   g_assert (values->n == 1);
   if (values->values[0].kind == 'v')
     return g_variant_ref (values->values[0].u.variant);
-  return g_variant_ref_sink (wire_value_variant (&values->values[0]));
+  return g_variant_ref_sink (_comlink_wire_value_to_variant (&values->values[0]));
 }
 
 /* Sets @out from @value if it is a plain value (a number, a boolean, a
@@ -582,44 +582,30 @@ _comlink_message_read (const guint8   *data,
       message->body_variant = body_from_frame (message, body_type);
     }
   message->size = size;
-  message->in_frame = TRUE;
 
   return TRUE;
 }
 
 /* Reads the plain value (a number, a boolean, a string, no value or null)
  * of type @type that lies in the @size bytes at @data, serialised, checked
- * and little-endian, as _comlink_value_from_wire() would; FALSE for any
- * other value, which the caller reads the slow way */
+ * and little-endian, into @item, as a sender has it (a string is borrowed
+ * from @data); FALSE for any other value, which the caller reads the slow
+ * way */
 static gboolean
-read_plain (const guint8 *data,
-            gsize         size,
-            const char   *type,
-            gsize         type_size,
-            GValue       *value)
+read_plain_item (const guint8     *data,
+                 gsize             size,
+                 const char       *type,
+                 gsize             type_size,
+                 ComlinkWireValue *item)
 {
-#define READ_AS(ctype, gtype, setter) \
-  G_STMT_START                        \
-  {                                   \
-    ctype v;                          \
-    if (size != sizeof v)             \
-      return FALSE;                   \
-    memcpy (&v, data, sizeof v);      \
-    g_value_init (value, gtype);      \
-    setter (value, v);                \
-    return TRUE;                      \
-  }                                   \
-  G_STMT_END
-
   if (G_BYTE_ORDER != G_LITTLE_ENDIAN)
     return FALSE;
 
   if (type_size == 2 && type[0] == 'm' && type[1] == 's')
     {
       /* Nothing, or the string, its nul and the zero byte of the maybe */
-      g_value_init (value, G_TYPE_STRING);
-      if (size >= 2)
-        g_value_take_string (value, g_strndup ((const char *) data, size - 2));
+      item->kind = 's';
+      item->u.string = size >= 2 ? (char *) data : NULL;
       return TRUE;
     }
 
@@ -628,29 +614,28 @@ read_plain (const guint8 *data,
       GVariant *none = _comlink_wire_none ();
       GVariant *null = _comlink_wire_null ();
 
+      item->kind = 'v';
       if (size == g_variant_get_size (none) && memcmp (data, g_variant_get_data (none), size) == 0)
-        return TRUE;
-      if (size == g_variant_get_size (null) && memcmp (data, g_variant_get_data (null), size) == 0)
-        {
-          g_value_init (value, G_TYPE_POINTER);
-          return TRUE;
-        }
-      return FALSE;
+        item->u.variant = none;
+      else if (size == g_variant_get_size (null) && memcmp (data, g_variant_get_data (null), size) == 0)
+        item->u.variant = null;
+      else
+        return FALSE;
+      return TRUE;
     }
 
   if (type_size != 1)
     return FALSE;
 
+  item->kind = type[0];
   switch (type[0])
     {
     case 'b':
-      if (size != 1 || data[0] > 1)
-        return FALSE;
-      g_value_init (value, G_TYPE_BOOLEAN);
-      g_value_set_boolean (value, data[0]);
-      return TRUE;
     case 'y':
-      READ_AS (guint8, G_TYPE_UCHAR, g_value_set_uchar);
+      if (size != 1 || (type[0] == 'b' && data[0] > 1))
+        return FALSE;
+      item->u.number = data[0];
+      return TRUE;
     case 'n':
       {
         gint16 v;
@@ -660,24 +645,49 @@ read_plain (const guint8 *data,
         memcpy (&v, data, sizeof v);
         if (v < G_MININT8 || v > G_MAXINT8)
           return FALSE;
-        g_value_init (value, G_TYPE_CHAR);
-        g_value_set_schar (value, (gint8) v);
+        item->u.number = (guint64) (gint64) v;
         return TRUE;
       }
     case 'i':
-      READ_AS (gint32, G_TYPE_INT, g_value_set_int);
     case 'u':
-      READ_AS (guint32, G_TYPE_UINT, g_value_set_uint);
+      {
+        guint32 v;
+
+        if (size != sizeof v)
+          return FALSE;
+        memcpy (&v, data, sizeof v);
+        item->u.number = type[0] == 'i' ? (guint64) (gint64) (gint32) v : v;
+        return TRUE;
+      }
     case 'x':
-      READ_AS (gint64, G_TYPE_INT64, g_value_set_int64);
     case 't':
-      READ_AS (guint64, G_TYPE_UINT64, g_value_set_uint64);
     case 'd':
-      READ_AS (gdouble, G_TYPE_DOUBLE, g_value_set_double);
+      /* A double's bits go where _comlink_wire_value_plain () reads them */
+      if (size != 8)
+        return FALSE;
+      if (type[0] == 'd')
+        memcpy (&item->u.dbl, data, 8);
+      else
+        memcpy (&item->u.number, data, 8);
+      return TRUE;
     default:
       return FALSE;
     }
-#undef READ_AS
+}
+
+/* Sets @value from a plain value that lies in a frame, as
+ * _comlink_value_from_wire() would read it (read_plain_item () says what
+ * lies there, _comlink_wire_value_plain () makes the GValue) */
+static gboolean
+read_plain (const guint8 *data,
+            gsize         size,
+            const char   *type,
+            gsize         type_size,
+            GValue       *value)
+{
+  ComlinkWireValue item;
+
+  return read_plain_item (data, size, type, type_size, &item) && _comlink_wire_value_plain (&item, value);
 }
 
 /* Sets @value from the body of @message, a value (REPLY, SET), if it is a
@@ -731,7 +741,7 @@ _comlink_wire_array_plain (const ComlinkWireArray *array,
   if (i > 0)
     start = (read_offset (array->data + array->table + (i - 1) * array->offset_size, array->offset_size) + 7) & ~(gsize) 7;
   separator = end;
-  while (separator > start && array->data[separator - 1] != 0)
+  while (separator > start && end - separator <= 4 && array->data[separator - 1] != 0)
     separator--;
   if (separator <= start || end - separator > 4)
     return FALSE;

@@ -2067,8 +2067,6 @@ comlink_worker_pool_get_error_details (ComlinkWorkerPool *self,
                                        const char       **class_name,
                                        const char       **stack)
 {
-  const ComlinkErrorDetails *details;
-
   if (class_name != NULL)
     *class_name = NULL;
   if (stack != NULL)
@@ -2077,16 +2075,7 @@ comlink_worker_pool_get_error_details (ComlinkWorkerPool *self,
   g_return_val_if_fail (COMLINK_IS_WORKER_POOL (self), FALSE);
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
 
-  details = _comlink_task_get_error_details (result);
-  if (details == NULL)
-    return FALSE;
-
-  if (class_name != NULL)
-    *class_name = details->class_name;
-  if (stack != NULL)
-    *stack = details->stack;
-
-  return TRUE;
+  return _comlink_result_get_error_details (result, class_name, stack);
 }
 
 /**
