@@ -1005,6 +1005,31 @@ count_entries (const char *path)
   return n;
 }
 
+/* Children of every thread of this process, zombies included */
+guint
+test_count_children (void)
+{
+  g_autoptr(GDir) dir = g_dir_open ("/proc/self/task", 0, NULL);
+  const char *tid;
+  guint       n = 0;
+
+  while ((tid = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_strdup_printf ("/proc/self/task/%s/children", tid);
+      g_autofree char *contents = NULL;
+      g_auto(GStrv) pids = NULL;
+
+      if (!g_file_get_contents (path, &contents, NULL, NULL))
+        continue;
+      pids = g_strsplit_set (g_strstrip (contents), " ", -1);
+      for (guint i = 0; pids[i] != NULL; i++)
+        if (pids[i][0] != '\0')
+          n++;
+    }
+
+  return n;
+}
+
 guint
 test_count_fds (void)
 {

@@ -107,6 +107,7 @@ extern gconstpointer test_last_bytes_data;
 guint                test_count_threads (void);
 void                 test_start_glib_threads (void);
 guint                test_count_fds (void);
+guint                test_count_children (void);
 long                 test_rss_kib (void);
 guint                test_count_fds_baseline (void);
 int                  test_pipe_with (const char *text);

@@ -492,44 +492,6 @@ test_serve_parent_without_parent (void)
   g_assert_error (error, COMLINK_ERROR, COMLINK_ERROR_FAILED);
 }
 
-static guint
-count_dir (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  guint n = 0;
-
-  g_assert_nonnull (dir);
-  while (g_dir_read_name (dir) != NULL)
-    n++;
-
-  return n;
-}
-
-/* Children of every thread of this process, zombies included */
-static guint
-count_children (void)
-{
-  g_autoptr(GDir) dir = g_dir_open ("/proc/self/task", 0, NULL);
-  const char *tid;
-  guint       n = 0;
-
-  while ((tid = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *path = g_strdup_printf ("/proc/self/task/%s/children", tid);
-      g_autofree char *contents = NULL;
-      g_auto(GStrv) pids = NULL;
-
-      if (!g_file_get_contents (path, &contents, NULL, NULL))
-        continue;
-      pids = g_strsplit_set (g_strstrip (contents), " ", -1);
-      for (guint i = 0; pids[i] != NULL; i++)
-        if (pids[i][0] != '\0')
-          n++;
-    }
-
-  return n;
-}
-
 static void
 test_subprocess_cycles (void)
 {
@@ -543,9 +505,9 @@ test_subprocess_cycles (void)
   g_object_unref (warmup);
   test_start_glib_threads ();
   test_iterate_pending ();
-  fds_before = count_dir ("/proc/self/fd");
+  fds_before = test_count_fds ();
   threads_before = test_count_threads ();
-  children_before = count_children ();
+  children_before = test_count_children ();
 
   for (guint i = 0; i < cycles; i++)
     {
@@ -565,9 +527,9 @@ test_subprocess_cycles (void)
       wait_reaped (subprocess);
     }
 
-  test_wait_until (count_dir ("/proc/self/fd") <= fds_before);
+  test_wait_until (test_count_fds () <= fds_before);
   test_wait_until (test_count_threads () <= threads_before);
-  test_wait_until (count_children () <= children_before);
+  test_wait_until (test_count_children () <= children_before);
 }
 
 /* A worker that a tracer holds when it dies (a debugger; LeakSanitizer,

@@ -52,31 +52,6 @@ typedef struct
 
 static Fixture *current;
 
-/* Children of every thread of this process, zombies included */
-static guint
-count_children (void)
-{
-  g_autoptr(GDir) dir = g_dir_open ("/proc/self/task", 0, NULL);
-  const char *tid;
-  guint       n = 0;
-
-  while ((tid = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *path = g_strdup_printf ("/proc/self/task/%s/children", tid);
-      g_autofree char *contents = NULL;
-      g_auto(GStrv) pids = NULL;
-
-      if (!g_file_get_contents (path, &contents, NULL, NULL))
-        continue;
-      pids = g_strsplit_set (g_strstrip (contents), " ", -1);
-      for (guint i = 0; pids[i] != NULL; i++)
-        if (pids[i][0] != '\0')
-          n++;
-    }
-
-  return n;
-}
-
 static GObject *
 setup_calc (gpointer user_data, GError **error)
 {
@@ -194,7 +169,7 @@ fixture_set_up (Fixture      *f,
   f->subprocesses = g_ptr_array_new_with_free_func (g_object_unref);
   f->fds_before = test_count_fds_baseline ();
   f->threads_before = test_count_threads ();
-  f->children_before = count_children ();
+  f->children_before = test_count_children ();
   current = f;
 }
 
@@ -226,7 +201,7 @@ fixture_tear_down (Fixture      *f,
 
   test_wait_until (test_count_threads () <= f->threads_before);
   test_wait_until (test_calc_get_n_alive () == 0);
-  test_wait_until (count_children () <= f->children_before);
+  test_wait_until (test_count_children () <= f->children_before);
   test_wait_until (test_count_fds () <= f->fds_before);
 
   g_hash_table_unref (f->workers);
