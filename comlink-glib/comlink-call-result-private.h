@@ -18,7 +18,8 @@ G_BEGIN_DECLS
  * the caller's context until the callback ran (a context that is never
  * run again drops it with its sources, as it does a GTask's). It holds
  * the proxy and the context, and lets them go where the last of those
- * lets it go. */
+ * lets it go; those release it with _comlink_call_result_release (),
+ * which keeps it for the thread's next call when nothing else holds it. */
 #define COMLINK_TYPE_CALL_RESULT (_comlink_call_result_get_type ())
 G_DECLARE_FINAL_TYPE (ComlinkCallResult, _comlink_call_result, COMLINK, CALL_RESULT, GObject)
 
@@ -28,9 +29,12 @@ ComlinkCallResult *_comlink_call_result_new (gpointer            source_object,
                                              gpointer            user_data,
                                              gpointer            source_tag);
 void               _comlink_call_result_started (ComlinkCallResult *self);
+void               _comlink_call_result_release (ComlinkCallResult *self);
+guint              _comlink_call_result_count_alive (void);
 
 /* What the connection and the finish functions use on the result of a
  * request: a ComlinkCallResult, or a GTask */
+void          _comlink_result_release (gpointer result);
 GCancellable *_comlink_result_get_cancellable (gpointer result);
 void          _comlink_result_return_pointer (gpointer       result,
                                               gpointer       value,

@@ -193,10 +193,11 @@ port_source_dispatch (GSource    *source,
   peer_closed = port->peer_closed;
   g_mutex_unlock (&port->shared->mutex);
 
+  /* Once a message closed the port, the rest go undelivered (each
+   * delivery checks) */
   while ((item = g_queue_pop_head (&batch)))
     {
-      if (!comlink_endpoint_is_closed (COMLINK_ENDPOINT (port)))
-        _comlink_queued_message_deliver (item, COMLINK_ENDPOINT (port));
+      _comlink_queued_message_deliver (item, (ComlinkEndpoint *) port);
       _comlink_queued_message_free (item);
     }
 
@@ -311,7 +312,7 @@ comlink_channel_port_send_message (ComlinkEndpoint       *endpoint,
   ComlinkQueuedMessage *item = _comlink_queued_message_new (NULL);
 
   _comlink_message_take (&item->message, message);
-  return port_queue (COMLINK_CHANNEL_PORT (endpoint), item, fd_list, error);
+  return port_queue ((ComlinkChannelPort *) endpoint, item, fd_list, error);
 }
 
 /* Called with shared->mutex held. Marks this side closed, tells the peer

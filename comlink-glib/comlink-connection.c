@@ -456,7 +456,7 @@ pending_call_free (gpointer data)
 {
   PendingCall *pending = data;
 
-  g_clear_object (&pending->task);
+  g_clear_pointer (&pending->task, _comlink_result_release);
   if (pending->timeout != NULL)
     {
       g_source_destroy (pending->timeout);

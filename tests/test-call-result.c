@@ -4,9 +4,12 @@
  * comlink_proxy_call_full_async ()): its callback runs once, in the
  * caller's thread-default context, never from inside the _async call,
  * with a fired cancellable winning over a reply; the result is finalized
- * once the callback returned and nothing else holds it. */
+ * once the callback returned and nothing else holds it, or made anew for
+ * the thread's next call when nothing is attached to it. */
 
 #include "test-objects.h"
+
+#include "comlink-call-result-private.h"
 
 static GObject *
 setup_calc (gpointer user_data, GError **error)
@@ -234,6 +237,207 @@ test_call_result_other_context (void)
   comlink_worker_terminate (worker);
 }
 
+/* A result that nothing holds after its callback is made anew for the
+ * thread's next call: nothing of its last call shows through, and it
+ * holds nothing meanwhile */
+typedef struct
+{
+  GAsyncResult *result; /* not held */
+  guint         n_calls;
+  GValue       *value;
+  GError       *error;
+  gboolean      keep;
+  GAsyncResult *kept;
+} Noted;
+
+static void
+on_done_note (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  Noted   *noted = user_data;
+  GObject *source_object = g_async_result_get_source_object (result);
+
+  g_assert_true (source_object == source);
+  g_object_unref (source_object);
+  g_assert_true (g_async_result_get_user_data (result) == noted);
+  g_assert_true (g_async_result_is_tagged (result, comlink_proxy_call_async));
+  noted->n_calls++;
+  noted->result = result;
+  noted->value = comlink_proxy_call_finish (COMLINK_PROXY (source), result, &noted->error);
+  if (noted->keep)
+    noted->kept = g_object_ref (result);
+}
+
+static void
+noted_clear (Noted *noted)
+{
+  if (noted->value != NULL)
+    g_boxed_free (G_TYPE_VALUE, noted->value);
+  g_clear_error (&noted->error);
+  memset (noted, 0, sizeof *noted);
+}
+
+static guint
+count_results (void)
+{
+  return _comlink_call_result_count_alive ();
+}
+
+static void
+note_call (ComlinkProxy *proxy,
+           const char   *method,
+           int           a,
+           GCancellable *cancellable,
+           Noted        *noted)
+{
+  GValue *args = test_args_new (2, G_TYPE_INT, a, G_TYPE_INT, 1);
+
+  comlink_proxy_call_full_async (proxy, method, args, 2, -1, cancellable, on_done_note, noted);
+  test_args_free (args, 2);
+  test_wait_until (noted->n_calls == 1);
+  test_iterate_pending ();
+  g_assert_cmpuint (noted->n_calls, ==, 1);
+}
+
+static void
+test_call_result_made_anew (void)
+{
+  ComlinkWorker *worker = start_worker ();
+  ComlinkProxy  *proxy = comlink_worker_get_proxy (worker);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  Noted         noted = { 0 };
+  GAsyncResult *first;
+  TestWatch     watch;
+  guint         n_alive;
+
+  note_call (proxy, "add", 1, NULL, &noted);
+  g_assert_no_error (noted.error);
+  g_assert_cmpint (g_value_get_int (noted.value), ==, 2);
+  first = noted.result;
+  n_alive = count_results ();
+  g_assert_cmpuint (n_alive, >, 0);
+  noted_clear (&noted);
+
+  /* The next call has the same object, and the one after it, without
+   * the error of the last */
+  note_call (proxy, "no-such-method", 2, NULL, &noted);
+  g_assert_true (noted.result == first);
+  g_assert_error (noted.error, COMLINK_ERROR, COMLINK_ERROR_NO_SUCH_METHOD);
+  g_assert_null (noted.value);
+  g_assert_cmpuint (count_results (), ==, n_alive);
+  noted_clear (&noted);
+  note_call (proxy, "add", 2, NULL, &noted);
+  g_assert_true (noted.result == first);
+  g_assert_no_error (noted.error);
+  g_assert_cmpint (g_value_get_int (noted.value), ==, 3);
+  g_assert_cmpuint (count_results (), ==, n_alive);
+  noted_clear (&noted);
+
+  /* A call cancelled before it is sent completes from an idle, and its
+   * result is made anew after it; the cancellable is let go */
+  g_cancellable_cancel (cancellable);
+  note_call (proxy, "add", 3, cancellable, &noted);
+  g_assert_error (noted.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_true (noted.result == first);
+  noted_clear (&noted);
+  test_watch (&watch, cancellable);
+  g_clear_object (&cancellable);
+  g_assert_true (test_watch_done (&watch));
+
+  note_call (proxy, "add", 4, NULL, &noted);
+  g_assert_true (noted.result == first);
+  g_assert_no_error (noted.error);
+  g_assert_cmpint (g_value_get_int (noted.value), ==, 5);
+  noted_clear (&noted);
+
+  /* A result the caller keeps is not made anew: the next call has
+   * another, and the kept one goes when the caller drops it */
+  noted.keep = TRUE;
+  note_call (proxy, "add", 5, NULL, &noted);
+  g_assert_true (noted.result == first);
+  test_watch (&watch, noted.kept);
+  first = noted.kept;
+  noted_clear (&noted);
+  note_call (proxy, "add", 6, NULL, &noted);
+  g_assert_true (noted.result != first);
+  g_assert_cmpint (g_value_get_int (noted.value), ==, 7);
+  noted_clear (&noted);
+  g_assert_false (test_watch_done (&watch));
+  g_object_unref (first);
+  g_assert_true (test_watch_done (&watch));
+
+  /* The results kept for the next calls hold no proxy */
+  test_watch (&watch, proxy);
+  comlink_worker_terminate (worker);
+  g_object_unref (worker);
+  test_wait_until (test_watch_done (&watch));
+}
+
+/* A thread keeps at most 16 results for its next calls, and they are
+ * finalized when it exits */
+typedef struct
+{
+  guint n_done;
+  guint n_kept;
+} ManyCalls;
+
+static void
+on_many_done (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  ManyCalls *many = user_data;
+  g_autoptr(GError) error = NULL;
+  GValue *value = comlink_proxy_call_finish (COMLINK_PROXY (source), result, &error);
+
+  g_assert_no_error (error);
+  g_boxed_free (G_TYPE_VALUE, value);
+  many->n_done++;
+}
+
+/* The worker's connection runs in the thread's context: every result
+ * completes and goes there */
+static gpointer
+many_calls_thread (gpointer data)
+{
+  ManyCalls     *many = data;
+  GMainContext  *context = g_main_context_new ();
+  ComlinkWorker *worker;
+  GValue        *args = test_args_new (2, G_TYPE_INT, 1, G_TYPE_INT, 2);
+  guint          n_before = count_results ();
+
+  g_main_context_push_thread_default (context);
+  worker = start_worker ();
+  for (guint i = 0; i < 40; i++)
+    comlink_proxy_call_async (comlink_worker_get_proxy (worker), "add", args, 2, NULL, on_many_done, many);
+  test_wait_until (many->n_done == 40);
+  test_iterate_pending ();
+  many->n_kept = count_results () - n_before;
+  comlink_worker_terminate (worker);
+  g_object_unref (worker);
+  test_iterate_pending ();
+  g_main_context_pop_thread_default (context);
+  g_main_context_unref (context);
+  test_args_free (args, 2);
+
+  return NULL;
+}
+
+static void
+test_call_result_thread_exit (void)
+{
+  ManyCalls many = { 0 };
+  guint     n_before = count_results ();
+  GThread  *thread;
+
+  thread = g_thread_new ("caller", many_calls_thread, &many);
+  g_thread_join (thread);
+  g_assert_cmpuint (many.n_done, ==, 40);
+  g_assert_cmpuint (many.n_kept, ==, 16);
+  g_assert_cmpuint (count_results (), ==, n_before);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -244,6 +448,8 @@ main (int argc, char **argv)
   g_test_add_func ("/Comlink/CallResult/early-failure", test_call_result_early_failure);
   g_test_add_func ("/Comlink/CallResult/cancelled", test_call_result_cancelled);
   g_test_add_func ("/Comlink/CallResult/other-context", test_call_result_other_context);
+  g_test_add_func ("/Comlink/CallResult/made-anew", test_call_result_made_anew);
+  g_test_add_func ("/Comlink/CallResult/thread-exit", test_call_result_thread_exit);
 
   return g_test_run ();
 }
