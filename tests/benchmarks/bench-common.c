@@ -4,6 +4,7 @@
 #include <comlink-glib/comlink.h>
 
 #include "bench-common.h"
+#include "bench-marshal.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -486,19 +487,24 @@ bench_object_class_init (BenchObjectClass *klass)
   GType type = G_TYPE_FROM_CLASS (klass);
 
   g_signal_new_class_handler ("echo-int", type, G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
-                              G_CALLBACK (bench_object_echo_int), NULL, NULL, NULL,
+                              G_CALLBACK (bench_object_echo_int), NULL, NULL,
+                              bench_marshal_INT__INT,
                               G_TYPE_INT, 1, G_TYPE_INT);
   g_signal_new_class_handler ("ping", type, G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
-                              G_CALLBACK (bench_object_ping), NULL, NULL, NULL,
+                              G_CALLBACK (bench_object_ping), NULL, NULL,
+                              g_cclosure_marshal_VOID__VOID,
                               G_TYPE_NONE, 0);
   g_signal_new_class_handler ("size", type, G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
-                              G_CALLBACK (bench_object_size), NULL, NULL, NULL,
+                              G_CALLBACK (bench_object_size), NULL, NULL,
+                              bench_marshal_UINT64__BOXED,
                               G_TYPE_UINT64, 1, G_TYPE_BYTES);
   g_signal_new_class_handler ("instrument", type, G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
-                              G_CALLBACK (bench_object_instrument), NULL, NULL, NULL,
+                              G_CALLBACK (bench_object_instrument), NULL, NULL,
+                              g_cclosure_marshal_VOID__BOOLEAN,
                               G_TYPE_NONE, 1, G_TYPE_BOOLEAN);
   g_signal_new_class_handler ("set-memfd-threshold", type, G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
-                              G_CALLBACK (bench_object_set_memfd_threshold), NULL, NULL, NULL,
+                              G_CALLBACK (bench_object_set_memfd_threshold), NULL, NULL,
+                              bench_marshal_VOID__UINT64_OBJECT,
                               G_TYPE_NONE, 2, G_TYPE_UINT64, COMLINK_TYPE_INVOCATION);
 }
 
