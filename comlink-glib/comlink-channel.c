@@ -195,7 +195,7 @@ port_source_dispatch (GSource    *source,
 
   /* Once a message closed the port, the rest go undelivered (each
    * delivery checks) */
-  while ((item = g_queue_pop_head (&batch)))
+  while ((item = _comlink_queued_message_pop (&batch)))
     {
       _comlink_queued_message_deliver (item, (ComlinkEndpoint *) port);
       _comlink_queued_message_free (item);
@@ -277,7 +277,7 @@ port_queue (ComlinkChannelPort   *self,
                          _ ("The peer closed the channel"));
   else
     {
-      g_queue_push_tail (&peer->queue, g_steal_pointer (&item));
+      _comlink_queued_message_push (&peer->queue, g_steal_pointer (&item));
       port_wake_locked (peer);
       ret = TRUE;
     }
@@ -339,7 +339,7 @@ static void
 port_release_detached (GQueue     *leftover,
                        PortSource *source)
 {
-  g_queue_clear_full (leftover, (GDestroyNotify) _comlink_queued_message_free);
+  _comlink_queued_messages_clear (leftover);
   if (source != NULL)
     {
       g_source_destroy ((GSource *) source);

@@ -86,12 +86,17 @@ typedef struct
   GVariant      *variant;
   GError        *error;
   GUnixFDList   *fds;
+  GList          link; /* in the queue that holds it: no node of its own */
 } ComlinkQueuedMessage;
 
 ComlinkQueuedMessage *_comlink_queued_message_new (GUnixFDList *fds);
 void                  _comlink_queued_message_deliver (ComlinkQueuedMessage *queued,
                                                        ComlinkEndpoint      *endpoint);
 void                  _comlink_queued_message_free (ComlinkQueuedMessage *queued);
+void                  _comlink_queued_message_push (GQueue               *queue,
+                                                    ComlinkQueuedMessage *queued);
+ComlinkQueuedMessage *_comlink_queued_message_pop (GQueue *queue);
+void                  _comlink_queued_messages_clear (GQueue *queue);
 
 /* Joins two endpoints of this process: what arrives on one is sent on the
  * other, both ways, until one closes, which closes the other. Both are

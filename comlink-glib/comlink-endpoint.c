@@ -473,6 +473,34 @@ _comlink_queued_message_free (ComlinkQueuedMessage *queued)
   g_free (queued);
 }
 
+/* Queues @queued last in @queue, by its own link */
+void
+_comlink_queued_message_push (GQueue               *queue,
+                              ComlinkQueuedMessage *queued)
+{
+  queued->link.data = queued;
+  g_queue_push_tail_link (queue, &queued->link);
+}
+
+/* Takes the first message of @queue, or NULL */
+ComlinkQueuedMessage *
+_comlink_queued_message_pop (GQueue *queue)
+{
+  GList *link = g_queue_pop_head_link (queue);
+
+  return link != NULL ? link->data : NULL;
+}
+
+/* Frees every message of @queue and empties it */
+void
+_comlink_queued_messages_clear (GQueue *queue)
+{
+  ComlinkQueuedMessage *queued;
+
+  while ((queued = _comlink_queued_message_pop (queue)) != NULL)
+    _comlink_queued_message_free (queued);
+}
+
 void
 _comlink_endpoint_set_receiver (ComlinkEndpoint        *self,
                                 ComlinkEndpointReceiver receiver,

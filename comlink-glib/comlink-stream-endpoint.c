@@ -438,7 +438,7 @@ queue_frame (ComlinkStreamEndpoint *self,
       queued->fds = g_unix_fd_list_new_from_array ((gint *) (gpointer) fds->data, fds->len);
       g_array_set_size (fds, 0);
     }
-  g_queue_push_tail (&self->ready, queued);
+  _comlink_queued_message_push (&self->ready, queued);
 
   return TRUE;
 }
@@ -506,7 +506,7 @@ deliver_ready (ComlinkStreamEndpoint *self)
 
   g_object_ref (self);
   while (!comlink_endpoint_is_closed (COMLINK_ENDPOINT (self)) && !self->paused &&
-         (frame = g_queue_pop_head (&self->ready)) != NULL)
+         (frame = _comlink_queued_message_pop (&self->ready)) != NULL)
     {
       /* The receiver may run a nested main loop: the frames read already
        * are delivered there, not only when more bytes come */
@@ -1489,7 +1489,7 @@ comlink_stream_endpoint_close (ComlinkEndpoint *endpoint)
     }
   close_fds (self->in_fds);
   close_fds (self->body_fds);
-  g_queue_clear_full (&self->ready, (GDestroyNotify) _comlink_queued_message_free);
+  _comlink_queued_messages_clear (&self->ready);
 
   g_io_stream_close (self->stream, NULL, NULL);
 }
@@ -1513,7 +1513,7 @@ comlink_stream_endpoint_finalize (GObject *object)
   g_clear_pointer (&self->writing_refs, g_array_unref);
   close_fds (self->in_fds);
   close_fds (self->body_fds);
-  g_queue_clear_full (&self->ready, (GDestroyNotify) _comlink_queued_message_free);
+  _comlink_queued_messages_clear (&self->ready);
   g_clear_pointer (&self->in_fds, g_array_unref);
   g_clear_pointer (&self->body_fds, g_array_unref);
   g_clear_object (&self->socket);
