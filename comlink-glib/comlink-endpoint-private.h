@@ -53,18 +53,20 @@ typedef struct
 
 ComlinkEndpointClassPrivate *_comlink_endpoint_class_get_private (ComlinkEndpointClass *klass);
 
-gboolean _comlink_endpoint_send_message (ComlinkEndpoint       *self,
-                                         const ComlinkOutgoing *message,
-                                         GUnixFDList           *fd_list,
-                                         GError               **error);
-void     _comlink_endpoint_deliver (ComlinkEndpoint *self,
-                                    ComlinkMessage  *message,
-                                    GUnixFDList     *fd_list);
-gboolean _comlink_endpoint_sends_as_memfd (ComlinkEndpoint *self,
-                                           GBytes          *bytes);
-gsize    _comlink_endpoint_get_queued_bytes (ComlinkEndpoint *self);
-void     _comlink_endpoint_set_paused (ComlinkEndpoint *self,
-                                       gboolean         paused);
+gboolean      _comlink_endpoint_send_message (ComlinkEndpoint       *self,
+                                              const ComlinkOutgoing *message,
+                                              GUnixFDList           *fd_list,
+                                              GError               **error);
+void          _comlink_endpoint_deliver (ComlinkEndpoint *self,
+                                         ComlinkMessage  *message,
+                                         GUnixFDList     *fd_list);
+gboolean      _comlink_endpoint_sends_as_memfd (ComlinkEndpoint *self,
+                                                GBytes          *bytes);
+gsize         _comlink_endpoint_get_queued_bytes (ComlinkEndpoint *self);
+gboolean      _comlink_endpoint_closed (ComlinkEndpoint *self);
+GMainContext *_comlink_endpoint_peek_context (ComlinkEndpoint *self);
+void          _comlink_endpoint_set_paused (ComlinkEndpoint *self,
+                                            gboolean         paused);
 
 /* The connection learns, in the endpoint's context, each time the
  * transport wrote a batch: what it held back for a peer that did not read

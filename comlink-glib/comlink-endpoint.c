@@ -64,9 +64,26 @@ typedef struct
   GMainContext              *context;
   gint                       closed;
   gint                       started;
+  /* The class's private part, looked up once: GLib finds it by a walk
+   * of the type's ancestry each time */
+  ComlinkEndpointClassPrivate *class_private;
 } ComlinkEndpointPrivate;
 
 G_DEFINE_ABSTRACT_TYPE_WITH_CODE (ComlinkEndpoint, comlink_endpoint, G_TYPE_OBJECT, G_ADD_PRIVATE (ComlinkEndpoint) g_type_add_class_private (g_define_type_id, sizeof (ComlinkEndpointClassPrivate)))
+
+static ComlinkEndpointClassPrivate *
+get_class_private (ComlinkEndpoint *self)
+{
+  ComlinkEndpointPrivate      *priv = comlink_endpoint_get_instance_private (self);
+  ComlinkEndpointClassPrivate *klass = g_atomic_pointer_get (&priv->class_private);
+
+  if (G_UNLIKELY (klass == NULL))
+    {
+      klass = _comlink_endpoint_class_get_private (COMLINK_ENDPOINT_GET_CLASS (self));
+      g_atomic_pointer_set (&priv->class_private, klass);
+    }
+  return klass;
+}
 
 enum
 {
@@ -213,6 +230,24 @@ comlink_endpoint_get_context (ComlinkEndpoint *self)
   return priv->context;
 }
 
+/* comlink_endpoint_is_closed () and comlink_endpoint_get_context () for
+ * the library, which knows what it holds */
+gboolean
+_comlink_endpoint_closed (ComlinkEndpoint *self)
+{
+  ComlinkEndpointPrivate *priv = comlink_endpoint_get_instance_private (self);
+
+  return g_atomic_int_get (&priv->closed) != 0;
+}
+
+GMainContext *
+_comlink_endpoint_peek_context (ComlinkEndpoint *self)
+{
+  ComlinkEndpointPrivate *priv = comlink_endpoint_get_instance_private (self);
+
+  return priv->context;
+}
+
 /* What every send checks: the endpoint is open, and carries descriptors
  * if there are any (an empty @fd_list becomes none) */
 static gboolean
@@ -313,7 +348,7 @@ _comlink_endpoint_send_message (ComlinkEndpoint       *self,
                                 GUnixFDList           *fd_list,
                                 GError               **error)
 {
-  ComlinkEndpointClassPrivate *klass_priv = _comlink_endpoint_class_get_private (COMLINK_ENDPOINT_GET_CLASS (self));
+  ComlinkEndpointClassPrivate *klass_priv = get_class_private (self);
 
   if (klass_priv->send_message == NULL)
     return comlink_endpoint_send_with_fds (self, _comlink_message_build (message), fd_list, error);
@@ -523,7 +558,7 @@ gboolean
 _comlink_endpoint_sends_as_memfd (ComlinkEndpoint *self,
                                   GBytes          *bytes)
 {
-  ComlinkEndpointClassPrivate *klass = _comlink_endpoint_class_get_private (COMLINK_ENDPOINT_GET_CLASS (self));
+  ComlinkEndpointClassPrivate *klass = get_class_private (self);
 
   return klass->sends_as_memfd != NULL && klass->sends_as_memfd (self, bytes);
 }
@@ -531,7 +566,7 @@ _comlink_endpoint_sends_as_memfd (ComlinkEndpoint *self,
 gsize
 _comlink_endpoint_get_queued_bytes (ComlinkEndpoint *self)
 {
-  ComlinkEndpointClassPrivate *klass = _comlink_endpoint_class_get_private (COMLINK_ENDPOINT_GET_CLASS (self));
+  ComlinkEndpointClassPrivate *klass = get_class_private (self);
 
   return klass->get_queued_bytes != NULL ? klass->get_queued_bytes (self) : 0;
 }
@@ -540,7 +575,7 @@ void
 _comlink_endpoint_set_paused (ComlinkEndpoint *self,
                               gboolean         paused)
 {
-  ComlinkEndpointClassPrivate *klass = _comlink_endpoint_class_get_private (COMLINK_ENDPOINT_GET_CLASS (self));
+  ComlinkEndpointClassPrivate *klass = get_class_private (self);
 
   if (klass->set_paused != NULL)
     klass->set_paused (self, paused);

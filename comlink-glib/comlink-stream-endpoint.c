@@ -327,7 +327,7 @@ static void
 fail (ComlinkStreamEndpoint *self,
       GError                *error)
 {
-  comlink_endpoint_close_with_error (COMLINK_ENDPOINT (self), error);
+  comlink_endpoint_close_with_error ((ComlinkEndpoint *) self, error);
   g_error_free (error);
 }
 
@@ -340,7 +340,7 @@ read_ok (ComlinkStreamEndpoint *self,
   if (error != NULL)
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
-          comlink_endpoint_is_closed (COMLINK_ENDPOINT (self)))
+          _comlink_endpoint_closed ((ComlinkEndpoint *) self))
         g_error_free (error);
       else
         {
@@ -351,7 +351,7 @@ read_ok (ComlinkStreamEndpoint *self,
       return FALSE;
     }
 
-  return !comlink_endpoint_is_closed (COMLINK_ENDPOINT (self));
+  return !_comlink_endpoint_closed ((ComlinkEndpoint *) self);
 }
 
 static void
@@ -493,7 +493,7 @@ watch_partial_frame (ComlinkStreamEndpoint *self)
   self->frame_deadline = g_timeout_source_new ((guint) timeout * 1000);
   g_source_set_static_name (self->frame_deadline, "[comlink] stream read timeout");
   g_source_set_callback (self->frame_deadline, on_frame_deadline, self, NULL);
-  g_source_attach (self->frame_deadline, comlink_endpoint_get_context (COMLINK_ENDPOINT (self)));
+  g_source_attach (self->frame_deadline, _comlink_endpoint_peek_context ((ComlinkEndpoint *) self));
 }
 
 /* Delivers the queued messages in order. A receiver may run a nested main
@@ -505,14 +505,14 @@ deliver_ready (ComlinkStreamEndpoint *self)
   ComlinkQueuedMessage *frame;
 
   g_object_ref (self);
-  while (!comlink_endpoint_is_closed (COMLINK_ENDPOINT (self)) && !self->paused &&
+  while (!_comlink_endpoint_closed ((ComlinkEndpoint *) self) && !self->paused &&
          (frame = _comlink_queued_message_pop (&self->ready)) != NULL)
     {
       /* The receiver may run a nested main loop: the frames read already
        * are delivered there, not only when more bytes come */
       if (!g_queue_is_empty (&self->ready))
         schedule_delivery (self);
-      _comlink_queued_message_deliver (frame, COMLINK_ENDPOINT (self));
+      _comlink_queued_message_deliver (frame, (ComlinkEndpoint *) self);
       _comlink_queued_message_free (frame);
       flush_early (self);
     }
@@ -561,7 +561,7 @@ schedule_delivery (ComlinkStreamEndpoint *self)
   g_source_set_priority (self->deliver_source, G_PRIORITY_DEFAULT);
   g_source_set_static_name (self->deliver_source, "[comlink] stream deliver");
   g_source_set_callback (self->deliver_source, deliver_cb, g_object_ref (self), g_object_unref);
-  g_source_attach (self->deliver_source, comlink_endpoint_get_context (COMLINK_ENDPOINT (self)));
+  g_source_attach (self->deliver_source, _comlink_endpoint_peek_context ((ComlinkEndpoint *) self));
 }
 
 /* Queues the complete frames in the read buffer, in order. A large
@@ -728,7 +728,7 @@ on_socket_readable (GSocket     *socket,
   gint                    n_messages = 0;
   gint                    flags = 0;
 
-  if (comlink_endpoint_is_closed (COMLINK_ENDPOINT (self)))
+  if (_comlink_endpoint_closed ((ComlinkEndpoint *) self))
     return G_SOURCE_REMOVE;
 
   if (self->body != NULL)
@@ -832,7 +832,7 @@ read_more (ComlinkStreamEndpoint *self)
           g_source_set_can_recurse (self->read_source, TRUE);
           g_source_set_callback (self->read_source, G_SOURCE_FUNC (on_socket_readable),
                                  g_object_ref (self), g_object_unref);
-          g_source_attach (self->read_source, comlink_endpoint_get_context (COMLINK_ENDPOINT (self)));
+          g_source_attach (self->read_source, _comlink_endpoint_peek_context ((ComlinkEndpoint *) self));
         }
       return;
     }
@@ -877,7 +877,7 @@ on_written (GObject      *source,
   if (error != NULL)
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
-          comlink_endpoint_is_closed (COMLINK_ENDPOINT (self)))
+          _comlink_endpoint_closed ((ComlinkEndpoint *) self))
         g_error_free (error);
       else
         {
@@ -999,14 +999,14 @@ socket_write (ComlinkStreamEndpoint *self)
           g_source_set_can_recurse (self->write_source, TRUE);
           g_source_set_callback (self->write_source, G_SOURCE_FUNC (on_socket_writable),
                                  g_object_ref (self), g_object_unref);
-          g_source_attach (self->write_source, comlink_endpoint_get_context (COMLINK_ENDPOINT (self)));
+          g_source_attach (self->write_source, _comlink_endpoint_peek_context ((ComlinkEndpoint *) self));
           return;
         }
 
       if (n_written < 0)
         {
           if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
-              comlink_endpoint_is_closed (COMLINK_ENDPOINT (self)))
+              _comlink_endpoint_closed ((ComlinkEndpoint *) self))
             g_error_free (error);
           else
             {
@@ -1046,7 +1046,7 @@ flush (ComlinkStreamEndpoint *self)
   GByteArray *batch;
   GArray     *swap;
 
-  if (comlink_endpoint_is_closed (COMLINK_ENDPOINT (self)))
+  if (_comlink_endpoint_closed ((ComlinkEndpoint *) self))
     return;
 
   g_mutex_lock (&self->mutex);
@@ -1096,7 +1096,7 @@ flush_cb (gpointer user_data)
 static void
 schedule_flush_locked (ComlinkStreamEndpoint *self)
 {
-  GMainContext *context = comlink_endpoint_get_context (COMLINK_ENDPOINT (self));
+  GMainContext *context = _comlink_endpoint_peek_context ((ComlinkEndpoint *) self);
 
   if (context == NULL || self->flush_source != NULL || self->writing != NULL)
     return;
@@ -1230,7 +1230,7 @@ comlink_stream_endpoint_send (ComlinkEndpoint *endpoint,
                               GUnixFDList     *fd_list,
                               GError         **error)
 {
-  ComlinkStreamEndpoint *self = COMLINK_STREAM_ENDPOINT (endpoint);
+  ComlinkStreamEndpoint *self = (ComlinkStreamEndpoint *) endpoint;
   g_autoptr(GVariant) boxed = g_variant_ref_sink (g_variant_new_variant (message));
   gsize size;
 
@@ -1339,7 +1339,7 @@ queue_written (ComlinkStreamEndpoint *self,
 
   g_mutex_lock (&self->mutex);
   direct = fd_list == NULL && self->writing == NULL && self->outgoing->len + self->outgoing_extra == 0 &&
-           self->flush_source == NULL && !comlink_endpoint_is_closed (COMLINK_ENDPOINT (self));
+           self->flush_source == NULL && !_comlink_endpoint_closed ((ComlinkEndpoint *) self);
   start = self->outgoing->len;
   start_extra = self->outgoing_extra;
 
@@ -1420,7 +1420,7 @@ comlink_stream_endpoint_send_message (ComlinkEndpoint       *endpoint,
                                       GUnixFDList           *fd_list,
                                       GError               **error)
 {
-  ComlinkStreamEndpoint *self = COMLINK_STREAM_ENDPOINT (endpoint);
+  ComlinkStreamEndpoint *self = (ComlinkStreamEndpoint *) endpoint;
 
   if (G_BYTE_ORDER == G_BIG_ENDIAN || self->socket == NULL)
     {
@@ -1499,7 +1499,7 @@ comlink_stream_endpoint_finalize (GObject *object)
 {
   ComlinkStreamEndpoint *self = COMLINK_STREAM_ENDPOINT (object);
 
-  if (!comlink_endpoint_is_closed (COMLINK_ENDPOINT (self)))
+  if (!_comlink_endpoint_closed ((ComlinkEndpoint *) self))
     g_io_stream_close (self->stream, NULL, NULL);
   clear_frame_deadline (self);
 
@@ -1960,7 +1960,7 @@ go_on_reading (ComlinkStreamEndpoint *self)
 static void
 written (ComlinkStreamEndpoint *self)
 {
-  _comlink_endpoint_written (COMLINK_ENDPOINT (self));
+  _comlink_endpoint_written ((ComlinkEndpoint *) self);
 }
 
 /* Called with the mutex held */
@@ -1976,7 +1976,7 @@ queued_bytes_locked (ComlinkStreamEndpoint *self)
 static gsize
 comlink_stream_endpoint_get_queued_bytes (ComlinkEndpoint *endpoint)
 {
-  ComlinkStreamEndpoint *self = COMLINK_STREAM_ENDPOINT (endpoint);
+  ComlinkStreamEndpoint *self = (ComlinkStreamEndpoint *) endpoint;
   gsize                  ret;
 
   g_mutex_lock (&self->mutex);
@@ -1993,7 +1993,7 @@ static gboolean
 comlink_stream_endpoint_sends_as_memfd (ComlinkEndpoint *endpoint,
                                         GBytes          *bytes)
 {
-  ComlinkStreamEndpoint *self = COMLINK_STREAM_ENDPOINT (endpoint);
+  ComlinkStreamEndpoint *self = (ComlinkStreamEndpoint *) endpoint;
   gsize                  size = g_bytes_get_size (bytes);
   guint64                threshold;
 
@@ -2024,7 +2024,7 @@ comlink_stream_endpoint_set_paused (ComlinkEndpoint *endpoint,
 {
   ComlinkStreamEndpoint *self = COMLINK_STREAM_ENDPOINT (endpoint);
 
-  if (self->paused == paused || comlink_endpoint_is_closed (COMLINK_ENDPOINT (self)))
+  if (self->paused == paused || _comlink_endpoint_closed ((ComlinkEndpoint *) self))
     return;
 
   self->paused = paused;
@@ -2053,7 +2053,7 @@ comlink_stream_endpoint_set_paused (ComlinkEndpoint *endpoint,
       g_source_set_priority (self->resume_source, G_PRIORITY_DEFAULT);
       g_source_set_static_name (self->resume_source, "[comlink] stream resume");
       g_source_set_callback (self->resume_source, resume_cb, g_object_ref (self), g_object_unref);
-      g_source_attach (self->resume_source, comlink_endpoint_get_context (COMLINK_ENDPOINT (self)));
+      g_source_attach (self->resume_source, _comlink_endpoint_peek_context ((ComlinkEndpoint *) self));
     }
 }
 
