@@ -620,6 +620,11 @@ propagate_object (ComlinkProxy *self,
  * #ComlinkProxy for them, or the original object for a proxy of the peer's
  * own object.
  *
+ * @callback runs in the thread-default main context of the caller, once.
+ * As with any #GAsyncResult, the one it is given lives past the callback
+ * only if it takes a reference: one that nothing holds afterwards may be
+ * used again for a later call of the same thread.
+ *
  * Since: 0.1
  */
 void
