@@ -18,64 +18,29 @@
 
 /* --- helpers --- */
 
-typedef struct
-{
-  GSubprocess      *subprocess;
-  GDataInputStream *output;
-  char             *address; /* the first line it prints */
-} Peer;
-
 /* Starts service-peer with @argv after its path and reads its output up
  * to the line @until */
 static void
-peer_spawn (Peer *peer, const char * const *argv, const char *until)
+peer_spawn (TestPeer *peer, const char * const *argv, const char *until)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_autoptr(GPtrArray) full = g_ptr_array_new ();
 
   g_ptr_array_add (full, (gpointer) g_getenv ("COMLINK_TEST_SERVICE_PEER"));
   for (guint i = 0; argv[i] != NULL; i++)
     g_ptr_array_add (full, (gpointer) argv[i]);
   g_ptr_array_add (full, NULL);
-
-  g_subprocess_launcher_setenv (launcher, "ASAN_OPTIONS", "detect_leaks=0", TRUE);
-  peer->subprocess = g_subprocess_launcher_spawnv (launcher, (const char * const *) full->pdata, &error);
-  g_assert_no_error (error);
-  peer->output = g_data_input_stream_new (g_subprocess_get_stdout_pipe (peer->subprocess));
-
-  for (;;)
-    {
-      g_autofree char *line = test_read_line (peer->output);
-
-      g_assert_nonnull (line);
-      if (g_str_equal (line, until))
-        break;
-      if (peer->address == NULL)
-        peer->address = g_strdup (line);
-    }
+  test_peer_spawn (peer, NULL, (const char * const *) full->pdata, until);
 }
 
 /* service-peer serving a TestCalc per client on an abstract socket */
 static void
-peer_serve (Peer *peer)
+peer_serve (TestPeer *peer)
 {
   g_autofree char *address = g_strdup_printf ("unix:abstract=comlink-test-cli-%d-%u", getpid (), g_random_int ());
   const char      *argv[] = { "serve", address, NULL };
 
   peer_spawn (peer, argv, "listening");
   g_assert_cmpstr (peer->address, ==, address);
-}
-
-static void
-peer_clear (Peer *peer)
-{
-  if (g_subprocess_get_identifier (peer->subprocess) != NULL)
-    g_subprocess_send_signal (peer->subprocess, SIGKILL);
-  g_subprocess_wait (peer->subprocess, NULL, NULL);
-  g_clear_object (&peer->output);
-  g_clear_object (&peer->subprocess);
-  g_clear_pointer (&peer->address, g_free);
 }
 
 /* What a run of the tool gave */
@@ -192,8 +157,8 @@ assert_usage_error (Tool *tool)
 static void
 test_describe (void)
 {
-  Peer peer = { 0 };
-  Tool tool = { 0 };
+  TestPeer peer = { 0 };
+  Tool     tool = { 0 };
 
   peer_serve (&peer);
 
@@ -225,14 +190,14 @@ test_describe (void)
   g_assert_true (strstr (tool.out, " echo-string (") < strstr (tool.out, " ping ("));
   tool_clear (&tool);
 
-  peer_clear (&peer);
+  test_peer_clear (&peer);
 }
 
 static void
 test_call (void)
 {
-  Peer peer = { 0 };
-  Tool tool = { 0 };
+  TestPeer peer = { 0 };
+  Tool     tool = { 0 };
 
   peer_serve (&peer);
 
@@ -283,14 +248,14 @@ test_call (void)
   g_assert_cmpstr (tool.err, ==, "");
   tool_clear (&tool);
 
-  peer_clear (&peer);
+  test_peer_clear (&peer);
 }
 
 static void
 test_remote_errors (void)
 {
-  Peer peer = { 0 };
-  Tool tool = { 0 };
+  TestPeer peer = { 0 };
+  Tool     tool = { 0 };
 
   peer_serve (&peer);
 
@@ -319,7 +284,7 @@ test_remote_errors (void)
   assert_failed (&tool, "COMLINK_ERROR_NO_SUCH_PROPERTY");
   tool_clear (&tool);
 
-  peer_clear (&peer);
+  test_peer_clear (&peer);
 }
 
 /* With a server in this process, to see what set did to the object */
@@ -415,9 +380,9 @@ test_get_set (void)
 static void
 test_timeout (void)
 {
-  Peer   peer = { 0 };
-  Tool   tool = { 0 };
-  gint64 start;
+  TestPeer peer = { 0 };
+  Tool     tool = { 0 };
+  gint64   start;
 
   peer_serve (&peer);
 
@@ -429,7 +394,7 @@ test_timeout (void)
   g_assert_cmpint (g_get_monotonic_time () - start, <, 8 * G_USEC_PER_SEC);
   tool_clear (&tool);
 
-  peer_clear (&peer);
+  test_peer_clear (&peer);
 }
 
 static void
@@ -707,7 +672,7 @@ test_bus (void)
   g_autoptr(GTestDBus) bus = g_test_dbus_new (G_TEST_DBUS_NONE);
   g_autofree char *bus_option = NULL;
   const char      *argv[] = { "serve-bus", "org.gnome.Comlink.TestCli", NULL };
-  Peer             peer = { 0 };
+  TestPeer         peer = { 0 };
   Tool             tool = { 0 };
 
   g_test_dbus_up (bus);
@@ -731,7 +696,7 @@ test_bus (void)
   assert_failed (&tool, "G_DBUS_ERROR_SERVICE_UNKNOWN");
   tool_clear (&tool);
 
-  peer_clear (&peer);
+  test_peer_clear (&peer);
   g_test_dbus_down (bus);
 }
 

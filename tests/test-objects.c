@@ -1547,3 +1547,52 @@ test_read_line (GDataInputStream *input)
   test_wait_until (line.done);
   return line.line;
 }
+
+/* Starts @argv with @launcher (or a new one), its output in a pipe, and
+ * reads that up to the line @until, keeping the first line */
+void
+test_peer_spawn (TestPeer            *peer,
+                 GSubprocessLauncher *launcher,
+                 const char * const  *argv,
+                 const char          *until)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocessLauncher) own = NULL;
+
+  if (launcher == NULL)
+    launcher = own = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  g_subprocess_launcher_set_flags (launcher, G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_subprocess_launcher_setenv (launcher, "ASAN_OPTIONS", "detect_leaks=0", TRUE);
+  peer->subprocess = g_subprocess_launcher_spawnv (launcher, argv, &error);
+  g_assert_no_error (error);
+  peer->output = g_data_input_stream_new (g_subprocess_get_stdout_pipe (peer->subprocess));
+
+  for (;;)
+    {
+      g_autofree char *line = test_read_line (peer->output);
+
+      g_assert_nonnull (line);
+      if (g_str_equal (line, until))
+        break;
+      if (peer->address == NULL)
+        peer->address = g_strdup (line);
+    }
+}
+
+void
+test_peer_kill (TestPeer *peer)
+{
+  g_subprocess_send_signal (peer->subprocess, SIGKILL);
+}
+
+/* Kills the peer if it still runs, waits for it and frees what it held */
+void
+test_peer_clear (TestPeer *peer)
+{
+  if (g_subprocess_get_identifier (peer->subprocess) != NULL)
+    test_peer_kill (peer);
+  g_subprocess_wait (peer->subprocess, NULL, NULL);
+  g_clear_object (&peer->output);
+  g_clear_object (&peer->subprocess);
+  g_clear_pointer (&peer->address, g_free);
+}

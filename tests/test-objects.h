@@ -122,4 +122,19 @@ void   test_disconnect (ComlinkProxy *proxy);
 void   test_remove_dir (const char *dir);
 char  *test_read_line (GDataInputStream *input);
 
+/* A child process whose output is read line by line */
+typedef struct
+{
+  GSubprocess      *subprocess;
+  GDataInputStream *output;
+  char             *address; /* the first line it prints */
+} TestPeer;
+
+void test_peer_spawn (TestPeer            *peer,
+                      GSubprocessLauncher *launcher,
+                      const char * const  *argv,
+                      const char          *until);
+void test_peer_kill (TestPeer *peer);
+void test_peer_clear (TestPeer *peer);
+
 G_END_DECLS

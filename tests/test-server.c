@@ -116,56 +116,6 @@ socket_dir (void)
   return dir;
 }
 
-typedef struct
-{
-  GSubprocess      *subprocess;
-  GDataInputStream *output;
-  char             *address; /* the first one it prints, for a service */
-} Peer;
-
-static void
-peer_spawn (Peer *peer, GSubprocessLauncher *launcher, const char * const *argv, const char *until)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GSubprocessLauncher) own = NULL;
-
-  if (launcher == NULL)
-    launcher = own = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
-  g_subprocess_launcher_set_flags (launcher, G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  g_subprocess_launcher_setenv (launcher, "ASAN_OPTIONS", "detect_leaks=0", TRUE);
-  peer->subprocess = g_subprocess_launcher_spawnv (launcher, argv, &error);
-  g_assert_no_error (error);
-  peer->output = g_data_input_stream_new (g_subprocess_get_stdout_pipe (peer->subprocess));
-
-  for (;;)
-    {
-      g_autofree char *line = test_read_line (peer->output);
-
-      g_assert_nonnull (line);
-      if (g_str_equal (line, until))
-        break;
-      if (peer->address == NULL)
-        peer->address = g_strdup (line);
-    }
-}
-
-static void
-peer_kill (Peer *peer)
-{
-  g_subprocess_send_signal (peer->subprocess, SIGKILL);
-}
-
-static void
-peer_clear (Peer *peer)
-{
-  if (g_subprocess_get_identifier (peer->subprocess) != NULL)
-    peer_kill (peer);
-  g_subprocess_wait (peer->subprocess, NULL, NULL);
-  g_clear_object (&peer->output);
-  g_clear_object (&peer->subprocess);
-  g_clear_pointer (&peer->address, g_free);
-}
-
 /* --- tests --- */
 
 static void
@@ -352,9 +302,9 @@ test_client_killed (void)
   const char      *argv[] = { g_getenv ("COMLINK_TEST_SERVICE_PEER"), "client", abstract, "5", NULL };
   g_autoptr(ComlinkProxy) other = NULL;
   g_autoptr(GError) error = NULL;
-  Events events = { 0 };
-  Peer   peer = { 0 };
-  gint64 killed;
+  Events   events = { 0 };
+  TestPeer peer = { 0 };
+  gint64   killed;
 
   g_assert_nonnull (argv[0]);
   watch_server (server, &events);
@@ -363,13 +313,13 @@ test_client_killed (void)
   other = connect_sync (abstract, &error);
   g_assert_no_error (error);
 
-  peer_spawn (&peer, NULL, argv, "ready");
+  test_peer_spawn (&peer, NULL, argv, "ready");
   /* Its object, its five children, the other client's object */
   g_assert_cmpuint (test_calc_get_n_alive (), ==, 7);
   g_assert_cmpuint (comlink_server_get_n_clients (server), ==, 2);
 
   killed = g_get_monotonic_time ();
-  peer_kill (&peer);
+  test_peer_kill (&peer);
   test_wait_until (events.n_gone == 1);
   g_assert_cmpint (events.gone_time - killed, <, test_at_once ());
   g_assert_cmpuint (test_calc_get_n_alive (), ==, 1);
@@ -379,7 +329,7 @@ test_client_killed (void)
 
   g_assert_cmpint (test_proxy_add (other, 40, 2), ==, 42);
 
-  peer_clear (&peer);
+  test_peer_clear (&peer);
   test_disconnect (g_steal_pointer (&other));
   test_wait_until (test_calc_get_n_alive () == 0);
   events_clear (&events);
@@ -405,10 +355,10 @@ test_service_killed (void)
   ComlinkProxy *proxies[3];
   TestResult    results[3] = { { 0 } };
   TestWatch     watches[3];
-  Peer          peer = { 0 };
+  TestPeer      peer = { 0 };
   gint64        killed;
 
-  peer_spawn (&peer, NULL, argv, "listening");
+  test_peer_spawn (&peer, NULL, argv, "listening");
   g_assert_cmpstr (peer.address, ==, abstract);
 
   for (guint i = 0; i < G_N_ELEMENTS (proxies); i++)
@@ -422,7 +372,7 @@ test_service_killed (void)
     g_assert_cmpint (test_proxy_add (proxies[i], 1, 1), ==, 2); /* the holds arrived */
 
   killed = g_get_monotonic_time ();
-  peer_kill (&peer);
+  test_peer_kill (&peer);
   for (guint i = 0; i < G_N_ELEMENTS (proxies); i++)
     {
       test_wait_until (results[i].n_calls > 0);
@@ -436,15 +386,15 @@ test_service_killed (void)
     }
   for (guint i = 0; i < G_N_ELEMENTS (proxies); i++)
     test_wait_until (test_watch_done (&watches[i]));
-  peer_clear (&peer);
+  test_peer_clear (&peer);
 
   /* Reconnecting is one call, to a new service */
-  peer_spawn (&peer, NULL, argv, "listening");
+  test_peer_spawn (&peer, NULL, argv, "listening");
   proxies[0] = connect_sync (peer.address, &error);
   g_assert_no_error (error);
   g_assert_cmpint (test_proxy_add (proxies[0], 20, 22), ==, 42);
   test_disconnect (proxies[0]);
-  peer_clear (&peer);
+  test_peer_clear (&peer);
 }
 
 static gboolean
@@ -595,7 +545,7 @@ test_systemd (void)
                          g_getenv ("COMLINK_TEST_SERVICE_PEER"), NULL };
   g_autoptr(GError) error = NULL;
   ComlinkProxy *proxy;
-  Peer          peer = { 0 };
+  TestPeer      peer = { 0 };
 
   g_assert_true (g_socket_bind (socket, socket_address, TRUE, &error));
   g_assert_true (g_socket_listen (socket, &error));
@@ -603,7 +553,7 @@ test_systemd (void)
 
   g_subprocess_launcher_take_fd (launcher, dup (g_socket_get_fd (socket)), 3);
   g_subprocess_launcher_setenv (launcher, "LISTEN_FDS", "1", TRUE);
-  peer_spawn (&peer, launcher, argv, "listening");
+  test_peer_spawn (&peer, launcher, argv, "listening");
   address = g_strdup_printf ("unix:path=%s", path);
   g_assert_cmpstr (peer.address, ==, address);
 
@@ -614,7 +564,7 @@ test_systemd (void)
   g_assert_cmpint (test_proxy_add (proxy, 3, 4), ==, 7);
   test_disconnect (proxy);
 
-  peer_clear (&peer);
+  test_peer_clear (&peer);
   test_remove_dir (dir);
 }
 
