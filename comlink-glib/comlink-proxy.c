@@ -984,54 +984,11 @@ variant_to_value (GVariant *variant,
 {
   const GVariantType *type = g_variant_get_type (variant);
 
-  switch (g_variant_classify (variant))
+  if (_comlink_variant_basic_to_value (variant, value))
+    return;
+
+  switch ((int) g_variant_classify (variant))
     {
-    case G_VARIANT_CLASS_BOOLEAN:
-      g_value_init (value, G_TYPE_BOOLEAN);
-      g_value_set_boolean (value, g_variant_get_boolean (variant));
-      return;
-    case G_VARIANT_CLASS_BYTE:
-      g_value_init (value, G_TYPE_UCHAR);
-      g_value_set_uchar (value, g_variant_get_byte (variant));
-      return;
-    case G_VARIANT_CLASS_INT16:
-      g_value_init (value, G_TYPE_INT);
-      g_value_set_int (value, g_variant_get_int16 (variant));
-      return;
-    case G_VARIANT_CLASS_UINT16:
-      g_value_init (value, G_TYPE_UINT);
-      g_value_set_uint (value, g_variant_get_uint16 (variant));
-      return;
-    case G_VARIANT_CLASS_INT32:
-      g_value_init (value, G_TYPE_INT);
-      g_value_set_int (value, g_variant_get_int32 (variant));
-      return;
-    case G_VARIANT_CLASS_HANDLE:
-      g_value_init (value, G_TYPE_INT);
-      g_value_set_int (value, g_variant_get_handle (variant));
-      return;
-    case G_VARIANT_CLASS_UINT32:
-      g_value_init (value, G_TYPE_UINT);
-      g_value_set_uint (value, g_variant_get_uint32 (variant));
-      return;
-    case G_VARIANT_CLASS_INT64:
-      g_value_init (value, G_TYPE_INT64);
-      g_value_set_int64 (value, g_variant_get_int64 (variant));
-      return;
-    case G_VARIANT_CLASS_UINT64:
-      g_value_init (value, G_TYPE_UINT64);
-      g_value_set_uint64 (value, g_variant_get_uint64 (variant));
-      return;
-    case G_VARIANT_CLASS_DOUBLE:
-      g_value_init (value, G_TYPE_DOUBLE);
-      g_value_set_double (value, g_variant_get_double (variant));
-      return;
-    case G_VARIANT_CLASS_STRING:
-    case G_VARIANT_CLASS_OBJECT_PATH:
-    case G_VARIANT_CLASS_SIGNATURE:
-      g_value_init (value, G_TYPE_STRING);
-      g_value_set_string (value, g_variant_get_string (variant, NULL));
-      return;
     case G_VARIANT_CLASS_VARIANT:
       /* The escape hatch: the content goes as a GVariant, whatever it is */
       g_value_init (value, G_TYPE_VARIANT);

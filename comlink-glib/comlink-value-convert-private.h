@@ -13,4 +13,7 @@ gboolean _comlink_value_convert (const GValue *src,
                                  GValue       *dest,
                                  GError      **error);
 
+gboolean _comlink_variant_basic_to_value (GVariant *variant,
+                                          GValue   *dest);
+
 G_END_DECLS

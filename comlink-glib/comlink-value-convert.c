@@ -275,17 +275,16 @@ is_pointer_type (GType type)
          G_TYPE_FUNDAMENTAL (type) == G_TYPE_POINTER;
 }
 
-static gboolean variant_to_container (GVariant *variant,
-                                      GValue   *dest);
-
-/* An item of a GVariant array or dictionary as it would arrive on its
- * own; FALSE for a type no value maps (a dictionary with keys that are
- * not strings) */
-static gboolean
-variant_to_item (GVariant *variant,
-                 GValue   *dest)
+/* A GVariant of a basic type (a boolean, a number, a string, an object
+ * path or a signature) as the GValue of the type a C function declares
+ * for it: 16-bit numbers and handles widen to int and uint, object paths
+ * and signatures are strings. FALSE, and @dest untouched, for any other
+ * type. */
+gboolean
+_comlink_variant_basic_to_value (GVariant *variant,
+                                 GValue   *dest)
 {
-  switch (g_variant_classify (variant))
+  switch ((int) g_variant_classify (variant))
     {
     case G_VARIANT_CLASS_BOOLEAN:
       g_value_init (dest, G_TYPE_BOOLEAN);
@@ -333,6 +332,26 @@ variant_to_item (GVariant *variant,
       g_value_init (dest, G_TYPE_STRING);
       g_value_set_string (dest, g_variant_get_string (variant, NULL));
       return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+static gboolean variant_to_container (GVariant *variant,
+                                      GValue   *dest);
+
+/* An item of a GVariant array or dictionary as it would arrive on its
+ * own; FALSE for a type no value maps (a dictionary with keys that are
+ * not strings) */
+static gboolean
+variant_to_item (GVariant *variant,
+                 GValue   *dest)
+{
+  if (_comlink_variant_basic_to_value (variant, dest))
+    return TRUE;
+
+  switch ((int) g_variant_classify (variant))
+    {
     case G_VARIANT_CLASS_VARIANT:
       {
         g_autoptr(GVariant) child = g_variant_get_variant (variant);
