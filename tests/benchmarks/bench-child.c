@@ -14,6 +14,9 @@
  *   sources   the same echo driven by a GLib main loop: a GSocket source
  *             for reading, one for writing while the socket is full,
  *             non-blocking reads and writes in their callbacks
+ *   single    as sources, but one message at a time: each dispatch reads
+ *             at most one header, and each answer goes in a send() of its
+ *             own, as a main-loop transport that does not batch does
  *   gdbus     a GDBus peer-to-peer server (EchoInt(i) -> i, Ping(),
  *             Size(ay) -> t, Instrument(b)) on the socket
  *   jsonrpc   a jsonrpc-glib server ("echo" {value} -> value,
@@ -257,6 +260,7 @@ typedef struct
   guint8     *out;
   GByteArray *pending; /* replies not written yet */
   int         status;
+  gboolean    single; /* a header a dispatch, an answer a send */
 } SourcesFloor;
 
 static void
@@ -277,7 +281,8 @@ sources_flush (SourcesFloor *sf)
 
   while (sf->pending->len > 0)
     {
-      ssize_t n = send (fd, sf->pending->data, sf->pending->len, MSG_DONTWAIT | MSG_NOSIGNAL);
+      gsize   size = sf->single ? sizeof (guint64) : sf->pending->len;
+      ssize_t n = send (fd, sf->pending->data, size, MSG_DONTWAIT | MSG_NOSIGNAL);
 
       if (n < 0 && errno == EINTR)
         continue;
@@ -322,7 +327,7 @@ sources_in_ready (GSocket *socket, GIOCondition condition, gpointer user_data)
   /* A full read may have left more behind; a short one, or none, did not */
   for (;;)
     {
-      gsize    space = FLOOR_BUFFER_SIZE - sf->have;
+      gsize    space = (sf->single ? sizeof (guint64) : FLOOR_BUFFER_SIZE) - sf->have;
       gsize    n_out = 0, used;
       gboolean bulk = sf->parser.to_drop > 0 && sf->have == 0;
       guint8  *dest = bulk ? floor_bulk_space (&sf->parser, &space) : sf->in + sf->have;
@@ -355,16 +360,20 @@ sources_in_ready (GSocket *socket, GIOCondition condition, gpointer user_data)
           if (sf->out_source == NULL)
             sources_flush (sf);
         }
-      if ((gsize) n < space)
+      /* One message a dispatch: the source is dispatched again at once
+       * while more wait */
+      if ((gsize) n < space || (sf->single && !bulk))
         return G_SOURCE_CONTINUE;
     }
 }
 
 static int
-run_sources (void)
+run_sources (gboolean single)
 {
   SourcesFloor sf = { 0 };
   GError      *error = NULL;
+
+  sf.single = single;
 
   sf.socket = g_socket_new_from_fd (PARENT_FD, &error);
   if (sf.socket == NULL)
@@ -597,7 +606,9 @@ main (int argc, char **argv)
   if (g_str_equal (mode, "floor"))
     return run_floor ();
   if (g_str_equal (mode, "sources"))
-    return run_sources ();
+    return run_sources (FALSE);
+  if (g_str_equal (mode, "single"))
+    return run_sources (TRUE);
   if (g_str_equal (mode, "gdbus"))
     return run_gdbus ();
 #ifdef HAVE_JSONRPC
@@ -605,7 +616,7 @@ main (int argc, char **argv)
     return run_jsonrpc ();
 #endif
 
-  fprintf (stderr, "usage: %s [comlink|floor|sources|gdbus"
+  fprintf (stderr, "usage: %s [comlink|floor|sources|single|gdbus"
 #ifdef HAVE_JSONRPC
                    "|jsonrpc"
 #endif

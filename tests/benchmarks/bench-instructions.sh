@@ -80,6 +80,7 @@ read -r td_c td_w < <(run thread-gdbus "$thread_bench" --instructions gdbus)
 read -r pc_c pc_w < <(run process-comlink "$subprocess_bench" --child "$child" --instructions comlink)
 read -r pf_c pf_w < <(run process-floor "$subprocess_bench" --child "$child" --instructions floor)
 read -r ps_c ps_w < <(run process-sources "$subprocess_bench" --child "$child" --instructions sources)
+read -r po_c po_w < <(run process-single "$subprocess_bench" --child "$child" --instructions single)
 read -r pd_c pd_w < <(run process-gdbus "$subprocess_bench" --child "$child" --instructions gdbus)
 # bench-child names jsonrpc in its usage when it was built with it
 usage=$("$child" --usage 2>&1 || true)
@@ -103,5 +104,6 @@ echo "processes (x the sources floor)"
 row "  comlink subprocess worker" "$sources_floor" "$pc_c" "$pc_w"
 row "  blocking socket floor" "$sources_floor" "$pf_c" "$pf_w"
 row "  GSocket-sources floor" "$sources_floor" "$ps_c" "$ps_w"
+row "  single floor (unbatched)" "$sources_floor" "$po_c" "$po_w"
 row "  GDBus p2p" "$sources_floor" "$pd_c" "$pd_w"
 row "  jsonrpc-glib" "$sources_floor" "$pj_c" "$pj_w"

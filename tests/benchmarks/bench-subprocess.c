@@ -11,6 +11,10 @@
  *  - the sources floor, the floor of a library that lives in a main loop:
  *    the same messages, both ends in GLib main loops with GSocket sources
  *    (can-recurse) and non-blocking send() and recv() in their callbacks;
+ *    pipelined, both floors answer the messages of a read in one write;
+ *  - the single floor: the sources floor one message at a time, as a
+ *    main-loop transport that does not batch: each dispatch reads one
+ *    message and each message goes in a send() of its own, on both ends;
  *  - GDBus peer to peer, the server side (with a guid) in the child, with
  *    EchoInt(i) -> i, Ping() and Size(ay) -> t;
  *  - jsonrpc-glib (if it was found at build time): a JsonrpcServer in the
@@ -56,7 +60,7 @@
  *   --child    the bench-child program; else $COMLINK_BENCH_CHILD, else
  *              bench-child next to this program
  *   --instructions  only N (20000) pipelined echo calls of one contender
- *              (comlink, floor, sources, gdbus or jsonrpc), with
+ *              (comlink, floor, sources, single, gdbus or jsonrpc), with
  *              callgrind counting on both sides while they run: for
  *              bench-instructions.sh, which runs it under valgrind
  */
@@ -830,9 +834,13 @@ typedef struct
   guint64  max_calls;
   gint64   deadline;
   guint8  *refill;
+
+  /* the single floor: a reply a dispatch, a message a send */
+  gboolean single;
 } SourcesBackend;
 
 static SourcesBackend sources_backend;
+static SourcesBackend single_backend;
 
 static gboolean sources_out_ready (GSocket *socket, GIOCondition condition, gpointer user_data);
 
@@ -863,7 +871,7 @@ sources_flush (SourcesBackend *sb)
       if (sb->pending->len > 0)
         {
           data = sb->pending->data;
-          size = sb->pending->len;
+          size = sb->single ? sizeof (guint64) : sb->pending->len;
         }
       else if (sb->bulk != NULL)
         {
@@ -912,6 +920,20 @@ sources_queue (SourcesBackend *sb, const void *data, gsize size)
     sources_flush (sb);
 }
 
+/* @n messages of 8 bytes: in one write, or in one send each for the
+ * single floor */
+static void
+sources_queue_messages (SourcesBackend *sb, const guint8 *messages, guint64 n)
+{
+  if (!sb->single)
+    {
+      sources_queue (sb, messages, n * sizeof (guint64));
+      return;
+    }
+  for (guint64 i = 0; i < n; i++)
+    sources_queue (sb, messages + i * sizeof (guint64), sizeof (guint64));
+}
+
 /* @k replies came */
 static void
 sources_replies (SourcesBackend *sb, guint64 k)
@@ -930,7 +952,7 @@ sources_replies (SourcesBackend *sb, guint64 k)
     refill = MIN (k, sb->max_calls - sb->issued);
   if (refill > 0)
     {
-      sources_queue (sb, sb->refill, refill * sizeof (guint64));
+      sources_queue_messages (sb, sb->refill, refill);
       sb->issued += refill;
     }
 }
@@ -944,7 +966,7 @@ sources_in_ready (GSocket *socket, GIOCondition condition, gpointer user_data)
   /* A full read may have left more behind; a short one, or none, did not */
   for (;;)
     {
-      gsize   space = FLOOR_BUFFER_SIZE - sb->have;
+      gsize   space = (sb->single ? sizeof (guint64) : FLOOR_BUFFER_SIZE) - sb->have;
       guint64 k, i;
       ssize_t n = recv (fd, sb->in + sb->have, space, MSG_DONTWAIT);
 
@@ -964,7 +986,9 @@ sources_in_ready (GSocket *socket, GIOCondition condition, gpointer user_data)
       sb->have -= k * sizeof (guint64);
       sources_replies (sb, k);
 
-      if ((gsize) n < space)
+      /* One reply a dispatch: the source is dispatched again at once
+       * while more wait */
+      if ((gsize) n < space || sb->single)
         return G_SOURCE_CONTINUE;
     }
 }
@@ -1025,7 +1049,7 @@ sources_pipeline (BenchBackend *be, guint depth, guint64 max_calls, double secon
   t0 = bench_now_ns ();
   sb->deadline = t0 + (gint64) (seconds * 1e9);
   sb->issued = MIN ((guint64) depth, max_calls);
-  sources_queue (sb, sb->refill, sb->issued * sizeof (guint64));
+  sources_queue_messages (sb, sb->refill, sb->issued);
   while (sb->done < sb->issued)
     g_main_context_iteration (NULL, TRUE);
 
@@ -1038,20 +1062,20 @@ sources_pipeline (BenchBackend *be, guint depth, guint64 max_calls, double secon
 }
 
 static Backend *
-start_sources (void)
+start_sources_backend (SourcesBackend *sb, gboolean single)
 {
-  SourcesBackend *sb = &sources_backend;
-  GError         *error = NULL;
-  int             fd;
+  GError *error = NULL;
+  int     fd;
 
-  sb->backend.base.name = "sources floor";
+  sb->single = single;
+  sb->backend.base.name = single ? "single floor" : "sources floor";
   sb->backend.base.issue = sources_issue;
   sb->backend.base.pipeline = sources_pipeline;
   sb->backend.has_ping = FALSE;
-  sb->backend.has_huge = TRUE;
-  sb->backend.copies = TRUE;
+  sb->backend.has_huge = !single;
+  sb->backend.copies = !single;
   sb->backend.size_calls = params.size_calls;
-  sb->backend.child = spawn_child ("sources", &fd);
+  sb->backend.child = spawn_child (single ? "single" : "sources", &fd);
 
   sb->socket = g_socket_new_from_fd (fd, &error);
   if (sb->socket == NULL)
@@ -1063,11 +1087,21 @@ start_sources (void)
   return &sb->backend;
 }
 
-static void
-stop_sources (void)
+static Backend *
+start_sources (void)
 {
-  SourcesBackend *sb = &sources_backend;
+  return start_sources_backend (&sources_backend, FALSE);
+}
 
+static Backend *
+start_single (void)
+{
+  return start_sources_backend (&single_backend, TRUE);
+}
+
+static void
+stop_sources_backend (SourcesBackend *sb)
+{
   g_source_destroy (sb->in_source);
   g_clear_pointer (&sb->in_source, g_source_unref);
   if (sb->out_source != NULL)
@@ -1080,6 +1114,18 @@ stop_sources (void)
   g_clear_pointer (&sb->pending, g_byte_array_unref);
   g_clear_pointer (&sb->bulk, g_bytes_unref);
   g_clear_pointer (&sb->in, g_free);
+}
+
+static void
+stop_sources (void)
+{
+  stop_sources_backend (&sources_backend);
+}
+
+static void
+stop_single (void)
+{
+  stop_sources_backend (&single_backend);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1608,20 +1654,22 @@ format_field (const Results *r, Field field)
 static void
 print_row (const char *label, const Results *r, Field field)
 {
-  char *v[5];
+  char *v[6];
   int   i;
 
-  for (i = 0; i < 5; i++)
+  for (i = 0; i < 6; i++)
     v[i] = format_field (&r[i], field);
-  bench_print_row (32, label, v[0], v[1], v[2], v[3], v[4], NULL);
+  bench_print_row (32, label, v[0], v[1], v[2], v[3], v[4], v[5], NULL);
 }
 
-/* @r: comlink, the blocking floor, the sources floor, GDBus, jsonrpc */
+/* @r: comlink, the blocking floor, the sources floor, the single floor,
+ * GDBus, jsonrpc */
 static void
 print_report (const char *title, const Results *r)
 {
-  const Results *c = &r[0], *f = &r[1], *s = &r[2], *d = &r[3], *j = &r[4];
+  const Results *c = &r[0], *f = &r[1], *s = &r[2], *o = &r[3], *d = &r[4], *j = &r[5];
   double         sources_tput_ratio = c->calls_per_s / s->calls_per_s;
+  double         single_tput_ratio = c->calls_per_s / o->calls_per_s;
   double         sources_lat_ratio = c->echo.median / s->echo.median;
   double         copy_ratio = megabytes_per_s (&c->size_copy, HUGE_SIZE) / megabytes_per_s (&f->size_copy, HUGE_SIZE);
   double         sources_copy_ratio = megabytes_per_s (&c->size_copy, HUGE_SIZE) / megabytes_per_s (&s->size_copy, HUGE_SIZE);
@@ -1632,8 +1680,8 @@ print_report (const char *title, const Results *r)
   double         floor_huge_gb_s = megabytes_per_s (&f->size_huge, HUGE_SIZE) / 1000.0;
   double         shared_gb_s = megabytes_per_s (&c->size_huge_shared, HUGE_SIZE) / 1000.0;
 
-  printf ("\n%s\n%-32s %14s %14s %14s %14s %14s\n", title, "", "comlink", "socket floor",
-          "sources floor", "GDBus p2p", "jsonrpc-glib");
+  printf ("\n%s\n%-32s %14s %14s %14s %14s %14s %14s\n", title, "", "comlink", "socket floor",
+          "sources floor", "single floor", "GDBus p2p", "jsonrpc-glib");
   print_row ("call latency median (us)", r, FIELD_ECHO_MEDIAN);
   print_row ("call latency p99 (us)", r, FIELD_ECHO_P99);
   print_row ("ping latency median (us)", r, FIELD_PING_MEDIAN);
@@ -1661,6 +1709,9 @@ print_report (const char *title, const Results *r)
           "pipelined %.2f\n",
           sources_tput_ratio, sources_lat_ratio, s->echo.median / f->echo.median,
           s->calls_per_s / f->calls_per_s);
+  printf ("against the single floor: comlink/single pipelined = %.2f, comlink/single latency = %.2f; "
+          "single/sources floor pipelined %.3f\n",
+          single_tput_ratio, c->echo.median / o->echo.median, o->calls_per_s / s->calls_per_s);
   printf ("64 MiB copied through the socket: comlink/blocking copy = %.2f, comlink/sources copy = %.2f "
           "(goal >= 0.8)\n",
           copy_ratio, sources_copy_ratio);
@@ -1838,7 +1889,7 @@ find_child (const char *argv0, const char *option)
   return path;
 }
 
-#define MAX_CONTENDERS 5
+#define MAX_CONTENDERS 6
 
 /* ------------------------------------------------------------------ */
 /* Instructions per call                                                */
@@ -1866,6 +1917,8 @@ run_instructions (const char *name, guint64 calls)
     be = start_floor ();
   else if (g_str_equal (name, "sources"))
     be = start_sources ();
+  else if (g_str_equal (name, "single"))
+    be = start_single ();
   else if (g_str_equal (name, "gdbus"))
     be = start_gdbus ();
 #ifdef HAVE_JSONRPC
@@ -1874,7 +1927,7 @@ run_instructions (const char *name, guint64 calls)
 #endif
   if (be == NULL)
     {
-      fprintf (stderr, "--instructions: comlink, floor, sources, gdbus or jsonrpc, not %s\n", name);
+      fprintf (stderr, "--instructions: comlink, floor, sources, single, gdbus or jsonrpc, not %s\n", name);
       g_array_unref (scratch);
       return 2;
     }
@@ -1900,6 +1953,8 @@ run_instructions (const char *name, guint64 calls)
     stop_floor ();
   else if (be == &sources_backend.backend)
     stop_sources ();
+  else if (be == &single_backend.backend)
+    stop_single ();
   else if (be == &gdbus_backend.backend)
     stop_gdbus ();
 #ifdef HAVE_JSONRPC
@@ -2003,6 +2058,7 @@ main (int argc, char **argv)
   backends[n_backends++] = start_comlink ();
   backends[n_backends++] = start_floor ();
   backends[n_backends++] = start_sources ();
+  backends[n_backends++] = start_single ();
   backends[n_backends++] = start_gdbus ();
 #ifdef HAVE_JSONRPC
   backends[n_backends++] = start_jsonrpc ();
@@ -2035,6 +2091,9 @@ main (int argc, char **argv)
   printf ("sources floor: the same messages, both ends in GLib main loops with GSocket sources "
           "(can-recurse) and non-blocking send() and recv() in their callbacks; pipelined the "
           "same way\n");
+  printf ("single floor: the sources floor one message at a time, as a main-loop transport that "
+          "does not batch: each dispatch reads one message, each message goes in a send() of its "
+          "own, both ends; its 1 MiB goes as the sources floor's (no 64 MiB)\n");
   printf ("64 MiB copied: comlink with memfd-threshold 0 on both sides, the heap GBytes in the "
           "stream; the floors write the same bytes to the socket\n");
   printf ("comlink: memfd-threshold %" G_GUINT64_FORMAT " bytes (the default): heap GBytes "
@@ -2092,6 +2151,7 @@ main (int argc, char **argv)
   stop_comlink ();
   stop_floor ();
   stop_sources ();
+  stop_single ();
   stop_gdbus ();
 #ifdef HAVE_JSONRPC
   stop_jsonrpc ();
