@@ -68,12 +68,13 @@ GObject *_comlink_connection_import (ComlinkConnection *self,
 
 char   *_comlink_connection_park (ComlinkConnection *self,
                                   ComlinkEndpoint   *endpoint);
-guint64 _comlink_connection_subscribe (ComlinkConnection *self,
-                                       ComlinkProxy      *proxy,
-                                       guint64            target,
-                                       GVariant          *path,
-                                       GClosure          *closure,
-                                       GTask             *task);
+guint64 _comlink_connection_subscribe (ComlinkConnection    *self,
+                                       ComlinkProxy         *proxy,
+                                       guint64               target,
+                                       GVariant             *path,
+                                       ComlinkSubscribeFlags flags,
+                                       GClosure             *closure,
+                                       GTask                *task);
 void    _comlink_connection_unsubscribe (ComlinkConnection *self,
                                          guint64            id);
 

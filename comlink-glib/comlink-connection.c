@@ -108,10 +108,11 @@ typedef struct
  * the id of the SUBSCRIBE call. */
 typedef struct
 {
-  guint64       id;
-  GClosure     *closure;
-  GMainContext *context;
-  GWeakRef      proxy;
+  guint64               id;
+  GClosure             *closure;
+  GMainContext         *context;
+  GWeakRef              proxy;
+  ComlinkSubscribeFlags flags;
 } Subscription;
 
 /* A handler connected, for the peer, to a signal of a local object. The
@@ -2155,12 +2156,13 @@ subscription_free (gpointer data)
 /* Subscribes @closure to the signal that @path names; the task completes
  * when the peer has connected it. Returns the subscription's id. */
 guint64
-_comlink_connection_subscribe (ComlinkConnection *self,
-                               ComlinkProxy      *proxy,
-                               guint64            target,
-                               GVariant          *path,
-                               GClosure          *closure,
-                               GTask             *task)
+_comlink_connection_subscribe (ComlinkConnection    *self,
+                               ComlinkProxy         *proxy,
+                               guint64               target,
+                               GVariant             *path,
+                               ComlinkSubscribeFlags flags,
+                               GClosure             *closure,
+                               GTask                *task)
 {
   Subscription *subscription;
   PendingCall  *call;
@@ -2188,6 +2190,7 @@ _comlink_connection_subscribe (ComlinkConnection *self,
   subscription = g_new0 (Subscription, 1);
   subscription->id = id;
   subscription->closure = g_closure_ref (closure);
+  subscription->flags = flags;
   if (closure->marshal == NULL)
     g_closure_set_marshal (closure, g_cclosure_marshal_generic);
   subscription->context = g_main_context_ref_thread_default ();
@@ -2268,12 +2271,14 @@ handle_signal (ComlinkConnection *self,
   GError       *error = NULL;
   Delivery     *delivery;
   gboolean      known;
+  gboolean      int64_as_variant = FALSE;
 
   g_mutex_lock (&self->mutex);
   known = message->id != 0 && message->id <= self->next_call_id;
   subscription = g_hash_table_lookup (self->subscribed, &message->id);
   if (subscription != NULL)
     {
+      int64_as_variant = (subscription->flags & COMLINK_SUBSCRIBE_FLAGS_INT64_AS_VARIANT) != 0;
       closure = g_closure_ref (subscription->closure);
       context = g_main_context_ref (subscription->context);
       proxy = g_weak_ref_get (&subscription->proxy);
@@ -2303,7 +2308,11 @@ handle_signal (ComlinkConnection *self,
   delivery->n_params = n_args + 1;
   delivery->params = g_new0 (GValue, n_args + 1);
   for (guint i = 0; i < n_args; i++)
-    delivery->params[i + 1] = args[i];
+    {
+      delivery->params[i + 1] = args[i];
+      if (int64_as_variant)
+        _comlink_value_int64_to_variant (&delivery->params[i + 1]);
+    }
   g_free (args);
   delivery->closure = closure;
 

@@ -28,6 +28,7 @@ GVariant         *_comlink_result_to_tuple (const GValue *value,
                                             GError      **error);
 ComlinkContainer *_comlink_result_in_container (GValue *value);
 GValue           *_comlink_result_int64_as_variant (GValue *value);
+void              _comlink_value_int64_to_variant (GValue *value);
 
 /* The arguments of the GVariant form of a call, one per child of @tuple */
 GValue *_comlink_args_from_tuple (GVariant *tuple,

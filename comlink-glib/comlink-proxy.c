@@ -1935,8 +1935,6 @@ comlink_proxy_propagate_int64_as_variant (ComlinkProxy *self,
 GValue *
 _comlink_result_int64_as_variant (GValue *value)
 {
-  GVariant *variant = NULL;
-
   if (value == NULL)
     {
       value = g_new0 (GValue, 1);
@@ -1944,8 +1942,20 @@ _comlink_result_int64_as_variant (GValue *value)
       g_value_take_variant (value, g_variant_ref_sink (g_variant_new_maybe (G_VARIANT_TYPE_UNIT, NULL)));
       return value;
     }
+
+  _comlink_value_int64_to_variant (value);
+  return value;
+}
+
+/* Replaces a 64-bit integer in @value by a GVariant x or t of it; leaves
+ * any other value, and no value, as it is */
+void
+_comlink_value_int64_to_variant (GValue *value)
+{
+  GVariant *variant = NULL;
+
   if (!G_IS_VALUE (value))
-    return value;
+    return;
 
   switch (G_VALUE_TYPE (value))
     {
@@ -1953,14 +1963,12 @@ _comlink_result_int64_as_variant (GValue *value)
     case G_TYPE_LONG: variant = g_variant_new_int64 (g_value_get_long (value)); break;
     case G_TYPE_UINT64: variant = g_variant_new_uint64 (g_value_get_uint64 (value)); break;
     case G_TYPE_ULONG: variant = g_variant_new_uint64 (g_value_get_ulong (value)); break;
-    default: return value;
+    default: return;
     }
 
   g_value_unset (value);
   g_value_init (value, G_TYPE_VARIANT);
   g_value_take_variant (value, g_variant_ref_sink (variant));
-
-  return value;
 }
 
 /**
@@ -2389,6 +2397,38 @@ comlink_proxy_subscribe_async (ComlinkProxy       *self,
                                GAsyncReadyCallback callback,
                                gpointer            user_data)
 {
+  comlink_proxy_subscribe_full_async (self, signal, COMLINK_SUBSCRIBE_FLAGS_NONE, closure,
+                                      cancellable, callback, user_data);
+}
+
+/**
+ * comlink_proxy_subscribe_full_async:
+ * @self: a #ComlinkProxy
+ * @signal: the name of a signal of the remote object, with an optional
+ *   detail (`notify::value`)
+ * @flags: how the arguments reach @closure
+ * @closure: the closure to run on each emission
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the subscription is in place
+ * @user_data: data for @callback
+ *
+ * Subscribes @closure to a signal of the remote object as
+ * [method@Comlink.Proxy.subscribe_async] does, its arguments given as
+ * @flags says. Complete it with
+ * [method@Comlink.Proxy.subscribe_full_finish] (or
+ * [method@Comlink.Proxy.subscribe_finish], which is the same).
+ *
+ * Since: 0.1
+ */
+void
+comlink_proxy_subscribe_full_async (ComlinkProxy         *self,
+                                    const char           *signal,
+                                    ComlinkSubscribeFlags flags,
+                                    GClosure             *closure,
+                                    GCancellable         *cancellable,
+                                    GAsyncReadyCallback   callback,
+                                    gpointer              user_data)
+{
   g_autoptr(GTask) task = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) path = NULL;
@@ -2425,7 +2465,7 @@ comlink_proxy_subscribe_async (ComlinkProxy       *self,
                              COMLINK_MAX_PATH_LENGTH - 1);
   else
     {
-      id = _comlink_connection_subscribe (connection, self, self->object_id, path, closure, task);
+      id = _comlink_connection_subscribe (connection, self, self->object_id, path, flags, closure, task);
       if (id != 0)
         {
           g_object_set_data_full (G_OBJECT (task), "comlink-subscription",
@@ -2466,7 +2506,8 @@ proxy_forget_subscription (ComlinkProxy *self,
  * @result: the #GAsyncResult given to the callback
  * @error: return location for a #GError
  *
- * Completes [method@Comlink.Proxy.subscribe_async]. A signal the remote
+ * Completes [method@Comlink.Proxy.subscribe_async] or
+ * [method@Comlink.Proxy.subscribe_full_async]. A signal the remote
  * object does not have fails with %COMLINK_ERROR_NO_SUCH_SIGNAL.
  *
  * Returns: the id of the subscription, for
@@ -2499,6 +2540,28 @@ comlink_proxy_subscribe_finish (ComlinkProxy *self,
     }
 
   return id ? *id : 0;
+}
+
+/**
+ * comlink_proxy_subscribe_full_finish:
+ * @self: a #ComlinkProxy
+ * @result: the #GAsyncResult given to the callback
+ * @error: return location for a #GError
+ *
+ * Completes [method@Comlink.Proxy.subscribe_full_async], as
+ * [method@Comlink.Proxy.subscribe_finish] does.
+ *
+ * Returns: the id of the subscription, for
+ *   [method@Comlink.Proxy.unsubscribe], or 0 on error
+ *
+ * Since: 0.1
+ */
+guint64
+comlink_proxy_subscribe_full_finish (ComlinkProxy *self,
+                                     GAsyncResult *result,
+                                     GError      **error)
+{
+  return comlink_proxy_subscribe_finish (self, result, error);
 }
 
 /**

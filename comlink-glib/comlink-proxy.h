@@ -15,6 +15,26 @@ G_BEGIN_DECLS
 
 #define COMLINK_TYPE_PROXY (comlink_proxy_get_type ())
 
+/**
+ * ComlinkSubscribeFlags:
+ * @COMLINK_SUBSCRIBE_FLAGS_NONE: the arguments come as the peer's values
+ * @COMLINK_SUBSCRIBE_FLAGS_INT64_AS_VARIANT: a 64-bit integer argument
+ *   (`gint64`, `guint64`, `glong`, `gulong`) comes as a #GValue holding
+ *   a #GVariant, `x` for a signed one, `t` for an unsigned one, as
+ *   [method@Comlink.Proxy.propagate_int64_as_variant] gives a result: for
+ *   bindings whose numbers are doubles (GJS)
+ *
+ * How [method@Comlink.Proxy.subscribe_full_async] hands the arguments of
+ * an emission to its closure.
+ *
+ * Since: 0.1
+ */
+typedef enum /*< flags >*/
+{
+  COMLINK_SUBSCRIBE_FLAGS_NONE = 0,
+  COMLINK_SUBSCRIBE_FLAGS_INT64_AS_VARIANT = 1 << 0,
+} ComlinkSubscribeFlags;
+
 COMLINK_AVAILABLE_IN_ALL
 G_DECLARE_FINAL_TYPE (ComlinkProxy, comlink_proxy, COMLINK, PROXY, GObject)
 
@@ -223,9 +243,21 @@ void comlink_proxy_subscribe_async (ComlinkProxy       *self,
                                     GAsyncReadyCallback callback,
                                     gpointer            user_data);
 COMLINK_AVAILABLE_IN_ALL
+void comlink_proxy_subscribe_full_async (ComlinkProxy         *self,
+                                         const char           *signal,
+                                         ComlinkSubscribeFlags flags,
+                                         GClosure             *closure,
+                                         GCancellable         *cancellable,
+                                         GAsyncReadyCallback   callback,
+                                         gpointer              user_data);
+COMLINK_AVAILABLE_IN_ALL
 guint64 comlink_proxy_subscribe_finish (ComlinkProxy *self,
                                         GAsyncResult *result,
                                         GError      **error);
+COMLINK_AVAILABLE_IN_ALL
+guint64 comlink_proxy_subscribe_full_finish (ComlinkProxy *self,
+                                             GAsyncResult *result,
+                                             GError      **error);
 COMLINK_AVAILABLE_IN_ALL
 guint64 comlink_proxy_subscribe_sync (ComlinkProxy *self,
                                       const char   *signal,

@@ -714,9 +714,11 @@ function createProxy(family, path) {
             }
             if (prop === subscribe) {
                 return (signal, handler) => new Promise((resolve, reject) => {
+                    // 64-bit arguments come as GVariants, which GJS does not round
                     const closure = (_self, ...args) => handler(...args.map(fromNative));
-                    family.proxyFor(path).subscribe_async(signal, closure, null,
-                        (p, res) => settle(resolve, reject, () => p.subscribe_finish(res)));
+                    family.proxyFor(path).subscribe_full_async(signal,
+                        ComlinkGI.SubscribeFlags.INT64_AS_VARIANT, closure, null,
+                        (p, res) => settle(resolve, reject, () => p.subscribe_full_finish(res)));
                 });
             }
             if (prop === unsubscribe)

@@ -601,6 +601,14 @@ calc_poke (TestCalc *self, const char *detail)
   g_signal_emit (self, g_signal_lookup ("poked", TEST_TYPE_CALC), g_quark_from_string (detail));
 }
 
+/* "big" with the largest 64-bit integers, then with small ones */
+static void
+calc_emit_big (TestCalc *self)
+{
+  g_signal_emit_by_name (self, "big", G_MAXINT64, G_MAXUINT64);
+  g_signal_emit_by_name (self, "big", (gint64) -5, (guint64) 7);
+}
+
 static void
 calc_emit_changed (TestCalc *self, int n)
 {
@@ -800,6 +808,10 @@ test_calc_class_init (TestCalcClass *klass)
                 NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_INT);
   g_signal_new ("poked", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_DETAILED, 0,
                 NULL, NULL, NULL, G_TYPE_NONE, 0);
+  g_signal_new ("big", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_INT64, G_TYPE_UINT64);
+  g_signal_new_class_handler ("emit-big", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+                              G_CALLBACK (calc_emit_big), NULL, NULL, NULL, G_TYPE_NONE, 0);
   ACTION ("poke", calc_poke, G_TYPE_NONE, 1, G_TYPE_STRING);
   ACTION ("set-connection-limit", calc_set_connection_limit, G_TYPE_NONE, 3,
           G_TYPE_STRING, G_TYPE_UINT64, COMLINK_TYPE_INVOCATION);

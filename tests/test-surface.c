@@ -527,6 +527,92 @@ test_signals_thousand (void)
   g_array_unref (received.values);
 }
 
+/* 64-bit arguments come as they are, or as GVariants x and t when the
+ * subscription asks, exactly either way */
+typedef struct
+{
+  GPtrArray *printed; /* of each emission's arguments */
+  gboolean   as_variant;
+} BigReceived;
+
+static void
+on_big (GClosure     *closure,
+        GValue       *return_value,
+        guint         n_params,
+        const GValue *params,
+        gpointer      hint,
+        gpointer      data)
+{
+  BigReceived *received = closure->data;
+
+  g_assert_cmpuint (n_params, ==, 3);
+  g_assert_true (G_VALUE_HOLDS (&params[0], COMLINK_TYPE_PROXY));
+  if (received->as_variant)
+    {
+      GVariant *x = g_value_get_variant (&params[1]);
+      GVariant *t = g_value_get_variant (&params[2]);
+
+      g_assert_true (G_VALUE_HOLDS_VARIANT (&params[1]) && G_VALUE_HOLDS_VARIANT (&params[2]));
+      g_assert_true (g_variant_is_of_type (x, G_VARIANT_TYPE_INT64));
+      g_assert_true (g_variant_is_of_type (t, G_VARIANT_TYPE_UINT64));
+      g_ptr_array_add (received->printed,
+                       g_strdup_printf ("%" G_GINT64_FORMAT " %" G_GUINT64_FORMAT,
+                                        g_variant_get_int64 (x), g_variant_get_uint64 (t)));
+    }
+  else
+    {
+      g_assert_true (G_VALUE_HOLDS_INT64 (&params[1]) && G_VALUE_HOLDS_UINT64 (&params[2]));
+      g_ptr_array_add (received->printed,
+                       g_strdup_printf ("%" G_GINT64_FORMAT " %" G_GUINT64_FORMAT,
+                                        g_value_get_int64 (&params[1]), g_value_get_uint64 (&params[2])));
+    }
+}
+
+static void
+subscribe_big_done (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  guint64 *id = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *id = comlink_proxy_subscribe_full_finish (COMLINK_PROXY (source), result, &error);
+  g_assert_no_error (error);
+}
+
+static void
+test_signals_int64 (void)
+{
+  g_autoptr(ComlinkWorker) worker = comlink_worker_new_thread (NULL, setup_calc, NULL, NULL);
+  ComlinkProxy *proxy = comlink_worker_get_proxy (worker);
+  g_autoptr(GError) error = NULL;
+
+  for (guint as_variant = 0; as_variant < 2; as_variant++)
+    {
+      BigReceived received = { g_ptr_array_new_with_free_func (g_free), as_variant };
+      GClosure   *closure = g_closure_new_simple (sizeof (GClosure), &received);
+      guint64     id = 0;
+      GValue     *ret;
+
+      g_closure_set_marshal (closure, on_big);
+      comlink_proxy_subscribe_full_async (proxy, "big",
+                                          as_variant ? COMLINK_SUBSCRIBE_FLAGS_INT64_AS_VARIANT
+                                                     : COMLINK_SUBSCRIBE_FLAGS_NONE,
+                                          closure, NULL, subscribe_big_done, &id);
+      test_wait_until (id != 0);
+      ret = comlink_proxy_call_sync (proxy, "emit-big", NULL, 0, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_null (ret);
+      test_wait_until (received.printed->len == 2);
+      g_assert_cmpstr (g_ptr_array_index (received.printed, 0), ==, "9223372036854775807 18446744073709551615");
+      g_assert_cmpstr (g_ptr_array_index (received.printed, 1), ==, "-5 7");
+      comlink_proxy_unsubscribe (proxy, id);
+      g_ptr_array_unref (received.printed);
+    }
+
+  comlink_worker_terminate (worker);
+}
+
 /* In one thread: release and unsubscribe disconnect the handler on the
  * exposing side */
 static void
@@ -816,6 +902,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/Comlink/Cancel/race", test_race);
   g_test_add_func ("/Comlink/Construct/counter", test_construct_counter);
   g_test_add_func ("/Comlink/Signals/thousand-in-order", test_signals_thousand);
+  g_test_add_func ("/Comlink/Signals/int64", test_signals_int64);
   g_test_add_func ("/Comlink/Signals/release-disconnects", test_signals_release);
   g_test_add_func ("/Comlink/Callback/three-times-then-released", test_callback_three_times);
   g_test_add_func ("/Comlink/Values/object-property-by-reference", test_object_property_by_reference);

@@ -274,6 +274,15 @@ test('C child: callbacks, remote signals, cancellation', async () => {
     assertEqual(changes, [0, 1, 2, 3]);
     api[Comlink.unsubscribe](id);
 
+    // 64-bit signal arguments arrive exactly: a BigInt past 2^53
+    const big = [];
+    const bigId = await api[Comlink.subscribe]('big', (x, t) => big.push([x, t]));
+    await api.emit_big();
+    assert(await collectUntil(() => big.length === 2), `big: ${big.length}`);
+    assertEqual(big, [[2n ** 63n - 1n, 2n ** 64n - 1n], [-5, 7]]);
+    assertEqual(typeof big[1][0], 'number', 'a safe integer is a number');
+    api[Comlink.unsubscribe](bigId);
+
     const cancellable = new Gio.Cancellable();
     const held = api.hold(Comlink.callOptions({cancellable}));
     await sleep(20);
