@@ -19,7 +19,10 @@ G_BEGIN_DECLS
  * run again drops it with its sources, as it does a GTask's). It holds
  * the proxy and the context, and lets them go where the last of those
  * lets it go; those release it with _comlink_call_result_release (),
- * which keeps it for the thread's next call when nothing else holds it. */
+ * which keeps it for the next call of the thread that let it go (the
+ * caller's, or the connection's when the pending call goes last) when
+ * nothing else holds it. A result kept so holds nothing: a worker that
+ * terminates leaves no proxy or context in one. */
 #define COMLINK_TYPE_CALL_RESULT (_comlink_call_result_get_type ())
 G_DECLARE_FINAL_TYPE (ComlinkCallResult, _comlink_call_result, COMLINK, CALL_RESULT, GObject)
 

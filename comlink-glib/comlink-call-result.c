@@ -40,8 +40,9 @@ struct _ComlinkCallResult
  * its next calls: in GLib 2.74 making and finalizing a GObject costs more
  * than the rest of the caller's side of a call. A result is a spare only
  * when its last reference goes and no weak reference, toggle reference or
- * data is set on it; it holds nothing then, and a thread's spares are
- * finalized when it exits. */
+ * data is set on it; it holds nothing then. A thread's spares are
+ * finalized when it exits; those of the main thread, or of a thread that
+ * never calls again, stay (at most MAX_SPARES, a few hundred bytes). */
 #define MAX_SPARES 16
 
 typedef struct

@@ -39,6 +39,7 @@ void          _comlink_connection_request (ComlinkConnection  *self,
 guint         _comlink_timeout_resolve (gint  call_timeout_msec,
                                         gint  proxy_timeout_msec,
                                         guint connection_timeout_msec);
+GError       *_comlink_timeout_error_new (guint timeout_msec);
 void          _comlink_connection_return (ComlinkConnection *self,
                                           ComlinkInvocation *invocation,
                                           const GValue      *value,

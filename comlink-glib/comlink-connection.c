@@ -504,14 +504,7 @@ cancel_pending (ComlinkConnection *self,
   _comlink_invocation_cancel_peer_request (self->endpoint, id);
 
   if (timed_out)
-    _comlink_result_return_error (call->task,
-                                  g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-                                               /* Translators: ms is the symbol of milliseconds */
-                                               g_dngettext (GETTEXT_PACKAGE,
-                                                            "The call timed out after %u ms",
-                                                            "The call timed out after %u ms",
-                                                            call->timeout_msec),
-                                               call->timeout_msec));
+    _comlink_result_return_error (call->task, _comlink_timeout_error_new (call->timeout_msec));
   else
     _comlink_result_return_error_if_cancelled (call->task);
   pending_call_free (call);
@@ -611,6 +604,20 @@ _comlink_timeout_resolve (gint  call_timeout_msec,
   return connection_timeout_msec;
 }
 
+/* The error of a call whose timeout of @timeout_msec expired, on a
+ * connection or in a worker pool's queue */
+GError *
+_comlink_timeout_error_new (guint timeout_msec)
+{
+  return g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                      /* Translators: ms is the symbol of milliseconds */
+                      g_dngettext (GETTEXT_PACKAGE,
+                                   "The call timed out after %u ms",
+                                   "The call timed out after %u ms",
+                                   timeout_msec),
+                      timeout_msec);
+}
+
 /* Sends a request; @call_timeout_msec and @proxy_timeout_msec are -1
  * when unset (see _comlink_timeout_resolve()) */
 void
@@ -631,6 +638,7 @@ _comlink_connection_request (ComlinkConnection  *self,
   GError         *error = NULL;
   PendingCall    *call;
   ComlinkOutgoing message;
+  GCancellable   *cancellable;
   guint64         id;
 
   if (type == COMLINK_MESSAGE_CALL)
@@ -715,8 +723,9 @@ _comlink_connection_request (ComlinkConnection  *self,
     }
   g_mutex_unlock (&self->mutex);
 
-  if (_comlink_result_get_cancellable (task) != NULL)
-    watch_cancellable (self, id, _comlink_result_get_cancellable (task));
+  cancellable = _comlink_result_get_cancellable (task);
+  if (cancellable != NULL)
+    watch_cancellable (self, id, cancellable);
 }
 
 /* The details of a peer's error live on the task of the call, as long as

@@ -223,11 +223,9 @@ comlink_endpoint_is_started (ComlinkEndpoint *self)
 GMainContext *
 comlink_endpoint_get_context (ComlinkEndpoint *self)
 {
-  ComlinkEndpointPrivate *priv = comlink_endpoint_get_instance_private (self);
-
   g_return_val_if_fail (COMLINK_IS_ENDPOINT (self), NULL);
 
-  return priv->context;
+  return _comlink_endpoint_peek_context (self);
 }
 
 /* comlink_endpoint_is_closed () and comlink_endpoint_get_context () for
@@ -673,11 +671,9 @@ comlink_endpoint_close (ComlinkEndpoint *self)
 gboolean
 comlink_endpoint_is_closed (ComlinkEndpoint *self)
 {
-  ComlinkEndpointPrivate *priv = comlink_endpoint_get_instance_private (self);
-
   g_return_val_if_fail (COMLINK_IS_ENDPOINT (self), TRUE);
 
-  return g_atomic_int_get (&priv->closed) != 0;
+  return _comlink_endpoint_closed (self);
 }
 
 /* --- Bridges --- */

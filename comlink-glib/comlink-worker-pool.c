@@ -639,14 +639,7 @@ on_queued_call_timeout (gpointer data)
 
       g_queue_unlink (&self->queue, &call->link);
       call_stop_watching (call);
-      call_complete (call, NULL,
-                     g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-                                  /* Translators: ms is the symbol of milliseconds */
-                                  g_dngettext (GETTEXT_PACKAGE,
-                                               "The call timed out after %u ms",
-                                               "The call timed out after %u ms",
-                                               call->timeout_msec),
-                                  call->timeout_msec));
+      call_complete (call, NULL, _comlink_timeout_error_new (call->timeout_msec));
       pool_call_unref (call);
       notify_counts (self);
       g_object_unref (self);
